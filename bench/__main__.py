@@ -1,0 +1,28 @@
+"""`make bench`: run every benchmark module in bench/ and print its figures."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def main() -> None:
+    names = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
+    )
+    wanted = set(sys.argv[1:])
+    for name in names:
+        if wanted and name not in wanted:
+            continue
+        print(f"== {name}")
+        importlib.import_module(f"bench.{name}").main()
+    if not names:
+        print("no benchmarks yet")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""One error body for the whole API: {"code", "message", "extra"}, messages in Chinese."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from xinfang.core.errors import DomainError
+
+_DRF_CODES = {
+    status.HTTP_400_BAD_REQUEST: ("validation_failed", "提交的数据有误。"),
+    status.HTTP_401_UNAUTHORIZED: ("not_authenticated", "请先登录或提供有效的令牌。"),
+    status.HTTP_403_FORBIDDEN: ("not_permitted", "您无权执行此操作。"),
+    status.HTTP_404_NOT_FOUND: ("not_found", "未找到该对象。"),
+    status.HTTP_405_METHOD_NOT_ALLOWED: ("method_not_allowed", "不支持该请求方法。"),
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: ("unsupported_media_type", "不支持的内容类型。"),
+    status.HTTP_429_TOO_MANY_REQUESTS: ("throttled", "请求过于频繁，请稍后再试。"),
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turn DomainError and DRF's own errors into the API's error body."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.http_status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code, message = _DRF_CODES.get(response.status_code, ("error", "请求失败。"))
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        extra = {"fields": response.data}
+    elif isinstance(exc, exceptions.APIException) and response.status_code != 404:
+        detail = getattr(exc, "detail", None)
+        if isinstance(detail, str) and detail:
+            extra = {"detail": str(detail)}
+    response.data = {"code": code, "message": message, "extra": extra}
+    return response

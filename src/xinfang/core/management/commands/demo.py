@@ -1,0 +1,48 @@
+"""`xinfang demo`: load the demo organisation and data; idempotent, `--reset` starts over."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from xinfang.units.demo import (
+    ACCOUNTS,
+    TREE,
+    Node,
+    demo_organisation_delete,
+    demo_organisation_ensure,
+)
+
+
+class Command(BaseCommand):
+    help = "载入演示单位、账号和数据（可重复执行；--reset 清空后重建）"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--reset", action="store_true", help="清空演示数据后重建")
+
+    def handle(self, *args, reset: bool = False, **options) -> None:
+        if reset:
+            demo_organisation_delete()
+            self.stdout.write("已清空演示数据。")
+        counts = demo_organisation_ensure()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示组织：新建单位 {counts['units']} 个，账号 {counts['staff']} 个。"
+            )
+        )
+        self.stdout.write(accounts_banner())
+
+
+def accounts_banner() -> str:
+    """The demo accounts and their password, as printed by `demo` and `serve`."""
+    names: dict[str, str] = {}
+
+    def walk(node: Node) -> None:
+        names[node.code] = node.name
+        for child in node.children:
+            walk(child)
+
+    walk(TREE)
+    lines = [f"演示账号（密码均为 {settings.DEMO_PASSWORD}）:"]
+    for username, (full_name, grants) in ACCOUNTS.items():
+        where = "；".join(f"{names[code]}{role.label}" for code, role in grants)
+        lines.append(f"  {username:<20} {full_name}（{where}）")
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""The demo organisation: a city, two districts, street offices, communities and groups,
+a resettlement bureau, a coal mine and a primary school, with one account per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from xinfang.units.models import Membership, Role, Staff, Unit
+from xinfang.units.services import membership_grant, staff_create, unit_create
+
+K = Unit.Kind
+
+
+@dataclass
+class Node:
+    code: str
+    name: str
+    kind: str
+    children: list[Node] = field(default_factory=list)
+
+
+def _groups(prefix: str, community: str, n: int, village: bool = False) -> list[Node]:
+    word = "村民小组" if village else "居民小组"
+    numerals = "一二三四五六七八九十"
+    names = [numerals[i] if i < 10 else f"十{numerals[i - 10]}" for i in range(n)]
+    return [
+        Node(f"{prefix}-{i + 1:02d}", f"{community}第{names[i]}{word}", K.GROUP) for i in range(n)
+    ]
+
+
+def _community(code: str, name: str, groups: int, village: bool = False) -> Node:
+    return Node(code, name, K.COMMUNITY, _groups(code, name, groups, village))
+
+
+# 城南区 holds 53 residents' and villagers' groups: the district of SCENARIOS.md 9.
+TREE = Node(
+    "LJ",
+    "临江市",
+    K.CITY,
+    [
+        Node("LJ-YMB", "临江市移民办", K.BUREAU),
+        Node("LJ-JTJ", "临江市交通运输局", K.BUREAU),
+        Node("LJ-RSJ", "临江市人力资源和社会保障局", K.BUREAU),
+        Node(
+            "LJ-CN",
+            "城南区",
+            K.DISTRICT,
+            [
+                Node(
+                    "LJ-CN-DC",
+                    "东城街道",
+                    K.STREET,
+                    [
+                        _community("LJ-CN-DC-DH", "东湖社区", 8),
+                        _community("LJ-CN-DC-GY", "桂园社区", 7),
+                        _community("LJ-CN-DC-LQ", "龙泉村", 6, village=True),
+                    ],
+                ),
+                Node(
+                    "LJ-CN-XC",
+                    "西城街道",
+                    K.STREET,
+                    [
+                        _community("LJ-CN-XC-XM", "西门社区", 5),
+                        _community("LJ-CN-XC-HX", "河西社区", 5),
+                        _community("LJ-CN-XC-JX", "锦绣社区", 5),
+                    ],
+                ),
+                Node(
+                    "LJ-CN-NH",
+                    "南湖街道",
+                    K.STREET,
+                    [
+                        _community("LJ-CN-NH-NH", "南湖社区", 5),
+                        _community("LJ-CN-NH-BS", "白沙社区", 5),
+                    ],
+                ),
+                Node(
+                    "LJ-CN-QS",
+                    "青山镇",
+                    K.STREET,
+                    [
+                        _community("LJ-CN-QS-SQ", "石桥村", 4, village=True),
+                        _community("LJ-CN-QS-QS", "青山村", 3, village=True),
+                    ],
+                ),
+                Node("LJ-CN-MK", "青山煤矿", K.ENTERPRISE),
+                Node("LJ-CN-SX", "城南区实验小学", K.SCHOOL),
+            ],
+        ),
+        Node(
+            "LJ-CB",
+            "城北区",
+            K.DISTRICT,
+            [
+                Node(
+                    "LJ-CB-BG",
+                    "北关街道",
+                    K.STREET,
+                    [_community("LJ-CB-BG-BG", "北关社区", 3)],
+                ),
+                Node(
+                    "LJ-CB-BH",
+                    "白鹤镇",
+                    K.STREET,
+                    [_community("LJ-CB-BH-BH", "白鹤村", 3, village=True)],
+                ),
+            ],
+        ),
+    ],
+)
+
+# username → (full name, [(unit code, role), ...])
+ACCOUNTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "admin": ("系统管理员", [("LJ", Role.ADMIN)]),
+    "city_supervisor": ("周建华", [("LJ", Role.SUPERVISOR)]),
+    "district_supervisor": ("陈国强", [("LJ-CN", Role.SUPERVISOR)]),
+    "cn_registrar": ("刘晓燕", [("LJ-CN", Role.REGISTRAR)]),
+    "cn_leader": ("王振东", [("LJ-CN", Role.LEADER)]),
+    "dc_registrar": ("李娟", [("LJ-CN-DC", Role.REGISTRAR)]),
+    "dc_handler": ("张伟", [("LJ-CN-DC", Role.HANDLER)]),
+    "dc_leader": ("赵明", [("LJ-CN-DC", Role.LEADER)]),
+    "xc_handler": ("孙丽", [("LJ-CN-XC", Role.HANDLER)]),
+    "xc_leader": ("吴刚", [("LJ-CN-XC", Role.LEADER)]),
+    "dh_handler": ("郑红梅", [("LJ-CN-DC-DH", Role.HANDLER)]),
+    "qs_leader": ("何志勇", [("LJ-CN-QS", Role.LEADER)]),
+    "ymb_handler": ("黄海", [("LJ-YMB", Role.HANDLER)]),
+    "ymb_leader": ("马俊", [("LJ-YMB", Role.LEADER)]),
+    "mine_desk": ("罗斌", [("LJ-CN-MK", Role.REGISTRAR), ("LJ-CN-MK", Role.HANDLER)]),
+    "school_desk": (
+        "林静",
+        [("LJ-CN-SX", Role.REGISTRAR), ("LJ-CN-SX", Role.HANDLER), ("LJ-CN-SX", Role.LEADER)],
+    ),
+    "informant_1": ("高秀英", [("LJ-CN-DC-DH-01", Role.INFORMANT)]),
+}
+
+
+def _ensure_node(node: Node, parent: Unit | None, created: list[Unit]) -> None:
+    unit = Unit.objects.filter(code=node.code).first()
+    if unit is None:
+        unit = unit_create(parent=parent, name=node.name, code=node.code, kind=node.kind)
+        created.append(unit)
+    for child in node.children:
+        _ensure_node(child, unit, created)
+
+
+@transaction.atomic
+def demo_organisation_ensure() -> dict[str, int]:
+    """Create whatever part of the demo organisation and accounts is missing."""
+    units: list[Unit] = []
+    _ensure_node(TREE, None, units)
+    staff_created = 0
+    for username, (full_name, grants) in ACCOUNTS.items():
+        staff = Staff.objects.filter(username=username).first()
+        if staff is None:
+            staff = staff_create(
+                username=username,
+                password=settings.DEMO_PASSWORD,
+                full_name=full_name,
+                is_superuser=username == "admin",
+            )
+            staff_created += 1
+        for code, role in grants:
+            membership_grant(staff=staff, unit=Unit.objects.get(code=code), role=role)
+    return {"units": len(units), "staff": staff_created}
+
+
+@transaction.atomic
+def demo_organisation_delete() -> None:
+    """Remove the demo accounts and units (used by `xinfang demo --reset`)."""
+    Membership.objects.all().delete()
+    Staff.objects.filter(username__in=ACCOUNTS).delete()
+    Unit.objects.all().delete()

@@ -1,0 +1,78 @@
+"""Who sees what: the single source of truth for unit visibility."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from xinfang.units.models import Membership, Role, Staff, Unit
+
+
+def _subtree_q(paths: Iterable[str]) -> Q:
+    return reduce(or_, (Q(path__startswith=p) for p in paths), Q(pk__in=[]))
+
+
+def _top_paths(paths: Iterable[str]) -> list[str]:
+    """Drop paths inside another path in the list, so the query has no redundant prefixes."""
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def units_visible_to(user: Staff) -> QuerySet[Unit]:
+    """Return the units the user may see: each unit they belong to and its whole subtree."""
+    if not user.is_authenticated or not user.is_active:
+        return Unit.objects.none()
+    if user.is_superuser:
+        return Unit.objects.all()
+    paths = Membership.objects.filter(staff=user).values_list("unit__path", flat=True)
+    tops = _top_paths(paths)
+    if not tops:
+        return Unit.objects.none()
+    return Unit.objects.filter(_subtree_q(tops))
+
+
+def unit_ids_visible_to(user: Staff) -> QuerySet:
+    """Return the ids of the units the user may see, as a subquery for `unit_id__in=`."""
+    return units_visible_to(user).values("id")
+
+
+def unit_is_visible_to(user: Staff, unit: Unit) -> bool:
+    """True when the unit lies in the subtree of one of the user's memberships."""
+    if user.is_superuser:
+        return True
+    paths = Membership.objects.filter(staff=user).values_list("unit__path", flat=True)
+    return any(unit.path.startswith(p) for p in paths)
+
+
+def roles_of(user: Staff, unit: Unit) -> set[str]:
+    """Roles the user holds in this unit itself."""
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(staff=user, unit=unit).values_list("role", flat=True))
+
+
+# Leaders, supervisors and admins answer for the whole subtree below their unit.
+ROLES_REACHING_DOWN = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def roles_over(user: Staff, unit: Unit) -> set[str]:
+    """Roles that apply to this unit: those held in it, plus reaching-down roles held above it."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    ancestor_paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)]
+    rows = Membership.objects.filter(
+        Q(staff=user, unit__path=unit.path)
+        | Q(staff=user, unit__path__in=ancestor_paths, role__in=ROLES_REACHING_DOWN)
+    ).values_list("role", flat=True)
+    return set(rows)
+
+
+def staff_memberships(user: Staff) -> list[Membership]:
+    """The user's memberships with their units, for menus and profile pages."""
+    return list(Membership.objects.filter(staff=user).select_related("unit").order_by("unit__path"))

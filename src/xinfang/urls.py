@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from xinfang.core import health, views
+
+admin.site.site_header = "信访事项办理平台 · 系统管理"
+admin.site.site_title = "信访事项办理平台"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("xinfang.api.urls")),
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,82 @@
+"""Named users in a small organisation, as STYLE.md asks: a registrar, a handler and their
+leader in 东城街道, a supervisor over the district, and a handler in 西城街道 who must see
+nothing of 东城's cases."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests.units.factories import MembershipFactory, StaffFactory, unit_tree
+
+ORG = {
+    "LJ": ("临江市", "city", {
+        "LJ-YMB": ("临江市移民办", "bureau", {}),
+        "LJ-CN": ("城南区", "district", {
+            "LJ-CN-DC": ("东城街道", "street", {
+                "LJ-CN-DC-DH": ("东湖社区", "community", {
+                    "LJ-CN-DC-DH-01": ("东湖社区第一居民小组", "group", {}),
+                }),
+            }),
+            "LJ-CN-XC": ("西城街道", "street", {
+                "LJ-CN-XC-XM": ("西门社区", "community", {}),
+            }),
+        }),
+        "LJ-CB": ("城北区", "district", {}),
+    }),
+}  # fmt: skip
+
+
+@pytest.fixture
+def org(db) -> SimpleNamespace:
+    units = unit_tree(ORG)
+    return SimpleNamespace(
+        city=units["LJ"],
+        bureau=units["LJ-YMB"],
+        district=units["LJ-CN"],
+        dongcheng=units["LJ-CN-DC"],
+        donghu=units["LJ-CN-DC-DH"],
+        group=units["LJ-CN-DC-DH-01"],
+        xicheng=units["LJ-CN-XC"],
+        ximen=units["LJ-CN-XC-XM"],
+        north=units["LJ-CB"],
+        by_code=units,
+    )
+
+
+def _member(username: str, unit, *roles: str):
+    staff = StaffFactory(username=username)
+    for role in roles:
+        MembershipFactory(staff=staff, unit=unit, role=role)
+    return staff
+
+
+@pytest.fixture
+def dc_registrar(org):
+    return _member("dc_registrar", org.dongcheng, "registrar")
+
+
+@pytest.fixture
+def dc_handler(org):
+    return _member("dc_handler", org.dongcheng, "handler")
+
+
+@pytest.fixture
+def dc_leader(org):
+    return _member("dc_leader", org.dongcheng, "leader")
+
+
+@pytest.fixture
+def district_supervisor(org):
+    return _member("district_supervisor", org.district, "supervisor")
+
+
+@pytest.fixture
+def xc_handler(org):
+    return _member("xc_handler", org.xicheng, "handler")
+
+
+@pytest.fixture
+def informant(org):
+    return _member("informant_1", org.group, "informant")

@@ -1,0 +1,47 @@
+from django.core.management import call_command
+
+from xinfang.units.models import Membership, Staff, Unit
+
+
+def counts() -> tuple[int, int, int]:
+    return Unit.objects.count(), Staff.objects.count(), Membership.objects.count()
+
+
+def test_it_creates_the_demo_organisation_once(db, capsys):
+    call_command("demo")
+    first = counts()
+    call_command("demo")
+    assert counts() == first
+    out = capsys.readouterr().out
+    assert "新建单位 0 个，账号 0 个" in out
+    for username in (
+        "admin",
+        "dc_registrar",
+        "dc_handler",
+        "dc_leader",
+        "xc_handler",
+        "district_supervisor",
+        "informant_1",
+    ):
+        assert username in out
+        assert Staff.objects.filter(username=username).exists()
+
+
+def test_it_builds_the_units_the_scenarios_need(db):
+    call_command("demo")
+    kinds = set(Unit.objects.values_list("kind", flat=True))
+    assert kinds == set(Unit.Kind.values)
+    district = Unit.objects.get(code="LJ-CN")
+    groups = Unit.objects.get_descendants(district).filter(kind=Unit.Kind.GROUP)
+    assert groups.count() == 53
+    dongcheng = Unit.objects.get(name="东城街道")
+    informant = Staff.objects.get(username="informant_1").memberships.get()
+    assert informant.unit.path.startswith(dongcheng.path)
+
+
+def test_it_starts_over_with_reset(db):
+    call_command("demo")
+    Unit.objects.filter(code="LJ-CB").update(name="改过的名字")
+    call_command("demo", reset=True)
+    assert Unit.objects.get(code="LJ-CB").name == "城北区"
+    assert Staff.objects.get(username="dc_leader").check_password("xinfang2026")
