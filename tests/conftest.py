@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from rest_framework.test import APIClient
 
 from tests.units.factories import MembershipFactory, StaffFactory, unit_tree
 
@@ -80,3 +81,19 @@ def xc_handler(org):
 @pytest.fixture
 def informant(org):
     return _member("informant_1", org.group, "informant")
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` authenticates with that user's token."""
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+
+    def as_(user):
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    client.as_ = as_
+    return client

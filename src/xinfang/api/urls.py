@@ -2,13 +2,39 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from xinfang.api.auth import TokenObtainApi
+from xinfang.petitions import apis as petitions
 from xinfang.units.apis import UnitListApi
+from xinfang.workflow import apis as workflow
 
 app_name = "api"
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("units/", UnitListApi.as_view(), name="units"),
+    path("categories/", petitions.CategoryListApi.as_view(), name="categories"),
+    path("petitions/", petitions.PetitionListCreateApi.as_view(), name="petitions"),
+    path("petitions/<int:pk>/", petitions.PetitionDetailApi.as_view(), name="petition"),
+    path(
+        "petitions/<int:pk>/personal-data/",
+        petitions.PetitionPersonalDataApi.as_view(),
+        name="petition-personal-data",
+    ),
+    path(
+        "petitions/<int:pk>/attachments/",
+        petitions.PetitionAttachmentApi.as_view(),
+        name="petition-attachments",
+    ),
+    path(
+        "petitions/<int:pk>/reply-draft/",
+        workflow.ReplyDraftApi.as_view(),
+        name="petition-reply-draft",
+    ),
+    path(
+        "petitions/<int:pk>/<slug:action>/",
+        workflow.PetitionActionApi.as_view(),
+        name="petition-action",
+    ),
+    path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -1,0 +1,112 @@
+"""Tracking codes (查询码): short, unguessable, checkable, and safe to read over the phone.
+
+A code is 10 random Crockford base32 characters (50 bits) plus one check character, stored
+as 11 characters without separators and shown as "ABCD-EFGH-JKM".
+
+The check character is a weighted sum in the field GF(32), not Luhn mod 32: Luhn mod N
+misses one adjacent transposition (here "0Z" <-> "Z0"), and no weighted sum modulo 32 can
+catch both substitutions and transpositions. In GF(32) every position has a distinct
+non-zero weight w, so a substitution changes the sum by w * e != 0 and a transposition of a
+and b by (w_i + w_j) * (a + b) != 0: every single substitution and every transposition
+(adjacent or not) is detected.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RANDOM_LENGTH = 10
+CODE_LENGTH = RANDOM_LENGTH + 1
+GROUPS = (4, 4, 3)
+
+_VALUES = {char: value for value, char in enumerate(ALPHABET)}
+# Misreadings a caller or a clerk can make, folded to the character that was meant.
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+_SEPARATORS = re.compile(r"[\s\-‐‑–—]+")
+# x^5 + x^2 + 1 is irreducible, so GF(2)[x] modulo it is the field with 32 elements.
+_FIELD_POLYNOMIAL = 0b100101
+
+
+def _gf32_multiply(a: int, b: int) -> int:
+    """Multiply two elements of GF(32)."""
+    product = 0
+    while b:
+        if b & 1:
+            product ^= a
+        b >>= 1
+        a <<= 1
+        if a & 0b100000:
+            a ^= _FIELD_POLYNOMIAL
+    return product
+
+
+def _weights() -> tuple[int, ...]:
+    """Distinct weights for the 10 random positions: 2**10 … 2**1 in GF(32), none equal to 1."""
+    powers = [1]
+    for _ in range(RANDOM_LENGTH):
+        powers.append(_gf32_multiply(powers[-1], 2))
+    # 2 generates the 31 non-zero elements, so these 10 powers are distinct and none is 1,
+    # the weight the check character gets.
+    return tuple(reversed(powers[1:]))
+
+
+_WEIGHTS = _weights()
+
+
+def _weighted_sum(payload: str) -> int:
+    """The GF(32) weighted sum of the 10 random characters."""
+    total = 0
+    for char, weight in zip(payload, _WEIGHTS, strict=True):
+        total ^= _gf32_multiply(_VALUES[char], weight)
+    return total
+
+
+def check_character(payload: str) -> str:
+    """The check character for 10 random characters.
+
+    Raises:
+        ValueError: the payload is not 10 characters of the alphabet.
+    """
+    if len(payload) != RANDOM_LENGTH or any(char not in _VALUES for char in payload):
+        raise ValueError(f"a tracking code payload is {RANDOM_LENGTH} characters of {ALPHABET}")
+    # Addition in GF(32) is XOR, so the check equals the sum and the total becomes zero.
+    return ALPHABET[_weighted_sum(payload)]
+
+
+def new_tracking_code() -> str:
+    """A fresh random tracking code: 10 random characters and a check character."""
+    payload = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    return payload + check_character(payload)
+
+
+def normalise_tracking_code(text: str | None) -> str | None:
+    """Fold typed input to a stored code, or None if it is not a valid code."""
+    if not text:
+        return None
+    folded = unicodedata.normalize("NFKC", text).upper().translate(_LOOKALIKES)
+    code = _SEPARATORS.sub("", folded)
+    if len(code) != CODE_LENGTH or any(char not in _VALUES for char in code):
+        return None
+    if check_character(code[:RANDOM_LENGTH]) != code[-1]:
+        return None
+    return code
+
+
+def format_tracking_code(code: str) -> str:
+    """Group a code as "ABCD-EFGH-JKM" for reading aloud.
+
+    Raises:
+        ValueError: the code is not a valid tracking code.
+    """
+    normalised = normalise_tracking_code(code)
+    if normalised is None:
+        raise ValueError(f"not a valid tracking code: {code!r}")
+    parts = []
+    start = 0
+    for size in GROUPS:
+        parts.append(normalised[start : start + size])
+        start += size
+    return "-".join(parts)

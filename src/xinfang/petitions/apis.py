@@ -1,0 +1,249 @@
+"""REST API for cases: register, list, read, personal data (logged), attachments, history."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, parsers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.audit.models import PersonalDataAccess
+from xinfang.core.crypto import blind_index
+from xinfang.core.errors import ValidationFailed
+from xinfang.petitions.models import (
+    OPEN_STATES,
+    Category,
+    Petition,
+    PetitionParty,
+    Reply,
+    State,
+)
+from xinfang.petitions.selectors import (
+    accused_unit_paths_of,
+    hidden_accusations_q,
+    petition_get_for_user,
+    petitions_of_person,
+    petitions_visible_to,
+)
+from xinfang.petitions.serializers import (
+    AttachmentSerializer,
+    CategorySerializer,
+    PetitionDetailSerializer,
+    PetitionListSerializer,
+    PetitionRegisterSerializer,
+)
+from xinfang.petitions.services import (
+    PersonInput,
+    attachment_add,
+    personal_data_reveal,
+    petition_register,
+)
+from xinfang.units.models import Unit
+
+
+class CategoryListApi(generics.ListAPIView):
+    """The category tree, in tree order."""
+
+    serializer_class = CategorySerializer
+    pagination_class = None
+    queryset = Category.objects.filter(is_active=True).order_by("path")
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["parent_ids"] = dict(Category.objects.values_list("path", "id"))
+        return context
+
+
+class PetitionFilter(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(choices=State.choices)
+    unit = filters.NumberFilter(method="filter_unit", label="责任单位（含下级）")
+    category = filters.NumberFilter(method="filter_category", label="问题分类（含下级）")
+    channel = filters.CharFilter()
+    overdue = filters.BooleanFilter(method="filter_overdue", label="已超期")
+    received_after = filters.DateFilter(field_name="received_on", lookup_expr="gte")
+    received_before = filters.DateFilter(field_name="received_on", lookup_expr="lte")
+    is_collective = filters.BooleanFilter()
+    is_accusation = filters.BooleanFilter()
+    tracking_code = filters.CharFilter()
+
+    class Meta:
+        model = Petition
+        fields: list[str] = []
+
+    def filter_unit(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        unit = Unit.objects.filter(pk=value).first()
+        if unit is None:
+            return qs.none()
+        return qs.filter(responsible_unit__path__startswith=unit.path)
+
+    def filter_category(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        category = Category.objects.filter(pk=value).first()
+        if category is None:
+            return qs.none()
+        return qs.filter(category__path__startswith=category.path)
+
+    def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        from django.utils import timezone
+
+        late = Q(state__in=OPEN_STATES, due_on__lt=timezone.localdate())
+        return qs.filter(late) if value else qs.exclude(late)
+
+
+def _list_context(view) -> dict:
+    return {"member_paths": accused_unit_paths_of(view.request.user)}
+
+
+class PetitionListCreateApi(generics.ListCreateAPIView):
+    """GET: the cases the caller may see. POST: register a case."""
+
+    filterset_class = PetitionFilter
+    serializer_class = PetitionListSerializer
+
+    def get_queryset(self) -> QuerySet[Petition]:
+        user = self.request.user
+        qs = petitions_visible_to(user)
+        params = self.request.query_params
+        person = Q()
+        if params.get("petitioner_id_number"):
+            person &= Q(
+                petitioner__id_number_index=blind_index("id_number", params["petitioner_id_number"])
+            )
+        if params.get("petitioner_phone"):
+            person &= Q(petitioner__phone_index=blind_index("phone", params["petitioner_phone"]))
+        if params.get("petitioner_name"):
+            person &= Q(petitioner__name=params["petitioner_name"].strip())
+        if person:
+            # A search by person never finds the accusations the searcher's unit is named in.
+            qs = qs.filter(pk__in=PetitionParty.objects.filter(person).values("petition_id"))
+            qs = qs.exclude(hidden_accusations_q(user))
+        return (
+            qs.select_related("receiving_unit", "responsible_unit", "category", "accused_unit")
+            .prefetch_related(
+                Prefetch("parties", PetitionParty.objects.select_related("petitioner"))
+            )
+            .order_by("-received_at", "-id")
+        )
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), **_list_context(self)}
+
+    @extend_schema(request=PetitionRegisterSerializer, responses={201: PetitionDetailSerializer})
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        form = PetitionRegisterSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        petitioners = [PersonInput(**p) for p in data.pop("petitioners")]
+        representatives = [PersonInput(**p) for p in data.pop("representatives")]
+        petition = petition_register(
+            actor=request.user,
+            petitioners=petitioners,
+            representatives=representatives,
+            **data,
+        )
+        body = PetitionDetailSerializer(
+            petition_get_for_user(request.user, petition.pk), context=_list_context(self)
+        ).data
+        code = status.HTTP_200_OK if petition.replayed else status.HTTP_201_CREATED
+        return Response(body, status=code)
+
+
+def detail_response(view, petition_id: int, code: int = 200) -> Response:
+    """The case as the caller may see it, with history, replies and attachments."""
+    petition = petition_get_for_user(view.request.user, petition_id)
+    petition = (
+        Petition.objects.select_related(
+            "receiving_unit",
+            "responsible_unit",
+            "assigning_unit",
+            "category",
+            "accused_unit",
+            "handler",
+        )
+        .prefetch_related(
+            Prefetch("parties", PetitionParty.objects.select_related("petitioner")),
+            Prefetch("replies", Reply.objects.order_by("created_at")),
+            "events",
+            "attachments",
+        )
+        .get(pk=petition.pk)
+    )
+    return Response(
+        PetitionDetailSerializer(petition, context=_list_context(view)).data, status=code
+    )
+
+
+class PetitionDetailApi(APIView):
+    """One case: fields, deadlines, masked petitioners, replies, events, attachments."""
+
+    @extend_schema(responses=PetitionDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return detail_response(self, pk)
+
+
+class PetitionPersonalDataApi(APIView):
+    """The petitioners' identity numbers and phones in full; every call is logged."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        people = personal_data_reveal(
+            actor=request.user, petition=petition, via=PersonalDataAccess.Via.API
+        )
+        return Response({"petitioners": people})
+
+
+class PetitionAttachmentApi(APIView):
+    """POST a file (multipart, field `file`) to a case."""
+
+    parser_classes = [parsers.MultiPartParser]
+
+    def post(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed("请选择要上传的文件。", {"field": "file"})
+        attachment = attachment_add(actor=request.user, petition=petition, upload=upload)
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class PersonHistoryApi(APIView):
+    """Earlier cases of a person by identity number or phone, with their replies."""
+
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        category = Category.objects.filter(pk=params.get("category") or 0).first()
+        earlier = petitions_of_person(
+            request.user,
+            id_number=params.get("id_number", ""),
+            phone=params.get("phone", ""),
+            category=category,
+        )
+        return Response(
+            {
+                "cases": [
+                    {
+                        "id": e.petition.pk,
+                        "tracking_code": e.petition.tracking_code,
+                        "received_at": e.petition.received_at,
+                        "subject": e.petition.subject,
+                        "state": e.petition.state,
+                        "responsible_unit": e.petition.responsible_unit.name,
+                        "category": e.petition.category.name,
+                        "is_open": e.is_open,
+                        "same_matter": e.same_matter,
+                        "replies": [
+                            {
+                                "stage": r.stage,
+                                "outcome": r.outcome,
+                                "decision": r.decision,
+                                "issued_on": r.issued_on,
+                            }
+                            for r in e.replies
+                        ],
+                    }
+                    for e in earlier
+                ]
+            }
+        )

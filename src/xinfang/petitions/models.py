@@ -1,0 +1,453 @@
+"""Petitions, the people who bring them, their categories, attachments and history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from treebeard.mp_tree import MP_Node
+
+from xinfang.core.crypto import EncryptedTextField
+from xinfang.units.models import Unit
+
+
+class Line(models.TextChoices):
+    GENERAL = "general", "综合信访"
+    DISCIPLINE = "discipline", "纪检信访"
+    RESETTLEMENT = "resettlement", "移民信访"
+
+
+class Channel(models.TextChoices):
+    LETTER = "letter", "来信"
+    VISIT = "visit", "来访"
+    PHONE = "phone", "电话"
+    ONLINE = "online", "网上"
+    MAILBOX = "mailbox", "信箱"
+    RECEPTION = "reception", "领导接访"
+    OUTREACH = "outreach", "下访"
+
+
+class Difficulty(models.TextChoices):
+    MINOR = "minor", "一般"
+    MAJOR = "major", "重大"
+    HARD = "hard", "疑难"
+
+
+class State(models.TextChoices):
+    REGISTERED = "registered", "已登记"
+    ACCEPTED = "accepted", "已受理"
+    FORWARDED = "forwarded", "已转送"
+    ASSIGNED = "assigned", "已交办"
+    ACKNOWLEDGED = "acknowledged", "已签收"
+    RETURNED = "returned", "已退回"
+    DECLINED = "declined", "不予受理"
+    IN_PROGRESS = "in_progress", "办理中"
+    CONCLUDED = "concluded", "已办结"
+    REVIEW_REQUESTED = "review_requested", "复查中"
+    REVIEW_CONCLUDED = "review_concluded", "复查已答复"
+    RE_REVIEW_REQUESTED = "re_review_requested", "复核中"
+    RE_REVIEW_CONCLUDED = "re_review_concluded", "复核已答复"
+    TERMINATED = "terminated", "已终结"
+
+
+TERMINAL_STATES = frozenset({State.DECLINED, State.TERMINATED})
+# States in which some body still owes the petitioner an answer.
+OPEN_STATES = frozenset(
+    {
+        State.REGISTERED,
+        State.ACCEPTED,
+        State.FORWARDED,
+        State.ASSIGNED,
+        State.ACKNOWLEDGED,
+        State.RETURNED,
+        State.IN_PROGRESS,
+        State.REVIEW_REQUESTED,
+        State.RE_REVIEW_REQUESTED,
+    }
+)
+
+
+class DeclineReason(models.TextChoices):
+    LITIGATION = "litigation", "属于诉讼、仲裁、行政复议等法定途径解决的事项"
+    DISCIPLINE = "discipline", "反映公职人员违纪违法问题，应向纪检监察机关反映"
+    IN_PROGRESS = "in_progress", "同一事项正在办理中"
+    TERMINATED = "terminated", "同一事项已经复核终结"
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", "支持"
+    PARTLY_UPHELD = "partly_upheld", "部分支持"
+    EXPLAINED = "explained", "解释说明"
+    NOT_UPHELD = "not_upheld", "不予支持"
+    MEDIATED = "mediated", "调解和解"
+
+
+class ReviewOutcome(models.TextChoices):
+    UPHELD = "upheld", "维持"
+    CHANGED = "changed", "变更"
+    REDO = "redo", "撤销重办"
+
+
+class Category(MP_Node):
+    """A node of the configurable problem-category tree (问题分类)."""
+
+    code = models.CharField("代码", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=100)
+    line = models.CharField("业务条线", max_length=16, choices=Line.choices, default=Line.GENERAL)
+    is_litigation = models.BooleanField("涉法涉诉", default=False)
+    is_active = models.BooleanField("启用", default=True)
+
+    steplen = 4
+
+    class Meta:
+        verbose_name = "问题分类"
+        verbose_name_plural = "问题分类"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Petitioner(models.Model):
+    """A person who petitions; identity number and phone are encrypted, found by blind index."""
+
+    class Kind(models.TextChoices):
+        RESETTLED = "resettled", "移民"
+        FARMER = "farmer", "农民"
+        WORKER = "worker", "职工"
+        DEMOLISHED = "demolished", "拆迁户"
+        RETIRED_CADRE = "retired_cadre", "离退休干部"
+        VETERAN = "veteran", "退役军人"
+        DISABLED = "disabled", "残疾人"
+        STUDENT_PARENT = "student_parent", "学生或家长"
+        OTHER = "other", "其他"
+
+    name = models.CharField("姓名", max_length=50)
+    id_number = EncryptedTextField("身份证号码", blank=True, default="")
+    id_number_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    phone = EncryptedTextField("联系电话", blank=True, default="")
+    phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    kind = models.CharField("人员类别", max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "信访人"
+        verbose_name_plural = "信访人"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Petition(models.Model):
+    """One case (信访事项): what was asked, who answers it, where it stands, its deadlines."""
+
+    tracking_code = models.CharField("查询码", max_length=11, unique=True)
+    channel = models.CharField("信访方式", max_length=16, choices=Channel.choices)
+    received_at = models.DateTimeField("收到时间", db_index=True)
+    received_on = models.DateField("收到日期", db_index=True)
+    receiving_unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="received_petitions", verbose_name="登记单位"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registered_petitions",
+        verbose_name="登记人",
+    )
+    # The unit whose queue the case is in now; assignment and return move it.
+    responsible_unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="responsible_petitions", verbose_name="责任单位"
+    )
+    assigning_unit = models.ForeignKey(
+        Unit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_petitions",
+        verbose_name="交办/转送单位",
+    )
+    forwarded_to_body = models.CharField("转送机关（系统外）", max_length=100, blank=True)
+    reviewing_unit = models.ForeignKey(
+        Unit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_petitions",
+        verbose_name="复查机关",
+    )
+    re_reviewing_unit = models.ForeignKey(
+        Unit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="re_reviewed_petitions",
+        verbose_name="复核机关",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_petitions",
+        verbose_name="承办人",
+    )
+    petitioners = models.ManyToManyField(
+        Petitioner, through="PetitionParty", related_name="petitions", verbose_name="信访人"
+    )
+    headcount = models.PositiveIntegerField("人数", default=1)
+    subject = models.CharField("标题", max_length=200)
+    content = models.TextField("主要诉求和事实理由")
+    category = models.ForeignKey(
+        Category, models.PROTECT, related_name="petitions", verbose_name="问题分类"
+    )
+    line = models.CharField("业务条线", max_length=16, choices=Line.choices, default=Line.GENERAL)
+    place = models.CharField("问题发生地", max_length=200, blank=True)
+    accused_unit = models.ForeignKey(
+        Unit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accusations",
+        verbose_name="被反映单位",
+    )
+    accused_person = models.CharField("被反映人", max_length=100, blank=True)
+    difficulty = models.CharField(
+        "难易程度", max_length=8, choices=Difficulty.choices, default=Difficulty.MINOR
+    )
+    is_collective = models.BooleanField("集体访", default=False)
+    is_accusation = models.BooleanField("检举控告", default=False)
+    is_anonymous = models.BooleanField("匿名", default=False)
+    is_litigation = models.BooleanField("涉法涉诉", default=False)
+    is_first = models.BooleanField("初信初访", default=True)
+    skips_level = models.BooleanField("越级", default=False)
+    is_urgent = models.BooleanField("重大紧急", default=False)
+    repeat_of = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name="重复件（原信访件）",
+    )
+    state = models.CharField(
+        "状态", max_length=24, choices=State.choices, default=State.REGISTERED, db_index=True
+    )
+    decision = models.CharField("处理方式", max_length=16, blank=True)
+    decline_reason = models.CharField(
+        "不予受理理由", max_length=16, choices=DeclineReason.choices, blank=True
+    )
+    decided_on = models.DateField("决定日期", null=True, blank=True)
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    concluded_on = models.DateField("办结日期", null=True, blank=True)
+    reply_delivered_on = models.DateField("答复送达日期", null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField("延期天数", default=0)
+    hearing_days = models.PositiveSmallIntegerField("听证天数", default=0)
+
+    # Deadlines (RULES.md §5), set by the service that starts each clock.
+    decide_by = models.DateField("决定期限", null=True, blank=True, db_index=True)
+    acknowledge_by = models.DateField("告知期限", null=True, blank=True, db_index=True)
+    return_by = models.DateField("退回期限", null=True, blank=True, db_index=True)
+    conclude_by = models.DateField("办结期限", null=True, blank=True, db_index=True)
+    review_request_by = models.DateField("复查申请期限", null=True, blank=True, db_index=True)
+    review_conclude_by = models.DateField("复查期限", null=True, blank=True, db_index=True)
+    re_review_request_by = models.DateField("复核申请期限", null=True, blank=True, db_index=True)
+    re_review_conclude_by = models.DateField("复核期限", null=True, blank=True, db_index=True)
+    # The legal deadline that binds in the current state, and the local service target.
+    due_on = models.DateField("当前期限", null=True, blank=True, db_index=True)
+    target_on = models.DateField("服务承诺期限", null=True, blank=True)
+    # How each deadline was computed, so it can be recomputed when a year's holidays arrive.
+    deadline_basis = models.JSONField("期限计算依据", default=dict, blank=True)
+    deadlines_provisional = models.BooleanField("期限待定", default=False, db_index=True)
+
+    version = models.PositiveIntegerField("版本", default=1)
+    history_head = models.CharField("最新事件哈希", max_length=64, blank=True)
+    # NULL, not "", when absent: the unique constraint must ignore cases without a key.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "信访件"
+        verbose_name_plural = "信访件"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registered_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="petition_idempotency_unique",
+            ),
+            models.CheckConstraint(condition=Q(headcount__gte=1), name="petition_headcount_gte_1"),
+            models.CheckConstraint(
+                condition=Q(is_collective=True, headcount__gte=5)
+                | Q(is_collective=False, headcount__lt=5),
+                name="petition_collective_iff_five",
+            ),
+            models.CheckConstraint(
+                condition=Q(extension_days__lte=30), name="petition_extension_lte_30"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["responsible_unit", "state"], name="petition_unit_state"),
+            models.Index(fields=["state", "due_on"], name="petition_state_due"),
+            models.Index(fields=["-received_at", "id"], name="petition_received_desc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.subject}"
+
+
+class PetitionParty(models.Model):
+    """A petitioner or one of the (at most five) representatives of a petition."""
+
+    class Role(models.TextChoices):
+        PETITIONER = "petitioner", "信访人"
+        REPRESENTATIVE = "representative", "代表"
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="parties")
+    petitioner = models.ForeignKey(Petitioner, models.PROTECT, related_name="parties")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PETITIONER)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "信访人关联"
+        verbose_name_plural = "信访人关联"
+        ordering = ["role", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "petitioner", "role"], name="party_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petitioner} · {self.get_role_display()}"
+
+
+class PetitionUnit(models.Model):
+    """Every unit that has had a part in a case; visibility follows these rows."""
+
+    class Relation(models.TextChoices):
+        RECEIVING = "receiving", "登记单位"
+        RESPONSIBLE = "responsible", "责任单位"
+        CO_HANDLING = "co_handling", "协办单位"
+        ASSIGNING = "assigning", "交办/转送单位"
+        REVIEWING = "reviewing", "复查/复核机关"
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="unit_links")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="petition_links")
+    relation = models.CharField(max_length=16, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = "信访件单位"
+        verbose_name_plural = "信访件单位"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "unit", "relation"], name="petition_unit_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "petition"], name="petition_unit_by_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_relation_display()}"
+
+
+class Reply(models.Model):
+    """The written answer (答复意见书) of one stage: handling, review or re-review."""
+
+    class Stage(models.TextChoices):
+        HANDLING = "handling", "办理答复"
+        REVIEW = "review", "复查意见"
+        RE_REVIEW = "re_review", "复核意见"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ISSUED = "issued", "已出具"
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="replies")
+    stage = models.CharField("阶段", max_length=16, choices=Stage.choices, default=Stage.HANDLING)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.DRAFT)
+    request = models.TextField("信访诉求")
+    facts = models.TextField("调查核实情况")
+    decision = models.TextField("处理意见")
+    legal_basis = models.TextField("政策法律依据")
+    outcome = models.CharField("结论", max_length=16)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+", verbose_name="拟稿人"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="签发人",
+    )
+    issued_on = models.DateField("出具日期", null=True, blank=True)
+    delivered_on = models.DateField("送达日期", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "答复意见"
+        verbose_name_plural = "答复意见"
+        ordering = ["created_at"]
+        constraints = [
+            # One working draft per case and stage; issued replies are kept as written.
+            models.UniqueConstraint(
+                fields=["petition", "stage"],
+                condition=Q(status="draft"),
+                name="reply_one_draft_per_stage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}（{self.get_status_display()}）"
+
+
+class Attachment(models.Model):
+    """A file received with a petition, checked by content type and size."""
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", upload_to="attachments/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PetitionEvent(models.Model):
+    """One entry in a case's append-only, hash-chained history."""
+
+    petition = models.ForeignKey(Petition, models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField("序号")
+    kind = models.CharField("事件", max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField("操作人", max_length=50, blank=True)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField("时间")
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "办理过程"
+        verbose_name_plural = "办理过程"
+        ordering = ["petition", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "seq"], name="event_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind}"

@@ -1,0 +1,149 @@
+"""Reads of petitions, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from xinfang.core.crypto import blind_index
+from xinfang.petitions.models import (
+    OPEN_STATES,
+    Category,
+    Petition,
+    PetitionParty,
+    PetitionUnit,
+    Reply,
+    State,
+)
+from xinfang.units.models import Membership, Staff, Unit
+from xinfang.units.selectors import unit_ids_visible_to
+
+
+def petitions_visible_to(user: Staff) -> QuerySet[Petition]:
+    """Cases in which any unit the user can see has had a part."""
+    if not user.is_authenticated or not user.is_active:
+        return Petition.objects.none()
+    if user.is_superuser:
+        return Petition.objects.all()
+    links = PetitionUnit.objects.filter(
+        petition=OuterRef("pk"), unit_id__in=unit_ids_visible_to(user)
+    )
+    return Petition.objects.filter(Exists(links))
+
+
+def petition_get_for_user(user: Staff, petition_id: int) -> Petition:
+    """The case, if the user may see it.
+
+    Raises:
+        Http404: it does not exist or lies outside the user's units.
+    """
+    petition = (
+        petitions_visible_to(user)
+        .select_related("receiving_unit", "responsible_unit", "category", "accused_unit")
+        .filter(pk=petition_id)
+        .first()
+    )
+    if petition is None:
+        raise Http404("未找到该信访件。")
+    return petition
+
+
+def accused_unit_paths_of(user: Staff) -> list[str]:
+    """Paths of the user's units; an accusation against any of them or above is hidden."""
+    return list(Membership.objects.filter(staff=user).values_list("unit__path", flat=True))
+
+
+def petitioner_hidden_from(user: Staff, petition: Petition) -> bool:
+    """True when the user belongs to the unit an accusation names (or a unit under it).
+
+    RULES.md §6: an accuser's identity is never shown to the accused unit or its staff.
+    """
+    if not petition.is_accusation:
+        return False
+    if petition.accused_unit_id is None:
+        return False
+    accused = petition.accused_unit
+    return any(path.startswith(accused.path) for path in accused_unit_paths_of(user))
+
+
+def hidden_accusations_q(user: Staff) -> Q:
+    """A filter matching accusations whose petitioner the user must not see."""
+    paths = accused_unit_paths_of(user)
+    if not paths:
+        return Q(pk__in=[])
+    # The accused unit is an ancestor-or-self of one of the user's units: its path is a
+    # prefix of the user's unit path.
+    prefixes = {p[:i] for p in paths for i in range(Unit.steplen, len(p) + 1, Unit.steplen)}
+    return Q(is_accusation=True, accused_unit__path__in=prefixes)
+
+
+@dataclass
+class EarlierCase:
+    petition: Petition
+    replies: list[Reply]
+    is_open: bool
+    same_matter: bool
+
+
+def petitions_of_person(
+    user: Staff,
+    *,
+    id_number: str = "",
+    phone: str = "",
+    exclude_id: int | None = None,
+    category: Category | None = None,
+    limit: int = 20,
+) -> list[EarlierCase]:
+    """Earlier cases of the person with this identity number or phone, newest first.
+
+    Shown to the registrar across units so no one answers the same matter two ways; an
+    accusation the user's own unit is accused in is never among them.
+    """
+    id_index = blind_index("id_number", id_number) if id_number else ""
+    phone_index = blind_index("phone", phone) if phone else ""
+    person = Q(pk__in=[])
+    if id_index:
+        person |= Q(petitioner__id_number_index=id_index)
+    if phone_index:
+        person |= Q(petitioner__phone_index=phone_index)
+    if not (id_index or phone_index):
+        return []
+    parties = PetitionParty.objects.filter(person).values("petition_id")
+    qs = (
+        Petition.objects.filter(pk__in=parties)
+        .exclude(hidden_accusations_q(user))
+        .select_related("responsible_unit", "category")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=Reply.objects.filter(status=Reply.Status.ISSUED).order_by("issued_on"),
+            )
+        )
+        .order_by("-received_at")
+    )
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    top = category.path[: Category.steplen] if category else None
+    return [
+        EarlierCase(
+            petition=p,
+            replies=list(p.replies.all()),
+            is_open=p.state in OPEN_STATES,
+            same_matter=bool(top) and p.category.path.startswith(top),
+        )
+        for p in qs[:limit]
+    ]
+
+
+def open_same_matter(earlier: list[EarlierCase]) -> EarlierCase | None:
+    """The first earlier case on the same matter that is still open, if any."""
+    return next((e for e in earlier if e.is_open and e.same_matter), None)
+
+
+def terminated_same_matter(earlier: list[EarlierCase]) -> EarlierCase | None:
+    """An earlier case on the same matter that was terminated, if any."""
+    return next(
+        (e for e in earlier if e.same_matter and e.petition.state == State.TERMINATED), None
+    )

@@ -1,0 +1,239 @@
+"""API representations of cases; petitioner data is masked, or absent for the accused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.petitions.models import (
+    Attachment,
+    Category,
+    Channel,
+    Difficulty,
+    Line,
+    Petition,
+    Petitioner,
+    PetitionEvent,
+    Reply,
+)
+from xinfang.units.models import Unit
+from xinfang.workflow.deadlines import DEADLINE_FIELDS
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "parent", "line", "is_litigation"]
+
+    def get_parent(self, category: Category) -> int | None:
+        return self.context["parent_ids"].get(category.path[: -Category.steplen])
+
+
+def _unit(unit: Unit | None) -> dict[str, Any] | None:
+    return {"id": unit.pk, "code": unit.code, "name": unit.name} if unit else None
+
+
+def deadlines_of(p: Petition) -> dict[str, Any]:
+    """Every deadline as an ISO date, the binding one, and which are provisional."""
+    data: dict[str, Any] = {
+        f: getattr(p, f).isoformat() if getattr(p, f) else None for f in DEADLINE_FIELDS
+    }
+    data["due_on"] = p.due_on.isoformat() if p.due_on else None
+    data["target_on"] = p.target_on.isoformat() if p.target_on else None
+    data["provisional"] = sorted(
+        name for name, basis in (p.deadline_basis or {}).items() if basis.get("provisional")
+    )
+    data["extension_days"] = p.extension_days
+    return data
+
+
+def parties_of(p: Petition, hidden: bool) -> list[dict[str, Any]]:
+    """Petitioners and representatives, masked; nothing at all when hidden from the reader."""
+    if hidden:
+        return []
+    return [
+        {
+            "role": party.role,
+            "name": party.petitioner.name,
+            "id_number": mask_id_number(party.petitioner.id_number),
+            "phone": mask_phone(party.petitioner.phone),
+            "kind": party.petitioner.kind,
+        }
+        for party in p.parties.all()
+    ]
+
+
+class PetitionListSerializer(serializers.ModelSerializer):
+    receiving_unit = serializers.SerializerMethodField()
+    responsible_unit = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+    petitioners = serializers.SerializerMethodField()
+    petitioners_hidden = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Petition
+        fields = [
+            "id",
+            "tracking_code",
+            "state",
+            "channel",
+            "received_at",
+            "subject",
+            "receiving_unit",
+            "responsible_unit",
+            "category",
+            "difficulty",
+            "headcount",
+            "is_collective",
+            "is_accusation",
+            "is_anonymous",
+            "is_litigation",
+            "is_first",
+            "skips_level",
+            "is_urgent",
+            "repeat_of",
+            "deadlines",
+            "petitioners",
+            "petitioners_hidden",
+            "version",
+        ]
+
+    def _hidden(self, p: Petition) -> bool:
+        if not p.is_accusation or p.accused_unit_id is None:
+            return False
+        accused_path = p.accused_unit.path
+        return any(path.startswith(accused_path) for path in self.context["member_paths"])
+
+    def get_receiving_unit(self, p: Petition) -> dict | None:
+        return _unit(p.receiving_unit)
+
+    def get_responsible_unit(self, p: Petition) -> dict | None:
+        return _unit(p.responsible_unit)
+
+    def get_category(self, p: Petition) -> dict:
+        return {"id": p.category_id, "code": p.category.code, "name": p.category.name}
+
+    def get_deadlines(self, p: Petition) -> dict:
+        return deadlines_of(p)
+
+    def get_petitioners(self, p: Petition) -> list[dict]:
+        return parties_of(p, self._hidden(p))
+
+    def get_petitioners_hidden(self, p: Petition) -> bool:
+        return self._hidden(p)
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reply
+        fields = [
+            "id",
+            "stage",
+            "status",
+            "request",
+            "facts",
+            "decision",
+            "legal_basis",
+            "outcome",
+            "issued_on",
+            "delivered_on",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PetitionEvent
+        fields = ["seq", "kind", "actor_name", "from_state", "to_state", "data", "at", "hash"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class PetitionDetailSerializer(PetitionListSerializer):
+    assigning_unit = serializers.SerializerMethodField()
+    accused_unit = serializers.SerializerMethodField()
+    handler = serializers.SerializerMethodField()
+    replies = ReplySerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(PetitionListSerializer.Meta):
+        fields = [
+            *PetitionListSerializer.Meta.fields,
+            "content",
+            "line",
+            "place",
+            "accused_unit",
+            "accused_person",
+            "assigning_unit",
+            "forwarded_to_body",
+            "handler",
+            "decision",
+            "decline_reason",
+            "decided_on",
+            "accepted_on",
+            "concluded_on",
+            "replies",
+            "events",
+            "attachments",
+        ]
+
+    def get_assigning_unit(self, p: Petition) -> dict | None:
+        return _unit(p.assigning_unit)
+
+    def get_accused_unit(self, p: Petition) -> dict | None:
+        return _unit(p.accused_unit)
+
+    def get_handler(self, p: Petition) -> dict | None:
+        return {"id": p.handler_id, "name": p.handler.display_name} if p.handler else None
+
+
+class PersonSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(
+        Petitioner.Kind.choices, required=False, default=Petitioner.Kind.OTHER
+    )
+
+
+class PetitionRegisterSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(Channel.choices)
+    received_at = serializers.DateTimeField()
+    receiving_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    subject = serializers.CharField(max_length=200)
+    content = serializers.CharField(max_length=20000)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    petitioners = PersonSerializer(many=True, required=False, default=list)
+    representatives = PersonSerializer(many=True, required=False, default=list)
+    headcount = serializers.IntegerField(min_value=1, required=False)
+    difficulty = serializers.ChoiceField(Difficulty.choices, required=False, default="minor")
+    line = serializers.ChoiceField(Line.choices, required=False)
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    accused_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+    accused_person = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    is_accusation = serializers.BooleanField(required=False, default=False)
+    is_anonymous = serializers.BooleanField(required=False, default=False)
+    is_litigation = serializers.BooleanField(required=False, allow_null=True, default=None)
+    skips_level = serializers.BooleanField(required=False, default=False)
+    is_urgent = serializers.BooleanField(required=False, default=False)
+    repeat_of = serializers.PrimaryKeyRelatedField(
+        queryset=Petition.objects.all(), required=False, allow_null=True
+    )
+    co_handling_units = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), many=True, required=False, default=list
+    )
+    idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True)

@@ -1,0 +1,504 @@
+"""Writes to petitions outside the state machine: registration, reply drafts, attachments,
+and the logged reveal of a petitioner's personal data."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from xinfang.audit.models import PersonalDataAccess
+from xinfang.core.crypto import blind_index
+from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.core.tracking import new_tracking_code
+from xinfang.petitions.history import event_append
+from xinfang.petitions.identity import validate_id_number, validate_phone
+from xinfang.petitions.models import (
+    Attachment,
+    Category,
+    Channel,
+    Difficulty,
+    Line,
+    Petition,
+    Petitioner,
+    PetitionParty,
+    PetitionUnit,
+    Reply,
+    State,
+)
+from xinfang.petitions.selectors import petitioner_hidden_from
+from xinfang.petitions.uploads import sniff_content_type
+from xinfang.units.models import Role, Staff, Unit
+from xinfang.units.selectors import roles_over
+from xinfang.workflow.deadlines import Clock, binding_refresh
+
+MAX_REPRESENTATIVES = 5
+COLLECTIVE_HEADCOUNT = 5
+REGISTERING_ROLES = frozenset({Role.REGISTRAR, Role.LEADER})
+# Roles whose work needs a petitioner's full identity number and phone (to contact them,
+# to serve the written notice); supervisors and informants see masked values only.
+REVEALING_ROLES = frozenset({Role.REGISTRAR, Role.HANDLER, Role.LEADER})
+
+
+@dataclass
+class PersonInput:
+    """One petitioner or representative as entered by the registrar."""
+
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    kind: str = Petitioner.Kind.OTHER
+
+
+def _clean_person(person: PersonInput, where: str) -> PersonInput:
+    name = (person.name or "").strip()
+    if not name:
+        raise ValidationFailed(f"{where}：请填写姓名。", {"field": f"{where}.name"})
+    if len(name) > 50:
+        raise ValidationFailed(f"{where}：姓名过长。", {"field": f"{where}.name"})
+    if person.kind not in Petitioner.Kind.values:
+        raise ValidationFailed(f"{where}：人员类别无效。", {"field": f"{where}.kind"})
+    try:
+        id_number = validate_id_number(person.id_number) if person.id_number else ""
+        phone = validate_phone(person.phone) if person.phone else ""
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"{where}：{exc.message}", {"field": where}) from exc
+    return PersonInput(name, id_number, phone, (person.address or "").strip()[:200], person.kind)
+
+
+def _petitioner_for(person: PersonInput) -> Petitioner:
+    """The existing record for this identity number, updated, or a new one."""
+    id_index = blind_index("id_number", person.id_number) if person.id_number else ""
+    existing = Petitioner.objects.filter(id_number_index=id_index).first() if id_index else None
+    if existing is None:
+        return Petitioner.objects.create(
+            name=person.name,
+            id_number=person.id_number,
+            id_number_index=id_index,
+            phone=person.phone,
+            phone_index=blind_index("phone", person.phone) if person.phone else "",
+            address=person.address,
+            kind=person.kind,
+        )
+    # The latest registration carries the freshest contact details.
+    existing.name = person.name
+    if person.phone:
+        existing.phone = person.phone
+        existing.phone_index = blind_index("phone", person.phone)
+    if person.address:
+        existing.address = person.address
+    if person.kind != Petitioner.Kind.OTHER:
+        existing.kind = person.kind
+    existing.save()
+    return existing
+
+
+def _has_earlier_petitions(people: list[PersonInput]) -> bool:
+    indexes_id = [blind_index("id_number", p.id_number) for p in people if p.id_number]
+    indexes_phone = [blind_index("phone", p.phone) for p in people if p.phone]
+    if not indexes_id and not indexes_phone:
+        return False
+    from django.db.models import Q
+
+    return PetitionParty.objects.filter(
+        Q(petitioner__id_number_index__in=indexes_id) | Q(petitioner__phone_index__in=indexes_phone)
+    ).exists()
+
+
+def _new_unique_tracking_code() -> str:
+    for _ in range(10):
+        code = new_tracking_code()
+        if not Petition.objects.filter(tracking_code=code).exists():
+            return code
+    raise RuntimeError("could not draw an unused tracking code")  # 50 bits: never in practice
+
+
+def petition_register(
+    *,
+    actor: Staff | None,
+    channel: str,
+    received_at: datetime,
+    receiving_unit: Unit,
+    subject: str,
+    content: str,
+    category: Category,
+    petitioners: Iterable[PersonInput] = (),
+    representatives: Iterable[PersonInput] = (),
+    headcount: int | None = None,
+    difficulty: str = Difficulty.MINOR,
+    line: str | None = None,
+    place: str = "",
+    accused_unit: Unit | None = None,
+    accused_person: str = "",
+    is_accusation: bool = False,
+    is_anonymous: bool = False,
+    is_litigation: bool | None = None,
+    skips_level: bool = False,
+    is_urgent: bool = False,
+    repeat_of: Petition | None = None,
+    co_handling_units: Iterable[Unit] = (),
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Petition:
+    """Register a received petition, start its decision clock and open its history.
+
+    A repeated call with the same idempotency key by the same actor returns the first case.
+
+    Raises:
+        NotPermitted: the actor is not a registrar or leader of the receiving unit.
+        ValidationFailed: a field is missing or malformed.
+    """
+    now = now or timezone.now()
+    if actor is not None and not (roles_over(actor, receiving_unit) & REGISTERING_ROLES):
+        raise NotPermitted(f"您不是{receiving_unit.name}的登记员，不能在该单位登记信访事项。")
+    if idempotency_key:
+        idempotency_key = idempotency_key.strip()[:64]
+        existing = Petition.objects.filter(
+            registered_by=actor, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
+
+    people = [_clean_person(p, f"信访人{i + 1}") for i, p in enumerate(petitioners)]
+    reps = [_clean_person(p, f"代表{i + 1}") for i, p in enumerate(representatives)]
+    subject = (subject or "").strip()
+    content = (content or "").strip()
+    headcount = headcount if headcount is not None else max(1, len(people))
+    _validate_registration(
+        channel=channel,
+        received_at=received_at,
+        now=now,
+        subject=subject,
+        content=content,
+        category=category,
+        people=people,
+        reps=reps,
+        headcount=headcount,
+        difficulty=difficulty,
+        line=line,
+        is_accusation=is_accusation,
+        is_anonymous=is_anonymous,
+        accused_unit=accused_unit,
+        accused_person=accused_person,
+    )
+
+    try:
+        with transaction.atomic():
+            petition = _register(
+                actor=actor,
+                channel=channel,
+                received_at=received_at,
+                receiving_unit=receiving_unit,
+                subject=subject,
+                content=content,
+                category=category,
+                people=people,
+                reps=reps,
+                headcount=headcount,
+                difficulty=difficulty,
+                line=line or category.line,
+                place=place.strip()[:200],
+                accused_unit=accused_unit,
+                accused_person=accused_person.strip()[:100],
+                is_accusation=is_accusation,
+                is_anonymous=is_anonymous,
+                is_litigation=category.is_litigation if is_litigation is None else is_litigation,
+                skips_level=skips_level,
+                is_urgent=is_urgent,
+                repeat_of=repeat_of,
+                co_handling_units=list(co_handling_units),
+                idempotency_key=idempotency_key,
+                now=now,
+            )
+    except IntegrityError:
+        # Two submits with one key raced; the other one won. Return its case.
+        if idempotency_key:
+            existing = Petition.objects.filter(
+                registered_by=actor, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                existing.replayed = True
+                return existing
+        raise
+    petition.replayed = False
+    return petition
+
+
+def _validate_registration(
+    *,
+    channel,
+    received_at,
+    now,
+    subject,
+    content,
+    category,
+    people,
+    reps,
+    headcount,
+    difficulty,
+    line,
+    is_accusation,
+    is_anonymous,
+    accused_unit,
+    accused_person,
+) -> None:
+    if channel not in Channel.values:
+        raise ValidationFailed("请选择信访方式。", {"field": "channel"})
+    if received_at is None or timezone.is_naive(received_at):
+        raise ValidationFailed("请填写收到时间。", {"field": "received_at"})
+    if received_at > now + timedelta(minutes=5):
+        raise ValidationFailed("收到时间不能晚于现在。", {"field": "received_at"})
+    if received_at.year < 2000:
+        raise ValidationFailed("收到时间无效。", {"field": "received_at"})
+    if not subject:
+        raise ValidationFailed("请填写标题。", {"field": "subject"})
+    if len(subject) > 200:
+        raise ValidationFailed("标题不能超过200字。", {"field": "subject"})
+    if not content:
+        raise ValidationFailed("请填写主要诉求和事实理由。", {"field": "content"})
+    if len(content) > 20000:
+        raise ValidationFailed("内容过长（不超过2万字），请作为附件上传。", {"field": "content"})
+    if category is None or not category.is_active:
+        raise ValidationFailed("请选择有效的问题分类。", {"field": "category"})
+    if difficulty not in Difficulty.values:
+        raise ValidationFailed("难易程度无效。", {"field": "difficulty"})
+    if line is not None and line not in Line.values:
+        raise ValidationFailed("业务条线无效。", {"field": "line"})
+    if not people and not is_anonymous:
+        raise ValidationFailed("请填写至少一名信访人，或标记为匿名。", {"field": "petitioners"})
+    if people and is_anonymous:
+        raise ValidationFailed("匿名信访不应填写信访人。", {"field": "petitioners"})
+    if headcount < 1 or headcount > 100000:
+        raise ValidationFailed("人数无效。", {"field": "headcount"})
+    if headcount < len(people):
+        raise ValidationFailed("人数不能少于信访人数。", {"field": "headcount"})
+    if len(reps) > MAX_REPRESENTATIVES:
+        raise ValidationFailed("集体访推选的代表不得超过5人。", {"field": "representatives"})
+    if reps and headcount < COLLECTIVE_HEADCOUNT:
+        raise ValidationFailed(
+            "只有5人以上的集体访才推选代表；请核对人数。", {"field": "representatives"}
+        )
+    if is_accusation and accused_unit is None and not accused_person.strip():
+        raise ValidationFailed("检举控告须填写被反映的单位或人员。", {"field": "accused_unit"})
+
+
+def _register(
+    *,
+    actor,
+    channel,
+    received_at,
+    receiving_unit,
+    subject,
+    content,
+    category,
+    people,
+    reps,
+    headcount,
+    difficulty,
+    line,
+    place,
+    accused_unit,
+    accused_person,
+    is_accusation,
+    is_anonymous,
+    is_litigation,
+    skips_level,
+    is_urgent,
+    repeat_of,
+    co_handling_units,
+    idempotency_key,
+    now,
+) -> Petition:
+    received_on = timezone.localdate(received_at)
+    petition = Petition(
+        tracking_code=_new_unique_tracking_code(),
+        channel=channel,
+        received_at=received_at,
+        received_on=received_on,
+        receiving_unit=receiving_unit,
+        responsible_unit=receiving_unit,
+        registered_by=actor,
+        headcount=headcount,
+        is_collective=headcount >= COLLECTIVE_HEADCOUNT,
+        subject=subject,
+        content=content,
+        category=category,
+        line=line,
+        place=place,
+        accused_unit=accused_unit if is_accusation else None,
+        accused_person=accused_person if is_accusation else "",
+        difficulty=difficulty,
+        is_accusation=is_accusation,
+        is_anonymous=is_anonymous,
+        is_litigation=is_litigation,
+        is_first=repeat_of is None and not _has_earlier_petitions(people),
+        skips_level=skips_level,
+        is_urgent=is_urgent,
+        repeat_of=repeat_of,
+        idempotency_key=idempotency_key or None,
+    )
+    clock = Clock()
+    clock.set(petition, "decide_by", received_on)
+    clock.set_target(petition, received_on)
+    binding_refresh(petition)
+    petition.save()
+    for i, person in enumerate(people):
+        PetitionParty.objects.create(
+            petition=petition,
+            petitioner=_petitioner_for(person),
+            role=PetitionParty.Role.PETITIONER,
+            position=i,
+        )
+    for i, person in enumerate(reps):
+        PetitionParty.objects.get_or_create(
+            petition=petition,
+            petitioner=_petitioner_for(person),
+            role=PetitionParty.Role.REPRESENTATIVE,
+            defaults={"position": i},
+        )
+    PetitionUnit.objects.create(
+        petition=petition, unit=receiving_unit, relation=PetitionUnit.Relation.RECEIVING
+    )
+    for unit in co_handling_units:
+        PetitionUnit.objects.get_or_create(
+            petition=petition, unit=unit, relation=PetitionUnit.Relation.CO_HANDLING
+        )
+    event_append(
+        petition,
+        kind="register",
+        actor=actor,
+        from_state="",
+        to_state=State.REGISTERED,
+        data={
+            "channel": channel,
+            "receiving_unit": receiving_unit.pk,
+            "receiving_unit_name": receiving_unit.name,
+            "headcount": headcount,
+            "repeat_of": repeat_of.pk if repeat_of else None,
+            "decide_by": petition.decide_by.isoformat(),
+            "target_on": petition.target_on.isoformat(),
+        },
+        at=now,
+    )
+    petition.save(update_fields=["history_head"])
+    return petition
+
+
+@transaction.atomic
+def reply_draft_save(
+    *,
+    actor: Staff,
+    petition: Petition,
+    request: str,
+    facts: str,
+    decision: str,
+    legal_basis: str,
+    outcome: str,
+    stage: str = Reply.Stage.HANDLING,
+) -> Reply:
+    """Save the handler's draft of the written reply (one working draft per stage).
+
+    Raises:
+        NotPermitted: the actor does not handle cases in the responsible unit.
+        ValidationFailed: a part of the reply is missing.
+    """
+    from xinfang.workflow.services import reply_fields_clean
+
+    if not (roles_over(actor, petition.responsible_unit) & {Role.HANDLER, Role.LEADER}):
+        raise NotPermitted("只有责任单位的承办人或领导可以起草答复意见。")
+    fields = reply_fields_clean(
+        request=request, facts=facts, decision=decision, legal_basis=legal_basis, outcome=outcome
+    )
+    reply = Reply.objects.filter(petition=petition, stage=stage, status=Reply.Status.DRAFT).first()
+    if reply is None:
+        reply = Reply(petition=petition, stage=stage, drafted_by=actor)
+    for name, value in fields.items():
+        setattr(reply, name, value)
+    reply.drafted_by = actor
+    reply.save()
+    return reply
+
+
+def attachment_add(*, actor: Staff | None, petition: Petition, upload: UploadedFile) -> Attachment:
+    """Store a file with the case after checking its real type and size.
+
+    Raises:
+        ValidationFailed: too large, empty, or not an allowed type (checked by content).
+    """
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size == 0:
+        raise ValidationFailed("附件为空。", {"field": "file"})
+    if upload.size > limit:
+        raise ValidationFailed(
+            f"附件“{upload.name}”超过{limit // (1024 * 1024)}MB。", {"field": "file"}
+        )
+    head = upload.read(4096)
+    upload.seek(0)
+    content_type = sniff_content_type(head, upload.name or "")
+    if content_type is None:
+        raise ValidationFailed(
+            f"附件“{upload.name}”的类型不允许：只接受图片（JPG/PNG/GIF/WEBP）、PDF、"
+            "Word/Excel 文档和常见音频。",
+            {"field": "file"},
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        attachment = Attachment(
+            petition=petition,
+            original_name=(upload.name or "附件")[:200],
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"{digest.hexdigest()[:16]}", upload, save=False)
+        attachment.save()
+    return attachment
+
+
+def personal_data_reveal(*, actor: Staff, petition: Petition, via: str) -> list[dict[str, Any]]:
+    """The case's petitioners unmasked, with the view logged.
+
+    Raises:
+        NotPermitted: the actor's role does not need the data, or the case accuses their unit.
+    """
+    if petitioner_hidden_from(actor, petition):
+        raise NotPermitted("本件为检举控告，被反映单位人员不得查看信访人信息。")
+    units = [petition.receiving_unit, petition.responsible_unit]
+    if not any(roles_over(actor, u) & REVEALING_ROLES for u in units) and not actor.is_superuser:
+        raise NotPermitted("您的角色不能查看完整的个人信息。")
+    people = []
+    with transaction.atomic():
+        for party in petition.parties.select_related("petitioner"):
+            person = party.petitioner
+            PersonalDataAccess.objects.create(
+                staff=actor,
+                petition=petition,
+                petitioner=person,
+                fields="id_number,phone",
+                via=via,
+            )
+            people.append(
+                {
+                    "id": person.pk,
+                    "role": party.role,
+                    "name": person.name,
+                    "id_number": person.id_number,
+                    "phone": person.phone,
+                    "address": person.address,
+                    "kind": person.kind,
+                }
+            )
+    return people

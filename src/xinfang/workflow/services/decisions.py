@@ -1,0 +1,280 @@
+"""Decisions after registration (RULES.md §2): accept, forward, assign, decline; and the
+receiving unit's acknowledgement or return."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from xinfang.core.errors import DeadlineExpired, ValidationFailed
+from xinfang.petitions.models import DeclineReason, Petition, PetitionUnit, State
+from xinfang.units.models import Staff, Unit
+from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.services.transition import (
+    _link,
+    _refuse_accused_unit,
+    _require_text,
+    _transition,
+)
+
+DEFAULT_CHANNELS = {
+    DeclineReason.LITIGATION: "请依法通过诉讼、仲裁、行政复议等法定途径向有管辖权的机关提出。",
+    DeclineReason.DISCIPLINE: "请向有管辖权的纪检监察机关反映。",
+    DeclineReason.IN_PROGRESS: "该事项正在办理中，请等待办理机关的答复。",
+    DeclineReason.TERMINATED: (
+        "该事项已复核终结，不再受理；如有困难，可到当地信访接待场所咨询，"
+        "我们将继续做好疏导和帮扶工作。"
+    ),
+}
+
+
+def petition_accept(
+    *,
+    petition: Petition,
+    actor: Staff,
+    note: str = "",
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Accept the case for handling by its unit; the 60-day handling clock starts today.
+
+    Raises:
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        p.decision, p.decided_on, p.accepted_on = "accept", today, today
+        clock.set(p, "conclude_by", today)
+        _link(p, p.responsible_unit, PetitionUnit.Relation.RESPONSIBLE)
+        return {
+            "note": note.strip(),
+            "conclude_by": p.conclude_by.isoformat(),
+            "timely": today <= p.decide_by,
+        }
+
+    return _transition(
+        "accept", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_forward(
+    *,
+    petition: Petition,
+    actor: Staff,
+    to_unit: Unit | None = None,
+    to_body: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Send the case to the body that has jurisdiction: a unit in the system, or one outside.
+
+    Raises:
+        ValidationFailed: no destination, or the destination is the case's own unit.
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+    to_body = (to_body or "").strip()[:100]
+    if (to_unit is None) == (not to_body):
+        raise ValidationFailed(
+            "请选择转送的单位，或填写系统外的有权处理机关。", {"field": "to_unit"}
+        )
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        p.decision, p.decided_on = "forward", today
+        data: dict[str, Any] = {"reason": reason.strip()}
+        if to_unit is not None:
+            if to_unit.pk == p.responsible_unit_id:
+                raise ValidationFailed("不能转送给本单位。", {"field": "to_unit"})
+            _refuse_accused_unit(p, to_unit)
+            p.assigning_unit = p.responsible_unit
+            p.responsible_unit = to_unit
+            clock.set(p, "acknowledge_by", today)
+            clock.set(p, "return_by", today)
+            _link(p, p.assigning_unit, PetitionUnit.Relation.ASSIGNING)
+            _link(p, to_unit, PetitionUnit.Relation.RESPONSIBLE)
+            data |= {
+                "to_unit": to_unit.pk,
+                "to_unit_name": to_unit.name,
+                "acknowledge_by": p.acknowledge_by.isoformat(),
+            }
+        else:
+            p.forwarded_to_body = to_body
+            data |= {"to_body": to_body}
+        data["timely"] = today <= p.decide_by
+        return data
+
+    return _transition(
+        "forward", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_assign(
+    *,
+    petition: Petition,
+    actor: Staff,
+    to_unit: Unit,
+    due_on: date | None = None,
+    instructions: str = "",
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Assign the case to a subordinate unit, which must handle it and report back by a date.
+
+    Raises:
+        ValidationFailed: the unit is not subordinate, or the date is past the legal limit.
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        current = p.responsible_unit
+        if not (to_unit.path.startswith(current.path) and to_unit.depth > current.depth):
+            raise ValidationFailed(f"只能交办给{current.name}的下级单位。", {"field": "to_unit"})
+        _refuse_accused_unit(p, to_unit)
+        legal = clock.due("conclude_by", today).date
+        if due_on is not None and not (today < due_on <= legal):
+            raise ValidationFailed(
+                f"办结期限应在今天之后、法定期限 {legal:%Y-%m-%d} 之前。", {"field": "due_on"}
+            )
+        p.decision, p.decided_on, p.accepted_on = "assign", today, today
+        p.assigning_unit, p.responsible_unit = current, to_unit
+        clock.set(p, "acknowledge_by", today)
+        clock.set(p, "return_by", today)
+        days = (due_on - today).days if due_on else None
+        clock.set(p, "conclude_by", today, days=days)
+        _link(p, current, PetitionUnit.Relation.ASSIGNING)
+        _link(p, to_unit, PetitionUnit.Relation.RESPONSIBLE)
+        return {
+            "to_unit": to_unit.pk,
+            "to_unit_name": to_unit.name,
+            "instructions": instructions.strip(),
+            "conclude_by": p.conclude_by.isoformat(),
+            "acknowledge_by": p.acknowledge_by.isoformat(),
+            "timely": today <= p.decide_by,
+        }
+
+    return _transition(
+        "assign", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_decline(
+    *,
+    petition: Petition,
+    actor: Staff,
+    reason: str,
+    channel: str = "",
+    cited: Petition | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Decline the case with the reason and the proper channel the petitioner is told.
+
+    Raises:
+        ValidationFailed: unknown reason, or a terminated matter without the earlier case.
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+    if reason not in DeclineReason.values:
+        raise ValidationFailed("请选择不予受理的理由。", {"field": "reason"})
+    if reason == DeclineReason.TERMINATED and (cited is None or cited.state != State.TERMINATED):
+        raise ValidationFailed(
+            "以“已终结”为由不予受理，须引用已终结的原信访件。", {"field": "cited"}
+        )
+    if reason == DeclineReason.IN_PROGRESS and cited is not None and cited.pk == petition.pk:
+        raise ValidationFailed("不能引用本件。", {"field": "cited"})
+    channel = (channel or "").strip() or DEFAULT_CHANNELS[reason]
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        p.decision, p.decided_on, p.decline_reason = "decline", today, reason
+        if reason == DeclineReason.LITIGATION:
+            # 诉访分离: it leaves the petition track and the indicators.
+            p.is_litigation = True
+        data = {
+            "reason": reason,
+            "reason_text": DeclineReason(reason).label,
+            "channel": channel,
+            "note": note.strip(),
+            "timely": today <= p.decide_by,
+        }
+        if cited is not None:
+            data |= {"cited": cited.pk, "cited_tracking_code": cited.tracking_code}
+        return data
+
+    return _transition(
+        "decline", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_acknowledge(
+    *,
+    petition: Petition,
+    actor: Staff,
+    note: str = "",
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """The receiving unit confirms it has the forwarded or assigned case (and tells the
+    petitioner); a forwarded case is accepted by it from today.
+
+    Raises:
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        if p.decision == "forward":
+            p.accepted_on = today
+            clock.set(p, "conclude_by", today)
+        return {
+            "note": note.strip(),
+            "conclude_by": p.conclude_by.isoformat(),
+            "timely": today <= p.acknowledge_by,
+        }
+
+    return _transition(
+        "acknowledge", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_return(
+    *,
+    petition: Petition,
+    actor: Staff,
+    reason: str,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Send a case back as not this unit's matter, with reasons, within the return limit.
+
+    Raises:
+        ValidationFailed: no reasons given.
+        DeadlineExpired: the 5-working-day limit has passed.
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+    reason = _require_text(reason, "退回理由", "reason", minimum=4)
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        if p.return_by and today > p.return_by:
+            raise DeadlineExpired(
+                f"退回期限（{p.return_by:%Y-%m-%d}）已过，不能退回；请依法办理或报请交办单位协调。",
+                {"return_by": p.return_by.isoformat()},
+            )
+        returned_from = p.responsible_unit
+        p.responsible_unit = p.assigning_unit
+        p.assigning_unit = None
+        p.decision, p.accepted_on = "", None
+        p.acknowledge_by = p.return_by = p.conclude_by = None
+        basis = dict(p.deadline_basis)
+        for name in ("acknowledge_by", "return_by", "conclude_by"):
+            basis.pop(name, None)
+        p.deadline_basis = basis
+        clock.set(p, "decide_by", today)
+        return {
+            "reason": reason,
+            "from_unit": returned_from.pk,
+            "from_unit_name": returned_from.name,
+            "decide_by": p.decide_by.isoformat(),
+        }
+
+    return _transition(
+        "return", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )

@@ -1,0 +1,130 @@
+"""Handling (RULES.md §3): start, extend, conclude with the written reply."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.petitions.models import Outcome, Petition, Reply
+from xinfang.petitions.selectors import petitioner_hidden_from
+from xinfang.units.models import Staff
+from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.services.transition import (
+    _issue_reply,
+    _require_text,
+    _transition,
+)
+
+
+def petition_start(
+    *,
+    petition: Petition,
+    actor: Staff,
+    handler: Staff | None = None,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Start handling; the actor (or the named handler) becomes the case's handler.
+
+    Raises:
+        NotPermitted: the handler belongs to the unit an accusation names (Art.28).
+        InvalidTransition, VersionConflict, NotFound.
+    """
+    handler = handler or actor
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        if petitioner_hidden_from(handler, p):
+            raise NotPermitted("承办人属于被反映单位，应当回避，不能承办本件。")
+        p.handler = handler
+        return {"handler": handler.pk, "handler_name": handler.display_name}
+
+    return _transition(
+        "start", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_extend(
+    *,
+    petition: Petition,
+    actor: Staff,
+    days: int,
+    reason: str,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Extend the handling limit once, by at most the configured days, with the reason the
+    petitioner is told.
+
+    Raises:
+        ValidationFailed: days out of range or no reason.
+        InvalidTransition: already extended in this handling stage.
+        DeadlineExpired: the handling limit has already passed.
+        NotPermitted, VersionConflict, NotFound.
+    """
+    reason = _require_text(reason, "延期理由", "reason", minimum=4)
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        limit = clock.limit("extension_max")
+        if not isinstance(days, int) or not 1 <= days <= limit:
+            raise ValidationFailed(f"延期天数应为1至{limit}天。", {"field": "days"})
+        if p.extension_days:
+            raise InvalidTransition("本件已延期一次，不能再次延期。")
+        if p.conclude_by and today > p.conclude_by:
+            raise DeadlineExpired("办理期限已过，不能再延期。")
+        old = p.conclude_by
+        basis = p.deadline_basis["conclude_by"]
+        p.extension_days = days
+        clock.set(
+            p, "conclude_by", date.fromisoformat(basis["start"]), days=basis["days"], extra=days
+        )
+        return {
+            "days": days,
+            "reason": reason,
+            "from": old.isoformat(),
+            "conclude_by": p.conclude_by.isoformat(),
+        }
+
+    return _transition(
+        "extend", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_conclude(
+    *,
+    petition: Petition,
+    actor: Staff,
+    reply: dict[str, str] | None = None,
+    delivered_on: date | None = None,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Approve and issue the written reply; the review window opens from its delivery.
+
+    Raises:
+        ValidationFailed: no draft and no reply given, or a part of the reply is missing.
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        issued = _issue_reply(
+            p,
+            stage=Reply.Stage.HANDLING,
+            actor=actor,
+            fields=reply,
+            today=today,
+            delivered_on=delivered_on,
+            outcomes=Outcome,
+        )
+        p.concluded_on, p.reply_delivered_on = today, issued.delivered_on
+        clock.set(p, "review_request_by", issued.delivered_on)
+        return {
+            "reply": issued.pk,
+            "outcome": issued.outcome,
+            "on_time": p.conclude_by is None or today <= p.conclude_by,
+            "review_request_by": p.review_request_by.isoformat(),
+        }
+
+    return _transition(
+        "conclude", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )

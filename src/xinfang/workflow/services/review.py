@@ -1,0 +1,295 @@
+"""Review, re-review and termination (RULES.md §4), and the jobs that keep them moving."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotFound
+from xinfang.petitions.history import event_append
+from xinfang.petitions.models import Petition, PetitionUnit, Reply, ReviewOutcome, State
+from xinfang.units.models import Staff
+from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.services.transition import (
+    STAFF,
+    SYSTEM,
+    _field_values,
+    _issue_reply,
+    _link,
+    _transition,
+    redo,
+    unit_parent,
+)
+
+
+def petition_request_review(
+    *,
+    petition: Petition,
+    actor: Staff | None,
+    reason: str = "",
+    received_on: date | None = None,
+    via: str = STAFF,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Record the petitioner's request that the next-higher body review the reply.
+
+    Raises:
+        DeadlineExpired: the 30-day window after delivery has passed.
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        received = received_on or today
+        if received > p.review_request_by:
+            raise DeadlineExpired(
+                f"申请复查的期限（{p.review_request_by:%Y-%m-%d}）已过，不能再申请复查。",
+                {"review_request_by": p.review_request_by.isoformat()},
+            )
+        reviewer = unit_parent(p.responsible_unit)
+        p.reviewing_unit = reviewer
+        _link(p, reviewer, PetitionUnit.Relation.REVIEWING)
+        clock.set(p, "review_conclude_by", received)
+        return {
+            "reason": reason.strip(),
+            "reviewing_unit": reviewer.pk,
+            "reviewing_unit_name": reviewer.name,
+            "review_conclude_by": p.review_conclude_by.isoformat(),
+        }
+
+    return _transition(
+        "request_review",
+        petition=petition,
+        actor=actor,
+        now=now,
+        version=version,
+        via=via,
+        apply=apply,
+    )
+
+
+def petition_conclude_review(
+    *,
+    petition: Petition,
+    actor: Staff,
+    outcome: str,
+    reply: dict[str, str] | None = None,
+    delivered_on: date | None = None,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Answer a review: uphold, change, or send the matter back to be redone.
+
+    Raises:
+        ValidationFailed, NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        fields = {**(reply or {}), "outcome": outcome}
+        issued = _issue_reply(
+            p,
+            stage=Reply.Stage.REVIEW,
+            actor=actor,
+            fields=fields,
+            today=today,
+            delivered_on=delivered_on,
+            outcomes=ReviewOutcome,
+        )
+        data = {"reply": issued.pk, "outcome": outcome, "on_time": today <= p.review_conclude_by}
+        if outcome == ReviewOutcome.REDO:
+            redo(p, today, clock)
+            data["conclude_by"] = p.conclude_by.isoformat()
+        else:
+            clock.set(p, "re_review_request_by", issued.delivered_on)
+            data["re_review_request_by"] = p.re_review_request_by.isoformat()
+        return data
+
+    return _transition(
+        "conclude_review", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_request_re_review(
+    *,
+    petition: Petition,
+    actor: Staff | None,
+    reason: str = "",
+    received_on: date | None = None,
+    via: str = STAFF,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Record the request that the body above the reviewer look at the matter once more.
+
+    Raises:
+        DeadlineExpired: the 30-day window after the review reply has passed.
+        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        received = received_on or today
+        if received > p.re_review_request_by:
+            raise DeadlineExpired(
+                f"申请复核的期限（{p.re_review_request_by:%Y-%m-%d}）已过，不能再申请复核。",
+                {"re_review_request_by": p.re_review_request_by.isoformat()},
+            )
+        body = unit_parent(p.reviewing_unit)
+        p.re_reviewing_unit = body
+        _link(p, body, PetitionUnit.Relation.REVIEWING)
+        clock.set(p, "re_review_conclude_by", received, extra=p.hearing_days)
+        return {
+            "reason": reason.strip(),
+            "re_reviewing_unit": body.pk,
+            "re_reviewing_unit_name": body.name,
+            "re_review_conclude_by": p.re_review_conclude_by.isoformat(),
+        }
+
+    return _transition(
+        "request_re_review",
+        petition=petition,
+        actor=actor,
+        now=now,
+        version=version,
+        via=via,
+        apply=apply,
+    )
+
+
+def petition_conclude_re_review(
+    *,
+    petition: Petition,
+    actor: Staff,
+    outcome: str,
+    reply: dict[str, str] | None = None,
+    delivered_on: date | None = None,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Answer a re-review: uphold, change, or send the matter back to be redone.
+
+    Raises:
+        ValidationFailed, NotPermitted, InvalidTransition, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        fields = {**(reply or {}), "outcome": outcome}
+        issued = _issue_reply(
+            p,
+            stage=Reply.Stage.RE_REVIEW,
+            actor=actor,
+            fields=fields,
+            today=today,
+            delivered_on=delivered_on,
+            outcomes=ReviewOutcome,
+        )
+        data = {"reply": issued.pk, "outcome": outcome, "on_time": today <= p.re_review_conclude_by}
+        if outcome == ReviewOutcome.REDO:
+            redo(p, today, clock)
+            data["conclude_by"] = p.conclude_by.isoformat()
+        return data
+
+    return _transition(
+        "conclude_re_review", petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
+
+
+def petition_terminate(
+    *,
+    petition: Petition,
+    actor: Staff | None,
+    reason: str = "",
+    via: str = STAFF,
+    now: datetime | None = None,
+    version: int | None = None,
+) -> Petition:
+    """Make the matter final: after re-review, or once a review window passed unused.
+
+    Raises:
+        InvalidTransition: the petitioner's window to ask for review or re-review is still open.
+        NotPermitted, VersionConflict, NotFound.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        window = {
+            State.CONCLUDED: ("review_request_by", "复查"),
+            State.REVIEW_CONCLUDED: ("re_review_request_by", "复核"),
+        }.get(p.state)
+        if window is not None:
+            closes = getattr(p, window[0])
+            if closes and today <= closes:
+                raise InvalidTransition(
+                    f"信访人申请{window[1]}的期限至{closes:%Y-%m-%d}，期满前不能终结。",
+                    {window[0]: closes.isoformat()},
+                )
+        return {"reason": reason.strip() or "复查、复核程序已经完成或申请期限届满"}
+
+    return _transition(
+        "terminate", petition=petition, actor=actor, now=now, version=version, via=via, apply=apply
+    )
+
+
+def petitions_terminate_lapsed(*, now: datetime | None = None) -> list[int]:
+    """Terminate every case whose review or re-review window passed unused (a daily job)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = Petition.objects.filter(
+        Q(state=State.CONCLUDED, review_request_by__lt=today)
+        | Q(state=State.REVIEW_CONCLUDED, re_review_request_by__lt=today)
+    ).values_list("pk", flat=True)
+    done = []
+    for pk in list(due):
+        try:
+            petition_terminate(
+                petition=Petition(pk=pk),
+                actor=None,
+                via=SYSTEM,
+                now=now,
+                reason="申请期限届满，信访人未申请复查或复核",
+            )
+        except (InvalidTransition, NotFound):
+            continue  # someone acted on it meanwhile
+        done.append(pk)
+    return done
+
+
+def deadlines_recompute(*, now: datetime | None = None) -> list[int]:
+    """Recompute provisional deadlines after a year's holidays were entered; log each move."""
+    now = now or timezone.now()
+    moved_ids: list[int] = []
+    clock = Clock()
+    for pk in list(
+        Petition.objects.filter(deadlines_provisional=True).values_list("pk", flat=True)
+    ):
+        with transaction.atomic():
+            p = Petition.objects.select_for_update().filter(pk=pk).first()
+            if p is None:
+                continue
+            before = _field_values(p)
+            moved = clock.recompute(p)
+            after = _field_values(p)
+            changed = [
+                f.name
+                for f in Petition._meta.concrete_fields
+                if after[f.attname] != before[f.attname]
+            ]
+            if not changed:
+                continue
+            if moved:
+                data = {name: getattr(p, name).isoformat() for name in moved}
+                event_append(
+                    p,
+                    kind="deadlines_recomputed",
+                    actor=None,
+                    from_state=p.state,
+                    to_state=p.state,
+                    data={"moved": data},
+                    at=now,
+                )
+                changed.append("history_head")
+                moved_ids.append(pk)
+            p.save(update_fields=[*changed, "updated_at"])
+    return moved_ids

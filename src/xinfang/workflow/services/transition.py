@@ -1,0 +1,231 @@
+"""The one place a case's state changes, `_transition`, and the helpers the transition
+services share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from xinfang.core.errors import (
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    ValidationFailed,
+    VersionConflict,
+)
+from xinfang.petitions.history import event_append
+from xinfang.petitions.models import Outcome, Petition, PetitionUnit, Reply, State
+from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.units.models import Staff, Unit
+from xinfang.units.selectors import roles_over
+from xinfang.workflow.deadlines import Clock, binding_refresh
+from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
+
+STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
+
+
+def unit_parent(unit: Unit | None) -> Unit | None:
+    """The next-higher body of a unit, or None at the top of the tree."""
+    if unit is None or unit.depth <= 1:
+        return None
+    return Unit.objects.filter(path=unit.path[: -Unit.steplen]).first()
+
+
+def acting_unit(petition: Petition, which: str) -> Unit | None:
+    """The unit in which a transition's roles must be held."""
+    if which == "responsible":
+        return petition.responsible_unit
+    if which == "reviewing":
+        return petition.reviewing_unit or unit_parent(petition.responsible_unit)
+    if which == "re_reviewing":
+        return petition.re_reviewing_unit or unit_parent(acting_unit(petition, "reviewing"))
+    if which == "last_answering":
+        return {
+            State.CONCLUDED: petition.responsible_unit,
+            State.REVIEW_CONCLUDED: petition.reviewing_unit,
+            State.RE_REVIEW_CONCLUDED: petition.re_reviewing_unit,
+        }.get(petition.state, petition.responsible_unit)
+    raise ValueError(which)
+
+
+def actor_may(actor: Staff, petition: Petition, name: str) -> bool:
+    """True when the actor's roles allow the transition on this case (state not considered)."""
+    transition = TRANSITIONS[name]
+    unit = acting_unit(petition, transition.unit)
+    return unit is not None and bool(roles_over(actor, unit) & transition.roles)
+
+
+def _check_actor(actor: Staff | None, t: Transition, petition: Petition, via: str) -> None:
+    if actor is None:
+        if (via == PORTAL and t.petitioner_may) or (via == SYSTEM and t.system_may):
+            return
+        raise NotPermitted(f"{t.label}须由工作人员办理。")
+    if not petitions_visible_to(actor).filter(pk=petition.pk).exists():
+        raise NotFound("未找到该信访件。")
+    unit = acting_unit(petition, t.unit)
+    if unit is None:
+        raise InvalidTransition(f"{petition.responsible_unit.name}没有上一级机关，不能{t.label}。")
+    if not roles_over(actor, unit) & t.roles:
+        raise NotPermitted(f"您在{unit.name}没有“{t.label}”的权限。")
+
+
+def _field_values(petition: Petition) -> dict[str, Any]:
+    return {f.attname: getattr(petition, f.attname) for f in Petition._meta.concrete_fields}
+
+
+def _transition(
+    name: str,
+    *,
+    petition: Petition,
+    actor: Staff | None,
+    now: datetime | None,
+    version: int | None,
+    via: str = STAFF,
+    apply: Callable[[Petition, date, Clock], dict[str, Any]],
+) -> Petition:
+    """Apply one transition under a row lock; the single place a case's state changes."""
+    t = TRANSITIONS[name]
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        p = (
+            Petition.objects.select_for_update()
+            .select_related("responsible_unit", "reviewing_unit", "re_reviewing_unit")
+            .filter(pk=petition.pk)
+            .first()
+        )
+        if p is None:
+            raise NotFound("未找到该信访件。")
+        if version is not None and p.version != version:
+            raise VersionConflict(
+                "该信访件已被他人更新，您看到的不是最新内容。请刷新页面后再操作。",
+                {"current_version": p.version, "your_version": version},
+            )
+        _check_actor(actor, t, p, via)
+        if p.state not in t.sources:
+            raise InvalidTransition(
+                f"该信访件当前状态为“{p.get_state_display()}”，不能{t.label}。",
+                {"state": p.state},
+            )
+        before = _field_values(p)
+        from_state = p.state
+        clock = Clock()
+        # apply() sees the case as it stands; it may redirect the state (a redone review).
+        data = apply(p, today, clock) or {}
+        if p.state == from_state and t.target is not None:
+            p.state = t.target
+        binding_refresh(p)
+        p.version += 1
+        event_append(
+            p,
+            kind=name,
+            actor=actor,
+            from_state=from_state,
+            to_state=p.state,
+            data={**data, "via": via},
+            at=now,
+        )
+        after = _field_values(p)
+        changed = [
+            f.name for f in Petition._meta.concrete_fields if after[f.attname] != before[f.attname]
+        ]
+        p.save(update_fields=[*changed, "updated_at"])
+    return p
+
+
+def _require_text(value: str, label: str, field: str, minimum: int = 1) -> str:
+    value = (value or "").strip()
+    if len(value) < minimum:
+        raise ValidationFailed(f"请填写{label}。", {"field": field})
+    if len(value) > 10000:
+        raise ValidationFailed(f"{label}过长。", {"field": field})
+    return value
+
+
+def _link(petition: Petition, unit: Unit, relation: str) -> None:
+    PetitionUnit.objects.get_or_create(petition=petition, unit=unit, relation=relation)
+
+
+def _refuse_accused_unit(petition: Petition, unit: Unit) -> None:
+    # R22 Art.28 and Art.30: an accusation is never sent to the unit it accuses.
+    if petition.is_accusation and petition.accused_unit_id:
+        accused = Unit.objects.get(pk=petition.accused_unit_id)
+        if unit.path.startswith(accused.path):
+            raise ValidationFailed(
+                "检举控告不得转交被反映单位或其下属单位办理。", {"field": "unit"}
+            )
+
+
+def reply_fields_clean(
+    *,
+    request: str,
+    facts: str,
+    decision: str,
+    legal_basis: str,
+    outcome: str,
+    outcomes: type = Outcome,
+) -> dict[str, str]:
+    """The parts of a written reply, checked (RULES.md §3, Art.32).
+
+    Raises:
+        ValidationFailed: a part is missing or the outcome is unknown.
+    """
+    cleaned = {
+        "request": _require_text(request, "信访诉求", "request"),
+        "facts": _require_text(facts, "调查核实的事实", "facts"),
+        "decision": _require_text(decision, "处理意见", "decision"),
+        "legal_basis": _require_text(legal_basis, "政策法律依据", "legal_basis"),
+    }
+    if outcome not in outcomes.values:
+        raise ValidationFailed("请选择答复结论。", {"field": "outcome"})
+    cleaned["outcome"] = outcome
+    return cleaned
+
+
+def _issue_reply(
+    p: Petition,
+    *,
+    stage: str,
+    actor: Staff | None,
+    fields: dict[str, str] | None,
+    today: date,
+    delivered_on: date | None,
+    outcomes: type,
+) -> Reply:
+    """Issue the stage's reply: the given fields, or else the handler's saved draft."""
+    draft = Reply.objects.filter(petition=p, stage=stage, status=Reply.Status.DRAFT).first()
+    if fields is None or not any(fields.values()):
+        if draft is None:
+            raise ValidationFailed("请先起草答复意见，或在此填写答复意见。", {"field": "reply"})
+        fields = {
+            "request": draft.request,
+            "facts": draft.facts,
+            "decision": draft.decision,
+            "legal_basis": draft.legal_basis,
+            "outcome": draft.outcome,
+        }
+    cleaned = reply_fields_clean(**fields, outcomes=outcomes)
+    delivered_on = delivered_on or today
+    if delivered_on < today:
+        raise ValidationFailed("送达日期不能早于出具日期。", {"field": "delivered_on"})
+    reply = draft or Reply(petition=p, stage=stage, drafted_by=actor)
+    for key, value in cleaned.items():
+        setattr(reply, key, value)
+    reply.status = Reply.Status.ISSUED
+    reply.approved_by = actor
+    reply.issued_on = today
+    reply.delivered_on = delivered_on
+    reply.save()
+    return reply
+
+
+def redo(p: Petition, today: date, clock: Clock) -> None:
+    """A review sent the matter back: a new handling stage with its own 60 days."""
+    p.state = REDO_TARGET
+    p.accepted_on, p.concluded_on, p.reply_delivered_on = today, None, None
+    p.extension_days = 0
+    clock.set(p, "conclude_by", today)

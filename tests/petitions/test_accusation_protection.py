@@ -1,0 +1,98 @@
+"""SCENARIOS.md 3: nobody in the accused unit sees who reported, anywhere."""
+
+import pytest
+
+from tests.petitions.factories import person, register
+from xinfang.audit.models import PersonalDataAccess
+from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.petitions.services import personal_data_reveal
+from xinfang.workflow import services as wf
+
+ACCUSER = "举报人甲"
+
+
+@pytest.fixture
+def accusation(org, dc_registrar):
+    return register(
+        dc_registrar,
+        org.dongcheng,
+        category="discipline.embezzlement",
+        subject="反映东城街道干部截留征地补偿款",
+        people=[person(name=ACCUSER, phone="13900001111")],
+        is_accusation=True,
+        accused_unit=org.dongcheng,
+        accused_person="某干部",
+    )
+
+
+def test_the_case_goes_to_the_discipline_line(accusation):
+    assert accusation.line == "discipline"
+
+
+def test_the_accused_units_staff_never_see_the_accuser_in_the_api(
+    api, accusation, dc_handler, district_supervisor
+):
+    client = api.as_(dc_handler)
+    listing = client.get("/api/v1/petitions/").json()["results"]
+    assert listing[0]["petitioners"] == [] and listing[0]["petitioners_hidden"] is True
+    detail = client.get(f"/api/v1/petitions/{accusation.pk}/")
+    assert detail.status_code == 200
+    assert ACCUSER not in detail.content.decode()
+    assert "13900001111" not in detail.content.decode()
+    found = client.get("/api/v1/petitions/", {"petitioner_name": ACCUSER}).json()["results"]
+    assert found == []
+    found = client.get("/api/v1/petitions/", {"petitioner_phone": "13900001111"}).json()
+    assert found["results"] == []
+    history = client.get("/api/v1/petitioners/history/", {"phone": "13900001111"}).json()
+    assert history["cases"] == []
+    assert client.get(f"/api/v1/petitions/{accusation.pk}/personal-data/").status_code == 403
+    # The district above sees the (masked) accuser.
+    sup = api.as_(district_supervisor).get(f"/api/v1/petitions/{accusation.pk}/").json()
+    assert sup["petitioners"][0]["name"] == ACCUSER
+    assert sup["petitioners"][0]["phone"] == "139****1111"
+
+
+def test_it_cannot_be_sent_to_the_accused_unit_or_handled_by_its_staff(
+    org, dc_registrar, dc_handler
+):
+    from tests.units.factories import MembershipFactory, StaffFactory
+
+    cn_leader = StaffFactory(username="cn_leader")
+    MembershipFactory(staff=cn_leader, unit=org.district, role="leader")
+    p = register(
+        cn_leader,
+        org.district,
+        category="discipline.misconduct",
+        people=[person(name=ACCUSER)],
+        is_accusation=True,
+        accused_unit=org.donghu,
+    )
+    with pytest.raises(ValidationFailed, match="被反映单位"):
+        wf.petition_assign(petition=p, actor=cn_leader, to_unit=org.donghu)
+    with pytest.raises(ValidationFailed, match="被反映单位"):
+        wf.petition_forward(petition=p, actor=cn_leader, to_unit=org.group)
+    p = wf.petition_accept(petition=p, actor=cn_leader)
+    donghu_cadre = StaffFactory(username="donghu_cadre")
+    MembershipFactory(staff=donghu_cadre, unit=org.district, role="handler")
+    MembershipFactory(staff=donghu_cadre, unit=org.donghu, role="handler")
+    with pytest.raises(NotPermitted, match="回避"):
+        wf.petition_start(petition=p, actor=donghu_cadre)
+
+
+def test_the_reveal_of_personal_data_is_logged(org, accusation, district_supervisor, dc_handler):
+    from tests.units.factories import MembershipFactory, StaffFactory
+
+    with pytest.raises(NotPermitted):
+        personal_data_reveal(actor=district_supervisor, petition=accusation, via="web")
+    cn_handler = StaffFactory(username="cn_handler")
+    MembershipFactory(staff=cn_handler, unit=org.district, role="handler")
+    wf_leader = StaffFactory(username="cn_leader2")
+    MembershipFactory(staff=wf_leader, unit=org.district, role="leader")
+    p = register(wf_leader, org.district, people=[person(name="王五", phone="13800002222")])
+    with pytest.raises(NotPermitted, match="角色"):
+        personal_data_reveal(actor=district_supervisor, petition=p, via="web")
+    assert PersonalDataAccess.objects.count() == 0
+    people = personal_data_reveal(actor=cn_handler, petition=p, via="api")
+    assert people[0]["phone"] == "13800002222" and len(people[0]["id_number"]) == 18
+    log = PersonalDataAccess.objects.get()
+    assert (log.staff, log.petition, log.via) == (cn_handler, p, "api")
