@@ -104,6 +104,10 @@ DATABASES = {
         conn_max_age=env.int("CONN_MAX_AGE", default=60),
     )
 }
+if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not shared-cache memory: concurrent tests then see real SQLite locking (WAL and
+    # busy_timeout), as production does.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "units.Staff"

@@ -34,7 +34,11 @@ from xinfang.petitions.models import (
     State,
 )
 from xinfang.petitions.selectors import petitioner_hidden_from
-from xinfang.petitions.uploads import sniff_content_type
+from xinfang.petitions.uploads import (
+    OFFICE_ZIP_TYPES,
+    office_zip_is_genuine,
+    sniff_content_type,
+)
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, binding_refresh
@@ -77,14 +81,24 @@ def _clean_person(person: PersonInput, where: str) -> PersonInput:
 def _petitioner_for(person: PersonInput) -> Petitioner:
     """The existing record for this identity number, updated, or a new one."""
     id_index = blind_index("id_number", person.id_number) if person.id_number else ""
-    existing = Petitioner.objects.filter(id_number_index=id_index).first() if id_index else None
+    phone_index = blind_index("phone", person.phone) if person.phone else ""
+    if id_index:
+        existing = Petitioner.objects.filter(id_number_index=id_index).first()
+    elif phone_index:
+        # Without an identity number, the same name on the same phone is the same person;
+        # a family sharing a phone keeps separate records.
+        existing = Petitioner.objects.filter(
+            phone_index=phone_index, name=person.name, id_number_index=""
+        ).first()
+    else:
+        existing = None
     if existing is None:
         return Petitioner.objects.create(
             name=person.name,
             id_number=person.id_number,
             id_number_index=id_index,
             phone=person.phone,
-            phone_index=blind_index("phone", person.phone) if person.phone else "",
+            phone_index=phone_index,
             address=person.address,
             kind=person.kind,
         )
@@ -453,6 +467,9 @@ def attachment_add(*, actor: Staff | None, petition: Petition, upload: UploadedF
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
+    upload.seek(0)
+    if content_type in OFFICE_ZIP_TYPES and not office_zip_is_genuine(upload.read(), upload.name):
+        raise ValidationFailed(f"附件“{upload.name}”不是有效的 Office 文档。", {"field": "file"})
     upload.seek(0)
     with transaction.atomic():
         attachment = Attachment(

@@ -22,6 +22,7 @@ _OFFICE_ZIP = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+OFFICE_ZIP_TYPES = frozenset(_OFFICE_ZIP.values())
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 

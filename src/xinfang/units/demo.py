@@ -117,6 +117,7 @@ TREE = Node(
 ACCOUNTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "admin": ("系统管理员", [("LJ", Role.ADMIN)]),
     "city_supervisor": ("周建华", [("LJ", Role.SUPERVISOR)]),
+    "city_leader": ("钱立新", [("LJ", Role.LEADER)]),
     "district_supervisor": ("陈国强", [("LJ-CN", Role.SUPERVISOR)]),
     "cn_registrar": ("刘晓燕", [("LJ-CN", Role.REGISTRAR)]),
     "cn_leader": ("王振东", [("LJ-CN", Role.LEADER)]),

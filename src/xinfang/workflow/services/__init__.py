@@ -6,6 +6,7 @@ transaction with the case's row locked, refuse with a DomainError that changes n
 append exactly one event to the case's hash-chained history.
 """
 
+from xinfang.workflow.services.calendar import calendar_year_save
 from xinfang.workflow.services.decisions import (
     DEFAULT_CHANNELS,
     petition_accept,
@@ -42,6 +43,7 @@ __all__ = [
     "SYSTEM",
     "acting_unit",
     "actor_may",
+    "calendar_year_save",
     "deadlines_recompute",
     "petition_accept",
     "petition_acknowledge",

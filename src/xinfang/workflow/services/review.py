@@ -51,6 +51,8 @@ def petition_request_review(
                 {"review_request_by": p.review_request_by.isoformat()},
             )
         reviewer = unit_parent(p.responsible_unit)
+        if reviewer is None:
+            raise InvalidTransition(f"{p.responsible_unit.name}没有上一级机关，不能申请复查。")
         p.reviewing_unit = reviewer
         _link(p, reviewer, PetitionUnit.Relation.REVIEWING)
         clock.set(p, "review_conclude_by", received)
@@ -138,6 +140,8 @@ def petition_request_re_review(
                 {"re_review_request_by": p.re_review_request_by.isoformat()},
             )
         body = unit_parent(p.reviewing_unit)
+        if body is None:
+            raise InvalidTransition(f"{p.reviewing_unit.name}没有上一级机关，不能申请复核。")
         p.re_reviewing_unit = body
         _link(p, body, PetitionUnit.Relation.REVIEWING)
         clock.set(p, "re_review_conclude_by", received, extra=p.hearing_days)

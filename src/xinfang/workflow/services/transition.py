@@ -26,6 +26,8 @@ from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
+# A case forwarded outside the system is finished here: nobody in it receives or returns it.
+FORWARD_RECEIVER_ACTIONS = frozenset({"acknowledge", "return"})
 
 
 def unit_parent(unit: Unit | None) -> Unit | None:
@@ -93,7 +95,7 @@ def _transition(
     today = timezone.localdate(now)
     with transaction.atomic():
         p = (
-            Petition.objects.select_for_update()
+            Petition.objects.select_for_update(of=("self",))
             .select_related("responsible_unit", "reviewing_unit", "re_reviewing_unit")
             .filter(pk=petition.pk)
             .first()
@@ -106,7 +108,7 @@ def _transition(
                 {"current_version": p.version, "your_version": version},
             )
         _check_actor(actor, t, p, via)
-        if p.state not in t.sources:
+        if p.state not in t.sources or (p.forwarded_to_body and t.name in FORWARD_RECEIVER_ACTIONS):
             raise InvalidTransition(
                 f"该信访件当前状态为“{p.get_state_display()}”，不能{t.label}。",
                 {"state": p.state},

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.db import transaction
+
+from xinfang.workflow.models import CalendarDay, CalendarYear, DeadlineRule
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    list_display = ("key", "days", "unit", "basis", "updated_at")
+    list_editable = ("days", "unit")
+    readonly_fields = ("key",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 5
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "source", "updated_at")
+    inlines = [CalendarDayInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        from xinfang.workflow.tasks import deadlines_recompute_task
+
+        # Deadlines computed with weekends only for this year are final now.
+        transaction.on_commit(deadlines_recompute_task)
