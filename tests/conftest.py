@@ -97,3 +97,25 @@ def api():
 
     client.as_ = as_
     return client
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Seed the categories and deadline rules the migrations seed.
+
+    A transactional test (threads, the live server of browser tests) flushes the database
+    when it ends, migration data included, and under xdist a plain test may run after it.
+    """
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & names
+    )
+    if not (marker or transactional or {"db", "org"} & names):
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from xinfang.petitions.taxonomy import categories_seed
+    from xinfang.workflow.deadlines import rules_seed
+
+    categories_seed()
+    rules_seed()

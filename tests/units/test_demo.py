@@ -8,9 +8,9 @@ def counts() -> tuple[int, int, int]:
 
 
 def test_it_creates_the_demo_organisation_once(db, capsys):
-    call_command("demo")
+    call_command("demo", petitions=0)
     first = counts()
-    call_command("demo")
+    call_command("demo", petitions=0)
     assert counts() == first
     out = capsys.readouterr().out
     assert "新建单位 0 个，账号 0 个" in out
@@ -28,7 +28,7 @@ def test_it_creates_the_demo_organisation_once(db, capsys):
 
 
 def test_it_builds_the_units_the_scenarios_need(db):
-    call_command("demo")
+    call_command("demo", petitions=0)
     kinds = set(Unit.objects.values_list("kind", flat=True))
     assert kinds == set(Unit.Kind.values)
     district = Unit.objects.get(code="LJ-CN")
@@ -40,8 +40,8 @@ def test_it_builds_the_units_the_scenarios_need(db):
 
 
 def test_it_starts_over_with_reset(db):
-    call_command("demo")
+    call_command("demo", petitions=0)
     Unit.objects.filter(code="LJ-CB").update(name="改过的名字")
-    call_command("demo", reset=True)
+    call_command("demo", reset=True, petitions=0)
     assert Unit.objects.get(code="LJ-CB").name == "城北区"
     assert Staff.objects.get(username="dc_leader").check_password("xinfang2026")

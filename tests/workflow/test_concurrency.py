@@ -41,7 +41,7 @@ def race(*calls):
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_one_conclusion_wins_and_the_other_is_told_the_case_changed(
     case_in_progress, org, dc_leader
 ):
@@ -70,7 +70,7 @@ def test_one_conclusion_wins_and_the_other_is_told_the_case_changed(
     assert issued.decision == winners[0].replies.get().decision
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_without_a_version_the_second_conclusion_is_an_invalid_transition(
     case_in_progress, dc_leader
 ):

@@ -14,12 +14,12 @@ from xinfang.audit.models import PersonalDataAccess
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.models import (
-    OPEN_STATES,
     Category,
     Petition,
     PetitionParty,
     Reply,
     State,
+    open_q,
 )
 from xinfang.petitions.selectors import (
     accused_unit_paths_of,
@@ -88,7 +88,7 @@ class PetitionFilter(filters.FilterSet):
     def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
         from django.utils import timezone
 
-        late = Q(state__in=OPEN_STATES, due_on__lt=timezone.localdate())
+        late = open_q() & Q(due_on__lt=timezone.localdate())
         return qs.filter(late) if value else qs.exclude(late)
 
 

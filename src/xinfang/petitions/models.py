@@ -67,6 +67,11 @@ OPEN_STATES = frozenset(
 )
 
 
+def open_q() -> Q:
+    """Cases some body in the system still owes an answer (a case forwarded outside is not)."""
+    return Q(state__in=OPEN_STATES) & ~Q(state=State.FORWARDED, forwarded_to_body__gt="")
+
+
 class DeclineReason(models.TextChoices):
     LITIGATION = "litigation", "属于诉讼、仲裁、行政复议等法定途径解决的事项"
     DISCIPLINE = "discipline", "反映公职人员违纪违法问题，应向纪检监察机关反映"
@@ -196,6 +201,9 @@ class Petition(models.Model):
     petitioners = models.ManyToManyField(
         Petitioner, through="PetitionParty", related_name="petitions", verbose_name="信访人"
     )
+    # Channel-specific facts: a letter's postmark date, a caller's number, the reception
+    # session or outreach visit it was raised at.
+    channel_details = models.JSONField("渠道信息", default=dict, blank=True)
     headcount = models.PositiveIntegerField("人数", default=1)
     subject = models.CharField("标题", max_length=200)
     content = models.TextField("主要诉求和事实理由")
@@ -295,6 +303,11 @@ class Petition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_code} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        """Some body in the system still owes the petitioner an answer."""
+        return self.state in OPEN_STATES and not self.forwarded_to_body
 
 
 class PetitionParty(models.Model):

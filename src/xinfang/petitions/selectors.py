@@ -9,7 +9,6 @@ from django.http import Http404
 
 from xinfang.core.crypto import blind_index
 from xinfang.petitions.models import (
-    OPEN_STATES,
     Category,
     Petition,
     PetitionParty,
@@ -130,7 +129,7 @@ def petitions_of_person(
         EarlierCase(
             petition=p,
             replies=list(p.replies.all()),
-            is_open=p.state in OPEN_STATES,
+            is_open=p.is_open,
             same_matter=bool(top) and p.category.path.startswith(top),
         )
         for p in qs[:limit]

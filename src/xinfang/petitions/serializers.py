@@ -169,6 +169,7 @@ class PetitionDetailSerializer(PetitionListSerializer):
         fields = [
             *PetitionListSerializer.Meta.fields,
             "content",
+            "channel_details",
             "line",
             "place",
             "accused_unit",
@@ -236,4 +237,5 @@ class PetitionRegisterSerializer(serializers.Serializer):
     co_handling_units = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), many=True, required=False, default=list
     )
+    channel_details = serializers.DictField(required=False, default=dict)
     idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.core.crypto import blind_index
-from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
 from xinfang.core.tracking import new_tracking_code
 from xinfang.petitions.history import event_append
 from xinfang.petitions.identity import validate_id_number, validate_phone
@@ -44,6 +44,12 @@ from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, binding_refresh
 
 MAX_REPRESENTATIVES = 5
+# A reply is drafted while its stage is under way.
+DRAFTABLE_STATES = {
+    Reply.Stage.HANDLING: frozenset({State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS}),
+    Reply.Stage.REVIEW: frozenset({State.REVIEW_REQUESTED}),
+    Reply.Stage.RE_REVIEW: frozenset({State.RE_REVIEW_REQUESTED}),
+}
 COLLECTIVE_HEADCOUNT = 5
 REGISTERING_ROLES = frozenset({Role.REGISTRAR, Role.LEADER})
 # Roles whose work needs a petitioner's full identity number and phone (to contact them,
@@ -159,6 +165,7 @@ def petition_register(
     is_urgent: bool = False,
     repeat_of: Petition | None = None,
     co_handling_units: Iterable[Unit] = (),
+    channel_details: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Petition:
@@ -187,6 +194,7 @@ def petition_register(
     subject = (subject or "").strip()
     content = (content or "").strip()
     headcount = headcount if headcount is not None else max(1, len(people))
+    details = _clean_channel_details(channel, channel_details or {}, received_at)
     _validate_registration(
         channel=channel,
         received_at=received_at,
@@ -230,6 +238,7 @@ def petition_register(
                 is_urgent=is_urgent,
                 repeat_of=repeat_of,
                 co_handling_units=list(co_handling_units),
+                channel_details=details,
                 idempotency_key=idempotency_key,
                 now=now,
             )
@@ -245,6 +254,37 @@ def petition_register(
         raise
     petition.replayed = False
     return petition
+
+
+def _clean_channel_details(
+    channel: str, details: dict[str, Any], received_at: datetime
+) -> dict[str, Any]:
+    """Keep the facts that belong to the channel, checked: a postmark, a caller's number, a
+    reception session or outreach visit."""
+    from datetime import date
+
+    cleaned: dict[str, Any] = {}
+    if channel == Channel.LETTER and details.get("postmark_date"):
+        raw = details["postmark_date"]
+        try:
+            postmark = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        except ValueError as exc:
+            raise ValidationFailed("邮戳日期格式不正确。", {"field": "postmark_date"}) from exc
+        if received_at and postmark > timezone.localdate(received_at):
+            raise ValidationFailed("邮戳日期不能晚于收信日期。", {"field": "postmark_date"})
+        cleaned["postmark_date"] = postmark.isoformat()
+    if channel == Channel.PHONE and details.get("caller_number"):
+        number = str(details["caller_number"]).strip()
+        if not number.replace("-", "").replace("+", "").isdigit() or len(number) > 20:
+            raise ValidationFailed("来电号码格式不正确。", {"field": "caller_number"})
+        cleaned["caller_number"] = number
+    for key in ("reception_session", "outreach_visit", "reception_leader"):
+        if channel in (Channel.RECEPTION, Channel.OUTREACH) and details.get(key):
+            try:
+                cleaned[key] = int(details[key])
+            except (TypeError, ValueError) as exc:
+                raise ValidationFailed("接访信息无效。", {"field": key}) from exc
+    return cleaned
 
 
 def _validate_registration(
@@ -329,6 +369,7 @@ def _register(
     is_urgent,
     repeat_of,
     co_handling_units,
+    channel_details,
     idempotency_key,
     now,
 ) -> Petition:
@@ -336,6 +377,7 @@ def _register(
     petition = Petition(
         tracking_code=_new_unique_tracking_code(),
         channel=channel,
+        channel_details=channel_details,
         received_at=received_at,
         received_on=received_on,
         receiving_unit=receiving_unit,
@@ -427,6 +469,10 @@ def reply_draft_save(
     """
     from xinfang.workflow.services import reply_fields_clean
 
+    if petition.state not in DRAFTABLE_STATES[stage]:
+        raise InvalidTransition(
+            f"该信访件当前状态为“{petition.get_state_display()}”，不能起草{Reply.Stage(stage).label}。"
+        )
     if not (roles_over(actor, petition.responsible_unit) & {Role.HANDLER, Role.LEADER}):
         raise NotPermitted("只有责任单位的承办人或领导可以起草答复意见。")
     fields = reply_fields_clean(

@@ -93,3 +93,49 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str, bool, list[tuple[str, str]]]] = [
     ]),
     ("other", "其他", "general", False, []),
 ]  # fmt: skip
+
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_STEPLEN = 4
+
+
+def _step(position: int) -> str:
+    """treebeard's materialised-path step for the n-th sibling (1-based)."""
+    digits = ""
+    while position:
+        position, r = divmod(position, len(_ALPHABET))
+        digits = _ALPHABET[r] + digits
+    return digits.rjust(_STEPLEN, "0")
+
+
+def categories_seed(category_model: type | None = None) -> int:
+    """Create the default tree in an empty category table; return how many were made.
+
+    Takes the migration's historical model, or the real one by default.
+    """
+    if category_model is None:
+        from xinfang.petitions.models import Category as category_model
+    if category_model.objects.exists():
+        return 0
+    rows = []
+    for i, (code, name, line, is_litigation, children) in enumerate(DEFAULT_CATEGORIES, 1):
+        root = _step(i)
+        common = {"line": line, "is_litigation": is_litigation}
+        rows.append(
+            category_model(
+                path=root, depth=1, numchild=len(children), code=code, name=name, **common
+            )
+        )
+        rows += [
+            category_model(
+                path=root + _step(j),
+                depth=2,
+                numchild=0,
+                code=child_code,
+                name=child_name,
+                **common,
+            )
+            for j, (child_code, child_name) in enumerate(children, 1)
+        ]
+    category_model.objects.bulk_create(rows)
+    return len(rows)

@@ -18,7 +18,7 @@ from xinfang.petitions.models import DeclineReason, Outcome, Petition, ReviewOut
 from xinfang.petitions.selectors import petition_get_for_user
 from xinfang.petitions.serializers import PetitionDetailSerializer
 from xinfang.petitions.services import reply_draft_save
-from xinfang.units.models import Unit
+from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
 
 
@@ -42,6 +42,9 @@ class ForwardInput(VersionedInput):
 
 class AssignInput(VersionedInput):
     to_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    handler = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True
+    )
     due_on = serializers.DateField(required=False, allow_null=True)
     instructions = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=2000
@@ -134,6 +137,7 @@ ACTIONS: dict[str, Action] = {
             petition=p,
             actor=u,
             to_unit=d["to_unit"],
+            handler=d.get("handler"),
             due_on=d.get("due_on"),
             instructions=d["instructions"],
             version=d.get("version"),

@@ -58,6 +58,18 @@ BINDING_FIELD: dict[str, str] = {
 TARGET_RULE = {"minor": K.TARGET_MINOR, "major": K.TARGET_MAJOR, "hard": K.TARGET_HARD}
 
 
+def rules_seed(rule_model: type | None = None) -> int:
+    """Create any missing default rule; takes the migration's historical model or the real one."""
+    rule_model = rule_model or DeadlineRule
+    made = 0
+    for key, (days, unit, basis) in DEFAULT_RULES.items():
+        _, created = rule_model.objects.get_or_create(
+            key=str(key), defaults={"days": days, "unit": unit, "basis": basis}
+        )
+        made += created
+    return made
+
+
 def calendar_load() -> WorkCalendar:
     """The working-day calendar with every admin-entered year applied."""
     years = frozenset(CalendarYear.objects.values_list("year", flat=True))

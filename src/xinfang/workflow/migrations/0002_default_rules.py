@@ -2,13 +2,9 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from xinfang.workflow.deadlines import DEFAULT_RULES
+    from xinfang.workflow.deadlines import rules_seed
 
-    DeadlineRule = apps.get_model("workflow", "DeadlineRule")
-    for key, (days, unit, basis) in DEFAULT_RULES.items():
-        DeadlineRule.objects.get_or_create(
-            key=str(key), defaults={"days": days, "unit": unit, "basis": basis}
-        )
+    rules_seed(apps.get_model("workflow", "DeadlineRule"))
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,9 @@ from typing import Any
 
 from xinfang.core.errors import DeadlineExpired, ValidationFailed
 from xinfang.petitions.models import DeclineReason, Petition, PetitionUnit, State
-from xinfang.units.models import Staff, Unit
+from xinfang.petitions.selectors import petitioner_hidden_from
+from xinfang.units.models import Role, Staff, Unit
+from xinfang.units.selectors import roles_of
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.services.transition import (
     _link,
@@ -16,6 +18,12 @@ from xinfang.workflow.services.transition import (
     _require_text,
     _transition,
 )
+
+
+def handler_roles(staff: Staff, unit: Unit) -> set[str]:
+    """The handling roles the staff member holds in the unit itself."""
+    return roles_of(staff, unit) & {Role.HANDLER, Role.LEADER}
+
 
 DEFAULT_CHANNELS = {
     DeclineReason.LITIGATION: "请依法通过诉讼、仲裁、行政复议等法定途径向有管辖权的机关提出。",
@@ -113,23 +121,36 @@ def petition_assign(
     petition: Petition,
     actor: Staff,
     to_unit: Unit,
+    handler: Staff | None = None,
     due_on: date | None = None,
     instructions: str = "",
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
-    """Assign the case to a subordinate unit, which must handle it and report back by a date.
+    """Assign the case to a subordinate unit, or to a named handler of the unit itself,
+    which must handle it and report back by a date.
 
     Raises:
-        ValidationFailed: the unit is not subordinate, or the date is past the legal limit.
+        ValidationFailed: the unit is not subordinate, the handler is not one of its
+            handlers, or the date is past the legal limit.
         NotPermitted, InvalidTransition, VersionConflict, NotFound.
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
         current = p.responsible_unit
-        if not (to_unit.path.startswith(current.path) and to_unit.depth > current.depth):
-            raise ValidationFailed(f"只能交办给{current.name}的下级单位。", {"field": "to_unit"})
+        below = to_unit.path.startswith(current.path) and to_unit.depth > current.depth
+        if not below and not (to_unit.pk == current.pk and handler is not None):
+            raise ValidationFailed(
+                f"只能交办给{current.name}的下级单位，或本单位的承办人。", {"field": "to_unit"}
+            )
         _refuse_accused_unit(p, to_unit)
+        if handler is not None:
+            if not handler_roles(handler, to_unit):
+                raise ValidationFailed(
+                    f"{handler.display_name}不是{to_unit.name}的承办人。", {"field": "handler"}
+                )
+            if petitioner_hidden_from(handler, p):
+                raise ValidationFailed("该承办人属于被反映单位，应当回避。", {"field": "handler"})
         legal = clock.due("conclude_by", today).date
         if due_on is not None and not (today < due_on <= legal):
             raise ValidationFailed(
@@ -137,6 +158,7 @@ def petition_assign(
             )
         p.decision, p.decided_on, p.accepted_on = "assign", today, today
         p.assigning_unit, p.responsible_unit = current, to_unit
+        p.handler = handler
         clock.set(p, "acknowledge_by", today)
         clock.set(p, "return_by", today)
         days = (due_on - today).days if due_on else None
@@ -146,6 +168,8 @@ def petition_assign(
         return {
             "to_unit": to_unit.pk,
             "to_unit_name": to_unit.name,
+            "handler": handler.pk if handler else None,
+            "handler_name": handler.display_name if handler else "",
             "instructions": instructions.strip(),
             "conclude_by": p.conclude_by.isoformat(),
             "acknowledge_by": p.acknowledge_by.isoformat(),

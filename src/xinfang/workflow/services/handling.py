@@ -10,6 +10,7 @@ from xinfang.petitions.models import Outcome, Petition, Reply
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.services.decisions import handler_roles
 from xinfang.workflow.services.transition import (
     _issue_reply,
     _require_text,
@@ -34,6 +35,11 @@ def petition_start(
     handler = handler or actor
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        if handler != actor and not handler_roles(handler, p.responsible_unit):
+            raise ValidationFailed(
+                f"{handler.display_name}不是{p.responsible_unit.name}的承办人。",
+                {"field": "handler"},
+            )
         if petitioner_hidden_from(handler, p):
             raise NotPermitted("承办人属于被反映单位，应当回避，不能承办本件。")
         p.handler = handler

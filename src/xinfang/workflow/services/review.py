@@ -21,7 +21,9 @@ from xinfang.workflow.services.transition import (
     _issue_reply,
     _link,
     _transition,
+    answering_body,
     redo,
+    reviewing_body,
     unit_parent,
 )
 
@@ -50,9 +52,11 @@ def petition_request_review(
                 f"申请复查的期限（{p.review_request_by:%Y-%m-%d}）已过，不能再申请复查。",
                 {"review_request_by": p.review_request_by.isoformat()},
             )
-        reviewer = unit_parent(p.responsible_unit)
+        reviewer = reviewing_body(p)
         if reviewer is None:
-            raise InvalidTransition(f"{p.responsible_unit.name}没有上一级机关，不能申请复查。")
+            raise InvalidTransition(
+                f"{answering_body(p.responsible_unit).name}没有上一级机关，不能申请复查。"
+            )
         p.reviewing_unit = reviewer
         _link(p, reviewer, PetitionUnit.Relation.REVIEWING)
         clock.set(p, "review_conclude_by", received)

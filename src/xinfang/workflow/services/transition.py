@@ -37,12 +37,37 @@ def unit_parent(unit: Unit | None) -> Unit | None:
     return Unit.objects.filter(path=unit.path[: -Unit.steplen]).first()
 
 
+# Communities, groups, schools and enterprises answer petitions, but a review goes above the
+# administrative body they belong to (a street office, a district, a bureau, the city).
+ADMINISTRATIVE_KINDS = frozenset(
+    {Unit.Kind.CITY, Unit.Kind.DISTRICT, Unit.Kind.STREET, Unit.Kind.BUREAU}
+)
+
+
+def answering_body(unit: Unit) -> Unit:
+    """The administrative body that answers for a unit: itself or its nearest such ancestor."""
+    if unit.kind in ADMINISTRATIVE_KINDS:
+        return unit
+    paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)]
+    ancestor = (
+        Unit.objects.filter(path__in=paths, kind__in=ADMINISTRATIVE_KINDS)
+        .order_by("-depth")
+        .first()
+    )
+    return ancestor or unit
+
+
+def reviewing_body(petition: Petition) -> Unit | None:
+    """The next-higher body above the one that answered (RULES.md §4, Art.35)."""
+    return unit_parent(answering_body(petition.responsible_unit))
+
+
 def acting_unit(petition: Petition, which: str) -> Unit | None:
     """The unit in which a transition's roles must be held."""
     if which == "responsible":
         return petition.responsible_unit
     if which == "reviewing":
-        return petition.reviewing_unit or unit_parent(petition.responsible_unit)
+        return petition.reviewing_unit or reviewing_body(petition)
     if which == "re_reviewing":
         return petition.re_reviewing_unit or unit_parent(acting_unit(petition, "reviewing"))
     if which == "last_answering":
