@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "xinfang.petitions",
     "xinfang.workflow",
     "xinfang.audit",
+    "xinfang.notifications",
+    "xinfang.prevention",
+    "xinfang.portal",
     "xinfang.api",
 ]
 
@@ -239,6 +242,8 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="xinfang@localhost")
+# The address links in emails point to.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -19,5 +19,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("xinfang.api.urls")),
+    path("notifications/", include("xinfang.notifications.urls")),
+    # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).
+    path("", include("xinfang.portal.urls")),
+    path("", include("xinfang.prevention.urls")),
     path("", views.home, name="home"),
 ]

@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from xinfang.api.auth import TokenObtainApi
+from xinfang.notifications import apis as notifications
 from xinfang.petitions import apis as petitions
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
@@ -35,6 +36,18 @@ urlpatterns = [
         name="petition-action",
     ),
     path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
+    path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
+    path(
+        "notifications/read-all/",
+        notifications.NotificationReadAllApi.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.NotificationReadApi.as_view(),
+        name="notification-read",
+    ),
+    path("", include("xinfang.prevention.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

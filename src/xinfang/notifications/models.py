@@ -1,0 +1,88 @@
+"""In-app notifications and each staff member's choice of what to receive."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    """What a notification is about; each kind can be switched off per person."""
+
+    DEADLINE_REMINDER = "deadline_reminder", "期限提醒"
+    OVERDUE = "overdue", "超期通知"
+    ASSIGNMENT = "assignment", "新交办件"
+    APPROVAL = "approval", "待我审批"
+    SUPERVISION = "supervision", "督办通知"
+    EXTENSION = "extension", "延期申请"
+    FOLLOW_UP = "follow_up", "回访提醒"
+    SCREENING = "screening", "排查报告提醒"
+    INCIDENT = "incident", "突发事件报告"
+    GENERAL = "general", "一般通知"
+
+
+class Notification(models.Model):
+    """One message to one staff member; `dedupe_key` makes a job's resend a no-op."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notifications",
+        verbose_name="接收人",
+    )
+    kind = models.CharField("类型", max_length=24, choices=Kind.choices, default=Kind.GENERAL)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    petition = models.ForeignKey(
+        "petitions.Petition",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="信访件",
+    )
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same reminder reaches the same person once, however often a job runs.
+            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Preference(models.Model):
+    """A staff member's choice for one kind: in the inbox, by email, or neither."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField("类型", max_length=24, choices=Kind.choices)
+    in_app = models.BooleanField("站内消息", default=True)
+    email = models.BooleanField("电子邮件", default=False)
+
+    class Meta:
+        verbose_name = "通知设置"
+        verbose_name_plural = "通知设置"
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "kind"], name="preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} · {self.get_kind_display()}"
