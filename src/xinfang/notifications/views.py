@@ -60,8 +60,9 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @require_POST
 def preferences_update(request: HttpRequest) -> HttpResponse:
     """Save which kinds arrive in the inbox and which by email."""
+    posted = request.POST
     choices = {
-        kind: (request.POST.get(f"{kind}_in_app") == "on", request.POST.get(f"{kind}_email") == "on")
+        kind: (posted.get(f"{kind}_in_app") == "on", posted.get(f"{kind}_email") == "on")
         for kind in Kind.values
     }
     preferences_save(actor=request.user, choices=choices)
