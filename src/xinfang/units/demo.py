@@ -113,6 +113,86 @@ TREE = Node(
     ],
 )
 
+# Published contact details (R22 Art.18) of the units that receive petitions.
+CONTACTS: dict[str, tuple[str, str, str, str]] = {
+    # code: (hotline, postal address, reception place, reception hours)
+    "LJ": (
+        "0716-12345",
+        "临江市人民路1号 临江市信访局",
+        "临江市人民来访接待中心",
+        "工作日 8:30-12:00，14:30-17:30",
+    ),
+    "LJ-YMB": (
+        "0716-8221001",
+        "临江市建设路18号 临江市移民办",
+        "移民办一楼接待室",
+        "工作日 9:00-12:00，14:30-17:00",
+    ),
+    "LJ-JTJ": ("0716-8232002", "临江市交通路6号", "交通运输局信访室", "工作日 9:00-17:00"),
+    "LJ-RSJ": ("0716-8243003", "临江市民生路9号", "人社局一楼服务大厅", "工作日 9:00-17:00"),
+    "LJ-CN": (
+        "0716-6110000",
+        "临江市城南区政府路2号 城南区信访局",
+        "城南区人民来访接待中心",
+        "工作日 8:30-17:30；每月15日区领导接访",
+    ),
+    "LJ-CN-DC": (
+        "0716-6121234",
+        "城南区东湖路66号 东城街道办事处",
+        "东城街道群众工作站",
+        "工作日 8:30-17:30",
+    ),
+    "LJ-CN-XC": (
+        "0716-6132345",
+        "城南区西门大街8号 西城街道办事处",
+        "西城街道群众工作站",
+        "工作日 8:30-17:30",
+    ),
+    "LJ-CN-NH": (
+        "0716-6143456",
+        "城南区南湖路20号 南湖街道办事处",
+        "南湖街道群众工作站",
+        "工作日 8:30-17:30",
+    ),
+    "LJ-CN-QS": (
+        "0716-6154567",
+        "城南区青山镇青山街1号 青山镇人民政府",
+        "青山镇综治信访中心",
+        "工作日 8:30-17:30",
+    ),
+    "LJ-CN-MK": (
+        "0716-6165678",
+        "城南区青山镇矿区路1号 青山煤矿",
+        "煤矿信访办公室",
+        "每日 8:00-18:00",
+    ),
+    "LJ-CN-SX": (
+        "0716-6176789",
+        "城南区学府路3号 城南区实验小学",
+        "学校办公室",
+        "工作日 8:00-17:00",
+    ),
+    "LJ-CB": (
+        "0716-7110000",
+        "临江市城北区北关路1号 城北区信访局",
+        "城北区人民来访接待中心",
+        "工作日 8:30-17:30",
+    ),
+}
+ONLINE_UNITS = {
+    "LJ",
+    "LJ-YMB",
+    "LJ-JTJ",
+    "LJ-RSJ",
+    "LJ-CN",
+    "LJ-CN-DC",
+    "LJ-CN-XC",
+    "LJ-CN-NH",
+    "LJ-CN-QS",
+    "LJ-CN-SX",
+    "LJ-CB",
+}
+
 # username → (full name, [(unit code, role), ...])
 ACCOUNTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "admin": ("系统管理员", [("LJ", Role.ADMIN)]),
@@ -153,6 +233,14 @@ def demo_organisation_ensure() -> dict[str, int]:
     """Create whatever part of the demo organisation and accounts is missing."""
     units: list[Unit] = []
     _ensure_node(TREE, None, units)
+    for code, (hotline, address, place, hours) in CONTACTS.items():
+        Unit.objects.filter(code=code, hotline="").update(
+            hotline=hotline,
+            postal_address=address,
+            reception_place=place,
+            reception_hours=hours,
+            accepts_online=code in ONLINE_UNITS,
+        )
     staff_created = 0
     for username, (full_name, grants) in ACCOUNTS.items():
         staff = Staff.objects.filter(username=username).first()

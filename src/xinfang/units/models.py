@@ -29,6 +29,14 @@ class Unit(MP_Node):
     )
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     is_active = models.BooleanField("启用", default=True)
+    # Published on the public site (R22 Art.18): how petitioners reach this unit.
+    hotline = models.CharField("信访电话", max_length=50, blank=True)
+    postal_address = models.CharField("通信地址", max_length=200, blank=True)
+    reception_place = models.CharField("接待场所", max_length=200, blank=True)
+    reception_hours = models.CharField("接待时间", max_length=200, blank=True)
+    accepts_online = models.BooleanField(
+        "接收网上信访", default=False, help_text="在公众网站上可被选择为受理单位"
+    )
 
     # treebeard's default step length of 4 allows 36^4 children per node, 63 levels deep.
     steplen = 4
