@@ -1,4 +1,4 @@
-"""Reads of petitions, always scoped to what the user may see."""
+"""Visibility: which cases a user may see, and whose petitioner they may not."""
 
 from __future__ import annotations
 
