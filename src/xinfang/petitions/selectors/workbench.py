@@ -1,0 +1,173 @@
+"""What needs the user now: the queues of the workbench, by urgency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from xinfang.petitions.models import Petition, Reply, State, open_q
+from xinfang.petitions.selectors.visibility import petitions_visible_to
+from xinfang.units.models import Membership, Role, Staff
+
+DUE_SOON_DAYS = 3
+QUEUE_LIMIT = 50
+
+
+def _unit_ids(user: Staff, roles: set[str]) -> list[int]:
+    return list(
+        Membership.objects.filter(staff=user, role__in=roles).values_list("unit_id", flat=True)
+    )
+
+
+@dataclass
+class Queue:
+    """One section of the workbench: a title, a tone, the cases and how many there are."""
+
+    key: str
+    title: str
+    tone: str
+    cases: list[Petition]
+    count: int
+    hint: str = ""
+    link: str = ""
+
+
+@dataclass
+class Workbench:
+    queues: list[Queue] = field(default_factory=list)
+
+    def count(self, key: str) -> int:
+        return next((q.count for q in self.queues if q.key == key), 0)
+
+
+def my_scope_q(user: Staff) -> Q:
+    """Cases whose next step lies with the user: in their units' queues, or in their reviews."""
+    deciders = _unit_ids(user, {Role.REGISTRAR, Role.LEADER})
+    receivers = _unit_ids(user, {Role.REGISTRAR, Role.HANDLER, Role.LEADER})
+    handlers = _unit_ids(user, {Role.HANDLER, Role.LEADER})
+    leaders = _unit_ids(user, {Role.LEADER})
+    return (
+        Q(state__in=[State.REGISTERED, State.RETURNED], responsible_unit_id__in=deciders)
+        | Q(
+            state__in=[State.ASSIGNED, State.FORWARDED],
+            forwarded_to_body="",
+            responsible_unit_id__in=receivers,
+        )
+        | Q(
+            state__in=[State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS],
+            responsible_unit_id__in=handlers,
+        )
+        | Q(state=State.REVIEW_REQUESTED, reviewing_unit_id__in=leaders)
+        | Q(state=State.RE_REVIEW_REQUESTED, re_reviewing_unit_id__in=leaders)
+    )
+
+
+def _base(user: Staff) -> QuerySet[Petition]:
+    return (
+        petitions_visible_to(user)
+        .select_related("responsible_unit", "category", "handler")
+        .order_by("due_on", "received_at")
+    )
+
+
+def _queue(key, title, tone, qs, hint="", link="") -> Queue:
+    return Queue(key, title, tone, list(qs[:QUEUE_LIMIT]), qs.count(), hint, link)
+
+
+def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
+    """The user's queues, most urgent first; a supervisor also sees lateness in their subtree."""
+    today = today or timezone.localdate()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    roles = set(Membership.objects.filter(staff=user).values_list("role", flat=True))
+    mine = _base(user).filter(my_scope_q(user))
+    # A handler sees what is assigned to them, or to nobody yet, not a colleague's cases.
+    if Role.LEADER not in roles and Role.REGISTRAR not in roles:
+        mine = mine.filter(Q(handler=user) | Q(handler__isnull=True))
+    draft = Reply.objects.filter(petition=OuterRef("pk"), status=Reply.Status.DRAFT)
+    leader_units = _unit_ids(user, {Role.LEADER})
+
+    queues = [
+        _queue(
+            "overdue",
+            "已超期",
+            "danger",
+            mine.filter(due_on__lt=today),
+            "法定期限已过，请立即办理",
+            "?overdue=1",
+        ),
+        _queue(
+            "due_soon",
+            f"{DUE_SOON_DAYS}日内到期",
+            "warning",
+            mine.filter(due_on__gte=today, due_on__lte=soon),
+            "临近法定期限",
+        ),
+        _queue(
+            "to_acknowledge",
+            "待签收",
+            "primary",
+            mine.filter(state__in=[State.ASSIGNED, State.FORWARDED]),
+            "交办、转送来的信访件，请在期限内签收或退回",
+        ),
+        _queue(
+            "to_decide",
+            "待受理",
+            "primary",
+            mine.filter(state__in=[State.REGISTERED, State.RETURNED]),
+            "15日内作出受理、转送、交办或不予受理的决定",
+        ),
+        _queue(
+            "to_approve",
+            "待审批答复",
+            "primary",
+            _base(user)
+            .filter(state=State.IN_PROGRESS, responsible_unit_id__in=leader_units)
+            .filter(Exists(draft)),
+            "承办人已起草答复意见，等待领导签发",
+        ),
+        _queue(
+            "to_review",
+            "复查复核",
+            "primary",
+            mine.filter(state__in=[State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED]),
+            "信访人申请复查、复核，30日内答复",
+        ),
+        _queue(
+            "to_handle",
+            "办理中",
+            "secondary",
+            mine.filter(state__in=[State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS]),
+            "已受理、待办结的信访件",
+        ),
+    ]
+    if Role.SUPERVISOR in roles:
+        visible_open = _base(user).filter(open_q())
+        queues.append(
+            _queue(
+                "subtree_overdue",
+                "辖区超期件",
+                "danger",
+                visible_open.filter(due_on__lt=today),
+                "辖区内已超过法定期限的信访件",
+                "?overdue=1",
+            )
+        )
+        queues.append(
+            _queue(
+                "subtree_due_soon",
+                "辖区临期件",
+                "warning",
+                visible_open.filter(due_on__gte=today, due_on__lte=soon),
+                f"辖区内{DUE_SOON_DAYS}日内到期的信访件",
+            )
+        )
+    return Workbench([q for q in queues if q.count or q.key in {"overdue", "due_soon"}])
+
+
+def state_counts(user: Staff) -> dict[str, int]:
+    """How many visible cases are in each state (for the ledger's summary)."""
+    rows = petitions_visible_to(user).values("state").annotate(n=Count("id"))
+    return {r["state"]: r["n"] for r in rows}

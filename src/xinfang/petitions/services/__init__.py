@@ -1,0 +1,30 @@
+"""Writes to petitions outside the state machine: registration, reply drafts, attachments,
+and the logged reveal of a petitioner's personal data."""
+
+from xinfang.petitions.services.attachments import (
+    attachment_add,
+    attachment_check,
+    attachment_store,
+)
+from xinfang.petitions.services.personal_data import REVEALING_ROLES, personal_data_reveal
+from xinfang.petitions.services.registration import (
+    COLLECTIVE_HEADCOUNT,
+    MAX_REPRESENTATIVES,
+    PersonInput,
+    petition_register,
+)
+from xinfang.petitions.services.replies import DRAFTABLE_STATES, reply_draft_save
+
+__all__ = [
+    "COLLECTIVE_HEADCOUNT",
+    "DRAFTABLE_STATES",
+    "MAX_REPRESENTATIVES",
+    "REVEALING_ROLES",
+    "PersonInput",
+    "attachment_add",
+    "attachment_check",
+    "attachment_store",
+    "personal_data_reveal",
+    "petition_register",
+    "reply_draft_save",
+]

@@ -1,0 +1,54 @@
+"""The logged reveal of a petitioner's identity number and phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from xinfang.audit.models import PersonalDataAccess
+from xinfang.core.errors import NotPermitted
+from xinfang.petitions.models import Petition
+from xinfang.petitions.selectors import petitioner_hidden_from
+from xinfang.units.models import Role, Staff
+from xinfang.units.selectors import roles_over
+
+# Roles whose work needs a petitioner's full identity number and phone (to contact them,
+# to serve the written notice); supervisors and informants see masked values only.
+REVEALING_ROLES = frozenset({Role.REGISTRAR, Role.HANDLER, Role.LEADER})
+
+
+def personal_data_reveal(*, actor: Staff, petition: Petition, via: str) -> list[dict[str, Any]]:
+    """The case's petitioners unmasked, with the view logged.
+
+    Raises:
+        NotPermitted: the actor's role does not need the data, or the case accuses their unit.
+    """
+    if petitioner_hidden_from(actor, petition):
+        raise NotPermitted("本件为检举控告，被反映单位人员不得查看信访人信息。")
+    units = [petition.receiving_unit, petition.responsible_unit]
+    if not any(roles_over(actor, u) & REVEALING_ROLES for u in units) and not actor.is_superuser:
+        raise NotPermitted("您的角色不能查看完整的个人信息。")
+    people = []
+    with transaction.atomic():
+        for party in petition.parties.select_related("petitioner"):
+            person = party.petitioner
+            PersonalDataAccess.objects.create(
+                staff=actor,
+                petition=petition,
+                petitioner=person,
+                fields="id_number,phone",
+                via=via,
+            )
+            people.append(
+                {
+                    "id": person.pk,
+                    "role": party.role,
+                    "name": person.name,
+                    "id_number": person.id_number,
+                    "phone": person.phone,
+                    "address": person.address,
+                    "kind": person.kind,
+                }
+            )
+    return people
