@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
+from xinfang.petitions.demo import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.units.demo import (
     ACCOUNTS,
     TREE,
@@ -17,17 +19,33 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--reset", action="store_true", help="清空演示数据后重建")
+        parser.add_argument(
+            "--petitions",
+            type=int,
+            default=DEFAULT_COUNT,
+            help=f"生成的演示信访件数量（默认 {DEFAULT_COUNT}，0 表示不生成）",
+        )
 
-    def handle(self, *args, reset: bool = False, **options) -> None:
+    def handle(self, *args, reset: bool = False, petitions: int = DEFAULT_COUNT, **options) -> None:
         if reset:
-            demo_organisation_delete()
-            self.stdout.write("已清空演示数据。")
+            # The cases refer to the units and accounts with PROTECT: they go first, and
+            # all of it or none.
+            with transaction.atomic():
+                deleted = demo_petitions_delete()
+                demo_organisation_delete()
+            self.stdout.write(f"已清空演示数据（信访件 {deleted} 件）。")
         counts = demo_organisation_ensure()
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示组织：新建单位 {counts['units']} 个，账号 {counts['staff']} 个。"
             )
         )
+        if petitions > 0:
+            created = demo_petitions_create(count=petitions, stdout=self.stdout)
+            if created:
+                self.stdout.write(self.style.SUCCESS(f"演示信访件：新建 {created} 件。"))
+            else:
+                self.stdout.write("演示信访件已存在，未重复生成。")
         self.stdout.write(accounts_banner())
 
 
