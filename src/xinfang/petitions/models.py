@@ -307,7 +307,10 @@ class Petition(models.Model):
     @property
     def is_open(self) -> bool:
         """Some body in the system still owes the petitioner an answer."""
-        return self.state in OPEN_STATES and not self.forwarded_to_body
+        # Mirrors open_q(): a case forwarded outside the system is finished here.
+        return self.state in OPEN_STATES and not (
+            self.state == State.FORWARDED and self.forwarded_to_body
+        )
 
 
 class PetitionParty(models.Model):

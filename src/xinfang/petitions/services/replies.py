@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from xinfang.core.errors import InvalidTransition, NotPermitted
-from xinfang.petitions.models import Petition, Reply, State
+from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted
+from xinfang.petitions.models import Outcome, Petition, Reply, ReviewOutcome, State
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
 
@@ -14,6 +14,14 @@ DRAFTABLE_STATES = {
     Reply.Stage.HANDLING: frozenset({State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS}),
     Reply.Stage.REVIEW: frozenset({State.REVIEW_REQUESTED}),
     Reply.Stage.RE_REVIEW: frozenset({State.RE_REVIEW_REQUESTED}),
+}
+
+
+# Which of the case's bodies drafts each stage's answer (see workflow.machine).
+STAGE_UNIT = {
+    Reply.Stage.HANDLING: "responsible",
+    Reply.Stage.REVIEW: "reviewing",
+    Reply.Stage.RE_REVIEW: "re_reviewing",
 }
 
 
@@ -29,22 +37,38 @@ def reply_draft_save(
     outcome: str,
     stage: str = Reply.Stage.HANDLING,
 ) -> Reply:
-    """Save the handler's draft of the written reply (one working draft per stage).
+    """Save the draft of a stage's written answer (one working draft per case and stage).
 
     Raises:
-        NotPermitted: the actor does not handle cases in the responsible unit.
+        NotFound: the actor cannot see the case.
+        NotPermitted: the actor neither handles nor leads in the body that answers this stage.
+        InvalidTransition: the stage is not under way.
         ValidationFailed: a part of the reply is missing.
     """
-    from xinfang.workflow.services import reply_fields_clean
+    from xinfang.petitions.selectors import petitions_visible_to
+    from xinfang.workflow.services import acting_unit, reply_fields_clean
 
+    petition = (
+        petitions_visible_to(actor).select_for_update(of=("self",)).filter(pk=petition.pk).first()
+    )
+    if petition is None:
+        raise NotFound("未找到该信访件。")
+    unit = acting_unit(petition, STAGE_UNIT[stage])
+    if unit is None or not (roles_over(actor, unit) & {Role.HANDLER, Role.LEADER}):
+        raise NotPermitted("只有负责答复的单位的承办人或领导可以起草答复意见。")
     if petition.state not in DRAFTABLE_STATES[stage]:
         raise InvalidTransition(
-            f"该信访件当前状态为“{petition.get_state_display()}”，不能起草{Reply.Stage(stage).label}。"
+            f"该信访件当前状态为“{petition.get_state_display()}”，"
+            f"不能起草{Reply.Stage(stage).label}。"
         )
-    if not (roles_over(actor, petition.responsible_unit) & {Role.HANDLER, Role.LEADER}):
-        raise NotPermitted("只有责任单位的承办人或领导可以起草答复意见。")
+    outcomes = ReviewOutcome if stage != Reply.Stage.HANDLING else Outcome
     fields = reply_fields_clean(
-        request=request, facts=facts, decision=decision, legal_basis=legal_basis, outcome=outcome
+        request=request,
+        facts=facts,
+        decision=decision,
+        legal_basis=legal_basis,
+        outcome=outcome,
+        outcomes=outcomes,
     )
     reply = Reply.objects.filter(petition=petition, stage=stage, status=Reply.Status.DRAFT).first()
     if reply is None:

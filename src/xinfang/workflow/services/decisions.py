@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from xinfang.core.errors import DeadlineExpired, ValidationFailed
+from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
 from xinfang.petitions.models import DeclineReason, Petition, PetitionUnit, State
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Role, Staff, Unit
-from xinfang.units.selectors import roles_of
+from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.services.transition import (
     _link,
@@ -18,6 +18,16 @@ from xinfang.workflow.services.transition import (
     _require_text,
     _transition,
 )
+
+
+def _refuse_other_named_handler(p: Petition, actor: Staff) -> None:
+    # A case given to a named handler is theirs (or their leader's) to take up.
+    if (
+        p.handler_id
+        and p.handler_id != actor.pk
+        and Role.LEADER not in roles_over(actor, p.responsible_unit)
+    ):
+        raise NotPermitted(f"本件已交由{p.handler.display_name}承办。")
 
 
 def handler_roles(staff: Staff, unit: Unit) -> set[str]:
@@ -245,6 +255,7 @@ def petition_acknowledge(
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        _refuse_other_named_handler(p, actor)
         if p.decision == "forward":
             p.accepted_on = today
             clock.set(p, "conclude_by", today)
@@ -281,6 +292,10 @@ def petition_return(
             raise DeadlineExpired(
                 f"退回期限（{p.return_by:%Y-%m-%d}）已过，不能退回；请依法办理或报请交办单位协调。",
                 {"return_by": p.return_by.isoformat()},
+            )
+        if p.assigning_unit_id == p.responsible_unit_id:
+            raise InvalidTransition(
+                "本单位内部交办的信访件不能退回；如需更换承办人，请报告领导重新交办。"
             )
         returned_from = p.responsible_unit
         p.responsible_unit = p.assigning_unit

@@ -10,7 +10,7 @@ from xinfang.petitions.models import Outcome, Petition, Reply
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
-from xinfang.workflow.services.decisions import handler_roles
+from xinfang.workflow.services.decisions import _refuse_other_named_handler, handler_roles
 from xinfang.workflow.services.transition import (
     _issue_reply,
     _require_text,
@@ -35,6 +35,7 @@ def petition_start(
     handler = handler or actor
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        _refuse_other_named_handler(p, actor)
         if handler != actor and not handler_roles(handler, p.responsible_unit):
             raise ValidationFailed(
                 f"{handler.display_name}不是{p.responsible_unit.name}的承办人。",

@@ -95,7 +95,8 @@ def _check_actor(actor: Staff | None, t: Transition, petition: Petition, via: st
         raise NotFound("未找到该信访件。")
     unit = acting_unit(petition, t.unit)
     if unit is None:
-        raise InvalidTransition(f"{petition.responsible_unit.name}没有上一级机关，不能{t.label}。")
+        top = petition.reviewing_unit or answering_body(petition.responsible_unit)
+        raise InvalidTransition(f"{top.name}没有上一级机关，不能{t.label}。")
     if not roles_over(actor, unit) & t.roles:
         raise NotPermitted(f"您在{unit.name}没有“{t.label}”的权限。")
 
