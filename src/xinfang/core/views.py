@@ -1,11 +1,22 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from xinfang.petitions.selectors.workbench import workbench_for
 from xinfang.units.selectors import staff_memberships
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The staff workbench's front page."""
-    return render(request, "core/home.html", {"memberships": staff_memberships(request.user)})
+    """My work: what needs the user now, most urgent first."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "core/home.html",
+        {
+            "workbench": workbench_for(request.user, today=today),
+            "memberships": staff_memberships(request.user),
+            "today": today,
+        },
+    )

@@ -13,7 +13,7 @@ from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff
 
 DUE_SOON_DAYS = 3
-QUEUE_LIMIT = 50
+QUEUE_LIMIT = 8
 
 
 def _unit_ids(user: Staff, roles: set[str]) -> list[int]:
@@ -89,35 +89,43 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
     draft = Reply.objects.filter(petition=OuterRef("pk"), status=Reply.Status.DRAFT)
     leader_units = _unit_ids(user, {Role.LEADER})
 
+    # Each case appears once, in its most urgent section.
+    overdue = Q(due_on__lt=today)
+    due_soon = Q(due_on__gte=today, due_on__lte=soon)
+    urgent = overdue | due_soon
+    waiting = mine.exclude(urgent)
     queues = [
         _queue(
             "overdue",
             "已超期",
             "danger",
-            mine.filter(due_on__lt=today),
+            mine.filter(overdue),
             "法定期限已过，请立即办理",
-            "?overdue=1",
+            "?overdue=on",
         ),
         _queue(
             "due_soon",
             f"{DUE_SOON_DAYS}日内到期",
             "warning",
-            mine.filter(due_on__gte=today, due_on__lte=soon),
+            mine.filter(due_soon),
             "临近法定期限",
+            "?sort=due",
         ),
         _queue(
             "to_acknowledge",
             "待签收",
             "primary",
-            mine.filter(state__in=[State.ASSIGNED, State.FORWARDED]),
+            waiting.filter(state__in=[State.ASSIGNED, State.FORWARDED]),
             "交办、转送来的信访件，请在期限内签收或退回",
+            "?state=assigned&state=forwarded",
         ),
         _queue(
             "to_decide",
             "待受理",
             "primary",
-            mine.filter(state__in=[State.REGISTERED, State.RETURNED]),
+            waiting.filter(state__in=[State.REGISTERED, State.RETURNED]),
             "15日内作出受理、转送、交办或不予受理的决定",
+            "?state=registered&state=returned",
         ),
         _queue(
             "to_approve",
@@ -127,20 +135,23 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             .filter(state=State.IN_PROGRESS, responsible_unit_id__in=leader_units)
             .filter(Exists(draft)),
             "承办人已起草答复意见，等待领导签发",
+            "?state=in_progress",
         ),
         _queue(
             "to_review",
             "复查复核",
             "primary",
-            mine.filter(state__in=[State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED]),
+            waiting.filter(state__in=[State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED]),
             "信访人申请复查、复核，30日内答复",
+            "?state=review_requested&state=re_review_requested",
         ),
         _queue(
             "to_handle",
             "办理中",
             "secondary",
-            mine.filter(state__in=[State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS]),
+            waiting.filter(state__in=[State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS]),
             "已受理、待办结的信访件",
+            "?state=accepted&state=acknowledged&state=in_progress",
         ),
     ]
     if Role.SUPERVISOR in roles:

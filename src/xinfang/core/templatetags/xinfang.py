@@ -1,0 +1,66 @@
+"""Small display helpers shared by the staff pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+from django.utils.html import format_html
+
+from xinfang.core.crypto import mask_name
+from xinfang.core.tracking import format_tracking_code
+
+register = template.Library()
+
+
+@register.filter
+def tracking(code: str) -> str:
+    """A tracking code grouped for reading aloud."""
+    try:
+        return format_tracking_code(code)
+    except ValueError:
+        return code
+
+
+@register.simple_tag
+def due_badge(due: date | None, today: date, is_open: bool = True) -> str:
+    """A deadline with its days left, red when passed, amber within three days."""
+    if due is None or not is_open:
+        return format_html('<span class="text-secondary">—</span>')
+    left = (due - today).days
+    if left < 0:
+        tone, text = "danger", f"超期{-left}天"
+    elif left == 0:
+        tone, text = "danger", "今天到期"
+    elif left <= 3:
+        tone, text = "warning", f"剩{left}天"
+    else:
+        tone, text = "success", f"剩{left}天"
+    return format_html(
+        '<span class="text-nowrap">{}</span> <span class="badge text-bg-{} xf-due">{}</span>',
+        due.strftime("%m-%d"), tone, text,
+    )
+
+
+@register.filter
+def masked_name(name: str) -> str:
+    return mask_name(name)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def is_group(value) -> bool:
+    """True for an <optgroup> entry of a choices list (a list of choices, not a label)."""
+    return isinstance(value, list | tuple)
+
+
+@register.filter
+def outcome(value: str) -> str:
+    """The Chinese label of a reply's or review's outcome."""
+    from xinfang.petitions.presenters import outcome_label
+
+    return outcome_label(value)

@@ -1,0 +1,279 @@
+"""The workflow actions a staff member may take on a case right now, with their forms.
+
+This only decides what the case page shows; the workflow service decides again, and
+refuses, when an action is posted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from xinfang.petitions import forms as f
+from xinfang.petitions.models import Petition, Reply, State
+from xinfang.petitions.selectors import petitions_of_person
+from xinfang.units.models import Role, Staff, Unit
+from xinfang.units.selectors import roles_over
+from xinfang.workflow import services as wf
+from xinfang.workflow.machine import TRANSITIONS, transitions_from
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    form: type[forms.Form]
+    style: str
+    run: Callable[[Petition, Staff, dict[str, Any]], Petition]
+    help: str = ""
+
+
+def _reply(d: dict[str, Any], outcome: bool = True) -> dict[str, str]:
+    keys = ["request", "facts", "decision", "legal_basis"] + (["outcome"] if outcome else [])
+    return {k: d.get(k) or "" for k in keys}
+
+
+SPECS: dict[str, ActionSpec] = {
+    "accept": ActionSpec(
+        f.NoteForm,
+        "primary",
+        lambda p, u, d: wf.petition_accept(
+            petition=p, actor=u, note=d["note"], version=d["version"]
+        ),
+        "本单位有权处理，受理后60日内办结。",
+    ),
+    "assign": ActionSpec(
+        f.AssignForm,
+        "primary",
+        lambda p, u, d: wf.petition_assign(
+            petition=p,
+            actor=u,
+            to_unit=Unit.objects.get(pk=d["to_unit"]),
+            handler=Staff.objects.filter(pk=d.get("handler")).first(),
+            due_on=d.get("due_on"),
+            instructions=d["instructions"],
+            version=d["version"],
+        ),
+        "交下级单位或本单位承办人办理，并要求报送办理结果。",
+    ),
+    "forward": ActionSpec(
+        f.ForwardForm,
+        "outline-primary",
+        lambda p, u, d: wf.petition_forward(
+            petition=p,
+            actor=u,
+            to_unit=Unit.objects.filter(pk=d.get("to_unit")).first(),
+            to_body=d["to_body"],
+            reason=d["reason"],
+            version=d["version"],
+        ),
+        "其他机关有权处理的，转送有权处理的机关并告知信访人。",
+    ),
+    "decline": ActionSpec(
+        f.DeclineForm,
+        "outline-danger",
+        lambda p, u, d: wf.petition_decline(
+            petition=p,
+            actor=u,
+            reason=d["reason"],
+            channel=d["channel"],
+            cited=Petition.objects.filter(pk=d.get("cited")).first(),
+            note=d["note"],
+            version=d["version"],
+        ),
+        "说明理由并告知信访人应当通过的法定途径。",
+    ),
+    "acknowledge": ActionSpec(
+        f.NoteForm,
+        "primary",
+        lambda p, u, d: wf.petition_acknowledge(
+            petition=p, actor=u, note=d["note"], version=d["version"]
+        ),
+        "确认收到交办、转送的信访件，并告知信访人。",
+    ),
+    "return": ActionSpec(
+        f.ReasonForm,
+        "outline-danger",
+        lambda p, u, d: wf.petition_return(
+            petition=p, actor=u, reason=d["reason"], version=d["version"]
+        ),
+        "不属于本单位职责的，5个工作日内说明理由退回。",
+    ),
+    "start": ActionSpec(
+        f.ActionForm,
+        "primary",
+        lambda p, u, d: wf.petition_start(petition=p, actor=u, version=d["version"]),
+        "由您承办本件。",
+    ),
+    "extend": ActionSpec(
+        f.ExtendForm,
+        "outline-warning",
+        lambda p, u, d: wf.petition_extend(
+            petition=p, actor=u, days=d["days"], reason=d["reason"], version=d["version"]
+        ),
+        "情况复杂的，经本机关负责人批准可延期一次，最长30日，并告知信访人理由。",
+    ),
+    "conclude": ActionSpec(
+        f.ConcludeForm,
+        "success",
+        lambda p, u, d: wf.petition_conclude(
+            petition=p,
+            actor=u,
+            reply=_reply(d),
+            delivered_on=d.get("delivered_on"),
+            version=d["version"],
+        ),
+        "审核签发答复意见书，办结本件。",
+    ),
+    "request_review": ActionSpec(
+        f.OptionalReasonForm,
+        "outline-primary",
+        lambda p, u, d: wf.petition_request_review(
+            petition=p,
+            actor=u,
+            reason=d["reason"],
+            received_on=d.get("received_on"),
+            version=d["version"],
+        ),
+        "登记信访人的复查申请。",
+    ),
+    "conclude_review": ActionSpec(
+        f.ReviewConcludeForm,
+        "success",
+        lambda p, u, d: wf.petition_conclude_review(
+            petition=p,
+            actor=u,
+            outcome=d["outcome"],
+            reply=_reply(d, outcome=False),
+            delivered_on=d.get("delivered_on"),
+            version=d["version"],
+        ),
+        "出具复查意见。",
+    ),
+    "request_re_review": ActionSpec(
+        f.OptionalReasonForm,
+        "outline-primary",
+        lambda p, u, d: wf.petition_request_re_review(
+            petition=p,
+            actor=u,
+            reason=d["reason"],
+            received_on=d.get("received_on"),
+            version=d["version"],
+        ),
+        "登记信访人的复核申请。",
+    ),
+    "conclude_re_review": ActionSpec(
+        f.ReviewConcludeForm,
+        "success",
+        lambda p, u, d: wf.petition_conclude_re_review(
+            petition=p,
+            actor=u,
+            outcome=d["outcome"],
+            reply=_reply(d, outcome=False),
+            delivered_on=d.get("delivered_on"),
+            version=d["version"],
+        ),
+        "出具复核意见。",
+    ),
+    "terminate": ActionSpec(
+        f.OptionalReasonForm,
+        "outline-secondary",
+        lambda p, u, d: wf.petition_terminate(
+            petition=p, actor=u, reason=d["reason"], version=d["version"]
+        ),
+        "复查、复核程序完成或申请期限届满，本事项终结。",
+    ),
+}
+
+
+@dataclass
+class AvailableAction:
+    name: str
+    label: str
+    style: str
+    help: str
+    form: forms.Form
+
+
+def _shown(name: str, p: Petition, user: Staff, today: date) -> bool:
+    """Guards the page applies before offering a button (the service checks them again)."""
+    if name in ("acknowledge", "return") and p.forwarded_to_body:
+        return False
+    if name == "return" and (
+        p.assigning_unit_id == p.responsible_unit_id or (p.return_by and today > p.return_by)
+    ):
+        return False
+    if name in ("acknowledge", "start") and p.handler_id and p.handler_id != user.pk:
+        return Role.LEADER in roles_over(user, p.responsible_unit)
+    if name == "extend":
+        return not p.extension_days and not (p.conclude_by and today > p.conclude_by)
+    if name == "terminate":
+        window = {
+            State.CONCLUDED: p.review_request_by,
+            State.REVIEW_CONCLUDED: p.re_review_request_by,
+        }.get(p.state)
+        return window is None or today > window
+    if name == "request_review":
+        return p.review_request_by is not None and today <= p.review_request_by
+    if name == "request_re_review":
+        return p.re_review_request_by is not None and today <= p.re_review_request_by
+    return True
+
+
+def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
+    """The action's form, bound to data when given, with its choices filled in."""
+    spec = SPECS[name]
+    kwargs: dict[str, Any] = {"prefix": name}
+    if spec.form is f.ForwardForm:
+        kwargs["units"] = (
+            Unit.objects.filter(is_active=True).exclude(pk=p.responsible_unit_id).order_by("path")
+        )
+    if spec.form is f.AssignForm:
+        current = p.responsible_unit
+        units = Unit.objects.filter(path__startswith=current.path, is_active=True).order_by("path")
+        kwargs["units"] = units
+        kwargs["handlers"] = f.handler_memberships(units)
+    if spec.form is f.DeclineForm:
+        people = [party.petitioner for party in p.parties.all()]
+        earlier = []
+        for person in people:
+            earlier += [
+                e.petition
+                for e in petitions_of_person(
+                    user, id_number=person.id_number, phone=person.phone, exclude_id=p.pk
+                )
+            ]
+        kwargs["earlier"] = earlier
+    initial: dict[str, Any] = {"version": p.version}
+    if name == "conclude":
+        draft = p.replies.filter(stage=Reply.Stage.HANDLING, status=Reply.Status.DRAFT).first()
+        if draft:
+            initial |= {
+                k: getattr(draft, k)
+                for k in ("request", "facts", "decision", "legal_basis", "outcome")
+            }
+    return spec.form(data, initial=initial, **kwargs)
+
+
+def available_actions(p: Petition, user: Staff, today: date) -> list[AvailableAction]:
+    """The actions the user may take on the case now, each with an unbound form."""
+    return [
+        AvailableAction(
+            t.name,
+            TRANSITIONS[t.name].label,
+            SPECS[t.name].style,
+            SPECS[t.name].help,
+            form_for(t.name, p, user),
+        )
+        for t in transitions_from(p.state)
+        if wf.actor_may(user, p, t.name) and _shown(t.name, p, user, today)
+    ]
+
+
+def may_draft(p: Petition, user: Staff) -> bool:
+    """True when the user may save a draft of the handling reply now."""
+    if p.state not in (State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS):
+        return False
+    return bool(roles_over(user, p.responsible_unit) & {Role.HANDLER, Role.LEADER})

@@ -1,0 +1,246 @@
+"""What the case and petitioner pages show: deadlines with days left, a readable timeline,
+petitioners masked (or withheld from the accused unit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch
+
+from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.core.tracking import format_tracking_code
+from xinfang.petitions.models import (
+    Channel,
+    Outcome,
+    Petition,
+    Petitioner,
+    PetitionEvent,
+    Reply,
+    ReviewOutcome,
+    State,
+)
+from xinfang.petitions.selectors import petitioner_hidden_from, petitions_visible_to
+from xinfang.petitions.selectors.visibility import hidden_accusations_q
+from xinfang.petitions.services import REVEALING_ROLES
+from xinfang.units.models import Staff
+from xinfang.units.selectors import roles_over
+from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS, deadline_is_provisional
+
+DEADLINE_LABELS = {
+    "decide_by": "受理决定期限",
+    "acknowledge_by": "签收告知期限",
+    "return_by": "退回期限",
+    "conclude_by": "办结期限",
+    "review_request_by": "申请复查截止",
+    "review_conclude_by": "复查答复期限",
+    "re_review_request_by": "申请复核截止",
+    "re_review_conclude_by": "复核答复期限",
+}
+FLAGS = [
+    ("is_urgent", "重大紧急", "danger"),
+    ("is_collective", "集体访", "warning"),
+    ("is_accusation", "检举控告", "dark"),
+    ("skips_level", "越级", "info"),
+    ("is_litigation", "涉法涉诉", "secondary"),
+    ("is_anonymous", "匿名", "secondary"),
+    ("is_first", "初信初访", "light"),
+]
+STATE_TONES = {
+    State.REGISTERED: "primary",
+    State.RETURNED: "warning",
+    State.DECLINED: "secondary",
+    State.CONCLUDED: "success",
+    State.TERMINATED: "dark",
+    State.FORWARDED: "info",
+}
+
+
+def days_left_tone(due: date | None, today: date) -> tuple[int | None, str]:
+    """Days until a deadline and the colour it deserves."""
+    if due is None:
+        return None, "secondary"
+    left = (due - today).days
+    return left, "danger" if left < 0 else "warning" if left <= 3 else "success"
+
+
+def outcome_label(value: str) -> str:
+    for choices in (Outcome, ReviewOutcome):
+        if value in choices.values:
+            return str(choices(value).label)
+    return value
+
+
+def event_text(e: PetitionEvent) -> tuple[str, str]:
+    """A Chinese headline and detail line for one history event."""
+    d: dict[str, Any] = e.data or {}
+    k = e.kind
+    if k == "register":
+        channel = Channel(d["channel"]).label if d.get("channel") in Channel.values else ""
+        return f"登记（{channel}）", f"登记单位：{d.get('receiving_unit_name', '')}"
+    if k == "accept":
+        return "受理", f"办结期限 {d.get('conclude_by', '')}" + _note(d)
+    if k == "forward":
+        to = d.get("to_unit_name") or d.get("to_body", "")
+        return f"转送至 {to}", d.get("reason", "")
+    if k == "assign":
+        who = f"，承办人 {d['handler_name']}" if d.get("handler_name") else ""
+        detail = f"办结期限 {d.get('conclude_by', '')}"
+        if d.get("instructions"):
+            detail += f"；交办意见：{d['instructions']}"
+        return f"交办至 {d.get('to_unit_name', '')}{who}", detail
+    if k == "decline":
+        return f"不予受理：{d.get('reason_text', '')}", f"告知途径：{d.get('channel', '')}"
+    if k == "acknowledge":
+        return "签收", _note(d).lstrip("；")
+    if k == "return":
+        return f"退回（自 {d.get('from_unit_name', '')}）", d.get("reason", "")
+    if k == "start":
+        return "开始办理", f"承办人 {d.get('handler_name', '')}"
+    if k == "extend":
+        return (
+            f"延期 {d.get('days')} 日",
+            f"办结期限由 {d.get('from')} 延至 {d.get('conclude_by')}；理由：{d.get('reason', '')}",
+        )
+    if k == "conclude":
+        return "办结", f"答复结论：{outcome_label(d.get('outcome', ''))}"
+    if k == "request_review":
+        return "申请复查", f"复查机关：{d.get('reviewing_unit_name', '')}"
+    if k == "conclude_review":
+        return "复查答复", f"复查结论：{outcome_label(d.get('outcome', ''))}"
+    if k == "request_re_review":
+        return "申请复核", f"复核机关：{d.get('re_reviewing_unit_name', '')}"
+    if k == "conclude_re_review":
+        return "复核答复", f"复核结论：{outcome_label(d.get('outcome', ''))}"
+    if k == "terminate":
+        return "终结", d.get("reason", "")
+    if k == "deadlines_recomputed":
+        moved = "；".join(f"{DEADLINE_LABELS.get(f, f)} {v}" for f, v in d.get("moved", {}).items())
+        return "节假日安排公布，期限重新计算", moved
+    return k, ""
+
+
+def _note(d: dict[str, Any]) -> str:
+    return f"；{d['note']}" if d.get("note") else ""
+
+
+@dataclass
+class DeadlineRow:
+    label: str
+    due: date
+    days_left: int | None
+    tone: str
+    binding: bool
+    provisional: bool
+
+
+@dataclass
+class CaseView:
+    tracking_code: str
+    flags: list[tuple[str, str]]
+    state_tone: str
+    deadlines: list[DeadlineRow]
+    binding: DeadlineRow | None
+    target: DeadlineRow | None
+    petitioners_hidden: bool
+    people: list[dict[str, Any]]
+    may_reveal: bool
+    timeline: list[tuple[PetitionEvent, str, str]]
+    replies: list[Reply]
+    draft: Reply | None
+    earlier: list[Petition] = field(default_factory=list)
+
+
+def case_view(p: Petition, user: Staff, today: date) -> CaseView:
+    """Everything the case page shows, prepared for the template."""
+    binding_field = BINDING_FIELD.get(p.state) if p.is_open else None
+    rows = []
+    for name in DEADLINE_FIELDS:
+        due = getattr(p, name)
+        if due is None:
+            continue
+        left, tone = days_left_tone(due, today)
+        rows.append(
+            DeadlineRow(
+                DEADLINE_LABELS[name],
+                due,
+                left,
+                tone,
+                name == binding_field,
+                deadline_is_provisional(p, name),
+            )
+        )
+    target = None
+    if p.target_on and p.is_open:
+        left, tone = days_left_tone(p.target_on, today)
+        target = DeadlineRow(
+            "服务承诺期限", p.target_on, left, tone, False, deadline_is_provisional(p, "target_on")
+        )
+    hidden = petitioner_hidden_from(user, p)
+    people = (
+        []
+        if hidden
+        else [
+            {
+                "id": party.petitioner_id,
+                "role": party.get_role_display(),
+                "name": party.petitioner.name,
+                "id_number": mask_id_number(party.petitioner.id_number),
+                "phone": mask_phone(party.petitioner.phone),
+                "kind": party.petitioner.get_kind_display(),
+                "address": party.petitioner.address,
+            }
+            for party in p.parties.all()
+        ]
+    )
+    units = [p.receiving_unit, p.responsible_unit]
+    may_reveal = bool(people) and (
+        user.is_superuser or any(roles_over(user, u) & REVEALING_ROLES for u in units)
+    )
+    replies = [r for r in p.replies.all() if r.status == Reply.Status.ISSUED]
+    draft = next((r for r in p.replies.all() if r.status == Reply.Status.DRAFT), None)
+    earlier = []
+    if not hidden:
+        person_ids = [party.petitioner_id for party in p.parties.all()]
+        earlier = list(
+            petitions_visible_to(user)
+            .filter(parties__petitioner_id__in=person_ids)
+            .exclude(pk=p.pk)
+            .exclude(hidden_accusations_q(user))
+            .distinct()
+            .order_by("-received_at")[:10]
+        )
+    return CaseView(
+        tracking_code=format_tracking_code(p.tracking_code),
+        flags=[(label, tone) for attr, label, tone in FLAGS if getattr(p, attr)]
+        + ([("重复访", "warning")] if p.repeat_of_id else []),
+        state_tone=STATE_TONES.get(p.state, "primary"),
+        deadlines=rows,
+        binding=next((r for r in rows if r.binding), None),
+        target=target,
+        petitioners_hidden=hidden,
+        people=people,
+        may_reveal=may_reveal,
+        timeline=[(e, *event_text(e)) for e in p.events.all()],
+        replies=replies,
+        draft=draft,
+        earlier=earlier,
+    )
+
+
+def person_cases(user: Staff, person: Petitioner) -> list[Petition]:
+    """The person's cases the user may see (never an accusation against the user's unit)."""
+    return list(
+        petitions_visible_to(user)
+        .filter(parties__petitioner=person)
+        .exclude(hidden_accusations_q(user))
+        .select_related("responsible_unit", "category")
+        .prefetch_related(
+            Prefetch(
+                "replies", Reply.objects.filter(status=Reply.Status.ISSUED).order_by("issued_on")
+            )
+        )
+        .distinct()
+        .order_by("received_at")
+    )

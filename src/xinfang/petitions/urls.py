@@ -1,0 +1,22 @@
+from django.urls import path
+
+from xinfang.petitions import views
+
+app_name = "petitions"
+
+urlpatterns = [
+    path("petitions/", views.petition_list, name="list"),
+    path("petitions/new/", views.petition_new, name="new"),
+    path("petitions/lookup/", views.person_lookup, name="lookup"),
+    path("petitions/<int:pk>/", views.petition_detail, name="detail"),
+    path("petitions/<int:pk>/act/<slug:action>/", views.petition_act, name="act"),
+    path("petitions/<int:pk>/draft/", views.reply_draft, name="draft"),
+    path("petitions/<int:pk>/personal-data/", views.personal_data, name="personal_data"),
+    path("petitions/<int:pk>/attachments/", views.attachment_upload, name="attachments"),
+    path(
+        "petitions/<int:pk>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path("petitioners/<int:pk>/", views.petitioner_detail, name="petitioner"),
+]

@@ -1,0 +1,383 @@
+"""Staff pages for cases: ledger, registration, the case page, the petitioner page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from xinfang.audit.models import PersonalDataAccess
+from xinfang.core.errors import DomainError
+from xinfang.petitions import actions
+from xinfang.petitions.forms import DraftForm, LedgerFilterForm, RegisterForm
+from xinfang.petitions.models import (
+    Attachment,
+    Category,
+    Petition,
+    Petitioner,
+    PetitionParty,
+    Reply,
+)
+from xinfang.petitions.presenters import case_view, person_cases
+from xinfang.petitions.selectors import (
+    open_same_matter,
+    petition_get_for_user,
+    petitions_of_person,
+    petitions_visible_to,
+    terminated_same_matter,
+)
+from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
+from xinfang.petitions.services import (
+    PersonInput,
+    attachment_add,
+    personal_data_reveal,
+    petition_register,
+    reply_draft_save,
+)
+from xinfang.units.models import Unit
+from xinfang.units.selectors import units_visible_to
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, exc.message)
+
+
+# --- ledger -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def petition_list(request: HttpRequest) -> HttpResponse:
+    """The ledger: every visible case, filtered by the query string (a saved filter is a URL)."""
+    units = units_visible_to(request.user).order_by("path")
+    form = LedgerFilterForm(request.GET or None, units=units)
+    f = LedgerFilter()
+    if form.is_valid():
+        d = form.cleaned_data
+        f = LedgerFilter(
+            received_after=d["received_after"],
+            received_before=d["received_before"],
+            unit=units.filter(pk=d["unit"]).first() if d["unit"] else None,
+            category=Category.objects.filter(pk=d["category"]).first() if d["category"] else None,
+            states=d["state"],
+            channel=d["channel"],
+            is_collective=d["is_collective"],
+            is_accusation=d["is_accusation"],
+            is_repeat=d["is_repeat"],
+            overdue=d["overdue"],
+            text=d["q"],
+            sort=d["sort"] or "-received",
+        )
+    page = ledger_page(request.user, f, cursor=request.GET.get("after"))
+    params = request.GET.copy()
+    params.pop("after", None)
+    context = {
+        "form": form,
+        "page": page,
+        "today": timezone.localdate(),
+        "querystring": params.urlencode(),
+        "filtered": bool(params),
+        "hidden_paths": [m.unit.path for m in request.user.memberships.select_related("unit")],
+    }
+    template = "petitions/_ledger_rows.html" if request.htmx else "petitions/list.html"
+    return render(request, template, context)
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+def _people(d: dict) -> tuple[list[PersonInput], list[PersonInput]]:
+    petitioners = []
+    if not d["is_anonymous"]:
+        petitioners.append(
+            PersonInput(d["name"], d["id_number"], d["phone"], d["address"], d["kind"])
+        )
+    reps = [
+        PersonInput(d[f"rep{r}_name"], d[f"rep{r}_id_number"], d[f"rep{r}_phone"])
+        for r in range(1, 6)
+        if (d.get(f"rep{r}_name") or "").strip()
+    ]
+    return petitioners, reps
+
+
+@login_required
+def petition_new(request: HttpRequest) -> HttpResponse:
+    """The registration screen; the earlier cases of the person appear beside it as they type."""
+    form = RegisterForm(request.POST or None, request.FILES or None, user=request.user)
+    if not form.fields["receiving_unit"].choices:
+        messages.error(request, "您没有登记员或领导角色，不能登记信访事项。")
+        return redirect("home")
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        petitioners, reps = _people(d)
+        try:
+            petition = petition_register(
+                actor=request.user,
+                channel=d["channel"],
+                received_at=d["received_at"],
+                receiving_unit=Unit.objects.get(pk=d["receiving_unit"]),
+                subject=d["subject"],
+                content=d["content"],
+                category=Category.objects.get(pk=d["category"]),
+                petitioners=petitioners,
+                representatives=reps,
+                headcount=d["headcount"],
+                difficulty=d["difficulty"],
+                place=d["place"],
+                is_accusation=d["is_accusation"],
+                accused_unit=Unit.objects.filter(pk=d["accused_unit"]).first(),
+                accused_person=d["accused_person"],
+                is_anonymous=d["is_anonymous"],
+                skips_level=d["skips_level"],
+                is_urgent=d["is_urgent"],
+                repeat_of=petitions_visible_to(request.user).filter(pk=d["repeat_of"]).first()
+                if d["repeat_of"]
+                else None,
+                channel_details={
+                    "postmark_date": d["postmark_date"],
+                    "caller_number": d["caller_number"],
+                    "reception_leader": d["reception_leader"],
+                },
+                attachments=d["attachments"],
+                idempotency_key=d["idempotency_key"],
+            )
+        except DomainError as exc:
+            field = (exc.extra or {}).get("field", "")
+            target = field if field in form.fields else None
+            form.add_error(target, exc.message)
+        else:
+            messages.success(
+                request, f"已登记，查询码 {petition.tracking_code}。请在15日内作出受理决定。"
+            )
+            return redirect("petitions:detail", pk=petition.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "petitions/new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def person_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx: the person's earlier cases and replies, and an open case on the same matter."""
+    category = Category.objects.filter(pk=request.GET.get("category") or 0).first()
+    earlier = petitions_of_person(
+        request.user,
+        id_number=request.GET.get("id_number", "").strip(),
+        phone=request.GET.get("phone", "").strip(),
+        category=category,
+    )
+    return render(
+        request,
+        "petitions/_earlier.html",
+        {
+            "earlier": earlier,
+            "open_case": open_same_matter(earlier),
+            "terminated_case": terminated_same_matter(earlier),
+            "searched": bool(request.GET.get("id_number") or request.GET.get("phone")),
+        },
+    )
+
+
+# --- the case page ---------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> dict:
+    today = timezone.localdate()
+    available = actions.available_actions(petition, request.user, today)
+    refusal = ""
+    if failed is not None:
+        if any(a.name == failed.name for a in available):
+            available = [failed if a.name == failed.name else a for a in available]
+        else:
+            # The action is not offered to this user: say why at the top of the page.
+            refusal = " ".join(failed.form.non_field_errors()) or "无法执行该操作。"
+    return {
+        "case": case_view(petition, request.user, today),
+        "p": petition,
+        "actions": available,
+        "failed": failed.name if failed else "",
+        "refusal": refusal,
+        "draft_form": DraftForm(
+            prefix="draft",
+            initial=_draft_initial(petition),
+        )
+        if actions.may_draft(petition, request.user)
+        else None,
+        "today": today,
+    }
+
+
+def _draft_initial(p: Petition) -> dict:
+    draft = p.replies.filter(stage=Reply.Stage.HANDLING, status=Reply.Status.DRAFT).first()
+    if draft is None:
+        return {"request": p.content[:500]}
+    return {
+        k: getattr(draft, k) for k in ("request", "facts", "decision", "legal_basis", "outcome")
+    }
+
+
+def _load(request: HttpRequest, pk: int) -> Petition:
+    petition_get_for_user(request.user, pk)  # 404 outside the user's units
+    return (
+        Petition.objects.select_related(
+            "receiving_unit",
+            "responsible_unit",
+            "assigning_unit",
+            "reviewing_unit",
+            "re_reviewing_unit",
+            "category",
+            "accused_unit",
+            "handler",
+            "repeat_of",
+            "registered_by",
+        )
+        .prefetch_related(
+            Prefetch("parties", PetitionParty.objects.select_related("petitioner")),
+            Prefetch("replies", Reply.objects.order_by("created_at")),
+            "events__actor",
+            "attachments",
+        )
+        .get(pk=pk)
+    )
+
+
+@login_required
+@require_GET
+def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything about one case, and exactly the actions the user may take now."""
+    petition = _load(request, pk)
+    return render(request, "petitions/detail.html", _detail_context(request, petition))
+
+
+@login_required
+@require_POST
+def petition_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Perform one workflow action; a refusal shows its message and changes nothing."""
+    petition = _load(request, pk)
+    if action not in actions.SPECS:
+        raise Http404("没有这个操作。")
+    form = actions.form_for(action, petition, request.user, data=request.POST)
+    if form.is_valid():
+        try:
+            actions.SPECS[action].run(petition, request.user, form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.http_status
+        else:
+            from xinfang.workflow.machine import TRANSITIONS
+
+            messages.success(request, f"已{TRANSITIONS[action].label}。")
+            url = reverse("petitions:detail", args=[pk])
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    else:
+        status = 400
+    failed = actions.AvailableAction(
+        action, _label(action), actions.SPECS[action].style, actions.SPECS[action].help, form
+    )
+    petition = _load(request, pk)
+    return render(
+        request,
+        "petitions/detail.html",
+        _detail_context(request, petition, failed),
+        status=status,
+    )
+
+
+def _label(action: str) -> str:
+    from xinfang.workflow.machine import TRANSITIONS
+
+    return TRANSITIONS[action].label
+
+
+@login_required
+@require_POST
+def reply_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the handler's draft of the reply."""
+    petition = _load(request, pk)
+    form = DraftForm(request.POST, prefix="draft")
+    if form.is_valid():
+        try:
+            reply_draft_save(actor=request.user, petition=petition, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "答复意见草稿已保存，等待领导审核签发。")
+    else:
+        messages.error(request, "答复意见的各部分都要填写。")
+    return redirect("petitions:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: show the petitioners unmasked; the view is logged."""
+    petition = petition_get_for_user(request.user, pk)
+    try:
+        people = personal_data_reveal(
+            actor=request.user, petition=petition, via=PersonalDataAccess.Via.WEB
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "petitions/_people_refused.html",
+            {"message": exc.message},
+            status=exc.http_status,
+        )
+    return render(request, "petitions/_people_revealed.html", {"people": people})
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = petition_get_for_user(request.user, pk)
+    files = request.FILES.getlist("file")
+    if not files:
+        messages.error(request, "请选择要上传的文件。")
+    for upload in files:
+        try:
+            attachment_add(actor=request.user, petition=petition, upload=upload)
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, f"已上传附件“{upload.name}”。")
+    return redirect("petitions:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """A case's file, only to those who may see the case (media is never served directly)."""
+    petition = petition_get_for_user(request.user, pk)
+    attachment = Attachment.objects.filter(pk=attachment_id, petition=petition).first()
+    if attachment is None:
+        raise Http404("未找到该附件。")
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not attachment.content_type.startswith("image/"),
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+# --- the petitioner page ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def petitioner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One person's cases over time, with every reply side by side."""
+    person = Petitioner.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404("未找到该信访人。")
+    cases = person_cases(request.user, person)
+    if not cases:
+        raise Http404("未找到该信访人。")
+    return render(request, "petitioners/detail.html", {"person": person, "cases": cases})
