@@ -38,7 +38,9 @@ def due_badge(due: date | None, today: date, is_open: bool = True) -> str:
         tone, text = "success", f"剩{left}天"
     return format_html(
         '<span class="text-nowrap">{}</span> <span class="badge text-bg-{} xf-due">{}</span>',
-        due.strftime("%m-%d"), tone, text,
+        due.strftime("%m-%d"),
+        tone,
+        text,
     )
 
 
