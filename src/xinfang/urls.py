@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("xinfang.api.urls")),
     path("notifications/", include("xinfang.notifications.urls")),
+    path("settings/", include("xinfang.core.settings_urls")),
     path("", include("xinfang.petitions.urls")),
     # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).
     path("", include("xinfang.portal.urls")),

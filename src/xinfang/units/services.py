@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from xinfang.core.errors import ValidationFailed
+from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.units.models import Membership, Role, Staff, Unit
+from xinfang.units.selectors import roles_over
+
+
+def is_admin(actor: Staff) -> bool:
+    """True for a superuser or anyone holding the admin role somewhere."""
+    return actor.is_superuser or Membership.objects.filter(staff=actor, role=Role.ADMIN).exists()
+
+
+def _require_admin_over(actor: Staff | None, unit: Unit | None) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if unit is None or Role.ADMIN not in roles_over(actor, unit):
+        raise NotPermitted("只有上级单位的管理员可以维护该单位。")
 
 
 @transaction.atomic
@@ -15,8 +28,13 @@ def unit_create(
     """Add a unit under parent (or as a root when parent is None).
 
     Raises:
-        ValidationFailed: the code is taken or the kind is unknown.
+        NotPermitted: the actor is not an admin over the parent.
+        ValidationFailed: the name is empty, the code is taken or the kind is unknown.
     """
+    _require_admin_over(actor, parent)
+    name, code = (name or "").strip(), (code or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("请填写单位名称（不超过100字）。", {"field": "name"})
     if kind not in Unit.Kind.values:
         raise ValidationFailed(f"未知的单位类型：{kind}", {"field": "kind"})
     if not code or Unit.objects.filter(code=code).exists():
@@ -25,6 +43,52 @@ def unit_create(
     if parent is None:
         return Unit.objects.add_root(fields)
     return Unit.objects.add_child(parent, fields)
+
+
+CONTACT_FIELDS = ("hotline", "postal_address", "reception_place", "reception_hours")
+
+
+@transaction.atomic
+def unit_update(
+    *,
+    actor: Staff,
+    unit: Unit,
+    name: str,
+    kind: str,
+    is_active: bool,
+    accepts_online: bool,
+    contacts: dict[str, str],
+) -> Unit:
+    """Rename a unit, change its kind, publish its contacts, or switch it off.
+
+    Raises:
+        NotPermitted: the actor is not an admin over the unit.
+        ValidationFailed: the name is empty, the kind unknown, or it is switched off while a
+            unit under it is still in use.
+    """
+    _require_admin_over(actor, unit)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("请填写单位名称（不超过100字）。", {"field": "name"})
+    if kind not in Unit.Kind.values:
+        raise ValidationFailed(f"未知的单位类型：{kind}", {"field": "kind"})
+    if (
+        not is_active
+        and Unit.objects.filter(
+            path__startswith=unit.path, depth__gt=unit.depth, is_active=True
+        ).exists()
+    ):
+        raise ValidationFailed("请先停用其下级单位。", {"field": "is_active"})
+    unit.name, unit.kind, unit.is_active, unit.accepts_online = (
+        name,
+        kind,
+        is_active,
+        accepts_online,
+    )
+    for key in CONTACT_FIELDS:
+        setattr(unit, key, (contacts.get(key) or "").strip()[:200])
+    unit.save()
+    return unit
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from xinfang.petitions.services.attachments import (
     attachment_check,
     attachment_store,
 )
+from xinfang.petitions.services.categories import category_create, category_update
 from xinfang.petitions.services.personal_data import REVEALING_ROLES, personal_data_reveal
 from xinfang.petitions.services.registration import (
     COLLECTIVE_HEADCOUNT,
@@ -24,6 +25,8 @@ __all__ = [
     "attachment_add",
     "attachment_check",
     "attachment_store",
+    "category_create",
+    "category_update",
     "personal_data_reveal",
     "petition_register",
     "reply_draft_save",

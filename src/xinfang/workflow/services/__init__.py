@@ -26,6 +26,7 @@ from xinfang.workflow.services.review import (
     petition_terminate,
     petitions_terminate_lapsed,
 )
+from xinfang.workflow.services.rules import deadline_rule_update
 from xinfang.workflow.services.transition import (
     PORTAL,
     STAFF,
@@ -44,6 +45,7 @@ __all__ = [
     "acting_unit",
     "actor_may",
     "calendar_year_save",
+    "deadline_rule_update",
     "deadlines_recompute",
     "petition_accept",
     "petition_acknowledge",

@@ -1,0 +1,260 @@
+"""The settings screens for admins (units, categories, time limits, holidays), beyond the
+Django admin, so a supervisor's admin needs no developer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from xinfang.core.errors import DomainError
+from xinfang.petitions.models import Category, Line
+from xinfang.petitions.services import category_create, category_update
+from xinfang.units.models import Unit
+from xinfang.units.selectors import units_visible_to
+from xinfang.units.services import CONTACT_FIELDS, is_admin, unit_create, unit_update
+from xinfang.workflow import services as wf
+from xinfang.workflow.deadlines import DEFAULT_RULES
+from xinfang.workflow.models import CalendarYear, DeadlineRule
+
+
+def admin_required(view: Callable) -> Callable:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_admin(request.user):
+            raise PermissionDenied("只有管理员可以进入系统设置。")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _done(request: HttpRequest, call: Callable, success: str) -> None:
+    try:
+        call()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+
+
+@admin_required
+def settings_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "settings/index.html",
+        {
+            "units": units_visible_to(request.user).count(),
+            "categories": Category.objects.count(),
+            "years": list(CalendarYear.objects.values_list("year", flat=True)),
+        },
+    )
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+@admin_required
+def units_page(request: HttpRequest) -> HttpResponse:
+    units = units_visible_to(request.user).order_by("path")
+    top = min((u.depth for u in units), default=1)
+    return render(
+        request,
+        "settings/units.html",
+        {
+            "rows": [(u, u.depth - top) for u in units],
+            "kinds": Unit.Kind.choices,
+            "contact_fields": CONTACT_FIELDS,
+        },
+    )
+
+
+@admin_required
+@require_POST
+def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = get_object_or_404(units_visible_to(request.user), pk=pk)
+    p = request.POST
+    _done(
+        request,
+        lambda: unit_create(
+            actor=request.user,
+            parent=parent,
+            name=p.get("name", ""),
+            code=p.get("code", ""),
+            kind=p.get("kind", ""),
+        ),
+        f"已在{parent.name}下新增单位“{p.get('name', '')}”。",
+    )
+    return redirect("settings:units")
+
+
+@admin_required
+@require_POST
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(units_visible_to(request.user), pk=pk)
+    p = request.POST
+    _done(
+        request,
+        lambda: unit_update(
+            actor=request.user,
+            unit=unit,
+            name=p.get("name", ""),
+            kind=p.get("kind", ""),
+            is_active=p.get("is_active") == "on",
+            accepts_online=p.get("accepts_online") == "on",
+            contacts={k: p.get(k, "") for k in CONTACT_FIELDS},
+        ),
+        f"已保存“{p.get('name', '')}”。",
+    )
+    return redirect("settings:units")
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+@admin_required
+def categories_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "settings/categories.html",
+        {
+            "categories": Category.objects.order_by("path"),
+            "lines": Line.choices,
+        },
+    )
+
+
+@admin_required
+@require_POST
+def category_add(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    parent = Category.objects.filter(pk=p.get("parent") or 0).first()
+    _done(
+        request,
+        lambda: category_create(
+            actor=request.user,
+            parent=parent,
+            code=p.get("code", ""),
+            name=p.get("name", ""),
+            line=p.get("line", ""),
+            is_litigation=p.get("is_litigation") == "on",
+        ),
+        f"已新增分类“{p.get('name', '')}”。",
+    )
+    return redirect("settings:categories")
+
+
+@admin_required
+@require_POST
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    p = request.POST
+    _done(
+        request,
+        lambda: category_update(
+            actor=request.user,
+            category=category,
+            name=p.get("name", ""),
+            line=p.get("line", ""),
+            is_litigation=p.get("is_litigation") == "on",
+            is_active=p.get("is_active") == "on",
+        ),
+        f"已保存分类“{p.get('name', '')}”。",
+    )
+    return redirect("settings:categories")
+
+
+# --- time limits and holidays -----------------------------------------------------------------
+
+
+@admin_required
+def rules_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        key = request.POST.get("key", "")
+        try:
+            days = int(request.POST.get("days", ""))
+        except ValueError:
+            days = -1
+        _done(
+            request,
+            lambda: wf.deadline_rule_update(
+                actor=request.user, key=key, days=days, unit=request.POST.get("unit", "")
+            ),
+            "期限规则已保存；新开始计时的期限按新规则计算。",
+        )
+        return redirect("settings:rules")
+    rules = DeadlineRule.objects.all()
+    return render(
+        request,
+        "settings/rules.html",
+        {
+            "rules": [(r, DEFAULT_RULES.get(r.key)) for r in rules],
+            "units": DeadlineRule.DayUnit.choices,
+        },
+    )
+
+
+class CalendarForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=2000, max_value=2100)
+    source = forms.CharField(label="依据（通知文号）", required=False, max_length=200)
+    holidays = forms.CharField(label="放假日期（每行一个：日期 名称）", widget=forms.Textarea)
+    workdays = forms.CharField(
+        label="调休上班日期（每行一个：日期 名称）", required=False, widget=forms.Textarea
+    )
+
+    @staticmethod
+    def parse(text: str, field: str) -> list[tuple[date, str]]:
+        days = []
+        for number, line in enumerate(text.splitlines(), 1):
+            parts = line.replace("\u3000", " ").split(maxsplit=1)
+            if not parts:
+                continue
+            try:
+                day = date.fromisoformat(parts[0].replace("/", "-"))
+            except ValueError as exc:
+                raise forms.ValidationError(
+                    f"第{number}行的日期“{parts[0]}”格式不正确，应为 2027-01-01。"
+                ) from exc
+            days.append((day, parts[1] if len(parts) > 1 else ""))
+        return days
+
+    def clean_holidays(self) -> list[tuple[date, str]]:
+        return self.parse(self.cleaned_data["holidays"], "holidays")
+
+    def clean_workdays(self) -> list[tuple[date, str]]:
+        return self.parse(self.cleaned_data.get("workdays", ""), "workdays")
+
+
+@admin_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    form = CalendarForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            wf.calendar_year_save(
+                actor=request.user,
+                year=d["year"],
+                holidays=d["holidays"],
+                workdays=d["workdays"],
+                source=d["source"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{d['year']}年节假日安排已保存，暂定期限正在重新计算。")
+            return redirect("settings:calendar")
+    years = CalendarYear.objects.prefetch_related("days")
+    return render(
+        request,
+        "settings/calendar.html",
+        {"form": form, "years": years},
+        status=400 if form.errors else 200,
+    )

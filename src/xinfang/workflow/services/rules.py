@@ -1,0 +1,32 @@
+"""Admins set the time limits; new clocks use them, running ones keep theirs."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.units.models import Staff
+from xinfang.units.services import is_admin
+from xinfang.workflow.models import DeadlineRule
+
+
+@transaction.atomic
+def deadline_rule_update(*, actor: Staff, key: str, days: int, unit: str) -> DeadlineRule:
+    """Change one time limit.
+
+    Raises:
+        NotPermitted: the actor is not an admin.
+        ValidationFailed: unknown rule, days out of 1..365, or an unknown way of counting.
+    """
+    if not is_admin(actor):
+        raise NotPermitted("只有管理员可以修改期限规则。")
+    rule = DeadlineRule.objects.filter(key=key).first()
+    if rule is None:
+        raise ValidationFailed("没有这条期限规则。", {"field": "key"})
+    if not isinstance(days, int) or not 1 <= days <= 365:
+        raise ValidationFailed("天数应在1至365之间。", {"field": "days"})
+    if unit not in DeadlineRule.DayUnit.values:
+        raise ValidationFailed("计算方式无效。", {"field": "unit"})
+    rule.days, rule.unit = days, unit
+    rule.save()
+    return rule
