@@ -104,7 +104,8 @@ TEMPLATES = [
 DATABASES = {
     "default": database_config(
         env.str("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'xinfang.sqlite3'}"),
-        conn_max_age=env.int("CONN_MAX_AGE", default=60),
+        # Tests open connections from threads; persistent ones would outlive the test database.
+        conn_max_age=0 if TESTING else env.int("CONN_MAX_AGE", default=60),
     )
 }
 if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):

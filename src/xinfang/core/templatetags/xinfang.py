@@ -6,6 +6,7 @@ from datetime import date
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from xinfang.core.crypto import mask_name
 from xinfang.core.tracking import format_tracking_code
@@ -26,7 +27,7 @@ def tracking(code: str) -> str:
 def due_badge(due: date | None, today: date, is_open: bool = True) -> str:
     """A deadline with its days left, red when passed, amber within three days."""
     if due is None or not is_open:
-        return format_html('<span class="text-secondary">—</span>')
+        return mark_safe('<span class="text-secondary">—</span>')
     left = (due - today).days
     if left < 0:
         tone, text = "danger", f"超期{-left}天"
