@@ -1,0 +1,106 @@
+"""Rate limits for the public site and Open311, kept in Django's cache (Redis or files).
+
+Each limit is a fixed window: a counter per bucket, identity and window number, created with
+`cache.add` and raised with `cache.incr`, so concurrent processes share one count (atomic on
+Redis; on the file cache a race may lose a count, which only makes a limit slightly laxer).
+Identities (addresses, phones, codes) are hashed before they become cache keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+# bucket: (how many, per seconds). Override any of them with settings.PORTAL_RATE_LIMITS.
+DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    # Online petitions that went through, per address and per phone.
+    "submit_ip": (10, 3600),
+    "submit_phone": (3, 86400),
+    # Every submit attempt, valid or not, per address.
+    "submit_attempt_ip": (40, 3600),
+    # Failed lookups per address and per tracking code (existing or not).
+    "lookup_fail_ip": (10, 900),
+    "lookup_fail_code": (5, 3600),
+    # Ratings and review requests per address.
+    "action_ip": (20, 3600),
+    # Open311 writes per key and per address; reads per address.
+    "open311_post_key": (120, 3600),
+    "open311_post_ip": (30, 3600),
+    "open311_read_ip": (600, 3600),
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+
+def limit_for(bucket: str) -> Limit:
+    """The limit in force for a bucket: the setting over the default."""
+    overrides = getattr(settings, "PORTAL_RATE_LIMITS", {}) or {}
+    count, seconds = overrides.get(bucket, DEFAULT_LIMITS[bucket])
+    return Limit(int(count), int(seconds))
+
+
+def _key(bucket: str, identity: str, seconds: int, now: float) -> tuple[str, int]:
+    window = int(now // seconds)
+    digest = hashlib.sha256(f"{bucket}:{identity}".encode()).hexdigest()[:32]
+    remaining = max(1, int((window + 1) * seconds - now))
+    return f"portal:rl:{bucket}:{window}:{digest}", remaining
+
+
+def rate_hit(bucket: str, identity: str, *, now: float | None = None) -> int:
+    """Count one event for the identity in the bucket's current window; return the count."""
+    if not identity:
+        return 0
+    limit = limit_for(bucket)
+    now = time.time() if now is None else now
+    key, remaining = _key(bucket, identity, limit.seconds, now)
+    cache.add(key, 0, timeout=remaining)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=remaining)
+        count = 1
+    # incr on the file and local-memory caches rewrites the entry with the default timeout.
+    cache.touch(key, remaining)
+    return count
+
+
+def rate_exceeded(bucket: str, identity: str, *, now: float | None = None) -> bool:
+    """True when the identity has used up the bucket's allowance in the current window."""
+    if not identity:
+        return False
+    limit = limit_for(bucket)
+    now = time.time() if now is None else now
+    key, _ = _key(bucket, identity, limit.seconds, now)
+    return (cache.get(key) or 0) >= limit.count
+
+
+def rate_retry_minutes(bucket: str, *, now: float | None = None) -> int:
+    """Whole minutes until the bucket's current window ends (at least 1)."""
+    limit = limit_for(bucket)
+    now = time.time() if now is None else now
+    _, remaining = _key(bucket, "", limit.seconds, now)
+    return max(1, -(-remaining // 60))
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind N trusted proxies the N-th address from
+    the right of X-Forwarded-For (settings.PORTAL_TRUSTED_PROXIES, default 0)."""
+    proxies = int(getattr(settings, "PORTAL_TRUSTED_PROXIES", 0) or 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -1,0 +1,204 @@
+"""The case's history as the petitioner may read it.
+
+Each PetitionEvent kind maps to one plain line: its date, what happened, and the name of the
+body concerned ("已转送至 临江市交通运输局"); extension reasons and the issued replies are
+shown. Event data that is internal (notes, instructions, handler names, the actor) is never
+read here, and an accusation's reply is shown without the accused person's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from xinfang.petitions.models import Channel, Outcome, Petition, Reply, ReviewOutcome
+from xinfang.portal.anonymise import anonymise_for_case
+
+
+@dataclass
+class PublicReply:
+    stage: str
+    outcome: str
+    request: str
+    facts: str
+    decision: str
+    legal_basis: str
+    issued_on: date | None
+    delivered_on: date | None
+
+
+@dataclass
+class PublicLine:
+    on: date
+    title: str
+    text: str = ""
+    reply: PublicReply | None = None
+
+
+def _outcome_label(stage: str, outcome: str) -> str:
+    choices = Outcome if stage == Reply.Stage.HANDLING else ReviewOutcome
+    try:
+        return choices(outcome).label
+    except ValueError:
+        return ""
+
+
+def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None:
+    if reply is None or reply.status != Reply.Status.ISSUED:
+        return None
+
+    def clean(text: str) -> str:
+        # An accusation's reply names the accused; the public view never does.
+        return anonymise_for_case(petition, text) if petition.is_accusation else text
+
+    return PublicReply(
+        stage=reply.get_stage_display(),
+        outcome=_outcome_label(reply.stage, reply.outcome),
+        request=clean(reply.request),
+        facts=clean(reply.facts),
+        decision=clean(reply.decision),
+        legal_basis=clean(reply.legal_basis),
+        issued_on=reply.issued_on,
+        delivered_on=reply.delivered_on,
+    )
+
+
+def _d(value: str | None) -> str:
+    """A stored ISO date as 2025年6月1日."""
+    if not value:
+        return ""
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def public_timeline(petition: Petition) -> list[PublicLine]:
+    """The case's history as the petitioner may read it: one plain line per event, with the
+    bodies' names and the issued replies, and never a staff name, a note or an instruction."""
+    replies = {r.pk: r for r in petition.replies.filter(status=Reply.Status.ISSUED)}
+    lines: list[PublicLine] = []
+    current = petition.receiving_unit.name
+    earlier: list[str] = []
+    reviewer = re_reviewer = ""
+    channel_labels = dict(Channel.choices)
+    for event in petition.events.order_by("seq"):
+        d = event.data or {}
+        on = timezone.localdate(event.at)
+        kind = event.kind
+        if kind == "register":
+            current = d.get("receiving_unit_name") or current
+            channel = channel_labels.get(d.get("channel", ""), "")
+            lines.append(
+                PublicLine(on, "收到信访事项", f"{current}收到您的信访事项（{channel}）。")
+            )
+        elif kind == "accept":
+            lines.append(
+                PublicLine(
+                    on,
+                    "受理",
+                    f"{current}决定受理，依法应于{_d(d.get('conclude_by'))}前办结并答复。",
+                )
+            )
+        elif kind == "forward":
+            if d.get("to_unit_name"):
+                earlier.append(current)
+                current = d["to_unit_name"]
+                text = f"已转送至 {current}，由其依法办理。"
+            else:
+                text = f"已转送至 {d.get('to_body', '')}，由其依法办理；办理情况请向该机关了解。"
+            lines.append(PublicLine(on, "转送", text))
+        elif kind == "assign":
+            to = d.get("to_unit_name") or current
+            if to != current:
+                earlier.append(current)
+                current = to
+                text = f"已交办至 {current} 办理"
+            else:
+                text = f"{current}已安排专人办理"
+            if d.get("conclude_by"):
+                text += f"，应于{_d(d['conclude_by'])}前办结并答复"
+            lines.append(PublicLine(on, "交办", text + "。"))
+        elif kind == "decline":
+            text = f"{current}决定不予受理。理由：{d.get('reason_text', '')}。"
+            if d.get("channel"):
+                text += f"{d['channel']}"
+            lines.append(PublicLine(on, "不予受理", text))
+        elif kind == "acknowledge":
+            text = f"{current}已收到您的信访事项并开始办理"
+            if d.get("conclude_by"):
+                text += f"，应于{_d(d['conclude_by'])}前办结并答复"
+            lines.append(PublicLine(on, "签收", text + "。"))
+        elif kind == "return":
+            returned_by = d.get("from_unit_name") or current
+            current = earlier.pop() if earlier else current
+            lines.append(
+                PublicLine(
+                    on,
+                    "重新确定办理单位",
+                    f"{returned_by}经审查认为不属于本单位职责，已退回{current}重新确定办理单位。",
+                )
+            )
+        elif kind == "start":
+            lines.append(PublicLine(on, "开始办理", f"{current}开始调查处理。"))
+        elif kind == "extend":
+            text = (
+                f"经批准，办理期限延长{d.get('days', '')}日，至{_d(d.get('conclude_by'))}。"
+                f"延期理由：{d.get('reason', '')}"
+            )
+            lines.append(PublicLine(on, "延期办理", text))
+        elif kind == "conclude":
+            reply = _public_reply(petition, replies.get(d.get("reply")))
+            outcome = reply.outcome if reply else ""
+            lines.append(
+                PublicLine(
+                    on,
+                    "答复",
+                    f"{current}作出答复意见" + (f"（{outcome}）" if outcome else "") + "。",
+                    reply,
+                )
+            )
+        elif kind == "request_review":
+            reviewer = d.get("reviewing_unit_name", "")
+            lines.append(
+                PublicLine(
+                    on,
+                    "申请复查",
+                    f"收到复查申请，由{reviewer}复查，"
+                    f"应于{_d(d.get('review_conclude_by'))}前作出复查意见。",
+                )
+            )
+        elif kind in ("conclude_review", "conclude_re_review"):
+            body = reviewer if kind == "conclude_review" else re_reviewer
+            word = "复查" if kind == "conclude_review" else "复核"
+            reply = _public_reply(petition, replies.get(d.get("reply")))
+            text = f"{body}作出{word}意见" + (f"（{reply.outcome}）" if reply else "") + "。"
+            if d.get("outcome") == ReviewOutcome.REDO and d.get("conclude_by"):
+                text += f"原办理单位重新办理，应于{_d(d['conclude_by'])}前答复。"
+            lines.append(PublicLine(on, f"{word}意见", text, reply))
+        elif kind == "request_re_review":
+            re_reviewer = d.get("re_reviewing_unit_name", "")
+            lines.append(
+                PublicLine(
+                    on,
+                    "申请复核",
+                    f"收到复核申请，由{re_reviewer}复核，"
+                    f"应于{_d(d.get('re_review_conclude_by'))}前作出复核意见。",
+                )
+            )
+        elif kind == "terminate":
+            lines.append(
+                PublicLine(
+                    on,
+                    "终结",
+                    "该信访事项已终结：就同一事项以同一事实和理由再次提出的，不再受理。",
+                )
+            )
+        elif kind == "deadlines_recomputed":
+            lines.append(
+                PublicLine(on, "期限调整", "根据国家法定节假日安排，有关办理期限已相应调整。")
+            )
+    return lines

@@ -1,0 +1,1 @@
+"""Pages of the portal: the public site (public.py) and the staff page for answers (manage.py)."""
