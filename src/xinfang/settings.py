@@ -271,5 +271,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# The public site and Open311 (portal app).
+PORTAL_TITLE = env.str("PORTAL_TITLE", default="")
+PORTAL_RATING_WINDOW_DAYS = env.int("PORTAL_RATING_WINDOW_DAYS", default=30)
+PORTAL_ATTACHMENT_MAX_BYTES = env.int("PORTAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+PORTAL_TRUSTED_PROXIES = env.int("PORTAL_TRUSTED_PROXIES", default=0)
+OPEN311_RECEIVING_UNIT_CODE = env.str("OPEN311_RECEIVING_UNIT_CODE", default="")
+OPEN311_SERVICE_TYPE = env.str("OPEN311_SERVICE_TYPE", default="realtime")
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
+
 # Password used by `xinfang demo` for every demo account.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="xinfang2026")

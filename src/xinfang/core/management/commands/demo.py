@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from xinfang.petitions.demo import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
+from xinfang.portal.demo import demo_portal_create, demo_portal_delete
 from xinfang.units.demo import (
     ACCOUNTS,
     TREE,
@@ -12,6 +13,11 @@ from xinfang.units.demo import (
     demo_organisation_delete,
     demo_organisation_ensure,
 )
+
+# Demo layers built on the demo petitions, in order; --reset removes them in reverse.
+LAYERS = [
+    ("公众服务", demo_portal_create, demo_portal_delete),
+]
 
 
 class Command(BaseCommand):
@@ -31,6 +37,8 @@ class Command(BaseCommand):
             # The cases refer to the units and accounts with PROTECT: they go first, and
             # all of it or none.
             with transaction.atomic():
+                for _, _, delete in reversed(LAYERS):
+                    delete()
                 deleted = demo_petitions_delete()
                 demo_organisation_delete()
             self.stdout.write(f"已清空演示数据（信访件 {deleted} 件）。")
@@ -46,6 +54,9 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"演示信访件：新建 {created} 件。"))
             else:
                 self.stdout.write("演示信访件已存在，未重复生成。")
+            for label, create, _ in LAYERS:
+                made = create(stdout=self.stdout)
+                self.stdout.write(f"演示{label}：新建 {made} 项。")
         self.stdout.write(accounts_banner())
 
 
