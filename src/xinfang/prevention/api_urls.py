@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from xinfang.prevention import apis
+
+urlpatterns = [
+    path("screening/reports/", apis.ScreeningReportApi.as_view(), name="screening-reports"),
+    path(
+        "screening/compliance/",
+        apis.ScreeningComplianceApi.as_view(),
+        name="screening-compliance",
+    ),
+]

@@ -1,0 +1,243 @@
+"""REST API of screening: filing reports (POST /api/v1/screening/reports/) and the
+compliance of a subtree (GET /api/v1/screening/compliance/)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.petitions.models import Category
+from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
+from xinfang.prevention.selectors import (
+    can_oversee,
+    report_items,
+    scoped,
+    screening_board,
+)
+from xinfang.prevention.selectors.screening import CURRENT, ON_DATE, PREVIOUS
+from xinfang.prevention.services import (
+    DisputeInput,
+    screening_periods_ensure,
+    screening_report_submit,
+)
+from xinfang.prevention.views.common import visible_unit
+from xinfang.units.models import Unit
+
+
+class DisputeInSerializer(serializers.Serializer):
+    keep = serializers.IntegerField(required=False, help_text="更正时保留的原纠纷 id")
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    parties = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    risk_level = serializers.ChoiceField(
+        choices=Dispute.Risk.choices, required=False, default=Dispute.Risk.LOW
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    measures = serializers.CharField(required=False, allow_blank=True)
+    responsible = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    people_count = serializers.IntegerField(min_value=1, required=False, default=1)
+
+
+class ReportInSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    period_start = serializers.DateField()
+    is_zero = serializers.BooleanField(default=False)
+    disputes = DisputeInSerializer(many=True, required=False, default=list)
+    supersedes = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    correction_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+
+class DisputeOutSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    petition = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "subject",
+            "parties",
+            "people_count",
+            "category",
+            "place",
+            "risk_level",
+            "description",
+            "measures",
+            "responsible",
+            "status",
+            "petition",
+        ]
+
+
+class ReportOutSerializer(serializers.ModelSerializer):
+    period_start = serializers.DateField(source="period.starts_on")
+    period_end = serializers.DateField(source="period.ends_on")
+    cadence = serializers.CharField(source="period.cadence")
+    disputes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScreeningReport
+        fields = [
+            "id",
+            "unit",
+            "period_start",
+            "period_end",
+            "cadence",
+            "version",
+            "supersedes",
+            "is_current",
+            "is_zero",
+            "is_late",
+            "note",
+            "correction_reason",
+            "submitted_by",
+            "submitted_at",
+            "disputes",
+        ]
+
+    def get_disputes(self, report: ScreeningReport) -> list[dict]:
+        return DisputeOutSerializer(report_items(report), many=True).data
+
+
+class ScreeningReportApi(generics.ListCreateAPIView):
+    """GET: the report versions the caller may see (`?unit=`, `?period_start=`, `?current=true`).
+    POST: file a report; 409 when the unit already filed for the period and `supersedes`
+    does not name the current version."""
+
+    serializer_class = ReportOutSerializer
+
+    def get_queryset(self):
+        qs = scoped(ScreeningReport.objects.all(), self.request.user).select_related("period")
+        params = self.request.query_params
+        if params.get("unit", "").isdigit():
+            qs = qs.filter(unit_id=int(params["unit"]))
+        if params.get("period_start"):
+            qs = qs.filter(period__starts_on=params["period_start"])
+        if params.get("current") in ("1", "true"):
+            qs = qs.filter(is_current=True)
+        return qs.order_by("-submitted_at", "-id")
+
+    @extend_schema(request=ReportInSerializer, responses={201: ReportOutSerializer})
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        form = ReportInSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        unit = visible_unit(request.user, data["unit"])
+        supersedes = None
+        if data.get("supersedes"):
+            supersedes = (
+                scoped(ScreeningReport.objects.all(), request.user)
+                .filter(pk=data["supersedes"], unit=unit)
+                .first()
+            )
+            if supersedes is None:
+                raise ValidationError({"supersedes": ["该单位没有这一版报告。"]})
+        report = screening_report_submit(
+            actor=request.user,
+            unit=unit,
+            period_start=data["period_start"],
+            is_zero=data["is_zero"],
+            disputes=[DisputeInput(**d) for d in data["disputes"]],
+            supersedes=supersedes,
+            note=data["note"],
+            correction_reason=data["correction_reason"],
+        )
+        return Response(ReportOutSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ComplianceRowSerializer(serializers.ModelSerializer):
+    unit = serializers.SerializerMethodField()
+    period_start = serializers.DateField(source="starts_on")
+    period_end = serializers.DateField(source="ends_on")
+    status = serializers.CharField(source="status_now")
+    report = serializers.IntegerField(source="current_report_id", allow_null=True)
+    disputes = serializers.IntegerField(source="n_disputes")
+
+    class Meta:
+        model = ScreeningPeriod
+        fields = [
+            "unit",
+            "period_start",
+            "period_end",
+            "cadence",
+            "due_at",
+            "status",
+            "report",
+            "disputes",
+            "reminded_at",
+        ]
+
+    def get_unit(self, row: ScreeningPeriod) -> dict:
+        return {"id": row.unit_id, "code": row.unit.code, "name": row.unit.name}
+
+
+class ScreeningComplianceApi(APIView):
+    """Each reporting unit in the subtree of `unit` with its period and status (filed, zero,
+    late, missing, pending): the period containing `date`, or without a date the last
+    period that has ended (`?period=current` for the one under way)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int, required=True),
+            OpenApiParameter("date", str, description="YYYY-MM-DD"),
+            OpenApiParameter("period", str, enum=[PREVIOUS, CURRENT]),
+            OpenApiParameter("status", str),
+        ],
+        responses={200: ComplianceRowSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        from datetime import date
+
+        raw_unit = request.query_params.get("unit", "")
+        if not raw_unit.isdigit():
+            raise ValidationError({"unit": ["请指定单位。"]})
+        root = visible_unit(request.user, int(raw_unit))
+        if not can_oversee(request.user, root):
+            raise PermissionDenied("只有督查或领导可以查看排查报送情况。")
+        on = None
+        if request.query_params.get("date"):
+            try:
+                on = date.fromisoformat(request.query_params["date"])
+            except ValueError as exc:
+                raise ValidationError({"date": ["日期格式应为 YYYY-MM-DD。"]}) from exc
+        mode = ON_DATE if on else request.query_params.get("period", PREVIOUS)
+        if mode not in (PREVIOUS, CURRENT, ON_DATE):
+            mode = PREVIOUS
+        now = timezone.now()
+        today = timezone.localdate(now)
+        subtree = Unit.objects.filter(path__startswith=root.path, is_active=True)
+        if on is None:
+            screening_periods_ensure(first=today, units=subtree, include_previous=True, now=now)
+        elif on <= today:
+            screening_periods_ensure(first=on, units=subtree, now=now)
+        board = screening_board(
+            request.user,
+            root=root,
+            mode=mode,
+            on=on,
+            status=request.query_params.get("status"),
+            now=now,
+        )
+        return Response(
+            {
+                "unit": {"id": root.pk, "code": root.code, "name": root.name},
+                "date": (on or today).isoformat(),
+                "period": mode,
+                "counts": board.counts,
+                "results": ComplianceRowSerializer(board.rows, many=True).data,
+            }
+        )

@@ -1,0 +1,253 @@
+"""Reads of dispute screening: the compliance board, a unit's history, reports, disputes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr
+from django.http import Http404
+from django.utils import timezone
+
+from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
+from xinfang.prevention.roles import FILING_ROLES
+from xinfang.prevention.selectors.common import get_scoped, scoped
+from xinfang.units.models import Membership, Staff, Unit
+from xinfang.units.selectors import unit_is_visible_to
+
+Status = ScreeningPeriod.Status
+STATUS_ORDER = [Status.MISSING, Status.LATE, Status.PENDING, Status.FILED, Status.ZERO]
+PREVIOUS, CURRENT, ON_DATE = "previous", "current", "date"
+
+
+def _with_details(qs: QuerySet[ScreeningPeriod], now: datetime) -> QuerySet[ScreeningPeriod]:
+    open_items = (
+        Dispute.objects.filter(period=OuterRef("pk"), withdrawn_in__isnull=True)
+        .values("period")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(
+        status_now=Case(
+            When(status=Status.PENDING, due_at__lt=now, then=Value(Status.MISSING)),
+            default=F("status"),
+        ),
+        n_disputes=Coalesce(Subquery(open_items, output_field=IntegerField()), 0),
+    ).select_related("unit", "current_report", "current_report__submitted_by", "special_period")
+
+
+def _counts(qs: QuerySet[ScreeningPeriod]) -> dict[str, int]:
+    return qs.aggregate(
+        total=Count("id"),
+        **{s: Count("id", filter=Q(status_now=s)) for s in Status.values},
+    )
+
+
+@dataclass
+class Branch:
+    unit: Unit
+    counts: dict[str, int]
+
+
+@dataclass
+class Board:
+    """The compliance board of a subtree: one row per reporting unit, and the numbers."""
+
+    root: Unit
+    mode: str
+    on: date | None
+    rows: QuerySet[ScreeningPeriod]
+    counts: dict[str, int]
+    branches: list[Branch] = field(default_factory=list)
+
+
+def board_periods(
+    *, root: Unit, mode: str = PREVIOUS, on: date | None = None, now: datetime | None = None
+) -> QuerySet[ScreeningPeriod]:
+    """The period of each reporting unit under root that the board shows: the last one that
+    has ended (`previous`), the one under way (`current`), or the one containing `on`."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    qs = ScreeningPeriod.objects.filter(unit__path__startswith=root.path, unit__is_active=True)
+    if mode == ON_DATE and on is not None:
+        return qs.filter(starts_on__lte=on, ends_on__gte=on)
+    if mode == CURRENT:
+        return qs.filter(starts_on__lte=today, ends_on__gte=today)
+    later = ScreeningPeriod.objects.filter(
+        unit=OuterRef("unit"), ends_on__lt=today, starts_on__gt=OuterRef("ends_on")
+    )
+    return qs.filter(ends_on__lt=today).filter(~Exists(later))
+
+
+def screening_board(
+    user: Staff,
+    *,
+    root: Unit,
+    mode: str = PREVIOUS,
+    on: date | None = None,
+    status: str | None = None,
+    now: datetime | None = None,
+) -> Board:
+    """The board of root's subtree: each reporting unit's period and status, the totals, and
+    the totals of each unit directly below root. A handful of queries, whatever the size.
+
+    The caller checks that the user oversees root (`can_oversee`).
+
+    Raises:
+        Http404: root lies outside the user's units.
+    """
+    if not unit_is_visible_to(user, root):
+        raise Http404("未找到该单位。")
+    now = now or timezone.now()
+    base = _with_details(board_periods(root=root, mode=mode, on=on, now=now), now)
+    counts = _counts(base)
+    depth = len(root.path) + Unit.steplen
+    per_branch = {
+        row["branch"]: row
+        for row in base.annotate(branch=Substr("unit__path", 1, depth))
+        .values("branch")
+        .annotate(
+            total=Count("id"),
+            **{s: Count("id", filter=Q(status_now=s)) for s in Status.values},
+        )
+        .order_by()
+    }
+    branch_units = Unit.objects.filter(path__in=list(per_branch)).order_by("path")
+    branches = [Branch(unit=u, counts=per_branch[u.path]) for u in branch_units if u.pk != root.pk]
+    rows = base.order_by("unit__path")
+    if status in Status.values:
+        rows = rows.filter(status_now=status)
+    return Board(root=root, mode=mode, on=on, rows=rows, counts=counts, branches=branches)
+
+
+def screening_history(user: Staff, *, unit: Unit, limit: int = 60) -> QuerySet[ScreeningPeriod]:
+    """The unit's periods, newest first, with status and number of disputes."""
+    qs = scoped(ScreeningPeriod.objects.filter(unit=unit), user)
+    return _with_details(qs, timezone.now()).order_by("-starts_on")[:limit]
+
+
+def screening_history_counts(user: Staff, *, unit: Unit) -> dict[str, int]:
+    """How many of the unit's periods ended in each status."""
+    qs = scoped(ScreeningPeriod.objects.filter(unit=unit), user)
+    return _counts(_with_details(qs, timezone.now()))
+
+
+def screening_compliance_counts(
+    *, root: Unit, first: date, last: date, now: datetime | None = None
+) -> QuerySet[Unit]:
+    """Each unit under root with the number of its periods ending in first..last, by status
+    (`periods`, `filed`, `zero`, `late`, `missing`): the numbers the assessment uses."""
+    now = now or timezone.now()
+    in_range = Q(screening_periods__ends_on__range=(first, last))
+    missing = Q(screening_periods__status=Status.MISSING) | Q(
+        screening_periods__status=Status.PENDING, screening_periods__due_at__lt=now
+    )
+    return (
+        Unit.objects.filter(path__startswith=root.path)
+        .annotate(
+            periods=Count("screening_periods", filter=in_range),
+            filed=Count(
+                "screening_periods", filter=in_range & Q(screening_periods__status="filed")
+            ),
+            zero=Count("screening_periods", filter=in_range & Q(screening_periods__status="zero")),
+            late=Count("screening_periods", filter=in_range & Q(screening_periods__status="late")),
+            missing=Count("screening_periods", filter=in_range & missing),
+        )
+        .filter(periods__gt=0)
+        .order_by("path")
+    )
+
+
+def my_filing_units(user: Staff) -> list[Unit]:
+    """The units whose screening report the user files as one of their own staff."""
+    if not user.is_authenticated:
+        return []
+    ids = Membership.objects.filter(staff=user, role__in=FILING_ROLES).values("unit_id")
+    return list(Unit.objects.filter(pk__in=ids, is_active=True).order_by("-depth", "path"))
+
+
+def screening_period_get(user: Staff, pk: int) -> ScreeningPeriod:
+    """One reporting period the user may see.
+
+    Raises:
+        Http404: it does not exist or lies outside the user's units.
+    """
+    qs = ScreeningPeriod.objects.select_related("unit", "current_report", "special_period")
+    return get_scoped(qs, user, pk, "排查周期")
+
+
+def screening_report_get(user: Staff, pk: int) -> ScreeningReport:
+    """One report version the user may see.
+
+    Raises:
+        Http404: it does not exist or lies outside the user's units.
+    """
+    qs = ScreeningReport.objects.select_related("unit", "period", "submitted_by", "supersedes")
+    return get_scoped(qs, user, pk, "排查报告")
+
+
+def report_versions(period: ScreeningPeriod) -> list[ScreeningReport]:
+    """Every version of the period's report, oldest first."""
+    return list(period.reports.select_related("submitted_by").order_by("version"))
+
+
+def report_items(report: ScreeningReport) -> list[Dispute]:
+    """The disputes as they stood in this version of the report."""
+    return list(
+        Dispute.objects.filter(period_id=report.period_id, reported_in__version__lte=report.version)
+        .filter(Q(withdrawn_in__isnull=True) | Q(withdrawn_in__version__gt=report.version))
+        .select_related("category", "petition")
+        .order_by("id")
+    )
+
+
+def disputes_visible_to(
+    user: Staff,
+    *,
+    status: str | None = None,
+    risk: str | None = None,
+    root: Unit | None = None,
+) -> QuerySet[Dispute]:
+    """The disputes (not withdrawn) of the units the user may see, newest first."""
+    qs = scoped(Dispute.objects.filter(withdrawn_in__isnull=True), user)
+    if status in Dispute.Status.values:
+        qs = qs.filter(status=status)
+    if risk in Dispute.Risk.values:
+        qs = qs.filter(risk_level=risk)
+    if root is not None:
+        qs = qs.filter(unit__path__startswith=root.path)
+    return qs.select_related("unit", "category", "period", "petition").order_by(
+        "-created_at", "-id"
+    )
+
+
+def dispute_get(user: Staff, pk: int) -> Dispute:
+    """One dispute the user may see.
+
+    Raises:
+        Http404: it does not exist or lies outside the user's units.
+    """
+    qs = Dispute.objects.select_related(
+        "unit",
+        "category",
+        "period",
+        "reported_in",
+        "withdrawn_in",
+        "petition",
+        "petition__receiving_unit",
+        "resolved_by",
+    )
+    return get_scoped(qs, user, pk, "纠纷")

@@ -1,0 +1,81 @@
+"""Template helpers of the prevention pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from xinfang.prevention.models import ScreeningPeriod
+from xinfang.prevention.views.common import petition_url
+
+register = template.Library()
+
+STATUS_CLASS = {
+    ScreeningPeriod.Status.FILED: "text-bg-success",
+    ScreeningPeriod.Status.ZERO: "text-bg-info",
+    ScreeningPeriod.Status.LATE: "text-bg-warning",
+    ScreeningPeriod.Status.MISSING: "text-bg-danger",
+    ScreeningPeriod.Status.PENDING: "text-bg-light border",
+}
+RISK_CLASS = {"low": "text-bg-light border", "medium": "text-bg-warning", "high": "text-bg-danger"}
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    """A coloured badge for a period's status."""
+    label = ScreeningPeriod.Status(status).label if status in ScreeningPeriod.Status.values else ""
+    return format_html(
+        '<span class="badge {} xf-status xf-status-{}">{}</span>',
+        STATUS_CLASS.get(status, "text-bg-light"),
+        status,
+        label,
+    )
+
+
+@register.simple_tag
+def risk_badge(dispute) -> str:
+    return format_html(
+        '<span class="badge {}">风险{}</span>',
+        RISK_CLASS.get(dispute.risk_level, "text-bg-light"),
+        dispute.get_risk_level_display(),
+    )
+
+
+@register.simple_tag
+def petition_link(petition) -> str:
+    """The case's tracking code, linked to its page when there is one."""
+    if petition is None:
+        return ""
+    url = petition_url(petition)
+    if url:
+        return format_html(
+            '<a href="{}" class="font-monospace">{}</a>', url, tracking(petition.tracking_code)
+        )
+    return format_html('<span class="font-monospace">{}</span>', tracking(petition.tracking_code))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, 0) if mapping else 0
+
+
+@register.inclusion_tag("prevention/_duty_today.html", takes_context=True)
+def duty_today_card(context) -> dict:
+    """Today's duty card for the signed-in user: `{% load prevention %}{% duty_today_card %}`."""
+    from xinfang.prevention.selectors import duty_today_for
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    found = duty_today_for(user) if user is not None and user.is_authenticated else []
+    return {"duty_today": found, "request": request}
+
+
+@register.filter
+def tracking(code: str) -> str:
+    """A tracking code grouped for reading aloud."""
+    from xinfang.core.tracking import format_tracking_code
+
+    try:
+        return format_tracking_code(code)
+    except ValueError:
+        return code

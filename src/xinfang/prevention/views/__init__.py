@@ -1,0 +1,1 @@
+"""Pages of prevention and duty: one module per area."""

@@ -1,0 +1,385 @@
+"""Pages of dispute screening: the home, the report form, the one-tap zero report, the
+board, a unit's history, a report's versions, special periods."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from xinfang.core.errors import DomainError
+from xinfang.prevention.forms import (
+    DisputeItemForm,
+    ReportNoteForm,
+    SpecialPeriodForm,
+    item_indexes,
+)
+from xinfang.prevention.models import ScreeningPeriod, ScreeningReport, SpecialPeriod
+from xinfang.prevention.roles import OVERSEEING_ROLES
+from xinfang.prevention.schedule import schedule_for
+from xinfang.prevention.selectors import (
+    can_file,
+    can_oversee,
+    disputes_visible_to,
+    duty_today_for,
+    incidents_visible_to,
+    my_filing_units,
+    reception_sessions_visible_to,
+    report_items,
+    report_versions,
+    screening_board,
+    screening_history,
+    screening_history_counts,
+    screening_report_get,
+)
+from xinfang.prevention.selectors.screening import CURRENT, ON_DATE, PREVIOUS
+from xinfang.prevention.services import (
+    screening_period_to_file,
+    screening_periods_ensure,
+    screening_remind,
+    screening_report_submit,
+    screening_zero_report,
+    special_period_create,
+)
+from xinfang.prevention.views.common import (
+    ancestors_of,
+    date_param,
+    forbid,
+    int_param,
+    top_unit_with_roles,
+    units_where,
+    visible_unit,
+)
+from xinfang.units.models import Unit
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The prevention home: my unit's period and the one-tap zero report, then the rest."""
+    user = request.user
+    now = timezone.now()
+    cards = []
+    for unit in my_filing_units(user):
+        period = screening_period_to_file(unit=unit, now=now)
+        if period is None:
+            continue
+        recent_missing = list(
+            ScreeningPeriod.objects.filter(
+                unit=unit,
+                current_report__isnull=True,
+                due_at__lt=now,
+                ends_on__gte=timezone.localdate(now) - timedelta(days=31),
+            ).order_by("-starts_on")[:5]
+        )
+        cards.append({"unit": unit, "period": period, "missing": recent_missing})
+    overseen = top_unit_with_roles(user, OVERSEEING_ROLES)
+    today = timezone.localdate(now)
+    context = {
+        "cards": cards,
+        "overseen": overseen,
+        "duty_today": duty_today_for(user, today=today),
+        "open_disputes": disputes_visible_to(user, status="open").count(),
+        "high_risk": disputes_visible_to(user, status="open", risk="high").count(),
+        "open_incidents": incidents_visible_to(user).filter(status="open").count(),
+        "sessions": reception_sessions_visible_to(user)
+        .filter(date__gte=today)
+        .exclude(status="cancelled")
+        .order_by("date", "start_time")[:3],
+        "now": now,
+    }
+    return render(request, "prevention/home.html", context)
+
+
+@login_required
+@require_POST
+def zero_report(request: HttpRequest) -> HttpResponse:
+    """The one-tap zero report."""
+    unit = visible_unit(request.user, int_param(request, "unit"))
+    try:
+        report = screening_zero_report(
+            actor=request.user, unit=unit, period_start=date_param(request, "period")
+        )
+    except DomainError as exc:
+        if exc.http_status == 403:
+            forbid(exc.message)
+        messages.error(request, exc.message)
+        return redirect("prevention:home")
+    late = "（迟报）" if report.is_late else ""
+    messages.success(request, f"已报送{unit.name}{report.period.label}零报告{late}。谢谢！")
+    return redirect("prevention:home")
+
+
+def _item_forms(request: HttpRequest, current: ScreeningReport | None):
+    if request.method == "POST":
+        forms = [
+            DisputeItemForm(request.POST, prefix=f"item-{i}") for i in item_indexes(request.POST)
+        ]
+        return forms
+    if current is not None and not current.is_zero:
+        return [
+            DisputeItemForm(prefix=f"item-{i}", initial={"keep": d.pk})
+            for i, d in enumerate(report_items(current))
+        ]
+    return [DisputeItemForm(prefix="item-0")]
+
+
+@login_required
+def report_form(request: HttpRequest) -> HttpResponse:
+    """File (or correct) a unit's screening report for a period, items added as needed."""
+    user = request.user
+    unit_id = int_param(request, "unit")
+    if unit_id is None:
+        mine = my_filing_units(user)
+        if not mine:
+            forbid("您不是任何单位的信息员或工作人员，不能报送排查报告。")
+        unit = mine[0]
+    else:
+        unit = visible_unit(user, unit_id)
+    if not can_file(user, unit):
+        forbid(f"只有{unit.name}的信息员或工作人员可以报送排查报告。")
+    now = timezone.now()
+    start = date_param(request, "period")
+    if start is not None and start <= timezone.localdate(now):
+        screening_periods_ensure(first=start, units=[unit], now=now)
+        period = ScreeningPeriod.objects.filter(
+            unit=unit, starts_on__lte=start, ends_on__gte=start
+        ).first()
+    else:
+        period = screening_period_to_file(unit=unit, now=now)
+    if period is None:
+        messages.info(request, f"{unit.name}不需要报送矛盾纠纷排查报告。")
+        return redirect("prevention:home")
+    current = period.current_report
+    item_forms = _item_forms(request, current)
+    note_form = ReportNoteForm(request.POST or None)
+    kept = {d.pk: d for d in report_items(current)} if current else {}
+    if request.method == "POST" and "add" in request.POST:
+        # Without htmx the "add an item" button posts the form back with one more item.
+        nxt = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
+        item_forms.append(DisputeItemForm(prefix=f"item-{nxt}"))
+    elif request.method == "POST":
+        filled = [f for f in item_forms if not f.is_blank() and not f.is_dropped()]
+        if note_form.is_valid() and all(f.is_valid() for f in filled):
+            try:
+                report = screening_report_submit(
+                    actor=user,
+                    unit=unit,
+                    period_start=period.starts_on,
+                    is_zero=request.POST.get("is_zero") == "1",
+                    disputes=[f.to_input() for f in filled],
+                    supersedes=current,
+                    note=note_form.cleaned_data["note"],
+                    correction_reason=note_form.cleaned_data["correction_reason"],
+                    now=now,
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                kind = "零报告" if report.is_zero else f"排查报告（{len(filled)}条纠纷）"
+                late = "，已标记为迟报" if report.is_late else ""
+                messages.success(request, f"已报送{unit.name}{period.label}{kind}{late}。")
+                return redirect("prevention:report_detail", pk=report.pk)
+        else:
+            messages.error(request, "请检查标红的内容。")
+    next_index = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
+    for form in item_forms:
+        keep = form["keep"].value()
+        form.kept = kept.get(int(keep)) if keep not in (None, "") else None
+    context = {
+        "unit": unit,
+        "period": period,
+        "current": current,
+        "item_forms": item_forms,
+        "note_form": note_form,
+        "next_index": next_index,
+        "schedule": schedule_for(unit, first=period.starts_on),
+    }
+    return render(request, "prevention/report_form.html", context)
+
+
+@login_required
+@require_GET
+def report_item_form(request: HttpRequest) -> HttpResponse:
+    """One more empty item for the report form (htmx)."""
+    index = int_param(request, "i") or 0
+    index = max(0, min(index, 49))
+    form = DisputeItemForm(prefix=f"item-{index}")
+    return render(
+        request,
+        "prevention/_dispute_item.html",
+        {"form": form, "next_index": index + 1, "oob": True},
+    )
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One version of a report, with every version of its period."""
+    report = screening_report_get(request.user, pk)
+    period = report.period
+    return render(
+        request,
+        "prevention/report_detail.html",
+        {
+            "report": report,
+            "period": period,
+            "items": report_items(report),
+            "versions": report_versions(period),
+            "can_correct": report.is_current and can_file(request.user, report.unit),
+        },
+    )
+
+
+def _board_root(request: HttpRequest) -> Unit:
+    user = request.user
+    unit_id = int_param(request, "unit")
+    if unit_id is None:
+        root = top_unit_with_roles(user, OVERSEEING_ROLES)
+        if root is None and user.is_superuser:
+            root = Unit.objects.filter(depth=1).first()
+        if root is None:
+            forbid("只有督查或领导可以查看排查报送情况。")
+        return root
+    root = visible_unit(user, unit_id)
+    if not can_oversee(user, root):
+        forbid("只有督查或领导可以查看排查报送情况。")
+    return root
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """The compliance board of a subtree: each unit's status for a period, the numbers,
+    the reminder button."""
+    root = _board_root(request)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    on = date_param(request, "date")
+    mode = request.GET.get("mode") or (ON_DATE if on else PREVIOUS)
+    if mode not in (PREVIOUS, CURRENT, ON_DATE) or (mode == ON_DATE and on is None):
+        mode = PREVIOUS
+    subtree = Unit.objects.filter(path__startswith=root.path, is_active=True)
+    if mode == ON_DATE and on <= today:
+        screening_periods_ensure(first=on, units=subtree, now=now)
+    elif mode != ON_DATE:
+        screening_periods_ensure(first=today, units=subtree, include_previous=True, now=now)
+    status = request.GET.get("status") or None
+    data = screening_board(request.user, root=root, mode=mode, on=on, status=status, now=now)
+    rows = list(data.rows)
+    missing_ids = [r.pk for r in rows if r.status_now == "missing"]
+    if status != "missing":
+        missing_ids = list(
+            screening_board(
+                request.user, root=root, mode=mode, on=on, status="missing", now=now
+            ).rows.values_list("pk", flat=True)
+        )
+    context = {
+        "board": data,
+        "rows": rows,
+        "status": status,
+        "statuses": ScreeningPeriod.Status,
+        "missing_ids": missing_ids,
+        "mode": mode,
+        "on": on or today,
+        "today": today,
+        "ancestors": [u for u in ancestors_of(root) if can_oversee(request.user, u)],
+        "query": {"unit": root.pk, "mode": mode, "date": on.isoformat() if on else ""},
+    }
+    return render(request, "prevention/board.html", context)
+
+
+@login_required
+@require_POST
+def board_remind(request: HttpRequest) -> HttpResponse:
+    """The supervisor's reminder to the units missing the board's period."""
+    root = visible_unit(request.user, int_param(request, "unit"))
+    ids = [int(x) for x in request.POST.getlist("period") if x.isdigit()]
+    try:
+        sent = screening_remind(actor=request.user, root=root, period_ids=ids or None)
+    except DomainError as exc:
+        if exc.http_status == 403:
+            forbid(exc.message)
+        messages.error(request, exc.message)
+    else:
+        if sent:
+            messages.success(request, f"已向 {sent} 个未报单位发送催报提醒。")
+        else:
+            messages.info(request, "这些单位已经提醒过，没有重复发送。")
+    back = request.POST.get("next") or ""
+    return redirect(back if back.startswith("/prevention/") else "prevention:board")
+
+
+@login_required
+@require_GET
+def unit_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's reporting history: each period and what was filed."""
+    unit = visible_unit(request.user, pk)
+    screening_periods_ensure(first=timezone.localdate(), units=[unit], include_previous=True)
+    return render(
+        request,
+        "prevention/unit_history.html",
+        {
+            "unit": unit,
+            "rows": screening_history(request.user, unit=unit),
+            "counts": screening_history_counts(request.user, unit=unit),
+            "can_file": can_file(request.user, unit),
+            "schedule": schedule_for(unit, first=timezone.localdate()),
+        },
+    )
+
+
+@login_required
+def special_periods(request: HttpRequest) -> HttpResponse:
+    """Sensitive periods: the list, and declaring one (supervisors and leaders)."""
+    user = request.user
+    units = units_where(user, OVERSEEING_ROLES)
+    form = SpecialPeriodForm(request.POST or None, units=units)
+    if request.method == "POST":
+        if not units:
+            forbid("只有督查或领导可以设置敏感期。")
+        if form.is_valid():
+            d = form.cleaned_data
+            chosen = [u for u in units if u.pk in set(d["units"])]
+            try:
+                special = special_period_create(
+                    actor=user,
+                    name=d["name"],
+                    starts_on=d["starts_on"],
+                    ends_on=d["ends_on"],
+                    units=chosen,
+                    cadence=d["cadence"],
+                    round_the_clock_duty=d["round_the_clock_duty"],
+                    note=d["note"],
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已设置敏感期：{special}。")
+                return redirect("prevention:special_periods")
+    visible = [u.path for u in units] or [
+        u.path for u in Unit.objects.filter(memberships__staff=user)
+    ]
+    specials = [
+        sp
+        for sp in SpecialPeriod.objects.prefetch_related("units").order_by("-starts_on")[:50]
+        if user.is_superuser
+        or any(
+            u.path.startswith(p) or p.startswith(u.path) for u in sp.units.all() for p in visible
+        )
+    ]
+    return render(
+        request,
+        "prevention/special_periods.html",
+        {
+            "form": form,
+            "specials": specials,
+            "may_create": bool(units),
+            "today": timezone.localdate(),
+        },
+    )

@@ -1,0 +1,62 @@
+"""Fixtures for prevention: the cadence defaults, a few more residents' groups, a category,
+and a clock helper pinned to Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import _member
+from xinfang.petitions.models import Category
+from xinfang.units.models import Unit
+
+
+def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """An aware datetime in Asia/Shanghai."""
+    return timezone.make_aware(datetime(year, month, day, hour, minute))
+
+
+@pytest.fixture(autouse=True)
+def _cadence_rules(request):
+    """The default cadence of each kind, as the migration seeds it (a transactional test
+    flushes migration data)."""
+    names = set(request.fixturenames)
+    if not ({"db", "org", "transactional_db", "live_server"} & names) and not (
+        request.node.get_closest_marker("django_db")
+    ):
+        return
+    from xinfang.prevention.services import cadence_rules_seed
+
+    cadence_rules_seed()
+
+
+@pytest.fixture
+def groups(org) -> SimpleNamespace:
+    """Two more residents' groups in 东湖社区 and one in 西门社区."""
+    second = Unit.objects.add_child(
+        Unit.objects.get(pk=org.donghu.pk),
+        {"code": "LJ-CN-DC-DH-02", "name": "东湖社区第二居民小组", "kind": "group"},
+    )
+    third = Unit.objects.add_child(
+        Unit.objects.get(pk=org.donghu.pk),
+        {"code": "LJ-CN-DC-DH-03", "name": "东湖社区第三居民小组", "kind": "group"},
+    )
+    ximen_1 = Unit.objects.add_child(
+        Unit.objects.get(pk=org.ximen.pk),
+        {"code": "LJ-CN-XC-XM-01", "name": "西门社区第一居民小组", "kind": "group"},
+    )
+    return SimpleNamespace(first=org.group, second=second, third=third, ximen_1=ximen_1)
+
+
+@pytest.fixture
+def dh_handler(org):
+    """A handler of 东湖社区: the community's staff, who hear about its groups."""
+    return _member("dh_handler", org.donghu, "handler")
+
+
+@pytest.fixture
+def category(db) -> Category:
+    return Category.objects.get(code="land.demolition")

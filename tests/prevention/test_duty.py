@@ -1,0 +1,198 @@
+"""The duty roster: shifts with an officer and a leader, swaps kept on record, today's duty
+for the workbench, and the duty log that registers petitions."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.conftest import _member
+from tests.prevention.conftest import at
+from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from xinfang.petitions.models import Category
+from xinfang.petitions.services import PersonInput
+from xinfang.prevention.models import DutyShift
+from xinfang.prevention.selectors import duty_today_for
+from xinfang.prevention.services import (
+    PetitionDraft,
+    duty_log_add,
+    duty_log_register_petition,
+    duty_roster_fill,
+    duty_shift_create,
+    duty_swap,
+)
+
+DAY = date(2026, 3, 5)
+
+
+@pytest.fixture
+def shift(org, dc_registrar, dc_handler, dc_leader) -> DutyShift:
+    return duty_shift_create(
+        actor=dc_registrar,
+        unit=org.dongcheng,
+        on_date=DAY,
+        officer=dc_handler,
+        leader=dc_leader,
+        officer_phone="0716-6121234",
+    )
+
+
+def test_a_shift_runs_from_half_past_eight_for_a_day(shift, dc_handler, dc_leader):
+    assert shift.starts_at == at(2026, 3, 5, 8, 30)
+    assert shift.ends_at == at(2026, 3, 6, 8, 30)
+    assert (shift.officer, shift.leader, shift.officer_phone) == (
+        dc_handler,
+        dc_leader,
+        "0716-6121234",
+    )
+
+
+def test_it_refuses_overlaps_outsiders_and_a_leader_who_is_not_one(
+    org, shift, dc_registrar, dc_handler, dc_leader, xc_handler
+):
+    with pytest.raises(ValidationFailed, match="时间重叠"):
+        duty_shift_create(
+            actor=dc_registrar,
+            unit=org.dongcheng,
+            on_date=DAY,
+            officer=dc_registrar,
+            leader=dc_leader,
+            starts_at=at(2026, 3, 5, 20),
+            ends_at=at(2026, 3, 6, 8),
+        )
+    with pytest.raises(ValidationFailed, match="不是东城街道的工作人员"):
+        duty_shift_create(
+            actor=dc_registrar, unit=org.dongcheng, on_date=DAY + timedelta(days=1),
+            officer=xc_handler, leader=dc_leader,
+        )  # fmt: skip
+    with pytest.raises(ValidationFailed, match="不是东城街道或其上级单位的领导"):
+        duty_shift_create(
+            actor=dc_registrar, unit=org.dongcheng, on_date=DAY + timedelta(days=1),
+            officer=dc_registrar, leader=dc_handler,
+        )  # fmt: skip
+    assert DutyShift.objects.count() == 1
+
+
+def test_only_the_roster_keepers_put_people_on_duty(
+    org, dc_handler, dc_leader, district_supervisor, xc_handler
+):
+    kwargs = {"unit": org.dongcheng, "on_date": DAY, "officer": dc_handler, "leader": dc_leader}
+    with pytest.raises(NotPermitted):
+        duty_shift_create(actor=dc_handler, **kwargs)
+    with pytest.raises(NotPermitted):
+        duty_shift_create(actor=district_supervisor, **kwargs)
+    with pytest.raises(NotFound):
+        duty_shift_create(actor=xc_handler, **kwargs)
+
+
+def test_it_fills_a_month_in_turn_leaving_existing_shifts(
+    org, shift, dc_registrar, dc_handler, dc_leader
+):
+    made = duty_roster_fill(
+        actor=dc_registrar,
+        unit=org.dongcheng,
+        first=date(2026, 3, 1),
+        last=date(2026, 3, 31),
+        officers=[dc_registrar, dc_handler],
+        leaders=[dc_leader],
+    )
+    assert len(made) == 30
+    days = list(
+        DutyShift.objects.filter(unit=org.dongcheng)
+        .order_by("on_date")
+        .values_list("on_date", "officer__username")
+    )
+    assert len(days) == 31 and days[0] == (date(2026, 3, 1), "dc_registrar")
+    assert days[1] == (date(2026, 3, 2), "dc_handler")
+
+
+def test_a_swap_changes_the_post_and_keeps_the_record(shift, dc_registrar, dc_handler):
+    swap = duty_swap(
+        actor=dc_handler,  # the holder may record their own swap
+        shift=shift,
+        position="officer",
+        to_staff=dc_registrar,
+        reason="参加培训",
+        now=at(2026, 3, 4),
+    )
+    shift.refresh_from_db()
+    assert shift.officer == dc_registrar
+    assert (swap.from_staff, swap.to_staff, swap.reason) == (dc_handler, dc_registrar, "参加培训")
+    with pytest.raises(ValidationFailed, match="不能是原值班人"):
+        duty_swap(
+            actor=dc_registrar, shift=shift, position="officer", to_staff=dc_registrar,
+            reason="x", now=at(2026, 3, 4),
+        )  # fmt: skip
+    with pytest.raises(InvalidTransition, match="已经结束"):
+        duty_swap(
+            actor=dc_registrar, shift=shift, position="officer", to_staff=dc_handler,
+            reason="补登", now=at(2026, 3, 7),
+        )  # fmt: skip
+
+
+def test_someone_else_may_not_swap_a_shift(shift, dc_registrar, org):
+    outsider = _member("dh_worker", org.donghu, "handler")
+    with pytest.raises(NotFound):
+        duty_swap(
+            actor=outsider, shift=shift, position="officer", to_staff=dc_registrar,
+            reason="x", now=at(2026, 3, 4),
+        )  # fmt: skip
+
+
+def test_todays_duty_shows_the_users_units_and_those_above(
+    org, shift, dc_registrar, informant, xc_handler, district_supervisor, dc_leader
+):
+    above = duty_shift_create(
+        actor=None, unit=org.district, on_date=DAY, officer=district_supervisor,
+        leader=_member("cn_leader", org.district, "leader"),
+    )  # fmt: skip
+    assert duty_today_for(informant, today=DAY) == [shift, above]
+    assert duty_today_for(dc_registrar, today=DAY) == [shift, above]
+    assert duty_today_for(xc_handler, today=DAY) == [above]
+    assert duty_today_for(informant, today=DAY + timedelta(days=1)) == []
+
+
+def test_the_log_keeps_calls_within_the_shift(shift, dc_handler, informant, district_supervisor):
+    entry = duty_log_add(
+        actor=dc_handler, shift=shift, kind="call", caller="吴秀珍", phone="13807162288",
+        summary="来电反映养老金核定有误。", at=at(2026, 3, 5, 21), now=at(2026, 3, 5, 21, 5),
+    )  # fmt: skip
+    assert entry.recorded_by == dc_handler and entry.at == at(2026, 3, 5, 21)
+    with pytest.raises(ValidationFailed, match="本班次之内"):
+        duty_log_add(
+            actor=dc_handler, shift=shift, kind="call", summary="x", at=at(2026, 3, 6, 9),
+            now=at(2026, 3, 6, 9),
+        )  # fmt: skip
+    with pytest.raises(ValidationFailed, match="主要内容"):
+        duty_log_add(actor=dc_handler, shift=shift, kind="call", summary=" ",
+                     now=at(2026, 3, 5, 22))  # fmt: skip
+    with pytest.raises(NotPermitted):
+        duty_log_add(actor=district_supervisor, shift=shift, kind="call", summary="x",
+                     now=at(2026, 3, 5, 22))  # fmt: skip
+    with pytest.raises(NotFound):  # a group's informant does not see the street's roster
+        duty_log_add(actor=informant, shift=shift, kind="call", summary="x",
+                     now=at(2026, 3, 5, 22))  # fmt: skip
+
+
+def test_a_call_in_the_log_becomes_a_phone_petition(org, shift, dc_handler, dc_registrar):
+    entry = duty_log_add(
+        actor=dc_handler, shift=shift, kind="call", caller="吴秀珍", phone="13807162288",
+        summary="来电反映养老金核定有误。", at=at(2026, 3, 5, 21), now=at(2026, 3, 5, 21, 5),
+    )  # fmt: skip
+    draft = PetitionDraft(
+        subject="养老金核定有误",
+        content=entry.summary,
+        category=Category.objects.get(code="labour.pension"),
+        petitioners=[PersonInput(name="吴秀珍", phone="13807162288")],
+    )
+    with pytest.raises(NotPermitted):
+        duty_log_register_petition(actor=dc_handler, entry=entry, draft=draft)
+    petition = duty_log_register_petition(
+        actor=dc_registrar, entry=entry, draft=draft, now=at(2026, 3, 6, 9)
+    )
+    entry.refresh_from_db()
+    assert entry.petition == petition
+    assert petition.channel == "phone" and petition.received_at == at(2026, 3, 5, 21)
+    assert petition.channel_details == {"caller_number": "13807162288"}
+    assert petition.receiving_unit == org.dongcheng
+    with pytest.raises(InvalidTransition, match="已经登记"):
+        duty_log_register_petition(actor=dc_registrar, entry=entry, draft=draft)
