@@ -4,8 +4,8 @@
 file unless DATABASE_URL is set), migrates it and loads the demo organisation.
 `bulk_petitions(n)` then adds n petitions spread over the demo units, the categories and the
 last 18 months, each with its petitioners, unit links, issued replies where the state calls
-for them, and a hash-chained register event, written with bulk_create in batches inside
-transactions. Both work on SQLite and PostgreSQL.
+for them, and a hash-chained register event, written with bulk_create (COPY on PostgreSQL)
+in batches inside transactions. Both work on SQLite and PostgreSQL.
 
 xinfang's models are imported inside functions: a benchmark imports this module before
 Django is set up, so that it can choose the database first.
@@ -336,6 +336,72 @@ def bulk_petitions(
             )
 
 
+def _insert(model: Any, objs: list[Any], *, batch_size: int) -> None:
+    """Insert the rows: bulk_create, or COPY on PostgreSQL, which is several times faster.
+
+    Keys the database assigns are not read back, so this is only for rows nothing refers to
+    later in the load (petitions carry explicit keys).
+    """
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    if not objs:
+        return
+    # The connection itself, not the thread-local proxy: it is read a million times.
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=batch_size)
+        return
+    from psycopg import sql
+
+    explicit_pk = objs[0].pk is not None
+    if any((obj.pk is not None) != explicit_pk for obj in objs):
+        raise ValueError(f"{model.__name__}: rows with and without keys in one batch")
+    fields = [f for f in model._meta.concrete_fields if explicit_pk or not f.primary_key]
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model._meta.db_table),
+        sql.SQL(", ").join(sql.Identifier(f.column) for f in fields),
+    )
+    # The values bulk_create would send (auto_now stamps, JSON adaptation, any field's own
+    # conversion), except for the plain fields whose Python value psycopg takes as it is.
+    plain_types = _plain_field_types()
+    plain = [
+        type(f) in plain_types and not (getattr(f, "auto_now", 0) or getattr(f, "auto_now_add", 0))
+        for f in fields
+    ]
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+            copy.write_row(
+                [
+                    getattr(obj, f.attname)
+                    if is_plain
+                    else f.get_db_prep_save(f.pre_save(obj, True), connection)
+                    for f, is_plain in zip(fields, plain, strict=True)
+                ]
+            )
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+
+def _plain_field_types() -> frozenset[type]:
+    """Field classes whose attribute value is what PostgreSQL's driver is given for them."""
+    from django.db import models
+
+    return frozenset(
+        {
+            models.BigAutoField,
+            models.BooleanField,
+            models.CharField,
+            models.DateField,
+            models.ForeignKey,
+            models.IntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.TextField,
+        }
+    )
+
+
 @dataclass
 class _Rows:
     """One batch's rows, in insert order."""
@@ -481,11 +547,11 @@ class _Generator:
         rows = _Rows()
         for pk, at, petitioners, representatives, headcount in drawn:
             self._case(rows, pk, at, petitioners, representatives, headcount)
-        Petition.objects.bulk_create(rows.petitions, batch_size=500)
-        PetitionParty.objects.bulk_create(rows.parties, batch_size=1000)
-        PetitionUnit.objects.bulk_create(rows.links, batch_size=1000)
-        PetitionEvent.objects.bulk_create(rows.events, batch_size=1000)
-        Reply.objects.bulk_create(rows.replies, batch_size=1000)
+        _insert(Petition, rows.petitions, batch_size=500)
+        _insert(PetitionParty, rows.parties, batch_size=1000)
+        _insert(PetitionUnit, rows.links, batch_size=1000)
+        _insert(PetitionEvent, rows.events, batch_size=1000)
+        _insert(Reply, rows.replies, batch_size=1000)
 
     def _petitioners_ensure(self, numbers: set[int], model: Any) -> None:
         """Find or create the Petitioner rows of these pool persons."""

@@ -6,11 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.petitions.models import Petition, Reply, State, open_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff
+from xinfang.workflow.selectors import (
+    extension_pending_q,
+    flagged_q,
+    follow_up_due_q,
+    owned_cases_q,
+    supervised_cases_q,
+)
 
 DUE_SOON_DAYS = 3
 QUEUE_LIMIT = 8
@@ -33,6 +41,8 @@ class Queue:
     count: int
     hint: str = ""
     link: str = ""
+    # A page of its own (supervision, owned cases…) instead of a filtered ledger.
+    href: str = ""
 
 
 @dataclass
@@ -69,12 +79,54 @@ def _base(user: Staff) -> QuerySet[Petition]:
     return (
         petitions_visible_to(user)
         .select_related("responsible_unit", "category", "handler")
+        # 挂牌督办 stands out wherever the case appears.
+        .annotate(flagged=flagged_q())
         .order_by("due_on", "received_at")
     )
 
 
-def _queue(key, title, tone, qs, hint="", link="") -> Queue:
-    return Queue(key, title, tone, list(qs[:QUEUE_LIMIT]), qs.count(), hint, link)
+def _queue(key, title, tone, qs, hint="", link="", href="") -> Queue:
+    return Queue(key, title, tone, list(qs[:QUEUE_LIMIT]), qs.count(), hint, link, href)
+
+
+def _supervision_queues(user: Staff, today: date) -> dict[str, Queue]:
+    """The queues of supervision: orders to answer or watch, extensions to decide, owned
+    cases, follow-ups due."""
+    base = _base(user)
+    return {
+        "supervised": _queue(
+            "supervised",
+            "督办件",
+            "danger",
+            base.filter(supervised_cases_q(user)).order_by("-flagged", "due_on", "received_at"),
+            "督办要求按期反馈，挂牌督办优先",
+            href=reverse("workflow:supervision"),
+        ),
+        "extension_pending": _queue(
+            "extension_pending",
+            "待审批延期",
+            "warning",
+            base.filter(extension_pending_q(user)),
+            "承办人申请延期，等待领导审批",
+            href=reverse("workflow:extensions"),
+        ),
+        "owned": _queue(
+            "owned",
+            "我包案的",
+            "primary",
+            base.filter(owned_cases_q(user)),
+            "定时间、定事项、定人员",
+            href=reverse("workflow:owned"),
+        ),
+        "follow_up_due": _queue(
+            "follow_up_due",
+            "待回访",
+            "primary",
+            base.filter(follow_up_due_q(user, today)),
+            "办结后回访信访人，了解问题是否解决",
+            href=reverse("workflow:follow_ups"),
+        ),
+    }
 
 
 def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
@@ -94,6 +146,7 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
     due_soon = Q(due_on__gte=today, due_on__lte=soon)
     urgent = overdue | due_soon
     waiting = mine.exclude(urgent)
+    supervision = _supervision_queues(user, today)
     queues = [
         _queue(
             "overdue",
@@ -111,6 +164,7 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "临近法定期限",
             "?sort=due",
         ),
+        supervision["supervised"],
         _queue(
             "to_acknowledge",
             "待签收",
@@ -137,6 +191,7 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "承办人已起草答复意见，等待领导签发",
             "?state=in_progress",
         ),
+        supervision["extension_pending"],
         _queue(
             "to_review",
             "复查复核",
@@ -153,6 +208,8 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "已受理、待办结的信访件",
             "?state=accepted&state=acknowledged&state=in_progress",
         ),
+        supervision["owned"],
+        supervision["follow_up_due"],
     ]
     if Role.SUPERVISOR in roles:
         visible_open = _base(user).filter(open_q())

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from xinfang.petitions.demo import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.portal.demo import demo_portal_create, demo_portal_delete
+from xinfang.prevention.demo import demo_prevention_create, demo_prevention_delete
 from xinfang.units.demo import (
     ACCOUNTS,
     TREE,
@@ -17,6 +18,7 @@ from xinfang.units.demo import (
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [
     ("公众服务", demo_portal_create, demo_portal_delete),
+    ("预防化解", demo_prevention_create, demo_prevention_delete),
 ]
 
 
