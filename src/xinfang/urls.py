@@ -22,6 +22,8 @@ urlpatterns = [
     path("notifications/", include("xinfang.notifications.urls")),
     path("settings/", include("xinfang.core.settings_urls")),
     path("", include("xinfang.petitions.urls")),
+    # Supervision: /supervision/, /my/owned/, /extensions/, /follow-ups/ and the case's forms.
+    path("", include("xinfang.workflow.urls")),
     # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).
     path("", include("xinfang.portal.urls")),
     path("", include("xinfang.prevention.urls")),

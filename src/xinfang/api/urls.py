@@ -47,6 +47,7 @@ urlpatterns = [
         notifications.NotificationReadApi.as_view(),
         name="notification-read",
     ),
+    path("", include("xinfang.workflow.api_urls")),
     path("", include("xinfang.prevention.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

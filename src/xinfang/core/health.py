@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -14,11 +16,17 @@ def check_database() -> None:
         cursor.fetchone()
 
 
-def check_queue() -> None:
+def check_queue() -> dict[str, Any]:
     from huey.contrib.djhuey import HUEY
 
     # queue_size() touches the storage: a Redis round trip, or a read of the SQLite queue.
-    HUEY.storage.queue_size()
+    pending = HUEY.storage.queue_size()
+    return {
+        "backend": type(HUEY).__name__,
+        "name": HUEY.name,
+        "pending": pending,
+        "immediate": bool(HUEY.immediate),
+    }
 
 
 CHECKS = {"database": check_database, "queue": check_queue}
@@ -36,11 +44,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     """200 when the database and the job queue both answer, else 503 naming what failed."""
     failed: dict[str, str] = {}
+    details: dict[str, Any] = {}
     for name, check in CHECKS.items():
         try:
-            check()
+            found = check()
         except Exception as exc:  # any failure means not ready; say which and why
             failed[name] = f"{type(exc).__name__}: {exc}"[:300]
+        else:
+            if found:
+                details[name] = found
     if failed:
         return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
-    return JsonResponse({"status": "ok", "checks": sorted(CHECKS)})
+    # The queue's backend, name and backlog: which queue this process enqueues to.
+    return JsonResponse({"status": "ok", "checks": sorted(CHECKS), **details})

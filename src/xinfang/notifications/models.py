@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     ASSIGNMENT = "assignment", "新交办件"
     APPROVAL = "approval", "待我审批"
     SUPERVISION = "supervision", "督办通知"
+    OWNERSHIP = "ownership", "包案通知"
     EXTENSION = "extension", "延期申请"
     FOLLOW_UP = "follow_up", "回访提醒"
     SCREENING = "screening", "排查报告提醒"

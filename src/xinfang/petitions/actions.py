@@ -20,6 +20,7 @@ from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow import services as wf
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
+from xinfang.workflow.models import ExtensionRequest
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ SPECS: dict[str, ActionSpec] = {
         lambda p, u, d: wf.petition_extend(
             petition=p, actor=u, days=d["days"], reason=d["reason"], version=d["version"]
         ),
-        "情况复杂的，经本机关负责人批准可延期一次，最长30日，并告知信访人理由。",
+        "领导直接批准延期：情况复杂的，可延期一次，最长30日，并告知信访人理由"
+        "（承办人可在“督办与延期”中提出延期申请）。",
     ),
     "conclude": ActionSpec(
         f.ConcludeForm,
@@ -208,7 +210,12 @@ def _shown(name: str, p: Petition, user: Staff, today: date) -> bool:
     if name in ("acknowledge", "start") and p.handler_id and p.handler_id != user.pk:
         return Role.LEADER in roles_over(user, p.responsible_unit)
     if name == "extend":
-        return not p.extension_days and not (p.conclude_by and today > p.conclude_by)
+        # A handler's request waiting for approval is decided in the supervision panel.
+        return (
+            not p.extension_days
+            and not (p.conclude_by and today > p.conclude_by)
+            and not ExtensionRequest.objects.filter(petition=p, status="pending").exists()
+        )
     if name == "terminate":
         window = {
             State.CONCLUDED: p.review_request_by,

@@ -27,6 +27,8 @@ from xinfang.petitions.services import REVEALING_ROLES
 from xinfang.units.models import Staff
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS, deadline_is_provisional
+from xinfang.workflow.forms import case_forms
+from xinfang.workflow.selectors import CasePanel, case_panel
 
 DEADLINE_LABELS = {
     "decide_by": "受理决定期限",
@@ -115,10 +117,64 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
         return "复核答复", f"复核结论：{outcome_label(d.get('outcome', ''))}"
     if k == "terminate":
         return "终结", d.get("reason", "")
+    if k in SUPERVISION_EVENTS:
+        return SUPERVISION_EVENTS[k](d)
     if k == "deadlines_recomputed":
         moved = "；".join(f"{DEADLINE_LABELS.get(f, f)} {v}" for f, v in d.get("moved", {}).items())
         return "节假日安排公布，期限重新计算", moved
     return k, ""
+
+
+def _hearing_text(d: dict[str, Any]) -> tuple[str, str]:
+    stage = {"handling": "办理", "review": "复查", "re_review": "复核"}.get(d.get("stage"), "")
+    detail = f"听证日期 {d.get('held_on', '')}，用时 {d.get('days')} 日"
+    if d.get("paused_days"):
+        label = DEADLINE_LABELS.get(d.get("field", ""), "期限")
+        detail += f"，不计入期限：{label}由 {d.get('from')} 顺延至 {d.get('to')}"
+    return f"{stage}听证", f"{detail}；结论：{d.get('outcome', '')}"
+
+
+SUPERVISION_EVENTS = {
+    "overdue": lambda d: (
+        "已超期",
+        f"{d.get('label') or DEADLINE_LABELS.get(d.get('field', ''), '')}"
+        f" {d.get('due_on', '')} 已过",
+    ),
+    "ownership_assign": lambda d: (
+        f"包案：{d.get('owner_name', '')}",
+        f"化解时限 {d.get('target_on', '')}；包案事项：{d.get('matter', '')}",
+    ),
+    "ownership_reassign": lambda d: (
+        f"改由 {d.get('owner_name', '')} 包案（原 {d.get('from_owner_name', '')}）",
+        f"化解时限 {d.get('target_on', '')}；包案事项：{d.get('matter', '')}",
+    ),
+    "supervise": lambda d: (
+        f"{d.get('level_label', '督办')}（{d.get('unit_name', '')}）",
+        f"反馈期限 {d.get('due_on', '')}；督办要求：{d.get('requirements', '')}",
+    ),
+    "supervision_respond": lambda d: (
+        f"督办反馈（{d.get('unit_name', '')}）" + ("，逾期" if d.get("late") else ""),
+        d.get("response", ""),
+    ),
+    "supervision_close": lambda d: ("督办销号", d.get("note", "")),
+    "extension_request": lambda d: (
+        f"申请延期 {d.get('days')} 日",
+        f"理由：{d.get('reason', '')}",
+    ),
+    "extension_refuse": lambda d: (
+        f"延期申请（{d.get('days')} 日）未获批准",
+        f"理由：{d.get('reason', '')}",
+    ),
+    "hearing": _hearing_text,
+    "follow_up": lambda d: (
+        f"回访（{d.get('method_label', '')}）：{d.get('finding_label', '')}",
+        f"信访人意见：{d.get('petitioner_view', '')}" + (f"；{d['note']}" if d.get("note") else ""),
+    ),
+    "follow_up_reopen": lambda d: (
+        "问题反复，重新登记",
+        f"新信访件查询码 {d.get('new_tracking_code', '')}",
+    ),
+}
 
 
 def _note(d: dict[str, Any]) -> str:
@@ -150,6 +206,9 @@ class CaseView:
     replies: list[Reply]
     draft: Reply | None
     earlier: list[Petition] = field(default_factory=list)
+    # Ownership, supervision orders, extension requests, hearings, follow-ups (workflow).
+    panel: CasePanel | None = None
+    panel_forms: dict[str, Any] = field(default_factory=dict)
 
 
 def case_view(p: Petition, user: Staff, today: date) -> CaseView:
@@ -211,6 +270,7 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
             .distinct()
             .order_by("-received_at")[:10]
         )
+    panel = case_panel(p, user, today)
     return CaseView(
         tracking_code=format_tracking_code(p.tracking_code),
         flags=[(label, tone) for attr, label, tone in FLAGS if getattr(p, attr)]
@@ -226,6 +286,8 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
         replies=replies,
         draft=draft,
         earlier=earlier,
+        panel=panel,
+        panel_forms=case_forms(panel, p, today),
     )
 
 

@@ -1,7 +1,12 @@
-"""Configuration the workflow counts with: time-limit rules and the official calendar."""
+"""Configuration the workflow counts with (time-limit rules, the official calendar), and the
+supervision of cases: ownership, supervision orders, extension requests, hearings,
+follow-up visits and the deadline job's reminder log."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -78,3 +83,304 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_working else '放假'} {self.name}"
+
+
+# --- supervision: ownership, orders, extensions, hearings, follow-ups, the reminder log -------
+
+
+class Ownership(models.Model):
+    """包案: a named leader answers for a case by a date (定时间、定事项、定人员)."""
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="ownerships", verbose_name="信访件"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="owned_cases",
+        verbose_name="包案领导",
+    )
+    matter = models.TextField("包案事项")
+    target_on = models.DateField("化解时限")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="指定人",
+    )
+    assigned_at = models.DateTimeField("指定时间")
+    active = models.BooleanField("有效", default=True)
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "包案"
+        verbose_name_plural = "包案"
+        ordering = ["-assigned_at", "-id"]
+        constraints = [
+            # One answerable leader per case at a time; reassignment closes the old one first.
+            models.UniqueConstraint(
+                fields=["petition"], condition=Q(active=True), name="ownership_one_active"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["owner", "target_on"], condition=Q(active=True), name="ownership_by_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} 包案 {self.petition_id}"
+
+
+class SupervisionOrder(models.Model):
+    """督办: a supervisor orders the responsible unit to act by a date and report what it did."""
+
+    class Level(models.TextChoices):
+        NORMAL = "normal", "督办"
+        FLAGGED = "flagged", "挂牌督办"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待反馈"
+        RESPONDED = "responded", "已反馈"
+        CLOSED = "closed", "已办结"
+
+    petition = models.ForeignKey(
+        "petitions.Petition",
+        models.CASCADE,
+        related_name="supervision_orders",
+        verbose_name="信访件",
+    )
+    unit = models.ForeignKey(
+        "units.Unit", models.PROTECT, related_name="supervision_orders", verbose_name="被督办单位"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="督办人"
+    )
+    issued_at = models.DateTimeField("督办时间")
+    level = models.CharField("督办方式", max_length=8, choices=Level.choices, default=Level.NORMAL)
+    requirements = models.TextField("督办要求")
+    due_on = models.DateField("反馈期限", db_index=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.OPEN)
+    response = models.TextField("办理情况反馈", blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="反馈人",
+    )
+    responded_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="销号人",
+    )
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    close_note = models.TextField("销号意见", blank=True)
+    # Set once by the deadline job when the due date passed without a response.
+    overdue_notified_at = models.DateTimeField("超期通知时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "督办"
+        verbose_name_plural = "督办"
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="supervision_status_due"),
+            models.Index(fields=["petition", "status"], name="supervision_petition_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.petition_id}"
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.level == self.Level.FLAGGED
+
+    def is_overdue(self, today: date) -> bool:
+        """Still waiting for the unit's response after its due date."""
+        return self.status == self.Status.OPEN and self.due_on < today
+
+
+class ExtensionRequest(models.Model):
+    """A handler's request for a longer handling limit, decided by the unit's leader."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "未批准"
+
+    petition = models.ForeignKey(
+        "petitions.Petition",
+        models.CASCADE,
+        related_name="extension_requests",
+        verbose_name="信访件",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    requested_at = models.DateTimeField("申请时间")
+    days = models.PositiveSmallIntegerField("延期天数")
+    reason = models.TextField("延期理由")
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审批人",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    approved_days = models.PositiveSmallIntegerField("批准天数", null=True, blank=True)
+    refusal_reason = models.TextField("不予批准理由", blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition"],
+                condition=Q(status="pending"),
+                name="extension_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(days__gte=1, days__lte=365), name="extension_request_days_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"延期{self.days}日（{self.get_status_display()}）"
+
+
+class Hearing(models.Model):
+    """听证: a hearing held on a contested case; its days may pause the stage's clock."""
+
+    class Stage(models.TextChoices):
+        HANDLING = "handling", "办理"
+        REVIEW = "review", "复查"
+        RE_REVIEW = "re_review", "复核"
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="hearings", verbose_name="信访件"
+    )
+    stage = models.CharField("阶段", max_length=10, choices=Stage.choices)
+    held_on = models.DateField("听证日期")
+    days = models.PositiveSmallIntegerField("听证所需天数")
+    paused_days = models.PositiveSmallIntegerField("不计入期限的天数", default=0)
+    participants = models.TextField("参加人员")
+    summary = models.TextField("听证情况")
+    outcome = models.TextField("听证结论")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "听证"
+        verbose_name_plural = "听证"
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}听证 {self.held_on}"
+
+
+class FollowUp(models.Model):
+    """回访: after a conclusion, a visit or call to check the problem stayed solved."""
+
+    class Method(models.TextChoices):
+        VISIT = "visit", "上门走访"
+        PHONE = "phone", "电话回访"
+
+    class Finding(models.TextChoices):
+        SOLVED = "solved", "问题已解决"
+        PARTLY = "partly", "部分解决"
+        RECURRED = "recurred", "问题反复"
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="follow_ups", verbose_name="信访件"
+    )
+    # The conclusion this follow-up checks on: one follow-up per conclusion of a case.
+    concluded_on = models.DateField("办结日期")
+    due_on = models.DateField("应回访日期", db_index=True)
+    scheduled_at = models.DateTimeField("安排时间")
+    done_at = models.DateTimeField("回访时间", null=True, blank=True)
+    method = models.CharField("回访方式", max_length=8, choices=Method.choices, blank=True)
+    finding = models.CharField("回访结果", max_length=10, choices=Finding.choices, blank=True)
+    petitioner_view = models.TextField("信访人意见", blank=True)
+    note = models.TextField("回访情况", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="回访人",
+    )
+    new_petition = models.ForeignKey(
+        "petitions.Petition",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="重新登记的信访件",
+    )
+
+    class Meta:
+        verbose_name = "回访"
+        verbose_name_plural = "回访"
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "concluded_on"], name="follow_up_once_per_conclusion"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on"], condition=Q(done_at__isnull=True), name="follow_up_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"回访 {self.petition_id} {self.due_on}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class DeadlineReminder(models.Model):
+    """The log of reminders and overdue marks sent by the deadline job.
+
+    A row is inserted before anything is sent, and the unique constraint lets only one
+    worker insert it, so a reminder goes out once however often and wherever the job runs.
+    """
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="deadline_reminders"
+    )
+    # A deadline field of the case (conclude_by, target_on, …) or "follow_up".
+    field = models.CharField("期限", max_length=32)
+    due_on = models.DateField("期限日期")
+    # "3d", "1d", "0d" before the date, or "overdue" after it.
+    point = models.CharField("提醒点", max_length=16)
+    sent_at = models.DateTimeField("发送时间")
+
+    class Meta:
+        verbose_name = "期限提醒记录"
+        verbose_name_plural = "期限提醒记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "field", "due_on", "point"], name="deadline_reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.field} {self.due_on} {self.point}"

@@ -1,11 +1,17 @@
-"""Background jobs of the workflow (Huey); each is idempotent."""
+"""Background jobs of the workflow (Huey); each is idempotent, and safe on several workers at
+once (see services/deadline_watch.py)."""
 
 from __future__ import annotations
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from xinfang.workflow.services import deadlines_recompute, petitions_terminate_lapsed
+from xinfang.workflow.services import (
+    deadlines_check,
+    deadlines_recompute,
+    follow_ups_schedule,
+    petitions_terminate_lapsed,
+)
 
 
 @db_task()
@@ -18,3 +24,35 @@ def deadlines_recompute_task() -> int:
 def terminate_lapsed_task() -> int:
     """Every night: terminate matters whose review or re-review window passed unused."""
     return len(petitions_terminate_lapsed())
+
+
+def _summary() -> dict[str, int]:
+    scan = deadlines_check()
+    return {
+        "sent": scan.total,
+        "events": scan.events,
+        "notifications": scan.notifications,
+        "orders_overdue": scan.orders_overdue,
+        "follow_ups_scheduled": scan.follow_ups_scheduled,
+        "follow_ups_due": scan.follow_ups_due,
+    }
+
+
+@db_periodic_task(crontab(minute="5"))
+def deadlines_check_task() -> dict[str, int]:
+    """Every hour: deadline reminders, overdue marks and escalation, overdue supervision
+    orders, follow-ups scheduled and due (`xinfang check-deadlines --commit` by hand)."""
+    return _summary()
+
+
+@db_task()
+def deadlines_check_now_task() -> dict[str, int]:
+    """The same check on demand (after an import, say); unlike a periodic task its result
+    is kept, so the caller can wait for it."""
+    return _summary()
+
+
+@db_task()
+def follow_ups_schedule_task() -> int:
+    """Schedule the follow-ups of recent conclusions now (the hourly check does it too)."""
+    return follow_ups_schedule()

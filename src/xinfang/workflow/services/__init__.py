@@ -4,9 +4,14 @@ Each public function is one transition of workflow/machine.py. They take the act
 member (or None for the petitioner through the portal, or a scheduled job), run in one
 transaction with the case's row locked, refuse with a DomainError that changes nothing, and
 append exactly one event to the case's hash-chained history.
+
+Supervision (ownership, supervision orders, extension requests, hearings, follow-ups) leaves
+the state alone but writes its events the same way, through `transition._record`; the
+deadline watch (`deadlines_check`) is the hourly job that reminds and marks cases overdue.
 """
 
 from xinfang.workflow.services.calendar import calendar_year_save
+from xinfang.workflow.services.deadline_watch import DeadlineScan, deadlines_check
 from xinfang.workflow.services.decisions import (
     DEFAULT_CHANNELS,
     petition_accept,
@@ -16,7 +21,18 @@ from xinfang.workflow.services.decisions import (
     petition_forward,
     petition_return,
 )
+from xinfang.workflow.services.extensions import (
+    extension_approve,
+    extension_refuse,
+    extension_request,
+)
+from xinfang.workflow.services.follow_ups import (
+    follow_up_record,
+    follow_up_reopen,
+    follow_ups_schedule,
+)
 from xinfang.workflow.services.handling import petition_conclude, petition_extend, petition_start
+from xinfang.workflow.services.hearings import hearing_record
 from xinfang.workflow.services.review import (
     deadlines_recompute,
     petition_conclude_re_review,
@@ -27,6 +43,12 @@ from xinfang.workflow.services.review import (
     petitions_terminate_lapsed,
 )
 from xinfang.workflow.services.rules import deadline_rule_update
+from xinfang.workflow.services.supervision import (
+    ownership_assign,
+    supervision_order_close,
+    supervision_order_issue,
+    supervision_order_respond,
+)
 from xinfang.workflow.services.transition import (
     PORTAL,
     STAFF,
@@ -42,11 +64,21 @@ __all__ = [
     "PORTAL",
     "STAFF",
     "SYSTEM",
+    "DeadlineScan",
     "acting_unit",
     "actor_may",
     "calendar_year_save",
     "deadline_rule_update",
+    "deadlines_check",
     "deadlines_recompute",
+    "extension_approve",
+    "extension_refuse",
+    "extension_request",
+    "follow_up_record",
+    "follow_up_reopen",
+    "follow_ups_schedule",
+    "hearing_record",
+    "ownership_assign",
     "petition_accept",
     "petition_acknowledge",
     "petition_assign",
@@ -63,5 +95,8 @@ __all__ = [
     "petition_terminate",
     "petitions_terminate_lapsed",
     "reply_fields_clean",
+    "supervision_order_close",
+    "supervision_order_issue",
+    "supervision_order_respond",
     "unit_parent",
 ]

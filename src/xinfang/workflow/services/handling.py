@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
+
 from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Outcome, Petition, Reply
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.models import ExtensionRequest
 from xinfang.workflow.services.decisions import _refuse_other_named_handler, handler_roles
 from xinfang.workflow.services.transition import (
     _issue_reply,
@@ -57,11 +60,12 @@ def petition_extend(
     actor: Staff,
     days: int,
     reason: str,
+    request: int | None = None,
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
     """Extend the handling limit once, by at most the configured days, with the reason the
-    petitioner is told.
+    petitioner is told; `request` names the handler's extension request being approved.
 
     Raises:
         ValidationFailed: days out of range or no reason.
@@ -81,16 +85,40 @@ def petition_extend(
             raise DeadlineExpired("办理期限已过，不能再延期。")
         old = p.conclude_by
         basis = p.deadline_basis["conclude_by"]
+        # Days paused by a hearing in this stage stay paused (RULES.md §5).
+        paused = basis.get("paused", 0)
         p.extension_days = days
         clock.set(
-            p, "conclude_by", date.fromisoformat(basis["start"]), days=basis["days"], extra=days
+            p,
+            "conclude_by",
+            date.fromisoformat(basis["start"]),
+            days=basis["days"],
+            extra=days + paused,
         )
-        return {
+        if paused:
+            p.deadline_basis["conclude_by"]["paused"] = paused
+        data: dict[str, Any] = {
             "days": days,
             "reason": reason,
             "from": old.isoformat(),
             "conclude_by": p.conclude_by.isoformat(),
         }
+        settled = request
+        if settled is None:
+            # A leader extending directly settles a handler's request still waiting.
+            waiting = ExtensionRequest.objects.filter(
+                petition=p, status=ExtensionRequest.Status.PENDING
+            )
+            settled = waiting.values_list("pk", flat=True).first()
+            waiting.update(
+                status=ExtensionRequest.Status.APPROVED,
+                decided_by=actor,
+                decided_at=now or timezone.now(),
+                approved_days=days,
+            )
+        if settled is not None:
+            data["request"] = settled
+        return data
 
     return _transition(
         "extend", petition=petition, actor=actor, now=now, version=version, apply=apply

@@ -148,7 +148,8 @@ def petition_request_re_review(
             raise InvalidTransition(f"{p.reviewing_unit.name}没有上一级机关，不能申请复核。")
         p.re_reviewing_unit = body
         _link(p, body, PetitionUnit.Relation.REVIEWING)
-        clock.set(p, "re_review_conclude_by", received, extra=p.hearing_days)
+        # A new re-review clock: hearings held in it add their days later (hearings.py).
+        clock.set(p, "re_review_conclude_by", received)
         return {
             "reason": reason.strip(),
             "re_reviewing_unit": body.pk,

@@ -1,0 +1,169 @@
+"""The hourly deadline scan (`deadlines_check`) over a million open cases: time and queries.
+
+Loads n petitions with bench/loaddata.py, then opens every one of them: in handling, with its
+handling limit spread from 5 days ago to 90 days ahead and a service target before it, so
+each day about 1/96 of the cases reaches each reminder point and 1/96 becomes overdue. Then
+it runs the scan as a worker would and counts the queries:
+
+1. the first run, which also works through the backlog (the ~5 % already overdue);
+2. the same hour again: nothing left to send, the cost of the scan itself (every hour);
+3. the next morning: one day's new reminders and overdue marks (the busiest run of a day).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang_bench_deadlines \\
+        python -m bench bench_deadlines [--n 1000000] [--reuse]
+
+BENCH_N and BENCH_REUSE=1 do the same from the environment. Target: runs 2 and 3 under 10 s
+at 1,000,000 open cases on PostgreSQL, with a number of queries that does not grow with the
+number of cases scanned (it grows only with what is sent, by one batch per 1,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bench.loaddata import bulk_petitions, database_prepare
+
+TARGET_S = 10.0
+SPREAD = (-5, 90)  # days from today of the handling limits
+
+
+@dataclass
+class Run:
+    label: str
+    seconds: float
+    queries: int
+    sent: int
+    events: int
+    notifications: int
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench bench_deadlines")
+    parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", 1_000_000)))
+    parser.add_argument("--reuse", action="store_true", default=bool(os.environ.get("BENCH_REUSE")))
+    parser.add_argument("--profile", action="store_true", help="profile run 3 with cProfile")
+    options, _ = parser.parse_known_args(sys.argv[1:])
+    return options
+
+
+def open_every_case(today) -> int:
+    """Put every petition in handling with its limits spread around today (one UPDATE)."""
+    from django.db import connection
+
+    low, high = SPREAD
+    width = high - low + 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE petitions_petition SET
+                state = 'in_progress',
+                forwarded_to_body = '',
+                decision = 'accept',
+                handler_id = NULL,
+                extension_days = 0,
+                concluded_on = NULL,
+                due_on = %s::date + ((id * 7919) %% %s + %s)::int,
+                conclude_by = %s::date + ((id * 7919) %% %s + %s)::int,
+                target_on = %s::date + ((id * 7919) %% %s + %s)::int - 1 - (id %% 30)::int
+            """,
+            [today, width, low] * 3,
+        )
+        changed = cursor.rowcount
+        cursor.execute("ANALYZE petitions_petition")
+    return changed
+
+
+def clear_log() -> None:
+    """Forget what earlier runs on this database sent, so that run 1 starts cold again."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM workflow_deadlinereminder")
+        cursor.execute("DELETE FROM notifications_notification")
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE workflow_deadlinereminder")
+
+
+def measure(label: str, now: datetime, profile: bool = False) -> Run:
+    """One scan at `now`, timed, with every statement sent to the database counted."""
+    from django.db import connection
+
+    from xinfang.workflow.services import deadlines_check
+
+    count = 0
+
+    def counter(execute, sql, params, many, context):
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        scan = deadlines_check(now=now)
+        if profiler:
+            profiler.disable()
+        seconds = time.perf_counter() - started
+    if profiler:
+        import pstats
+
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    return Run(label, seconds, count, scan.total, scan.events, scan.notifications)
+
+
+def main() -> None:
+    options = _options()
+    db = database_prepare(reuse=options.reuse)
+    from django.utils import timezone
+
+    from xinfang.petitions.models import Petition, open_q
+
+    print(f"database: {db.label}")
+    have = Petition.objects.count()
+    if have < options.n:
+        started = time.perf_counter()
+        bulk_petitions(options.n - have)
+        print(f"loaded {options.n - have:,} petitions in {time.perf_counter() - started:.0f} s")
+    today = timezone.localdate()
+    started = time.perf_counter()
+    opened = open_every_case(today)
+    clear_log()
+    print(f"opened {opened:,} cases in {time.perf_counter() - started:.0f} s")
+    open_cases = Petition.objects.filter(open_q()).count()
+    morning = timezone.make_aware(datetime.combine(today, datetime.min.time())) + timedelta(
+        hours=10, minutes=5
+    )
+    runs = [
+        measure("1. first run, with the backlog", morning),
+        measure("2. the same hour again (every hour)", morning + timedelta(hours=1)),
+        measure(
+            "3. the next morning (one day's news)",
+            morning + timedelta(days=1),
+            profile=options.profile,
+        ),
+    ]
+    print(f"\nopen cases scanned: {open_cases:,} on {db.vendor}")
+    print(f"{'run':<40} {'seconds':>8} {'queries':>8} {'sent':>8} {'events':>8} {'notes':>8}")
+    for r in runs:
+        print(
+            f"{r.label:<40} {r.seconds:>8.2f} {r.queries:>8} {r.sent:>8,} "
+            f"{r.events:>8,} {r.notifications:>8,}"
+        )
+    steady = max(runs[1].seconds, runs[2].seconds)
+    verdict = "met" if steady < TARGET_S else "MISSED"
+    print(f"target: hourly and daily runs under {TARGET_S:.0f} s — {verdict} ({steady:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""Reads of supervision: the case page's panels, supervision orders, owned cases, extension
+requests and follow-ups, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from xinfang.petitions.models import OPEN_STATES, Petition
+from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.units.models import Membership, Role, Staff, Unit
+from xinfang.units.selectors import roles_over
+from xinfang.workflow.deadlines import rules_load
+from xinfang.workflow.machine import TRANSITIONS
+from xinfang.workflow.models import (
+    ExtensionRequest,
+    FollowUp,
+    Hearing,
+    Ownership,
+    SupervisionOrder,
+)
+from xinfang.workflow.services.extensions import may_decide_extension, may_request_extension
+from xinfang.workflow.services.follow_ups import may_record_follow_up
+from xinfang.workflow.services.hearings import STAGE_OF_STATE, may_record_hearing
+from xinfang.workflow.services.supervision import (
+    may_assign_owner,
+    may_close_order,
+    may_issue_order,
+    may_respond_order,
+)
+
+ACTIVE_ORDER = ~Q(status=SupervisionOrder.Status.CLOSED)
+REGISTERING = frozenset({Role.REGISTRAR, Role.LEADER})
+
+
+def flagged_q(prefix: str = "") -> Exists:
+    """Cases with a flagged supervision order (挂牌督办) not yet closed, for `.filter()`."""
+    return Exists(
+        SupervisionOrder.objects.filter(
+            ACTIVE_ORDER,
+            petition=OuterRef(f"{prefix}pk"),
+            level=SupervisionOrder.Level.FLAGGED,
+        )
+    )
+
+
+def flagged_ids(petition_ids: list[int]) -> set[int]:
+    """Of these cases, those under an active flagged order (one query for a page of rows)."""
+    if not petition_ids:
+        return set()
+    return set(
+        SupervisionOrder.objects.filter(
+            ACTIVE_ORDER, petition_id__in=petition_ids, level=SupervisionOrder.Level.FLAGGED
+        ).values_list("petition_id", flat=True)
+    )
+
+
+def _ancestor_paths(unit: Unit) -> list[str]:
+    return [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+
+
+def owner_choices(p: Petition) -> list[Staff]:
+    """Leaders who may own the case: leaders of its responsible unit or of a unit above."""
+    ids = Membership.objects.filter(
+        role=Role.LEADER, unit__path__in=_ancestor_paths(p.responsible_unit)
+    ).values("staff_id")
+    return list(Staff.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "pk"))
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+
+@dataclass
+class OrderRow:
+    order: SupervisionOrder
+    overdue: bool
+    may_respond: bool
+    may_close: bool
+
+
+@dataclass
+class FollowUpRow:
+    follow_up: FollowUp
+    due: bool
+    may_record: bool
+    may_reopen: bool
+
+
+@dataclass
+class CasePanel:
+    """Ownership, supervision, extension requests, hearings and follow-ups of one case."""
+
+    ownership: Ownership | None
+    ownerships: list[Ownership]
+    may_assign_owner: bool
+    owners: list[Staff]
+    orders: list[OrderRow]
+    flagged: bool
+    may_issue_order: bool
+    extension_pending: ExtensionRequest | None
+    extension_requests: list[ExtensionRequest]
+    may_request_extension: bool
+    may_decide_extension: bool
+    extension_max: int
+    hearings: list[Hearing]
+    may_record_hearing: bool
+    hearing_stage: str
+    follow_ups: list[FollowUpRow] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        """Whether the supervision card has anything to show or offer."""
+        return bool(
+            self.ownership
+            or self.ownerships
+            or self.may_assign_owner
+            or self.orders
+            or self.may_issue_order
+            or self.extension_requests
+            or self.may_request_extension
+        )
+
+
+def case_panel(p: Petition, user: Staff, today: date) -> CasePanel:
+    """What the case page shows and offers about supervision, for this user today."""
+    ownerships = list(Ownership.objects.filter(petition=p).select_related("owner", "assigned_by"))
+    active = next((o for o in ownerships if o.active), None)
+    orders = list(
+        SupervisionOrder.objects.filter(petition=p)
+        .select_related("unit", "issued_by", "responded_by", "closed_by")
+        .order_by("-issued_at", "-pk")
+    )
+    requests = list(
+        ExtensionRequest.objects.filter(petition=p).select_related("requested_by", "decided_by")
+    )
+    pending = next((r for r in requests if r.status == ExtensionRequest.Status.PENDING), None)
+    may_assign = may_assign_owner(user, p) and p.state not in ("declined", "terminated")
+    reopeners = bool(roles_over(user, p.responsible_unit) & REGISTERING)
+    may_follow = may_record_follow_up(user, p)
+    follow_ups = [
+        FollowUpRow(
+            f,
+            due=not f.is_done and f.due_on <= today,
+            may_record=may_follow and not f.is_done,
+            may_reopen=reopeners
+            and f.finding == FollowUp.Finding.RECURRED
+            and not f.new_petition_id,
+        )
+        for f in FollowUp.objects.filter(petition=p).select_related("recorded_by", "new_petition")
+    ]
+    stage = STAGE_OF_STATE.get(p.state)
+    return CasePanel(
+        ownership=active,
+        ownerships=[o for o in ownerships if not o.active],
+        may_assign_owner=may_assign,
+        owners=owner_choices(p) if may_assign else [],
+        orders=[
+            OrderRow(o, o.is_overdue(today), may_respond_order(user, o), may_close_order(user, o))
+            for o in orders
+        ],
+        flagged=any(o.is_flagged and o.status != SupervisionOrder.Status.CLOSED for o in orders),
+        may_issue_order=may_issue_order(user, p),
+        extension_pending=pending,
+        extension_requests=requests,
+        may_request_extension=pending is None and may_request_extension(user, p, today),
+        may_decide_extension=pending is not None and may_decide_extension(user, p),
+        extension_max=rules_load()["extension_max"][0],
+        hearings=list(Hearing.objects.filter(petition=p).select_related("recorded_by")),
+        may_record_hearing=may_record_hearing(user, p),
+        hearing_stage=Hearing.Stage(stage).label if stage else "",
+        follow_ups=follow_ups,
+    )
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def _unit_paths(user: Staff, roles: set[str]) -> list[str]:
+    return list(
+        Membership.objects.filter(staff=user, role__in=roles).values_list("unit__path", flat=True)
+    )
+
+
+def _under(paths: list[str], field_name: str) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field_name}__path__startswith": path})
+    return q
+
+
+def orders_supervised_q(user: Staff) -> Q:
+    """Orders the user watches as a supervisor: issued by them or to a unit in their charge."""
+    return Q(issued_by=user) | _under(_unit_paths(user, {Role.SUPERVISOR}), "unit")
+
+
+def orders_addressed_q(user: Staff) -> Q:
+    """Orders the user's unit must answer: to a unit they lead (or below), or handle in."""
+    leaders = _unit_paths(user, {Role.LEADER})
+    handled = Membership.objects.filter(staff=user, role=Role.HANDLER).values("unit_id")
+    return _under(leaders, "unit") | Q(unit_id__in=handled)
+
+
+ORDER_TABS = {
+    "open": ("待反馈", Q(status=SupervisionOrder.Status.OPEN)),
+    "overdue": ("逾期未反馈", Q(status=SupervisionOrder.Status.OPEN)),
+    "responded": ("已反馈待销号", Q(status=SupervisionOrder.Status.RESPONDED)),
+    "closed": ("已销号", Q(status=SupervisionOrder.Status.CLOSED)),
+    "all": ("全部", Q()),
+}
+
+
+def orders_for(user: Staff) -> QuerySet[SupervisionOrder]:
+    """Every supervision order the user watches or must answer, among cases they may see."""
+    return (
+        SupervisionOrder.objects.filter(orders_supervised_q(user) | orders_addressed_q(user))
+        .filter(petition__in=petitions_visible_to(user))
+        .select_related("petition", "unit", "issued_by", "responded_by")
+    )
+
+
+def orders_tab(user: Staff, tab: str, today: date) -> QuerySet[SupervisionOrder]:
+    """One tab of the supervision list: open ones by due date, overdue ones first."""
+    qs = orders_for(user).filter(ORDER_TABS.get(tab, ORDER_TABS["open"])[1])
+    if tab == "overdue":
+        qs = qs.filter(due_on__lt=today)
+    elif tab == "open":
+        qs = qs.filter(due_on__gte=today)
+    order = ("due_on", "pk") if tab in ("open", "overdue", "responded") else ("-issued_at", "-pk")
+    return qs.order_by(*order)
+
+
+def order_counts(user: Staff, today: date) -> dict[str, int]:
+    """How many orders each tab holds, in one query."""
+    open_ = Q(status=SupervisionOrder.Status.OPEN)
+    row = orders_for(user).aggregate(
+        open=Count("pk", filter=open_ & Q(due_on__gte=today)),
+        overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
+        responded=Count("pk", filter=Q(status=SupervisionOrder.Status.RESPONDED)),
+        closed=Count("pk", filter=Q(status=SupervisionOrder.Status.CLOSED)),
+        all=Count("pk"),
+    )
+    return {k: row[k] or 0 for k in ORDER_TABS}
+
+
+def ownerships_of(user: Staff, *, active: bool = True) -> QuerySet[Ownership]:
+    """The cases the user owns (包案), nearest target first."""
+    return (
+        Ownership.objects.filter(owner=user, active=active)
+        .select_related(
+            "petition", "petition__responsible_unit", "petition__handler", "assigned_by"
+        )
+        .order_by("target_on", "pk")
+    )
+
+
+def extension_requests_to_decide(user: Staff) -> QuerySet[ExtensionRequest]:
+    """Pending extension requests of cases in units the user leads (or below)."""
+    return (
+        ExtensionRequest.objects.filter(
+            status=ExtensionRequest.Status.PENDING,
+            petition__state__in=TRANSITIONS["extend"].sources,
+        )
+        .filter(_under(_unit_paths(user, {Role.LEADER}), "petition__responsible_unit"))
+        .filter(petition__in=petitions_visible_to(user))
+        .select_related("petition", "petition__responsible_unit", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def extension_requests_mine(user: Staff) -> QuerySet[ExtensionRequest]:
+    """The user's own extension requests, newest first."""
+    return (
+        ExtensionRequest.objects.filter(requested_by=user)
+        .select_related("petition", "decided_by")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def _follow_up_units_q(user: Staff) -> Q:
+    leaders = _unit_paths(user, {Role.LEADER})
+    handled = Membership.objects.filter(staff=user, role=Role.HANDLER).values("unit_id")
+    return _under(leaders, "petition__responsible_unit") | Q(
+        petition__responsible_unit_id__in=handled
+    )
+
+
+def follow_ups_due(user: Staff, today: date, *, within: int = 7) -> QuerySet[FollowUp]:
+    """Follow-ups not yet done that fall due within `within` days, for the user's units."""
+    from datetime import timedelta
+
+    return (
+        FollowUp.objects.filter(done_at__isnull=True, due_on__lte=today + timedelta(days=within))
+        .filter(_follow_up_units_q(user))
+        .filter(petition__in=petitions_visible_to(user))
+        .select_related("petition", "petition__responsible_unit", "petition__handler")
+        .order_by("due_on", "pk")
+    )
+
+
+def follow_ups_recorded(user: Staff) -> QuerySet[FollowUp]:
+    """Follow-ups recorded in the user's units, newest first."""
+    return (
+        FollowUp.objects.filter(done_at__isnull=False)
+        .filter(_follow_up_units_q(user))
+        .filter(petition__in=petitions_visible_to(user))
+        .select_related("petition", "recorded_by", "new_petition")
+        .order_by("-done_at", "-pk")
+    )
+
+
+# --- workbench queues (querysets of cases) ------------------------------------------------------
+
+
+def owned_cases_q(user: Staff) -> Q:
+    """Open cases the user owns."""
+    owned = Ownership.objects.filter(owner=user, active=True).values("petition_id")
+    return Q(pk__in=owned, state__in=OPEN_STATES)
+
+
+def extension_pending_q(user: Staff) -> Q:
+    """Cases with an extension request the user may decide."""
+    return Q(pk__in=extension_requests_to_decide(user).values("petition_id"))
+
+
+def supervised_cases_q(user: Staff) -> Q:
+    """Cases under an order the user must answer (open), or watches (open or responded)."""
+    answer = SupervisionOrder.objects.filter(
+        orders_addressed_q(user), status=SupervisionOrder.Status.OPEN
+    ).values("petition_id")
+    watch = SupervisionOrder.objects.filter(orders_supervised_q(user), ACTIVE_ORDER).values(
+        "petition_id"
+    )
+    return Q(pk__in=answer) | Q(pk__in=watch)
+
+
+def follow_up_due_q(user: Staff, today: date) -> Q:
+    """Cases with a follow-up due (today or earlier) in the user's units."""
+    due = FollowUp.objects.filter(done_at__isnull=True, due_on__lte=today).filter(
+        _follow_up_units_q(user)
+    )
+    return Q(pk__in=due.values("petition_id"))

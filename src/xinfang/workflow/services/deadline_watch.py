@@ -1,0 +1,397 @@
+"""The deadline watch (RULES.md §5, §7): reminders before each deadline, and when one passes,
+the case marked overdue and the people who answer for it told, up to the supervisor above.
+
+It runs hourly on every worker there is, so it must be harmless to run twice or at once:
+every reminder and mark is first inserted into DeadlineReminder, whose unique key
+(case, deadline, date, point) lets exactly one run insert it, and only what a run inserted
+is sent, in the same transaction. The work is set-based: one query finds the cases due at a
+reminder point or past their date, the log is probed for them 20,000 cases a query, and each
+batch of 5,000 to send costs a fixed handful of queries, whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from xinfang.notifications.models import Kind
+from xinfang.notifications.services import Message, notify_bulk
+from xinfang.petitions.models import OPEN_STATES, Petition, State, open_q
+from xinfang.units.models import Role
+from xinfang.workflow.deadlines import BINDING_FIELD
+from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.services.follow_ups import follow_ups_remind, follow_ups_schedule
+from xinfang.workflow.services.recipients import (
+    acting_unit_id,
+    members_of,
+    owners_of,
+    supervisors_above,
+)
+from xinfang.workflow.services.reminder_log import (
+    FOLLOW_UP,
+    OVERDUE,
+    TARGET,
+    Due,
+    log_insert,
+)
+from xinfang.workflow.services.supervision import supervision_orders_overdue
+from xinfang.workflow.services.transition import events_append_bulk
+
+LABELS = {
+    "decide_by": "受理决定期限",
+    "acknowledge_by": "签收告知期限",
+    "conclude_by": "办结期限",
+    "review_conclude_by": "复查答复期限",
+    "re_review_conclude_by": "复核答复期限",
+    TARGET: "服务承诺期限",
+}
+# The service target is about first-instance handling; a review has its own legal clock.
+TARGET_STATES = frozenset(OPEN_STATES - {State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED})
+# Before a legal deadline passes, a case without a handler reminds these roles of its unit.
+ACTORS_BEFORE = {
+    "decide_by": (Role.REGISTRAR, Role.LEADER),
+    "acknowledge_by": (Role.REGISTRAR, Role.LEADER),
+}
+CASE_FIELDS = (
+    "id",
+    "tracking_code",
+    "subject",
+    "state",
+    "forwarded_to_body",
+    "due_on",
+    "target_on",
+    "handler_id",
+    "responsible_unit_id",
+    "reviewing_unit_id",
+    "re_reviewing_unit_id",
+    "history_head",
+    "version",
+)
+PROBE = 5000
+
+
+def reminder_days() -> list[int]:
+    """Days before a deadline at which to remind (setting DEADLINE_REMINDER_DAYS: 3, 1, 0)."""
+    days = getattr(settings, "DEADLINE_REMINDER_DAYS", (3, 1, 0))
+    return sorted({int(d) for d in days if int(d) >= 0}, reverse=True)
+
+
+def target_lookback_days() -> int:
+    """How many days after a missed service target it is still reported (setting
+    DEADLINE_TARGET_LOOKBACK_DAYS, default 7)."""
+    return int(getattr(settings, "DEADLINE_TARGET_LOOKBACK_DAYS", 7))
+
+
+def batch_size() -> int:
+    """Cases sent per transaction (setting DEADLINE_SCAN_BATCH, default 5,000)."""
+    return int(getattr(settings, "DEADLINE_SCAN_BATCH", 5000))
+
+
+def point_ranges(days: Iterable[int]) -> list[tuple[str, int, int]]:
+    """Each reminder point with the days-left it covers: [3, 1, 0] gives 0d for 0, 1d for 1,
+    3d for 2–3, so a run that missed a day still sends the nearest reminder, and only that."""
+    out = []
+    low = 0
+    for d in sorted(set(days)):
+        out.append((f"{d}d", low, d))
+        low = d + 1
+    return out
+
+
+@dataclass
+class DeadlineScan:
+    """What one run found and (with commit) sent."""
+
+    now: datetime
+    today: date
+    committed: bool
+    counts: Counter = field(default_factory=Counter)
+    found: list[Due] = field(default_factory=list)
+    notifications: int = 0
+    events: int = 0
+    orders_overdue: int = 0
+    follow_ups_scheduled: int = 0
+    follow_ups_due: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def deadlines_check(*, now: datetime | None = None, commit: bool = True) -> DeadlineScan:
+    """Send every reminder and overdue mark that is due and not yet sent; with commit=False
+    only find them (a dry run). Idempotent, and safe on several workers at once."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    scan = DeadlineScan(now=now, today=today, committed=commit)
+    found = _unsent(_found(today))
+    # Overdue marks of legal deadlines write events under row locks; the rest only notify.
+    marks = [d for d in found if d.point == OVERDUE and d.field != TARGET]
+    _run(scan, [d for d in found if d.point != OVERDUE or d.field == TARGET], overdue=False)
+    _run(scan, marks, overdue=True)
+    scan.orders_overdue, sent = supervision_orders_overdue(now=now, commit=commit)
+    scan.notifications += sent
+    scan.follow_ups_scheduled = follow_ups_schedule(now=now, commit=commit)
+    scan.follow_ups_due, sent = follow_ups_remind(now=now, commit=commit)
+    scan.notifications += sent
+    return scan
+
+
+# --- finding what is due ----------------------------------------------------------------------
+
+
+def _point_of(days_left: int, ranges: list[tuple[str, int, int]]) -> str | None:
+    if days_left < 0:
+        return OVERDUE
+    return next((point for point, low, high in ranges if low <= days_left <= high), None)
+
+
+def _target_q() -> Q:
+    # "The earlier one drives reminders" (RULES.md §5): the service target adds reminders of
+    # its own only while it comes before the legal deadline.
+    return Q(state__in=TARGET_STATES, target_on__isnull=False) & (
+        Q(due_on__isnull=True) | Q(target_on__lt=F("due_on"))
+    )
+
+
+def _found(today: date) -> list[Due]:
+    """Open cases whose legal deadline or (earlier) service target falls at a reminder point
+    or has passed: one query, classified here.
+
+    A missed service target is a nudge, not a legal mark: only recent ones are told, so a
+    first run over old data does not flood everyone with stale news.
+    """
+    ranges = point_ranges(reminder_days())
+    horizon = today + timedelta(days=max((high for _, _, high in ranges), default=-1))
+    since = today - timedelta(days=target_lookback_days())
+    target_q = _target_q() & Q(target_on__gte=since, target_on__lte=horizon)
+    rows = (
+        Petition.objects.filter(open_q())
+        .filter(Q(due_on__lte=horizon) | target_q)
+        .values_list("pk", "state", "due_on", "target_on")
+    )
+    out = []
+    for pk, state, due, target in rows:
+        if due is not None and due <= horizon:
+            point = _point_of((due - today).days, ranges)
+            if point is not None:
+                out.append(Due(pk, BINDING_FIELD[state], due, point))
+        if (
+            target is not None
+            and state in TARGET_STATES
+            and since <= target <= horizon
+            and (due is None or target < due)
+        ):
+            point = _point_of((target - today).days, ranges)
+            if point is not None:
+                out.append(Due(pk, TARGET, target, point))
+    return out
+
+
+def _unsent(found: list[Due]) -> list[Due]:
+    """Drop what the log says was sent, probing its unique index by case, point by point,
+    5,000 cases at a time.
+
+    A join in the database would depend on the planner's estimate of a log that grows by the
+    hundred thousand in one run; these probes cost the same whatever the statistics say, and
+    bring back only the rows that match.
+    """
+    groups: dict[tuple[bool, str], list[Due]] = {}
+    for d in found:
+        groups.setdefault((d.field == TARGET, d.point), []).append(d)
+    out: list[Due] = []
+    postgres = connection.vendor == "postgresql"
+    size = PROBE * 4 if postgres else PROBE
+    for (target, point), dues in groups.items():
+        for start in range(0, len(dues), size):
+            chunk = dues[start : start + size]
+            if postgres:
+                sent = _logged_pg(chunk, target=target, point=point)
+                out += [d for d in chunk if (d.petition_id, d.field, d.due_on) not in sent]
+                continue
+            logged = DeadlineReminder.objects.filter(
+                petition_id__in={d.petition_id for d in chunk},
+                point=point,
+                due_on__in={d.due_on for d in chunk},
+            )
+            logged = (
+                logged.filter(field=TARGET)
+                if target
+                else logged.exclude(field__in=(TARGET, FOLLOW_UP))
+            )
+            sent = set(logged.values_list("petition_id", "field", "due_on"))
+            out += [d for d in chunk if (d.petition_id, d.field, d.due_on) not in sent]
+    return out
+
+
+def _logged_pg(chunk: list[Due], *, target: bool, point: str) -> set[tuple[int, str, date]]:
+    # Arrays as single parameters: a short query for the driver to parse, however many cases.
+    fields = "field = %s" if target else "NOT (field = ANY(%s))"
+    sql = (
+        f"SELECT petition_id, field, due_on FROM {DeadlineReminder._meta.db_table} "
+        "WHERE petition_id = ANY(%s::bigint[]) AND point = %s AND due_on = ANY(%s::date[]) "
+        f"AND {fields}"
+    )
+    params = [
+        sorted({d.petition_id for d in chunk}),
+        point,
+        sorted({d.due_on for d in chunk}),
+        TARGET if target else [TARGET, FOLLOW_UP],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return set(cursor.fetchall())
+
+
+# --- sending, a batch at a time ---------------------------------------------------------------
+
+
+def _still_due(p: CaseRow, due: Due) -> bool:
+    """The case still has this deadline on this date (it may have moved since the query)."""
+    if p.state not in OPEN_STATES or (p.state == State.FORWARDED and p.forwarded_to_body):
+        return False
+    if due.field == TARGET:
+        return p.state in TARGET_STATES and p.target_on == due.due_on
+    return BINDING_FIELD.get(p.state) == due.field and p.due_on == due.due_on
+
+
+def _run(scan: DeadlineScan, found: list[Due], *, overdue: bool) -> None:
+    # One global order, so two runs at once take the same keys in the same order and wait
+    # for each other instead of deadlocking.
+    found.sort(key=lambda d: (d.petition_id, d.field, d.point))
+    if not scan.committed:
+        scan.found += found
+        scan.counts.update(f"{d.field}:{d.point}" for d in found)
+        return
+    size = batch_size()
+    for start in range(0, len(found), size):
+        with transaction.atomic():
+            _send_batch(scan, found[start : start + size], overdue=overdue)
+
+
+@dataclass(slots=True)
+class CaseRow:
+    """The columns of a case the job reads, without a model instance per row."""
+
+    pk: int
+    tracking_code: str
+    subject: str
+    state: str
+    forwarded_to_body: str
+    due_on: date | None
+    target_on: date | None
+    handler_id: int | None
+    responsible_unit_id: int
+    reviewing_unit_id: int | None
+    re_reviewing_unit_id: int | None
+    history_head: str
+    version: int
+    updated_at: datetime | None = None
+
+
+def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
+    ids = sorted({d.petition_id for d in batch})
+    cases = Petition.objects.filter(pk__in=ids).order_by("pk")
+    # A legal deadline's overdue mark writes an event: lock the cases as `_transition` does.
+    marks_events = overdue and any(d.field != TARGET for d in batch)
+    if marks_events:
+        cases = cases.select_for_update(of=("self",))
+    by_id = {row[0]: CaseRow(*row) for row in cases.values_list(*CASE_FIELDS)}
+    current = [d for d in batch if d.petition_id in by_id and _still_due(by_id[d.petition_id], d)]
+    inserted = log_insert(current, scan.now)
+    sent = [d for d in current if (d.petition_id, d.field, d.point) in inserted]
+    if not sent:
+        return
+    scan.counts.update(f"{d.field}:{d.point}" for d in sent)
+    scan.found += sent
+    if marks_events:
+        legal = [d for d in sent if d.field != TARGET]
+        events = events_append_bulk(
+            [by_id[d.petition_id] for d in legal],
+            kind="overdue",
+            data={
+                d.petition_id: {
+                    "field": d.field,
+                    "label": LABELS.get(d.field, d.field),
+                    "due_on": d.due_on.isoformat(),
+                }
+                for d in legal
+            },
+            at=scan.now,
+        )
+        scan.events += len(events)
+    scan.notifications += notify_bulk(messages=_messages(sent, by_id, scan.today))
+
+
+def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[Message]:
+    cases = [by_id[d.petition_id] for d in sent]
+    acting = {p.pk: acting_unit_id(p) for p in cases}
+    owners = owners_of(by_id)
+    roles = (Role.LEADER, Role.REGISTRAR)
+    members = members_of(set(acting.values()), roles)
+    leaders = members_of(set(acting.values()), [Role.LEADER])
+    supervisors = (
+        supervisors_above(set(acting.values())) if any(d.point == OVERDUE for d in sent) else {}
+    )
+    # One reverse() for the batch: the case page's address with the id swapped in.
+    url_of = reverse("petitions:detail", args=[987654321]).replace("987654321", "{}").format
+    out: list[Message] = []
+    for d in sent:
+        p = by_id[d.petition_id]
+        unit = acting[p.pk]
+        first_instance = p.state in TARGET_STATES
+        people: set[int] = set(owners.get(p.pk, ()))
+        if first_instance and p.handler_id:
+            people.add(p.handler_id)
+        handled = first_instance and p.handler_id
+        if d.point == OVERDUE:
+            people |= leaders.get(unit, set())
+            if d.field != TARGET:
+                people |= supervisors.get(unit, set())
+        if d.point == OVERDUE or not handled:
+            # Whose move it is: registrars too while the case waits for a decision.
+            if Role.REGISTRAR in ACTORS_BEFORE.get(d.field, ()) and not handled:
+                people |= members.get(unit, set())
+            elif not handled:
+                people |= leaders.get(unit, set())
+        title, body, kind = _text(p, d, today)
+        key = f"deadline:{p.pk}:{d.field}:{d.due_on.isoformat()}:{d.point}"
+        url = url_of(p.pk)
+        out += [Message(s, kind, title, key, body, url, p.pk) for s in people]
+    return out
+
+
+def _text(p: CaseRow, d: Due, today: date) -> tuple[str, str, str]:
+    label = LABELS.get(d.field, d.field)
+    when = f"{d.due_on:%Y年%m月%d日}"
+    subject = p.subject[:60]
+    if d.point == OVERDUE:
+        if d.field == TARGET:
+            return (
+                f"服务承诺期限已过：{subject}",
+                f"{p.tracking_code} 的{label}（{when}）已过，请抓紧办理。",
+                Kind.DEADLINE_REMINDER,
+            )
+        return (
+            f"已超期：{subject}",
+            f"{p.tracking_code} 的{label}（{when}）已过，本件已超期，请立即办理。",
+            Kind.OVERDUE,
+        )
+    left = (d.due_on - today).days
+    rest = "今天到期" if left <= 0 else f"还剩{left}天"
+    return (
+        f"期限提醒：{subject}",
+        f"{p.tracking_code} 的{label}为{when}，{rest}。",
+        Kind.DEADLINE_REMINDER,
+    )
+
+
+# --- supervision orders and follow-ups -------------------------------------------------------

@@ -1,0 +1,72 @@
+"""The reminder log (DeadlineReminder): insert first, send only what this run inserted.
+
+The unique key (case, deadline, date, point) decides which of several concurrent runs sends
+a reminder: the one whose INSERT went in. Used by the deadline watch and the follow-ups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import connection
+
+from xinfang.workflow.models import DeadlineReminder
+
+OVERDUE = "overdue"
+TARGET = "target_on"
+FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder or overdue mark: the case, its deadline and date, and the point."""
+
+    petition_id: int
+    field: str
+    due_on: date
+    point: str
+
+
+def log_insert(rows: list[Due], now: datetime) -> set[tuple[int, str, str]]:
+    """Insert the log rows, skipping those present; return the keys this call inserted.
+
+    INSERT … ON CONFLICT DO NOTHING RETURNING (PostgreSQL, SQLite ≥ 3.35) answers in one
+    statement which rows are new; a concurrent run waits on the unique index and gets none.
+    """
+    if not rows:
+        return set()
+    table = DeadlineReminder._meta.db_table
+    ops = connection.ops
+    sent_at = ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        # Four arrays instead of five placeholders a row: the driver parses a short query.
+        sql = (
+            f"INSERT INTO {table} (petition_id, field, due_on, point, sent_at) "
+            "SELECT *, %s FROM unnest(%s::bigint[], %s::varchar[], %s::date[], %s::varchar[]) "
+            "ON CONFLICT (petition_id, field, due_on, point) DO NOTHING "
+            "RETURNING petition_id, field, point"
+        )
+        params = [
+            sent_at,
+            [d.petition_id for d in rows],
+            [d.field for d in rows],
+            [d.due_on for d in rows],
+            [d.point for d in rows],
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {(pk, f, point) for pk, f, point in cursor.fetchall()}
+    values, params = [], []
+    for d in rows:
+        values.append("(%s, %s, %s, %s, %s)")
+        params += [d.petition_id, d.field, ops.adapt_datefield_value(d.due_on), d.point, sent_at]
+    sql = (
+        f"INSERT INTO {table} (petition_id, field, due_on, point, sent_at) "
+        f"VALUES {', '.join(values)} "
+        "ON CONFLICT (petition_id, field, due_on, point) DO NOTHING "
+        "RETURNING petition_id, field, point"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(pk, f, point) for pk, f, point in cursor.fetchall()}

@@ -1,0 +1,63 @@
+"""notify_bulk, the deadline job's way of sending: a few queries for many people, each key
+once per person, and each person's choice of inbox or email honoured."""
+
+from datetime import timedelta
+
+from django.core import mail
+from django.utils import timezone
+
+from tests.petitions.factories import register
+from tests.workflow.conftest import at
+from xinfang.notifications.models import Notification
+from xinfang.notifications.services import Message, notify_bulk, preferences_save
+from xinfang.workflow import services as wf
+
+
+def test_it_sends_each_key_once_per_person(dc_handler, dc_leader):
+    messages = [
+        Message(s.pk, "overdue", "已超期", f"deadline:{i}:overdue", "请办理", "/petitions/1/")
+        for i in range(3)
+        for s in (dc_handler, dc_leader)
+    ]
+    assert notify_bulk(messages=messages) == 6
+    notify_bulk(messages=messages)
+    assert Notification.objects.count() == 6
+    assert Notification.objects.filter(recipient=dc_handler, read_at__isnull=True).count() == 3
+
+
+def test_it_honours_each_persons_choice_and_emails_after_the_commit(
+    dc_handler, dc_leader, django_capture_on_commit_callbacks
+):
+    preferences_save(actor=dc_handler, choices={"overdue": (False, False)})
+    dc_leader.email = "leader@example.gov.cn"
+    dc_leader.save()
+    preferences_save(actor=dc_leader, choices={"overdue": (False, True)})
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_bulk(
+            messages=[
+                Message(s.pk, "overdue", "案件已超期", "k1", "请尽快办理", "/petitions/1/")
+                for s in (dc_handler, dc_leader)
+            ]
+        )
+    note = Notification.objects.get()
+    # E-mail only: it does not wait in the inbox.
+    assert note.recipient == dc_leader and note.read_at is not None
+    assert len(mail.outbox) == 1 and "案件已超期" in mail.outbox[0].subject
+    assert Notification.objects.get().emailed_at is not None
+
+
+def test_the_deadline_job_reaches_an_inbox_and_emails_who_chose_it(
+    org, dc_registrar, dc_leader, dc_handler, django_capture_on_commit_callbacks
+):
+    dc_handler.email = "handler@example.gov.cn"
+    dc_handler.save()
+    preferences_save(actor=dc_handler, choices={"deadline_reminder": (True, True)})
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 6, 2), difficulty="hard")
+    p = wf.petition_accept(petition=p, actor=dc_leader, now=at(2025, 6, 2))
+    p = wf.petition_start(petition=p, actor=dc_handler, now=at(2025, 6, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        wf.deadlines_check(now=at(2025, 7, 31, 9))
+    note = Notification.objects.get(recipient=dc_handler)
+    assert note.kind == "deadline_reminder" and note.read_at is None and note.petition_id == p.pk
+    assert [m.to for m in mail.outbox] == [["handler@example.gov.cn"]]
+    assert timezone.now() - note.created_at < timedelta(minutes=5)

@@ -1,0 +1,226 @@
+"""The deadline watch (`xinfang check-deadlines`, hourly): reminders once at each point, the
+overdue mark and its escalation, and no duplicates however often it runs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import StringIO
+
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.petitions.factories import register
+from tests.workflow.conftest import at
+from xinfang.notifications.models import Notification, Preference
+from xinfang.petitions.history import chain_verify
+from xinfang.petitions.models import Petition
+from xinfang.workflow import services as wf
+from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.services.deadline_watch import point_ranges
+from xinfang.workflow.tasks import deadlines_check_task
+
+
+def notes(**filters):
+    return Notification.objects.filter(**filters)
+
+
+def days(start: date, end: date):
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)
+
+
+def test_it_splits_the_reminder_points_into_ranges_of_days_left():
+    assert point_ranges([3, 1, 0]) == [("0d", 0, 0), ("1d", 1, 1), ("3d", 2, 3)]
+    assert point_ranges([7, 3]) == [("3d", 0, 3), ("7d", 4, 7)]
+
+
+def test_it_reminds_once_at_each_point_and_marks_overdue_the_day_after(
+    org, dc_registrar, dc_leader, district_supervisor, xc_handler
+):
+    # Received Monday 3 March 2025: the decision is due on Tuesday 18 March.
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3), difficulty="hard")
+    assert p.decide_by == date(2025, 3, 18)
+    sent_on: dict[str, list[date]] = {}
+    for day in days(date(2025, 3, 10), date(2025, 3, 22)):
+        for hour in (1, 9, 17):  # the hourly job, several times a day
+            with time_machine.travel(at(day.year, day.month, day.day, hour), tick=False):
+                wf.deadlines_check()
+    for r in DeadlineReminder.objects.filter(petition=p, field="decide_by"):
+        sent_on.setdefault(r.point, []).append(timezone.localdate(r.sent_at))
+    assert sent_on == {
+        "3d": [date(2025, 3, 15)],
+        "1d": [date(2025, 3, 17)],
+        "0d": [date(2025, 3, 18)],
+        "overdue": [date(2025, 3, 19)],
+    }
+    # Registrar and leader decide a new case: each heard once at each point.
+    for person in (dc_registrar, dc_leader):
+        reminders = notes(recipient=person, petition=p, kind="deadline_reminder")
+        assert reminders.count() == 3
+        assert notes(recipient=person, petition=p, kind="overdue").count() == 1
+    # The supervisor hears only when it is late; a sibling office never.
+    assert notes(recipient=district_supervisor, kind="deadline_reminder").count() == 0
+    assert notes(recipient=district_supervisor, kind="overdue").count() == 1
+    assert not notes(recipient=xc_handler).exists()
+    p.refresh_from_db()
+    assert [e.kind for e in p.events.order_by("seq")] == ["register", "overdue"]
+    overdue = p.events.get(kind="overdue")
+    assert overdue.data["field"] == "decide_by" and overdue.data["due_on"] == "2025-03-18"
+    assert overdue.actor is None and timezone.localdate(overdue.at) == date(2025, 3, 19)
+    assert chain_verify(p, list(p.events.order_by("seq"))) == []
+
+
+def test_it_escalates_an_overdue_case_to_handler_owner_leader_and_the_supervisor_above(
+    org, handling, dc_handler, dc_leader, dc_deputy, district_supervisor, city_supervisor
+):
+    p = handling(at(2025, 6, 2), difficulty="hard")
+    assert p.conclude_by == date(2025, 8, 1)
+    wf.ownership_assign(
+        petition=p,
+        actor=dc_leader,
+        owner=dc_deputy,
+        matter="协调市政部门疏通",
+        target_on=date(2025, 7, 20),
+        now=at(2025, 6, 3),
+    )
+    with time_machine.travel(at(2025, 8, 1, 23), tick=False):
+        wf.deadlines_check()
+        assert not notes(kind="overdue").exists()
+    with time_machine.travel(at(2025, 8, 2, 0, 5), tick=False):
+        first = wf.deadlines_check()
+        again = wf.deadlines_check()
+    assert first.counts["conclude_by:overdue"] == 1 and first.events == 1
+    assert again.total == 0 and again.events == 0 and again.notifications == 0
+    told = set(notes(kind="overdue", petition=p).values_list("recipient__username", flat=True))
+    # The nearest supervisor above 东城街道 is the district's; the city's is not bothered.
+    assert told == {"dc_handler", "dc_deputy", "dc_leader", "district_supervisor"}
+    note = notes(kind="overdue", recipient=district_supervisor).get()
+    assert "办结期限" in note.body and "2025年08月01日" in note.body
+    assert note.url == f"/petitions/{p.pk}/"
+    p.refresh_from_db()
+    assert p.events.filter(kind="overdue").count() == 1
+    assert chain_verify(p, list(p.events.order_by("seq"))) == []
+
+
+def test_it_reminds_the_handler_and_owner_but_not_the_leader_before_the_deadline(
+    org, handling, dc_handler, dc_leader, dc_deputy
+):
+    p = handling(at(2025, 6, 2), difficulty="hard")
+    wf.ownership_assign(
+        petition=p,
+        actor=dc_leader,
+        owner=dc_deputy,
+        matter="督促办理",
+        target_on=date(2025, 7, 30),
+        now=at(2025, 6, 3),
+    )
+    with time_machine.travel(at(2025, 7, 31, 9), tick=False):
+        wf.deadlines_check()
+    told = set(notes(kind="deadline_reminder").values_list("recipient__username", flat=True))
+    assert told == {"dc_handler", "dc_deputy"}
+    assert "还剩1天" in notes(recipient=dc_handler).get().body
+
+
+def test_it_reminds_on_the_earlier_service_target_too(org, dc_registrar, dc_leader):
+    # A minor matter: 小事不过日, the target (4 March) comes long before the decision limit.
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9))
+    assert p.target_on == date(2025, 3, 4)
+    with time_machine.travel(at(2025, 3, 3, 10), tick=False):
+        wf.deadlines_check()
+    with time_machine.travel(at(2025, 3, 4, 10), tick=False):
+        wf.deadlines_check()
+    with time_machine.travel(at(2025, 3, 5, 10), tick=False):
+        wf.deadlines_check()
+    points = set(DeadlineReminder.objects.filter(petition=p).values_list("field", "point"))
+    assert points == {("target_on", "1d"), ("target_on", "0d"), ("target_on", "overdue")}
+    missed = notes(recipient=dc_leader, title__startswith="服务承诺期限已过").get()
+    assert missed.kind == "deadline_reminder"
+    # A missed service target is not a legal overdue mark: no event, no supervisor.
+    assert not p.events.filter(kind="overdue").exists()
+
+
+def test_it_reminds_the_reviewing_body_in_a_review(
+    org, concluded, cn_leader, dc_handler, district_supervisor
+):
+    p = concluded(at(2025, 6, 2), at(2025, 6, 20))
+    p = wf.petition_request_review(petition=p, actor=None, via="portal", now=at(2025, 6, 25))
+    assert p.due_on == p.review_conclude_by == date(2025, 7, 25)
+    with time_machine.travel(at(2025, 7, 24, 9), tick=False):
+        wf.deadlines_check()
+    told = set(notes(kind="deadline_reminder").values_list("recipient__username", flat=True))
+    assert told == {"cn_leader"}
+    with time_machine.travel(at(2025, 7, 26, 9), tick=False):
+        wf.deadlines_check()
+    late = set(notes(kind="overdue").values_list("recipient__username", flat=True))
+    # 城南区's review is late: its leader, and the city above it has no supervisor here.
+    assert late == {"cn_leader"}
+
+
+def test_it_respects_a_staff_members_choice_not_to_receive_reminders(org, handling, dc_handler):
+    Preference.objects.create(staff=dc_handler, kind="deadline_reminder", in_app=False)
+    handling(at(2025, 6, 2), difficulty="hard")
+    with time_machine.travel(at(2025, 7, 31, 9), tick=False):
+        scan = wf.deadlines_check()
+    assert scan.counts["conclude_by:1d"] == 1
+    assert not notes(recipient=dc_handler).exists()
+
+
+def test_a_dry_run_finds_what_is_due_and_changes_nothing(org, handling):
+    p = handling(at(2025, 6, 2), difficulty="hard")
+    events = p.events.count()
+    scan = wf.deadlines_check(now=at(2025, 8, 5), commit=False)
+    assert scan.counts == {"conclude_by:overdue": 1}
+    assert not DeadlineReminder.objects.exists() and not Notification.objects.exists()
+    assert Petition.objects.get(pk=p.pk).events.count() == events
+
+
+def test_the_command_is_a_dry_run_unless_told_to_commit(org, handling):
+    p = handling(at(2025, 6, 2), difficulty="hard")
+    out = StringIO()
+    call_command("check_deadlines", "--now", "2025-08-05", stdout=out)
+    text = out.getvalue()
+    assert p.tracking_code in text and "已超期" in text and "预览" in text
+    assert not DeadlineReminder.objects.exists()
+    out = StringIO()
+    call_command("check_deadlines", "--now", "2025-08-05T10:00", "--commit", stdout=out)
+    assert "已发送" in out.getvalue() and "超期 1 件" in out.getvalue()
+    assert DeadlineReminder.objects.filter(petition=p, point="overdue").count() == 1
+
+
+def test_the_hourly_task_runs_the_same_check(org, handling):
+    from huey.contrib.djhuey import HUEY
+
+    periodic = {t.__name__: t for t in HUEY._registry._periodic_tasks}
+    task = periodic["deadlines_check_task"]
+    # Every hour, at five past.
+    assert task().validate_datetime(at(2025, 8, 5, 10, 5).replace(tzinfo=None))
+    assert not task().validate_datetime(at(2025, 8, 5, 10, 6).replace(tzinfo=None))
+    handling(at(2025, 6, 2), difficulty="hard")
+    with time_machine.travel(at(2025, 8, 5, 10), tick=False):
+        first = deadlines_check_task.call_local()
+        second = deadlines_check_task.call_local()
+    assert first["sent"] == 1 and first["events"] == 1
+    assert second["sent"] == 0 and second["notifications"] == 0
+
+
+def test_the_scan_asks_a_bounded_number_of_queries_however_many_cases(
+    org, dc_registrar, dc_leader, district_supervisor
+):
+    def run(n: int) -> int:
+        for i in range(n):
+            register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
+        with CaptureQueriesContext(connection) as queries:
+            scan = wf.deadlines_check(now=at(2025, 3, 19 + run.calls, 10))
+        run.calls += 1
+        assert scan.counts["decide_by:overdue"] == n
+        return len(queries)
+
+    run.calls = 0
+    few = run(3)
+    many = run(30)
+    assert many == few
