@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from xinfang.petitions.selectors.workbench import workbench_for
+from xinfang.prevention.selectors import duty_today_for
 from xinfang.units.selectors import staff_memberships
 
 
@@ -16,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "workbench": workbench_for(request.user, today=today),
+            "duty_today": duty_today_for(request.user, today=today),
             "memberships": staff_memberships(request.user),
             "today": today,
         },

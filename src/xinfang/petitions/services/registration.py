@@ -231,6 +231,8 @@ def petition_register(
             )
             for upload, check in checked:
                 attachment_store(actor=actor, petition=petition, upload=upload, checked=check)
+            if channel == Channel.RECEPTION and details.get("reception_leader"):
+                _reception_leader_owns(petition, details["reception_leader"], now)
     except IntegrityError:
         # Two submits with one key raced; the other one won. Return its case.
         if idempotency_key:
@@ -243,6 +245,34 @@ def petition_register(
         raise
     petition.replayed = False
     return petition
+
+
+def _reception_leader_owns(petition: Petition, leader_id: int, now: datetime) -> None:
+    """A petition received at a leader's reception day is owned (包案) by that leader.
+
+    Raises:
+        ValidationFailed: the leader does not lead the receiving unit.
+    """
+    from xinfang.core.errors import DomainError
+    from xinfang.workflow.services import ownership_assign
+
+    leader = Staff.objects.filter(pk=leader_id, is_active=True).first()
+    if leader is None:
+        raise ValidationFailed("接访领导不存在。", {"field": "reception_leader"})
+    today = timezone.localdate(now)
+    try:
+        ownership_assign(
+            petition=petition,
+            actor=leader,
+            owner=leader,
+            matter=f"接访日接待：{petition.subject}",
+            target_on=max(petition.target_on or today, today),
+            now=now,
+        )
+    except DomainError as exc:
+        raise ValidationFailed(
+            f"接访领导不能包案：{exc.message}", {"field": "reception_leader"}
+        ) from exc
 
 
 def _clean_channel_details(

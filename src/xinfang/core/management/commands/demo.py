@@ -14,11 +14,14 @@ from xinfang.units.demo import (
     demo_organisation_delete,
     demo_organisation_ensure,
 )
+from xinfang.workflow.demo import demo_supervision_create, demo_supervision_delete
 
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [
     ("公众服务", demo_portal_create, demo_portal_delete),
     ("预防化解", demo_prevention_create, demo_prevention_delete),
+    # Last: its deadline check also covers the cases the layers above registered.
+    ("督办包案", demo_supervision_create, demo_supervision_delete),
 ]
 
 
