@@ -6,7 +6,6 @@ refuses, when an action is posted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,166 +24,83 @@ from xinfang.workflow.models import ExtensionRequest
 
 @dataclass(frozen=True)
 class ActionSpec:
+    """How the case page offers an action: its form, its button style, a line of help."""
+
     form: type[forms.Form]
     style: str
-    run: Callable[[Petition, Staff, dict[str, Any]], Petition]
     help: str = ""
-
-
-def _reply(d: dict[str, Any], outcome: bool = True) -> dict[str, str]:
-    keys = ["request", "facts", "decision", "legal_basis"] + (["outcome"] if outcome else [])
-    return {k: d.get(k) or "" for k in keys}
 
 
 SPECS: dict[str, ActionSpec] = {
     "accept": ActionSpec(
         f.NoteForm,
         "primary",
-        lambda p, u, d: wf.petition_accept(
-            petition=p, actor=u, note=d["note"], version=d["version"]
-        ),
         "本单位有权处理，受理后60日内办结。",
     ),
     "assign": ActionSpec(
         f.AssignForm,
         "primary",
-        lambda p, u, d: wf.petition_assign(
-            petition=p,
-            actor=u,
-            to_unit=Unit.objects.get(pk=d["to_unit"]),
-            handler=Staff.objects.filter(pk=d.get("handler")).first(),
-            due_on=d.get("due_on"),
-            instructions=d["instructions"],
-            version=d["version"],
-        ),
         "交下级单位或本单位承办人办理，并要求报送办理结果。",
     ),
     "forward": ActionSpec(
         f.ForwardForm,
         "outline-primary",
-        lambda p, u, d: wf.petition_forward(
-            petition=p,
-            actor=u,
-            to_unit=Unit.objects.filter(pk=d.get("to_unit")).first(),
-            to_body=d["to_body"],
-            reason=d["reason"],
-            version=d["version"],
-        ),
         "其他机关有权处理的，转送有权处理的机关并告知信访人。",
     ),
     "decline": ActionSpec(
         f.DeclineForm,
         "outline-danger",
-        lambda p, u, d: wf.petition_decline(
-            petition=p,
-            actor=u,
-            reason=d["reason"],
-            channel=d["channel"],
-            cited=Petition.objects.filter(pk=d.get("cited")).first(),
-            note=d["note"],
-            version=d["version"],
-        ),
         "说明理由并告知信访人应当通过的法定途径。",
     ),
     "acknowledge": ActionSpec(
         f.NoteForm,
         "primary",
-        lambda p, u, d: wf.petition_acknowledge(
-            petition=p, actor=u, note=d["note"], version=d["version"]
-        ),
         "确认收到交办、转送的信访件，并告知信访人。",
     ),
     "return": ActionSpec(
         f.ReasonForm,
         "outline-danger",
-        lambda p, u, d: wf.petition_return(
-            petition=p, actor=u, reason=d["reason"], version=d["version"]
-        ),
         "不属于本单位职责的，5个工作日内说明理由退回。",
     ),
     "start": ActionSpec(
         f.ActionForm,
         "primary",
-        lambda p, u, d: wf.petition_start(petition=p, actor=u, version=d["version"]),
         "由您承办本件。",
     ),
     "extend": ActionSpec(
         f.ExtendForm,
         "outline-warning",
-        lambda p, u, d: wf.petition_extend(
-            petition=p, actor=u, days=d["days"], reason=d["reason"], version=d["version"]
-        ),
         "领导直接批准延期：情况复杂的，可延期一次，最长30日，并告知信访人理由"
         "（承办人可在“督办与延期”中提出延期申请）。",
     ),
     "conclude": ActionSpec(
         f.ConcludeForm,
         "success",
-        lambda p, u, d: wf.petition_conclude(
-            petition=p,
-            actor=u,
-            reply=_reply(d),
-            delivered_on=d.get("delivered_on"),
-            version=d["version"],
-        ),
         "审核签发答复意见书，办结本件。",
     ),
     "request_review": ActionSpec(
         f.OptionalReasonForm,
         "outline-primary",
-        lambda p, u, d: wf.petition_request_review(
-            petition=p,
-            actor=u,
-            reason=d["reason"],
-            received_on=d.get("received_on"),
-            version=d["version"],
-        ),
         "登记信访人的复查申请。",
     ),
     "conclude_review": ActionSpec(
         f.ReviewConcludeForm,
         "success",
-        lambda p, u, d: wf.petition_conclude_review(
-            petition=p,
-            actor=u,
-            outcome=d["outcome"],
-            reply=_reply(d, outcome=False),
-            delivered_on=d.get("delivered_on"),
-            version=d["version"],
-        ),
         "出具复查意见。",
     ),
     "request_re_review": ActionSpec(
         f.OptionalReasonForm,
         "outline-primary",
-        lambda p, u, d: wf.petition_request_re_review(
-            petition=p,
-            actor=u,
-            reason=d["reason"],
-            received_on=d.get("received_on"),
-            version=d["version"],
-        ),
         "登记信访人的复核申请。",
     ),
     "conclude_re_review": ActionSpec(
         f.ReviewConcludeForm,
         "success",
-        lambda p, u, d: wf.petition_conclude_re_review(
-            petition=p,
-            actor=u,
-            outcome=d["outcome"],
-            reply=_reply(d, outcome=False),
-            delivered_on=d.get("delivered_on"),
-            version=d["version"],
-        ),
         "出具复核意见。",
     ),
     "terminate": ActionSpec(
         f.OptionalReasonForm,
         "outline-secondary",
-        lambda p, u, d: wf.petition_terminate(
-            petition=p, actor=u, reason=d["reason"], version=d["version"]
-        ),
         "复查、复核程序完成或申请期限届满，本事项终结。",
     ),
 }

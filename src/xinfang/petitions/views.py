@@ -41,6 +41,7 @@ from xinfang.petitions.services import (
 )
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
+from xinfang.workflow.actions import action_run
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
@@ -263,7 +264,7 @@ def petition_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form = actions.form_for(action, petition, request.user, data=request.POST)
     if form.is_valid():
         try:
-            actions.SPECS[action].run(petition, request.user, form.cleaned_data)
+            action_run(action, petition=petition, actor=request.user, data=form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.http_status

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -19,7 +15,7 @@ from xinfang.petitions.selectors import petition_get_for_user
 from xinfang.petitions.serializers import PetitionDetailSerializer
 from xinfang.petitions.services import reply_draft_save
 from xinfang.units.models import Staff, Unit
-from xinfang.workflow import services as wf
+from xinfang.workflow.actions import action_run
 
 
 class VersionedInput(serializers.Serializer):
@@ -99,141 +95,22 @@ class TerminateInput(VersionedInput):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-def _reply(data: dict[str, Any], with_outcome: bool = True) -> dict[str, str] | None:
-    keys = ("request", "facts", "decision", "legal_basis")
-    fields = {k: data.get(k, "") for k in keys}
-    if with_outcome:
-        fields["outcome"] = data.get("outcome", "")
-    return fields if any(fields.values()) else None
-
-
-@dataclass(frozen=True)
-class Action:
-    serializer: type[serializers.Serializer]
-    run: Callable[..., Petition]
-
-
-ACTIONS: dict[str, Action] = {
-    "accept": Action(
-        NoteInput,
-        lambda p, u, d: wf.petition_accept(
-            petition=p, actor=u, note=d["note"], version=d.get("version")
-        ),
-    ),
-    "forward": Action(
-        ForwardInput,
-        lambda p, u, d: wf.petition_forward(
-            petition=p,
-            actor=u,
-            to_unit=d.get("to_unit"),
-            to_body=d["to_body"],
-            reason=d["reason"],
-            version=d.get("version"),
-        ),
-    ),
-    "assign": Action(
-        AssignInput,
-        lambda p, u, d: wf.petition_assign(
-            petition=p,
-            actor=u,
-            to_unit=d["to_unit"],
-            handler=d.get("handler"),
-            due_on=d.get("due_on"),
-            instructions=d["instructions"],
-            version=d.get("version"),
-        ),
-    ),
-    "acknowledge": Action(
-        NoteInput,
-        lambda p, u, d: wf.petition_acknowledge(
-            petition=p, actor=u, note=d["note"], version=d.get("version")
-        ),
-    ),
-    "return": Action(
-        ReasonInput,
-        lambda p, u, d: wf.petition_return(
-            petition=p, actor=u, reason=d["reason"], version=d.get("version")
-        ),
-    ),
-    "decline": Action(
-        DeclineInput,
-        lambda p, u, d: wf.petition_decline(
-            petition=p,
-            actor=u,
-            reason=d["reason"],
-            channel=d["channel"],
-            cited=d.get("cited"),
-            note=d["note"],
-            version=d.get("version"),
-        ),
-    ),
-    "start": Action(
-        StartInput, lambda p, u, d: wf.petition_start(petition=p, actor=u, version=d.get("version"))
-    ),
-    "extend": Action(
-        ExtendInput,
-        lambda p, u, d: wf.petition_extend(
-            petition=p, actor=u, days=d["days"], reason=d["reason"], version=d.get("version")
-        ),
-    ),
-    "conclude": Action(
-        ConcludeInput,
-        lambda p, u, d: wf.petition_conclude(
-            petition=p,
-            actor=u,
-            reply=_reply(d),
-            delivered_on=d.get("delivered_on"),
-            version=d.get("version"),
-        ),
-    ),
-    "request-review": Action(
-        OptionalReasonInput,
-        lambda p, u, d: wf.petition_request_review(
-            petition=p,
-            actor=u,
-            reason=d["reason"],
-            received_on=d.get("received_on"),
-            version=d.get("version"),
-        ),
-    ),
-    "conclude-review": Action(
-        ReviewConcludeInput,
-        lambda p, u, d: wf.petition_conclude_review(
-            petition=p,
-            actor=u,
-            outcome=d["outcome"],
-            reply=_reply(d, with_outcome=False),
-            delivered_on=d.get("delivered_on"),
-            version=d.get("version"),
-        ),
-    ),
-    "request-re-review": Action(
-        OptionalReasonInput,
-        lambda p, u, d: wf.petition_request_re_review(
-            petition=p,
-            actor=u,
-            reason=d["reason"],
-            received_on=d.get("received_on"),
-            version=d.get("version"),
-        ),
-    ),
-    "conclude-re-review": Action(
-        ReviewConcludeInput,
-        lambda p, u, d: wf.petition_conclude_re_review(
-            petition=p,
-            actor=u,
-            outcome=d["outcome"],
-            reply=_reply(d, with_outcome=False),
-            delivered_on=d.get("delivered_on"),
-            version=d.get("version"),
-        ),
-    ),
-    "terminate": Action(
-        TerminateInput,
-        lambda p, u, d: wf.petition_terminate(
-            petition=p, actor=u, reason=d["reason"], version=d.get("version")
-        ),
-    ),
+# The API spells actions with hyphens; each takes the serializer that checks its input.
+ACTIONS: dict[str, type[serializers.Serializer]] = {
+    "accept": NoteInput,
+    "forward": ForwardInput,
+    "assign": AssignInput,
+    "acknowledge": NoteInput,
+    "return": ReasonInput,
+    "decline": DeclineInput,
+    "start": StartInput,
+    "extend": ExtendInput,
+    "conclude": ConcludeInput,
+    "request-review": OptionalReasonInput,
+    "conclude-review": ReviewConcludeInput,
+    "request-re-review": OptionalReasonInput,
+    "conclude-re-review": ReviewConcludeInput,
+    "terminate": TerminateInput,
 }
 
 
@@ -246,13 +123,18 @@ class PetitionActionApi(APIView):
         responses=PetitionDetailSerializer,
     )
     def post(self, request: Request, pk: int, action: str) -> Response:
-        spec = ACTIONS.get(action)
-        if spec is None:
+        serializer = ACTIONS.get(action)
+        if serializer is None:
             raise NotFound(f"没有“{action}”这个操作。")
         petition = petition_get_for_user(request.user, pk)
-        form = spec.serializer(data=request.data)
+        form = serializer(data=request.data)
         form.is_valid(raise_exception=True)
-        spec.run(petition, request.user, form.validated_data)
+        action_run(
+            action.replace("-", "_"),
+            petition=petition,
+            actor=request.user,
+            data=form.validated_data,
+        )
         return detail_response(self, pk)
 
 
