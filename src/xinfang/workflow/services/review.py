@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotFound
 from xinfang.petitions.history import event_append
 from xinfang.petitions.models import Petition, PetitionUnit, Reply, ReviewOutcome, State
-from xinfang.units.models import Staff
+from xinfang.units.models import Staff, Unit
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.services.transition import (
     STAFF,
@@ -26,6 +27,131 @@ from xinfang.workflow.services.transition import (
     reviewing_body,
     unit_parent,
 )
+
+
+@dataclass(frozen=True)
+class _Level:
+    """Review and re-review follow one pattern (RULES.md §4); these are their differences."""
+
+    request: str  # the transition that records the request
+    conclude: str  # the transition that answers it
+    label: str  # 复查 / 复核
+    request_by: str  # the petitioner's window
+    conclude_by: str  # the body's limit
+    unit: str  # the Petition field naming the body
+    stage: str  # the Reply stage
+    next_window: str | None  # the window the answer opens, if any
+
+    def body(self, p: Petition) -> tuple[Unit | None, Unit]:
+        """The body that answers at this level, and the one below it (for the message)."""
+        if self.unit == "reviewing_unit":
+            return reviewing_body(p), answering_body(p.responsible_unit)
+        return unit_parent(p.reviewing_unit), p.reviewing_unit
+
+
+REVIEW = _Level(
+    "request_review",
+    "conclude_review",
+    "复查",
+    "review_request_by",
+    "review_conclude_by",
+    "reviewing_unit",
+    Reply.Stage.REVIEW,
+    "re_review_request_by",
+)
+RE_REVIEW = _Level(
+    "request_re_review",
+    "conclude_re_review",
+    "复核",
+    "re_review_request_by",
+    "re_review_conclude_by",
+    "re_reviewing_unit",
+    Reply.Stage.RE_REVIEW,
+    None,
+)
+
+
+def _request(
+    level: _Level,
+    *,
+    petition: Petition,
+    actor: Staff | None,
+    reason: str,
+    received_on: date | None,
+    via: str,
+    now: datetime | None,
+    version: int | None,
+) -> Petition:
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        received = received_on or today
+        window = getattr(p, level.request_by)
+        if received > window:
+            raise DeadlineExpired(
+                f"申请{level.label}的期限（{window:%Y-%m-%d}）已过，不能再申请{level.label}。",
+                {level.request_by: window.isoformat()},
+            )
+        body, below = level.body(p)
+        if body is None:
+            raise InvalidTransition(f"{below.name}没有上一级机关，不能申请{level.label}。")
+        setattr(p, level.unit, body)
+        _link(p, body, PetitionUnit.Relation.REVIEWING)
+        # A new clock: hearings held at this level add their days later (hearings.py).
+        clock.set(p, level.conclude_by, received)
+        return {
+            "reason": reason.strip(),
+            level.unit: body.pk,
+            f"{level.unit}_name": body.name,
+            level.conclude_by: getattr(p, level.conclude_by).isoformat(),
+        }
+
+    return _transition(
+        level.request,
+        petition=petition,
+        actor=actor,
+        now=now,
+        version=version,
+        via=via,
+        apply=apply,
+    )
+
+
+def _conclude(
+    level: _Level,
+    *,
+    petition: Petition,
+    actor: Staff,
+    outcome: str,
+    reply: dict[str, str] | None,
+    delivered_on: date | None,
+    now: datetime | None,
+    version: int | None,
+) -> Petition:
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        issued = _issue_reply(
+            p,
+            stage=level.stage,
+            actor=actor,
+            fields={**(reply or {}), "outcome": outcome},
+            today=today,
+            delivered_on=delivered_on,
+            outcomes=ReviewOutcome,
+        )
+        data = {
+            "reply": issued.pk,
+            "outcome": outcome,
+            "on_time": today <= getattr(p, level.conclude_by),
+        }
+        if outcome == ReviewOutcome.REDO:
+            redo(p, today, clock)
+            data["conclude_by"] = p.conclude_by.isoformat()
+        elif level.next_window:
+            clock.set(p, level.next_window, issued.delivered_on)
+            data[level.next_window] = getattr(p, level.next_window).isoformat()
+        return data
+
+    return _transition(
+        level.conclude, petition=petition, actor=actor, now=now, version=version, apply=apply
+    )
 
 
 def petition_request_review(
@@ -44,37 +170,15 @@ def petition_request_review(
         DeadlineExpired: the 30-day window after delivery has passed.
         NotPermitted, InvalidTransition, VersionConflict, NotFound.
     """
-
-    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        received = received_on or today
-        if received > p.review_request_by:
-            raise DeadlineExpired(
-                f"申请复查的期限（{p.review_request_by:%Y-%m-%d}）已过，不能再申请复查。",
-                {"review_request_by": p.review_request_by.isoformat()},
-            )
-        reviewer = reviewing_body(p)
-        if reviewer is None:
-            raise InvalidTransition(
-                f"{answering_body(p.responsible_unit).name}没有上一级机关，不能申请复查。"
-            )
-        p.reviewing_unit = reviewer
-        _link(p, reviewer, PetitionUnit.Relation.REVIEWING)
-        clock.set(p, "review_conclude_by", received)
-        return {
-            "reason": reason.strip(),
-            "reviewing_unit": reviewer.pk,
-            "reviewing_unit_name": reviewer.name,
-            "review_conclude_by": p.review_conclude_by.isoformat(),
-        }
-
-    return _transition(
-        "request_review",
+    return _request(
+        REVIEW,
         petition=petition,
         actor=actor,
+        reason=reason,
+        received_on=received_on,
+        via=via,
         now=now,
         version=version,
-        via=via,
-        apply=apply,
     )
 
 
@@ -93,29 +197,15 @@ def petition_conclude_review(
     Raises:
         ValidationFailed, NotPermitted, InvalidTransition, VersionConflict, NotFound.
     """
-
-    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        fields = {**(reply or {}), "outcome": outcome}
-        issued = _issue_reply(
-            p,
-            stage=Reply.Stage.REVIEW,
-            actor=actor,
-            fields=fields,
-            today=today,
-            delivered_on=delivered_on,
-            outcomes=ReviewOutcome,
-        )
-        data = {"reply": issued.pk, "outcome": outcome, "on_time": today <= p.review_conclude_by}
-        if outcome == ReviewOutcome.REDO:
-            redo(p, today, clock)
-            data["conclude_by"] = p.conclude_by.isoformat()
-        else:
-            clock.set(p, "re_review_request_by", issued.delivered_on)
-            data["re_review_request_by"] = p.re_review_request_by.isoformat()
-        return data
-
-    return _transition(
-        "conclude_review", petition=petition, actor=actor, now=now, version=version, apply=apply
+    return _conclude(
+        REVIEW,
+        petition=petition,
+        actor=actor,
+        outcome=outcome,
+        reply=reply,
+        delivered_on=delivered_on,
+        now=now,
+        version=version,
     )
 
 
@@ -135,36 +225,15 @@ def petition_request_re_review(
         DeadlineExpired: the 30-day window after the review reply has passed.
         NotPermitted, InvalidTransition, VersionConflict, NotFound.
     """
-
-    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        received = received_on or today
-        if received > p.re_review_request_by:
-            raise DeadlineExpired(
-                f"申请复核的期限（{p.re_review_request_by:%Y-%m-%d}）已过，不能再申请复核。",
-                {"re_review_request_by": p.re_review_request_by.isoformat()},
-            )
-        body = unit_parent(p.reviewing_unit)
-        if body is None:
-            raise InvalidTransition(f"{p.reviewing_unit.name}没有上一级机关，不能申请复核。")
-        p.re_reviewing_unit = body
-        _link(p, body, PetitionUnit.Relation.REVIEWING)
-        # A new re-review clock: hearings held in it add their days later (hearings.py).
-        clock.set(p, "re_review_conclude_by", received)
-        return {
-            "reason": reason.strip(),
-            "re_reviewing_unit": body.pk,
-            "re_reviewing_unit_name": body.name,
-            "re_review_conclude_by": p.re_review_conclude_by.isoformat(),
-        }
-
-    return _transition(
-        "request_re_review",
+    return _request(
+        RE_REVIEW,
         petition=petition,
         actor=actor,
+        reason=reason,
+        received_on=received_on,
+        via=via,
         now=now,
         version=version,
-        via=via,
-        apply=apply,
     )
 
 
@@ -183,26 +252,15 @@ def petition_conclude_re_review(
     Raises:
         ValidationFailed, NotPermitted, InvalidTransition, VersionConflict, NotFound.
     """
-
-    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        fields = {**(reply or {}), "outcome": outcome}
-        issued = _issue_reply(
-            p,
-            stage=Reply.Stage.RE_REVIEW,
-            actor=actor,
-            fields=fields,
-            today=today,
-            delivered_on=delivered_on,
-            outcomes=ReviewOutcome,
-        )
-        data = {"reply": issued.pk, "outcome": outcome, "on_time": today <= p.re_review_conclude_by}
-        if outcome == ReviewOutcome.REDO:
-            redo(p, today, clock)
-            data["conclude_by"] = p.conclude_by.isoformat()
-        return data
-
-    return _transition(
-        "conclude_re_review", petition=petition, actor=actor, now=now, version=version, apply=apply
+    return _conclude(
+        RE_REVIEW,
+        petition=petition,
+        actor=actor,
+        outcome=outcome,
+        reply=reply,
+        delivered_on=delivered_on,
+        now=now,
+        version=version,
     )
 
 
