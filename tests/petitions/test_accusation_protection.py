@@ -30,7 +30,7 @@ def test_the_case_goes_to_the_discipline_line(accusation):
 
 
 def test_the_accused_units_staff_never_see_the_accuser_in_the_api(
-    api, accusation, dc_handler, district_supervisor
+    api, accusation, dc_handler, dc_registrar, district_supervisor
 ):
     client = api.as_(dc_handler)
     listing = client.get("/api/v1/petitions/").json()["results"]
@@ -43,8 +43,10 @@ def test_the_accused_units_staff_never_see_the_accuser_in_the_api(
     assert found == []
     found = client.get("/api/v1/petitions/", {"petitioner_phone": "13900001111"}).json()
     assert found["results"] == []
-    history = client.get("/api/v1/petitioners/history/", {"phone": "13900001111"}).json()
-    assert history["cases"] == []
+    # A handler does not look people up at all; the accused unit's registrar finds nothing.
+    assert client.get("/api/v1/petitioners/history/", {"phone": "13900001111"}).status_code == 403
+    history = api.as_(dc_registrar).get("/api/v1/petitioners/history/", {"phone": "13900001111"})
+    assert history.json()["cases"] == []
     assert client.get(f"/api/v1/petitions/{accusation.pk}/personal-data/").status_code == 403
     # The district above sees the (masked) accuser.
     sup = api.as_(district_supervisor).get(f"/api/v1/petitions/{accusation.pk}/").json()

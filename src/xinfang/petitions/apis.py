@@ -25,7 +25,6 @@ from xinfang.petitions.selectors import (
     accused_unit_paths_of,
     hidden_accusations_q,
     petition_get_for_user,
-    petitions_of_person,
     petitions_visible_to,
 )
 from xinfang.petitions.serializers import (
@@ -38,6 +37,7 @@ from xinfang.petitions.serializers import (
 from xinfang.petitions.services import (
     PersonInput,
     attachment_add,
+    person_history_lookup,
     personal_data_reveal,
     petition_register,
 )
@@ -135,6 +135,9 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
         form = PetitionRegisterSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
+        repeat_of = data.get("repeat_of")
+        if repeat_of and not petitions_visible_to(request.user).filter(pk=repeat_of.pk).exists():
+            raise ValidationFailed("原信访件不存在。", {"field": "repeat_of"})
         petitioners = [PersonInput(**p) for p in data.pop("petitioners")]
         representatives = [PersonInput(**p) for p in data.pop("representatives")]
         petition = petition_register(
@@ -214,18 +217,20 @@ class PersonHistoryApi(APIView):
     def get(self, request: Request) -> Response:
         params = request.query_params
         category = Category.objects.filter(pk=params.get("category") or 0).first()
-        earlier = petitions_of_person(
-            request.user,
+        earlier = person_history_lookup(
+            actor=request.user,
             id_number=params.get("id_number", ""),
             phone=params.get("phone", ""),
             category=category,
+            via=PersonalDataAccess.Via.API,
         )
         return Response(
             {
                 "cases": [
                     {
-                        "id": e.petition.pk,
-                        "tracking_code": e.petition.tracking_code,
+                        # A case in another unit: what was decided, not where to find it.
+                        "id": e.petition.pk if e.visible else None,
+                        "tracking_code": e.petition.tracking_code if e.visible else None,
                         "received_at": e.petition.received_at,
                         "subject": e.petition.subject,
                         "state": e.petition.state,

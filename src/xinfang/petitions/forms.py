@@ -160,12 +160,8 @@ class RegisterForm(forms.Form):
         data = super().clean()
         if not data.get("is_anonymous") and not (data.get("name") or "").strip():
             self.add_error("name", "请填写信访人姓名，或勾选“匿名信访”。")
-        if (
-            data.get("is_accusation")
-            and not data.get("accused_unit")
-            and not (data.get("accused_person") or "").strip()
-        ):
-            self.add_error("accused_unit", "检举控告须填写被反映的单位或人员。")
+        if data.get("is_accusation") and not data.get("accused_unit"):
+            self.add_error("accused_unit", "检举控告须选择被反映的单位（被反映人所在的单位）。")
         for r in range(1, MAX_REPRESENTATIVES + 1):
             for key, validate in (("id_number", validate_id_number), ("phone", validate_phone)):
                 value = (data.get(f"rep{r}_{key}") or "").strip()

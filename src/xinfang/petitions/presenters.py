@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.core.crypto import DecryptionError, decrypt, mask_id_number, mask_phone
 from xinfang.core.tracking import format_tracking_code
 from xinfang.petitions.models import (
     Channel,
@@ -191,6 +191,17 @@ class DeadlineRow:
     provisional: bool
 
 
+def caller_number_masked(p: Petition, hidden: bool) -> str:
+    """The caller's number, masked; nothing when the petitioner is hidden from the reader."""
+    stored = (p.channel_details or {}).get("caller_number", "")
+    if hidden or not stored:
+        return ""
+    try:
+        return mask_phone(decrypt(stored))
+    except DecryptionError:
+        return mask_phone(stored)
+
+
 @dataclass
 class CaseView:
     tracking_code: str
@@ -203,6 +214,7 @@ class CaseView:
     people: list[dict[str, Any]]
     may_reveal: bool
     timeline: list[tuple[PetitionEvent, str, str]]
+    caller_number: str
     replies: list[Reply]
     draft: Reply | None
     earlier: list[Petition] = field(default_factory=list)
@@ -283,6 +295,7 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
         people=people,
         may_reveal=may_reveal,
         timeline=[(e, *event_text(e)) for e in p.events.all()],
+        caller_number=caller_number_masked(p, hidden),
         replies=replies,
         draft=draft,
         earlier=earlier,

@@ -159,11 +159,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class PetitionDetailSerializer(PetitionListSerializer):
     assigning_unit = serializers.SerializerMethodField()
+    channel_details = serializers.SerializerMethodField()
     accused_unit = serializers.SerializerMethodField()
     handler = serializers.SerializerMethodField()
     replies = ReplySerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = serializers.SerializerMethodField()
 
     class Meta(PetitionListSerializer.Meta):
         fields = [
@@ -186,6 +187,20 @@ class PetitionDetailSerializer(PetitionListSerializer):
             "events",
             "attachments",
         ]
+
+    def get_attachments(self, p: Petition) -> list[dict]:
+        # An accuser's materials are withheld from the accused unit, like their name.
+        if self._hidden(p):
+            return []
+        return AttachmentSerializer(p.attachments.all(), many=True).data
+
+    def get_channel_details(self, p: Petition) -> dict[str, Any]:
+        from xinfang.petitions.presenters import caller_number_masked
+
+        details = dict(p.channel_details or {})
+        if "caller_number" in details:
+            details["caller_number"] = caller_number_masked(p, self._hidden(p))
+        return details
 
     def get_assigning_unit(self, p: Petition) -> dict | None:
         return _unit(p.assigning_unit)

@@ -27,7 +27,7 @@ from xinfang.petitions.presenters import case_view, person_cases
 from xinfang.petitions.selectors import (
     open_same_matter,
     petition_get_for_user,
-    petitions_of_person,
+    petitioner_hidden_from,
     petitions_visible_to,
     terminated_same_matter,
 )
@@ -35,6 +35,8 @@ from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 from xinfang.petitions.services import (
     PersonInput,
     attachment_add,
+    attachment_download_log,
+    person_history_lookup,
     personal_data_reveal,
     petition_register,
     reply_draft_save,
@@ -165,12 +167,21 @@ def petition_new(request: HttpRequest) -> HttpResponse:
 def person_lookup(request: HttpRequest) -> HttpResponse:
     """htmx: the person's earlier cases and replies, and an open case on the same matter."""
     category = Category.objects.filter(pk=request.GET.get("category") or 0).first()
-    earlier = petitions_of_person(
-        request.user,
-        id_number=request.GET.get("id_number", "").strip(),
-        phone=request.GET.get("phone", "").strip(),
-        category=category,
-    )
+    try:
+        earlier = person_history_lookup(
+            actor=request.user,
+            id_number=request.GET.get("id_number", "").strip(),
+            phone=request.GET.get("phone", "").strip(),
+            category=category,
+            via=PersonalDataAccess.Via.WEB,
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "petitions/_people_refused.html",
+            {"message": exc.message},
+            status=exc.http_status,
+        )
     return render(
         request,
         "petitions/_earlier.html",
@@ -358,8 +369,10 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     """A case's file, only to those who may see the case (media is never served directly)."""
     petition = petition_get_for_user(request.user, pk)
     attachment = Attachment.objects.filter(pk=attachment_id, petition=petition).first()
-    if attachment is None:
+    # An accuser's materials are never shown to the accused unit (R22 Art.30).
+    if attachment is None or petitioner_hidden_from(request.user, petition):
         raise Http404("未找到该附件。")
+    attachment_download_log(actor=request.user, attachment=attachment)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=not attachment.content_type.startswith("image/"),

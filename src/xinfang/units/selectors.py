@@ -76,3 +76,10 @@ def roles_over(user: Staff, unit: Unit) -> set[str]:
 def staff_memberships(user: Staff) -> list[Membership]:
     """The user's memberships with their units, for menus and profile pages."""
     return list(Membership.objects.filter(staff=user).select_related("unit").order_by("unit__path"))
+
+
+def unit_parent(unit: Unit | None) -> Unit | None:
+    """The next-higher unit, or None at the top of the tree."""
+    if unit is None or unit.depth <= 1:
+        return None
+    return Unit.objects.filter(path=unit.path[: -Unit.steplen]).first()

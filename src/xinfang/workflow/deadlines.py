@@ -120,6 +120,9 @@ class Clock:
         days overrides the rule's number of days (a deadline fixed by the assigning body).
         """
         rule_days, unit = self.rules[field_name]
+        if days is not None:
+            # A date someone fixed is counted in calendar days, whatever the rule counts in.
+            unit = "calendar"
         total = (rule_days if days is None else days) + extra
         result = self.calendar.add(start, total, unit)
         setattr(petition, field_name, result.date)

@@ -91,17 +91,22 @@ def _encode(values: list) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> list | None:
+def _decode(cursor: str, sort: str) -> list | None:
+    """The cursor's (key, id), or None for anything malformed (the first page is shown)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        return values if isinstance(values, list) and len(values) == 2 else None
-    except (ValueError, UnicodeDecodeError):
+        key, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(pk, int):
+            return None
+        if sort == "due":
+            return [None if key is None else date.fromisoformat(key).isoformat(), pk]
+        return [datetime.fromisoformat(key).isoformat(), pk]
+    except (ValueError, TypeError, UnicodeDecodeError):
         return None
 
 
 def _ordered_after(qs: QuerySet[Petition], sort: str, cursor: str | None) -> QuerySet[Petition]:
-    after = _decode(cursor) if cursor else None
+    after = _decode(cursor, sort) if cursor else None
     if sort == "received":
         qs = qs.order_by("received_at", "id")
         if after:

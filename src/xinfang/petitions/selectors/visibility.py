@@ -98,6 +98,8 @@ class EarlierCase:
     replies: list[Reply]
     is_open: bool
     same_matter: bool
+    # False for a case in another unit: shown without its tracking code or a link.
+    visible: bool = True
 
 
 def petitions_of_person(
@@ -111,8 +113,8 @@ def petitions_of_person(
 ) -> list[EarlierCase]:
     """Earlier cases of the person with this identity number or phone, newest first.
 
-    Shown to the registrar across units so no one answers the same matter two ways; an
-    accusation the user's own unit is accused in is never among them.
+    Shown to the registrar across units so no one answers the same matter two ways. An
+    accusation is among them only when the user may see that case anyway.
     """
     id_index = blind_index("id_number", id_number) if id_number else ""
     phone_index = blind_index("phone", phone) if phone else ""
@@ -124,9 +126,11 @@ def petitions_of_person(
     if not (id_index or phone_index):
         return []
     parties = PetitionParty.objects.filter(person).values("petition_id")
+    visible = petitions_visible_to(user).filter(pk__in=parties)
     qs = (
         Petition.objects.filter(pk__in=parties)
         .exclude(hidden_accusations_q(user))
+        .exclude(Q(is_accusation=True) & ~Q(pk__in=visible.values("pk")))
         .select_related("responsible_unit", "category")
         .prefetch_related(
             Prefetch(
@@ -139,14 +143,17 @@ def petitions_of_person(
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     top = category.path[: Category.steplen] if category else None
+    rows = list(qs[:limit])
+    seen = set(visible.filter(pk__in=[p.pk for p in rows]).values_list("pk", flat=True))
     return [
         EarlierCase(
             petition=p,
             replies=list(p.replies.all()),
             is_open=p.is_open,
             same_matter=bool(top) and p.category.path.startswith(top),
+            visible=p.pk in seen,
         )
-        for p in qs[:limit]
+        for p in rows
     ]
 
 

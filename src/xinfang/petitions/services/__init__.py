@@ -4,10 +4,15 @@ and the logged reveal of a petitioner's personal data."""
 from xinfang.petitions.services.attachments import (
     attachment_add,
     attachment_check,
+    attachment_download_log,
     attachment_store,
 )
 from xinfang.petitions.services.categories import category_create, category_update
-from xinfang.petitions.services.personal_data import REVEALING_ROLES, personal_data_reveal
+from xinfang.petitions.services.personal_data import (
+    REVEALING_ROLES,
+    person_history_lookup,
+    personal_data_reveal,
+)
 from xinfang.petitions.services.registration import (
     COLLECTIVE_HEADCOUNT,
     MAX_REPRESENTATIVES,
@@ -24,9 +29,11 @@ __all__ = [
     "PersonInput",
     "attachment_add",
     "attachment_check",
+    "attachment_download_log",
     "attachment_store",
     "category_create",
     "category_update",
+    "person_history_lookup",
     "personal_data_reveal",
     "petition_register",
     "reply_draft_save",

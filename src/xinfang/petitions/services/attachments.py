@@ -96,3 +96,20 @@ def attachment_add(*, actor: Staff | None, petition: Petition, upload: UploadedF
     checked = attachment_check(upload)
     with transaction.atomic():
         return attachment_store(actor=actor, petition=petition, upload=upload, checked=checked)
+
+
+def attachment_download_log(*, actor: Staff, attachment: Attachment) -> None:
+    """Log that staff opened a case's file: attachments often hold identity-card copies."""
+    from xinfang.audit.models import PersonalDataAccess
+
+    people = attachment.petition.parties.values_list("petitioner_id", flat=True).distinct()
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(
+            staff=actor,
+            petition=attachment.petition,
+            petitioner_id=pk,
+            fields=f"attachment:{attachment.pk}",
+            via=PersonalDataAccess.Via.WEB,
+        )
+        for pk in people
+    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from xinfang.audit.models import PersonalDataAccess
+from xinfang.core.crypto import blind_index
 from xinfang.core.errors import NotPermitted
-from xinfang.petitions.models import Petition
+from xinfang.petitions.models import Petition, Petitioner
 from xinfang.petitions.selectors import petitioner_hidden_from
-from xinfang.units.models import Role, Staff
+from xinfang.units.models import Membership, Role, Staff
 from xinfang.units.selectors import roles_over
 
 # Roles whose work needs a petitioner's full identity number and phone (to contact them,
@@ -52,3 +54,51 @@ def personal_data_reveal(*, actor: Staff, petition: Petition, via: str) -> list[
                 }
             )
     return people
+
+
+# Roles that register petitions and so need a person's earlier cases at the desk.
+LOOKUP_ROLES = frozenset({Role.REGISTRAR, Role.LEADER})
+
+
+def person_history_lookup(
+    *,
+    actor: Staff,
+    id_number: str = "",
+    phone: str = "",
+    category=None,
+    via: str,
+    exclude_id: int | None = None,
+) -> list:
+    """A person's earlier cases across units, for the registration desk; each lookup that
+    finds someone is logged.
+
+    Raises:
+        NotPermitted: the actor neither registers petitions nor leads a unit.
+    """
+    from xinfang.petitions.selectors import petitions_of_person
+
+    if (
+        not actor.is_superuser
+        and not Membership.objects.filter(staff=actor, role__in=LOOKUP_ROLES).exists()
+    ):
+        raise NotPermitted("只有登记员和领导可以查询信访人的以往信访记录。")
+    earlier = petitions_of_person(
+        actor, id_number=id_number, phone=phone, category=category, exclude_id=exclude_id
+    )
+    if earlier:
+        match = Q(pk__in=[])
+        if id_number:
+            match |= Q(id_number_index=blind_index("id_number", id_number))
+        if phone:
+            match |= Q(phone_index=blind_index("phone", phone))
+        people = Petitioner.objects.filter(
+            match, parties__petition__in=[e.petition.pk for e in earlier]
+        ).distinct()
+        with transaction.atomic():
+            PersonalDataAccess.objects.bulk_create(
+                PersonalDataAccess(
+                    staff=actor, petition=None, petitioner=person, fields="history_lookup", via=via
+                )
+                for person in people
+            )
+    return earlier

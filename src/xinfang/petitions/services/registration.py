@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_index, encrypt
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.core.tracking import new_tracking_code
 from xinfang.petitions.history import event_append
@@ -67,40 +67,46 @@ def _clean_person(person: PersonInput, where: str) -> PersonInput:
 
 
 def _petitioner_for(person: PersonInput) -> Petitioner:
-    """The existing record for this identity number, updated, or a new one."""
+    """The record of this person as given now: an existing one only when the same identity
+    number comes with the same name and phone; otherwise a new record.
+
+    Nothing is ever overwritten: a registration (an anonymous online one included) must not
+    change what an earlier case recorded about its petitioner. Records that share an
+    identity number are found together by the blind index, so the earlier-cases lookup
+    still sees the person's whole history.
+    """
     id_index = blind_index("id_number", person.id_number) if person.id_number else ""
     phone_index = blind_index("phone", person.phone) if person.phone else ""
+    same = Petitioner.objects.filter(name=person.name, phone_index=phone_index)
     if id_index:
-        existing = Petitioner.objects.filter(id_number_index=id_index).first()
+        existing = same.filter(id_number_index=id_index).first()
     elif phone_index:
         # Without an identity number, the same name on the same phone is the same person;
         # a family sharing a phone keeps separate records.
-        existing = Petitioner.objects.filter(
-            phone_index=phone_index, name=person.name, id_number_index=""
-        ).first()
+        existing = same.filter(id_number_index="").first()
     else:
         existing = None
-    if existing is None:
-        return Petitioner.objects.create(
-            name=person.name,
-            id_number=person.id_number,
-            id_number_index=id_index,
-            phone=person.phone,
-            phone_index=phone_index,
-            address=person.address,
-            kind=person.kind,
-        )
-    # The latest registration carries the freshest contact details.
-    existing.name = person.name
-    if person.phone:
-        existing.phone = person.phone
-        existing.phone_index = blind_index("phone", person.phone)
-    if person.address:
-        existing.address = person.address
-    if person.kind != Petitioner.Kind.OTHER:
-        existing.kind = person.kind
-    existing.save()
-    return existing
+    if existing is not None:
+        return existing
+    return Petitioner.objects.create(
+        name=person.name,
+        id_number=person.id_number,
+        id_number_index=id_index,
+        phone=person.phone,
+        phone_index=phone_index,
+        address=person.address,
+        kind=person.kind,
+    )
+
+
+def _answering_unit(receiving_unit: Unit, accused_unit: Unit | None) -> Unit:
+    """Who decides the case: the receiving unit, unless an accusation arrived at the unit it
+    accuses (or one under it); then the body just above the accused unit (R22 Arts.28, 30)."""
+    if accused_unit is None or not receiving_unit.path.startswith(accused_unit.path):
+        return receiving_unit
+    if accused_unit.depth <= 1:
+        return receiving_unit  # nothing above the top of the tree in this system
+    return Unit.objects.get(path=accused_unit.path[: -Unit.steplen])
 
 
 def _has_earlier_petitions(people: list[PersonInput]) -> bool:
@@ -233,6 +239,10 @@ def petition_register(
                 attachment_store(actor=actor, petition=petition, upload=upload, checked=check)
             if channel == Channel.RECEPTION and details.get("reception_leader"):
                 _reception_leader_owns(petition, details["reception_leader"], now)
+            if is_urgent:
+                from xinfang.workflow.services.notices import urgent_notify
+
+                urgent_notify(petition, actor)
     except IntegrityError:
         # Two submits with one key raced; the other one won. Return its case.
         if idempotency_key:
@@ -296,7 +306,8 @@ def _clean_channel_details(
         number = str(details["caller_number"]).strip()
         if not number.replace("-", "").replace("+", "").isdigit() or len(number) > 20:
             raise ValidationFailed("来电号码格式不正确。", {"field": "caller_number"})
-        cleaned["caller_number"] = number
+        # A caller's number is personal data: kept encrypted, shown masked.
+        cleaned["caller_number"] = encrypt(number)
     for key in ("reception_session", "outreach_visit", "reception_leader"):
         if channel in (Channel.RECEPTION, Channel.OUTREACH) and details.get(key):
             try:
@@ -360,8 +371,11 @@ def _validate_registration(
         raise ValidationFailed(
             "只有5人以上的集体访才推选代表；请核对人数。", {"field": "representatives"}
         )
-    if is_accusation and accused_unit is None and not accused_person.strip():
-        raise ValidationFailed("检举控告须填写被反映的单位或人员。", {"field": "accused_unit"})
+    # The accuser's protection rests on knowing the accused unit (the accused person's unit).
+    if is_accusation and accused_unit is None:
+        raise ValidationFailed(
+            "检举控告须选择被反映的单位（被反映人所在的单位）。", {"field": "accused_unit"}
+        )
 
 
 def _register(
@@ -400,7 +414,7 @@ def _register(
         received_at=received_at,
         received_on=received_on,
         receiving_unit=receiving_unit,
-        responsible_unit=receiving_unit,
+        responsible_unit=_answering_unit(receiving_unit, accused_unit if is_accusation else None),
         registered_by=actor,
         headcount=headcount,
         is_collective=headcount >= COLLECTIVE_HEADCOUNT,
@@ -443,7 +457,17 @@ def _register(
     PetitionUnit.objects.create(
         petition=petition, unit=receiving_unit, relation=PetitionUnit.Relation.RECEIVING
     )
+    if petition.responsible_unit_id != receiving_unit.pk:
+        PetitionUnit.objects.create(
+            petition=petition,
+            unit=petition.responsible_unit,
+            relation=PetitionUnit.Relation.RESPONSIBLE,
+        )
     for unit in co_handling_units:
+        if petition.is_accusation and unit.path.startswith(petition.accused_unit.path):
+            raise ValidationFailed(
+                "检举控告不得由被反映单位或其下属单位协办。", {"field": "co_handling_units"}
+            )
         PetitionUnit.objects.get_or_create(
             petition=petition, unit=unit, relation=PetitionUnit.Relation.CO_HANDLING
         )

@@ -77,4 +77,8 @@ def reply_draft_save(
         setattr(reply, name, value)
     reply.drafted_by = actor
     reply.save()
+    if stage == Reply.Stage.HANDLING:
+        from xinfang.workflow.services.notices import draft_ready_notify
+
+        draft_ready_notify(petition, actor)
     return reply

@@ -30,6 +30,30 @@ def _refuse_other_named_handler(p: Petition, actor: Staff) -> None:
         raise NotPermitted(f"本件已交由{p.handler.display_name}承办。")
 
 
+def _may_cite(actor: Staff, petition: Petition, cited: Petition) -> bool:
+    """A decline may cite a case the actor sees, or an earlier non-accusation case of the same
+    petitioner (found at the desk by the earlier-cases lookup)."""
+    from django.db.models import Q
+
+    from xinfang.petitions.models import PetitionParty
+    from xinfang.petitions.selectors import petitions_visible_to
+
+    if petitions_visible_to(actor).filter(pk=cited.pk).exists():
+        return True
+    if cited.is_accusation:
+        return False
+    people = PetitionParty.objects.filter(petition=petition).values_list(
+        "petitioner__id_number_index", "petitioner__phone_index"
+    )
+    same = Q(pk__in=[])
+    for id_index, phone_index in people:
+        if id_index:
+            same |= Q(petitioner__id_number_index=id_index)
+        if phone_index:
+            same |= Q(petitioner__phone_index=phone_index)
+    return PetitionParty.objects.filter(same, petition=cited).exists()
+
+
 def handler_roles(staff: Staff, unit: Unit) -> set[str]:
     """The handling roles the staff member holds in the unit itself."""
     return roles_of(staff, unit) & {Role.HANDLER, Role.LEADER}
@@ -61,6 +85,9 @@ def petition_accept(
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        _refuse_accused_unit(
+            p, p.responsible_unit, "被反映单位不得受理检举控告本单位的信访件，请转送或交上级处理。"
+        )
         p.decision, p.decided_on, p.accepted_on = "accept", today, today
         clock.set(p, "conclude_by", today)
         _link(p, p.responsible_unit, PetitionUnit.Relation.RESPONSIBLE)
@@ -173,6 +200,10 @@ def petition_assign(
         clock.set(p, "return_by", today)
         days = (due_on - today).days if due_on else None
         clock.set(p, "conclude_by", today, days=days)
+        if p.conclude_by < p.acknowledge_by:
+            # A case due before the usual 15 days must be acknowledged by its due date too,
+            # so the earlier date is the one that binds while it waits for acknowledgement.
+            clock.set(p, "acknowledge_by", today, days=(p.conclude_by - today).days)
         _link(p, current, PetitionUnit.Relation.ASSIGNING)
         _link(p, to_unit, PetitionUnit.Relation.RESPONSIBLE)
         return {
@@ -216,6 +247,8 @@ def petition_decline(
         )
     if reason == DeclineReason.IN_PROGRESS and cited is not None and cited.pk == petition.pk:
         raise ValidationFailed("不能引用本件。", {"field": "cited"})
+    if cited is not None and not _may_cite(actor, petition, cited):
+        raise ValidationFailed("引用的原信访件不存在。", {"field": "cited"})
     channel = (channel or "").strip() or DEFAULT_CHANNELS[reason]
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
@@ -300,6 +333,7 @@ def petition_return(
         returned_from = p.responsible_unit
         p.responsible_unit = p.assigning_unit
         p.assigning_unit = None
+        p.handler = None  # the handler named below has no part in the re-decision
         p.decision, p.accepted_on = "", None
         p.acknowledge_by = p.return_by = p.conclude_by = None
         basis = dict(p.deadline_basis)

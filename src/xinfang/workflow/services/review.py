@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotFound
 from xinfang.petitions.history import event_append
-from xinfang.petitions.models import Petition, PetitionUnit, Reply, ReviewOutcome, State
+from xinfang.petitions.models import (
+    Petition,
+    PetitionUnit,
+    Reply,
+    ReviewOutcome,
+    State,
+    open_q,
+)
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.services.transition import (
@@ -300,22 +307,26 @@ def petition_terminate(
 
 
 def petitions_terminate_lapsed(*, now: datetime | None = None) -> list[int]:
-    """Terminate every case whose review or re-review window passed unused (a daily job)."""
+    """Terminate every case whose review or re-review window passed unused, or whose re-review
+    was answered (a daily job)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     due = Petition.objects.filter(
         Q(state=State.CONCLUDED, review_request_by__lt=today)
         | Q(state=State.REVIEW_CONCLUDED, re_review_request_by__lt=today)
-    ).values_list("pk", flat=True)
+        # After re-review the matter is final (RULES.md §4); nothing is left to wait for.
+        | Q(state=State.RE_REVIEW_CONCLUDED)
+    ).values_list("pk", "state")
     done = []
-    for pk in list(due):
+    for pk, state in list(due):
+        reason = (
+            "复核意见已经作出，信访事项终结"
+            if state == State.RE_REVIEW_CONCLUDED
+            else "申请期限届满，信访人未申请复查或复核"
+        )
         try:
             petition_terminate(
-                petition=Petition(pk=pk),
-                actor=None,
-                via=SYSTEM,
-                now=now,
-                reason="申请期限届满，信访人未申请复查或复核",
+                petition=Petition(pk=pk), actor=None, via=SYSTEM, now=now, reason=reason
             )
         except (InvalidTransition, NotFound):
             continue  # someone acted on it meanwhile
@@ -328,8 +339,9 @@ def deadlines_recompute(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     moved_ids: list[int] = []
     clock = Clock()
+    # Only open cases: a finished case's deadlines are history and stay as they were.
     for pk in list(
-        Petition.objects.filter(deadlines_provisional=True).values_list("pk", flat=True)
+        Petition.objects.filter(open_q(), deadlines_provisional=True).values_list("pk", flat=True)
     ):
         with transaction.atomic():
             p = Petition.objects.select_for_update().filter(pk=pk).first()
@@ -356,7 +368,9 @@ def deadlines_recompute(*, now: datetime | None = None) -> list[int]:
                     data={"moved": data},
                     at=now,
                 )
-                changed.append("history_head")
+                # A form loaded before the move must not save over it.
+                p.version += 1
+                changed += ["history_head", "version"]
                 moved_ids.append(pk)
             p.save(update_fields=[*changed, "updated_at"])
     return moved_ids

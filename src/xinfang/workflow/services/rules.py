@@ -9,6 +9,8 @@ from xinfang.units.models import Staff
 from xinfang.units.services import is_admin
 from xinfang.workflow.models import DeadlineRule
 
+LEGAL_EXTENSION_MAX = 30
+
 
 @transaction.atomic
 def deadline_rule_update(*, actor: Staff, key: str, days: int, unit: str) -> DeadlineRule:
@@ -25,6 +27,11 @@ def deadline_rule_update(*, actor: Staff, key: str, days: int, unit: str) -> Dea
         raise ValidationFailed("没有这条期限规则。", {"field": "key"})
     if not isinstance(days, int) or not 1 <= days <= 365:
         raise ValidationFailed("天数应在1至365之间。", {"field": "days"})
+    if key == DeadlineRule.Key.EXTENSION_MAX and days > LEGAL_EXTENSION_MAX:
+        raise ValidationFailed(
+            f"依照《信访工作条例》第三十四条，延期不得超过{LEGAL_EXTENSION_MAX}日。",
+            {"field": "days"},
+        )
     if unit not in DeadlineRule.DayUnit.values:
         raise ValidationFailed("计算方式无效。", {"field": "unit"})
     rule.days, rule.unit = days, unit

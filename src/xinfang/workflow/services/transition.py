@@ -30,20 +30,14 @@ from xinfang.petitions.models import (
 )
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Staff, Unit
-from xinfang.units.selectors import roles_over
+from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
+from xinfang.workflow.services.notices import transition_notify
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
 # A case forwarded outside the system is finished here: nobody in it receives or returns it.
 FORWARD_RECEIVER_ACTIONS = frozenset({"acknowledge", "return"})
-
-
-def unit_parent(unit: Unit | None) -> Unit | None:
-    """The next-higher body of a unit, or None at the top of the tree."""
-    if unit is None or unit.depth <= 1:
-        return None
-    return Unit.objects.filter(path=unit.path[: -Unit.steplen]).first()
 
 
 # Communities, groups, schools and enterprises answer petitions, but a review goes above the
@@ -157,7 +151,7 @@ def _transition(
             p.state = t.target
         binding_refresh(p)
         p.version += 1
-        event_append(
+        event = event_append(
             p,
             kind=name,
             actor=actor,
@@ -171,6 +165,7 @@ def _transition(
             f.name for f in Petition._meta.concrete_fields if after[f.attname] != before[f.attname]
         ]
         p.save(update_fields=[*changed, "updated_at"])
+        transition_notify(name, p, actor, event.seq)
     return p
 
 
@@ -316,14 +311,14 @@ def _link(petition: Petition, unit: Unit, relation: str) -> None:
     PetitionUnit.objects.get_or_create(petition=petition, unit=unit, relation=relation)
 
 
-def _refuse_accused_unit(petition: Petition, unit: Unit) -> None:
-    # R22 Art.28 and Art.30: an accusation is never sent to the unit it accuses.
+def _refuse_accused_unit(
+    petition: Petition, unit: Unit, message: str = "检举控告不得转交被反映单位或其下属单位办理。"
+) -> None:
+    # R22 Art.28 and Art.30: an accusation is never handled by the unit it accuses.
     if petition.is_accusation and petition.accused_unit_id:
         accused = Unit.objects.get(pk=petition.accused_unit_id)
         if unit.path.startswith(accused.path):
-            raise ValidationFailed(
-                "检举控告不得转交被反映单位或其下属单位办理。", {"field": "unit"}
-            )
+            raise ValidationFailed(message, {"field": "unit"})
 
 
 def reply_fields_clean(
