@@ -41,7 +41,7 @@ DRAIN_REPLY = {
 def fill_petition(page) -> None:
     page.get_by_label("姓名").fill("周丽华")
     page.get_by_label("身份证号码").fill(new_id_number())
-    page.get_by_label("手机号码").fill(new_phone())
+    page.locator("#id_phone").fill(new_phone())
     page.get_by_label("住址").fill("临江市城南区东湖路12号3栋201室")
     page.get_by_label("受理单位").select_option("LJ-CN-DC")
     page.get_by_label("问题分类").select_option("urban.municipal")

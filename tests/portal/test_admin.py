@@ -34,11 +34,23 @@ def test_the_admin_never_shows_a_credential_hash(admin_client_, online):
     assert admin_client_.get("/admin/portal/rating/").status_code == 200
 
 
-def test_the_admin_publishes_an_answer_with_its_date(admin_client_, online):
+def test_the_admin_cannot_write_public_answers_and_points_to_the_manage_page(admin_client_, online):
+    """Answers go through the public_answer_* services (who publishes, anonymising)."""
     response = admin_client_.post(
         "/admin/portal/publicanswer/add/",
         {"title": "标题", "question": "问题", "answer": "答复", "is_published": "on"},
     )
-    assert response.status_code == 302
-    answer = PublicAnswer.objects.get()
-    assert answer.published_at is not None and answer.created_by.username == "root"
+    assert response.status_code == 403 and not PublicAnswer.objects.exists()
+    answer = PublicAnswer.objects.create(title="标题", question="问题", answer="答复")
+    change = admin_client_.post(
+        f"/admin/portal/publicanswer/{answer.pk}/change/",
+        {"title": "改", "question": "问题", "answer": "答复", "is_published": "on"},
+    )
+    assert change.status_code == 403
+    answer.refresh_from_db()
+    assert answer.title == "标题" and not answer.is_published
+    deleted = admin_client_.post(f"/admin/portal/publicanswer/{answer.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403 and PublicAnswer.objects.filter(pk=answer.pk).exists()
+    listing = admin_client_.get("/admin/portal/publicanswer/").content.decode()
+    assert "/portal/manage/answers/" in listing
+    assert 'name="action"' not in listing  # no publish/unpublish bulk actions

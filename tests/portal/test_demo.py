@@ -53,6 +53,9 @@ def test_it_loads_once_works_with_the_printed_credentials_and_goes_away(db):
         petition = case_for_credentials(s.tracking_code, s.secret)
         assert petition is not None and petition.idempotency_key == s.key
         assert s.secret in printed
+        # No demo case opens with four digits a masked phone shows.
+        assert case_for_credentials(s.tracking_code, s.phone[-4:]) is None
+    assert "DEM0-0000-04C / 13900005678" in printed
     states = {s.n: Petition.objects.get(idempotency_key=s.key).state for s in SUBMISSIONS}
     assert states == {
         1: "registered",

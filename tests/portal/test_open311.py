@@ -16,13 +16,14 @@ from django.utils import timezone
 from tests.petitions.factories import register
 from tests.portal.helpers import answered, new_ip
 from xinfang.petitions.models import Petition
-from xinfang.portal.models import Open311Key, Open311Request
+from xinfang.portal.models import Open311Key, Open311Request, QueryCredential
 from xinfang.portal.open311.services import (
     key_digest,
     open311_key_create,
     open311_key_revoke,
     open311_request_create,
 )
+from xinfang.portal.selectors import case_for_credentials
 from xinfang.workflow import services as wf
 
 BASE = "/open311/v2"
@@ -208,6 +209,10 @@ def test_it_creates_a_request_in_json(api, key, online):
     assert str(request.lat) == "30.123456" and str(request.long) == "114.654321"
     assert request.email == "wangxm@example.cn"
     assert request.key.name == "civic-app" and request.key.last_used_at is not None
+    assert "完整手机号码" in item["service_notice"]
+    assert QueryCredential.objects.get(petition=petition).kind == "phone"
+    assert case_for_credentials(petition.tracking_code, "13812345678") == petition
+    assert case_for_credentials(petition.tracking_code, "5678") is None
 
 
 def test_it_creates_a_request_in_xml(api, key, online):
@@ -544,3 +549,28 @@ def test_the_admin_issues_a_key_and_shows_it_once(online):
     )
     key.refresh_from_db()
     assert key.revoked_at is not None
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_it_publishes_coordinates_to_about_100_metres(api, key, online, fmt):
+    key_row = Open311Key.objects.get(name="civic-app")
+    request = open311_request_create(
+        key=key_row,
+        service_code="urban.municipal",
+        description="路口井盖缺失，夜里很危险。",
+        lat="30.123456",
+        long="114.654321",
+    ).request
+    # Staff keep what the client sent.
+    assert str(request.lat) == "30.123456" and "30.123456" in request.petition.place
+    response = api.get(f"{BASE}/requests/{request.pk}.{fmt}")
+    text = response.content.decode()
+    if fmt == "json":
+        (item,) = as_json(response)
+        assert (item["lat"], item["long"]) == (30.123, 114.654)
+        assert item["address"] == "坐标 30.123,114.654"
+    else:
+        root = as_xml(response)
+        assert root.findtext("request/lat") == "30.123"
+        assert root.findtext("request/long") == "114.654"
+    assert "123456" not in text and "654321" not in text

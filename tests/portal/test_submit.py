@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.portal.helpers import EXE, PDF, PNG, form_data, new_phone
+from xinfang.core.crypto import mask_phone
 from xinfang.core.tracking import format_tracking_code
 from xinfang.petitions.models import Attachment, Petition
 from xinfang.portal.models import QueryCredential
@@ -57,13 +58,25 @@ def test_it_registers_an_online_petition_and_shows_the_code_once(client, online)
     assert again.status_code == 302 and secret not in again.content.decode()
 
 
-def test_it_can_use_the_last_four_digits_of_the_phone(client, online):
+def test_it_can_use_the_full_phone_number(client, online):
     phone = new_phone()
-    post(client, online, phone=phone, credential="phone_last4")
+    assert post(client, online, phone=phone, credential="phone").status_code == 302
     html = client.get("/portal/submitted/").content.decode()
     petition = Petition.objects.get()
-    assert f'id="query-secret">{phone[-4:]}<' in html
-    assert case_for_credentials(petition.tracking_code, phone[-4:]) == petition
+    credential = QueryCredential.objects.get(petition=petition)
+    assert credential.kind == "phone" and not credential.secret_hash.startswith("md5$")
+    assert 'id="query-secret"' not in html and "完整手机号码" in html
+    assert mask_phone(phone) in html and phone not in html
+    assert case_for_credentials(petition.tracking_code, phone) == petition
+    assert case_for_credentials(petition.tracking_code, phone[-4:]) is None
+    assert case_for_credentials(petition.tracking_code, mask_phone(phone)) is None
+
+
+def test_it_no_longer_offers_the_last_four_digits(client, online):
+    page = client.get("/portal/submit/").content.decode()
+    assert "后四位" not in page and "用我的完整手机号码查询" in page
+    response = post(client, online, credential="phone_last4")
+    assert response.status_code == 400 and Petition.objects.count() == 0
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ from django.utils import timezone
 from tests.petitions.factories import person, register
 from tests.portal.helpers import answered, new_ip, new_phone, portal_case, unlock, without_csrf
 from tests.units.factories import MembershipFactory, StaffFactory
+from xinfang.core.crypto import mask_phone
 from xinfang.core.tracking import format_tracking_code, new_tracking_code
+from xinfang.portal.selectors import case_for_credentials
 from xinfang.workflow import services as wf
 
 
@@ -85,11 +87,50 @@ def test_it_limits_failed_lookups_per_code_from_any_address(online, settings):
         assert response.status_code == 429  # alike for an existing and a missing code
 
 
-def test_a_case_registered_by_staff_opens_with_the_phones_last_four(client, online, dc_registrar):
+def test_a_case_registered_by_staff_opens_with_the_full_phone_only(online, dc_registrar):
     phone = new_phone()
     petition = register(dc_registrar, online.dongcheng, people=[person(phone=phone)])
-    assert unlock(client, petition, "0000").status_code in (400,)
-    assert unlock(client, petition, phone[-4:]).status_code == 302
+    # What a staff page shows (138****5678) gives nobody the case.
+    for wrong in (phone[-4:], mask_phone(phone), phone[:3] + "0000" + phone[-4:], "0000"):
+        assert unlock(Client(REMOTE_ADDR=new_ip()), petition, wrong).status_code == 400, wrong
+    assert unlock(Client(REMOTE_ADDR=new_ip()), petition, phone).status_code == 302
+
+
+def test_it_takes_the_phone_as_people_type_it(online, dc_registrar):
+    phone = new_phone()
+    petition = register(dc_registrar, online.dongcheng, people=[person(phone=phone)])
+    typed = f"+86 {phone[:3]} {phone[3:7]}-{phone[7:]}"
+    assert case_for_credentials(petition.tracking_code, typed) == petition
+    full_width = phone.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert case_for_credentials(petition.tracking_code, full_width) == petition
+
+
+def test_a_landline_opens_a_case_in_full(online, dc_registrar):
+    petition = register(dc_registrar, online.dongcheng, people=[person(phone="0716-6121234")])
+    assert case_for_credentials(petition.tracking_code, "07166121234") == petition
+    assert case_for_credentials(petition.tracking_code, "1234") is None
+
+
+def test_it_uses_the_first_petitioners_phone(online, dc_registrar):
+    first, second = new_phone(), new_phone()
+    petition = register(
+        dc_registrar, online.dongcheng, people=[person(phone=first), person(phone=second)]
+    )
+    assert case_for_credentials(petition.tracking_code, first) == petition
+    assert case_for_credentials(petition.tracking_code, second) is None
+
+
+def test_a_case_without_a_phone_opens_with_nothing(online, dc_registrar):
+    petition = register(dc_registrar, online.dongcheng, people=[person(phone="")])
+    for secret in ("", "-", "0000", "13900000000"):
+        assert case_for_credentials(petition.tracking_code, secret) is None
+
+
+def test_a_case_with_a_password_does_not_open_with_the_phone(online):
+    phone = new_phone()
+    petition, secret = portal_case(online, phone=phone)
+    assert case_for_credentials(petition.tracking_code, phone) is None
+    assert case_for_credentials(petition.tracking_code, secret) == petition
 
 
 def test_the_case_page_needs_a_lookup_and_expires(client, online, settings):
@@ -194,7 +235,7 @@ def test_an_accusation_shows_nothing_about_the_accused(client, online, dc_regist
         "outcome": "upheld",
     }
     answered(petition, dc_leader, handler, reply=reply)
-    unlock(client, petition, phone[-4:])
+    unlock(client, petition, phone)
     html = client.get("/portal/track/case/").content.decode()
     assert "检举控告事项（内容保密）" in html
     assert "李四" not in html and "李某" in html

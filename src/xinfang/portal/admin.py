@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from xinfang.core.errors import DomainError
 from xinfang.portal.models import (
@@ -54,35 +56,46 @@ class QueryCredentialAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PublicAnswer)
-class PublicAnswerAdmin(admin.ModelAdmin):
+class PublicAnswerAdmin(ReadOnlyAdmin):
+    """Read-only: answers are written and published on /portal/manage/answers/, whose
+    services check who may publish for which unit, refuse accusations and unanswered
+    cases, and anonymise the text; an admin form would bypass all of that."""
+
     list_display = ("title", "category", "unit", "is_published", "published_at", "created_by")
     list_filter = ("is_published", "category")
     search_fields = ("title", "question", "answer")
-    raw_id_fields = ("source_petition",)
-    # The publication date follows the flag (set in save_model).
-    readonly_fields = ("published_at", "created_by", "created_at", "updated_at")
-    actions = ["publish", "unpublish"]
+    fields = (
+        "title",
+        "question",
+        "answer",
+        "category",
+        "unit",
+        "source_petition",
+        "is_published",
+        "published_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        if obj.is_published and obj.published_at is None:
-            obj.published_at = timezone.now()
-        if not obj.is_published:
-            obj.published_at = None
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description="公开所选答复")
-    def publish(self, request: HttpRequest, queryset: QuerySet[PublicAnswer]) -> None:
-        n = queryset.filter(is_published=False).update(
-            is_published=True, published_at=timezone.now()
+    def _point_to_manage(self, request: HttpRequest) -> None:
+        messages.info(
+            request,
+            format_html(
+                '政务公开答复在<a href="{}">政务公开管理页面</a>撰写、修改、公开和撤下；'
+                "此处只供查看。",
+                reverse("portal:manage_answers"),
+            ),
         )
-        self.message_user(request, f"已公开 {n} 条。")
 
-    @admin.action(description="撤下所选答复")
-    def unpublish(self, request: HttpRequest, queryset: QuerySet[PublicAnswer]) -> None:
-        n = queryset.filter(is_published=True).update(is_published=False, published_at=None)
-        self.message_user(request, f"已撤下 {n} 条。")
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        self._point_to_manage(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        self._point_to_manage(request)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Open311Key)

@@ -67,7 +67,7 @@ class DemoSubmission:
     category: str
     subject: str
     content: str
-    password: str  # "" when the credential is the phone's last four digits
+    password: str  # "" when the credential is the full phone number
     days_ago: int
     at: time
     steps: list[tuple[str, int, dict]] = field(default_factory=list)
@@ -83,7 +83,7 @@ class DemoSubmission:
 
     @property
     def secret(self) -> str:
-        return self.password or self.phone[-4:]
+        return self.password or self.phone
 
 
 REPLY_DRAIN = {
@@ -329,7 +329,7 @@ def _submit(s: DemoSubmission, today: date, now: datetime, rng: random.Random) -
         category=Category.objects.get(code=s.category),
         unit=Unit.objects.get(code=s.unit),
         credential_kind=(
-            QueryCredential.Kind.PASSWORD if s.password else QueryCredential.Kind.PHONE_LAST4
+            QueryCredential.Kind.PASSWORD if s.password else QueryCredential.Kind.PHONE
         ),
         submission_key=s.key,
         attachments=photos,
@@ -338,7 +338,8 @@ def _submit(s: DemoSubmission, today: date, now: datetime, rng: random.Random) -
     p = result.petition
     # Fixed codes and passwords, so they can be printed in the docs and typed in by a visitor.
     Petition.objects.filter(pk=p.pk).update(tracking_code=s.tracking_code)
-    QueryCredential.objects.filter(petition=p).update(secret_hash=make_password(s.secret))
+    if s.password:
+        QueryCredential.objects.filter(petition=p).update(secret_hash=make_password(s.password))
     p.refresh_from_db()
     return _play(p, s, today, now)
 
@@ -444,7 +445,7 @@ def demo_portal_banner() -> str:
         1: "昨晚提交，待受理，附两张照片",
         2: "昨天已答复：可评价、可申请复查",
         3: "办理中，已延期（有延期理由）",
-        4: "已答复40天，已评价，复查期限已过（密码为手机号后四位）",
+        4: "已答复40天，已评价，复查期限已过（查询密码为完整手机号码）",
         5: "已转送至临江市交通运输局",
     }
     for s in SUBMISSIONS:

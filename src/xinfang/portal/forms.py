@@ -80,7 +80,7 @@ class SubmitForm(forms.Form):
         label="查询方式",
         choices=[
             (QueryCredential.Kind.PASSWORD, "由系统生成8位查询密码（推荐）"),
-            (QueryCredential.Kind.PHONE_LAST4, "用手机号后四位查询"),
+            (QueryCredential.Kind.PHONE, "用我的完整手机号码查询"),
         ],
         initial=QueryCredential.Kind.PASSWORD,
         widget=forms.RadioSelect,
@@ -172,9 +172,10 @@ class LookupForm(forms.Form):
     secret = forms.CharField(
         label="查询密码",
         max_length=30,
-        help_text="提交时显示的8位查询密码；选择了手机号查询的，填手机号后四位。",
-        error_messages={"required": "请填写查询密码或手机号后四位。"},
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        help_text="提交时显示的8位查询密码；选择用手机号码查询的，或在信访部门登记的，"
+        "填写登记时留下的完整手机号码。",
+        error_messages={"required": "请填写查询密码或完整的手机号码。"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
 
 

@@ -15,13 +15,16 @@ from xinfang.units.models import Unit
 class QueryCredential(models.Model):
     """What the petitioner types with the tracking code to see the case (查询密码).
 
-    Only a hash is stored (django.contrib.auth.hashers), so neither staff nor a stolen
-    database reveal it; it is shown once, on the page that confirms the submission.
+    A password is kept only as a hash (django.contrib.auth.hashers), so neither staff nor a
+    stolen database reveal it; it is shown once, on the page that confirms the submission.
+    With kind "phone" the secret is the petitioner's full phone number, checked against the
+    petitioner's blind index like a case registered by staff; `secret_hash` then holds an
+    unusable value, so the row records the choice and the submission key and nothing else.
     """
 
     class Kind(models.TextChoices):
         PASSWORD = "password", "查询密码"
-        PHONE_LAST4 = "phone_last4", "手机号后四位"
+        PHONE = "phone", "完整手机号码"
 
     petition = models.OneToOneField(
         Petition, models.CASCADE, related_name="query_credential", verbose_name="信访件"

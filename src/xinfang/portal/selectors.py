@@ -6,6 +6,7 @@ Petition, so they cannot reach a petitioner's data, a staff name or an internal 
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -16,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from xinfang.core.crypto import blind_index
 from xinfang.core.tracking import format_tracking_code, normalise_tracking_code
 from xinfang.petitions.models import (
     Category,
@@ -30,6 +32,7 @@ from xinfang.portal.models import PublicAnswer, QueryCredential, Rating
 from xinfang.portal.services import (
     ANSWERED_STATES,
     normalise_secret,
+    query_phone,
     rating_closes_on,
     rating_window_days,
 )
@@ -73,40 +76,36 @@ def _dummy_hash() -> str:
 def case_for_credentials(tracking_code: str, secret: str) -> Petition | None:
     """The case these credentials open, or None; takes the same time either way.
 
-    A case registered without a credential (by letter, visit or phone) opens with the last
-    four digits of its first petitioner's phone.
+    A case with a query password opens with that password only. Any other case (registered
+    by letter, visit or phone, or submitted choosing "my phone number") opens with the full
+    phone number of its first petitioner: staff pages show phones masked as 138****5678, so
+    the last four digits would let any of them act as the petitioner.
     """
     code = normalise_tracking_code(tracking_code)
-    secret = normalise_secret(secret)
     petition = Petition.objects.filter(tracking_code=code).first() if code else None
     credential = QueryCredential.objects.filter(petition=petition).first() if petition else None
-    if credential is not None:
-        return petition if secret and check_password(secret, credential.secret_hash) else None
-    expected = _phone_last4_of(petition) if petition else ""
-    # Hash either way, so a wrong code costs what a wrong secret costs.
-    check_password(secret or "-", _dummy_hash())
-    if expected and len(secret) == 4 and _constant_equal(secret, expected):
+    if credential is not None and credential.kind == QueryCredential.Kind.PASSWORD:
+        password = normalise_secret(secret)
+        return petition if password and check_password(password, credential.secret_hash) else None
+    # Hash either way, so a wrong code or a phone costs what a wrong password costs.
+    check_password(normalise_secret(secret) or "-", _dummy_hash())
+    expected = _phone_index_of(petition) if petition else ""
+    phone = query_phone(secret)
+    entered = blind_index("phone", phone) if phone else ""
+    if expected and entered and hmac.compare_digest(entered.encode(), expected.encode()):
         return petition
     return None
 
 
-def _constant_equal(a: str, b: str) -> bool:
-    import hmac
-
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
-def _phone_last4_of(petition: Petition) -> str:
-    party = (
+def _phone_index_of(petition: Petition) -> str:
+    """The blind index of the first petitioner's phone, or "" without one."""
+    index = (
         PetitionParty.objects.filter(petition=petition, role=PetitionParty.Role.PETITIONER)
-        .select_related("petitioner")
         .order_by("position")
+        .values_list("petitioner__phone_index", flat=True)
         .first()
     )
-    if party is None or not party.petitioner.phone:
-        return ""
-    digits = "".join(ch for ch in party.petitioner.phone if ch.isdigit())
-    return digits[-4:] if len(digits) >= 4 else ""
+    return index or ""
 
 
 @dataclass

@@ -21,6 +21,7 @@ from xinfang.core.errors import (
     NotPermitted,
     ValidationFailed,
 )
+from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Category, Channel, Line, Petition, State
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.services import PersonInput, attachment_add, petition_register
@@ -90,9 +91,12 @@ def new_query_password() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(QUERY_PASSWORD_DIGITS))
 
 
-def _phone_last4(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits[-4:] if len(digits) >= 4 else ""
+def query_phone(phone: str) -> str:
+    """A phone as the lookup compares it: normalised like registration, "" if not a phone."""
+    try:
+        return validate_phone(phone) if (phone or "").strip() else ""
+    except ValidationFailed:
+        return ""
 
 
 def query_credential_issue(
@@ -104,19 +108,23 @@ def query_credential_issue(
 ) -> tuple[QueryCredential, str]:
     """Give the case a query credential; return it and the secret to show once.
 
-    A password is drawn at random; "phone_last4" uses the last four digits of the phone.
+    A password is drawn at random and only its hash kept. With "phone" the secret is the
+    full phone number, which the lookup checks against the petitioner's blind index; nothing
+    more about it is stored here.
 
     Raises:
-        ValidationFailed: unknown kind, phone_last4 without a phone, or a credential exists.
+        ValidationFailed: unknown kind, "phone" without a valid phone, or a credential exists.
     """
     if kind == QueryCredential.Kind.PASSWORD:
         secret = new_query_password()
-    elif kind == QueryCredential.Kind.PHONE_LAST4:
-        secret = _phone_last4(phone)
+        secret_hash = make_password(secret)
+    elif kind == QueryCredential.Kind.PHONE:
+        secret = query_phone(phone)
         if not secret:
             raise ValidationFailed(
-                "选择用手机号后四位查询时，须填写有效的手机号码。", {"field": "phone"}
+                "选择用手机号码查询时，须填写有效的手机号码。", {"field": "phone"}
             )
+        secret_hash = make_password(None)
     else:
         raise ValidationFailed("请选择查询方式。", {"field": "credential"})
     if QueryCredential.objects.filter(petition=petition).exists():
@@ -124,7 +132,7 @@ def query_credential_issue(
     credential = QueryCredential.objects.create(
         petition=petition,
         kind=kind,
-        secret_hash=make_password(secret),
+        secret_hash=secret_hash,
         submission_key=submission_key or None,
     )
     return credential, secret
@@ -220,8 +228,8 @@ def portal_petition_submit(
         raise ValidationFailed(f"最多上传{MAX_ATTACHMENTS}个附件。", {"field": "attachments"})
     for upload in attachments:
         portal_upload_check(upload)
-    if credential_kind == QueryCredential.Kind.PHONE_LAST4 and not _phone_last4(phone or ""):
-        raise ValidationFailed("选择用手机号后四位查询时，须填写手机号码。", {"field": "phone"})
+    if credential_kind == QueryCredential.Kind.PHONE and not query_phone(phone):
+        raise ValidationFailed("选择用手机号码查询时，须填写手机号码。", {"field": "phone"})
 
     stored: list[str] = []
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -271,6 +272,30 @@ def open311_token_get(token: str) -> dict[str, Any]:
     return {"service_request_id": request.pk, "token": request.token}
 
 
+# Three decimals are about 100 metres. The client may send a point at a door (six decimals
+# are about 10 cm), and requests are public: a precise point next to a case's subject could
+# name the household that asked. Staff keep the stored precision; the public gets the area.
+PUBLIC_COORDINATE = Decimal("0.001")
+
+
+def coordinate_place(lat: Decimal, long: Decimal) -> str:
+    """The case's place when the client sent only coordinates."""
+    return f"坐标 {lat},{long}"
+
+
+def public_coordinate(value: Decimal | None) -> Decimal | None:
+    """A stored latitude or longitude as published: rounded to about 100 metres."""
+    return None if value is None else value.quantize(PUBLIC_COORDINATE, rounding=ROUND_HALF_UP)
+
+
+def _public_place(request: Open311Request) -> str:
+    """The case's place as published; a place made from the coordinates is rounded too."""
+    place, lat, long = request.petition.place, request.lat, request.long
+    if lat is not None and long is not None and place == coordinate_place(lat, long):
+        return coordinate_place(public_coordinate(lat), public_coordinate(long))
+    return anonymise_for_case(request.petition, place)
+
+
 def request_public(request: Open311Request) -> dict[str, Any]:
     """One request as GeoReport v2 describes it, without any personal data."""
     p = request.petition
@@ -289,11 +314,11 @@ def request_public(request: Open311Request) -> dict[str, Any]:
         "requested_datetime": w3(p.received_at),
         "updated_datetime": w3(p.updated_at),
         "expected_datetime": _end_of(p.due_on) if is_open else None,
-        "address": anonymise_for_case(p, p.place) or None,
+        "address": _public_place(request) or None,
         "address_id": request.address_id or None,
         "zipcode": None,
-        "lat": request.lat,
-        "long": request.long,
+        "lat": public_coordinate(request.lat),
+        "long": public_coordinate(request.long),
         "media_url": request.media_url or None,
     }
 

@@ -20,7 +20,11 @@ from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Channel
 from xinfang.petitions.services import PersonInput, petition_register
 from xinfang.portal.models import Open311Key, Open311Request, QueryCredential
-from xinfang.portal.open311.selectors import open311_service_get, receiving_unit_for
+from xinfang.portal.open311.selectors import (
+    coordinate_place,
+    open311_service_get,
+    receiving_unit_for,
+)
 from xinfang.portal.services import query_credential_issue
 from xinfang.units.models import Staff
 
@@ -171,7 +175,7 @@ def open311_request_create(
     if address_string:
         place = address_string
     elif lat_value is not None:
-        place = f"坐标 {lat_value},{long_value}"
+        place = coordinate_place(lat_value, long_value)
     else:
         place = f"地址编号 {address_id}"
 
@@ -201,11 +205,10 @@ def open311_request_create(
         )
         notice = f"已登记为信访事项，{unit.name}将依法在15日内决定是否受理。"
         if phone:
-            query_credential_issue(
-                petition=petition, kind=QueryCredential.Kind.PHONE_LAST4, phone=phone
-            )
+            query_credential_issue(petition=petition, kind=QueryCredential.Kind.PHONE, phone=phone)
             notice += (
                 f"查询码 {format_tracking_code(petition.tracking_code)}，"
-                f"可凭手机号后四位在{settings.SITE_URL.rstrip('/')}/portal/track/ 查询办理进度。"
+                f"可凭查询码和完整手机号码在{settings.SITE_URL.rstrip('/')}/portal/track/ "
+                "查询办理进度。"
             )
     return Open311Submission(request=request, service_notice=notice)

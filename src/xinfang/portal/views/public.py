@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from xinfang.core.crypto import mask_phone
 from xinfang.core.errors import DomainError
 from xinfang.core.tracking import format_tracking_code, normalise_tracking_code
 from xinfang.petitions.models import Petition, State
@@ -212,9 +213,13 @@ def _submit(request: HttpRequest) -> HttpResponse:
     if not result.replayed:
         rate_hit("submit_ip", ip)
         rate_hit("submit_phone", data["phone"])
+    secret = result.secret
+    if result.credential_kind == QueryCredential.Kind.PHONE:
+        # The number is the petitioner's own; the page only reminds them which one it was.
+        secret = mask_phone(secret)
     request.session[SESSION_SUBMITTED] = {
         "code": format_tracking_code(result.petition.tracking_code),
-        "secret": result.secret,
+        "secret": secret,
         "kind": result.credential_kind,
         "replayed": result.replayed,
         "unit": result.petition.receiving_unit.name,
@@ -234,7 +239,7 @@ def submitted(request: HttpRequest) -> HttpResponse:
         _page(
             request,
             "portal/submitted.html",
-            {"shown": shown, "phone_kind": QueryCredential.Kind.PHONE_LAST4},
+            {"shown": shown, "phone_kind": QueryCredential.Kind.PHONE},
         )
     )
 
