@@ -140,3 +140,30 @@ def test_the_date_is_checked(api, org, district_supervisor):
 def test_reports_need_a_date(api, org, informant):
     response = api.as_(informant).post(URL, {"unit": org.group.pk}, format="json")
     assert response.status_code == 400
+
+
+def test_a_bad_period_start_is_a_400_in_chinese(api, org, informant):
+    response = api.as_(informant).get(URL, {"period_start": "16/03/2026"})
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in str(response.json())
+
+
+def test_the_list_reads_every_reports_items_in_one_query(
+    api, org, informant, django_assert_max_num_queries
+):
+    client = api.as_(informant)
+    item = {"subject": "宅基地边界纠纷", "parties": "刘德明、刘德华", "category": "land.ownership"}
+    first = client.post(URL, zero(org.group, is_zero=False, disputes=[item]), format="json")
+    assert first.status_code == 201, first.json()
+    again = zero(org.group, is_zero=False, supersedes=first.json()["id"],
+                 disputes=[{"keep": first.json()["disputes"][0]["id"]}, item])  # fmt: skip
+    assert client.post(URL, again, format="json").status_code == 201
+    with django_assert_max_num_queries(12) as captured:
+        response = client.get(URL, {"unit": org.group.pk})
+    versions = {r["version"]: len(r["disputes"]) for r in _results(response.json())}
+    assert versions == {1: 1, 2: 2}
+    assert sum("prevention_dispute" in q["sql"] for q in captured.captured_queries) == 1
+
+
+def _results(body):
+    return body["results"] if isinstance(body, dict) else body

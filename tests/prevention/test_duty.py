@@ -4,13 +4,14 @@ for the workbench, and the duty log that registers petitions."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 
 from tests.conftest import _member
 from tests.prevention.conftest import at
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category
 from xinfang.petitions.services import PersonInput
-from xinfang.prevention.models import DutyShift
+from xinfang.prevention.models import DutyLogEntry, DutyShift
 from xinfang.prevention.selectors import duty_today_for
 from xinfang.prevention.services import (
     PetitionDraft,
@@ -182,7 +183,7 @@ def test_a_call_in_the_log_becomes_a_phone_petition(org, shift, dc_handler, dc_r
         subject="养老金核定有误",
         content=entry.summary,
         category=Category.objects.get(code="labour.pension"),
-        petitioners=[PersonInput(name="吴秀珍", phone="13807162288")],
+        petitioners=[PersonInput(name="吴秀珍")],
     )
     with pytest.raises(NotPermitted):
         duty_log_register_petition(actor=dc_handler, entry=entry, draft=draft)
@@ -192,7 +193,14 @@ def test_a_call_in_the_log_becomes_a_phone_petition(org, shift, dc_handler, dc_r
     entry.refresh_from_db()
     assert entry.petition == petition
     assert petition.channel == "phone" and petition.received_at == at(2026, 3, 5, 21)
-    assert petition.channel_details == {"caller_number": "13807162288"}
+    # The logged number becomes the petitioner's phone, encrypted; never plain in details.
+    assert "13807162288" not in str(petition.channel_details)
+    assert petition.petitioners.get().phone == "13807162288"
+    with connection.cursor() as cursor:
+        table = DutyLogEntry._meta.db_table
+        cursor.execute(f"SELECT phone FROM {table} WHERE id = %s", [entry.pk])
+        assert "13807162288" not in cursor.fetchone()[0]
+    assert entry.phone_masked.endswith("2288") and "0716" not in entry.phone_masked
     assert petition.receiving_unit == org.dongcheng
     with pytest.raises(InvalidTransition, match="已经登记"):
         duty_log_register_petition(actor=dc_registrar, entry=entry, draft=draft)

@@ -166,3 +166,12 @@ def test_an_outreach_visit_is_planned_done_and_its_matters_registered(
         )  # fmt: skip
     with pytest.raises(InvalidTransition, match="已完成或已取消"):
         outreach_visit_cancel(actor=dc_handler, visit=visit, reason="x")
+
+
+def test_the_same_key_registers_one_case_at_a_session(org, cn_leader, cn_registrar):
+    s = session(org.district, cn_leader, cn_registrar)
+    register = dict(actor=cn_registrar, session=s, idempotency_key="prevention:page-1")
+    first = reception_register_petition(draft=draft(), now=at(2026, 4, 15, 9, 40), **register)
+    again = reception_register_petition(draft=draft(), now=at(2026, 4, 15, 9, 41), **register)
+    assert again.pk == first.pk and again.replayed
+    assert list(s.petitions.all()) == [first]

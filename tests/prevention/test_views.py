@@ -369,3 +369,74 @@ def test_the_month_shows_days_of_a_sensitive_period_left_without_duty(
     text = page.content.decode()
     # The shift of 18 March exists; 17 and 19 March do not.
     assert "以下日期尚未排班：3月17日、3月19日" in text
+
+
+def _page_key(client, url) -> str:
+    """The submission key the page hands out, as the browser posts it back."""
+    html = client.get(url).content.decode()
+    return html.split('name="submission_key" value="', 1)[1].split('"', 1)[0]
+
+
+def test_a_double_submit_of_the_reception_page_registers_one_case(
+    client, objects, dc_registrar, org
+):
+    as_(client, dc_registrar)
+    session = objects["session"]
+    url = reverse("prevention:reception_register", args=[session.pk])
+    data = {"subject": "安置房未交付", "content": "情况", "headcount": "1", "name": "陈志刚",
+            "category": Category.objects.get(code="land.housing").pk,
+            "submission_key": _page_key(client, url)}  # fmt: skip
+    first = client.post(url, data)
+    second = client.post(url, data, follow=True)
+    assert first.status_code == 302
+    assert Petition.objects.filter(channel="reception").count() == 1
+    assert "未重复登记" in second.content.decode()
+    assert session.petitions.count() == 1
+    # A new page is a new registration (the "next person" button comes back to a fresh form).
+    data["submission_key"] = _page_key(client, url)
+    client.post(url, data)
+    assert Petition.objects.filter(channel="reception").count() == 2
+
+
+def test_a_double_submit_of_the_outreach_page_registers_one_case(
+    client, objects, dc_registrar, dc_handler, org
+):
+    visit = objects["visit"]
+    as_(client, dc_handler)
+    client.post(reverse("prevention:outreach_action", args=[visit.pk, "record"]),
+                {"visited_on": "2026-03-18", "matters_raised": "村民反映道路破损"})  # fmt: skip
+    as_(client, dc_registrar)
+    url = reverse("prevention:outreach_register", args=[visit.pk])
+    data = {"subject": "道路破损", "content": "村民反映道路破损", "headcount": "1",
+            "name": "石大勇", "category": Category.objects.get(code="urban.municipal").pk,
+            "submission_key": _page_key(client, url)}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Petition.objects.filter(channel="outreach").count() == 1
+    assert visit.petitions.count() == 1
+
+
+def test_a_double_submit_of_dispute_and_duty_log_registration_makes_one_case(
+    client, objects, dc_registrar, org
+):
+    as_(client, dc_registrar)
+    dispute = objects["dispute"]
+    url = reverse("prevention:dispute_convert", args=[dispute.pk])
+    data = {"receiving_unit": org.dongcheng.pk, "subject": "邻里纠纷", "content": "情况",
+            "category": dispute.category_id, "name": "甲", "headcount": "2",
+            "submission_key": _page_key(client, url)}  # fmt: skip
+    client.post(url, data)
+    client.post(url, data)
+    assert Petition.objects.filter(channel="outreach").count() == 1
+    shift = objects["shift"]
+    client.post(reverse("prevention:duty_log", args=[shift.pk]),
+                {"kind": "call", "caller": "吴秀珍", "phone": "13807162288",
+                 "summary": "来电反映养老金问题", "at": "2026-03-18T08:45"})  # fmt: skip
+    entry = DutyLogEntry.objects.get()
+    url = reverse("prevention:duty_log_register", args=[entry.pk])
+    data = {"subject": "养老金问题", "content": "来电反映养老金问题", "name": "吴秀珍",
+            "category": Category.objects.get(code="labour.pension").pk, "headcount": "1",
+            "submission_key": _page_key(client, url)}  # fmt: skip
+    client.post(url, data)
+    client.post(url, data)
+    assert Petition.objects.filter(channel="phone").count() == 1

@@ -3,6 +3,8 @@ compliance of a subtree (GET /api/v1/screening/compliance/)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -16,6 +18,7 @@ from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
 from xinfang.prevention.selectors import (
     can_oversee,
     report_items,
+    report_items_many,
     scoped,
     screening_board,
 )
@@ -110,7 +113,10 @@ class ReportOutSerializer(serializers.ModelSerializer):
         ]
 
     def get_disputes(self, report: ScreeningReport) -> list[dict]:
-        return DisputeOutSerializer(report_items(report), many=True).data
+        # A list passes every report's items, fetched at once, in the context.
+        batch = self.context.get("items")
+        items = batch[report.pk] if batch is not None else report_items(report)
+        return DisputeOutSerializer(items, many=True).data
 
 
 class ScreeningReportApi(generics.ListCreateAPIView):
@@ -126,10 +132,22 @@ class ScreeningReportApi(generics.ListCreateAPIView):
         if params.get("unit", "").isdigit():
             qs = qs.filter(unit_id=int(params["unit"]))
         if params.get("period_start"):
-            qs = qs.filter(period__starts_on=params["period_start"])
+            try:
+                starts_on = date.fromisoformat(params["period_start"])
+            except ValueError:
+                raise ValidationError({"period_start": ["日期格式应为 YYYY-MM-DD。"]}) from None
+            qs = qs.filter(period__starts_on=starts_on)
         if params.get("current") in ("1", "true"):
             qs = qs.filter(is_current=True)
         return qs.order_by("-submitted_at", "-id")
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        reports = list(page if page is not None else qs)
+        context = {**self.get_serializer_context(), "items": report_items_many(reports)}
+        data = ReportOutSerializer(reports, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(request=ReportInSerializer, responses={201: ReportOutSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:

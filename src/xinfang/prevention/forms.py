@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time
 
 from django import forms
@@ -150,6 +151,8 @@ class PetitionDraftForm(StyledForm):
     place = forms.CharField(label="问题发生地", max_length=200, required=False)
     is_anonymous = forms.BooleanField(label="匿名", required=False)
     is_urgent = forms.BooleanField(label="重大紧急", required=False)
+    # Drawn once per page: a second submit of the same page finds the case the first made.
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,6 +161,13 @@ class PetitionDraftForm(StyledForm):
             self.fields["receiving_unit"].choices = [(u.pk, u.name) for u in units]
         else:
             del self.fields["receiving_unit"]
+        if not self.is_bound:
+            self.initial["submission_key"] = uuid.uuid4()
+
+    def idempotency_key(self) -> str | None:
+        """The key that makes a repeated submit of this page register nothing new."""
+        key = self.cleaned_data.get("submission_key")
+        return f"prevention:{key.hex}" if key else None
 
     def to_draft(self) -> PetitionDraft:
         d = self.cleaned_data

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from xinfang.core.crypto import EncryptedTextField, mask_phone
 from xinfang.petitions.models import Petition
 from xinfang.units.models import Unit
 
@@ -93,7 +94,8 @@ class DutyLogEntry(models.Model):
     at = models.DateTimeField("时间")
     kind = models.CharField("类别", max_length=8, choices=Kind.choices, default=Kind.CALL)
     caller = models.CharField("来电/来访人", max_length=100, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
+    # A caller's number is personal data: encrypted, shown masked (`phone_masked`).
+    phone = EncryptedTextField("联系电话", blank=True, default="")
     summary = models.TextField("主要内容")
     action = models.TextField("处理情况", blank=True)
     recorded_by = models.ForeignKey(
@@ -116,3 +118,8 @@ class DutyLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%m-%d %H:%M} {self.get_kind_display()} {self.summary[:20]}"
+
+    @property
+    def phone_masked(self) -> str:
+        """The caller's number as staff see it: 138****5678."""
+        return mask_phone(self.phone)

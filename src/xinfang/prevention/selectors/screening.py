@@ -214,6 +214,25 @@ def report_items(report: ScreeningReport) -> list[Dispute]:
     )
 
 
+def report_items_many(reports: list[ScreeningReport]) -> dict[int, list[Dispute]]:
+    """`report_items` for a page of reports in one query: report id -> its disputes."""
+    disputes = list(
+        Dispute.objects.filter(period_id__in={r.period_id for r in reports})
+        .select_related("category", "petition", "reported_in", "withdrawn_in")
+        .order_by("id")
+    )
+    return {
+        r.pk: [
+            d
+            for d in disputes
+            if d.period_id == r.period_id
+            and d.reported_in.version <= r.version
+            and (d.withdrawn_in is None or d.withdrawn_in.version > r.version)
+        ]
+        for r in reports
+    }
+
+
 def disputes_visible_to(
     user: Staff,
     *,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core.errors import InvalidTransition, ValidationFailed
+from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Channel, Petition
 from xinfang.prevention.models import DutyLogEntry, DutyShift, DutySwap
 from xinfang.prevention.services.common import (
@@ -247,6 +249,19 @@ def duty_log_add(
     )
 
 
+def _with_caller_phone(draft: PetitionDraft, phone: str) -> PetitionDraft:
+    """The draft with the logged number as the first petitioner's phone, unless the
+    registrar gave one, left the case anonymous, or the number is not a phone at all."""
+    try:
+        phone = validate_phone(phone) if phone else ""
+    except ValidationFailed:
+        phone = ""
+    if not phone or draft.is_anonymous or not draft.petitioners or draft.petitioners[0].phone:
+        return draft
+    first = replace(draft.petitioners[0], phone=phone)
+    return replace(draft, petitioners=[first, *draft.petitioners[1:]])
+
+
 def duty_log_register_petition(
     *,
     actor: Staff,
@@ -256,6 +271,8 @@ def duty_log_register_petition(
 ) -> Petition:
     """Register the call or visit in a duty log entry as a petition of the shift's unit
     (channel phone or visit, received at the time of the entry) and link it to the entry.
+    The logged number becomes the first petitioner's phone when the draft gives none: kept
+    encrypted with the petitioner, never copied in plain into the channel details.
 
     Raises:
         NotFound: the shift's unit is outside the actor's units.
@@ -273,17 +290,12 @@ def duty_log_register_petition(
         if locked.petition_id is not None:
             raise InvalidTransition("该值班记录已经登记为信访件。")
         channel = Channel.PHONE if locked.kind == DutyLogEntry.Kind.CALL else Channel.VISIT
-        details = {}
-        digits = locked.phone.replace("-", "").replace("+", "")
-        if channel == Channel.PHONE and digits.isdigit():
-            details["caller_number"] = locked.phone
         petition = register_petition(
             actor=actor,
-            draft=draft,
+            draft=_with_caller_phone(draft, locked.phone),
             channel=channel,
             receiving_unit=unit,
             received_at=locked.at,
-            channel_details=details,
             idempotency_key=f"duty-log:{locked.pk}",
             now=now,
         )

@@ -175,11 +175,12 @@ def reception_register_petition(
     session: ReceptionSession,
     draft: PetitionDraft,
     received_at: datetime | None = None,
+    idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Petition:
     """Register a petition received at the reception day: channel `reception`, the session
     and its leader in the channel details (the leader is the case's owner), linked to the
-    session.
+    session. A repeated call with the same idempotency key returns the first case.
 
     Raises:
         NotFound: the session's unit is outside the actor's units.
@@ -209,6 +210,7 @@ def reception_register_petition(
                 "reception_session": session.pk,
                 "reception_leader": session.leader_id,
             },
+            idempotency_key=idempotency_key,
             now=now,
         )
         session.petitions.add(petition)
@@ -315,10 +317,15 @@ def outreach_visit_cancel(
 
 
 def outreach_register_petition(
-    *, actor: Staff, visit: OutreachVisit, draft: PetitionDraft, now: datetime | None = None
+    *,
+    actor: Staff,
+    visit: OutreachVisit,
+    draft: PetitionDraft,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
 ) -> Petition:
     """Register a matter raised on the visit as a petition (channel `outreach`), linked to
-    the visit.
+    the visit. A repeated call with the same idempotency key returns the first case.
 
     Raises:
         NotFound: the visit's unit is outside the actor's units.
@@ -340,6 +347,7 @@ def outreach_register_petition(
             receiving_unit=visit.unit,
             received_at=received_at,
             channel_details={"outreach_visit": visit.pk},
+            idempotency_key=idempotency_key,
             now=now,
         )
         visit.petitions.add(petition)

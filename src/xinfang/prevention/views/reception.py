@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xinfang.core.errors import DomainError
+from xinfang.petitions.models import Petition
 from xinfang.prevention.forms import (
     OutreachForm,
     OutreachRecordForm,
@@ -54,6 +55,13 @@ def _leaders(units: list[Unit]):
         .distinct()
         .order_by("full_name", "username")
     )
+
+
+def _registered(petition: Petition) -> str:
+    """How the success message begins: a repeated submit of the page made no new case."""
+    if getattr(petition, "replayed", False):
+        return "该登记已经提交过，未重复登记"
+    return "已登记"
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
@@ -174,14 +182,18 @@ def reception_register(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             petition = reception_register_petition(
-                actor=request.user, session=session, draft=form.to_draft()
+                actor=request.user,
+                session=session,
+                draft=form.to_draft(),
+                idempotency_key=form.idempotency_key(),
             )
         except DomainError as exc:
             _fail(request, exc)
         else:
             messages.success(
                 request,
-                f"已登记，查询码 {petition.tracking_code}；接访领导{session.leader.display_name}。",
+                f"{_registered(petition)}，查询码 {petition.tracking_code}；"
+                f"接访领导{session.leader.display_name}。",
             )
             if "again" in request.POST:
                 return redirect("prevention:reception_register", pk=pk)
@@ -299,11 +311,14 @@ def outreach_register(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             petition = outreach_register_petition(
-                actor=request.user, visit=visit, draft=form.to_draft()
+                actor=request.user,
+                visit=visit,
+                draft=form.to_draft(),
+                idempotency_key=form.idempotency_key(),
             )
         except DomainError as exc:
             _fail(request, exc)
         else:
-            messages.success(request, f"已登记，查询码 {petition.tracking_code}。")
+            messages.success(request, f"{_registered(petition)}，查询码 {petition.tracking_code}。")
             return redirect("prevention:outreach_detail", pk=pk)
     return render(request, "prevention/outreach_register.html", {"visit": visit, "form": form})
