@@ -36,17 +36,21 @@ from xinfang.prevention.services.reception import (
 )
 from xinfang.prevention.services.screening import (
     DisputeInput,
+    screening_report_submit,
+    screening_zero_report,
+)
+from xinfang.prevention.services.screening_periods import (
     cadence_rule_set,
     cadence_rules_seed,
     screening_period_for,
     screening_period_to_file,
     screening_periods_ensure,
+    screening_statuses_refresh,
+    special_period_create,
+)
+from xinfang.prevention.services.screening_reminders import (
     screening_remind,
     screening_reminders_due,
-    screening_report_submit,
-    screening_statuses_refresh,
-    screening_zero_report,
-    special_period_create,
 )
 
 __all__ = [

@@ -1,0 +1,274 @@
+"""Writes of screening periods: cadence rules, special periods and the reporting-period rows
+each reporting unit files against."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.prevention import periods
+from xinfang.prevention.models import CadenceRule, ScreeningPeriod, SpecialPeriod
+from xinfang.prevention.schedule import DEFAULT_RULES, Schedule, schedules_for
+from xinfang.prevention.services.common import OVERSEEING_ROLES, require_roles
+from xinfang.units.models import Membership, Role, Staff, Unit
+
+Status = ScreeningPeriod.Status
+
+
+def cadence_rules_seed() -> int:
+    """Create the default rule of each grassroots kind that has none; return how many."""
+    made = 0
+    for kind, cadence in DEFAULT_RULES.items():
+        _, created = CadenceRule.objects.get_or_create(
+            unit_kind=kind, unit=None, defaults={"cadence": cadence}
+        )
+        made += created
+    return made
+
+
+@transaction.atomic
+def cadence_rule_set(
+    *,
+    actor: Staff | None,
+    cadence: str,
+    reports: bool = True,
+    unit_kind: str = "",
+    unit: Unit | None = None,
+    grace_hours: int | None = None,
+    remind_hour: int = periods.DEFAULT_REMIND_HOUR,
+) -> CadenceRule:
+    """Set the cadence of a kind of unit, or of one unit (which then wins over its kind).
+
+    Periods already made keep their dates; the new rule applies to periods made from now on.
+
+    Raises:
+        NotPermitted: only an administrator changes a kind's rule; a unit's rule needs a
+            supervisor, leader or administrator over it.
+        ValidationFailed: the cadence, kind or hours are invalid.
+    """
+    if cadence not in periods.CADENCES:
+        raise ValidationFailed("排查周期无效。", {"field": "cadence"})
+    if (unit is None) == (not unit_kind):
+        raise ValidationFailed("请选择单位类型或具体单位（二选一）。", {"field": "unit"})
+    if unit_kind and unit_kind not in Unit.Kind.values:
+        raise ValidationFailed("单位类型无效。", {"field": "unit_kind"})
+    if not 0 <= remind_hour <= 23:
+        raise ValidationFailed("提醒时刻应在0到23时之间。", {"field": "remind_hour"})
+    if grace_hours is not None and not 0 <= grace_hours <= 24 * 31:
+        raise ValidationFailed("报送宽限应在0到744小时之间。", {"field": "grace_hours"})
+    if unit is not None:
+        require_roles(
+            actor, unit, OVERSEEING_ROLES, "只有督查、领导或管理员可以设置单位的排查周期。"
+        )
+    elif (
+        actor is not None
+        and not actor.is_superuser
+        and not Membership.objects.filter(staff=actor, role=Role.ADMIN).exists()
+    ):
+        raise NotPermitted("只有管理员可以设置各类单位的默认排查周期。")
+    values = {
+        "cadence": cadence,
+        "reports": reports,
+        "grace_hours": grace_hours,
+        "remind_hour": remind_hour,
+    }
+    if unit is not None:
+        rule, _ = CadenceRule.objects.update_or_create(unit=unit, defaults=values)
+    else:
+        rule, _ = CadenceRule.objects.update_or_create(
+            unit_kind=unit_kind, unit=None, defaults=values
+        )
+    return rule
+
+
+@transaction.atomic
+def special_period_create(
+    *,
+    actor: Staff | None,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    units: Sequence[Unit],
+    cadence: str = periods.DAILY,
+    grace_hours: int | None = None,
+    round_the_clock_duty: bool = True,
+    note: str = "",
+    now: datetime | None = None,
+) -> SpecialPeriod:
+    """Declare a sensitive period over units (and everything below them).
+
+    Periods that have not been reported yet are cut anew where the special period falls;
+    periods already reported keep the dates they were reported for.
+
+    Raises:
+        NotPermitted: the actor does not supervise or lead every unit named.
+        ValidationFailed: a name, the dates or the units are missing or wrong.
+    """
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写敏感期名称。", {"field": "name"})
+    if starts_on is None or ends_on is None or ends_on < starts_on:
+        raise ValidationFailed("敏感期的结束日期不能早于开始日期。", {"field": "ends_on"})
+    if (ends_on - starts_on).days > 366:
+        raise ValidationFailed("敏感期不能超过一年。", {"field": "ends_on"})
+    if cadence not in periods.CADENCES:
+        raise ValidationFailed("排查周期无效。", {"field": "cadence"})
+    if not units:
+        raise ValidationFailed("请选择敏感期适用的单位。", {"field": "units"})
+    for unit in units:
+        require_roles(actor, unit, OVERSEEING_ROLES, f"您不能为{unit.name}设置敏感期。")
+    special = SpecialPeriod.objects.create(
+        name=name[:100],
+        starts_on=starts_on,
+        ends_on=ends_on,
+        cadence=cadence,
+        grace_hours=grace_hours,
+        round_the_clock_duty=round_the_clock_duty,
+        note=note.strip(),
+        created_by=actor,
+    )
+    special.units.set(units)
+    # Re-cut what exists already around the special period, up to today.
+    today = timezone.localdate(now)
+    if starts_on <= today:
+        subtree = Q()
+        for unit in units:
+            subtree |= Q(path__startswith=unit.path)
+        screening_periods_ensure(
+            first=starts_on, last=min(ends_on, today), units=Unit.objects.filter(subtree), now=now
+        )
+    return special
+
+
+def _row(schedule: Schedule, period: periods.Period, now: datetime) -> ScreeningPeriod:
+    due = schedule.due(period)
+    return ScreeningPeriod(
+        unit=schedule.unit,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        cadence=period.cadence,
+        special_period_id=period.special_id,
+        due_at=due,
+        remind_after=schedule.remind_after(period),
+        status=Status.MISSING if due < now else Status.PENDING,
+    )
+
+
+def _overlaps(row: ScreeningPeriod, period: periods.Period) -> bool:
+    return row.starts_on <= period.ends_on and row.ends_on >= period.starts_on
+
+
+@transaction.atomic
+def screening_periods_ensure(
+    *,
+    first: date,
+    last: date | None = None,
+    units: Iterable[Unit] | None = None,
+    include_previous: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Make the reporting-period rows of the reporting units for every day first..last
+    (and, with include_previous, for each unit's period before that).
+
+    Idempotent. A row nobody has reported on yet whose dates no longer match the cadence
+    (a special period was declared) is replaced; a reported row keeps its dates. Returns the
+    number of rows made.
+    """
+    now = now or timezone.now()
+    last = last or first
+    units = Unit.objects.filter(is_active=True) if units is None else units
+    schedules = schedules_for(units, first=first, last=last)
+    if not schedules:
+        return 0
+    wanted: dict[int, list[periods.Period]] = {}
+    for s in schedules:
+        found = list(s.periods_between(first, last))
+        if include_previous:
+            found.insert(0, s.period_for(found[0].starts_on - timedelta(days=1)))
+        wanted[s.unit.pk] = found
+    span_first = min(p.starts_on for ps in wanted.values() for p in ps)
+    span_last = max(p.ends_on for ps in wanted.values() for p in ps)
+    existing: dict[int, list[ScreeningPeriod]] = defaultdict(list)
+    for row in ScreeningPeriod.objects.filter(
+        unit_id__in=list(wanted), starts_on__lte=span_last, ends_on__gte=span_first
+    ):
+        existing[row.unit_id].append(row)
+
+    to_delete: list[int] = []
+    to_create: list[ScreeningPeriod] = []
+    for schedule in schedules:
+        rows = existing.get(schedule.unit.pk, [])
+        wanted_here = wanted[schedule.unit.pk]
+        # An unreported row that no longer fits is replaced along with every day it covered.
+        stale = [
+            r
+            for r in rows
+            if r.current_report_id is None
+            and any(_overlaps(r, p) for p in wanted_here)
+            and not any((r.starts_on, r.ends_on) == (p.starts_on, p.ends_on) for p in wanted_here)
+        ]
+        if stale:
+            lo = min([wanted_here[0].starts_on, *(r.starts_on for r in stale)])
+            hi = max([last, *(r.ends_on for r in stale)])
+            wanted_here = list(schedule.periods_between(lo, hi))
+        stale_ids = {r.pk for r in stale}
+        kept = [r for r in rows if r.pk not in stale_ids]
+        for period in wanted_here:
+            if any(_overlaps(r, period) for r in kept):
+                continue  # the same dates, or a reported row that stands
+            to_create.append(_row(schedule, period, now))
+        to_delete.extend(stale_ids)
+    if to_delete:
+        ScreeningPeriod.objects.filter(pk__in=to_delete, current_report__isnull=True).delete()
+    made = ScreeningPeriod.objects.bulk_create(to_create, ignore_conflicts=True)
+    return len(made)
+
+
+def screening_statuses_refresh(*, now: datetime | None = None) -> int:
+    """Mark every unreported period whose due time has passed as missing; return how many."""
+    now = now or timezone.now()
+    return ScreeningPeriod.objects.filter(status=Status.PENDING, due_at__lt=now).update(
+        status=Status.MISSING
+    )
+
+
+def screening_period_for(
+    *, unit: Unit, day: date, now: datetime | None = None
+) -> ScreeningPeriod | None:
+    """The unit's reporting-period row containing day, made if needed; None if it does not
+    report."""
+    screening_periods_ensure(first=day, units=[unit], now=now)
+    return (
+        ScreeningPeriod.objects.filter(unit=unit, starts_on__lte=day, ends_on__gte=day)
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def screening_period_to_file(*, unit: Unit, now: datetime | None = None) -> ScreeningPeriod | None:
+    """The period the unit should file for now: the earliest unreported one still on time
+    (yesterday's daily report before 10:00), else the current one."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    current = screening_period_for(unit=unit, day=today, now=now)
+    if current is None:
+        return None
+    screening_periods_ensure(first=current.starts_on - timedelta(days=1), units=[unit], now=now)
+    earlier = (
+        ScreeningPeriod.objects.filter(
+            unit=unit,
+            ends_on__lt=current.starts_on,
+            due_at__gte=now,
+            current_report__isnull=True,
+        )
+        .order_by("starts_on")
+        .first()
+    )
+    return earlier or current
