@@ -176,12 +176,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
             via=PersonalDataAccess.Via.WEB,
         )
     except DomainError as exc:
-        return render(
-            request,
-            "petitions/_people_refused.html",
-            {"message": exc.message},
-            status=exc.http_status,
-        )
+        return _people_refused(request, exc)
     return render(
         request,
         "petitions/_earlier.html",
@@ -327,6 +322,16 @@ def reply_draft(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("petitions:detail", pk=pk)
 
 
+def _people_refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """htmx: why personal data were not shown, in the panel that asked for them."""
+    return render(
+        request,
+        "petitions/_people_refused.html",
+        {"message": exc.message},
+        status=exc.http_status,
+    )
+
+
 @login_required
 @require_POST
 def personal_data(request: HttpRequest, pk: int) -> HttpResponse:
@@ -337,12 +342,7 @@ def personal_data(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, petition=petition, via=PersonalDataAccess.Via.WEB
         )
     except DomainError as exc:
-        return render(
-            request,
-            "petitions/_people_refused.html",
-            {"message": exc.message},
-            status=exc.http_status,
-        )
+        return _people_refused(request, exc)
     return render(request, "petitions/_people_revealed.html", {"people": people})
 
 

@@ -25,9 +25,15 @@ def _unit_members(unit: Unit | None, roles) -> set[int]:
     return members_of([unit.pk], roles).get(unit.pk, set()) if unit else set()
 
 
+def _notify_after_commit(recipients: list[Staff], p: Petition, **message) -> None:
+    """Send once the case's change is committed, so a rollback tells no one."""
+    if recipients:
+        url = f"/petitions/{p.pk}/"
+        transaction.on_commit(lambda: notify(recipients=recipients, url=url, petition=p, **message))
+
+
 def transition_notify(name: str, p: Petition, actor: Staff | None, seq: int) -> None:
     """After the commit, tell the people the transition hands the case to."""
-    url = f"/petitions/{p.pk}/"
     if name == "assign":
         ids = {p.handler_id} if p.handler_id else _unit_members(p.responsible_unit, RECEIVERS)
         kind, title = Kind.ASSIGNMENT, f"新交办件：{p.subject}"
@@ -48,37 +54,26 @@ def transition_notify(name: str, p: Petition, actor: Staff | None, seq: int) -> 
         body = f"请在30日内出具{label}意见。"
     else:
         return
-    recipients = _staff({i for i in ids if i}, actor)
-    if not recipients:
-        return
-    transaction.on_commit(
-        lambda: notify(
-            recipients=recipients,
-            kind=kind,
-            title=title,
-            body=body,
-            url=url,
-            petition=p,
-            dedupe_key=f"transition:{p.pk}:{seq}",
-        )
+    _notify_after_commit(
+        _staff({i for i in ids if i}, actor),
+        p,
+        kind=kind,
+        title=title,
+        body=body,
+        dedupe_key=f"transition:{p.pk}:{seq}",
     )
 
 
 def draft_ready_notify(p: Petition, actor: Staff) -> None:
     """A handler saved a draft reply: the unit's leaders have something to approve."""
-    recipients = _staff(_unit_members(p.responsible_unit, (Role.LEADER,)), actor)
-    if recipients:
-        transaction.on_commit(
-            lambda: notify(
-                recipients=recipients,
-                kind=Kind.APPROVAL,
-                title=f"待审批答复：{p.subject}",
-                body=f"{actor.display_name}已起草答复意见，请审核签发。",
-                url=f"/petitions/{p.pk}/",
-                petition=p,
-                dedupe_key=f"draft:{p.pk}:{p.version}",
-            )
-        )
+    _notify_after_commit(
+        _staff(_unit_members(p.responsible_unit, (Role.LEADER,)), actor),
+        p,
+        kind=Kind.APPROVAL,
+        title=f"待审批答复：{p.subject}",
+        body=f"{actor.display_name}已起草答复意见，请审核签发。",
+        dedupe_key=f"draft:{p.pk}:{p.version}",
+    )
 
 
 def urgent_notify(p: Petition, actor: Staff | None) -> None:
@@ -87,16 +82,11 @@ def urgent_notify(p: Petition, actor: Staff | None) -> None:
     ids = _unit_members(unit, (Role.LEADER,))
     ids |= supervisors_above([unit.pk]).get(unit.pk, set())
     ids |= _unit_members(unit_parent(unit), (Role.LEADER, Role.SUPERVISOR))
-    recipients = _staff(ids, actor)
-    if recipients:
-        transaction.on_commit(
-            lambda: notify(
-                recipients=recipients,
-                kind=Kind.INCIDENT,
-                title=f"重大紧急信访事项：{p.subject}",
-                body=f"{unit.name}登记了一件重大紧急信访事项，请立即研究处置。",
-                url=f"/petitions/{p.pk}/",
-                petition=p,
-                dedupe_key=f"urgent:{p.pk}",
-            )
-        )
+    _notify_after_commit(
+        _staff(ids, actor),
+        p,
+        kind=Kind.INCIDENT,
+        title=f"重大紧急信访事项：{p.subject}",
+        body=f"{unit.name}登记了一件重大紧急信访事项，请立即研究处置。",
+        dedupe_key=f"urgent:{p.pk}",
+    )
