@@ -273,6 +273,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # The worker (run_huey) gives the "huey" logger a handler of its own; without this every
+    # line of the worker would be printed twice.
+    "loggers": {"huey": {"propagate": False}},
 }
 
 # The public site and Open311 (portal app).
