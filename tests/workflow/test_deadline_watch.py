@@ -20,6 +20,7 @@ from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services.deadline_watch import point_ranges
+from xinfang.workflow.services.reminder_log import sql_array
 from xinfang.workflow.tasks import deadlines_check_task
 
 
@@ -224,3 +225,40 @@ def test_the_scan_asks_a_bounded_number_of_queries_however_many_cases(
     few = run(3)
     many = run(30)
     assert many == few
+
+
+def test_it_tells_the_same_people_whatever_the_batch_size(
+    settings, org, handling, dc_handler, dc_leader, cn_leader, district_supervisor
+):
+    cases = [handling(at(2025, 6, 2, 9, i), difficulty="hard") for i in range(5)]
+    # The district's leader owns two of them: told as their owner, not as 东城's leader.
+    for p in cases[:2]:
+        wf.ownership_assign(
+            petition=p,
+            actor=dc_leader,
+            owner=cn_leader,
+            matter="督促办理",
+            target_on=date(2025, 7, 20),
+            now=at(2025, 6, 3),
+        )
+    # Batches of two: cases, owners and the log are read and written a few cases at a time.
+    settings.DEADLINE_SCAN_BATCH = 2
+    first = wf.deadlines_check(now=at(2025, 8, 2, 10))
+    again = wf.deadlines_check(now=at(2025, 8, 2, 11))
+    assert first.counts["conclude_by:overdue"] == 5 and first.events == 5
+    assert again.total == 0 and again.notifications == 0
+    everyone = {"dc_handler", "dc_leader", "district_supervisor"}
+    for i, p in enumerate(cases):
+        told = notes(kind="overdue", petition=p).values_list("recipient__username", flat=True)
+        assert sorted(told) == sorted(everyone | ({"cn_leader"} if i < 2 else set()))
+        p.refresh_from_db()
+        assert chain_verify(p, list(p.events.order_by("seq"))) == []
+
+
+def test_it_passes_an_array_as_a_plain_literal_only_when_nothing_needs_quoting():
+    assert sql_array([3, 1, 2]) == "{3,1,2}"
+    assert sql_array([date(2025, 3, 18)]) == "{2025-03-18}"
+    assert sql_array(["conclude_by", "overdue", "3d"]) == "{conclude_by,overdue,3d}"
+    assert sql_array([]) == "{}"
+    for awkward in (["a b"], ['a"b'], ["a,b"], ["{a}"], ["NULL"], [""], ["办结"]):
+        assert sql_array(awkward) == awkward

@@ -31,6 +31,7 @@ from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services.follow_ups import follow_ups_remind, follow_ups_schedule
 from xinfang.workflow.services.recipients import (
     acting_unit_id,
+    ids_param,
     members_of,
     owners_of,
     supervisors_above,
@@ -41,6 +42,7 @@ from xinfang.workflow.services.reminder_log import (
     TARGET,
     Due,
     log_insert,
+    sql_array,
 )
 from xinfang.workflow.services.supervision import supervision_orders_overdue
 from xinfang.workflow.services.transition import events_append_bulk
@@ -148,10 +150,13 @@ def deadlines_check(*, now: datetime | None = None, commit: bool = True) -> Dead
 # --- finding what is due ----------------------------------------------------------------------
 
 
-def _point_of(days_left: int, ranges: list[tuple[str, int, int]]) -> str | None:
-    if days_left < 0:
-        return OVERDUE
-    return next((point for point, low, high in ranges if low <= days_left <= high), None)
+def _points_by_date(today: date, ranges: list[tuple[str, int, int]]) -> dict[date, str]:
+    # A dict lookup per deadline: the scan classifies a hundred thousand dates each hour.
+    return {
+        today + timedelta(days=days_left): point
+        for point, low, high in ranges
+        for days_left in range(low, high + 1)
+    }
 
 
 def _target_q() -> Q:
@@ -178,10 +183,11 @@ def _found(today: date) -> list[Due]:
         .filter(Q(due_on__lte=horizon) | target_q)
         .values_list("pk", "state", "due_on", "target_on")
     )
+    points = _points_by_date(today, ranges)
     out = []
     for pk, state, due, target in rows:
         if due is not None and due <= horizon:
-            point = _point_of((due - today).days, ranges)
+            point = OVERDUE if due < today else points.get(due)
             if point is not None:
                 out.append(Due(pk, BINDING_FIELD[state], due, point))
         if (
@@ -190,7 +196,7 @@ def _found(today: date) -> list[Due]:
             and since <= target <= horizon
             and (due is None or target < due)
         ):
-            point = _point_of((target - today).days, ranges)
+            point = OVERDUE if target < today else points.get(target)
             if point is not None:
                 out.append(Due(pk, TARGET, target, point))
     return out
@@ -241,9 +247,9 @@ def _logged_pg(chunk: list[Due], *, target: bool, point: str) -> set[tuple[int, 
         f"AND {fields}"
     )
     params = [
-        sorted({d.petition_id for d in chunk}),
+        sql_array(sorted({d.petition_id for d in chunk})),
         point,
-        sorted({d.due_on for d in chunk}),
+        sql_array(sorted({d.due_on for d in chunk})),
         TARGET if target else [TARGET, FOLLOW_UP],
     ]
     with connection.cursor() as cursor:
@@ -298,8 +304,7 @@ class CaseRow:
 
 
 def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
-    ids = sorted({d.petition_id for d in batch})
-    cases = Petition.objects.filter(pk__in=ids).order_by("pk")
+    cases = Petition.objects.filter(pk__in=ids_param(d.petition_id for d in batch)).order_by("pk")
     # A legal deadline's overdue mark writes an event: lock the cases as `_transition` does.
     marks_events = overdue and any(d.field != TARGET for d in batch)
     if marks_events:
@@ -334,7 +339,7 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
 def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[Message]:
     cases = [by_id[d.petition_id] for d in sent]
     acting = {p.pk: acting_unit_id(p) for p in cases}
-    owners = owners_of(by_id)
+    owners = owners_of(acting)
     roles = (Role.LEADER, Role.REGISTRAR)
     members = members_of(set(acting.values()), roles)
     leaders = members_of(set(acting.values()), [Role.LEADER])
@@ -362,6 +367,8 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
                 people |= members.get(unit, set())
             elif not handled:
                 people |= leaders.get(unit, set())
+        if not people:
+            continue  # nobody to tell (say, a unit without leaders): skip the text too
         title, body, kind = _text(p, d, today)
         key = f"deadline:{p.pk}:{d.field}:{d.due_on.isoformat()}:{d.point}"
         url = url_of(p.pk)

@@ -6,6 +6,8 @@ a reminder: the one whose INSERT went in. Used by the deadline watch and the fol
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +18,8 @@ from xinfang.workflow.models import DeadlineReminder
 OVERDUE = "overdue"
 TARGET = "target_on"
 FOLLOW_UP = "follow_up"
+# Array elements PostgreSQL reads as they are: numbers, dates, field and point names.
+_PLAIN = re.compile(r"[\w.:+-]+(?:,[\w.:+-]+)*", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,22 @@ class Due:
     field: str
     due_on: date
     point: str
+
+
+def sql_array(values: Iterable[int | date | str]) -> str | list:
+    """An array parameter for PostgreSQL (cast it in the SQL): `{1,2,3}` made by one join,
+    or the list itself when an element would need quoting.
+
+    psycopg quotes a list element by element in Python, tenths of a second a run over a million
+    cases; ids, dates and field names read the same in a plain join.
+    """
+    values = list(values)
+    text = ",".join(map(str, values))
+    if not values:
+        return "{}"
+    # One comma fewer than elements: no element brought a comma of its own.
+    plain = _PLAIN.fullmatch(text) and text.count(",") == len(values) - 1
+    return "{" + text + "}" if plain and "null" not in text.lower() else values
 
 
 def log_insert(rows: list[Due], now: datetime) -> set[tuple[int, str, str]]:
@@ -49,10 +69,10 @@ def log_insert(rows: list[Due], now: datetime) -> set[tuple[int, str, str]]:
         )
         params = [
             sent_at,
-            [d.petition_id for d in rows],
-            [d.field for d in rows],
-            [d.due_on for d in rows],
-            [d.point for d in rows],
+            sql_array(d.petition_id for d in rows),
+            sql_array(d.field for d in rows),
+            sql_array(d.due_on for d in rows),
+            sql_array(d.point for d in rows),
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
