@@ -20,6 +20,7 @@ from xinfang.prevention.services import (
     special_period_create,
 )
 from xinfang.prevention.services.screening import DisputeInput
+from xinfang.prevention.services.screening_periods import period_row
 from xinfang.units.models import Unit
 
 Status = ScreeningPeriod.Status
@@ -49,19 +50,10 @@ class ScreeningDemo(DemoBase):
         rows: list[ScreeningPeriod] = []
         for schedule in schedules:
             for period in schedule.periods_between(first, self.today):
-                due = schedule.due(period)
-                rows.append(
-                    ScreeningPeriod(
-                        unit=schedule.unit,
-                        starts_on=period.starts_on,
-                        ends_on=period.ends_on,
-                        cadence=period.cadence,
-                        special_period_id=period.special_id,
-                        due_at=due,
-                        remind_after=schedule.remind_after(period),
-                        status=Status.PENDING,
-                    )
-                )
+                # Pending for now: the statuses are set below, as the reports are filed.
+                row = period_row(schedule, period, self.now)
+                row.status = Status.PENDING
+                rows.append(row)
         ScreeningPeriod.objects.bulk_create(rows)
         rows = list(
             ScreeningPeriod.objects.filter(unit__in=units)

@@ -147,7 +147,8 @@ def special_period_create(
     return special
 
 
-def _row(schedule: Schedule, period: periods.Period, now: datetime) -> ScreeningPeriod:
+def period_row(schedule: Schedule, period: periods.Period, now: datetime) -> ScreeningPeriod:
+    """The unsaved row of one reporting period: missing once its due time has passed."""
     due = schedule.due(period)
     return ScreeningPeriod(
         unit=schedule.unit,
@@ -223,7 +224,7 @@ def screening_periods_ensure(
         for period in wanted_here:
             if any(_overlaps(r, period) for r in kept):
                 continue  # the same dates, or a reported row that stands
-            to_create.append(_row(schedule, period, now))
+            to_create.append(period_row(schedule, period, now))
         to_delete.extend(stale_ids)
     if to_delete:
         ScreeningPeriod.objects.filter(pk__in=to_delete, current_report__isnull=True).delete()
