@@ -108,6 +108,36 @@ def _field_values(petition: Petition) -> dict[str, Any]:
     return {f.attname: getattr(petition, f.attname) for f in Petition._meta.concrete_fields}
 
 
+def _locked(petition: Petition) -> Petition:
+    """The case re-read under its row lock (inside the caller's transaction)."""
+    p = (
+        Petition.objects.select_for_update(of=("self",))
+        .select_related("responsible_unit", "reviewing_unit", "re_reviewing_unit")
+        .filter(pk=petition.pk)
+        .first()
+    )
+    if p is None:
+        raise NotFound("未找到该信访件。")
+    return p
+
+
+def _check_version(p: Petition, version: int | None) -> None:
+    if version is not None and p.version != version:
+        raise VersionConflict(
+            "该信访件已被他人更新，您看到的不是最新内容。请刷新页面后再操作。",
+            {"current_version": p.version, "your_version": version},
+        )
+
+
+def _save_changed(p: Petition, before: dict[str, Any]) -> None:
+    """Save only the fields that moved, so a concurrent job's columns are not overwritten."""
+    after = _field_values(p)
+    changed = [
+        f.name for f in Petition._meta.concrete_fields if after[f.attname] != before[f.attname]
+    ]
+    p.save(update_fields=[*changed, "updated_at"])
+
+
 def _transition(
     name: str,
     *,
@@ -123,19 +153,8 @@ def _transition(
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        p = (
-            Petition.objects.select_for_update(of=("self",))
-            .select_related("responsible_unit", "reviewing_unit", "re_reviewing_unit")
-            .filter(pk=petition.pk)
-            .first()
-        )
-        if p is None:
-            raise NotFound("未找到该信访件。")
-        if version is not None and p.version != version:
-            raise VersionConflict(
-                "该信访件已被他人更新，您看到的不是最新内容。请刷新页面后再操作。",
-                {"current_version": p.version, "your_version": version},
-            )
+        p = _locked(petition)
+        _check_version(p, version)
         _check_actor(actor, t, p, via)
         if p.state not in t.sources or (p.forwarded_to_body and t.name in FORWARD_RECEIVER_ACTIONS):
             raise InvalidTransition(
@@ -160,11 +179,7 @@ def _transition(
             data={**data, "via": via},
             at=now,
         )
-        after = _field_values(p)
-        changed = [
-            f.name for f in Petition._meta.concrete_fields if after[f.attname] != before[f.attname]
-        ]
-        p.save(update_fields=[*changed, "updated_at"])
+        _save_changed(p, before)
         transition_notify(name, p, actor, event.seq)
     return p
 
@@ -192,21 +207,10 @@ def _record(
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        p = (
-            Petition.objects.select_for_update(of=("self",))
-            .select_related("responsible_unit", "reviewing_unit", "re_reviewing_unit")
-            .filter(pk=petition.pk)
-            .first()
-        )
-        if p is None:
-            raise NotFound("未找到该信访件。")
+        p = _locked(petition)
         if actor is not None and not petitions_visible_to(actor).filter(pk=p.pk).exists():
             raise NotFound("未找到该信访件。")
-        if version is not None and p.version != version:
-            raise VersionConflict(
-                "该信访件已被他人更新，您看到的不是最新内容。请刷新页面后再操作。",
-                {"current_version": p.version, "your_version": version},
-            )
+        _check_version(p, version)
         before = _field_values(p)
         data = dict(apply(p, today, Clock()) or {})
         kind = data.pop("_kind", kind)
@@ -221,11 +225,7 @@ def _record(
             data={**data, "via": via},
             at=now,
         )
-        after = _field_values(p)
-        changed = [
-            f.name for f in Petition._meta.concrete_fields if after[f.attname] != before[f.attname]
-        ]
-        p.save(update_fields=[*changed, "updated_at"])
+        _save_changed(p, before)
         if then is not None:
             then()
     return p
