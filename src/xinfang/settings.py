@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.core.context_processors.site",
+                "xinfang.workflow.context_processors.calendar_banner",
             ],
         },
     },

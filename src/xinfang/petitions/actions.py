@@ -20,6 +20,7 @@ from xinfang.units.selectors import roles_over
 from xinfang.workflow import services as wf
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.models import ExtensionRequest
+from xinfang.workflow.services.review import termination_wait
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,7 @@ def _shown(name: str, p: Petition, user: Staff, today: date) -> bool:
             and not ExtensionRequest.objects.filter(petition=p, status="pending").exists()
         )
     if name == "terminate":
-        window = {
-            State.CONCLUDED: p.review_request_by,
-            State.REVIEW_CONCLUDED: p.re_review_request_by,
-        }.get(p.state)
-        return window is None or today > window
+        return termination_wait(p, today) is None
     if name == "request_review":
         return p.review_request_by is not None and today <= p.review_request_by
     if name == "request_re_review":

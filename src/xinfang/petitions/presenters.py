@@ -120,9 +120,17 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
     if k in SUPERVISION_EVENTS:
         return SUPERVISION_EVENTS[k](d)
     if k == "deadlines_recomputed":
-        moved = "；".join(f"{DEADLINE_LABELS.get(f, f)} {v}" for f, v in d.get("moved", {}).items())
+        moved = "；".join(f"{_moved_label(f)} {v}" for f, v in d.get("moved", {}).items())
         return "节假日安排公布，期限重新计算", moved
     return k, ""
+
+
+def _moved_label(name: str) -> str:
+    if name.startswith("follow_up:"):
+        return "回访日期"
+    if name.startswith("order:"):
+        return "督办反馈期限"
+    return DEADLINE_LABELS.get(name, "服务承诺期限" if name == "target_on" else name)
 
 
 def _hearing_text(d: dict[str, Any]) -> tuple[str, str]:

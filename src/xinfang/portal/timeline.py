@@ -197,7 +197,11 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     "该信访事项已终结：就同一事项以同一事实和理由再次提出的，不再受理。",
                 )
             )
-        elif kind == "deadlines_recomputed":
+        elif kind == "deadlines_recomputed" and any(
+            # Only the case's own deadlines: follow-ups and supervision are internal.
+            ":" not in name
+            for name in d.get("moved", {})
+        ):
             lines.append(
                 PublicLine(on, "期限调整", "根据国家法定节假日安排，有关办理期限已相应调整。")
             )

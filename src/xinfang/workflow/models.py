@@ -186,6 +186,8 @@ class SupervisionOrder(models.Model):
     close_note = models.TextField("销号意见", blank=True)
     # Set once by the deadline job when the due date passed without a response.
     overdue_notified_at = models.DateTimeField("超期通知时间", null=True, blank=True)
+    # How due_on was counted, so a year's holidays entered later move it (deadlines.basis_of).
+    due_basis = models.JSONField("期限计算依据", default=dict, blank=True)
 
     class Meta:
         verbose_name = "督办"
@@ -310,6 +312,8 @@ class FollowUp(models.Model):
     # The conclusion this follow-up checks on: one follow-up per conclusion of a case.
     concluded_on = models.DateField("办结日期")
     due_on = models.DateField("应回访日期", db_index=True)
+    # How due_on was counted, so a year's holidays entered later move it (deadlines.basis_of).
+    due_basis = models.JSONField("期限计算依据", default=dict, blank=True)
     scheduled_at = models.DateTimeField("安排时间")
     done_at = models.DateTimeField("回访时间", null=True, blank=True)
     method = models.CharField("回访方式", max_length=8, choices=Method.choices, blank=True)

@@ -12,9 +12,11 @@ from xinfang.petitions.models import OPEN_STATES, Petition
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over
+from xinfang.workflow.calendar import Overrides, WorkCalendar
 from xinfang.workflow.deadlines import rules_load
 from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.models import (
+    CalendarYear,
     ExtensionRequest,
     FollowUp,
     Hearing,
@@ -32,6 +34,27 @@ from xinfang.workflow.services.supervision import (
 )
 
 ACTIVE_ORDER = ~Q(status=SupervisionOrder.Status.CLOSED)
+# From this month on, next year's official holidays are due (the State Council publishes them
+# in the autumn) and admins are reminded to enter them.
+HOLIDAY_REMINDER_MONTH = 11
+
+
+def holiday_year_missing(today: date) -> int | None:
+    """The year whose official holiday schedule an admin should enter now: this year while it
+    is missing, or next year from 1 November; None when nothing is missing."""
+    entered = frozenset(
+        CalendarYear.objects.filter(year__in=[today.year, today.year + 1]).values_list(
+            "year", flat=True
+        )
+    )
+    calendar = WorkCalendar(Overrides(years=entered))
+    if not calendar.is_known_year(today.year):
+        return today.year
+    if today.month >= HOLIDAY_REMINDER_MONTH and not calendar.is_known_year(today.year + 1):
+        return today.year + 1
+    return None
+
+
 REGISTERING = frozenset({Role.REGISTRAR, Role.LEADER})
 
 

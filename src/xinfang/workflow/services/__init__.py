@@ -33,8 +33,8 @@ from xinfang.workflow.services.follow_ups import (
 )
 from xinfang.workflow.services.handling import petition_conclude, petition_extend, petition_start
 from xinfang.workflow.services.hearings import hearing_record
+from xinfang.workflow.services.recompute import deadlines_recompute
 from xinfang.workflow.services.review import (
-    deadlines_recompute,
     petition_conclude_re_review,
     petition_conclude_review,
     petition_request_re_review,

@@ -17,7 +17,7 @@ from xinfang.petitions.models import TERMINAL_STATES, Petition, State
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
-from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.deadlines import Clock, basis_of
 from xinfang.workflow.models import Ownership, SupervisionOrder
 from xinfang.workflow.services.recipients import acting_unit_id, members_of, owners_of
 from xinfang.workflow.services.transition import _record, _require_text
@@ -212,6 +212,9 @@ def supervision_order_issue(
             raise NotPermitted(f"您不是{unit.name}的督查人员，不能督办本件。")
         if due_on is None or due_on <= today:
             raise ValidationFailed("反馈期限应在今天之后。", {"field": "due_on"})
+        # A date on a weekend or holiday moves to the next working day (RULES.md §5), and
+        # again if a year's holidays entered later say so.
+        due = clock.calendar.add(today, (due_on - today).days, "calendar")
         order = SupervisionOrder.objects.create(
             petition=p,
             unit=unit,
@@ -219,7 +222,8 @@ def supervision_order_issue(
             issued_at=now or timezone.now(),
             level=level,
             requirements=requirements,
-            due_on=due_on,
+            due_on=due.date,
+            due_basis=basis_of(today, (due_on - today).days, "calendar", due),
         )
         made.update(order=order, petition=p, unit=unit)
         return {
@@ -229,7 +233,7 @@ def supervision_order_issue(
             "unit": unit.pk,
             "unit_name": unit.name,
             "requirements": requirements,
-            "due_on": due_on.isoformat(),
+            "due_on": order.due_on.isoformat(),
         }
 
     def send() -> None:
