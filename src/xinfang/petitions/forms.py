@@ -66,7 +66,7 @@ class RegisterForm(forms.Form):
     postmark_date = forms.DateField(
         label="邮戳日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    caller_number = forms.CharField(label="来电号码", required=False, max_length=20)
+    caller_number = forms.CharField(label="来电或传真号码", required=False, max_length=20)
     reception_leader = forms.TypedChoiceField(
         label="接访领导", required=False, coerce=int, empty_value=None
     )

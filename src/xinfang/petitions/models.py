@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
     LETTER = "letter", "来信"
     VISIT = "visit", "来访"
     PHONE = "phone", "电话"
+    FAX = "fax", "传真"
     ONLINE = "online", "网上"
     MAILBOX = "mailbox", "信箱"
     RECEPTION = "reception", "领导接访"

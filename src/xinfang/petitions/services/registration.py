@@ -302,10 +302,12 @@ def _clean_channel_details(
         if received_at and postmark > timezone.localdate(received_at):
             raise ValidationFailed("邮戳日期不能晚于收信日期。", {"field": "postmark_date"})
         cleaned["postmark_date"] = postmark.isoformat()
-    if channel == Channel.PHONE and details.get("caller_number"):
+    if channel in (Channel.PHONE, Channel.FAX) and details.get("caller_number"):
+        # The number a call or a fax came from (R22 Art.17 lists both channels).
         number = str(details["caller_number"]).strip()
         if not number.replace("-", "").replace("+", "").isdigit() or len(number) > 20:
-            raise ValidationFailed("来电号码格式不正确。", {"field": "caller_number"})
+            word = "传真" if channel == Channel.FAX else "来电"
+            raise ValidationFailed(f"{word}号码格式不正确。", {"field": "caller_number"})
         # A caller's number is personal data: kept encrypted, shown masked.
         cleaned["caller_number"] = encrypt(number)
     for key in ("reception_session", "outreach_visit", "reception_leader"):

@@ -18,13 +18,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from xinfang.core.errors import NotFound, ValidationFailed
-from xinfang.petitions.models import OPEN_STATES, Category, Line, State
+from xinfang.petitions.models import OPEN_STATES, Category, Channel, Line, State
 from xinfang.portal.anonymise import anonymise_for_case
 from xinfang.portal.models import Open311Request
 from xinfang.portal.selectors import online_units, public_state_label
 from xinfang.units.models import Unit
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# How a request reaching us through Open311 may first have come in: a city hotline or fax
+# platform forwards what it received by phone, fax or letter (R22 Art.17's channels).
+OPEN311_CHANNELS = (Channel.ONLINE, Channel.PHONE, Channel.FAX, Channel.LETTER)
 DEFAULT_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
 # When the service list or the definitions last changed in a way clients should notice.
@@ -115,6 +118,16 @@ def open311_service_definition(code: str) -> dict[str, Any]:
                 "order": 2,
                 "description": f"反映的问题涉及哪个单位；不填则由{default.name}受理。",
                 "values": [{"key": u.code, "name": u.name} for u in online_units()],
+            },
+            {
+                "variable": True,
+                "code": "CHANNEL",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": 3,
+                "description": "最初收到该事项的方式，不填为网上；热线、传真平台转来的按原渠道填。",
+                "values": [{"key": str(c), "name": str(c.label)} for c in OPEN311_CHANNELS],
             },
         ],
     }

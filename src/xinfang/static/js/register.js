@@ -11,8 +11,9 @@
   }
   var channel = form.querySelector("[name=channel]");
   function onChannel() {
-    ["letter", "phone", "reception"].forEach(function (c) {
-      toggle(".xf-channel-" + c, channel.value === c);
+    // A field may belong to several channels (the sender's number: phone and fax).
+    form.querySelectorAll(".xf-channel").forEach(function (el) {
+      el.classList.toggle("d-none", !el.classList.contains("xf-channel-" + channel.value));
     });
   }
   channel.addEventListener("change", onChannel);
