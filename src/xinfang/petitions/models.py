@@ -215,6 +215,8 @@ class Petition(models.Model):
     )
     line = models.CharField("业务条线", max_length=16, choices=Line.choices, default=Line.GENERAL)
     place = models.CharField("问题发生地", max_length=200, blank=True)
+    # Whom the complaint is about (RULES.md §1), recorded for every complaint; only an
+    # accusation (is_accusation) hides its petitioner from this unit (§6).
     accused_unit = models.ForeignKey(
         Unit,
         models.PROTECT,
@@ -224,6 +226,7 @@ class Petition(models.Model):
         verbose_name="被反映单位",
     )
     accused_person = models.CharField("被反映人", max_length=100, blank=True)
+    accused_post = models.CharField("被反映人职务", max_length=100, blank=True)
     difficulty = models.CharField(
         "难易程度", max_length=8, choices=Difficulty.choices, default=Difficulty.MINOR
     )

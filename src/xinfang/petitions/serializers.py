@@ -175,6 +175,7 @@ class PetitionDetailSerializer(PetitionListSerializer):
             "place",
             "accused_unit",
             "accused_person",
+            "accused_post",
             "assigning_unit",
             "forwarded_to_body",
             "handler",
@@ -239,6 +240,9 @@ class PetitionRegisterSerializer(serializers.Serializer):
         queryset=Unit.objects.all(), required=False, allow_null=True
     )
     accused_person = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    accused_post = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
     )
     is_accusation = serializers.BooleanField(required=False, default=False)

@@ -69,6 +69,9 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             category=Category.objects.filter(pk=d["category"]).first() if d["category"] else None,
             states=d["state"],
             channel=d["channel"],
+            accused_unit=Unit.objects.filter(pk=d["accused_unit"]).first()
+            if d["accused_unit"]
+            else None,
             is_collective=d["is_collective"],
             is_accusation=d["is_accusation"],
             is_repeat=d["is_repeat"],
@@ -135,6 +138,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 is_accusation=d["is_accusation"],
                 accused_unit=Unit.objects.filter(pk=d["accused_unit"]).first(),
                 accused_person=d["accused_person"],
+                accused_post=d["accused_post"],
                 is_anonymous=d["is_anonymous"],
                 skips_level=d["skips_level"],
                 is_urgent=d["is_urgent"],

@@ -74,7 +74,8 @@ def scripted_cases(planner: Planner) -> list[Case]:
     # extended once.
     mine = add(
         new(t["mine_cracks_collective"], r["qs"], slot(S.IN_PROGRESS, EXTENDED), C.VISIT,
-            headcount=12, co_handling=("LJ-CN-MK",), urgent=True, min_age=62)
+            headcount=12, co_handling=("LJ-CN-MK",), urgent=True, min_age=62,
+            accused_unit="LJ-CN-MK")
     )  # fmt: skip
     mine.reps = planner.people(mine, 5)
     mine.people = [mine.reps[0]]
@@ -137,15 +138,22 @@ def scripted_cases(planner: Planner) -> list[Case]:
     add(new(t["resettle_road"], r["dc_ymb"], slot(S.REVIEW_REQUESTED), C.VISIT))
     # 青山镇 and the mine; the mine's answers are reviewed by the city.
     add(new(t["mine_subsidence_field"], r["qs"], slot(S.ACCEPTED), C.OUTREACH))
-    add(new(t["mine_water"], r["cn_mk"], slot(S.IN_PROGRESS), C.VISIT))
+    # Complaints (not accusations) about a unit or an official: recorded all the same.
+    add(new(t["mine_water"], r["cn_mk"], slot(S.IN_PROGRESS), C.VISIT, accused_unit="LJ-CN-MK"))
     add(new(t["mine_compensation_standard"], r["mk"], slot(S.CONCLUDED), C.VISIT))
     add(new(t["village_affairs"], r["qs"], slot(S.RE_REVIEW_REQUESTED), C.VISIT))
     add(new(t["mine_water"], r["mk"], slot(S.REVIEW_REQUESTED), C.LETTER))
     # The school, whose answers the city reviews (it belongs to 城南区).
     add(new(t["school_enrolment"], r["sx"], slot(S.REGISTERED), C.PHONE))
     add(new(t["school_safety"], r["sx"], slot(S.IN_PROGRESS), C.MAILBOX, draft_open=True))
-    add(new(t["teacher_tutoring"], r["sx"], slot(S.CONCLUDED), C.MAILBOX))
-    add(new(t["school_fees"], r["sx"], slot(S.REVIEW_CONCLUDED), C.ONLINE))
+    add(
+        new(t["teacher_tutoring"], r["sx"], slot(S.CONCLUDED), C.MAILBOX,
+            accused_unit="LJ-CN-SX", accused_title="数学教师")
+    )  # fmt: skip
+    add(
+        new(t["school_fees"], r["sx"], slot(S.REVIEW_CONCLUDED), C.ONLINE,
+            accused_unit="LJ-CN-SX")
+    )  # fmt: skip
     # 西城街道.
     add(new(t["noise_night"], r["cn_xc"], slot(S.ASSIGNED), C.RECEPTION))
     add(new(t["property_service"], r["cn_xc"], slot(S.IN_PROGRESS), C.VISIT, draft_open=True))

@@ -145,6 +145,7 @@ def petition_register(
     place: str = "",
     accused_unit: Unit | None = None,
     accused_person: str = "",
+    accused_post: str = "",
     is_accusation: bool = False,
     is_anonymous: bool = False,
     is_litigation: bool | None = None,
@@ -160,6 +161,9 @@ def petition_register(
     """Register a received petition, start its decision clock and open its history.
 
     A repeated call with the same idempotency key by the same actor returns the first case.
+
+    The unit or official complained about (accused_unit, accused_person and accused_post) is
+    recorded for any complaint; an accusation must name the unit.
 
     Raises:
         NotPermitted: the actor is not a registrar or leader of the receiving unit.
@@ -224,6 +228,7 @@ def petition_register(
                 place=place.strip()[:200],
                 accused_unit=accused_unit,
                 accused_person=accused_person.strip()[:100],
+                accused_post=accused_post.strip()[:100],
                 is_accusation=is_accusation,
                 is_anonymous=is_anonymous,
                 is_litigation=category.is_litigation if is_litigation is None else is_litigation,
@@ -397,6 +402,7 @@ def _register(
     place,
     accused_unit,
     accused_person,
+    accused_post,
     is_accusation,
     is_anonymous,
     is_litigation,
@@ -425,8 +431,10 @@ def _register(
         category=category,
         line=line,
         place=place,
-        accused_unit=accused_unit if is_accusation else None,
-        accused_person=accused_person if is_accusation else "",
+        # Whom it complains about is part of every registration (RULES.md §1).
+        accused_unit=accused_unit,
+        accused_person=accused_person,
+        accused_post=accused_post,
         difficulty=difficulty,
         is_accusation=is_accusation,
         is_anonymous=is_anonymous,
@@ -485,6 +493,7 @@ def _register(
             "receiving_unit_name": receiving_unit.name,
             "headcount": headcount,
             "repeat_of": repeat_of.pk if repeat_of else None,
+            "accused_unit": accused_unit.pk if accused_unit else None,
             "decide_by": petition.decide_by.isoformat(),
             "target_on": petition.target_on.isoformat(),
         },

@@ -286,6 +286,7 @@ def follow_up_reopen(*, follow_up: FollowUp, actor: Staff, now: datetime | None 
             is_accusation=old.is_accusation,
             accused_unit=old.accused_unit,
             accused_person=old.accused_person,
+            accused_post=old.accused_post,
             is_anonymous=old.is_anonymous or not petitioners,
             repeat_of=old,
             idempotency_key=f"follow-up:{f.pk}",
