@@ -1,6 +1,7 @@
 """`xinfang demo`: load the demo organisation and data; idempotent, `--reset` starts over."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset: bool = False, petitions: int = DEFAULT_COUNT, **options) -> None:
+        # A fresh data directory has an empty database: migrate first, as `serve` does.
+        call_command("migrate", interactive=False, verbosity=0)
         if reset:
             # The cases refer to the units and accounts with PROTECT: they go first, and
             # all of it or none.
