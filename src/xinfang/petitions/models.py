@@ -473,7 +473,12 @@ class PetitionEvent(models.Model):
     to_state = models.CharField(max_length=24, blank=True)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField("时间")
+    # The case as this event left it: its version and a digest of its state and deadlines
+    # (history.case_digest), so a row changed behind the history's back shows.
+    case_version = models.PositiveIntegerField("信访件版本", null=True, blank=True)
+    case_digest = models.CharField("信访件摘要", max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
+    # HMAC-SHA256 under HISTORY_KEY (kept outside the database) over the event and prev_hash.
     hash = models.CharField(max_length=64)
 
     class Meta:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from xinfang.core.errors import (
@@ -243,18 +243,24 @@ def events_append_bulk(
     if not petitions:
         return []
     ids = [p.pk for p in petitions]
-    last = dict(
-        PetitionEvent.objects.filter(petition_id__in=ids)
-        .values("petition_id")
-        .annotate(m=Max("seq"))
-        .values_list("petition_id", "m")
-    )
+    # Each case's newest event: its number, and the digest of the case it recorded. A system
+    # mark changes no state column, so the digest carries forward (and an earlier direct
+    # change of the row is not folded into the chain).
+    newest = PetitionEvent.objects.filter(petition_id=OuterRef("petition_id")).order_by("-seq")
+    last = {
+        pk: (seq, digest)
+        for pk, seq, digest in PetitionEvent.objects.filter(
+            petition_id__in=ids, seq=Subquery(newest.values("seq")[:1])
+        ).values_list("petition_id", "seq", "case_digest")
+    }
     events = []
     for p in petitions:
+        seq, digest = last.get(p.pk, (0, ""))
         # The UPDATE below moves the stored version on by one, as this does in memory.
+        p.version += 1
         event = PetitionEvent(
             petition_id=p.pk,
-            seq=last.get(p.pk, 0) + 1,
+            seq=seq + 1,
             kind=kind,
             actor=None,
             actor_name="",
@@ -263,12 +269,13 @@ def events_append_bulk(
             # Round-trip through JSON so the hash covers exactly what the database stores.
             data=json.loads(canonical({**data.get(p.pk, {}), "via": SYSTEM})),
             at=at,
+            case_version=p.version,
+            case_digest=digest,
             prev_hash=p.history_head,
         )
         event.hash = event_hash(event)
         events.append(event)
         p.history_head = event.hash
-        p.version += 1
         p.updated_at = at
     PetitionEvent.objects.bulk_create(events, batch_size=1000)
     _heads_update(petitions, at)
