@@ -69,7 +69,10 @@ def test_it_reminds_once_at_each_point_and_marks_overdue_the_day_after(
     assert notes(recipient=district_supervisor, kind="overdue").count() == 1
     assert not notes(recipient=xc_handler).exists()
     p.refresh_from_db()
-    assert [e.kind for e in p.events.order_by("seq")] == ["register", "overdue"]
+    # Three days late (the escalate_order rule), the system supervises it, once.
+    assert [e.kind for e in p.events.order_by("seq")] == ["register", "overdue", "supervise"]
+    raised = p.events.get(kind="supervise")
+    assert timezone.localdate(raised.at) == date(2025, 3, 21) and raised.actor is None
     overdue = p.events.get(kind="overdue")
     assert overdue.data["field"] == "decide_by" and overdue.data["due_on"] == "2025-03-18"
     assert overdue.actor is None and timezone.localdate(overdue.at) == date(2025, 3, 19)

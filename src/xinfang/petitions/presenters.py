@@ -165,6 +165,10 @@ SUPERVISION_EVENTS = {
         d.get("response", ""),
     ),
     "supervision_close": lambda d: ("督办销号", d.get("note", "")),
+    "supervision_flag": lambda d: (
+        f"升级为挂牌督办（{d.get('unit_name', '')}）",
+        f"督办后 {d.get('days')} 日仍然超期，系统自动升级",
+    ),
     "extension_request": lambda d: (
         f"申请延期 {d.get('days')} 日",
         f"理由：{d.get('reason', '')}",

@@ -30,7 +30,18 @@ DEFAULT_RULES: dict[str, tuple[int, str, str]] = {
     K.TARGET_MINOR: (1, "calendar", "本地服务承诺：小事不过日"),
     K.TARGET_MAJOR: (7, "calendar", "本地服务承诺：大事不过周"),
     K.TARGET_HARD: (30, "calendar", "本地服务承诺：难事不过月"),
+    # Local practice (RULES.md §7: supervision of missed deadlines, R05 Art.36; 挂牌督办, R22
+    # Art.39): how long a case may stay overdue before the system supervises it, and then.
+    K.ESCALATE_ORDER: (3, "calendar", "本地督办规则：超期后自动督办（《信访条例》第三十六条）"),
+    K.ESCALATE_FLAG: (
+        7,
+        "calendar",
+        "本地督办规则：督办后仍超期的挂牌督办（《信访工作条例》第三十九条）",
+    ),
+    K.ESCALATE_RESPONSE: (5, "working", "本地督办规则：被督办单位反馈办理情况"),
 }
+# Rules that may be 0: "do not escalate".
+MAY_BE_OFF = frozenset({K.ESCALATE_ORDER, K.ESCALATE_FLAG})
 
 DEADLINE_FIELDS = (
     "decide_by",

@@ -28,6 +28,7 @@ from xinfang.petitions.models import OPEN_STATES, Petition, State, open_q
 from xinfang.units.models import Role
 from xinfang.workflow.deadlines import BINDING_FIELD
 from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.services.escalation import escalations_run
 from xinfang.workflow.services.follow_ups import follow_ups_remind, follow_ups_schedule
 from xinfang.workflow.services.recipients import (
     acting_unit_id,
@@ -120,6 +121,9 @@ class DeadlineScan:
     notifications: int = 0
     events: int = 0
     orders_overdue: int = 0
+    orders_raised: int = 0
+    orders_flagged: int = 0
+    ownership_reminders: int = 0
     follow_ups_scheduled: int = 0
     follow_ups_due: int = 0
 
@@ -141,6 +145,10 @@ def deadlines_check(*, now: datetime | None = None, commit: bool = True) -> Dead
     _run(scan, marks, overdue=True)
     scan.orders_overdue, sent = supervision_orders_overdue(now=now, commit=commit)
     scan.notifications += sent
+    escalated = escalations_run(now=now, commit=commit, days=reminder_days())
+    scan.orders_raised, scan.orders_flagged = escalated.raised, escalated.flagged
+    scan.ownership_reminders = escalated.ownership_reminders
+    scan.notifications += escalated.notifications
     scan.follow_ups_scheduled = follow_ups_schedule(now=now, commit=commit)
     scan.follow_ups_due, sent = follow_ups_remind(now=now, commit=commit)
     scan.notifications += sent

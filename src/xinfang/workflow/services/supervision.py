@@ -19,7 +19,12 @@ from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, basis_of
 from xinfang.workflow.models import Ownership, SupervisionOrder
-from xinfang.workflow.services.recipients import acting_unit_id, members_of, owners_of
+from xinfang.workflow.services.recipients import (
+    acting_unit_id,
+    members_of,
+    owners_of,
+    supervisors_above,
+)
 from xinfang.workflow.services.transition import _record, _require_text
 
 ASSIGNERS = frozenset({Role.LEADER, Role.SUPERVISOR})
@@ -315,8 +320,14 @@ def supervision_order_respond(
 
     def send() -> None:
         o, p = made["order"], made["petition"]
+        # An order the system raised is answered to the supervisors above the unit.
+        issuers = (
+            [o.issued_by]
+            if o.issued_by_id
+            else _staff(supervisors_above([o.unit_id]).get(o.unit_id, set()))
+        )
         notify(
-            recipients=[o.issued_by],
+            recipients=issuers,
             kind=Kind.SUPERVISION,
             title=f"督办反馈：{p.subject}"[:200],
             body=f"{o.unit.name}（{actor.display_name}）反馈：{response}",
@@ -431,7 +442,8 @@ def supervision_orders_overdue(
                         url,
                         p.pk,
                     )
-                    for staff_id in leaders.get(order.unit_id, set()) | {order.issued_by_id}
+                    for staff_id in (leaders.get(order.unit_id, set()) | {order.issued_by_id})
+                    - {None}
                 ]
             )
             done += 1
