@@ -11,9 +11,10 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from xinfang.petitions import forms as f
-from xinfang.petitions.models import Petition, Reply, State
+from xinfang.petitions.models import DeclineReason, Petition, Reply, State
 from xinfang.petitions.selectors import petitions_of_person
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
@@ -21,6 +22,7 @@ from xinfang.workflow import services as wf
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.models import ExtensionRequest
 from xinfang.workflow.services.review import termination_wait
+from xinfang.workflow.services.same_matter import TAKING_UP, pending_below, take_up_refusal
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,10 @@ class AvailableAction:
 
 def _shown(name: str, p: Petition, user: Staff, today: date) -> bool:
     """Guards the page applies before offering a button (the service checks them again)."""
+    if name in TAKING_UP:
+        # R22 Art.19: the rule the decision services apply, short of the leader's reason.
+        refusal = take_up_refusal(p, user, today, override_reason="(asked by the page)")
+        return refusal is None
     if name in ("acknowledge", "return") and p.forwarded_to_body:
         return False
     if name == "return" and (
@@ -146,6 +152,9 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
     """The action's form, bound to data when given, with its choices filled in."""
     spec = SPECS[name]
     kwargs: dict[str, Any] = {"prefix": name}
+    pending = (
+        pending_below(p, timezone.localdate()) if name in TAKING_UP or name == "decline" else None
+    )
     if spec.form is f.ForwardForm:
         kwargs["units"] = (
             Unit.objects.filter(is_active=True).exclude(pk=p.responsible_unit_id).order_by("path")
@@ -165,8 +174,13 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
                     user, id_number=person.id_number, phone=person.phone, exclude_id=p.pk
                 )
             ]
+        if pending is not None and all(e.pk != pending.case.pk for e in earlier):
+            earlier.insert(0, pending.case)
         kwargs["earlier"] = earlier
     initial: dict[str, Any] = {"version": p.version}
+    if name == "decline" and pending is not None:
+        # The decision Art.19 calls for, filled in: the reason and the case being handled.
+        initial |= {"reason": DeclineReason.IN_PROGRESS, "cited": pending.case.pk}
     if name == "conclude":
         draft = p.replies.filter(stage=Reply.Stage.HANDLING, status=Reply.Status.DRAFT).first()
         if draft:
@@ -174,7 +188,14 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
                 k: getattr(draft, k)
                 for k in ("request", "facts", "decision", "legal_basis", "outcome")
             }
-    return spec.form(data, initial=initial, **kwargs)
+    form = spec.form(data, initial=initial, **kwargs)
+    if name in TAKING_UP and pending is not None:
+        form.fields["override_reason"] = forms.CharField(
+            label=f"受理理由（同一事项{pending.summary}，已超期）",
+            widget=forms.Textarea(attrs={"rows": 2}),
+            max_length=2000,
+        )
+    return form
 
 
 def available_actions(p: Petition, user: Staff, today: date) -> list[AvailableAction]:

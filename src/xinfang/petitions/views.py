@@ -44,6 +44,8 @@ from xinfang.petitions.services import (
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow.actions import action_run
+from xinfang.workflow.machine import DECIDABLE
+from xinfang.workflow.services.same_matter import pending_below
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
@@ -208,6 +210,7 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
             refusal = " ".join(failed.form.non_field_errors()) or "无法执行该操作。"
     return {
         "case": case_view(petition, request.user, today),
+        "same_matter": pending_below(petition, today) if petition.state in DECIDABLE else None,
         "p": petition,
         "actions": available,
         "failed": failed.name if failed else "",

@@ -12,6 +12,7 @@ from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.services.same_matter import take_up_check
 from xinfang.workflow.services.transition import (
     _link,
     _refuse_accused_unit,
@@ -75,16 +76,20 @@ def petition_accept(
     petition: Petition,
     actor: Staff,
     note: str = "",
+    override_reason: str = "",
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
     """Accept the case for handling by its unit; the 60-day handling clock starts today.
 
     Raises:
-        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+        InvalidTransition: the same matter is being handled below (R22 Art.19).
+        ValidationFailed: a leader taking up such a matter gave no reason.
+        NotPermitted, VersionConflict, NotFound.
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        taken = take_up_check(p, actor, today, override_reason)
         _refuse_accused_unit(
             p, p.responsible_unit, "被反映单位不得受理检举控告本单位的信访件，请转送或交上级处理。"
         )
@@ -95,6 +100,7 @@ def petition_accept(
             "note": note.strip(),
             "conclude_by": p.conclude_by.isoformat(),
             "timely": today <= p.decide_by,
+            **taken,
         }
 
     return _transition(
@@ -109,14 +115,17 @@ def petition_forward(
     to_unit: Unit | None = None,
     to_body: str = "",
     reason: str = "",
+    override_reason: str = "",
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
     """Send the case to the body that has jurisdiction: a unit in the system, or one outside.
 
     Raises:
-        ValidationFailed: no destination, or the destination is the case's own unit.
-        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+        ValidationFailed: no destination, the destination is the case's own unit, or a
+            leader taking up a matter late below gave no reason.
+        InvalidTransition: the same matter is being handled below (R22 Art.19).
+        NotPermitted, VersionConflict, NotFound.
     """
     to_body = (to_body or "").strip()[:100]
     if (to_unit is None) == (not to_body):
@@ -125,8 +134,11 @@ def petition_forward(
         )
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "reason": reason.strip(),
+            **take_up_check(p, actor, today, override_reason),
+        }
         p.decision, p.decided_on = "forward", today
-        data: dict[str, Any] = {"reason": reason.strip()}
         if to_unit is not None:
             if to_unit.pk == p.responsible_unit_id:
                 raise ValidationFailed("不能转送给本单位。", {"field": "to_unit"})
@@ -161,6 +173,7 @@ def petition_assign(
     handler: Staff | None = None,
     due_on: date | None = None,
     instructions: str = "",
+    override_reason: str = "",
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
@@ -169,11 +182,14 @@ def petition_assign(
 
     Raises:
         ValidationFailed: the unit is not subordinate, the handler is not one of its
-            handlers, or the date is past the legal limit.
-        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+            handlers, the date is past the legal limit, or a leader taking up a matter late
+            below gave no reason.
+        InvalidTransition: the same matter is being handled below (R22 Art.19).
+        NotPermitted, VersionConflict, NotFound.
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        taken = take_up_check(p, actor, today, override_reason)
         current = p.responsible_unit
         below = to_unit.path.startswith(current.path) and to_unit.depth > current.depth
         if not below and not (to_unit.pk == current.pk and handler is not None):
@@ -215,6 +231,7 @@ def petition_assign(
             "conclude_by": p.conclude_by.isoformat(),
             "acknowledge_by": p.acknowledge_by.isoformat(),
             "timely": today <= p.decide_by,
+            **taken,
         }
 
     return _transition(
