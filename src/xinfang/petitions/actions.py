@@ -21,6 +21,7 @@ from xinfang.units.selectors import roles_over
 from xinfang.workflow import services as wf
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.models import ExtensionRequest
+from xinfang.workflow.services.recusal import recusal_reason, recused_staff_ids
 from xinfang.workflow.services.review import termination_wait
 from xinfang.workflow.services.same_matter import TAKING_UP, pending_below, take_up_refusal
 
@@ -163,7 +164,9 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
         current = p.responsible_unit
         units = Unit.objects.filter(path__startswith=current.path, is_active=True).order_by("path")
         kwargs["units"] = units
-        kwargs["handlers"] = f.handler_memberships(units)
+        kwargs["handlers"] = f.handler_memberships(units).exclude(
+            staff_id__in=list(recused_staff_ids(p))
+        )
     if spec.form is f.DeclineForm:
         people = [party.petitioner for party in p.parties.all()]
         earlier = []
@@ -199,7 +202,10 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
 
 
 def available_actions(p: Petition, user: Staff, today: date) -> list[AvailableAction]:
-    """The actions the user may take on the case now, each with an unbound form."""
+    """The actions the user may take on the case now, each with an unbound form; none for
+    someone who must stand aside from it (R22 Art.28)."""
+    if recusal_reason(user, p) is not None:
+        return []
     return [
         AvailableAction(
             t.name,

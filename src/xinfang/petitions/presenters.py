@@ -165,6 +165,12 @@ SUPERVISION_EVENTS = {
         d.get("response", ""),
     ),
     "supervision_close": lambda d: ("督办销号", d.get("note", "")),
+    "recusal": lambda d: (
+        f"{d.get('staff_name', '')}声明回避",
+        f"理由：{d.get('reason', '')}"
+        + ("；不再承办" if "handler" in d.get("removed", []) else "")
+        + ("；不再包案" if "owner" in d.get("removed", []) else ""),
+    ),
     "supervision_flag": lambda d: (
         f"升级为挂牌督办（{d.get('unit_name', '')}）",
         f"督办后 {d.get('days')} 日仍然超期，系统自动升级",

@@ -45,6 +45,7 @@ from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow.actions import action_run
 from xinfang.workflow.machine import DECIDABLE
+from xinfang.workflow.services.recusal import may_declare_recusal, recusal_reason
 from xinfang.workflow.services.same_matter import pending_below
 
 
@@ -211,6 +212,8 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
     return {
         "case": case_view(petition, request.user, today),
         "same_matter": pending_below(petition, today) if petition.state in DECIDABLE else None,
+        "recusal": recusal_reason(request.user, petition),
+        "may_recuse": may_declare_recusal(request.user, petition),
         "p": petition,
         "actions": available,
         "failed": failed.name if failed else "",

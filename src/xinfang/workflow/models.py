@@ -404,3 +404,28 @@ class DeadlineReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.field} {self.due_on} {self.point}"
+
+
+class Recusal(models.Model):
+    """回避: a staff member stands aside from a case in which they have an interest (R22
+    Art.28), declared by themselves; from then on they take no part in it."""
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="recusals", verbose_name="信访件"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="recusals", verbose_name="回避人"
+    )
+    reason = models.TextField("回避理由")
+    declared_at = models.DateTimeField("声明时间")
+
+    class Meta:
+        verbose_name = "回避"
+        verbose_name_plural = "回避"
+        ordering = ["-declared_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "staff"], name="recusal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} 回避 {self.petition_id}"

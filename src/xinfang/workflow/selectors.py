@@ -26,6 +26,7 @@ from xinfang.workflow.models import (
 from xinfang.workflow.services.extensions import may_decide_extension, may_request_extension
 from xinfang.workflow.services.follow_ups import may_record_follow_up
 from xinfang.workflow.services.hearings import STAGE_OF_STATE, may_record_hearing
+from xinfang.workflow.services.recusal import recused_staff_ids
 from xinfang.workflow.services.supervision import (
     may_assign_owner,
     may_close_order,
@@ -89,7 +90,11 @@ def owner_choices(p: Petition) -> list[Staff]:
     ids = Membership.objects.filter(
         role=Role.LEADER, unit__path__in=_ancestor_paths(p.responsible_unit)
     ).values("staff_id")
-    return list(Staff.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "pk"))
+    return list(
+        Staff.objects.filter(pk__in=ids, is_active=True)
+        .exclude(pk__in=list(recused_staff_ids(p)))
+        .order_by("full_name", "pk")
+    )
 
 
 # --- the case page -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.services.recusal import recusal_refuse
 from xinfang.workflow.services.same_matter import take_up_check
 from xinfang.workflow.services.transition import (
     _link,
@@ -204,6 +205,7 @@ def petition_assign(
                 )
             if petitioner_hidden_from(handler, p):
                 raise ValidationFailed("该承办人属于被反映单位，应当回避。", {"field": "handler"})
+            recusal_refuse(handler, p, who=handler.display_name)
         legal = clock.due("conclude_by", today).date
         if due_on is not None and not (today < due_on <= legal):
             raise ValidationFailed(

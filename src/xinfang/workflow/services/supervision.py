@@ -25,6 +25,7 @@ from xinfang.workflow.services.recipients import (
     owners_of,
     supervisors_above,
 )
+from xinfang.workflow.services.recusal import recusal_refuse
 from xinfang.workflow.services.transition import _record, _require_text
 
 ASSIGNERS = frozenset({Role.LEADER, Role.SUPERVISOR})
@@ -86,6 +87,7 @@ def ownership_assign(
             )
         if petitioner_hidden_from(owner, p):
             raise ValidationFailed("该领导属于被反映单位，应当回避，不能包案。", {"field": "owner"})
+        recusal_refuse(owner, p, who=owner.display_name)
         if target_on is None or target_on < today:
             raise ValidationFailed("化解时限不能早于今天。", {"field": "target_on"})
         previous = Ownership.objects.filter(petition=p, active=True).select_related("owner").first()

@@ -34,6 +34,7 @@ from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
 from xinfang.workflow.services.notices import transition_notify
+from xinfang.workflow.services.recusal import recusal_refuse
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
 # A case forwarded outside the system is finished here: nobody in it receives or returns it.
@@ -102,6 +103,7 @@ def _check_actor(actor: Staff | None, t: Transition, petition: Petition, via: st
         raise InvalidTransition(f"{top.name}没有上一级机关，不能{t.label}。")
     if not roles_over(actor, unit) & t.roles:
         raise NotPermitted(f"您在{unit.name}没有“{t.label}”的权限。")
+    recusal_refuse(actor, petition)
 
 
 def _field_values(petition: Petition) -> dict[str, Any]:
@@ -210,6 +212,9 @@ def _record(
         p = _locked(petition)
         if actor is not None and not petitions_visible_to(actor).filter(pk=p.pk).exists():
             raise NotFound("未找到该信访件。")
+        if kind != "recusal":
+            # Whoever must stand aside takes no part, supervision and ownership included.
+            recusal_refuse(actor, p)
         _check_version(p, version)
         before = _field_values(p)
         data = dict(apply(p, today, Clock()) or {})
