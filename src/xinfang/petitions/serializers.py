@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.core.dates import provisional_reason
 from xinfang.petitions.models import (
     Attachment,
     Category,
@@ -47,6 +48,9 @@ def deadlines_of(p: Petition) -> dict[str, Any]:
     data["provisional"] = sorted(
         name for name, basis in (p.deadline_basis or {}).items() if basis.get("provisional")
     )
+    # One line saying why, as the pages say it (core/dates).
+    days = [getattr(p, name) for name in data["provisional"] if getattr(p, name, None)]
+    data["provisional_note"] = provisional_reason(min(days)) if days else ""
     data["extension_days"] = p.extension_days
     return data
 

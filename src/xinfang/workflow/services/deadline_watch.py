@@ -22,11 +22,13 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.core.dates import date_text
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
 from xinfang.petitions.models import OPEN_STATES, Petition, State, open_q
 from xinfang.units.models import Role
-from xinfang.workflow.deadlines import BINDING_FIELD
+from xinfang.workflow.calendar import WorkCalendar
+from xinfang.workflow.deadlines import BINDING_FIELD, calendar_load
 from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services.escalation import escalations_run
 from xinfang.workflow.services.follow_ups import follow_ups_remind, follow_ups_schedule
@@ -77,6 +79,7 @@ CASE_FIELDS = (
     "re_reviewing_unit_id",
     "history_head",
     "version",
+    "deadlines_provisional",
 )
 PROBE = 5000
 
@@ -308,6 +311,7 @@ class CaseRow:
     re_reviewing_unit_id: int | None
     history_head: str
     version: int
+    deadlines_provisional: bool = False
     updated_at: datetime | None = None
 
 
@@ -354,6 +358,8 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
     supervisors = (
         supervisors_above(set(acting.values())) if any(d.point == OVERDUE for d in sent) else {}
     )
+    # The calendar only where some case counts provisionally (a query a batch, at most).
+    calendar = calendar_load() if any(p.deadlines_provisional for p in cases) else None
     # One reverse() for the batch: the case page's address with the id swapped in.
     url_of = reverse("petitions:detail", args=[987654321]).replace("987654321", "{}").format
     out: list[Message] = []
@@ -377,16 +383,18 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
                 people |= leaders.get(unit, set())
         if not people:
             continue  # nobody to tell (say, a unit without leaders): skip the text too
-        title, body, kind = _text(p, d, today)
+        title, body, kind = _text(p, d, today, calendar if p.deadlines_provisional else None)
         key = f"deadline:{p.pk}:{d.field}:{d.due_on.isoformat()}:{d.point}"
         url = url_of(p.pk)
         out += [Message(s, kind, title, key, body, url, p.pk) for s in people]
     return out
 
 
-def _text(p: CaseRow, d: Due, today: date) -> tuple[str, str, str]:
+def _text(p: CaseRow, d: Due, today: date, calendar: WorkCalendar | None) -> tuple[str, str, str]:
     label = LABELS.get(d.field, d.field)
-    when = f"{d.due_on:%Y年%m月%d日}"
+    # A date in a year without its official arrangement says so (core/dates).
+    provisional = bool(calendar) and not calendar.is_known_year(d.due_on.year)
+    when = date_text(d.due_on, provisional)
     subject = p.subject[:60]
     if d.point == OVERDUE:
         if d.field == TARGET:
