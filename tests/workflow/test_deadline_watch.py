@@ -104,7 +104,7 @@ def test_it_escalates_an_overdue_case_to_handler_owner_leader_and_the_supervisor
     # The nearest supervisor above 东城街道 is the district's; the city's is not bothered.
     assert told == {"dc_handler", "dc_deputy", "dc_leader", "district_supervisor"}
     note = notes(kind="overdue", recipient=district_supervisor).get()
-    assert "办结期限" in note.body and "2025年08月01日" in note.body
+    assert "办结期限" in note.body and "2025年8月1日" in note.body
     assert note.url == f"/petitions/{p.pk}/"
     p.refresh_from_db()
     assert p.events.filter(kind="overdue").count() == 1
