@@ -103,7 +103,14 @@ def scripted_cases(planner: Planner) -> list[Case]:
     add(new(t["neighbour_dispute"], r["dc_dh"], slot(S.RETURNED), C.VISIT))
     # 东湖社区: assigned, acknowledged and in progress for dh_handler; a review waiting for
     # 城南区, and a re-review answered by the city.
-    add(new(t["property_service"], r["dc_dh"], slot(S.ASSIGNED), C.VISIT))
+    held = add(new(t["property_service"], r["dc_dh"], slot(S.ASSIGNED), C.VISIT, max_age=20))
+    # R22 Art.19: the same person brings the same matter to 东城街道 again while 东湖社区 is
+    # within its limit; dc_leader's page says so and fills in the decline.
+    again = add(
+        new(t["property_service"], r["dc"], slot(S.REGISTERED), C.PHONE,
+            repeat_of=held, max_age=2)
+    )  # fmt: skip
+    again.people, again.headcount = held.people, held.headcount
     add(new(t["public_health_pests"], r["dc_dh"], slot(S.ASSIGNED), C.PHONE))
     add(new(t["stray_dogs"], r["dc_dh"], slot(S.ASSIGNED, overdue=True), C.ONLINE))
     add(new(t["restaurant_fumes"], r["dc_dh"], slot(S.ACKNOWLEDGED), C.MAILBOX))

@@ -41,6 +41,7 @@ from xinfang.workflow.services.recipients import (
 )
 from xinfang.workflow.services.reminder_log import (
     FOLLOW_UP,
+    LABELS,
     OVERDUE,
     TARGET,
     Due,
@@ -50,14 +51,6 @@ from xinfang.workflow.services.reminder_log import (
 from xinfang.workflow.services.supervision import supervision_orders_overdue
 from xinfang.workflow.services.transition import events_append_bulk
 
-LABELS = {
-    "decide_by": "受理决定期限",
-    "acknowledge_by": "签收告知期限",
-    "conclude_by": "办结期限",
-    "review_conclude_by": "复查答复期限",
-    "re_review_conclude_by": "复核答复期限",
-    TARGET: "服务承诺期限",
-}
 # The service target is about first-instance handling; a review has its own legal clock.
 TARGET_STATES = frozenset(OPEN_STATES - {State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED})
 # Before a legal deadline passes, a case without a handler reminds these roles of its unit.

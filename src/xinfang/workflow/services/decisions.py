@@ -35,25 +35,14 @@ def _refuse_other_named_handler(p: Petition, actor: Staff) -> None:
 def _may_cite(actor: Staff, petition: Petition, cited: Petition) -> bool:
     """A decline may cite a case the actor sees, or an earlier non-accusation case of the same
     petitioner (found at the desk by the earlier-cases lookup)."""
-    from django.db.models import Q
-
     from xinfang.petitions.models import PetitionParty
-    from xinfang.petitions.selectors import petitions_visible_to
+    from xinfang.petitions.selectors import petitions_visible_to, same_person_q
 
     if petitions_visible_to(actor).filter(pk=cited.pk).exists():
         return True
     if cited.is_accusation:
         return False
-    people = PetitionParty.objects.filter(petition=petition).values_list(
-        "petitioner__id_number_index", "petitioner__phone_index"
-    )
-    same = Q(pk__in=[])
-    for id_index, phone_index in people:
-        if id_index:
-            same |= Q(petitioner__id_number_index=id_index)
-        if phone_index:
-            same |= Q(petitioner__phone_index=phone_index)
-    return PetitionParty.objects.filter(same, petition=cited).exists()
+    return PetitionParty.objects.filter(same_person_q(petition.pk), petition=cited).exists()
 
 
 def handler_roles(staff: Staff, unit: Unit) -> set[str]:

@@ -34,7 +34,7 @@ from xinfang.workflow.deadlines import BINDING_FIELD, Clock, basis_of
 from xinfang.workflow.models import DeadlineRule, Ownership, SupervisionOrder
 from xinfang.workflow.services.extensions import leaders_over
 from xinfang.workflow.services.recipients import members_of, owners_of, supervisors_above
-from xinfang.workflow.services.reminder_log import OVERDUE, Due, log_insert
+from xinfang.workflow.services.reminder_log import LABELS, OVERDUE, Due, log_insert
 from xinfang.workflow.services.supervision import order_unit
 from xinfang.workflow.services.transition import SYSTEM, _record
 
@@ -42,13 +42,6 @@ K = DeadlineRule.Key
 ESCALATION = "escalation"
 OWNERSHIP = "ownership"
 NOT_CLOSED = ~Q(status=SupervisionOrder.Status.CLOSED)
-LABELS = {
-    "decide_by": "受理决定期限",
-    "acknowledge_by": "签收告知期限",
-    "conclude_by": "办结期限",
-    "review_conclude_by": "复查答复期限",
-    "re_review_conclude_by": "复核答复期限",
-}
 
 
 def escalation_lookback_days() -> int:
@@ -110,9 +103,8 @@ def _to_raise(clock: Clock, today: date) -> list[tuple[int, date]]:
 
 def _raise(pk: int, due: date, clock: Clock, now: datetime) -> int | None:
     """Raise the order on one case; the notifications sent, or None when nothing was due."""
-    made: dict[str, Any] = {"sent": 0}
 
-    def apply(p: Petition, today: date, _clock: Clock) -> dict[str, Any]:
+    def apply(p: Petition, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
         field = BINDING_FIELD.get(p.state)
         if p.due_on != due or field is None or not p.is_open:
             raise InvalidTransition("期限已变化。")  # handled meanwhile: nothing to raise
@@ -136,8 +128,7 @@ def _raise(pk: int, due: date, clock: Clock, now: datetime) -> int | None:
             due_on=response.date,
             due_basis=basis_of(today, days, unit_kind, response),
         )
-        made.update(order=order, petition=p)
-        return {
+        data = {
             "order": order.pk,
             "level": order.level,
             "level_label": "自动督办",
@@ -147,20 +138,33 @@ def _raise(pk: int, due: date, clock: Clock, now: datetime) -> int | None:
             "due_on": order.due_on.isoformat(),
             "days_late": days_late,
         }
+        return data, {"order": order, "title": "自动督办", "body": requirements, "key": "raised"}
+
+    return _system_step("supervise", pk, now, apply)
+
+
+def _system_step(kind: str, petition_id: int, now: datetime, apply) -> int | None:
+    """One event the deadline watch writes on a case, and its notices to whoever answers for
+    the order; the notifications sent, or None when apply found nothing to do."""
+    made: dict[str, Any] = {"sent": 0}
+
+    def record(p: Petition, today: date, _clock: Clock) -> dict[str, Any]:
+        data, message = apply(p, today)
+        made.update(message, petition=p)
+        return data
 
     def send() -> None:
         order, p = made["order"], made["petition"]
-        made["sent"] = _send(
-            _answerable(order, p), order, p, f"自动督办：{p.subject[:60]}", order.requirements
-        )
+        title = f"{made['title']}：{p.subject[:60]}"
+        made["sent"] = _send(_answerable(order, p), order, p, title, made["body"], made["key"])
 
     try:
         _record(
-            "supervise",
-            petition=Petition(pk=pk),
+            kind,
+            petition=Petition(pk=petition_id),
             actor=None,
             now=now,
-            apply=apply,
+            apply=record,
             then=send,
             via=SYSTEM,
         )
@@ -193,9 +197,8 @@ def _to_flag(clock: Clock, today: date) -> list[tuple[int, int, date]]:
 
 def _flag(order_id: int, petition_id: int, issued_on: date, now: datetime) -> int | None:
     """Upgrade one order; the notifications sent, or None when nothing was due."""
-    made: dict[str, Any] = {"sent": 0}
 
-    def apply(p: Petition, today: date, _clock: Clock) -> dict[str, Any]:
+    def apply(p: Petition, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
         if not (p.is_open and p.due_on and p.due_on < today):
             raise InvalidTransition("已不再超期。")
         # A conditional update: only the run that flips the level writes the event.
@@ -207,38 +210,19 @@ def _flag(order_id: int, petition_id: int, issued_on: date, now: datetime) -> in
         if not upgraded or not log_insert([Due(p.pk, f"flag:{order_id}", issued_on, "flag")], now):
             raise InvalidTransition("已升级为挂牌督办。")
         order = SupervisionOrder.objects.select_related("unit").get(pk=order_id)
-        made.update(order=order, petition=p)
-        days = (today - issued_on).days
-        return {
+        data = {
             "order": order.pk,
             "unit_name": order.unit.name,
-            "days": days,
+            "days": (today - issued_on).days,
             "due_on": p.due_on.isoformat(),
         }
-
-    def send() -> None:
-        order, p = made["order"], made["petition"]
         body = (
             f"{order.unit.name}自{order.issued_at:%Y年%m月%d日}督办以来，本件仍然超期，"
             "已升级为挂牌督办，请立即办理并反馈。"
         )
-        made["sent"] = _send(
-            _answerable(order, p), order, p, f"挂牌督办：{p.subject[:60]}", body, "flagged"
-        )
+        return data, {"order": order, "title": "挂牌督办", "body": body, "key": "flagged"}
 
-    try:
-        _record(
-            "supervision_flag",
-            petition=Petition(pk=petition_id),
-            actor=None,
-            now=now,
-            apply=apply,
-            then=send,
-            via=SYSTEM,
-        )
-    except DomainError:
-        return None
-    return made["sent"]
+    return _system_step("supervision_flag", petition_id, now, apply)
 
 
 def _answerable(order: SupervisionOrder, p: Petition) -> set[int]:
@@ -251,7 +235,7 @@ def _answerable(order: SupervisionOrder, p: Petition) -> set[int]:
 
 
 def _send(
-    people: set[int], order: SupervisionOrder, p: Petition, title: str, body: str, key="raised"
+    people: set[int], order: SupervisionOrder, p: Petition, title: str, body: str, key: str
 ) -> int:
     url = reverse("petitions:detail", args=[p.pk])
     return notify_bulk(

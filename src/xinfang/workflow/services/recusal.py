@@ -20,27 +20,14 @@ from django.utils import timezone
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import InvalidTransition, NotPermitted
 from xinfang.petitions.identity import validate_id_number, validate_phone
-from xinfang.petitions.models import TERMINAL_STATES, Petition, PetitionParty
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.models import TERMINAL_STATES, Petition
+from xinfang.petitions.selectors import party_indexes, petitions_visible_to
 from xinfang.units.models import Membership, Staff, Unit
 from xinfang.units.services import is_admin
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import Ownership, Recusal
 
 RECUSE = "依照《信访工作条例》第二十八条应当回避"
-
-
-def _party_indexes(petition_id: int) -> tuple[set[str], set[str]]:
-    ids, phones = set(), set()
-    rows = PetitionParty.objects.filter(petition_id=petition_id).values_list(
-        "petitioner__id_number_index", "petitioner__phone_index"
-    )
-    for id_index, phone_index in rows:
-        if id_index:
-            ids.add(id_index)
-        if phone_index:
-            phones.add(phone_index)
-    return ids, phones
 
 
 def _complained_about(p: Petition) -> Q | None:
@@ -60,7 +47,7 @@ def recused_staff_ids(p: Petition) -> dict[int, str]:
     out: dict[int, str] = {}
     for staff_id in Recusal.objects.filter(petition_id=p.pk).values_list("staff_id", flat=True):
         out[staff_id] = f"已声明回避，{RECUSE}"
-    ids, phones = _party_indexes(p.pk)
+    ids, phones = party_indexes(p.pk)
     if ids or phones:
         match = Q(id_number_index__in=ids) | Q(personal_phone_index__in=phones)
         for staff_id in Staff.objects.filter(match).values_list("pk", flat=True):

@@ -16,7 +16,8 @@ from datetime import date
 from django.db.models import Q
 
 from xinfang.core.errors import InvalidTransition, ValidationFailed
-from xinfang.petitions.models import Category, Petition, PetitionParty, State, open_q
+from xinfang.petitions.models import Category, Petition, State, open_q
+from xinfang.petitions.selectors import same_person_q
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
 
@@ -46,15 +47,7 @@ class PendingBelow:
 def pending_below(p: Petition, today: date) -> PendingBelow | None:
     """The open case on the same matter that a body below this case's unit is handling."""
     unit = p.responsible_unit
-    people = PetitionParty.objects.filter(petition=p).values_list(
-        "petitioner__id_number_index", "petitioner__phone_index"
-    )
-    same_person = Q(pk__in=[])
-    for id_index, phone_index in people:
-        if id_index:
-            same_person |= Q(parties__petitioner__id_number_index=id_index)
-        if phone_index:
-            same_person |= Q(parties__petitioner__phone_index=phone_index)
+    same_person = same_person_q(p.pk, prefix="parties__")
     top = p.category.path[: Category.steplen]
     same_matter = (same_person & Q(category__path__startswith=top)) | Q(pk=p.repeat_of_id or 0)
     found = (

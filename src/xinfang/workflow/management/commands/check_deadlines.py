@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from xinfang.petitions.models import Petition
 from xinfang.workflow.services import deadlines_check
-from xinfang.workflow.services.deadline_watch import LABELS, OVERDUE
+from xinfang.workflow.services.reminder_log import LABELS, OVERDUE
 
 POINTS = {OVERDUE: "已超期"}
 
