@@ -606,7 +606,7 @@ class _Generator:
         """Build one petition and its parties, unit links, replies and register event."""
         from django.utils import timezone
 
-        from xinfang.petitions.history import canonical, event_hash
+        from xinfang.petitions.history import canonical, case_digest, event_hash
         from xinfang.petitions.models import (
             Petition,
             PetitionEvent,
@@ -680,6 +680,8 @@ class _Generator:
             # Round-tripped through JSON so the hash covers what the database returns.
             data=json.loads(canonical(registered_data)),
             at=received_at + timedelta(seconds=rng.randrange(60, 1800)),
+            case_version=p.version,
+            case_digest=case_digest(p),
             prev_hash="",
         )
         event.hash = event_hash(event)

@@ -32,6 +32,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or secret_from_data_dir(
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="") or secret_from_data_dir(
     DATA_DIR, "field_encryption_key", new_field_key
 )
+# Keys the hash chain of every case's history: without it a chain cannot be rebuilt to pass.
+HISTORY_KEY = env.str("HISTORY_KEY", default="") or secret_from_data_dir(
+    DATA_DIR, "history_key", new_field_key
+)
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -96,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.core.context_processors.site",
+                "xinfang.workflow.context_processors.calendar_banner",
             ],
         },
     },

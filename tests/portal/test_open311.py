@@ -158,7 +158,8 @@ def test_services_are_the_leaf_categories(api, online):
 def test_a_service_definition_in_json_and_xml(api, online):
     body = as_json(api.get(f"{BASE}/services/urban.municipal.json"))
     assert body["service_code"] == "urban.municipal"
-    subject, unit = body["attributes"]
+    subject, unit, channel = body["attributes"]
+    assert channel["code"] == "CHANNEL" and channel["order"] == 3
     assert subject["code"] == "SUBJECT" and subject["datatype"] == "string"
     assert subject["required"] is False and subject["order"] == 1
     assert unit["datatype"] == "singlevaluelist" and unit["datatype_description"] is None
@@ -574,3 +575,13 @@ def test_it_publishes_coordinates_to_about_100_metres(api, key, online, fmt):
         assert root.findtext("request/lat") == "30.123"
         assert root.findtext("request/long") == "114.654"
     assert "123456" not in text and "654321" not in text
+
+
+def test_a_forwarded_fax_keeps_its_channel(api, key, online):
+    definition = as_json(api.get(f"{BASE}/services/urban.municipal.json"))
+    channel = next(a for a in definition["attributes"] if a["code"] == "CHANNEL")
+    assert {"key": "fax", "name": "传真"} in channel["values"]
+    (item,) = as_json(post(api, api_key=key, **{"attribute[CHANNEL]": "fax"}))
+    assert Open311Request.objects.get(pk=item["service_request_id"]).petition.channel == "fax"
+    assert_error(post(api, api_key=key, **{"attribute[CHANNEL]": "pigeon"}), 400, "json", "CHANNEL")
+    assert Petition.objects.count() == 1

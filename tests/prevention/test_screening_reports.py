@@ -189,9 +189,60 @@ def test_a_special_period_recuts_unreported_periods_and_keeps_reported_ones(
         (date(2026, 3, 18), date(2026, 3, 18), "daily"),
         (date(2026, 3, 19), date(2026, 3, 19), "daily"),
     ]
-    # The group had reported for the whole week: that report stands.
-    group_period = ScreeningPeriod.objects.get(unit=org.group, starts_on__lte=date(2026, 3, 19))
-    assert (group_period.starts_on, group_period.ends_on) == (WEEK, date(2026, 3, 22))
+    # The group had reported for the whole week: that report stands, and the sensitive
+    # period's daily reports are owed all the same, from its first day.
+    group_rows = list(
+        ScreeningPeriod.objects.filter(unit=org.group)
+        .order_by("starts_on", "ends_on")
+        .values_list("starts_on", "ends_on", "cadence", "current_report_id")
+    )
+    assert any(r[:3] == (WEEK, date(2026, 3, 22), "weekly") and r[3] for r in group_rows)
+    assert [r for r in group_rows if r[2] == "daily"] == [
+        (date(2026, 3, 18), date(2026, 3, 18), "daily", None),
+    ]
+
+
+def test_a_declared_or_extended_special_period_is_owed_daily_whatever_was_filed_before(
+    org, informant, district_supervisor
+):
+    from xinfang.prevention.selectors import screening_board
+    from xinfang.prevention.services import special_period_extend
+
+    # The group files its weekly report on Tuesday, before anyone declares anything.
+    submit(informant, org.group, now=at(2026, 3, 17))
+    special = special_period_create(
+        actor=district_supervisor,
+        name="专项维稳期",
+        starts_on=date(2026, 3, 16),  # declared on Wednesday, from Monday
+        ends_on=date(2026, 3, 18),
+        units=[org.district],
+        now=at(2026, 3, 18, 8),
+    )
+    daily = ScreeningPeriod.objects.filter(unit=org.group, cadence="daily")
+    assert sorted(daily.values_list("starts_on", flat=True)) == [
+        date(2026, 3, 16),
+        date(2026, 3, 17),
+        date(2026, 3, 18),
+    ]
+    # The board counts the group's daily period (missing), not the week it had reported.
+    with time_machine.travel(at(2026, 3, 18, 12)):
+        board = screening_board(
+            district_supervisor, root=org.donghu, mode="date", on=date(2026, 3, 17)
+        )
+        rows = {r.unit_id: r for r in board.rows}
+        assert rows[org.group.pk].cadence == "daily"
+        assert rows[org.group.pk].status_now == "missing"
+        assert board.counts["total"] == len(rows)
+    # Extended to Friday: Thursday's and Friday's are owed too once they come.
+    special_period_extend(
+        actor=district_supervisor,
+        special=special,
+        ends_on=date(2026, 3, 20),
+        now=at(2026, 3, 20, 9),
+    )
+    assert daily.filter(starts_on__in=[date(2026, 3, 19), date(2026, 3, 20)]).count() == 2
+    with pytest.raises(ValidationFailed, match="晚于"):
+        special_period_extend(actor=district_supervisor, special=special, ends_on=date(2026, 3, 19))
 
 
 def test_the_one_tap_zero_report_files_yesterday_while_it_is_still_on_time(
@@ -209,3 +260,24 @@ def test_the_one_tap_zero_report_files_yesterday_while_it_is_still_on_time(
     assert early.period.starts_on == date(2026, 3, 5)
     later = screening_zero_report(actor=informant, unit=org.group, now=at(2026, 3, 6, 11))
     assert later.period.starts_on == date(2026, 3, 6)
+
+
+def test_an_overseer_extends_a_special_period_from_its_page(client, org, district_supervisor):
+    special = special_period_create(
+        actor=district_supervisor,
+        name="全国两会",
+        starts_on=date(2026, 3, 3),
+        ends_on=date(2026, 3, 15),
+        units=[org.district],
+        now=at(2026, 3, 1),
+    )
+    with time_machine.travel(at(2026, 3, 10, 9)):
+        client.force_login(district_supervisor)
+        page = client.get("/prevention/screening/special-periods/").content.decode()
+        assert f"/prevention/screening/special-periods/{special.pk}/extend/" in page
+        response = client.post(
+            f"/prevention/screening/special-periods/{special.pk}/extend/", {"ends_on": "2026-03-20"}
+        )
+    assert response.status_code == 302
+    special.refresh_from_db()
+    assert special.ends_on == date(2026, 3, 20)

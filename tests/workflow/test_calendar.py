@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xinfang.workflow.calendar import Due, Overrides, WorkCalendar
+from xinfang.workflow.calendar import Due, Overrides, WorkCalendar, statutory_holidays
 
 CAL = WorkCalendar()
 FIRST_PACKAGE_YEAR = min(d.year for d in chinese_calendar.holidays)
@@ -126,11 +126,60 @@ def test_it_honours_admin_overrides_for_a_year_without_a_package_schedule() -> N
 
 
 def test_it_counts_working_days_into_an_unknown_year_provisionally() -> None:
-    # From Tuesday 2026-12-29: 12-30, 12-31, Fri 2027-01-01, Mon 1-4, Tue 1-5 with weekends only,
-    # which is wrong once New Year's Day is declared; hence provisional.
-    assert CAL.add(date(2026, 12, 29), 5, "working") == Due(date(2027, 1, 5), True)
+    # From Tuesday 2026-12-29: 12-30, 12-31, [Fri 2027-01-01 元旦, fixed by law], Mon 1-4,
+    # Tue 1-5, Wed 1-6; provisional, since the year's 调休 is not known yet.
+    assert CAL.add(date(2026, 12, 29), 5, "working") == Due(date(2027, 1, 6), True)
     cal = WorkCalendar(Overrides(holidays=frozenset({date(2027, 1, 1)}), years=frozenset({2027})))
     assert cal.add(date(2026, 12, 29), 5, "working") == Due(date(2027, 1, 6), False)
+
+
+# 《全国年节及纪念日放假办法》 as revised in 2024 (in force from 2025), Art.2: 13 days. The lunar
+# dates and 清明 checked against published almanacs: 春节 2027-02-06 and 2028-01-26, 清明
+# 2027-04-05 and 2028-04-04, 端午 2027-06-09 and 2028-05-28, 中秋 2027-09-15 and 2028-10-03.
+STATUTORY_2027 = {
+    date(2027, 1, 1): "元旦",
+    date(2027, 2, 5): "春节",  # 除夕
+    date(2027, 2, 6): "春节",
+    date(2027, 2, 7): "春节",
+    date(2027, 2, 8): "春节",
+    date(2027, 4, 5): "清明节",
+    date(2027, 5, 1): "劳动节",
+    date(2027, 5, 2): "劳动节",
+    date(2027, 6, 9): "端午节",
+    date(2027, 9, 15): "中秋节",
+    date(2027, 10, 1): "国庆节",
+    date(2027, 10, 2): "国庆节",
+    date(2027, 10, 3): "国庆节",
+}
+
+
+def test_it_knows_the_statutory_holidays_of_a_year_the_package_does_not_cover() -> None:
+    assert statutory_holidays(2027) == STATUTORY_2027
+    h2028 = statutory_holidays(2028)
+    assert [d for d, n in h2028.items() if n == "春节"] == [
+        date(2028, 1, 25),  # 除夕 (the twelfth month has 30 days)
+        date(2028, 1, 26),
+        date(2028, 1, 27),
+        date(2028, 1, 28),
+    ]
+    assert h2028[date(2028, 4, 4)] == "清明节" and h2028[date(2028, 5, 28)] == "端午节"
+    # 中秋 falls on 10-03 in 2028, inside 国庆: twelve distinct days that year.
+    assert date(2028, 10, 3) in h2028 and len(h2028) == 12
+    # The package's own years agree with the law's days (2026: 春节 02-16..19, 清明 04-05).
+    for day in statutory_holidays(2026):
+        assert not chinese_calendar.is_workday(day), day
+
+
+def test_it_keeps_the_statutory_holidays_off_in_a_provisional_year() -> None:
+    assert not CAL.is_known_year(2027)
+    for day in STATUTORY_2027:
+        assert not CAL.is_working_day(day), day
+    # 2027-01-01 is a Friday: a limit ending on it moves past the weekend, provisionally.
+    assert CAL.add(date(2026, 12, 2), 30, "calendar") == Due(date(2027, 1, 4), True)
+    # 除夕 2027 (Friday 02-05) to 初三 (Monday 02-08): Tuesday 02-09 is the first working day.
+    assert CAL.add(date(2027, 1, 6), 30, "calendar") == Due(date(2027, 2, 9), True)
+    # Ordinary weekdays stay working days: only 调休 is unknown.
+    assert CAL.is_working_day(date(2027, 2, 10))
 
 
 def test_it_replaces_the_package_data_for_a_year_the_admin_entered() -> None:
@@ -201,6 +250,8 @@ any_dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
 def test_it_agrees_with_the_package_or_falls_back_to_weekdays(d: date) -> None:
     if FIRST_PACKAGE_YEAR <= d.year <= LAST_PACKAGE_YEAR:
         assert CAL.is_working_day(d) is chinese_calendar.is_workday(d)
+    elif d.year > LAST_PACKAGE_YEAR:
+        assert CAL.is_working_day(d) is (d.weekday() < 5 and d not in statutory_holidays(d.year))
     else:
         assert CAL.is_working_day(d) is (d.weekday() < 5)
 

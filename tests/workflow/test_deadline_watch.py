@@ -69,7 +69,10 @@ def test_it_reminds_once_at_each_point_and_marks_overdue_the_day_after(
     assert notes(recipient=district_supervisor, kind="overdue").count() == 1
     assert not notes(recipient=xc_handler).exists()
     p.refresh_from_db()
-    assert [e.kind for e in p.events.order_by("seq")] == ["register", "overdue"]
+    # Three days late (the escalate_order rule), the system supervises it, once.
+    assert [e.kind for e in p.events.order_by("seq")] == ["register", "overdue", "supervise"]
+    raised = p.events.get(kind="supervise")
+    assert timezone.localdate(raised.at) == date(2025, 3, 21) and raised.actor is None
     overdue = p.events.get(kind="overdue")
     assert overdue.data["field"] == "decide_by" and overdue.data["due_on"] == "2025-03-18"
     assert overdue.actor is None and timezone.localdate(overdue.at) == date(2025, 3, 19)
@@ -101,7 +104,7 @@ def test_it_escalates_an_overdue_case_to_handler_owner_leader_and_the_supervisor
     # The nearest supervisor above 东城街道 is the district's; the city's is not bothered.
     assert told == {"dc_handler", "dc_deputy", "dc_leader", "district_supervisor"}
     note = notes(kind="overdue", recipient=district_supervisor).get()
-    assert "办结期限" in note.body and "2025年08月01日" in note.body
+    assert "办结期限" in note.body and "2025年8月1日" in note.body
     assert note.url == f"/petitions/{p.pk}/"
     p.refresh_from_db()
     assert p.events.filter(kind="overdue").count() == 1

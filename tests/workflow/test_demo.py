@@ -15,6 +15,7 @@ from xinfang.workflow.models import (
     FollowUp,
     Hearing,
     Ownership,
+    Recusal,
     SupervisionOrder,
 )
 
@@ -29,7 +30,7 @@ def test_it_adds_owners_orders_a_request_a_hearing_and_follow_ups_once(db):
     assert made > 0 and "演示督办" in out.getvalue()
     mine = Ownership.objects.get(owner__username="qs_leader")
     assert mine.petition.headcount == 12 and mine.active
-    flagged = SupervisionOrder.objects.get(level="flagged")
+    flagged = SupervisionOrder.objects.get(level="flagged", flagged_at__isnull=True)
     assert flagged.issued_by.username == "district_supervisor"
     assert flagged.unit.code == "LJ-CN-DC" and flagged.petition.due_on < NOW.date()
     assert SupervisionOrder.objects.filter(status="responded").exists()
@@ -38,6 +39,12 @@ def test_it_adds_owners_orders_a_request_a_hearing_and_follow_ups_once(db):
     assert Hearing.objects.get().stage == "re_review"
     assert FollowUp.objects.filter(done_at__isnull=True, due_on__lte=NOW.date()).exists()
     assert FollowUp.objects.filter(done_at__isnull=False).count() == 1
+    # The deadline watch raised orders on cases that stayed late, and upgraded a stale one.
+    assert SupervisionOrder.objects.filter(issued_by__isnull=True).exists()
+    upgraded = SupervisionOrder.objects.get(flagged_at__isnull=False)
+    assert upgraded.level == "flagged" and upgraded.issued_by.username == "district_supervisor"
+    # 回避: 东城's handler declared a conflict on a case.
+    assert Recusal.objects.filter(staff__username="dc_handler").count() == 1
     assert list(histories_verify()) == []
 
     counts = [m.objects.count() for m in (Ownership, SupervisionOrder, Hearing, FollowUp)]

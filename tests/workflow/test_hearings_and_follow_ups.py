@@ -164,13 +164,15 @@ def test_a_follow_up_is_scheduled_after_a_conclusion_and_reminded_once(
         again = wf.deadlines_check()
     assert scan.follow_ups_scheduled == 1 and again.follow_ups_scheduled == 0
     f = FollowUp.objects.get(petition=p)
-    assert f.concluded_on == date(2025, 6, 20) and f.due_on == date(2025, 7, 20)
-    with time_machine.travel(at(2025, 7, 19, 9), tick=False):
-        assert wf.deadlines_check().follow_ups_due == 0
+    # 06-20 + 30 = Sunday 07-20: a visit falls due on the Monday, like any limit.
+    assert f.concluded_on == date(2025, 6, 20) and f.due_on == date(2025, 7, 21)
+    assert not f.due_basis["provisional"]
     with time_machine.travel(at(2025, 7, 20, 9), tick=False):
-        assert wf.deadlines_check().follow_ups_due == 1
         assert wf.deadlines_check().follow_ups_due == 0
     with time_machine.travel(at(2025, 7, 21, 9), tick=False):
+        assert wf.deadlines_check().follow_ups_due == 1
+        assert wf.deadlines_check().follow_ups_due == 0
+    with time_machine.travel(at(2025, 7, 22, 9), tick=False):
         assert wf.deadlines_check().follow_ups_due == 0
     note = Notification.objects.get(kind="follow_up")
     assert note.recipient == dc_handler and note.url == "/follow-ups/"

@@ -200,7 +200,7 @@ from django.db.models import Count
 from xinfang.audit.selectors import histories_verify
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import PetitionEvent
-from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.models import DeadlineReminder, SupervisionOrder
 dupes = (
     Notification.objects.values("recipient", "dedupe_key").annotate(n=Count("id"))
     .filter(n__gt=1).count()
@@ -208,6 +208,8 @@ dupes = (
 print(json.dumps({
     "overdue_marks": DeadlineReminder.objects.filter(point="overdue").count(),
     "overdue_events": PetitionEvent.objects.filter(kind="overdue").count(),
+    "auto_orders": SupervisionOrder.objects.filter(issued_by__isnull=True).count(),
+    "supervise_events": PetitionEvent.objects.filter(kind="supervise").count(),
     "notifications": Notification.objects.count(),
     "duplicates": dupes,
     "broken_histories": sum(1 for _ in histories_verify()),
@@ -293,8 +295,12 @@ def test_a_worker_process_runs_a_job_enqueued_in_redis(workers):
     assert counts == {
         "overdue_marks": 3,
         "overdue_events": 3,
-        # The desk (registrar and leader) and the district's supervisor, for each case.
-        "notifications": 6,
+        # Two weeks late: the system supervises each case once, on the same run.
+        "auto_orders": 3,
+        "supervise_events": 3,
+        # The desk (registrar and leader) and the district's supervisor, for each case, for
+        # the overdue mark and again for the order.
+        "notifications": 12,
         "duplicates": 0,
         "broken_histories": 0,
     }
@@ -311,7 +317,9 @@ def test_two_workers_running_the_scan_at_once_send_nothing_twice(workers):
     assert counts == {
         "overdue_marks": 40,
         "overdue_events": 40,
-        "notifications": 80,
+        "auto_orders": 40,
+        "supervise_events": 40,
+        "notifications": 160,
         "duplicates": 0,
         "broken_histories": 0,
     }

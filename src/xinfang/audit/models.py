@@ -39,3 +39,23 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} 查看 {self.petitioner}（{self.at:%Y-%m-%d %H:%M}）"
+
+
+class HistoryAnchor(models.Model):
+    """A day's commitment to every case's history: a digest of each chain's head as it stood
+    at the end of the day. Printed or sent up the line, it shows a chain rebuilt afterwards,
+    even by someone holding the key."""
+
+    day = models.DateField("日期", unique=True)
+    cases = models.PositiveIntegerField("信访件数")
+    events = models.PositiveIntegerField("事件数")
+    digest = models.CharField("摘要", max_length=64)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "办理过程锚点"
+        verbose_name_plural = "办理过程锚点"
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.digest[:16]}…"

@@ -11,15 +11,19 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from xinfang.petitions import forms as f
-from xinfang.petitions.models import Petition, Reply, State
+from xinfang.petitions.models import DeclineReason, Petition, Reply, State
 from xinfang.petitions.selectors import petitions_of_person
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow import services as wf
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.models import ExtensionRequest
+from xinfang.workflow.services.recusal import recusal_reason, recused_staff_ids
+from xinfang.workflow.services.review import termination_wait
+from xinfang.workflow.services.same_matter import TAKING_UP, pending_below, take_up_refusal
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,10 @@ class AvailableAction:
 
 def _shown(name: str, p: Petition, user: Staff, today: date) -> bool:
     """Guards the page applies before offering a button (the service checks them again)."""
+    if name in TAKING_UP:
+        # R22 Art.19: the rule the decision services apply, short of the leader's reason.
+        refusal = take_up_refusal(p, user, today, override_reason="(asked by the page)")
+        return refusal is None
     if name in ("acknowledge", "return") and p.forwarded_to_body:
         return False
     if name == "return" and (
@@ -133,11 +141,7 @@ def _shown(name: str, p: Petition, user: Staff, today: date) -> bool:
             and not ExtensionRequest.objects.filter(petition=p, status="pending").exists()
         )
     if name == "terminate":
-        window = {
-            State.CONCLUDED: p.review_request_by,
-            State.REVIEW_CONCLUDED: p.re_review_request_by,
-        }.get(p.state)
-        return window is None or today > window
+        return termination_wait(p, today) is None
     if name == "request_review":
         return p.review_request_by is not None and today <= p.review_request_by
     if name == "request_re_review":
@@ -149,6 +153,9 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
     """The action's form, bound to data when given, with its choices filled in."""
     spec = SPECS[name]
     kwargs: dict[str, Any] = {"prefix": name}
+    pending = (
+        pending_below(p, timezone.localdate()) if name in TAKING_UP or name == "decline" else None
+    )
     if spec.form is f.ForwardForm:
         kwargs["units"] = (
             Unit.objects.filter(is_active=True).exclude(pk=p.responsible_unit_id).order_by("path")
@@ -157,7 +164,9 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
         current = p.responsible_unit
         units = Unit.objects.filter(path__startswith=current.path, is_active=True).order_by("path")
         kwargs["units"] = units
-        kwargs["handlers"] = f.handler_memberships(units)
+        kwargs["handlers"] = f.handler_memberships(units).exclude(
+            staff_id__in=list(recused_staff_ids(p))
+        )
     if spec.form is f.DeclineForm:
         people = [party.petitioner for party in p.parties.all()]
         earlier = []
@@ -168,8 +177,13 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
                     user, id_number=person.id_number, phone=person.phone, exclude_id=p.pk
                 )
             ]
+        if pending is not None and all(e.pk != pending.case.pk for e in earlier):
+            earlier.insert(0, pending.case)
         kwargs["earlier"] = earlier
     initial: dict[str, Any] = {"version": p.version}
+    if name == "decline" and pending is not None:
+        # The decision Art.19 calls for, filled in: the reason and the case being handled.
+        initial |= {"reason": DeclineReason.IN_PROGRESS, "cited": pending.case.pk}
     if name == "conclude":
         draft = p.replies.filter(stage=Reply.Stage.HANDLING, status=Reply.Status.DRAFT).first()
         if draft:
@@ -177,11 +191,21 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
                 k: getattr(draft, k)
                 for k in ("request", "facts", "decision", "legal_basis", "outcome")
             }
-    return spec.form(data, initial=initial, **kwargs)
+    form = spec.form(data, initial=initial, **kwargs)
+    if name in TAKING_UP and pending is not None:
+        form.fields["override_reason"] = forms.CharField(
+            label=f"受理理由（同一事项{pending.summary}，已超期）",
+            widget=forms.Textarea(attrs={"rows": 2}),
+            max_length=2000,
+        )
+    return form
 
 
 def available_actions(p: Petition, user: Staff, today: date) -> list[AvailableAction]:
-    """The actions the user may take on the case now, each with an unbound form."""
+    """The actions the user may take on the case now, each with an unbound form; none for
+    someone who must stand aside from it (R22 Art.28)."""
+    if recusal_reason(user, p) is not None:
+        return []
     return [
         AvailableAction(
             t.name,

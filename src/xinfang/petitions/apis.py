@@ -57,11 +57,20 @@ class CategoryListApi(generics.ListAPIView):
         return context
 
 
+def _in_subtree(qs: QuerySet, field: str, unit_id: int) -> QuerySet:
+    """Cases whose unit field is the unit or one under it; none for an unknown unit."""
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        return qs.none()
+    return qs.filter(**{f"{field}__path__startswith": unit.path})
+
+
 class PetitionFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=State.choices)
     unit = filters.NumberFilter(method="filter_unit", label="责任单位（含下级）")
     category = filters.NumberFilter(method="filter_category", label="问题分类（含下级）")
     channel = filters.CharFilter()
+    accused_unit = filters.NumberFilter(method="filter_accused_unit", label="被反映单位（含下级）")
     overdue = filters.BooleanFilter(method="filter_overdue", label="已超期")
     received_after = filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_before = filters.DateFilter(field_name="received_on", lookup_expr="lte")
@@ -74,10 +83,10 @@ class PetitionFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_unit(self, qs: QuerySet, name: str, value: int) -> QuerySet:
-        unit = Unit.objects.filter(pk=value).first()
-        if unit is None:
-            return qs.none()
-        return qs.filter(responsible_unit__path__startswith=unit.path)
+        return _in_subtree(qs, "responsible_unit", value)
+
+    def filter_accused_unit(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        return _in_subtree(qs, "accused_unit", value)
 
     def filter_category(self, qs: QuerySet, name: str, value: int) -> QuerySet:
         category = Category.objects.filter(pk=value).first()

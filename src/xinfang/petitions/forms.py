@@ -66,7 +66,7 @@ class RegisterForm(forms.Form):
     postmark_date = forms.DateField(
         label="邮戳日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    caller_number = forms.CharField(label="来电号码", required=False, max_length=20)
+    caller_number = forms.CharField(label="来电或传真号码", required=False, max_length=20)
     reception_leader = forms.TypedChoiceField(
         label="接访领导", required=False, coerce=int, empty_value=None
     )
@@ -95,7 +95,8 @@ class RegisterForm(forms.Form):
     accused_unit = forms.TypedChoiceField(
         label="被反映单位", required=False, coerce=int, empty_value=None
     )
-    accused_person = forms.CharField(label="被反映人", required=False, max_length=100)
+    accused_person = forms.CharField(label="被反映人姓名", required=False, max_length=100)
+    accused_post = forms.CharField(label="被反映人职务", required=False, max_length=100)
     skips_level = forms.BooleanField(label="越级", required=False)
     is_urgent = forms.BooleanField(label="重大紧急", required=False)
     repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -114,7 +115,7 @@ class RegisterForm(forms.Form):
         self.fields["receiving_unit"].choices = [(u.pk, u.name) for u in units]
         self.fields["category"].choices = [("", "请选择问题分类"), *category_choices()]
         self.fields["accused_unit"].choices = [
-            ("", "（不涉及单位）"),
+            ("", "（不涉及具体单位）"),
             *indented(Unit.objects.filter(is_active=True).order_by("path")),
         ]
         leaders = Staff.objects.filter(memberships__role=Role.LEADER, is_active=True).distinct()
@@ -192,6 +193,9 @@ class LedgerFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label="信访方式", required=False, choices=[("", "全部方式"), *Channel.choices]
     )
+    accused_unit = forms.TypedChoiceField(
+        label="被反映单位（含下级）", required=False, coerce=int, empty_value=None
+    )
     is_collective = forms.NullBooleanField(
         label="集体访",
         required=False,
@@ -222,6 +226,11 @@ class LedgerFilterForm(forms.Form):
     def __init__(self, *args, units, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [("", "全部单位"), *indented(units)]
+        # Any unit may be complained about, not only the ones the user works in.
+        self.fields["accused_unit"].choices = [
+            ("", "不限"),
+            *indented(Unit.objects.filter(is_active=True).order_by("path")),
+        ]
         self.fields["category"].choices = [("", "全部分类"), *category_choices()]
         for field in self.fields.values():
             if isinstance(field.widget, forms.Select) and not isinstance(

@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
     LETTER = "letter", "来信"
     VISIT = "visit", "来访"
     PHONE = "phone", "电话"
+    FAX = "fax", "传真"
     ONLINE = "online", "网上"
     MAILBOX = "mailbox", "信箱"
     RECEPTION = "reception", "领导接访"
@@ -214,6 +215,8 @@ class Petition(models.Model):
     )
     line = models.CharField("业务条线", max_length=16, choices=Line.choices, default=Line.GENERAL)
     place = models.CharField("问题发生地", max_length=200, blank=True)
+    # Whom the complaint is about (RULES.md §1), recorded for every complaint; only an
+    # accusation (is_accusation) hides its petitioner from this unit (§6).
     accused_unit = models.ForeignKey(
         Unit,
         models.PROTECT,
@@ -223,6 +226,7 @@ class Petition(models.Model):
         verbose_name="被反映单位",
     )
     accused_person = models.CharField("被反映人", max_length=100, blank=True)
+    accused_post = models.CharField("被反映人职务", max_length=100, blank=True)
     difficulty = models.CharField(
         "难易程度", max_length=8, choices=Difficulty.choices, default=Difficulty.MINOR
     )
@@ -469,7 +473,12 @@ class PetitionEvent(models.Model):
     to_state = models.CharField(max_length=24, blank=True)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField("时间")
+    # The case as this event left it: its version and a digest of its state and deadlines
+    # (history.case_digest), so a row changed behind the history's back shows.
+    case_version = models.PositiveIntegerField("信访件版本", null=True, blank=True)
+    case_digest = models.CharField("信访件摘要", max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
+    # HMAC-SHA256 under HISTORY_KEY (kept outside the database) over the event and prev_hash.
     hash = models.CharField(max_length=64)
 
     class Meta:

@@ -120,9 +120,17 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
     if k in SUPERVISION_EVENTS:
         return SUPERVISION_EVENTS[k](d)
     if k == "deadlines_recomputed":
-        moved = "；".join(f"{DEADLINE_LABELS.get(f, f)} {v}" for f, v in d.get("moved", {}).items())
+        moved = "；".join(f"{_moved_label(f)} {v}" for f, v in d.get("moved", {}).items())
         return "节假日安排公布，期限重新计算", moved
     return k, ""
+
+
+def _moved_label(name: str) -> str:
+    if name.startswith("follow_up:"):
+        return "回访日期"
+    if name.startswith("order:"):
+        return "督办反馈期限"
+    return DEADLINE_LABELS.get(name, "服务承诺期限" if name == "target_on" else name)
 
 
 def _hearing_text(d: dict[str, Any]) -> tuple[str, str]:
@@ -157,6 +165,16 @@ SUPERVISION_EVENTS = {
         d.get("response", ""),
     ),
     "supervision_close": lambda d: ("督办销号", d.get("note", "")),
+    "recusal": lambda d: (
+        f"{d.get('staff_name', '')}声明回避",
+        f"理由：{d.get('reason', '')}"
+        + ("；不再承办" if "handler" in d.get("removed", []) else "")
+        + ("；不再包案" if "owner" in d.get("removed", []) else ""),
+    ),
+    "supervision_flag": lambda d: (
+        f"升级为挂牌督办（{d.get('unit_name', '')}）",
+        f"督办后 {d.get('days')} 日仍然超期，系统自动升级",
+    ),
     "extension_request": lambda d: (
         f"申请延期 {d.get('days')} 日",
         f"理由：{d.get('reason', '')}",

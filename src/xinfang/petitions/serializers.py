@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.core.dates import provisional_reason
 from xinfang.petitions.models import (
     Attachment,
     Category,
@@ -47,6 +48,9 @@ def deadlines_of(p: Petition) -> dict[str, Any]:
     data["provisional"] = sorted(
         name for name, basis in (p.deadline_basis or {}).items() if basis.get("provisional")
     )
+    # One line saying why, as the pages say it (core/dates).
+    days = [getattr(p, name) for name in data["provisional"] if getattr(p, name, None)]
+    data["provisional_note"] = provisional_reason(min(days)) if days else ""
     data["extension_days"] = p.extension_days
     return data
 
@@ -175,6 +179,7 @@ class PetitionDetailSerializer(PetitionListSerializer):
             "place",
             "accused_unit",
             "accused_person",
+            "accused_post",
             "assigning_unit",
             "forwarded_to_body",
             "handler",
@@ -239,6 +244,9 @@ class PetitionRegisterSerializer(serializers.Serializer):
         queryset=Unit.objects.all(), required=False, allow_null=True
     )
     accused_person = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    accused_post = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
     )
     is_accusation = serializers.BooleanField(required=False, default=False)

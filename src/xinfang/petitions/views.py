@@ -44,6 +44,9 @@ from xinfang.petitions.services import (
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow.actions import action_run
+from xinfang.workflow.machine import DECIDABLE
+from xinfang.workflow.services.recusal import may_declare_recusal, recusal_reason
+from xinfang.workflow.services.same_matter import pending_below
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
@@ -69,6 +72,9 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             category=Category.objects.filter(pk=d["category"]).first() if d["category"] else None,
             states=d["state"],
             channel=d["channel"],
+            accused_unit=Unit.objects.filter(pk=d["accused_unit"]).first()
+            if d["accused_unit"]
+            else None,
             is_collective=d["is_collective"],
             is_accusation=d["is_accusation"],
             is_repeat=d["is_repeat"],
@@ -135,6 +141,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 is_accusation=d["is_accusation"],
                 accused_unit=Unit.objects.filter(pk=d["accused_unit"]).first(),
                 accused_person=d["accused_person"],
+                accused_post=d["accused_post"],
                 is_anonymous=d["is_anonymous"],
                 skips_level=d["skips_level"],
                 is_urgent=d["is_urgent"],
@@ -204,6 +211,9 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
             refusal = " ".join(failed.form.non_field_errors()) or "无法执行该操作。"
     return {
         "case": case_view(petition, request.user, today),
+        "same_matter": pending_below(petition, today) if petition.state in DECIDABLE else None,
+        "recusal": recusal_reason(request.user, petition),
+        "may_recuse": may_declare_recusal(request.user, petition),
         "p": petition,
         "actions": available,
         "failed": failed.name if failed else "",

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from xinfang.core.crypto import blind_index
+from xinfang.core.dates import PROVISIONAL, cn_date, provisional_reason
 from xinfang.core.tracking import format_tracking_code, normalise_tracking_code
 from xinfang.petitions.models import (
     Category,
@@ -39,7 +40,7 @@ from xinfang.portal.services import (
 from xinfang.portal.timeline import PublicLine, public_timeline
 from xinfang.units.models import Staff, Unit
 from xinfang.units.selectors import units_visible_to
-from xinfang.workflow.deadlines import calendar_load
+from xinfang.workflow.deadlines import calendar_load, deadline_is_provisional
 
 # The state as the petitioner reads it; "returned" and "acknowledged" are internal steps.
 PUBLIC_STATE_LABELS: dict[str, str] = {
@@ -114,6 +115,8 @@ class ReviewWindow:
     label: str  # 复查 / 复核
     closes_on: date
     is_open: bool
+    # The window ends on a provisional date; the page says 暂定 and why.
+    provisional: bool = False
 
 
 @dataclass
@@ -149,19 +152,23 @@ def _due_text(petition: Petition) -> str:
     if not p.is_open:
         return ""
     day = {
-        State.REGISTERED: (p.decide_by, "前决定是否受理并告知您"),
-        State.RETURNED: (p.decide_by, "前决定是否受理并告知您"),
-        State.FORWARDED: (p.acknowledge_by, "前由接收单位告知您已收到"),
-        State.ASSIGNED: (p.conclude_by, "前办结并答复"),
-        State.ACCEPTED: (p.conclude_by, "前办结并答复"),
-        State.ACKNOWLEDGED: (p.conclude_by, "前办结并答复"),
-        State.IN_PROGRESS: (p.conclude_by, "前办结并答复"),
-        State.REVIEW_REQUESTED: (p.review_conclude_by, "前作出复查意见"),
-        State.RE_REVIEW_REQUESTED: (p.re_review_conclude_by, "前作出复核意见"),
+        State.REGISTERED: ("decide_by", "前决定是否受理并告知您"),
+        State.RETURNED: ("decide_by", "前决定是否受理并告知您"),
+        State.FORWARDED: ("acknowledge_by", "前由接收单位告知您已收到"),
+        State.ASSIGNED: ("conclude_by", "前办结并答复"),
+        State.ACCEPTED: ("conclude_by", "前办结并答复"),
+        State.ACKNOWLEDGED: ("conclude_by", "前办结并答复"),
+        State.IN_PROGRESS: ("conclude_by", "前办结并答复"),
+        State.REVIEW_REQUESTED: ("review_conclude_by", "前作出复查意见"),
+        State.RE_REVIEW_REQUESTED: ("re_review_conclude_by", "前作出复核意见"),
     }.get(p.state)
-    if not day or day[0] is None:
+    if not day or getattr(p, day[0]) is None:
         return ""
-    return f"依法应于{day[0].year}年{day[0].month}月{day[0].day}日{day[1]}。"
+    due = getattr(p, day[0])
+    text = f"依法应于{cn_date(due)}{day[1]}。"
+    if deadline_is_provisional(p, day[0]):
+        text += f"（{PROVISIONAL}：{provisional_reason(due)}）"
+    return text
 
 
 def public_case(petition: Petition, *, now: datetime | None = None) -> PublicCase:
@@ -195,10 +202,20 @@ def public_case(petition: Petition, *, now: datetime | None = None) -> PublicCas
         current = p.responsible_unit.name
     review = None
     if p.state == State.CONCLUDED and p.review_request_by:
-        review = ReviewWindow("review", "复查", p.review_request_by, today <= p.review_request_by)
+        review = ReviewWindow(
+            "review",
+            "复查",
+            p.review_request_by,
+            today <= p.review_request_by,
+            deadline_is_provisional(p, "review_request_by"),
+        )
     elif p.state == State.REVIEW_CONCLUDED and p.re_review_request_by:
         review = ReviewWindow(
-            "re_review", "复核", p.re_review_request_by, today <= p.re_review_request_by
+            "re_review",
+            "复核",
+            p.re_review_request_by,
+            today <= p.re_review_request_by,
+            deadline_is_provisional(p, "re_review_request_by"),
         )
     return PublicCase(
         tracking_code=format_tracking_code(p.tracking_code),

@@ -13,6 +13,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from xinfang.core.dates import date_text
 from xinfang.petitions.models import Channel, Outcome, Petition, Reply, ReviewOutcome
 from xinfang.portal.anonymise import anonymise_for_case
 
@@ -65,21 +66,28 @@ def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None
     )
 
 
-def _d(value: str | None) -> str:
-    """A stored ISO date as 2025年6月1日."""
+def _d(value: str | None, provisional: frozenset[str] = frozenset()) -> str:
+    """A stored ISO date as 2025年6月1日, with 暂定 and the reason while it still stands
+    provisionally on the case."""
     if not value:
         return ""
     try:
         day = date.fromisoformat(str(value)[:10])
     except ValueError:
         return ""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return date_text(day, day.isoformat() in provisional)
 
 
 def public_timeline(petition: Petition) -> list[PublicLine]:
     """The case's history as the petitioner may read it: one plain line per event, with the
     bodies' names and the issued replies, and never a staff name, a note or an instruction."""
     replies = {r.pk: r for r in petition.replies.filter(status=Reply.Status.ISSUED)}
+    # The dates the case still counts provisionally (a later recompute may have moved them).
+    pending = frozenset(
+        getattr(petition, name).isoformat()
+        for name, basis in (petition.deadline_basis or {}).items()
+        if basis.get("provisional") and getattr(petition, name, None)
+    )
     lines: list[PublicLine] = []
     current = petition.receiving_unit.name
     earlier: list[str] = []
@@ -100,7 +108,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                 PublicLine(
                     on,
                     "受理",
-                    f"{current}决定受理，依法应于{_d(d.get('conclude_by'))}前办结并答复。",
+                    f"{current}决定受理，依法应于{_d(d.get('conclude_by'), pending)}前办结并答复。",
                 )
             )
         elif kind == "forward":
@@ -120,7 +128,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             else:
                 text = f"{current}已安排专人办理"
             if d.get("conclude_by"):
-                text += f"，应于{_d(d['conclude_by'])}前办结并答复"
+                text += f"，应于{_d(d['conclude_by'], pending)}前办结并答复"
             lines.append(PublicLine(on, "交办", text + "。"))
         elif kind == "decline":
             text = f"{current}决定不予受理。理由：{d.get('reason_text', '')}。"
@@ -130,7 +138,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
         elif kind == "acknowledge":
             text = f"{current}已收到您的信访事项并开始办理"
             if d.get("conclude_by"):
-                text += f"，应于{_d(d['conclude_by'])}前办结并答复"
+                text += f"，应于{_d(d['conclude_by'], pending)}前办结并答复"
             lines.append(PublicLine(on, "签收", text + "。"))
         elif kind == "return":
             returned_by = d.get("from_unit_name") or current
@@ -146,7 +154,8 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             lines.append(PublicLine(on, "开始办理", f"{current}开始调查处理。"))
         elif kind == "extend":
             text = (
-                f"经批准，办理期限延长{d.get('days', '')}日，至{_d(d.get('conclude_by'))}。"
+                f"经批准，办理期限延长{d.get('days', '')}日，"
+                f"至{_d(d.get('conclude_by'), pending)}。"
                 f"延期理由：{d.get('reason', '')}"
             )
             lines.append(PublicLine(on, "延期办理", text))
@@ -168,7 +177,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     on,
                     "申请复查",
                     f"收到复查申请，由{reviewer}复查，"
-                    f"应于{_d(d.get('review_conclude_by'))}前作出复查意见。",
+                    f"应于{_d(d.get('review_conclude_by'), pending)}前作出复查意见。",
                 )
             )
         elif kind in ("conclude_review", "conclude_re_review"):
@@ -177,7 +186,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             reply = _public_reply(petition, replies.get(d.get("reply")))
             text = f"{body}作出{word}意见" + (f"（{reply.outcome}）" if reply else "") + "。"
             if d.get("outcome") == ReviewOutcome.REDO and d.get("conclude_by"):
-                text += f"原办理单位重新办理，应于{_d(d['conclude_by'])}前答复。"
+                text += f"原办理单位重新办理，应于{_d(d['conclude_by'], pending)}前答复。"
             lines.append(PublicLine(on, f"{word}意见", text, reply))
         elif kind == "request_re_review":
             re_reviewer = d.get("re_reviewing_unit_name", "")
@@ -186,7 +195,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     on,
                     "申请复核",
                     f"收到复核申请，由{re_reviewer}复核，"
-                    f"应于{_d(d.get('re_review_conclude_by'))}前作出复核意见。",
+                    f"应于{_d(d.get('re_review_conclude_by'), pending)}前作出复核意见。",
                 )
             )
         elif kind == "terminate":
@@ -197,7 +206,11 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     "该信访事项已终结：就同一事项以同一事实和理由再次提出的，不再受理。",
                 )
             )
-        elif kind == "deadlines_recomputed":
+        elif kind == "deadlines_recomputed" and any(
+            # Only the case's own deadlines: follow-ups and supervision are internal.
+            ":" not in name
+            for name in d.get("moved", {})
+        ):
             lines.append(
                 PublicLine(on, "期限调整", "根据国家法定节假日安排，有关办理期限已相应调整。")
             )

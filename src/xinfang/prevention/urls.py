@@ -18,6 +18,11 @@ urlpatterns = [
     path(f"{P}screening/board/remind/", screening.board_remind, name="board_remind"),
     path(f"{P}screening/units/<int:pk>/", screening.unit_history, name="unit_history"),
     path(f"{P}screening/special-periods/", screening.special_periods, name="special_periods"),
+    path(
+        f"{P}screening/special-periods/<int:pk>/extend/",
+        screening.special_period_extend_view,
+        name="special_period_extend",
+    ),
     path(f"{P}disputes/", disputes.dispute_list, name="disputes"),
     path(f"{P}disputes/<int:pk>/", disputes.dispute_detail, name="dispute_detail"),
     path(f"{P}disputes/<int:pk>/resolve/", disputes.dispute_resolve_view, name="dispute_resolve"),

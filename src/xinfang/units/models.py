@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
+from xinfang.core.crypto import EncryptedTextField
+
 
 class Unit(MP_Node):
     """One node of the organisation tree: a city, a street office, a residents' group, a school."""
@@ -54,6 +56,12 @@ class Staff(AbstractUser):
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("电话", max_length=20, blank=True)
+    # Optional, only to find the cases a staff member must stay out of (R22 Art.28): kept
+    # encrypted and matched by blind index, like a petitioner's (core/crypto).
+    id_number = EncryptedTextField("身份证号码（回避核对）", blank=True, default="")
+    id_number_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    personal_phone = EncryptedTextField("个人手机（回避核对）", blank=True, default="")
+    personal_phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name = "工作人员"

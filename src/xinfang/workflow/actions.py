@@ -37,7 +37,11 @@ def _common(d: Data) -> Data:
 
 RUNNERS: dict[str, Callable[[Petition, Staff, Data], Petition]] = {
     "accept": lambda p, u, d: wf.petition_accept(
-        petition=p, actor=u, note=d.get("note", ""), **_common(d)
+        petition=p,
+        actor=u,
+        note=d.get("note", ""),
+        override_reason=d.get("override_reason", ""),
+        **_common(d),
     ),
     "forward": lambda p, u, d: wf.petition_forward(
         petition=p,
@@ -45,6 +49,7 @@ RUNNERS: dict[str, Callable[[Petition, Staff, Data], Petition]] = {
         to_unit=_get(Unit, d.get("to_unit")),
         to_body=d.get("to_body", ""),
         reason=d.get("reason", ""),
+        override_reason=d.get("override_reason", ""),
         **_common(d),
     ),
     "assign": lambda p, u, d: wf.petition_assign(
@@ -54,6 +59,7 @@ RUNNERS: dict[str, Callable[[Petition, Staff, Data], Petition]] = {
         handler=_get(Staff, d.get("handler")),
         due_on=d.get("due_on"),
         instructions=d.get("instructions", ""),
+        override_reason=d.get("override_reason", ""),
         **_common(d),
     ),
     "decline": lambda p, u, d: wf.petition_decline(

@@ -17,6 +17,7 @@ urlpatterns = [
         name="supervision-order-close",
     ),
     path("extension-requests/", apis.ExtensionRequestListApi.as_view(), name="extension-requests"),
+    path("recusals/", apis.RecusalApi.as_view(), name="recusals"),
     path(
         "extension-requests/<int:pk>/approve/",
         apis.ExtensionApproveApi.as_view(),

@@ -28,7 +28,21 @@ class NoteInput(VersionedInput):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ForwardInput(VersionedInput):
+class TakeUpInput(VersionedInput):
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="同一事项下级机关已超期办理、仍由本机关受理的理由（领导，《信访工作条例》第十九条）",
+    )
+
+
+class AcceptInput(TakeUpInput):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ForwardInput(TakeUpInput):
     to_unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True
     )
@@ -36,7 +50,7 @@ class ForwardInput(VersionedInput):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class AssignInput(VersionedInput):
+class AssignInput(TakeUpInput):
     to_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     handler = serializers.PrimaryKeyRelatedField(
         queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True
@@ -97,7 +111,7 @@ class TerminateInput(VersionedInput):
 
 # The API spells actions with hyphens; each takes the serializer that checks its input.
 ACTIONS: dict[str, type[serializers.Serializer]] = {
-    "accept": NoteInput,
+    "accept": AcceptInput,
     "forward": ForwardInput,
     "assign": AssignInput,
     "acknowledge": NoteInput,

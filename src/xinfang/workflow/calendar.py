@@ -2,14 +2,22 @@
 
 Pure Python so the day arithmetic can be tested and reused without a database; the
 admin-entered schedule is passed in as `Overrides` by whoever reads it from storage.
+
+For a year with no official schedule yet, the statutory holidays themselves are known in
+advance: 《全国年节及纪念日放假办法》 (as revised in 2024, in force from 2025) fixes their
+dates, three of them by the lunar calendar and one by a solar term. Only the State Council's
+yearly arrangement (调休, and where a make-up day off for a holiday on a weekend falls) is
+unknown, so such a year's dates stay provisional.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
+from lunar_python import Lunar
 
 CALENDAR = "calendar"
 WORKING = "working"
@@ -22,6 +30,7 @@ _ONE_DAY = timedelta(days=1)
 _PACKAGE_YEARS: frozenset[int] = frozenset(d.year for d in chinese_calendar.holidays)
 _PACKAGE_HOLIDAYS: frozenset[date] = frozenset(chinese_calendar.holidays)
 _PACKAGE_WORKDAYS: frozenset[date] = frozenset(chinese_calendar.workdays)
+_LAST_PACKAGE_YEAR = max(_PACKAGE_YEARS)
 
 
 @dataclass(frozen=True)
@@ -44,8 +53,38 @@ class Due:
     provisional: bool
 
 
+@functools.lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The days off for everyone that 《全国年节及纪念日放假办法》 Art.2 fixes, for any year:
+    新年 1 day, 春节 4 (除夕 to 正月初三), 清明 1 (the solar term's day), 劳动节 2 (May 1–2),
+    端午 1, 中秋 1, 国庆 3 (October 1–3): thirteen days since the 2025 revision.
+
+    Lunar dates and the solar term come from lunar-python, which computes them astronomically.
+    """
+    spring = _lunar_to_solar(year, 1, 1)
+    qingming = Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"]
+    days = {
+        date(year, 1, 1): "元旦",
+        spring - _ONE_DAY: "春节",  # 除夕: the last day of the twelfth month, 29th or 30th
+        **{spring + timedelta(days=i): "春节" for i in range(3)},
+        date(qingming.getYear(), qingming.getMonth(), qingming.getDay()): "清明节",
+        date(year, 5, 1): "劳动节",
+        date(year, 5, 2): "劳动节",
+        _lunar_to_solar(year, 5, 5): "端午节",
+        _lunar_to_solar(year, 8, 15): "中秋节",
+        **{date(year, 10, d): "国庆节" for d in (1, 2, 3)},
+    }
+    return days
+
+
+def _lunar_to_solar(year: int, month: int, day: int) -> date:
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
 class WorkCalendar:
-    """China's working days: admin overrides, else the chinese_calendar package, else Mon–Fri."""
+    """China's working days: admin overrides, else the chinese_calendar package, else Mon–Fri
+    less the statutory holidays (provisional)."""
 
     def __init__(self, overrides: Overrides | None = None) -> None:
         """Build a calendar that uses the given admin overrides, if any."""
@@ -139,6 +178,9 @@ class WorkCalendar:
                 return True
             if d in _PACKAGE_HOLIDAYS:
                 return False
+        elif d.year > _LAST_PACKAGE_YEAR and d in statutory_holidays(d.year):
+            # A future year: the holidays the law fixes are off, whatever the arrangement.
+            return False
         return d.weekday() < 5
 
 

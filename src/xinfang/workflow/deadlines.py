@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from xinfang.petitions.models import Petition, State
 from xinfang.workflow.calendar import Due, Overrides, WorkCalendar
@@ -29,7 +30,18 @@ DEFAULT_RULES: dict[str, tuple[int, str, str]] = {
     K.TARGET_MINOR: (1, "calendar", "本地服务承诺：小事不过日"),
     K.TARGET_MAJOR: (7, "calendar", "本地服务承诺：大事不过周"),
     K.TARGET_HARD: (30, "calendar", "本地服务承诺：难事不过月"),
+    # Local practice (RULES.md §7: supervision of missed deadlines, R05 Art.36; 挂牌督办, R22
+    # Art.39): how long a case may stay overdue before the system supervises it, and then.
+    K.ESCALATE_ORDER: (3, "calendar", "本地督办规则：超期后自动督办（《信访条例》第三十六条）"),
+    K.ESCALATE_FLAG: (
+        7,
+        "calendar",
+        "本地督办规则：督办后仍超期的挂牌督办（《信访工作条例》第三十九条）",
+    ),
+    K.ESCALATE_RESPONSE: (5, "working", "本地督办规则：被督办单位反馈办理情况"),
 }
+# Rules that may be 0: "do not escalate".
+MAY_BE_OFF = frozenset({K.ESCALATE_ORDER, K.ESCALATE_FLAG})
 
 DEADLINE_FIELDS = (
     "decide_by",
@@ -138,19 +150,17 @@ class Clock:
         petition.deadlines_provisional = any(b.get("provisional") for b in basis.values())
         return result.date
 
-    def recompute(self, petition: Petition) -> list[str]:
-        """Recompute every deadline from its stored basis; return the fields that moved."""
+    def recompute(self, petition: Petition, today: date) -> list[str]:
+        """Recompute every deadline that still lies ahead (or is provisional) from its stored
+        basis; return the fields that moved. Dates already past are history and stay."""
         moved: list[str] = []
         basis = dict(petition.deadline_basis or {})
         for field_name, b in basis.items():
-            result = self.calendar.add(
-                date.fromisoformat(b["start"]), b["days"] + b.get("extra", 0), b["unit"]
-            )
+            current = getattr(petition, field_name)
+            if current is None or (current < today and not b.get("provisional")):
+                continue
+            result = basis_recompute(self.calendar, b)
             basis[field_name] = {**b, "provisional": result.provisional}
-            if field_name == "target_on":
-                current = petition.target_on
-            else:
-                current = getattr(petition, field_name)
             if current != result.date:
                 moved.append(field_name)
                 setattr(petition, field_name, result.date)
@@ -176,6 +186,25 @@ class Clock:
         }
         petition.deadline_basis = basis
         petition.deadlines_provisional = any(b.get("provisional") for b in basis.values())
+
+
+def basis_of(start: date, days: int, unit: str, due: Due) -> dict[str, Any]:
+    """How a single stored date was counted (follow-ups, supervision orders), in the shape of
+    one entry of Petition.deadline_basis, so `basis_recompute` can count it again."""
+    return {
+        "start": start.isoformat(),
+        "days": days,
+        "unit": unit,
+        "extra": 0,
+        "provisional": due.provisional,
+    }
+
+
+def basis_recompute(calendar: WorkCalendar, basis: dict[str, Any]) -> Due:
+    """The date a stored basis gives under the calendar as it stands now."""
+    return calendar.add(
+        date.fromisoformat(basis["start"]), basis["days"] + basis.get("extra", 0), basis["unit"]
+    )
 
 
 def binding_refresh(petition: Petition) -> None:

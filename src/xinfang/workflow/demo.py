@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.petitions.demo.cases import KEY_PREFIX
-from xinfang.petitions.models import Petition, State, open_q
+from xinfang.petitions.models import Petition, PetitionParty, State, open_q
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import (
@@ -26,6 +26,7 @@ from xinfang.workflow.models import (
     FollowUp,
     Hearing,
     Ownership,
+    Recusal,
     SupervisionOrder,
 )
 
@@ -72,11 +73,13 @@ def demo_supervision_create(*, now: datetime | None = None, stdout: TextIO | Non
         made += _extension(demo, now, today)
         made += _hearing(demo, now, today)
         made += _follow_ups(demo, now, today)
+        made += _recusals(demo, now)
         scan = wf.deadlines_check(now=now)
     _say(
         stdout,
-        f"演示督办：新建 {made} 条（包案、督办、延期申请、听证、回访）；"
-        f"期限检查发出提醒 {scan.total} 条，超期标记 {scan.events} 件。",
+        f"演示督办：新建 {made} 条（包案、督办、延期申请、听证、回访、回避）；"
+        f"期限检查发出提醒 {scan.total} 条，超期标记 {scan.events} 件，"
+        f"自动督办 {scan.orders_raised} 件，升级挂牌 {scan.orders_flagged} 件。",
     )
     return made
 
@@ -108,11 +111,12 @@ def _owners(demo, now: datetime, today) -> int:
             "due_on"
         )[:2]
     )
-    for p, (owner, matter) in zip(
+    # The district leader's target is tomorrow: the deadline watch reminds him and the city.
+    for p, (owner, matter, days) in zip(
         late,
         [
-            (dc_leader, "督促承办人限期办结，逐项答复信访人诉求"),
-            (cn_leader, "区领导包案：协调相关部门，本月内化解"),
+            (dc_leader, "督促承办人限期办结，逐项答复信访人诉求", 14),
+            (cn_leader, "区领导包案：协调相关部门，本月内化解", 1),
         ],
         strict=False,
     ):
@@ -123,7 +127,7 @@ def _owners(demo, now: datetime, today) -> int:
             actor=owner,
             owner=owner,
             matter=matter,
-            target_on=today + timedelta(days=14),
+            target_on=today + timedelta(days=days),
             now=now,
         )
         made += 1
@@ -155,6 +159,23 @@ def _orders(demo, now: datetime, today) -> int:
             ),
             due_on=today + timedelta(days=5),
             now=now,
+        )
+        made += 1
+    # An order nine days old on a case still late: the deadline watch upgrades it to 挂牌.
+    stale = (
+        demo.filter(open_q(), responsible_unit__code="LJ-CN-DC", due_on__lt=today)
+        .exclude(pk=getattr(late, "pk", None))
+        .order_by("due_on")
+        .first()
+    )
+    if stale is not None:
+        wf.supervision_order_issue(
+            petition=stale,
+            actor=supervisor,
+            level="normal",
+            requirements="该件已超期，请于两日内办结并反馈。",
+            due_on=today - timedelta(days=7),
+            now=now - timedelta(days=9),
         )
         made += 1
     mine_case = (
@@ -262,6 +283,43 @@ def _follow_ups(demo, now: datetime, today) -> int:
     return made
 
 
+def _recusals(demo, now: datetime) -> int:
+    """回避: 东湖社区's handler is herself the petitioner of a case waiting at her community
+    (her identity on record finds it), and 东城's handler declared a conflict on another."""
+    if Recusal.objects.filter(petition__in=demo).exists():
+        return 0
+    made = 0
+    dh = _staff("dh_handler")
+    party = (
+        PetitionParty.objects.filter(
+            petition__in=demo.filter(state=State.ASSIGNED, responsible_unit__code="LJ-CN-DC-DH"),
+            role=PetitionParty.Role.PETITIONER,
+        )
+        .exclude(petitioner__phone_index="")
+        .select_related("petitioner")
+        .order_by("petition__received_at")
+        .first()
+    )
+    if dh is not None and party is not None:
+        wf.staff_identity_set(actor=dh, staff=dh, phone=party.petitioner.phone)
+        made += 1
+    handler = _staff("dc_handler")
+    case = (
+        demo.filter(state=State.REGISTERED, responsible_unit__code="LJ-CN-DC")
+        .order_by("received_at")
+        .first()
+    )
+    if handler is not None and case is not None:
+        wf.recusal_declare(
+            petition=case,
+            actor=handler,
+            reason="信访人是本人的邻居，双方有宅基地纠纷，申请回避。",
+            now=now - timedelta(hours=3),
+        )
+        made += 1
+    return made
+
+
 @transaction.atomic
 def demo_supervision_delete() -> int:
     """Remove the demo supervision records (the demo petitions' own reset also cascades to
@@ -275,6 +333,7 @@ def demo_supervision_delete() -> int:
         ExtensionRequest,
         SupervisionOrder,
         Ownership,
+        Recusal,
     ):
         deleted += model.objects.filter(petition__in=demo).delete()[0]
     return deleted

@@ -26,6 +26,12 @@ class OwnershipForm(forms.Form):
         self.fields["owner"].choices = [(s.pk, s.display_name) for s in owners]
 
 
+class RecusalForm(forms.Form):
+    reason = forms.CharField(
+        label="回避理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class OrderForm(forms.Form):
     level = forms.ChoiceField(
         label="督办方式", choices=SupervisionOrder.Level.choices, initial="normal"

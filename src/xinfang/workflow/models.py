@@ -27,6 +27,9 @@ class DeadlineRule(models.Model):
         TARGET_MINOR = "target_minor", "服务承诺：一般事项（小事不过日）"
         TARGET_MAJOR = "target_major", "服务承诺：重大事项（大事不过周）"
         TARGET_HARD = "target_hard", "服务承诺：疑难事项（难事不过月）"
+        ESCALATE_ORDER = "escalate_order", "超期多少日自动督办（0为不自动）"
+        ESCALATE_FLAG = "escalate_flag", "督办后仍超期多少日升级为挂牌督办（0为不升级）"
+        ESCALATE_RESPONSE = "escalate_response", "自动督办的反馈期限"
 
     class DayUnit(models.TextChoices):
         CALENDAR = "calendar", "自然日"
@@ -156,8 +159,14 @@ class SupervisionOrder(models.Model):
     unit = models.ForeignKey(
         "units.Unit", models.PROTECT, related_name="supervision_orders", verbose_name="被督办单位"
     )
+    # None: raised by the deadline job when the case stayed overdue (workflow/escalation.py).
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="督办人"
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="督办人",
     )
     issued_at = models.DateTimeField("督办时间")
     level = models.CharField("督办方式", max_length=8, choices=Level.choices, default=Level.NORMAL)
@@ -186,6 +195,10 @@ class SupervisionOrder(models.Model):
     close_note = models.TextField("销号意见", blank=True)
     # Set once by the deadline job when the due date passed without a response.
     overdue_notified_at = models.DateTimeField("超期通知时间", null=True, blank=True)
+    # How due_on was counted, so a year's holidays entered later move it (deadlines.basis_of).
+    due_basis = models.JSONField("期限计算依据", default=dict, blank=True)
+    # When the job upgraded an order to 挂牌督办 because the case stayed overdue.
+    flagged_at = models.DateTimeField("升级挂牌时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "督办"
@@ -202,6 +215,11 @@ class SupervisionOrder(models.Model):
     @property
     def is_flagged(self) -> bool:
         return self.level == self.Level.FLAGGED
+
+    @property
+    def issuer_name(self) -> str:
+        """Who issued it, in words: a supervisor, or the system's automatic escalation."""
+        return self.issued_by.display_name if self.issued_by_id else "系统自动督办"
 
     def is_overdue(self, today: date) -> bool:
         """Still waiting for the unit's response after its due date."""
@@ -310,6 +328,8 @@ class FollowUp(models.Model):
     # The conclusion this follow-up checks on: one follow-up per conclusion of a case.
     concluded_on = models.DateField("办结日期")
     due_on = models.DateField("应回访日期", db_index=True)
+    # How due_on was counted, so a year's holidays entered later move it (deadlines.basis_of).
+    due_basis = models.JSONField("期限计算依据", default=dict, blank=True)
     scheduled_at = models.DateTimeField("安排时间")
     done_at = models.DateTimeField("回访时间", null=True, blank=True)
     method = models.CharField("回访方式", max_length=8, choices=Method.choices, blank=True)
@@ -384,3 +404,28 @@ class DeadlineReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.field} {self.due_on} {self.point}"
+
+
+class Recusal(models.Model):
+    """回避: a staff member stands aside from a case in which they have an interest (R22
+    Art.28), declared by themselves; from then on they take no part in it."""
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="recusals", verbose_name="信访件"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="recusals", verbose_name="回避人"
+    )
+    reason = models.TextField("回避理由")
+    declared_at = models.DateTimeField("声明时间")
+
+    class Meta:
+        verbose_name = "回避"
+        verbose_name_plural = "回避"
+        ordering = ["-declared_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "staff"], name="recusal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} 回避 {self.petition_id}"

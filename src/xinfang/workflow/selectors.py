@@ -12,9 +12,11 @@ from xinfang.petitions.models import OPEN_STATES, Petition
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over
+from xinfang.workflow.calendar import Overrides, WorkCalendar
 from xinfang.workflow.deadlines import rules_load
 from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.models import (
+    CalendarYear,
     ExtensionRequest,
     FollowUp,
     Hearing,
@@ -24,6 +26,7 @@ from xinfang.workflow.models import (
 from xinfang.workflow.services.extensions import may_decide_extension, may_request_extension
 from xinfang.workflow.services.follow_ups import may_record_follow_up
 from xinfang.workflow.services.hearings import STAGE_OF_STATE, may_record_hearing
+from xinfang.workflow.services.recusal import recused_staff_ids
 from xinfang.workflow.services.supervision import (
     may_assign_owner,
     may_close_order,
@@ -32,6 +35,27 @@ from xinfang.workflow.services.supervision import (
 )
 
 ACTIVE_ORDER = ~Q(status=SupervisionOrder.Status.CLOSED)
+# From this month on, next year's official holidays are due (the State Council publishes them
+# in the autumn) and admins are reminded to enter them.
+HOLIDAY_REMINDER_MONTH = 11
+
+
+def holiday_year_missing(today: date) -> int | None:
+    """The year whose official holiday schedule an admin should enter now: this year while it
+    is missing, or next year from 1 November; None when nothing is missing."""
+    entered = frozenset(
+        CalendarYear.objects.filter(year__in=[today.year, today.year + 1]).values_list(
+            "year", flat=True
+        )
+    )
+    calendar = WorkCalendar(Overrides(years=entered))
+    if not calendar.is_known_year(today.year):
+        return today.year
+    if today.month >= HOLIDAY_REMINDER_MONTH and not calendar.is_known_year(today.year + 1):
+        return today.year + 1
+    return None
+
+
 REGISTERING = frozenset({Role.REGISTRAR, Role.LEADER})
 
 
@@ -66,7 +90,11 @@ def owner_choices(p: Petition) -> list[Staff]:
     ids = Membership.objects.filter(
         role=Role.LEADER, unit__path__in=_ancestor_paths(p.responsible_unit)
     ).values("staff_id")
-    return list(Staff.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "pk"))
+    return list(
+        Staff.objects.filter(pk__in=ids, is_active=True)
+        .exclude(pk__in=list(recused_staff_ids(p)))
+        .order_by("full_name", "pk")
+    )
 
 
 # --- the case page -----------------------------------------------------------------------------

@@ -243,3 +243,31 @@ class ExtensionRefuseApi(APIView):
             request=_extension(request, pk), actor=request.user, **form.validated_data
         )
         return Response(ExtensionRequestSerializer(r).data)
+
+
+class RecusalInput(serializers.Serializer):
+    petition = serializers.IntegerField()
+    reason = serializers.CharField(max_length=2000)
+
+
+class RecusalApi(APIView):
+    """POST: the caller declares a conflict of interest on a case and leaves it (R22 Art.28)."""
+
+    @extend_schema(request=RecusalInput, responses={201: None})
+    def post(self, request: Request) -> Response:
+        form = RecusalInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        d = form.validated_data
+        recusal = wf.recusal_declare(
+            petition=petition_get_for_user(request.user, d["petition"]),
+            actor=request.user,
+            reason=d["reason"],
+        )
+        return Response(
+            {
+                "petition": recusal.petition_id,
+                "staff": recusal.staff_id,
+                "declared_at": recusal.declared_at,
+            },
+            status=status.HTTP_201_CREATED,
+        )

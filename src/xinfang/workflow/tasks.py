@@ -33,6 +33,9 @@ def _summary() -> dict[str, int]:
         "events": scan.events,
         "notifications": scan.notifications,
         "orders_overdue": scan.orders_overdue,
+        "orders_raised": scan.orders_raised,
+        "orders_flagged": scan.orders_flagged,
+        "ownership_reminders": scan.ownership_reminders,
         "follow_ups_scheduled": scan.follow_ups_scheduled,
         "follow_ups_due": scan.follow_ups_due,
     }
@@ -41,7 +44,8 @@ def _summary() -> dict[str, int]:
 @db_periodic_task(crontab(minute="5"))
 def deadlines_check_task() -> dict[str, int]:
     """Every hour: deadline reminders, overdue marks and escalation, overdue supervision
-    orders, follow-ups scheduled and due (`xinfang check-deadlines --commit` by hand)."""
+    orders, orders raised or upgraded on cases that stay overdue, owners' target dates,
+    follow-ups scheduled and due (`xinfang check-deadlines --commit` by hand)."""
     return _summary()
 
 

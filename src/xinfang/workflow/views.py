@@ -120,6 +120,21 @@ def ownership_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def recusal_declare(request: HttpRequest, pk: int) -> HttpResponse:
+    """The user declares a conflict of interest and leaves the case (R22 Art.28)."""
+    p = petition_get_for_user(request.user, pk)
+    form = f.RecusalForm(request.POST)
+    return _run(
+        request,
+        pk,
+        form,
+        lambda d: wf.recusal_declare(petition=p, actor=request.user, reason=d["reason"]),
+        "已声明回避，您不再参与本件的办理。",
+    )
+
+
+@login_required
+@require_POST
 def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue a supervision order on the case."""
     p = petition_get_for_user(request.user, pk)

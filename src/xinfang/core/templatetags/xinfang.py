@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from xinfang.core.crypto import mask_name
+from xinfang.core.dates import PROVISIONAL, provisional_reason
 from xinfang.core.tracking import format_tracking_code
 
 register = template.Library()
@@ -42,6 +43,19 @@ def due_badge(due: date | None, today: date, is_open: bool = True) -> str:
         due.strftime("%m-%d"),
         tone,
         text,
+    )
+
+
+@register.simple_tag
+def provisional_mark(day: date | None, provisional: bool = False) -> str:
+    """暂定 and its one-line reason after a provisional date; nothing for a final one."""
+    if day is None or not provisional:
+        return ""
+    return format_html(
+        '<span class="badge text-bg-warning xf-provisional">{}</span> '
+        '<span class="small text-warning-emphasis">{}</span>',
+        PROVISIONAL,
+        provisional_reason(day),
     )
 
 

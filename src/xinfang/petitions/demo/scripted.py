@@ -74,7 +74,8 @@ def scripted_cases(planner: Planner) -> list[Case]:
     # extended once.
     mine = add(
         new(t["mine_cracks_collective"], r["qs"], slot(S.IN_PROGRESS, EXTENDED), C.VISIT,
-            headcount=12, co_handling=("LJ-CN-MK",), urgent=True, min_age=62)
+            headcount=12, co_handling=("LJ-CN-MK",), urgent=True, min_age=62,
+            accused_unit="LJ-CN-MK")
     )  # fmt: skip
     mine.reps = planner.people(mine, 5)
     mine.people = [mine.reps[0]]
@@ -102,7 +103,14 @@ def scripted_cases(planner: Planner) -> list[Case]:
     add(new(t["neighbour_dispute"], r["dc_dh"], slot(S.RETURNED), C.VISIT))
     # 东湖社区: assigned, acknowledged and in progress for dh_handler; a review waiting for
     # 城南区, and a re-review answered by the city.
-    add(new(t["property_service"], r["dc_dh"], slot(S.ASSIGNED), C.VISIT))
+    held = add(new(t["property_service"], r["dc_dh"], slot(S.ASSIGNED), C.VISIT, max_age=20))
+    # R22 Art.19: the same person brings the same matter to 东城街道 again while 东湖社区 is
+    # within its limit; dc_leader's page says so and fills in the decline.
+    again = add(
+        new(t["property_service"], r["dc"], slot(S.REGISTERED), C.PHONE,
+            repeat_of=held, max_age=2)
+    )  # fmt: skip
+    again.people, again.headcount = held.people, held.headcount
     add(new(t["public_health_pests"], r["dc_dh"], slot(S.ASSIGNED), C.PHONE))
     add(new(t["stray_dogs"], r["dc_dh"], slot(S.ASSIGNED, overdue=True), C.ONLINE))
     add(new(t["restaurant_fumes"], r["dc_dh"], slot(S.ACKNOWLEDGED), C.MAILBOX))
@@ -137,15 +145,22 @@ def scripted_cases(planner: Planner) -> list[Case]:
     add(new(t["resettle_road"], r["dc_ymb"], slot(S.REVIEW_REQUESTED), C.VISIT))
     # 青山镇 and the mine; the mine's answers are reviewed by the city.
     add(new(t["mine_subsidence_field"], r["qs"], slot(S.ACCEPTED), C.OUTREACH))
-    add(new(t["mine_water"], r["cn_mk"], slot(S.IN_PROGRESS), C.VISIT))
+    # Complaints (not accusations) about a unit or an official: recorded all the same.
+    add(new(t["mine_water"], r["cn_mk"], slot(S.IN_PROGRESS), C.VISIT, accused_unit="LJ-CN-MK"))
     add(new(t["mine_compensation_standard"], r["mk"], slot(S.CONCLUDED), C.VISIT))
     add(new(t["village_affairs"], r["qs"], slot(S.RE_REVIEW_REQUESTED), C.VISIT))
     add(new(t["mine_water"], r["mk"], slot(S.REVIEW_REQUESTED), C.LETTER))
     # The school, whose answers the city reviews (it belongs to 城南区).
     add(new(t["school_enrolment"], r["sx"], slot(S.REGISTERED), C.PHONE))
     add(new(t["school_safety"], r["sx"], slot(S.IN_PROGRESS), C.MAILBOX, draft_open=True))
-    add(new(t["teacher_tutoring"], r["sx"], slot(S.CONCLUDED), C.MAILBOX))
-    add(new(t["school_fees"], r["sx"], slot(S.REVIEW_CONCLUDED), C.ONLINE))
+    add(
+        new(t["teacher_tutoring"], r["sx"], slot(S.CONCLUDED), C.MAILBOX,
+            accused_unit="LJ-CN-SX", accused_title="数学教师")
+    )  # fmt: skip
+    add(
+        new(t["school_fees"], r["sx"], slot(S.REVIEW_CONCLUDED), C.ONLINE,
+            accused_unit="LJ-CN-SX")
+    )  # fmt: skip
     # 西城街道.
     add(new(t["noise_night"], r["cn_xc"], slot(S.ASSIGNED), C.RECEPTION))
     add(new(t["property_service"], r["cn_xc"], slot(S.IN_PROGRESS), C.VISIT, draft_open=True))

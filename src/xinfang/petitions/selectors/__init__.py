@@ -5,10 +5,12 @@ from xinfang.petitions.selectors.visibility import (
     accused_unit_paths_of,
     hidden_accusations_q,
     open_same_matter,
+    party_indexes,
     petition_get_for_user,
     petitioner_hidden_from,
     petitions_of_person,
     petitions_visible_to,
+    same_person_q,
     terminated_same_matter,
 )
 
@@ -17,9 +19,11 @@ __all__ = [
     "accused_unit_paths_of",
     "hidden_accusations_q",
     "open_same_matter",
+    "party_indexes",
     "petition_get_for_user",
     "petitioner_hidden_from",
     "petitions_of_person",
     "petitions_visible_to",
+    "same_person_q",
     "terminated_same_matter",
 ]

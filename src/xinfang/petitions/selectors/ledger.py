@@ -37,6 +37,8 @@ class LedgerFilter:
     category: Category | None = None
     states: list[str] = field(default_factory=list)
     channel: str = ""
+    # Whom the complaint is about: the unit and everything under it.
+    accused_unit: Unit | None = None
     is_collective: bool | None = None
     is_accusation: bool | None = None
     is_repeat: bool | None = None
@@ -71,6 +73,8 @@ def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
         qs = qs.filter(state__in=f.states)
     if f.channel:
         qs = qs.filter(channel=f.channel)
+    if f.accused_unit is not None:
+        qs = qs.filter(accused_unit__path__startswith=f.accused_unit.path)
     for name in ("is_collective", "is_accusation"):
         value = getattr(f, name)
         if value is not None:

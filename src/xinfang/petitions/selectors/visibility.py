@@ -167,3 +167,31 @@ def terminated_same_matter(earlier: list[EarlierCase]) -> EarlierCase | None:
     return next(
         (e for e in earlier if e.same_matter and e.petition.state == State.TERMINATED), None
     )
+
+
+def party_indexes(petition_id: int) -> tuple[set[str], set[str]]:
+    """The blind indexes (identity numbers, phones) of a case's petitioners and
+    representatives: how the same person is found elsewhere without decrypting anything."""
+    ids: set[str] = set()
+    phones: set[str] = set()
+    rows = PetitionParty.objects.filter(petition_id=petition_id).values_list(
+        "petitioner__id_number_index", "petitioner__phone_index"
+    )
+    for id_index, phone_index in rows:
+        if id_index:
+            ids.add(id_index)
+        if phone_index:
+            phones.add(phone_index)
+    return ids, phones
+
+
+def same_person_q(petition_id: int, prefix: str = "") -> Q:
+    """Rows whose petitioner (reached through `prefix`) shares an identity number or phone
+    with a party of this case; matches nothing when the case has none."""
+    ids, phones = party_indexes(petition_id)
+    q = Q(pk__in=[])
+    if ids:
+        q |= Q(**{f"{prefix}petitioner__id_number_index__in": ids})
+    if phones:
+        q |= Q(**{f"{prefix}petitioner__phone_index__in": phones})
+    return q

@@ -145,6 +145,7 @@ def petition_register(
     place: str = "",
     accused_unit: Unit | None = None,
     accused_person: str = "",
+    accused_post: str = "",
     is_accusation: bool = False,
     is_anonymous: bool = False,
     is_litigation: bool | None = None,
@@ -160,6 +161,9 @@ def petition_register(
     """Register a received petition, start its decision clock and open its history.
 
     A repeated call with the same idempotency key by the same actor returns the first case.
+
+    The unit or official complained about (accused_unit, accused_person and accused_post) is
+    recorded for any complaint; an accusation must name the unit.
 
     Raises:
         NotPermitted: the actor is not a registrar or leader of the receiving unit.
@@ -224,6 +228,7 @@ def petition_register(
                 place=place.strip()[:200],
                 accused_unit=accused_unit,
                 accused_person=accused_person.strip()[:100],
+                accused_post=accused_post.strip()[:100],
                 is_accusation=is_accusation,
                 is_anonymous=is_anonymous,
                 is_litigation=category.is_litigation if is_litigation is None else is_litigation,
@@ -302,10 +307,12 @@ def _clean_channel_details(
         if received_at and postmark > timezone.localdate(received_at):
             raise ValidationFailed("邮戳日期不能晚于收信日期。", {"field": "postmark_date"})
         cleaned["postmark_date"] = postmark.isoformat()
-    if channel == Channel.PHONE and details.get("caller_number"):
+    if channel in (Channel.PHONE, Channel.FAX) and details.get("caller_number"):
+        # The number a call or a fax came from (R22 Art.17 lists both channels).
         number = str(details["caller_number"]).strip()
         if not number.replace("-", "").replace("+", "").isdigit() or len(number) > 20:
-            raise ValidationFailed("来电号码格式不正确。", {"field": "caller_number"})
+            word = "传真" if channel == Channel.FAX else "来电"
+            raise ValidationFailed(f"{word}号码格式不正确。", {"field": "caller_number"})
         # A caller's number is personal data: kept encrypted, shown masked.
         cleaned["caller_number"] = encrypt(number)
     for key in ("reception_session", "outreach_visit", "reception_leader"):
@@ -395,6 +402,7 @@ def _register(
     place,
     accused_unit,
     accused_person,
+    accused_post,
     is_accusation,
     is_anonymous,
     is_litigation,
@@ -423,8 +431,10 @@ def _register(
         category=category,
         line=line,
         place=place,
-        accused_unit=accused_unit if is_accusation else None,
-        accused_person=accused_person if is_accusation else "",
+        # Whom it complains about is part of every registration (RULES.md §1).
+        accused_unit=accused_unit,
+        accused_person=accused_person,
+        accused_post=accused_post,
         difficulty=difficulty,
         is_accusation=is_accusation,
         is_anonymous=is_anonymous,
@@ -483,6 +493,7 @@ def _register(
             "receiving_unit_name": receiving_unit.name,
             "headcount": headcount,
             "repeat_of": repeat_of.pk if repeat_of else None,
+            "accused_unit": accused_unit.pk if accused_unit else None,
             "decide_by": petition.decide_by.isoformat(),
             "target_on": petition.target_on.isoformat(),
         },

@@ -17,14 +17,19 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from xinfang.core.dates import date_text
 from xinfang.core.errors import NotFound, ValidationFailed
-from xinfang.petitions.models import OPEN_STATES, Category, Line, State
+from xinfang.petitions.models import OPEN_STATES, Category, Channel, Line, State
 from xinfang.portal.anonymise import anonymise_for_case
 from xinfang.portal.models import Open311Request
 from xinfang.portal.selectors import online_units, public_state_label
 from xinfang.units.models import Unit
+from xinfang.workflow.deadlines import BINDING_FIELD, deadline_is_provisional
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# How a request reaching us through Open311 may first have come in: a city hotline or fax
+# platform forwards what it received by phone, fax or letter (R22 Art.17's channels).
+OPEN311_CHANNELS = (Channel.ONLINE, Channel.PHONE, Channel.FAX, Channel.LETTER)
 DEFAULT_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
 # When the service list or the definitions last changed in a way clients should notice.
@@ -115,6 +120,16 @@ def open311_service_definition(code: str) -> dict[str, Any]:
                 "order": 2,
                 "description": f"反映的问题涉及哪个单位；不填则由{default.name}受理。",
                 "values": [{"key": u.code, "name": u.name} for u in online_units()],
+            },
+            {
+                "variable": True,
+                "code": "CHANNEL",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": 3,
+                "description": "最初收到该事项的方式，不填为网上；热线、传真平台转来的按原渠道填。",
+                "values": [{"key": str(c), "name": str(c.label)} for c in OPEN311_CHANNELS],
             },
         ],
     }
@@ -310,7 +325,7 @@ def request_public(request: Open311Request) -> dict[str, Any]:
         "agency_responsible": (
             p.forwarded_to_body if p.forwarded_to_body else p.responsible_unit.name
         ),
-        "service_notice": None,
+        "service_notice": _expected_notice(p) if is_open else None,
         "requested_datetime": w3(p.received_at),
         "updated_datetime": w3(p.updated_at),
         "expected_datetime": _end_of(p.due_on) if is_open else None,
@@ -321,6 +336,15 @@ def request_public(request: Open311Request) -> dict[str, Any]:
         "long": public_coordinate(request.long),
         "media_url": request.media_url or None,
     }
+
+
+def _expected_notice(p: Any) -> str | None:
+    """expected_datetime is provisional while the binding date's year has no official
+    holiday arrangement: say so in the notice, in one line."""
+    field = BINDING_FIELD.get(p.state)
+    if not field or p.due_on is None or not deadline_is_provisional(p, field):
+        return None
+    return f"expected_datetime {date_text(p.due_on, provisional=True)}"
 
 
 def discovery(base_url: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from xinfang.petitions.models import Channel
 from xinfang.petitions.services import PersonInput, petition_register
 from xinfang.portal.models import Open311Key, Open311Request, QueryCredential
 from xinfang.portal.open311.selectors import (
+    OPEN311_CHANNELS,
     coordinate_place,
     open311_service_get,
     receiving_unit_for,
@@ -122,7 +123,8 @@ def open311_request_create(
     attributes: dict[str, str] | None = None,
     now: datetime | None = None,
 ) -> Open311Submission:
-    """Register a petition from an Open311 client (channel online) and record its GeoReport
+    """Register a petition from an Open311 client (online, or the channel the CHANNEL attribute
+    names) and record its GeoReport
     fields. The requester's name, phone and email go to the case, never into a response.
 
     Raises:
@@ -168,6 +170,12 @@ def open311_request_create(
     if phone and not name:
         name = "（未留姓名）"
     unit = receiving_unit_for(attributes.get("UNIT", ""))
+    channel = (attributes.get("CHANNEL") or Channel.ONLINE).strip()
+    if channel not in OPEN311_CHANNELS:
+        keys = "、".join(OPEN311_CHANNELS)
+        raise ValidationFailed(
+            f"attribute[CHANNEL] “{channel}” 无效，应为 {keys} 之一。", {"field": "CHANNEL"}
+        )
     subject = (attributes.get("SUBJECT") or "").strip()[:100]
     if not subject:
         first_line = description.splitlines()[0].strip()
@@ -182,7 +190,7 @@ def open311_request_create(
     with transaction.atomic():
         petition = petition_register(
             actor=None,
-            channel=Channel.ONLINE,
+            channel=channel,
             received_at=now,
             receiving_unit=unit,
             subject=subject,

@@ -116,6 +116,9 @@ class SpecialPeriod(models.Model):
 class ScreeningPeriod(models.Model):
     """One unit's reporting obligation for one period, with its stored status.
 
+    Where two rows of a unit contain a day (a sensitive period declared after a coarser
+    period was reported), the shorter one is the unit's period for that day.
+
     Rows are made ahead of the board and the reminders (`screening_periods_ensure`), so that
     "missing" is a row the database can count, not an absence.
     """
@@ -162,7 +165,11 @@ class ScreeningPeriod(models.Model):
         verbose_name_plural = "排查周期"
         ordering = ["unit", "-starts_on"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "starts_on"], name="screening_period_unique"),
+            # A unit's periods tile the calendar, except that a sensitive period's daily
+            # periods may lie inside a coarser one the unit had already reported on.
+            models.UniqueConstraint(
+                fields=["unit", "starts_on", "ends_on"], name="screening_period_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="screening_period_dates"
             ),

@@ -82,14 +82,24 @@ def board_periods(
     now = now or timezone.now()
     today = timezone.localdate(now)
     qs = ScreeningPeriod.objects.filter(unit__path__startswith=root.path, unit__is_active=True)
+    # A period reported before a sensitive period was declared may hold the sensitive
+    # period's daily ones: where both count, the one inside is the unit's period.
+    inside = ScreeningPeriod.objects.filter(
+        unit=OuterRef("unit"),
+        starts_on__gte=OuterRef("starts_on"),
+        ends_on__lte=OuterRef("ends_on"),
+    ).exclude(pk=OuterRef("pk"))
     if mode == ON_DATE and on is not None:
-        return qs.filter(starts_on__lte=on, ends_on__gte=on)
+        inside_on = inside.filter(starts_on__lte=on, ends_on__gte=on)
+        return qs.filter(starts_on__lte=on, ends_on__gte=on).filter(~Exists(inside_on))
     if mode == CURRENT:
-        return qs.filter(starts_on__lte=today, ends_on__gte=today)
+        inside_now = inside.filter(starts_on__lte=today, ends_on__gte=today)
+        return qs.filter(starts_on__lte=today, ends_on__gte=today).filter(~Exists(inside_now))
     later = ScreeningPeriod.objects.filter(
         unit=OuterRef("unit"), ends_on__lt=today, starts_on__gt=OuterRef("ends_on")
     )
-    return qs.filter(ends_on__lt=today).filter(~Exists(later))
+    ended_inside = inside.filter(ends_on__lt=today)
+    return qs.filter(ends_on__lt=today).filter(~Exists(later), ~Exists(ended_inside))
 
 
 def screening_board(

@@ -47,6 +47,7 @@ from xinfang.prevention.services.screening_periods import (
     screening_periods_ensure,
     screening_statuses_refresh,
     special_period_create,
+    special_period_extend,
 )
 from xinfang.prevention.services.screening_reminders import (
     screening_remind,
@@ -92,4 +93,5 @@ __all__ = [
     "screening_statuses_refresh",
     "screening_zero_report",
     "special_period_create",
+    "special_period_extend",
 ]

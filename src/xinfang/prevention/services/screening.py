@@ -118,7 +118,8 @@ def screening_report_submit(
         period = (
             ScreeningPeriod.objects.select_for_update()
             .filter(unit=unit, starts_on__lte=period_start, ends_on__gte=period_start)
-            .order_by("-starts_on")
+            # The shortest: a sensitive period's day inside a period reported before it.
+            .order_by("-starts_on", "ends_on")
             .first()
         )
         if period is None:

@@ -101,10 +101,12 @@ def special_period_create(
     note: str = "",
     now: datetime | None = None,
 ) -> SpecialPeriod:
-    """Declare a sensitive period over units (and everything below them).
+    """Declare a sensitive period over units (and everything below them), and make its
+    periods for every unit in scope from its first day (up to today).
 
     Periods that have not been reported yet are cut anew where the special period falls;
-    periods already reported keep the dates they were reported for.
+    periods already reported keep the dates they were reported for, and the special
+    period's finer periods are owed beside them.
 
     Raises:
         NotPermitted: the actor does not supervise or lead every unit named.
@@ -135,15 +137,54 @@ def special_period_create(
         created_by=actor,
     )
     special.units.set(units)
-    # Re-cut what exists already around the special period, up to today.
-    today = timezone.localdate(now)
-    if starts_on <= today:
-        subtree = Q()
-        for unit in units:
-            subtree |= Q(path__startswith=unit.path)
-        screening_periods_ensure(
-            first=starts_on, last=min(ends_on, today), units=Unit.objects.filter(subtree), now=now
+    _special_periods_make(special, starts_on, ends_on, now)
+    return special
+
+
+def _special_periods_make(special: SpecialPeriod, first: date, last: date, now: datetime) -> int:
+    """Make the special period's periods for every unit in scope, from `first` to `last` or
+    today if sooner (the job makes each later day's): unreported periods are cut anew, and a
+    period already reported stands beside them."""
+    last = min(last, timezone.localdate(now))
+    if first > last:
+        return 0
+    subtree = Q()
+    for unit in special.units.all():
+        subtree |= Q(path__startswith=unit.path)
+    return screening_periods_ensure(
+        first=first, last=last, units=Unit.objects.filter(subtree, is_active=True), now=now
+    )
+
+
+@transaction.atomic
+def special_period_extend(
+    *,
+    actor: Staff | None,
+    special: SpecialPeriod,
+    ends_on: date,
+    now: datetime | None = None,
+) -> SpecialPeriod:
+    """Move a sensitive period's last day later; the units in scope owe the added days'
+    periods at once.
+
+    Raises:
+        NotPermitted: the actor does not supervise or lead every unit of the period.
+        ValidationFailed: the new last day is not after the current one, or over a year.
+    """
+    now = now or timezone.now()
+    special = SpecialPeriod.objects.select_for_update().get(pk=special.pk)
+    for unit in special.units.all():
+        require_roles(actor, unit, OVERSEEING_ROLES, f"您不能调整{unit.name}的敏感期。")
+    if ends_on is None or ends_on <= special.ends_on:
+        raise ValidationFailed(
+            f"延长后的结束日期应晚于{special.ends_on:%Y-%m-%d}。", {"field": "ends_on"}
         )
+    if (ends_on - special.starts_on).days > 366:
+        raise ValidationFailed("敏感期不能超过一年。", {"field": "ends_on"})
+    first = special.ends_on + timedelta(days=1)
+    special.ends_on = ends_on
+    special.save(update_fields=["ends_on"])
+    _special_periods_make(special, first, ends_on, now)
     return special
 
 
@@ -160,6 +201,12 @@ def period_row(schedule: Schedule, period: periods.Period, now: datetime) -> Scr
         remind_after=schedule.remind_after(period),
         status=Status.MISSING if due < now else Status.PENDING,
     )
+
+
+def _finer_special(period: periods.Period, row: ScreeningPeriod) -> bool:
+    """A sensitive period's period with a finer cadence than a reported row it overlaps."""
+    fineness = {c: i for i, c in enumerate(periods.CADENCES)}
+    return period.special_id is not None and fineness[period.cadence] < fineness[row.cadence]
 
 
 def _overlaps(row: ScreeningPeriod, period: periods.Period) -> bool:
@@ -222,8 +269,11 @@ def screening_periods_ensure(
         stale_ids = {r.pk for r in stale}
         kept = [r for r in rows if r.pk not in stale_ids]
         for period in wanted_here:
-            if any(_overlaps(r, period) for r in kept):
-                continue  # the same dates, or a reported row that stands
+            blocking = [r for r in kept if _overlaps(r, period)]
+            # A reported row stands, and blocks an ordinary period over its days; a sensitive
+            # period's finer periods are owed whatever was reported before it was declared.
+            if blocking and not all(_finer_special(period, r) for r in blocking):
+                continue
             to_create.append(period_row(schedule, period, now))
         to_delete.extend(stale_ids)
     if to_delete:
@@ -248,7 +298,7 @@ def screening_period_for(
     screening_periods_ensure(first=day, units=[unit], now=now)
     return (
         ScreeningPeriod.objects.filter(unit=unit, starts_on__lte=day, ends_on__gte=day)
-        .order_by("-starts_on")
+        .order_by("-starts_on", "ends_on")
         .first()
     )
 

@@ -3,11 +3,11 @@ board, a unit's history, a report's versions, special periods."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -45,6 +45,7 @@ from xinfang.prevention.services import (
     screening_report_submit,
     screening_zero_report,
     special_period_create,
+    special_period_extend,
 )
 from xinfang.prevention.views.common import (
     ancestors_of,
@@ -147,9 +148,11 @@ def report_form(request: HttpRequest) -> HttpResponse:
     start = date_param(request, "period")
     if start is not None and start <= timezone.localdate(now):
         screening_periods_ensure(first=start, units=[unit], now=now)
-        period = ScreeningPeriod.objects.filter(
-            unit=unit, starts_on__lte=start, ends_on__gte=start
-        ).first()
+        period = (
+            ScreeningPeriod.objects.filter(unit=unit, starts_on__lte=start, ends_on__gte=start)
+            .order_by("-starts_on", "ends_on")
+            .first()
+        )
     else:
         period = screening_period_to_file(unit=unit, now=now)
     if period is None:
@@ -383,3 +386,24 @@ def special_periods(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_POST
+def special_period_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a sensitive period's last day later (its units owe the added days' reports)."""
+    special = SpecialPeriod.objects.filter(pk=pk).first()
+    if special is None:
+        raise Http404("未找到该敏感期。")
+    try:
+        ends_on = date.fromisoformat(request.POST.get("ends_on", ""))
+    except ValueError:
+        messages.error(request, "请填写延长后的结束日期。")
+        return redirect("prevention:special_periods")
+    try:
+        special_period_extend(actor=request.user, special=special, ends_on=ends_on)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已延长敏感期：{special.name}至{ends_on:%Y年%m月%d日}。")
+    return redirect("prevention:special_periods")

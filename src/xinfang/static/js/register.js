@@ -1,18 +1,16 @@
 // Registration form: show the fields of the chosen channel, the representatives of a
-// collective petition and the accusation fields; drag-and-drop attachments; link a repeat;
+// collective petition; drag-and-drop attachments; link a repeat;
 // submit once. Everything still works without JavaScript (all fields are then visible).
 (function () {
   "use strict";
   var form = document.getElementById("register-form");
   if (!form) return;
 
-  function toggle(selector, show) {
-    form.querySelectorAll(selector).forEach(function (el) { el.classList.toggle("d-none", !show); });
-  }
   var channel = form.querySelector("[name=channel]");
   function onChannel() {
-    ["letter", "phone", "reception"].forEach(function (c) {
-      toggle(".xf-channel-" + c, channel.value === c);
+    // A field may belong to several channels (the sender's number: phone and fax).
+    form.querySelectorAll(".xf-channel").forEach(function (el) {
+      el.classList.toggle("d-none", !el.classList.contains("xf-channel-" + channel.value));
     });
   }
   channel.addEventListener("change", onChannel);
@@ -24,11 +22,6 @@
   }
   headcount.addEventListener("input", onHeadcount);
   onHeadcount();
-
-  var accusation = form.querySelector("[name=is_accusation]");
-  function onAccusation() { toggle(".xf-accusation", accusation.checked); }
-  accusation.addEventListener("change", onAccusation);
-  onAccusation();
 
   var anonymous = form.querySelector("[name=is_anonymous]");
   function onAnonymous() {

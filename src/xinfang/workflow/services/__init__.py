@@ -33,8 +33,9 @@ from xinfang.workflow.services.follow_ups import (
 )
 from xinfang.workflow.services.handling import petition_conclude, petition_extend, petition_start
 from xinfang.workflow.services.hearings import hearing_record
+from xinfang.workflow.services.recompute import deadlines_recompute
+from xinfang.workflow.services.recusal import recusal_declare, staff_identity_set
 from xinfang.workflow.services.review import (
-    deadlines_recompute,
     petition_conclude_re_review,
     petition_conclude_review,
     petition_request_re_review,
@@ -94,7 +95,9 @@ __all__ = [
     "petition_start",
     "petition_terminate",
     "petitions_terminate_lapsed",
+    "recusal_declare",
     "reply_fields_clean",
+    "staff_identity_set",
     "supervision_order_close",
     "supervision_order_issue",
     "supervision_order_respond",

@@ -22,12 +22,15 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.core.dates import date_text
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
 from xinfang.petitions.models import OPEN_STATES, Petition, State, open_q
 from xinfang.units.models import Role
-from xinfang.workflow.deadlines import BINDING_FIELD
+from xinfang.workflow.calendar import WorkCalendar
+from xinfang.workflow.deadlines import BINDING_FIELD, calendar_load
 from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.services.escalation import escalations_run
 from xinfang.workflow.services.follow_ups import follow_ups_remind, follow_ups_schedule
 from xinfang.workflow.services.recipients import (
     acting_unit_id,
@@ -38,6 +41,7 @@ from xinfang.workflow.services.recipients import (
 )
 from xinfang.workflow.services.reminder_log import (
     FOLLOW_UP,
+    LABELS,
     OVERDUE,
     TARGET,
     Due,
@@ -47,14 +51,6 @@ from xinfang.workflow.services.reminder_log import (
 from xinfang.workflow.services.supervision import supervision_orders_overdue
 from xinfang.workflow.services.transition import events_append_bulk
 
-LABELS = {
-    "decide_by": "受理决定期限",
-    "acknowledge_by": "签收告知期限",
-    "conclude_by": "办结期限",
-    "review_conclude_by": "复查答复期限",
-    "re_review_conclude_by": "复核答复期限",
-    TARGET: "服务承诺期限",
-}
 # The service target is about first-instance handling; a review has its own legal clock.
 TARGET_STATES = frozenset(OPEN_STATES - {State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED})
 # Before a legal deadline passes, a case without a handler reminds these roles of its unit.
@@ -76,6 +72,7 @@ CASE_FIELDS = (
     "re_reviewing_unit_id",
     "history_head",
     "version",
+    "deadlines_provisional",
 )
 PROBE = 5000
 
@@ -120,6 +117,9 @@ class DeadlineScan:
     notifications: int = 0
     events: int = 0
     orders_overdue: int = 0
+    orders_raised: int = 0
+    orders_flagged: int = 0
+    ownership_reminders: int = 0
     follow_ups_scheduled: int = 0
     follow_ups_due: int = 0
 
@@ -141,6 +141,10 @@ def deadlines_check(*, now: datetime | None = None, commit: bool = True) -> Dead
     _run(scan, marks, overdue=True)
     scan.orders_overdue, sent = supervision_orders_overdue(now=now, commit=commit)
     scan.notifications += sent
+    escalated = escalations_run(now=now, commit=commit, days=reminder_days())
+    scan.orders_raised, scan.orders_flagged = escalated.raised, escalated.flagged
+    scan.ownership_reminders = escalated.ownership_reminders
+    scan.notifications += escalated.notifications
     scan.follow_ups_scheduled = follow_ups_schedule(now=now, commit=commit)
     scan.follow_ups_due, sent = follow_ups_remind(now=now, commit=commit)
     scan.notifications += sent
@@ -300,6 +304,7 @@ class CaseRow:
     re_reviewing_unit_id: int | None
     history_head: str
     version: int
+    deadlines_provisional: bool = False
     updated_at: datetime | None = None
 
 
@@ -346,6 +351,8 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
     supervisors = (
         supervisors_above(set(acting.values())) if any(d.point == OVERDUE for d in sent) else {}
     )
+    # The calendar only where some case counts provisionally (a query a batch, at most).
+    calendar = calendar_load() if any(p.deadlines_provisional for p in cases) else None
     # One reverse() for the batch: the case page's address with the id swapped in.
     url_of = reverse("petitions:detail", args=[987654321]).replace("987654321", "{}").format
     out: list[Message] = []
@@ -369,16 +376,18 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
                 people |= leaders.get(unit, set())
         if not people:
             continue  # nobody to tell (say, a unit without leaders): skip the text too
-        title, body, kind = _text(p, d, today)
+        title, body, kind = _text(p, d, today, calendar if p.deadlines_provisional else None)
         key = f"deadline:{p.pk}:{d.field}:{d.due_on.isoformat()}:{d.point}"
         url = url_of(p.pk)
         out += [Message(s, kind, title, key, body, url, p.pk) for s in people]
     return out
 
 
-def _text(p: CaseRow, d: Due, today: date) -> tuple[str, str, str]:
+def _text(p: CaseRow, d: Due, today: date, calendar: WorkCalendar | None) -> tuple[str, str, str]:
     label = LABELS.get(d.field, d.field)
-    when = f"{d.due_on:%Y年%m月%d日}"
+    # A date in a year without its official arrangement says so (core/dates).
+    provisional = bool(calendar) and not calendar.is_known_year(d.due_on.year)
+    when = date_text(d.due_on, provisional)
     subject = p.subject[:60]
     if d.point == OVERDUE:
         if d.field == TARGET:

@@ -12,6 +12,8 @@ from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.services.recusal import recusal_refuse
+from xinfang.workflow.services.same_matter import take_up_check
 from xinfang.workflow.services.transition import (
     _link,
     _refuse_accused_unit,
@@ -33,25 +35,14 @@ def _refuse_other_named_handler(p: Petition, actor: Staff) -> None:
 def _may_cite(actor: Staff, petition: Petition, cited: Petition) -> bool:
     """A decline may cite a case the actor sees, or an earlier non-accusation case of the same
     petitioner (found at the desk by the earlier-cases lookup)."""
-    from django.db.models import Q
-
     from xinfang.petitions.models import PetitionParty
-    from xinfang.petitions.selectors import petitions_visible_to
+    from xinfang.petitions.selectors import petitions_visible_to, same_person_q
 
     if petitions_visible_to(actor).filter(pk=cited.pk).exists():
         return True
     if cited.is_accusation:
         return False
-    people = PetitionParty.objects.filter(petition=petition).values_list(
-        "petitioner__id_number_index", "petitioner__phone_index"
-    )
-    same = Q(pk__in=[])
-    for id_index, phone_index in people:
-        if id_index:
-            same |= Q(petitioner__id_number_index=id_index)
-        if phone_index:
-            same |= Q(petitioner__phone_index=phone_index)
-    return PetitionParty.objects.filter(same, petition=cited).exists()
+    return PetitionParty.objects.filter(same_person_q(petition.pk), petition=cited).exists()
 
 
 def handler_roles(staff: Staff, unit: Unit) -> set[str]:
@@ -75,16 +66,20 @@ def petition_accept(
     petition: Petition,
     actor: Staff,
     note: str = "",
+    override_reason: str = "",
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
     """Accept the case for handling by its unit; the 60-day handling clock starts today.
 
     Raises:
-        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+        InvalidTransition: the same matter is being handled below (R22 Art.19).
+        ValidationFailed: a leader taking up such a matter gave no reason.
+        NotPermitted, VersionConflict, NotFound.
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        taken = take_up_check(p, actor, today, override_reason)
         _refuse_accused_unit(
             p, p.responsible_unit, "被反映单位不得受理检举控告本单位的信访件，请转送或交上级处理。"
         )
@@ -95,6 +90,7 @@ def petition_accept(
             "note": note.strip(),
             "conclude_by": p.conclude_by.isoformat(),
             "timely": today <= p.decide_by,
+            **taken,
         }
 
     return _transition(
@@ -109,14 +105,17 @@ def petition_forward(
     to_unit: Unit | None = None,
     to_body: str = "",
     reason: str = "",
+    override_reason: str = "",
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
     """Send the case to the body that has jurisdiction: a unit in the system, or one outside.
 
     Raises:
-        ValidationFailed: no destination, or the destination is the case's own unit.
-        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+        ValidationFailed: no destination, the destination is the case's own unit, or a
+            leader taking up a matter late below gave no reason.
+        InvalidTransition: the same matter is being handled below (R22 Art.19).
+        NotPermitted, VersionConflict, NotFound.
     """
     to_body = (to_body or "").strip()[:100]
     if (to_unit is None) == (not to_body):
@@ -125,8 +124,11 @@ def petition_forward(
         )
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "reason": reason.strip(),
+            **take_up_check(p, actor, today, override_reason),
+        }
         p.decision, p.decided_on = "forward", today
-        data: dict[str, Any] = {"reason": reason.strip()}
         if to_unit is not None:
             if to_unit.pk == p.responsible_unit_id:
                 raise ValidationFailed("不能转送给本单位。", {"field": "to_unit"})
@@ -161,6 +163,7 @@ def petition_assign(
     handler: Staff | None = None,
     due_on: date | None = None,
     instructions: str = "",
+    override_reason: str = "",
     now: datetime | None = None,
     version: int | None = None,
 ) -> Petition:
@@ -169,11 +172,14 @@ def petition_assign(
 
     Raises:
         ValidationFailed: the unit is not subordinate, the handler is not one of its
-            handlers, or the date is past the legal limit.
-        NotPermitted, InvalidTransition, VersionConflict, NotFound.
+            handlers, the date is past the legal limit, or a leader taking up a matter late
+            below gave no reason.
+        InvalidTransition: the same matter is being handled below (R22 Art.19).
+        NotPermitted, VersionConflict, NotFound.
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        taken = take_up_check(p, actor, today, override_reason)
         current = p.responsible_unit
         below = to_unit.path.startswith(current.path) and to_unit.depth > current.depth
         if not below and not (to_unit.pk == current.pk and handler is not None):
@@ -188,6 +194,7 @@ def petition_assign(
                 )
             if petitioner_hidden_from(handler, p):
                 raise ValidationFailed("该承办人属于被反映单位，应当回避。", {"field": "handler"})
+            recusal_refuse(handler, p, who=handler.display_name)
         legal = clock.due("conclude_by", today).date
         if due_on is not None and not (today < due_on <= legal):
             raise ValidationFailed(
@@ -215,6 +222,7 @@ def petition_assign(
             "conclude_by": p.conclude_by.isoformat(),
             "acknowledge_by": p.acknowledge_by.isoformat(),
             "timely": today <= p.decide_by,
+            **taken,
         }
 
     return _transition(

@@ -19,7 +19,7 @@ from xinfang.petitions.models import Channel, Petition, PetitionParty, State
 from xinfang.petitions.services import PersonInput, petition_register
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
-from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.deadlines import Clock, basis_of, calendar_load
 from xinfang.workflow.models import DeadlineReminder, FollowUp
 from xinfang.workflow.services.recipients import members_of, owners_of
 from xinfang.workflow.services.reminder_log import FOLLOW_UP, Due, log_insert
@@ -70,15 +70,20 @@ def follow_ups_schedule(*, now: datetime | None = None, commit: bool = True) -> 
         .exclude(Exists(existing))
         .values_list("pk", "concluded_on")
     )
-    rows = [
-        FollowUp(
-            petition_id=pk,
-            concluded_on=concluded,
-            due_on=concluded + timedelta(days=delay),
-            scheduled_at=now or timezone.now(),
+    calendar = calendar_load()
+    rows = []
+    for pk, concluded in due:
+        # A visit falls due on a working day, like any calendar-day limit (RULES.md §5).
+        when = calendar.add(concluded, delay, "calendar")
+        rows.append(
+            FollowUp(
+                petition_id=pk,
+                concluded_on=concluded,
+                due_on=when.date,
+                due_basis=basis_of(concluded, delay, "calendar", when),
+                scheduled_at=now or timezone.now(),
+            )
         )
-        for pk, concluded in due
-    ]
     if commit and rows:
         FollowUp.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows)
@@ -281,6 +286,7 @@ def follow_up_reopen(*, follow_up: FollowUp, actor: Staff, now: datetime | None 
             is_accusation=old.is_accusation,
             accused_unit=old.accused_unit,
             accused_person=old.accused_person,
+            accused_post=old.accused_post,
             is_anonymous=old.is_anonymous or not petitioners,
             repeat_of=old,
             idempotency_key=f"follow-up:{f.pk}",

@@ -14,6 +14,7 @@ from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import ExtensionRequest
 from xinfang.workflow.services.decisions import _refuse_other_named_handler, handler_roles
+from xinfang.workflow.services.recusal import recusal_refuse
 from xinfang.workflow.services.transition import (
     _issue_reply,
     _require_text,
@@ -46,6 +47,7 @@ def petition_start(
             )
         if petitioner_hidden_from(handler, p):
             raise NotPermitted("承办人属于被反映单位，应当回避，不能承办本件。")
+        recusal_refuse(handler, p, who=handler.display_name)
         p.handler = handler
         return {"handler": handler.pk, "handler_name": handler.display_name}
 

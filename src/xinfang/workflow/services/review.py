@@ -6,26 +6,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotFound
-from xinfang.petitions.history import event_append
 from xinfang.petitions.models import (
     Petition,
     PetitionUnit,
     Reply,
     ReviewOutcome,
     State,
-    open_q,
 )
 from xinfang.units.models import Staff, Unit
-from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.deadlines import Clock, deadline_is_provisional
 from xinfang.workflow.services.transition import (
     STAFF,
     SYSTEM,
-    _field_values,
     _issue_reply,
     _link,
     _transition,
@@ -271,6 +267,38 @@ def petition_conclude_re_review(
     )
 
 
+# The petitioner's window that must pass unused before a matter is final, by state.
+WINDOWS = {
+    State.CONCLUDED: ("review_request_by", "复查"),
+    State.REVIEW_CONCLUDED: ("re_review_request_by", "复核"),
+}
+
+
+def termination_wait(p: Petition, today: date) -> tuple[str, dict[str, str]] | None:
+    """Why the matter may not be terminated today (message, extra), or None when it may.
+
+    The petitioner's window must have passed; and a window ending on a provisional date (its
+    year's holidays not yet published) has not surely passed: the lapse waits for the year.
+    """
+    window = WINDOWS.get(p.state)
+    if window is None:
+        return None
+    name, label = window
+    closes = getattr(p, name)
+    if closes and today <= closes:
+        return (
+            f"信访人申请{label}的期限至{closes:%Y-%m-%d}，期满前不能终结。",
+            {name: closes.isoformat()},
+        )
+    if closes and deadline_is_provisional(p, name):
+        return (
+            f"申请{label}的期限{closes:%Y-%m-%d}为暂定日期：{closes.year}年节假日安排尚未公布，"
+            "公布并重新计算期限前不能终结。",
+            {name: closes.isoformat(), "provisional": "true"},
+        )
+    return None
+
+
 def petition_terminate(
     *,
     petition: Petition,
@@ -288,17 +316,9 @@ def petition_terminate(
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        window = {
-            State.CONCLUDED: ("review_request_by", "复查"),
-            State.REVIEW_CONCLUDED: ("re_review_request_by", "复核"),
-        }.get(p.state)
-        if window is not None:
-            closes = getattr(p, window[0])
-            if closes and today <= closes:
-                raise InvalidTransition(
-                    f"信访人申请{window[1]}的期限至{closes:%Y-%m-%d}，期满前不能终结。",
-                    {window[0]: closes.isoformat()},
-                )
+        wait = termination_wait(p, today)
+        if wait is not None:
+            raise InvalidTransition(*wait)
         return {"reason": reason.strip() or "复查、复核程序已经完成或申请期限届满"}
 
     return _transition(
@@ -312,8 +332,11 @@ def petitions_terminate_lapsed(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     due = Petition.objects.filter(
+        # A window ending on a provisional date waits for its year's schedule (termination_wait).
         Q(state=State.CONCLUDED, review_request_by__lt=today)
+        & ~Q(deadline_basis__review_request_by__provisional=True)
         | Q(state=State.REVIEW_CONCLUDED, re_review_request_by__lt=today)
+        & ~Q(deadline_basis__re_review_request_by__provisional=True)
         # After re-review the matter is final (RULES.md §4); nothing is left to wait for.
         | Q(state=State.RE_REVIEW_CONCLUDED)
     ).values_list("pk", "state")
@@ -332,45 +355,3 @@ def petitions_terminate_lapsed(*, now: datetime | None = None) -> list[int]:
             continue  # someone acted on it meanwhile
         done.append(pk)
     return done
-
-
-def deadlines_recompute(*, now: datetime | None = None) -> list[int]:
-    """Recompute provisional deadlines after a year's holidays were entered; log each move."""
-    now = now or timezone.now()
-    moved_ids: list[int] = []
-    clock = Clock()
-    # Only open cases: a finished case's deadlines are history and stay as they were.
-    for pk in list(
-        Petition.objects.filter(open_q(), deadlines_provisional=True).values_list("pk", flat=True)
-    ):
-        with transaction.atomic():
-            p = Petition.objects.select_for_update().filter(pk=pk).first()
-            if p is None:
-                continue
-            before = _field_values(p)
-            moved = clock.recompute(p)
-            after = _field_values(p)
-            changed = [
-                f.name
-                for f in Petition._meta.concrete_fields
-                if after[f.attname] != before[f.attname]
-            ]
-            if not changed:
-                continue
-            if moved:
-                data = {name: getattr(p, name).isoformat() for name in moved}
-                event_append(
-                    p,
-                    kind="deadlines_recomputed",
-                    actor=None,
-                    from_state=p.state,
-                    to_state=p.state,
-                    data={"moved": data},
-                    at=now,
-                )
-                # A form loaded before the move must not save over it.
-                p.version += 1
-                changed += ["history_head", "version"]
-                moved_ids.append(pk)
-            p.save(update_fields=[*changed, "updated_at"])
-    return moved_ids

@@ -7,6 +7,7 @@ from django.db import transaction
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.units.models import Staff
 from xinfang.units.services import is_admin
+from xinfang.workflow.deadlines import MAY_BE_OFF
 from xinfang.workflow.models import DeadlineRule
 
 LEGAL_EXTENSION_MAX = 30
@@ -25,8 +26,9 @@ def deadline_rule_update(*, actor: Staff, key: str, days: int, unit: str) -> Dea
     rule = DeadlineRule.objects.filter(key=key).first()
     if rule is None:
         raise ValidationFailed("没有这条期限规则。", {"field": "key"})
-    if not isinstance(days, int) or not 1 <= days <= 365:
-        raise ValidationFailed("天数应在1至365之间。", {"field": "days"})
+    lowest = 0 if key in MAY_BE_OFF else 1
+    if not isinstance(days, int) or not lowest <= days <= 365:
+        raise ValidationFailed(f"天数应在{lowest}至365之间。", {"field": "days"})
     if key == DeadlineRule.Key.EXTENSION_MAX and days > LEGAL_EXTENSION_MAX:
         raise ValidationFailed(
             f"依照《信访工作条例》第三十四条，延期不得超过{LEGAL_EXTENSION_MAX}日。",

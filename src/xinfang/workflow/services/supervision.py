@@ -17,9 +17,15 @@ from xinfang.petitions.models import TERMINAL_STATES, Petition, State
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
-from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.deadlines import Clock, basis_of
 from xinfang.workflow.models import Ownership, SupervisionOrder
-from xinfang.workflow.services.recipients import acting_unit_id, members_of, owners_of
+from xinfang.workflow.services.recipients import (
+    acting_unit_id,
+    members_of,
+    owners_of,
+    supervisors_above,
+)
+from xinfang.workflow.services.recusal import recusal_refuse
 from xinfang.workflow.services.transition import _record, _require_text
 
 ASSIGNERS = frozenset({Role.LEADER, Role.SUPERVISOR})
@@ -81,6 +87,7 @@ def ownership_assign(
             )
         if petitioner_hidden_from(owner, p):
             raise ValidationFailed("该领导属于被反映单位，应当回避，不能包案。", {"field": "owner"})
+        recusal_refuse(owner, p, who=owner.display_name)
         if target_on is None or target_on < today:
             raise ValidationFailed("化解时限不能早于今天。", {"field": "target_on"})
         previous = Ownership.objects.filter(petition=p, active=True).select_related("owner").first()
@@ -212,6 +219,9 @@ def supervision_order_issue(
             raise NotPermitted(f"您不是{unit.name}的督查人员，不能督办本件。")
         if due_on is None or due_on <= today:
             raise ValidationFailed("反馈期限应在今天之后。", {"field": "due_on"})
+        # A date on a weekend or holiday moves to the next working day (RULES.md §5), and
+        # again if a year's holidays entered later say so.
+        due = clock.calendar.add(today, (due_on - today).days, "calendar")
         order = SupervisionOrder.objects.create(
             petition=p,
             unit=unit,
@@ -219,7 +229,8 @@ def supervision_order_issue(
             issued_at=now or timezone.now(),
             level=level,
             requirements=requirements,
-            due_on=due_on,
+            due_on=due.date,
+            due_basis=basis_of(today, (due_on - today).days, "calendar", due),
         )
         made.update(order=order, petition=p, unit=unit)
         return {
@@ -229,7 +240,7 @@ def supervision_order_issue(
             "unit": unit.pk,
             "unit_name": unit.name,
             "requirements": requirements,
-            "due_on": due_on.isoformat(),
+            "due_on": order.due_on.isoformat(),
         }
 
     def send() -> None:
@@ -311,8 +322,14 @@ def supervision_order_respond(
 
     def send() -> None:
         o, p = made["order"], made["petition"]
+        # An order the system raised is answered to the supervisors above the unit.
+        issuers = (
+            [o.issued_by]
+            if o.issued_by_id
+            else _staff(supervisors_above([o.unit_id]).get(o.unit_id, set()))
+        )
         notify(
-            recipients=[o.issued_by],
+            recipients=issuers,
             kind=Kind.SUPERVISION,
             title=f"督办反馈：{p.subject}"[:200],
             body=f"{o.unit.name}（{actor.display_name}）反馈：{response}",
@@ -427,7 +444,8 @@ def supervision_orders_overdue(
                         url,
                         p.pk,
                     )
-                    for staff_id in leaders.get(order.unit_id, set()) | {order.issued_by_id}
+                    for staff_id in (leaders.get(order.unit_id, set()) | {order.issued_by_id})
+                    - {None}
                 ]
             )
             done += 1

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from xinfang.core.errors import (
@@ -34,6 +34,7 @@ from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
 from xinfang.workflow.services.notices import transition_notify
+from xinfang.workflow.services.recusal import recusal_refuse
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
 # A case forwarded outside the system is finished here: nobody in it receives or returns it.
@@ -102,6 +103,7 @@ def _check_actor(actor: Staff | None, t: Transition, petition: Petition, via: st
         raise InvalidTransition(f"{top.name}没有上一级机关，不能{t.label}。")
     if not roles_over(actor, unit) & t.roles:
         raise NotPermitted(f"您在{unit.name}没有“{t.label}”的权限。")
+    recusal_refuse(actor, petition)
 
 
 def _field_values(petition: Petition) -> dict[str, Any]:
@@ -210,6 +212,9 @@ def _record(
         p = _locked(petition)
         if actor is not None and not petitions_visible_to(actor).filter(pk=p.pk).exists():
             raise NotFound("未找到该信访件。")
+        if kind != "recusal":
+            # Whoever must stand aside takes no part, supervision and ownership included.
+            recusal_refuse(actor, p)
         _check_version(p, version)
         before = _field_values(p)
         data = dict(apply(p, today, Clock()) or {})
@@ -243,18 +248,24 @@ def events_append_bulk(
     if not petitions:
         return []
     ids = [p.pk for p in petitions]
-    last = dict(
-        PetitionEvent.objects.filter(petition_id__in=ids)
-        .values("petition_id")
-        .annotate(m=Max("seq"))
-        .values_list("petition_id", "m")
-    )
+    # Each case's newest event: its number, and the digest of the case it recorded. A system
+    # mark changes no state column, so the digest carries forward (and an earlier direct
+    # change of the row is not folded into the chain).
+    newest = PetitionEvent.objects.filter(petition_id=OuterRef("petition_id")).order_by("-seq")
+    last = {
+        pk: (seq, digest)
+        for pk, seq, digest in PetitionEvent.objects.filter(
+            petition_id__in=ids, seq=Subquery(newest.values("seq")[:1])
+        ).values_list("petition_id", "seq", "case_digest")
+    }
     events = []
     for p in petitions:
+        seq, digest = last.get(p.pk, (0, ""))
         # The UPDATE below moves the stored version on by one, as this does in memory.
+        p.version += 1
         event = PetitionEvent(
             petition_id=p.pk,
-            seq=last.get(p.pk, 0) + 1,
+            seq=seq + 1,
             kind=kind,
             actor=None,
             actor_name="",
@@ -263,12 +274,13 @@ def events_append_bulk(
             # Round-trip through JSON so the hash covers exactly what the database stores.
             data=json.loads(canonical({**data.get(p.pk, {}), "via": SYSTEM})),
             at=at,
+            case_version=p.version,
+            case_digest=digest,
             prev_hash=p.history_head,
         )
         event.hash = event_hash(event)
         events.append(event)
         p.history_head = event.hash
-        p.version += 1
         p.updated_at = at
     PetitionEvent.objects.bulk_create(events, batch_size=1000)
     _heads_update(petitions, at)

@@ -1,9 +1,12 @@
 """`xinfang demo`: load the demo organisation and data; idempotent, `--reset` starts over."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from xinfang.audit.anchors import history_anchor_make
+from xinfang.audit.models import HistoryAnchor
 from xinfang.petitions.demo import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.portal.demo import demo_portal_create, demo_portal_delete
 from xinfang.prevention.demo import demo_prevention_create, demo_prevention_delete
@@ -38,6 +41,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset: bool = False, petitions: int = DEFAULT_COUNT, **options) -> None:
+        # A fresh data directory has an empty database: migrate first, as `serve` does.
+        call_command("migrate", interactive=False, verbosity=0)
         if reset:
             # The cases refer to the units and accounts with PROTECT: they go first, and
             # all of it or none.
@@ -45,6 +50,8 @@ class Command(BaseCommand):
                 for _, _, delete in reversed(LAYERS):
                     delete()
                 deleted = demo_petitions_delete()
+                # The anchors committed to the histories just removed.
+                HistoryAnchor.objects.all().delete()
                 demo_organisation_delete()
             self.stdout.write(f"已清空演示数据（信访件 {deleted} 件）。")
         counts = demo_organisation_ensure()
@@ -62,6 +69,8 @@ class Command(BaseCommand):
             for label, create, _ in LAYERS:
                 made = create(stdout=self.stdout)
                 self.stdout.write(f"演示{label}：新建 {made} 项。")
+            anchor = history_anchor_make()
+            self.stdout.write(f"办理过程锚点 {anchor.day:%Y-%m-%d}：{anchor.digest}")
         self.stdout.write(accounts_banner())
 
 

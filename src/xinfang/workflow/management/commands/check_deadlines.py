@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from xinfang.petitions.models import Petition
 from xinfang.workflow.services import deadlines_check
-from xinfang.workflow.services.deadline_watch import LABELS, OVERDUE
+from xinfang.workflow.services.reminder_log import LABELS, OVERDUE
 
 POINTS = {OVERDUE: "已超期"}
 
@@ -59,6 +59,8 @@ class Command(BaseCommand):
                 f"{verb}：期限提醒 {scan.total - overdue} 条，超期 {overdue} 件"
                 + (f"（通知 {scan.notifications} 条，记录事件 {scan.events} 条）" if commit else "")
                 + f"；督办逾期 {scan.orders_overdue} 件"
+                f"；自动督办 {scan.orders_raised} 件，升级挂牌 {scan.orders_flagged} 件"
+                f"；包案时限提醒 {scan.ownership_reminders} 条"
                 f"；新安排回访 {scan.follow_ups_scheduled} 件"
                 f"；回访提醒 {scan.follow_ups_due} 件。"
             )

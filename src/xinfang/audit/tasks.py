@@ -1,0 +1,14 @@
+"""The daily history anchor (Huey)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from xinfang.audit.anchors import history_anchor_make
+
+
+@db_periodic_task(crontab(minute="30", hour="0"))
+def history_anchor_task() -> str:
+    """Every night: anchor yesterday's histories (idempotent: a rerun only re-checks)."""
+    return history_anchor_make().digest

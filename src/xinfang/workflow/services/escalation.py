@@ -1,0 +1,316 @@
+"""Supervision that does not wait for a supervisor (RULES.md §7, local practice), and the
+owner's target date (包案, §8), both part of the hourly deadline job.
+
+- A case overdue by the configured days (rule `escalate_order`) gets a 督办 order, raised by
+  the system, to the unit whose move it is.
+- A case still overdue the configured days after an order (rule `escalate_flag`) has the
+  order upgraded to 挂牌督办.
+- An owner's target date is reminded before and on the day, and once when it passes, to the
+  owner and the leaders of the unit above the owner's.
+
+Each step is first logged in DeadlineReminder, in the same transaction as the step, so
+however often and on however many workers the job runs it happens exactly once; a step
+that fails leaves no log row and is tried again next hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from xinfang.core.errors import DomainError, InvalidTransition
+from xinfang.notifications.models import Kind
+from xinfang.notifications.services import Message, notify_bulk
+from xinfang.petitions.models import TERMINAL_STATES, Petition, open_q
+from xinfang.units.models import Membership, Role, Unit
+from xinfang.workflow.deadlines import BINDING_FIELD, Clock, basis_of
+from xinfang.workflow.models import DeadlineRule, Ownership, SupervisionOrder
+from xinfang.workflow.services.extensions import leaders_over
+from xinfang.workflow.services.recipients import members_of, owners_of, supervisors_above
+from xinfang.workflow.services.reminder_log import LABELS, OVERDUE, Due, log_insert
+from xinfang.workflow.services.supervision import order_unit
+from xinfang.workflow.services.transition import SYSTEM, _record
+
+K = DeadlineRule.Key
+ESCALATION = "escalation"
+OWNERSHIP = "ownership"
+NOT_CLOSED = ~Q(status=SupervisionOrder.Status.CLOSED)
+
+
+def escalation_lookback_days() -> int:
+    """How long after its escalation date a case is still escalated (setting
+    DEADLINE_ESCALATION_LOOKBACK_DAYS, default 30): switching the rule on over old data
+    does not raise an order on every case that was ever late."""
+    return int(getattr(settings, "DEADLINE_ESCALATION_LOOKBACK_DAYS", 30))
+
+
+@dataclass
+class Escalations:
+    raised: int = 0
+    flagged: int = 0
+    ownership_reminders: int = 0
+    notifications: int = 0
+
+
+def escalations_run(
+    *, now: datetime | None = None, commit: bool = True, days: list[int] | None = None
+) -> Escalations:
+    """Raise and upgrade supervision orders on cases that stay overdue, and remind owners of
+    their target dates; with commit=False only count what is due."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    clock = Clock()
+    out = Escalations()
+    for pk, due in _to_raise(clock, today):
+        sent = _raise(pk, due, clock, now) if commit else 0
+        if sent is not None:
+            out.raised += 1
+            out.notifications += sent
+    for order_id, petition_id, issued_on in _to_flag(clock, today):
+        sent = _flag(order_id, petition_id, issued_on, now) if commit else 0
+        if sent is not None:
+            out.flagged += 1
+            out.notifications += sent
+    out.ownership_reminders, sent = _ownership_remind(today, now, commit, days or [3, 1, 0])
+    out.notifications += sent
+    return out
+
+
+# --- raising an order ------------------------------------------------------------------------
+
+
+def _to_raise(clock: Clock, today: date) -> list[tuple[int, date]]:
+    days, _ = clock.rules[K.ESCALATE_ORDER]
+    if not days:
+        return []
+    active = SupervisionOrder.objects.filter(NOT_CLOSED, petition=OuterRef("pk"))
+    rows = (
+        Petition.objects.filter(open_q(), due_on__lte=today - timedelta(days=days))
+        .filter(due_on__gte=today - timedelta(days=days + escalation_lookback_days()))
+        .exclude(Exists(active))
+        .values_list("pk", "due_on")
+    )
+    # The calendar decides exactly (a working-day rule ends later than the query's bound).
+    return [(pk, due) for pk, due in rows if clock.due(K.ESCALATE_ORDER, due).date <= today]
+
+
+def _raise(pk: int, due: date, clock: Clock, now: datetime) -> int | None:
+    """Raise the order on one case; the notifications sent, or None when nothing was due."""
+
+    def apply(p: Petition, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+        field = BINDING_FIELD.get(p.state)
+        if p.due_on != due or field is None or not p.is_open:
+            raise InvalidTransition("期限已变化。")  # handled meanwhile: nothing to raise
+        if not log_insert([Due(p.pk, ESCALATION, due, "order")], now):
+            raise InvalidTransition("已自动督办。")  # another run raised it
+        unit = order_unit(p)
+        response = clock.due(K.ESCALATE_RESPONSE, today)
+        days_late = (today - due).days
+        requirements = (
+            f"{LABELS.get(field, '办理期限')}（{due:%Y年%m月%d日}）已超期{days_late}日，"
+            f"请于{response.date:%Y年%m月%d日}前办结并反馈办理情况。"
+        )
+        days, unit_kind = clock.rules[K.ESCALATE_RESPONSE]
+        order = SupervisionOrder.objects.create(
+            petition=p,
+            unit=unit,
+            issued_by=None,
+            issued_at=now,
+            level=SupervisionOrder.Level.NORMAL,
+            requirements=requirements,
+            due_on=response.date,
+            due_basis=basis_of(today, days, unit_kind, response),
+        )
+        data = {
+            "order": order.pk,
+            "level": order.level,
+            "level_label": "自动督办",
+            "unit": unit.pk,
+            "unit_name": unit.name,
+            "requirements": requirements,
+            "due_on": order.due_on.isoformat(),
+            "days_late": days_late,
+        }
+        return data, {"order": order, "title": "自动督办", "body": requirements, "key": "raised"}
+
+    return _system_step("supervise", pk, now, apply)
+
+
+def _system_step(kind: str, petition_id: int, now: datetime, apply) -> int | None:
+    """One event the deadline watch writes on a case, and its notices to whoever answers for
+    the order; the notifications sent, or None when apply found nothing to do."""
+    made: dict[str, Any] = {"sent": 0}
+
+    def record(p: Petition, today: date, _clock: Clock) -> dict[str, Any]:
+        data, message = apply(p, today)
+        made.update(message, petition=p)
+        return data
+
+    def send() -> None:
+        order, p = made["order"], made["petition"]
+        title = f"{made['title']}：{p.subject[:60]}"
+        made["sent"] = _send(_answerable(order, p), order, p, title, made["body"], made["key"])
+
+    try:
+        _record(
+            kind,
+            petition=Petition(pk=petition_id),
+            actor=None,
+            now=now,
+            apply=record,
+            then=send,
+            via=SYSTEM,
+        )
+    except DomainError:
+        return None
+    return made["sent"]
+
+
+# --- upgrading to 挂牌督办 ---------------------------------------------------------------------
+
+
+def _to_flag(clock: Clock, today: date) -> list[tuple[int, int, date]]:
+    days, _ = clock.rules[K.ESCALATE_FLAG]
+    if not days:
+        return []
+    rows = SupervisionOrder.objects.filter(
+        NOT_CLOSED,
+        level=SupervisionOrder.Level.NORMAL,
+        issued_at__date__lte=today - timedelta(days=days),
+        petition__due_on__lt=today,
+        petition__in=Petition.objects.filter(open_q()),
+    ).values_list("pk", "petition_id", "issued_at")
+    out = []
+    for pk, petition_id, issued_at in rows:
+        issued_on = timezone.localdate(issued_at)
+        if clock.due(K.ESCALATE_FLAG, issued_on).date <= today:
+            out.append((pk, petition_id, issued_on))
+    return out
+
+
+def _flag(order_id: int, petition_id: int, issued_on: date, now: datetime) -> int | None:
+    """Upgrade one order; the notifications sent, or None when nothing was due."""
+
+    def apply(p: Petition, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+        if not (p.is_open and p.due_on and p.due_on < today):
+            raise InvalidTransition("已不再超期。")
+        # A conditional update: only the run that flips the level writes the event.
+        upgraded = (
+            SupervisionOrder.objects.filter(NOT_CLOSED, pk=order_id, level="normal")
+            .exclude(petition__state__in=TERMINAL_STATES)
+            .update(level=SupervisionOrder.Level.FLAGGED, flagged_at=now)
+        )
+        if not upgraded or not log_insert([Due(p.pk, f"flag:{order_id}", issued_on, "flag")], now):
+            raise InvalidTransition("已升级为挂牌督办。")
+        order = SupervisionOrder.objects.select_related("unit").get(pk=order_id)
+        data = {
+            "order": order.pk,
+            "unit_name": order.unit.name,
+            "days": (today - issued_on).days,
+            "due_on": p.due_on.isoformat(),
+        }
+        body = (
+            f"{order.unit.name}自{order.issued_at:%Y年%m月%d日}督办以来，本件仍然超期，"
+            "已升级为挂牌督办，请立即办理并反馈。"
+        )
+        return data, {"order": order, "title": "挂牌督办", "body": body, "key": "flagged"}
+
+    return _system_step("supervision_flag", petition_id, now, apply)
+
+
+def _answerable(order: SupervisionOrder, p: Petition) -> set[int]:
+    """The unit's leaders, the case's owner and handler, and the supervisors above the unit."""
+    people = members_of([order.unit_id], [Role.LEADER]).get(order.unit_id, set())
+    people |= owners_of([p.pk]).get(p.pk, set())
+    if p.handler_id and order.unit_id == p.responsible_unit_id:
+        people.add(p.handler_id)
+    return people | supervisors_above([order.unit_id]).get(order.unit_id, set())
+
+
+def _send(
+    people: set[int], order: SupervisionOrder, p: Petition, title: str, body: str, key: str
+) -> int:
+    url = reverse("petitions:detail", args=[p.pk])
+    return notify_bulk(
+        messages=[
+            Message(s, Kind.SUPERVISION, title, f"supervision:{order.pk}:{key}", body, url, p.pk)
+            for s in people
+        ]
+    )
+
+
+# --- the owner's target date ------------------------------------------------------------------
+
+
+def _points(today: date, days: list[int]) -> dict[date, str]:
+    from xinfang.workflow.services.deadline_watch import _points_by_date, point_ranges
+
+    return _points_by_date(today, point_ranges(days))
+
+
+def _ownership_remind(today: date, now: datetime, commit: bool, days: list[int]) -> tuple[int, int]:
+    """Remind each active owner (and the leaders above them) of the target date: before it,
+    on it, and once when it has passed. Returns (reminders, notifications)."""
+    points = _points(today, days)
+    horizon = max(points, default=today)
+    since = today - timedelta(days=7)
+    rows = list(
+        Ownership.objects.filter(active=True, target_on__gte=since, target_on__lte=horizon)
+        .exclude(petition__state__in=TERMINAL_STATES)
+        .select_related("petition", "petition__responsible_unit", "owner")
+    )
+    found = []
+    for o in rows:
+        point = OVERDUE if o.target_on < today else points.get(o.target_on)
+        if point is not None:
+            found.append((o, Due(o.petition_id, OWNERSHIP, o.target_on, point)))
+    if not commit:
+        return len(found), 0
+    sent = reminded = 0
+    with transaction.atomic():
+        inserted = log_insert([d for _, d in found], now)
+        messages: list[Message] = []
+        for o, d in found:
+            if (d.petition_id, d.field, d.point) not in inserted:
+                continue
+            reminded += 1
+            p = o.petition
+            people = {o.owner_id} | _leaders_above_owner(o)
+            when = f"{o.target_on:%Y年%m月%d日}"
+            if d.point == OVERDUE:
+                title = f"包案化解时限已过：{p.subject[:60]}"
+                body = f"{o.owner.display_name}包案的 {p.tracking_code} 化解时限（{when}）已过。"
+            else:
+                left = (o.target_on - today).days
+                rest = "今天到期" if left <= 0 else f"还剩{left}天"
+                title = f"包案化解时限提醒：{p.subject[:60]}"
+                body = f"{o.owner.display_name}包案的 {p.tracking_code} 化解时限为{when}，{rest}。"
+            body += f"包案事项：{o.matter}"
+            key = f"ownership:{o.pk}:{o.target_on.isoformat()}:{d.point}"
+            url = reverse("petitions:detail", args=[p.pk])
+            messages += [Message(s, Kind.OWNERSHIP, title, key, body, url, p.pk) for s in people]
+        sent = notify_bulk(messages=messages)
+    return reminded, sent
+
+
+def _leaders_above_owner(o: Ownership) -> set[int]:
+    """The leaders of the unit above the one in which the owner leads this case's unit."""
+    unit = o.petition.responsible_unit
+    paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    own = (
+        Membership.objects.filter(staff_id=o.owner_id, role=Role.LEADER, unit__path__in=paths)
+        .order_by("-unit__depth")
+        .values_list("unit__path", flat=True)
+        .first()
+    )
+    if not own or len(own) <= Unit.steplen:
+        return set()
+    above = Unit.objects.get(path=own[: -Unit.steplen])
+    return leaders_over(above) - {o.owner_id}

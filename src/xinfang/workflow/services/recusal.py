@@ -1,0 +1,162 @@
+"""回避 (R22 Art.28): staff with a direct interest in a case take no part in it.
+
+A staff member must stand aside when they are a party to the case (their identity number or
+personal phone, matched by blind index, is a petitioner's or representative's), when they
+are the official it complains about, or when they declared a conflict of interest on it.
+`recusal_reason` is the one rule: the workflow asks it for every staff member who acts on a
+case, is named its handler or owner, or approves for it; pages hide such people from their
+pickers with `recused_staff_ids`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from xinfang.core.crypto import blind_index
+from xinfang.core.errors import InvalidTransition, NotPermitted
+from xinfang.petitions.identity import validate_id_number, validate_phone
+from xinfang.petitions.models import TERMINAL_STATES, Petition
+from xinfang.petitions.selectors import party_indexes, petitions_visible_to
+from xinfang.units.models import Membership, Staff, Unit
+from xinfang.units.services import is_admin
+from xinfang.workflow.deadlines import Clock
+from xinfang.workflow.models import Ownership, Recusal
+
+RECUSE = "依照《信访工作条例》第二十八条应当回避"
+
+
+def _complained_about(p: Petition) -> Q | None:
+    """Staff who are the official the case complains about: the name, in that unit."""
+    name = (p.accused_person or "").strip()
+    if not name or not p.accused_unit_id:
+        return None
+    unit = Unit.objects.filter(pk=p.accused_unit_id).first()
+    if unit is None:
+        return None
+    members = Membership.objects.filter(unit__path__startswith=unit.path).values("staff_id")
+    return Q(full_name=name, pk__in=members)
+
+
+def recused_staff_ids(p: Petition) -> dict[int, str]:
+    """Every staff member who must stand aside from the case, with the reason, by id."""
+    out: dict[int, str] = {}
+    for staff_id in Recusal.objects.filter(petition_id=p.pk).values_list("staff_id", flat=True):
+        out[staff_id] = f"已声明回避，{RECUSE}"
+    ids, phones = party_indexes(p.pk)
+    if ids or phones:
+        match = Q(id_number_index__in=ids) | Q(personal_phone_index__in=phones)
+        for staff_id in Staff.objects.filter(match).values_list("pk", flat=True):
+            out.setdefault(staff_id, f"是本件的信访人或代表，{RECUSE}")
+    accused = _complained_about(p)
+    if accused is not None:
+        for staff_id in Staff.objects.filter(accused).values_list("pk", flat=True):
+            out.setdefault(staff_id, f"是本件的被反映人，{RECUSE}")
+    return out
+
+
+def recusal_reason(staff: Staff | None, p: Petition) -> str | None:
+    """Why this staff member must stay out of the case, or None."""
+    if staff is None or not getattr(staff, "pk", None):
+        return None
+    return recused_staff_ids(p).get(staff.pk)
+
+
+def recusal_refuse(staff: Staff | None, p: Petition, who: str = "您") -> None:
+    """Refuse a part in the case to a staff member who must stand aside.
+
+    Raises:
+        NotPermitted: they must stand aside.
+    """
+    reason = recusal_reason(staff, p)
+    if reason is not None:
+        name = who if who == "您" else staff.display_name
+        raise NotPermitted(f"{name}{reason}，不能参与办理本件。", {"recusal": reason})
+
+
+def recusal_declare(
+    *,
+    petition: Petition,
+    actor: Staff,
+    reason: str,
+    now: datetime | None = None,
+) -> Recusal:
+    """The actor declares a conflict of interest: they leave the case (as its handler or
+    owner) and take no part in it from now on; the declaration is one event.
+
+    Raises:
+        ValidationFailed: no reason.
+        InvalidTransition: already declared, or the case is finished.
+        NotFound.
+    """
+    from xinfang.workflow.services.transition import _record, _require_text
+
+    reason = _require_text(reason, "回避理由", "reason", minimum=2)
+    stamp = now or timezone.now()
+    made: dict[str, Any] = {}
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        if p.state in TERMINAL_STATES:
+            raise InvalidTransition(f"该信访件{p.get_state_display()}，无需声明回避。")
+        if Recusal.objects.filter(petition=p, staff=actor).exists():
+            raise InvalidTransition("您已就本件声明回避。")
+        made["recusal"] = Recusal.objects.create(
+            petition=p, staff=actor, reason=reason, declared_at=stamp
+        )
+        removed = []
+        if p.handler_id == actor.pk:
+            p.handler = None
+            removed.append("handler")
+        owned = Ownership.objects.filter(petition=p, owner=actor, active=True).first()
+        if owned is not None:
+            owned.active, owned.ended_at, owned.end_reason = False, stamp, "包案领导声明回避"
+            owned.save(update_fields=["active", "ended_at", "end_reason"])
+            removed.append("owner")
+        return {
+            "staff": actor.pk,
+            "staff_name": actor.display_name,
+            "reason": reason,
+            "removed": removed,
+        }
+
+    _record("recusal", petition=petition, actor=actor, now=now, apply=apply)
+    return made["recusal"]
+
+
+def may_declare_recusal(actor: Staff, p: Petition) -> bool:
+    """True when the case page offers the actor a declaration: they see an unfinished case
+    and have not declared one yet."""
+    return (
+        p.state not in TERMINAL_STATES
+        and not Recusal.objects.filter(petition=p, staff=actor).exists()
+        and petitions_visible_to(actor).filter(pk=p.pk).exists()
+    )
+
+
+@transaction.atomic
+def staff_identity_set(
+    *, actor: Staff, staff: Staff, id_number: str = "", phone: str = ""
+) -> Staff:
+    """Record (or clear) a staff member's identity number and personal phone, kept encrypted
+    and blind-indexed, used only to find the cases they must stand aside from.
+
+    Raises:
+        NotPermitted: the actor is neither an admin nor the staff member.
+        ValidationFailed: a malformed identity number or phone (from petitions.identity).
+    """
+    if not (is_admin(actor) or actor.pk == staff.pk):
+        raise NotPermitted("只有管理员或本人可以登记回避核对信息。")
+    id_number = validate_id_number(id_number.strip()) if (id_number or "").strip() else ""
+    phone = validate_phone(phone.strip()) if (phone or "").strip() else ""
+    staff.id_number = id_number
+    staff.id_number_index = blind_index("id_number", id_number) if id_number else ""
+    staff.personal_phone = phone
+    staff.personal_phone_index = blind_index("phone", phone) if phone else ""
+    staff.save(
+        update_fields=["id_number", "id_number_index", "personal_phone", "personal_phone_index"]
+    )
+    return staff

@@ -1,0 +1,152 @@
+"""Ownership target dates are reminded and missed deadlines escalate on their own: an order
+after N days overdue, 挂牌督办 M days after an order, each exactly once however often the job
+runs; the days are rules an admin edits."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+
+from tests.conftest import _member
+from tests.workflow.conftest import at
+from xinfang.notifications.models import Notification
+from xinfang.petitions.models import Petition
+from xinfang.workflow import services as wf
+from xinfang.workflow.models import DeadlineRule, SupervisionOrder
+
+
+def scan_twice(day: date, hour: int = 9):
+    with time_machine.travel(at(day.year, day.month, day.day, hour), tick=False):
+        return wf.deadlines_check(), wf.deadlines_check()
+
+
+def test_the_owner_and_the_leader_above_are_reminded_of_the_target_date(
+    org, handling, dc_leader, dc_deputy, cn_leader, dc_handler
+):
+    p = handling(at(2025, 6, 2))
+    wf.ownership_assign(
+        petition=p,
+        actor=dc_leader,
+        owner=dc_deputy,
+        matter="协调市政部门疏通下水道",
+        target_on=date(2025, 6, 20),
+        now=at(2025, 6, 2, 11),
+    )
+    counts = {}
+    for offset in range(14, 24):
+        day = date(2025, 6, 3) + timedelta(days=offset)
+        first, second = scan_twice(day)
+        assert second.ownership_reminders == 0
+        if first.ownership_reminders:
+            counts[day] = first.ownership_reminders
+    # 3 days before, 1 day before, on the day, and once the day after it passed.
+    assert counts == {
+        date(2025, 6, 17): 1,
+        date(2025, 6, 19): 1,
+        date(2025, 6, 20): 1,
+        date(2025, 6, 21): 1,
+    }
+    for person in (dc_deputy, cn_leader):
+        titles = list(
+            Notification.objects.filter(recipient=person, kind="ownership")
+            .exclude(title__startswith="包案：")
+            .values_list("title", flat=True)
+        )
+        assert len(titles) == 4, person
+        assert sum(t.startswith("包案化解时限已过") for t in titles) == 1
+    # The leader above is 城南区's, not the owner's colleague in 东城 nor the handler.
+    assert not Notification.objects.filter(
+        recipient__in=[dc_leader, dc_handler], title__startswith="包案化解时限"
+    ).exists()
+
+
+def test_an_overdue_case_is_supervised_once_then_flagged_once(
+    org, handling, dc_leader, district_supervisor
+):
+    p = handling(at(2025, 6, 2), difficulty="hard")
+    assert p.conclude_by == date(2025, 8, 1)
+    # Overdue from 08-02; the third day late (08-04) the system raises an order, once.
+    assert scan_twice(date(2025, 8, 3))[0].orders_raised == 0
+    first, second = scan_twice(date(2025, 8, 4))
+    assert (first.orders_raised, second.orders_raised) == (1, 0)
+    order = SupervisionOrder.objects.get(petition=p)
+    assert order.issued_by is None and order.level == "normal" and order.unit == org.dongcheng
+    assert order.issuer_name == "系统自动督办"
+    # Five working days to answer: 08-05 … 08-11.
+    assert order.due_on == date(2025, 8, 11) and "已超期3日" in order.requirements
+    assert (
+        Notification.objects.filter(
+            recipient__in=[dc_leader, district_supervisor], title__startswith="自动督办"
+        ).count()
+        == 2
+    )
+    # Seven days after the order and still overdue: 挂牌督办, once.
+    assert scan_twice(date(2025, 8, 10))[0].orders_flagged == 0
+    first, second = scan_twice(date(2025, 8, 11))
+    assert (first.orders_flagged, second.orders_flagged) == (1, 0)
+    order.refresh_from_db()
+    assert order.level == "flagged" and order.flagged_at is not None
+    kinds = list(Petition.objects.get(pk=p.pk).events.values_list("kind", flat=True))
+    assert kinds.count("supervise") == 1 and kinds.count("supervision_flag") == 1
+    # Nothing more, however long it stays late.
+    later = scan_twice(date(2025, 8, 20))[0]
+    assert (later.orders_raised, later.orders_flagged) == (0, 0)
+    assert SupervisionOrder.objects.filter(petition=p).count() == 1
+
+
+def test_a_closed_order_is_not_raised_again_for_the_same_deadline(
+    org, handling, district_supervisor
+):
+    p = handling(at(2025, 6, 2), difficulty="hard")
+    scan_twice(date(2025, 8, 4))
+    order = SupervisionOrder.objects.get(petition=p)
+    wf.supervision_order_close(order=order, actor=district_supervisor, now=at(2025, 8, 5))
+    assert scan_twice(date(2025, 8, 6))[0].orders_raised == 0
+    assert SupervisionOrder.objects.filter(petition=p).count() == 1
+
+
+def test_a_case_handled_in_time_after_the_order_is_not_flagged(
+    org, handling, dc_leader, dc_handler
+):
+    from tests.petitions.factories import REPLY
+
+    p = handling(at(2025, 6, 2), difficulty="hard")
+    scan_twice(date(2025, 8, 4))
+    wf.petition_conclude(petition=p, actor=dc_leader, reply=REPLY, now=at(2025, 8, 6))
+    assert scan_twice(date(2025, 8, 12))[0].orders_flagged == 0
+    assert SupervisionOrder.objects.get(petition=p).level == "normal"
+
+
+@pytest.mark.parametrize(
+    ("days", "raised_on"), [(0, None), (1, date(2025, 8, 5)), (3, date(2025, 8, 7))]
+)
+def test_the_escalation_days_are_a_rule_the_admin_sets(client, org, handling, days, raised_on):
+    admin = _member("sysadmin", org.city, "admin")
+    client.force_login(admin)
+    page = client.get("/settings/rules/").content.decode()
+    assert "超期多少日自动督办" in page and "升级为挂牌督办" in page
+    response = client.post(
+        "/settings/rules/", {"key": "escalate_order", "days": days, "unit": "calendar"}
+    )
+    assert response.status_code == 302
+    assert DeadlineRule.objects.get(key="escalate_order").days == days
+    p = handling(at(2025, 6, 4), difficulty="hard")
+    assert p.conclude_by == date(2025, 8, 4)  # 08-03 is a Sunday
+    for day in (date(2025, 8, 5), date(2025, 8, 6), date(2025, 8, 7)):
+        if scan_twice(day)[0].orders_raised:
+            assert day == raised_on
+            break
+    else:
+        assert raised_on is None
+    assert SupervisionOrder.objects.filter(petition=p).exists() is (raised_on is not None)
+
+
+def test_only_the_escalation_rules_may_be_switched_off(org):
+    admin = _member("sysadmin", org.city, "admin")
+    from xinfang.core.errors import ValidationFailed
+
+    wf.deadline_rule_update(actor=admin, key="escalate_flag", days=0, unit="calendar")
+    with pytest.raises(ValidationFailed, match="1至365"):
+        wf.deadline_rule_update(actor=admin, key="conclude_by", days=0, unit="calendar")
