@@ -39,6 +39,9 @@ def test_it_keys_each_band_differently_and_reproducibly():
     keys = band_keys(sig, 4, 3)
     assert keys.dtype == np.uint32 and len(keys) == 4
     assert list(keys) == list(band_keys(sig.copy(), 4, 3))
+    # Many signatures at once give the same keys as one at a time.
+    many = np.vstack([sig, sig + 1])
+    assert band_keys(many, 4, 3).tolist() == [keys.tolist(), band_keys(sig + 1, 4, 3).tolist()]
     # The same values in two different bands give two different keys.
     same = np.zeros(12, np.uint32)
     assert len(set(band_keys(same, 4, 3).tolist())) == 4

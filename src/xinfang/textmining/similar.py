@@ -99,18 +99,23 @@ def _permutations(num_perm: int, seed: int) -> np.ndarray:
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One uint32 key per band of a MinHash signature (the band's index is mixed in, so one
-    lookup table serves every band)."""
-    values = np.asarray(signature, np.uint64).reshape(bands, rows)
+    """One uint32 key per band of a MinHash signature, or per row of a 2-D array of them
+    (the band's index is mixed in, so one lookup table serves every band)."""
+    values = np.asarray(signature, np.uint64)
+    single = values.ndim == 1
+    values = values.reshape(-1, bands, rows)
     with np.errstate(over="ignore"):
-        h = (np.arange(1, bands + 1, dtype=np.uint64)) * np.uint64(_MIX[0])
+        h = np.broadcast_to(
+            np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(_MIX[0]), values.shape[:2]
+        ).copy()
         for j in range(rows):
-            h ^= values[:, j]
+            h ^= values[:, :, j]
             h *= np.uint64(_MIX[1])
             h ^= h >> np.uint64(31)
         h *= np.uint64(_MIX[2])
         h ^= h >> np.uint64(32)
-    return (h & np.uint64(0xFFFFFFFF)).astype(KEY_DTYPE)
+    keys = (h & np.uint64(0xFFFFFFFF)).astype(KEY_DTYPE)
+    return keys[0] if single else keys
 
 
 class DuplicateFinder:

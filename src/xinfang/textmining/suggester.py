@@ -109,44 +109,55 @@ def head(texts: Sequence[str]) -> list[str]:
     return [" ".join(t.split()[:HEAD_WORDS]) for t in texts]
 
 
-def _featuriser(n_docs: int) -> Any:
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion, make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
+class _Features:
+    """The four TF-IDF blocks side by side: words, characters, and the same two for the
+    first words at half weight."""
 
-    # Words seen once are noise in a large corpus but all there is in a small one.
-    min_df = 2 if n_docs >= 1000 else 1
+    def __init__(self, n_docs: int):
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    def words(ngrams: tuple[int, int]) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            token_pattern=_TOKEN_PATTERN,
-            lowercase=False,
-            ngram_range=ngrams,
-            sublinear_tf=True,
-            min_df=min_df,
-            dtype=np.float32,
-        )
+        # Words seen once are noise in a large corpus but all there is in a small one.
+        common = {"lowercase": False, "sublinear_tf": True, "dtype": np.float32}
+        common["min_df"] = 2 if n_docs >= 1000 else 1
 
-    def chars(ngrams: tuple[int, int]) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=ngrams,
-            lowercase=False,
-            sublinear_tf=True,
-            min_df=min_df,
-            dtype=np.float32,
-        )
+        def words(ngrams: tuple[int, int]) -> TfidfVectorizer:
+            return TfidfVectorizer(token_pattern=_TOKEN_PATTERN, ngram_range=ngrams, **common)
 
-    return FeatureUnion(
-        [
-            ("words", words((1, 2))),
-            ("chars", chars((1, 3))),
-            ("head_words", make_pipeline(FunctionTransformer(head), words((1, 1)))),
-            ("head_chars", make_pipeline(FunctionTransformer(head), chars((1, 2)))),
-        ],
-        transformer_weights={"words": 1.0, "chars": 1.0, "head_words": 0.5, "head_chars": 0.5},
-    )
+        def chars(ngrams: tuple[int, int]) -> TfidfVectorizer:
+            return TfidfVectorizer(analyzer="char_wb", ngram_range=ngrams, **common)
+
+        # (vectoriser, reads the first words only, weight)
+        self.blocks = [
+            (words((1, 2)), False, 1.0),
+            (chars((1, 3)), False, 1.0),
+            (words((1, 1)), True, 0.5),
+            (chars((1, 2)), True, 0.5),
+        ]
+
+    @property
+    def size(self) -> int:
+        return sum(len(v.vocabulary_) for v, _, _ in self.blocks)
+
+    def fit_transform(self, texts: Sequence[str]) -> Any:
+        return self._stack(texts, fit=True)
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        return self._stack(texts, fit=False)
+
+    def _stack(self, texts: Sequence[str], *, fit: bool) -> Any:
+        import scipy.sparse as sp
+        import sklearn
+
+        texts = list(texts)
+        heads = head(texts)
+        # Input is ours and checked: skip the per-call validation (most of a one-text call).
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            parts = [
+                (v.fit_transform if fit else v.transform)(heads if first else texts) * weight
+                for v, first, weight in self.blocks
+            ]
+        return sp.hstack(parts, format="csr")
 
 
 def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int = 5) -> list[float]:
@@ -242,7 +253,7 @@ def _fit_temperature(scores: Any, y: Any, classes: Any) -> float:
 class Suggester:
     """A trained featurisation and model, with what it was trained on."""
 
-    def __init__(self, features: Any, model: _Model, meta: dict[str, Any]):
+    def __init__(self, features: _Features, model: _Model, meta: dict[str, Any]):
         self._features = features
         self._model = model
         self.meta = meta
@@ -264,7 +275,7 @@ class Suggester:
         from sklearn.model_selection import StratifiedKFold
 
         y = np.asarray(labels)
-        features = _featuriser(len(texts))
+        features = _Features(len(texts))
         x = features.fit_transform(list(texts))
         model = _Model().fit(x, y)
         # Out-of-fold scores (features fitted once on everything: only the temperature,
@@ -280,7 +291,7 @@ class Suggester:
             "n_train": len(texts),
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sklearn": sklearn.__version__,
-            "features": int(x.shape[1]),
+            "features": features.size,
             "temperature": round(model.temperature, 4),
         }
         return cls(features, model, meta)
