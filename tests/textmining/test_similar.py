@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from xinfang.textmining import lsh_store
 from xinfang.textmining.lsh_store import MemoryStore
 from xinfang.textmining.similar import (
     DuplicateFinder,
@@ -110,9 +111,13 @@ def test_it_refuses_a_file_that_is_no_index_or_has_other_settings(finder, tmp_pa
         DuplicateFinder.from_bytes(finder.to_bytes(), params=LshParams(bands=32, rows=6))
 
 
-def test_the_store_survives_many_inserts_removals_and_merges():
+@pytest.mark.parametrize("max_run", [None, 8192])
+def test_the_store_survives_many_inserts_removals_and_merges(max_run, monkeypatch):
     """Enough band entries to pass the buffer several times, with removals in between:
-    every live document is still found under its own keys, removed ones never."""
+    every live document is still found under its own keys, removed ones never (also when
+    runs stop merging early and a lookup searches many of them)."""
+    if max_run:
+        monkeypatch.setattr(lsh_store, "_MAX_RUN", max_run)
     rng = np.random.default_rng(7)
     store = MemoryStore(num_perm=6, bands=3)
     keys = {}
@@ -122,6 +127,8 @@ def test_the_store_survives_many_inserts_removals_and_merges():
         if doc_id % 3 == 0:
             store.delete(doc_id // 2)
     removed = {d // 2 for d in range(0, 6000, 3)}
+    if max_run:
+        assert len(store._runs.runs) > 1
     assert len(store) == 6000 - len(removed)
     for doc_id in range(6000):
         for band in range(3):  # each band key alone finds it

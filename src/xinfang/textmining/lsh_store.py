@@ -28,6 +28,10 @@ import numpy as np
 SKETCH_DTYPE = np.uint16
 KEY_DTYPE = np.uint32
 _BUFFER = 8192  # band entries held unsorted before they become a run
+# Runs stop merging at this size (65,536 documents of 64 bands), so that no insert waits for
+# a merge of the whole index; a lookup pays one more binary search per run instead.
+_MAX_RUN = 1 << 22
+_BLOCK = 1 << 16  # sketch rows per block
 _FORMAT = "xinfang-lsh-1"
 
 
@@ -51,7 +55,7 @@ class SketchStore(Protocol):
 
 class _SortedRuns:
     """A multimap from uint32 key to uint32 slot: an unsorted buffer plus sorted runs, the
-    runs merged when a newer one grows as large as the one before it."""
+    runs merged when a newer one grows as large as the one before it (up to `_MAX_RUN`)."""
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
@@ -76,7 +80,11 @@ class _SortedRuns:
             return
         run = self._sorted(self._buf_keys[: self._buf_n], self._buf_slots[: self._buf_n], alive)
         self._buf_n = 0
-        while self.runs and len(self.runs[-1][0]) <= 2 * len(run[0]):
+        while (
+            self.runs
+            and len(self.runs[-1][0]) <= 2 * len(run[0])
+            and len(self.runs[-1][0]) + len(run[0]) <= _MAX_RUN
+        ):
             older = self.runs.pop()
             run = self._sorted(
                 np.concatenate([older[0], run[0]]), np.concatenate([older[1], run[1]]), alive
@@ -94,15 +102,51 @@ class _SortedRuns:
         """Every slot stored under any of `keys` (with repeats)."""
         found = []
         for run_keys, run_slots in self.runs:
+            # One binary search per key; the second only for the few keys that are there.
             lo = np.searchsorted(run_keys, keys, "left")
-            hi = np.searchsorted(run_keys, keys, "right")
-            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
-                if b > a:
-                    found.append(run_slots[a:b])
+            inside = lo < len(run_keys)
+            hits = np.flatnonzero(inside)[run_keys[lo[inside]] == keys[inside]]
+            if len(hits):
+                hi = np.searchsorted(run_keys, keys[hits], "right")
+                for start, end in zip(lo[hits].tolist(), hi.tolist(), strict=True):
+                    found.append(run_slots[start:end])
         if self._buf_n:
             hit = np.isin(self._buf_keys[: self._buf_n], keys)
             found.append(self._buf_slots[: self._buf_n][hit])
         return np.concatenate(found) if found else np.empty(0, np.uint32)
+
+
+class _Rows:
+    """Fixed-width rows by slot, in blocks, so that growing never copies what is stored."""
+
+    def __init__(self, width: int, rows: np.ndarray | None = None):
+        self.width = width
+        self.blocks: list[np.ndarray] = []
+        if rows is not None:
+            for start in range(0, len(rows), _BLOCK):
+                block = np.zeros((_BLOCK, width), SKETCH_DTYPE)
+                part = rows[start : start + _BLOCK]
+                block[: len(part)] = part
+                self.blocks.append(block)
+
+    def set(self, slot: int, row: np.ndarray) -> None:
+        block, index = divmod(slot, _BLOCK)
+        while len(self.blocks) <= block:
+            self.blocks.append(np.zeros((_BLOCK, self.width), SKETCH_DTYPE))
+        self.blocks[block][index] = row
+
+    def take(self, slots: np.ndarray) -> np.ndarray:
+        out = np.empty((len(slots), self.width), SKETCH_DTYPE)
+        block, index = np.divmod(slots.astype(np.int64), _BLOCK)
+        for b in np.unique(block).tolist():
+            mine = block == b
+            out[mine] = self.blocks[b][index[mine]]
+        return out
+
+    def first(self, n: int) -> np.ndarray:
+        if not self.blocks:
+            return np.zeros((0, self.width), SKETCH_DTYPE)
+        return np.concatenate(self.blocks)[:n]
 
 
 class MemoryStore:
@@ -114,7 +158,7 @@ class MemoryStore:
         self._slot_of: dict[int, int] = {}
         self._ids = np.full(1024, -1, np.int64)  # slot → document id
         self._alive = np.zeros(1024, bool)
-        self._sketches = np.zeros((1024, num_perm), SKETCH_DTYPE)
+        self._sketches = _Rows(num_perm)
         self._used = 0
         self._runs = _SortedRuns()
 
@@ -125,7 +169,7 @@ class MemoryStore:
         return doc_id in self._slot_of
 
     def _resize(self, size: int) -> None:
-        for name, fill in (("_ids", -1), ("_alive", False), ("_sketches", 0)):
+        for name, fill in (("_ids", -1), ("_alive", False)):
             old = getattr(self, name)
             new = np.full((size, *old.shape[1:]), fill, old.dtype)
             n = min(len(old), size)
@@ -144,7 +188,7 @@ class MemoryStore:
         self._used += 1
         self._ids[slot] = doc_id
         self._alive[slot] = True
-        self._sketches[slot] = sketch
+        self._sketches.set(slot, sketch)
         self._slot_of[doc_id] = slot
         self._runs.add(np.asarray(keys, KEY_DTYPE), slot, self._alive)
 
@@ -162,7 +206,7 @@ class MemoryStore:
         """Live documents sharing a band key with `keys`, and their sketches."""
         slots = np.unique(self._runs.find(np.asarray(keys, KEY_DTYPE)))
         slots = slots[self._alive[slots]]
-        return self._ids[slots], self._sketches[slots]
+        return self._ids[slots], self._sketches.take(slots)
 
     def compact(self) -> None:
         """Drop removed documents: slots renumbered, the band keys merged into one run."""
@@ -175,14 +219,15 @@ class MemoryStore:
             np.concatenate([s for _, s in self._runs.runs] or [np.empty(0, np.uint32)]),
             self._alive,
         )
-        self._install(self._ids[live], self._sketches[live], keys, renumber[slots])
+        sketches = self._sketches.first(self._used)[live]
+        self._install(self._ids[live], sketches, keys, renumber[slots])
 
     def _install(self, ids, sketches, run_keys, run_slots) -> None:
         n = len(ids)
         self._ids, self._alive = np.full(0, -1, np.int64), np.zeros(0, bool)
-        self._sketches = np.zeros((0, self.num_perm), SKETCH_DTYPE)
         self._resize(max(1024, 1 << int(n).bit_length()))
-        self._ids[:n], self._alive[:n], self._sketches[:n] = ids, True, sketches
+        self._ids[:n], self._alive[:n] = ids, True
+        self._sketches = _Rows(self.num_perm, sketches)
         self._used = n
         self._slot_of = dict(zip(ids.tolist(), range(n), strict=True))
         self._runs = _SortedRuns()
@@ -199,7 +244,7 @@ class MemoryStore:
             out,
             header=np.frombuffer(json.dumps(header).encode(), np.uint8),
             ids=self._ids[: self._used],
-            sketches=self._sketches[: self._used],
+            sketches=self._sketches.first(self._used),
             run_keys=keys,
             run_slots=slots,
         )
