@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from bench.textdata import SyntheticCorpus, petition_texts
+from bench.textdata import SyntheticCorpus, percentiles, petition_texts, rss_mb
 
 TARGET_QUERY_P95_MS = 50.0
 TARGET_INSERT_MS = 5.0
@@ -44,15 +44,10 @@ def _options() -> argparse.Namespace:
     return options
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def _figures(values: list[float]) -> tuple[float, float, float]:
     """p50, p95 and p99 in ms."""
-    q = statistics.quantiles(values, n=100, method="inclusive")
-    return statistics.median(values), q[94], q[98]
+    f = percentiles(values)
+    return f["p50"], f["p95"], f["p99"]
 
 
 def _word_hashes(finder, vocabulary: list[str]) -> np.ndarray:
@@ -196,7 +191,7 @@ def main() -> None:
     print(f"hashing {len(corpus.vocabulary):,} words", flush=True)
     table = _word_hashes(finder, corpus.vocabulary)
     _check_signatures(finder, corpus, table)
-    rss0 = _rss_mb()
+    rss0 = rss_mb()
 
     words = _Words(corpus.vocabulary)
     stages, filled, put_seconds, longest = [], 0, 0.0, 0.0
@@ -212,7 +207,7 @@ def main() -> None:
         next_id = 10**9 + n_stage * 10**6
         stage = _measure(finder, size, queries, options.samples, words, next_id)
         # The index's own memory: the process's growth less the benchmark's word store.
-        stage["rss"] = _rss_mb() - rss0 - words.nbytes() / 2**20
+        stage["rss"] = rss_mb() - rss0 - words.nbytes() / 2**20
         stage["put_us"] = put_seconds / filled * 1e6
         stage["put_max_ms"] = longest * 1000
         stages.append(stage)

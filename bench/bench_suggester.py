@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.textdata import labelled, petition_texts
+from bench.textdata import labelled, percentiles, petition_texts, rss_mb
 
 TARGET_P95_MS = 30.0
 
@@ -33,14 +32,10 @@ def _options() -> argparse.Namespace:
     return options
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def _figures(values: list[float]) -> tuple[float, float, float]:
-    q = statistics.quantiles(values, n=100, method="inclusive")
-    return statistics.median(values), q[94], max(values)
+    """p50, p95 and max in ms."""
+    f = percentiles(values)
+    return f["p50"], f["p95"], f["max"]
 
 
 def main() -> None:
@@ -60,11 +55,11 @@ def main() -> None:
             Suggester.train(*data).save(path)
             print(f"trained on {len(data[0]):,} texts in {time.perf_counter() - t0:.1f} s")
         default_tokeniser().cut("预热")  # the tokeniser's own load is not the model's
-        rss0 = _rss_mb()
+        rss0 = rss_mb()
         t0 = time.perf_counter()
         model = load_cached(path)
         load_s = time.perf_counter() - t0
-        rss = _rss_mb() - rss0
+        rss = rss_mb() - rss0
         size = path.stat().st_size
 
         texts = petition_texts(options.samples)

@@ -1,11 +1,13 @@
-"""Texts for the text-mining benchmarks: the real petitions of ../shared/data when they are
-there (read at run time, never copied), else generated sentences, and a generator of any
-number of synthetic documents whose words follow the real word frequencies."""
+"""Texts and helpers for the text-mining benchmarks: the real petitions of ../shared/data
+when they are there (read at run time, never copied), else generated sentences; a generator
+of any number of synthetic documents whose words follow the real word frequencies; timings."""
 
 from __future__ import annotations
 
 import csv
+import os
 import random
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +31,18 @@ _FILLER = [
     "污染",
     "安置",
 ]
+
+
+def rss_mb() -> float:
+    """The process's resident memory now, in MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and max of timings (inclusive: never past the largest sample)."""
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": statistics.median(values), "p95": q[94], "p99": q[98], "max": max(values)}
 
 
 def shared_file(name: str) -> Path | None:
