@@ -14,23 +14,6 @@ from pathlib import Path
 import numpy as np
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-_FILLER = [
-    "关于",
-    "小区",
-    "道路",
-    "施工",
-    "噪音",
-    "补偿",
-    "拆迁",
-    "工资",
-    "学校",
-    "医院",
-    "公交",
-    "物业",
-    "规划",
-    "污染",
-    "安置",
-]
 
 
 def rss_mb() -> float:
@@ -55,12 +38,26 @@ def petition_texts(limit: int | None = None) -> list[str]:
     """Subject and content of the real messages (messages_hot.csv), or generated ones."""
     path = shared_file("messages_hot.csv")
     if path is None:
-        rng = random.Random(1)
-        n = limit or 2000
-        return ["".join(rng.choices(_FILLER, k=rng.randint(20, 120))) for _ in range(n)]
+        return _generated_texts(limit or 4000)
     with path.open(newline="", encoding="utf-8") as f:
         texts = [row["subject"] + "。" + row["detail"] for row in csv.DictReader(f)]
     return texts[:limit] if limit else texts
+
+
+def _generated_texts(n: int) -> list[str]:
+    """Texts of words from jieba's own dictionary, drawn by its frequencies (a stand-in when
+    ../shared/data is absent: no petition, but words the tokeniser cuts back whole)."""
+    import jieba
+
+    rng = random.Random(1)
+    words, weights = [], []
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            word, freq, *_ = line.split()
+            if len(word) >= 2:
+                words.append(word)
+                weights.append(int(freq))
+    return ["，".join(rng.choices(words, weights, k=rng.randint(15, 150))) for _ in range(n)]
 
 
 def labelled(name: str) -> tuple[list[str], list[str]] | None:
