@@ -70,6 +70,8 @@ def test_it_suggests_three_labels_best_first_with_probabilities(model):
         assert confidences == sorted(confidences, reverse=True)
         assert 0 < sum(confidences) <= 1.0001
     assert model.suggest("   ") == []
+    assert model.suggest("qqqq xxxx") == []  # no word seen in training: nothing to go on
+    assert model.predict(["qqqq", joined(UNSEEN["教育文体"])]) == ["", "教育文体"]
     assert model.labels == sorted(CORPUS)
 
 
@@ -81,6 +83,10 @@ def test_one_code_path_serves_predict_suggest_and_evaluate(model):
     assert result.macro_f1 == 1.0 and result.accuracy == 1.0 and result.n == 3
     wrong = model.evaluate(texts, ["教育文体", "劳动和社会保障", "城乡建设"])
     assert wrong.macro_f1 == pytest.approx(1 / 3)
+    # A text with nothing to go on is a miss, not a label of its own.
+    blank = model.evaluate(["qqqq", texts[2]], ["教育文体", "教育文体"])
+    assert [s.label for s in blank.labels] == ["教育文体"]
+    assert blank.macro_f1 == pytest.approx(2 / 3)
     lines = wrong.report().splitlines()
     assert lines[-1] == f"macro_f1={wrong.macro_f1:.4f}"
     assert any(line.startswith("城乡建设") for line in lines)

@@ -139,6 +139,10 @@ class _Features:
     def size(self) -> int:
         return sum(len(v.vocabulary_) for v, _, _ in self.blocks)
 
+    def known_words(self, x: Any) -> Any:
+        """Per row of `x`, how many of the text's words the training data had."""
+        return x[:, : len(self.blocks[0][0].vocabulary_)].getnnz(axis=1)
+
     def fit_transform(self, texts: Sequence[str]) -> Any:
         return self._stack(texts, fit=True)
 
@@ -280,9 +284,8 @@ class Suggester:
         model = _Model().fit(x, y)
         # Out-of-fold scores (features fitted once on everything: only the temperature,
         # one number, is learnt from them) for the temperature of the confidences.
-        folds = 2
         oof = np.zeros((len(y), len(model.classes_)))
-        splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y)
+        splits = StratifiedKFold(2, shuffle=True, random_state=0).split(x, y)
         for fit_rows, held_out in splits:
             oof[held_out] = _Model().fit(x[fit_rows], y[fit_rows]).scores(x[held_out])
         model.temperature = _fit_temperature(oof, y, model.classes_)
@@ -301,13 +304,16 @@ class Suggester:
         return self._model.probabilities(self._features.transform(list(texts)))
 
     def suggest_many(self, texts: Sequence[str], k: int = 3) -> list[list[Suggestion]]:
-        """The `k` likeliest labels of each text, likeliest first."""
+        """The `k` likeliest labels of each text, likeliest first; none for a text with no
+        word the training data had (nothing to go on)."""
         import numpy as np
 
         labels = self.labels
+        x = self._features.transform(list(texts))
         out = []
-        for row in self.probabilities(texts):
-            best = np.argsort(-row, kind="stable")[:k]
+        known_words = self._features.known_words(x)
+        for row, known in zip(self._model.probabilities(x), known_words, strict=True):
+            best = np.argsort(-row, kind="stable")[:k] if known else []
             out.append([Suggestion(labels[i], round(float(row[i]), 4)) for i in best])
         return out
 
@@ -318,15 +324,16 @@ class Suggester:
         return self.suggest_many([text], k)[0]
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        """The likeliest label of each text."""
-        return [s[0].label for s in self.suggest_many(texts, 1)]
+        """The likeliest label of each text ("" when there is nothing to go on)."""
+        return [s[0].label if s else "" for s in self.suggest_many(texts, 1)]
 
     def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> Evaluation:
         """Precision, recall and F1 per label, accuracy and macro-F1 on a labelled set."""
         from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
         predicted = self.predict(texts)
-        names = sorted(set(labels) | set(predicted))
+        # A text with nothing to go on counts as missed, not as a label of its own.
+        names = sorted((set(labels) | set(predicted)) - {""})
         p, r, f, n = precision_recall_fscore_support(
             labels, predicted, labels=names, zero_division=0
         )
