@@ -49,6 +49,7 @@ def test_it_needs_min_size_documents_for_a_topic():
     assert [t.ids for t in find_topics(docs, min_size=2)] == [[1, 2]]
     assert find_topics([]) == []
     assert find_topics(_docs(["", "，", "谢谢"], 1)) == []
+    assert find_topics(_docs(["谢谢领导", "您好，谢谢", "请问 2019", "谢谢"], 1)) == []
 
 
 def test_it_gives_the_trend_against_the_previous_window():

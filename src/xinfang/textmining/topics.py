@@ -123,7 +123,10 @@ def find_topics(
     import scipy.sparse as sp
     from sklearn.cluster import DBSCAN
 
-    matrix, vectoriser = _vectorise(docs)
+    try:
+        matrix, vectoriser = _vectorise(docs)
+    except ValueError:  # nothing but boilerplate and numbers: no topic to find
+        return []
     distances = _links(matrix, similarity)
     assignment = DBSCAN(
         eps=1.0 - similarity, min_samples=min_size, metric="precomputed"
