@@ -1,5 +1,7 @@
 """The duplicate finder: shingles, band keys, insert/remove/replace, persistence, ranking."""
 
+import sqlite3
+
 import numpy as np
 import pytest
 
@@ -20,9 +22,49 @@ NOISE_AGAIN = "锦绣花园小区旁工地夜间施工噪音扰民，居民晚�
 SCHOOL = "孩子户口在青山镇，想咨询今年秋季义务教育入学划片和报名需要哪些材料。"
 
 
-@pytest.fixture
-def finder():
-    f = DuplicateFinder()
+class SqliteStore:
+    """`SketchStore` over two SQL tables, as the glue will keep it beside the cases (written
+    in the case's own transaction); here on the standard library's sqlite3."""
+
+    def __init__(self):
+        self.db = sqlite3.connect(":memory:")
+        self.db.executescript(
+            "CREATE TABLE band (key INTEGER NOT NULL, doc_id INTEGER NOT NULL);"
+            "CREATE INDEX band_key ON band (key);"
+            "CREATE TABLE sketch (doc_id INTEGER PRIMARY KEY, sketch BLOB NOT NULL);"
+        )
+
+    def put(self, doc_id, keys, sketch):
+        self.delete(doc_id)
+        self.db.executemany("INSERT INTO band VALUES (?, ?)", [(int(k), int(doc_id)) for k in keys])
+        self.db.execute("INSERT INTO sketch VALUES (?, ?)", (int(doc_id), sketch.tobytes()))
+
+    def delete(self, doc_id):
+        self.db.execute("DELETE FROM band WHERE doc_id = ?", (int(doc_id),))
+        return self.db.execute("DELETE FROM sketch WHERE doc_id = ?", (int(doc_id),)).rowcount > 0
+
+    def candidates(self, keys):
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            "SELECT doc_id, sketch FROM sketch WHERE doc_id IN "
+            f"(SELECT doc_id FROM band WHERE key IN ({marks}))",
+            [int(k) for k in keys],
+        ).fetchall()
+        ids = np.array([r[0] for r in rows], np.int64)
+        sketches = np.frombuffer(b"".join(r[1] for r in rows), np.uint16)
+        return ids, sketches.reshape(len(rows), -1) if rows else sketches.reshape(0, 0)
+
+    def __len__(self):
+        return self.db.execute("SELECT count(*) FROM sketch").fetchone()[0]
+
+    def __contains__(self, doc_id):
+        query = "SELECT 1 FROM sketch WHERE doc_id = ?"
+        return self.db.execute(query, (int(doc_id),)).fetchone() is not None
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def finder(request):
+    f = DuplicateFinder(SqliteStore() if request.param == "sqlite" else None)
     for doc_id, text in enumerate([LAND, NOISE, SCHOOL], start=1):
         assert f.add(doc_id, text=text)
     return f
@@ -94,6 +136,10 @@ def test_it_skips_a_document_with_no_words_worth_comparing(finder):
 
 
 def test_it_saves_and_loads_atomically(finder, tmp_path):
+    if not isinstance(finder.store, MemoryStore):
+        with pytest.raises(TypeError, match="a store persists itself"):
+            finder.to_bytes()
+        return
     path = finder.save(tmp_path / "similar.npz")
     assert not list(tmp_path.glob(".*.tmp"))
     again = DuplicateFinder.load(path)
@@ -104,7 +150,9 @@ def test_it_saves_and_loads_atomically(finder, tmp_path):
     assert {m.doc_id for m in again.query(text=NOISE)} == {2, 5}
 
 
-def test_it_refuses_a_file_that_is_no_index_or_has_other_settings(finder, tmp_path):
+def test_it_refuses_a_file_that_is_no_index_or_has_other_settings(tmp_path):
+    finder = DuplicateFinder()
+    finder.add(1, text=LAND)
     with pytest.raises(ValueError, match="not a saved duplicate index"):
         DuplicateFinder.from_bytes(b"not numpy at all")
     with pytest.raises(ValueError, match="other LSH settings"):
