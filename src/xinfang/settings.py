@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "xinfang.notifications",
     "xinfang.prevention",
     "xinfang.portal",
+    "xinfang.textmining",
     "xinfang.api",
 ]
 

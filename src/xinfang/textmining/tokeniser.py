@@ -1,0 +1,201 @@
+"""Chinese word cutting: jieba with a government-terms dictionary, stop words, normalisation.
+
+One `Tokeniser` per process (`default_tokeniser()`), built on first use: jieba costs ~0.5 s
+and ~70 MB to load, which a web process that never cuts text should not pay. Cutting is
+deterministic: the same dictionary (bundled words, then the extra words in the order given)
+and the same text always give the same tokens; `fingerprint` names the dictionary so that
+stored token strings can be recomputed when it changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from xinfang.textmining.text import mask_identifiers, normalise
+
+_WORD = re.compile(r"[^\W_]")  # a letter, digit or ideograph; punctuation-only tokens go
+_MAX_WORD = 20
+
+
+class UserDictError(ValueError):
+    """A user-dictionary line that cannot be used; the message is Chinese, for the admin."""
+
+
+@dataclass(frozen=True)
+class UserWord:
+    """One user-dictionary entry: the word, an optional jieba frequency and part of speech."""
+
+    word: str
+    freq: int | None = None
+    tag: str | None = None
+
+    def line(self) -> str:
+        """The entry in jieba's `word freq tag` format."""
+        return " ".join(str(x) for x in (self.word, self.freq, self.tag) if x is not None)
+
+
+def _data_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of a bundled data file."""
+    text = resources.files("xinfang.textmining").joinpath(f"data/{name}").read_text("utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def parse_user_words(lines: Iterable[str]) -> list[UserWord]:
+    """Parse user-dictionary lines (`word [freq] [tag]`, `#` comments, blank lines skipped).
+
+    Raises:
+        UserDictError: a line with a bad word, frequency or tag, naming the line.
+    """
+    words = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        word = normalise(parts[0])
+        if not _WORD.search(word) or len(word) > _MAX_WORD or len(parts) > 3:
+            raise UserDictError(f"第 {number} 行“{line}”不是有效的词条：应为“词语 [词频] [词性]”。")
+        freq = tag = None
+        rest = parts[1:]
+        if rest and rest[0].isdigit():
+            freq = int(rest.pop(0))
+            if not 0 < freq < 10**9:
+                raise UserDictError(f"第 {number} 行“{line}”的词频应为正整数。")
+        if rest:
+            tag = rest.pop(0)
+            if not tag.isascii() or not tag.isalpha() or rest:
+                raise UserDictError(f"第 {number} 行“{line}”的词性应为英文字母（如 n、ns、v）。")
+        words.append(UserWord(word, freq, tag))
+    return words
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """Function words dropped everywhere (bundled `data/stopwords.txt`)."""
+    return frozenset(normalise(w) for w in _data_lines("stopwords.txt"))
+
+
+@cache
+def boilerplate_words() -> frozenset[str]:
+    """Words nearly every petition uses; similarity and topic labels skip them."""
+    return frozenset(normalise(w) for w in _data_lines("boilerplate.txt"))
+
+
+@cache
+def bundled_user_words() -> tuple[UserWord, ...]:
+    """The government and petition terms shipped in `data/userdict.txt`."""
+    return tuple(parse_user_words(_data_lines("userdict.txt")))
+
+
+class Tokeniser:
+    """Cuts normalised Chinese text into words; thread-safe once built."""
+
+    def __init__(self, extra_words: Iterable[UserWord] = (), *, cache_dir: str | None = None):
+        self._extra: list[UserWord] = []
+        self._cache_dir = cache_dir
+        self._jieba: Any = None
+        self._lock = threading.Lock()
+        self.add_words(extra_words)
+
+    def _tokenizer(self) -> Any:
+        """The jieba tokenizer with the bundled and extra words, built on first use."""
+        if self._jieba is None:
+            with self._lock:
+                if self._jieba is None:
+                    import jieba
+
+                    logging.getLogger("jieba").setLevel(logging.WARNING)
+                    tk = jieba.Tokenizer()
+                    if self._cache_dir:
+                        tk.tmp_dir = self._cache_dir
+                    tk.initialize()
+                    for entry in (*bundled_user_words(), *self._extra):
+                        tk.add_word(entry.word, entry.freq, entry.tag)
+                    self._jieba = tk
+        return self._jieba
+
+    def add_words(self, words: Iterable[UserWord]) -> None:
+        """Add user-dictionary entries (parse text with `parse_user_words` first)."""
+        words = list(words)
+        with self._lock:
+            self._extra.extend(words)
+            if self._jieba is not None:
+                for entry in words:
+                    self._jieba.add_word(entry.word, entry.freq, entry.tag)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the dictionary: token strings stored under another one are stale."""
+        lines = [w.line() for w in (*bundled_user_words(), *self._extra)]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+    def _raw(self, text: str | None, *, search: bool) -> Iterator[str]:
+        text = mask_identifiers(normalise(text))
+        if not text:
+            return
+        tk = self._tokenizer()
+        pieces = tk.cut_for_search(text) if search else tk.cut(text)
+        stop = stop_words()
+        for piece in pieces:
+            if piece not in stop and _WORD.search(piece):
+                yield piece
+
+    def cut(self, text: str | None) -> list[str]:
+        """The words of `text` in order (jieba's precise mode), without stop words."""
+        return list(self._raw(text, search=False))
+
+    def cut_for_index(self, text: str | None) -> list[str]:
+        """Words for a search index: each compound word followed by its dictionary parts
+        (征地拆迁 → 征地 拆迁 征地拆迁), so that a query for a part finds the compound."""
+        return list(self._raw(text, search=True))
+
+    def parts(self, word: str) -> list[str]:
+        """The fewest dictionary words of two or three characters that cover `word` exactly
+        (征地拆迁 → [征地, 拆迁]), or `[word]` when none do or it is short (信访 → [信访])."""
+        if len(word) <= 2:
+            return [word]
+        freq = self._tokenizer().FREQ
+        # best[i]: the shortest covering of word[:i], or None.
+        best: list[list[str] | None] = [[]] + [None] * len(word)
+        for end in range(2, len(word) + 1):
+            for size in (2, 3):
+                start = end - size
+                piece = word[start:end]
+                prior = best[start] if start >= 0 else None
+                if prior is None or size >= len(word) or not freq.get(piece):
+                    continue
+                if best[end] is None or len(prior) + 1 < len(best[end]):
+                    best[end] = [*prior, piece]
+        return best[-1] or [word]
+
+
+_default: Tokeniser | None = None
+_default_lock = threading.Lock()
+
+
+def default_tokeniser() -> Tokeniser:
+    """The process-wide tokeniser (bundled dictionary plus whatever the glue added)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Tokeniser()
+    return _default
+
+
+def cut(text: str | None) -> list[str]:
+    """`default_tokeniser().cut(text)`."""
+    return default_tokeniser().cut(text)
+
+
+def joined(text: str | None) -> str:
+    """The words of `text` joined by single spaces: the `tokens` form the suggester reads."""
+    return " ".join(default_tokeniser().cut(text))

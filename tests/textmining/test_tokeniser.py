@@ -1,0 +1,95 @@
+"""The tokeniser: normalisation, the government-terms dictionary, stop words, identifiers."""
+
+import pytest
+
+from xinfang.textmining.text import mask_identifiers, normalise
+from xinfang.textmining.tokeniser import (
+    Tokeniser,
+    UserDictError,
+    UserWord,
+    default_tokeniser,
+    joined,
+    parse_user_words,
+)
+
+
+def test_it_folds_full_width_letters_digits_and_punctuation():
+    assert normalise("ＡＢＣ１２３，Ｑ？") == "abc123,q?"
+    assert normalise("  第一行_x000D_第二行\u200b\t") == "第一行 第二行"
+    assert normalise(None) == ""
+
+
+def test_it_masks_phone_identity_and_account_numbers_but_keeps_short_numbers():
+    text = "电话138-1234-5678 身份证43010219800101123x 2019年3月 房号1203室 卡号6222 0212 3456 78"
+    masked = mask_identifiers(text)
+    for gone in ("5678", "123x", "6222"):
+        assert gone not in masked
+    assert "2019年3月" in masked and "1203室" in masked
+
+
+def test_it_cuts_government_terms_whole_and_drops_stop_words_and_punctuation():
+    text = "我们要求落实征地拆迁补偿和后期扶持资金，还有棚户区改造的低保户！"
+    words = default_tokeniser().cut(text)
+    assert "征地拆迁" in words and "后期扶持" in words and "棚户区改造" in words
+    assert "低保户" in words
+    for gone in ("我们", "和", "的", "，", "！", "还有"):
+        assert gone not in words
+
+
+def test_it_never_emits_an_identifier():
+    text = "我的电话是１３８１２３４５６７８，身份证号430102198001011234。"
+    words = default_tokeniser().cut(text)
+    assert not any(w.isdigit() and len(w) >= 7 for w in words)
+    assert "13812345678" not in " ".join(words)
+
+
+def test_it_is_deterministic_across_instances():
+    text = "A7县新国道107距我家仅3米，相关政府部门为何不同意拆迁？噪音扰民严重。"
+    assert Tokeniser().cut(text) == Tokeniser().cut(text) == default_tokeniser().cut(text)
+    assert joined(text) == " ".join(default_tokeniser().cut(text))
+
+
+def test_it_takes_extra_words_at_run_time_and_changes_its_fingerprint():
+    tk = Tokeniser()
+    text = "青山煤矿塌陷区的搬迁问题"
+    before, fingerprint = tk.cut(text), tk.fingerprint
+    assert "青山煤矿塌陷区" not in before
+    tk.add_words(parse_user_words(["青山煤矿塌陷区 ns"]))
+    assert "青山煤矿塌陷区" in tk.cut(text)
+    assert tk.fingerprint != fingerprint
+    # Built with the same words from the start, another tokeniser cuts the same way.
+    assert Tokeniser([UserWord("青山煤矿塌陷区", None, "ns")]).cut(text) == tk.cut(text)
+
+
+def test_it_parses_user_dictionary_lines():
+    words = parse_user_words(["# 注释", "", "东城街道", "移民后扶 50", "临江市 100 ns", "ＡＢ社区"])
+    assert words == [
+        UserWord("东城街道"),
+        UserWord("移民后扶", 50),
+        UserWord("临江市", 100, "ns"),
+        UserWord("ab社区"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("，，", "不是有效的词条"),
+        ("词 1 n 多余", "不是有效的词条"),
+        ("词 0", "词频应为正整数"),
+        ("词 名词", "词性应为英文字母"),
+        ("一二三四五六七八九十一二三四五六七八九十一", "不是有效的词条"),
+    ],
+)
+def test_it_refuses_a_bad_user_dictionary_line_naming_it(line, message):
+    with pytest.raises(UserDictError, match=message) as caught:
+        parse_user_words(["好词", line])
+    assert "第 2 行" in str(caught.value)
+
+
+def test_it_splits_a_compound_into_the_parts_that_cover_it():
+    tk = default_tokeniser()
+    assert tk.parts("征地拆迁") == ["征地", "拆迁"]
+    assert tk.parts("后期扶持") == ["后期", "扶持"]
+    assert tk.parts("信访") == ["信访"]
+    assert tk.parts("信访人") == ["信访人"]  # 人 alone is no dictionary word of 2–3 characters
