@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("XINFANG_TEST_OUTPUT", "test-results")) / "screenshots"
@@ -28,6 +29,10 @@ CHROMIUM_ARGS = [
 # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make
 # around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# A shared CI machine can take several seconds to answer a POST that writes, chains and
+# recomputes; the 5 s default of expect() made such a test fail at random (seen in CI).
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -56,7 +61,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     page.base = live_server.url
     errors: list[str] = []
@@ -71,7 +76,7 @@ def phone_page(browser, live_server):
     context = browser.new_context(
         locale="zh-CN", viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     page.base = live_server.url
     yield page

@@ -45,8 +45,8 @@ def test_a_supervisor_issues_a_flagged_order_and_the_unit_answers_it(
     form.get_by_label("督办要求").fill("限五日内排除积水隐患，并书面报告办理结果。")
     form.get_by_label("反馈期限").fill((timezone.localdate() + timedelta(days=5)).isoformat())
     screenshot(page, "supervision_issue_form")
-    form.get_by_role("button", name="确认督办").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.get_by_role("button", name="确认督办").click()
     expect(page.get_by_role("alert").first).to_contain_text("已督办")
     header = page.locator("header.card")
     expect(header.locator(".xf-flagged")).to_have_text("挂牌督办")
@@ -69,8 +69,8 @@ def test_a_supervisor_issues_a_flagged_order_and_the_unit_answers_it(
     item = phone_page.locator(f"#order-{order.pk}")
     item.get_by_label("办理情况").fill("已组织抽排积水，疏通雨水管网，并书面答复信访人。")
     screenshot(phone_page, "supervision_respond_phone")
-    item.get_by_role("button", name="反馈办理情况").click()
-    phone_page.wait_for_load_state()
+    with phone_page.expect_navigation():
+        item.get_by_role("button", name="反馈办理情况").click()
     expect(phone_page.get_by_role("alert").first).to_contain_text("已反馈")
     order.refresh_from_db()
     assert order.status == "responded"
@@ -88,8 +88,8 @@ def test_a_leader_approves_the_handlers_extension_request(
     form = page.locator("#form-extension form")
     form.get_by_label("申请延期天数").fill("30")
     form.get_by_label("延期理由").fill("需等待国土部门出具测绘结果")
-    form.get_by_role("button", name="提交延期申请").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.get_by_role("button", name="提交延期申请").click()
     expect(page.get_by_role("alert").first).to_contain_text("等待领导审批")
     logout(page)
 
@@ -103,8 +103,8 @@ def test_a_leader_approves_the_handlers_extension_request(
     item = page.locator(f"#extension-{request.pk}")
     expect(item).to_contain_text("需等待国土部门出具测绘结果")
     screenshot(page, "supervision_extension_approve")
-    item.get_by_role("button", name="批准延期").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        item.get_by_role("button", name="批准延期").click()
     expect(page.get_by_role("alert").first).to_contain_text("已批准延期")
     page.goto(f"{page.base}/petitions/{p.pk}/")
     p.refresh_from_db()

@@ -49,8 +49,8 @@ def act(page, name: str, label: str, fill: dict | None = None) -> None:
             element.select_option(label=value)
         else:
             element.fill(value)
-    form.get_by_role("button", name=f"确认{label}").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.get_by_role("button", name=f"确认{label}").click()
 
 
 def logout(page) -> None:
@@ -121,8 +121,8 @@ def test_a_case_from_registration_to_conclusion(
     page.goto(url)
     page.get_by_role("button", name="办结", exact=True).click()
     expect(page.locator("[name=conclude-facts]")).to_have_value(REPLY["facts"])
-    page.locator("#act-conclude form").get_by_role("button", name="确认办结").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#act-conclude form").get_by_role("button", name="确认办结").click()
     expect(page.locator("#case-state")).to_have_text("已办结")
     expect(page.get_by_text(REPLY["decision"])).to_be_visible()
     screenshot(page, "workbench_case_concluded")
