@@ -4,9 +4,9 @@ command an operator runs: trained on labeled_train.csv, scored on labeled_dev.cs
 import pytest
 from django.core.management import call_command
 
-# Measured when the model was chosen (README, 文本分析): macro-F1 0.9294 on labeled_dev.
+# Measured when the model was chosen (README, 文本分析): macro-F1 0.9358 on labeled_dev.
 # Training is deterministic, so only a change of model or library moves it.
-MEASURED_MACRO_F1 = 0.9294
+MEASURED_MACRO_F1 = 0.9358
 MARGIN = 0.005
 
 
