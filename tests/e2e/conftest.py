@@ -95,5 +95,8 @@ def login(page, username: str, password: str = "pw") -> None:
     page.goto(f"{page.base}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r".*/$"))
+    # Wait for the login POST itself: the login page's own URL ends in "/" too, so waiting
+    # for such a URL returned at once and the next goto raced the login (a random CI failure).
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
