@@ -29,6 +29,7 @@ from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS, deadline_is_provisional
 from xinfang.workflow.forms import case_forms
 from xinfang.workflow.selectors import CasePanel, case_panel
+from xinfang.workflow.services.accusation import ACCUSATION_EVENTS
 
 DEADLINE_LABELS = {
     "decide_by": "受理决定期限",
@@ -193,6 +194,9 @@ SUPERVISION_EVENTS = {
         f"新信访件查询码 {d.get('new_tracking_code', '')}",
     ),
 }
+
+# Marking or unmarking an accusation (workflow/services/accusation.py).
+SUPERVISION_EVENTS |= ACCUSATION_EVENTS
 
 
 def _note(d: dict[str, Any]) -> str:
