@@ -30,6 +30,7 @@ from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS, deadline_
 from xinfang.workflow.forms import case_forms
 from xinfang.workflow.selectors import CasePanel, case_panel
 from xinfang.workflow.services.accusation import ACCUSATION_EVENTS
+from xinfang.workflow.services.verification import VERIFICATION_EVENTS
 
 DEADLINE_LABELS = {
     "decide_by": "受理决定期限",
@@ -195,8 +196,8 @@ SUPERVISION_EVENTS = {
     ),
 }
 
-# Marking or unmarking an accusation (workflow/services/accusation.py).
-SUPERVISION_EVENTS |= ACCUSATION_EVENTS
+# An accusation marked or unmarked, and its verification requests (workflow/services).
+SUPERVISION_EVENTS |= ACCUSATION_EVENTS | VERIFICATION_EVENTS
 
 
 def _note(d: dict[str, Any]) -> str:

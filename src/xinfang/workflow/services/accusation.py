@@ -73,10 +73,16 @@ def accusation_answering_unit(petition: Petition, accused: Unit) -> Unit | None:
 
 
 def accusation_check(
-    actor: Staff, petition: Petition, *, marking: bool, accused: Unit | None = None
+    actor: Staff,
+    petition: Petition,
+    *,
+    marking: bool,
+    accused: Unit | None = None,
+    action: str = "",
 ) -> Unit:
     """The unit that will answer the case if the actor marks it as accusing `accused` (or,
-    with marking=False, unmarks it); the rule itself.
+    with marking=False, acts on the accusation as its answering body: unmarks it, writes to
+    the accused unit); the rule itself. `action` names the act in the refusals.
 
     Raises:
         NotFound: the actor cannot see the case.
@@ -91,8 +97,9 @@ def accusation_check(
         raise NotFound("未找到该信访件。")
     if marking and petition.is_accusation:
         raise InvalidTransition("本件已标记为检举控告。")
+    action = action or ("将本件标记为检举控告" if marking else "取消本件的检举控告标记")
     if not marking and not petition.is_accusation:
-        raise InvalidTransition("本件不是检举控告，无需取消。")
+        raise InvalidTransition(f"本件不是检举控告，不能{action}。")
     accused = accused if marking else petition.accused_unit
     if accused is None:
         raise ValidationFailed(
@@ -106,7 +113,7 @@ def accusation_check(
         )
     if member_of_subtree(actor, accused):
         raise NotPermitted(
-            f"您在{accused.name}或其下级单位任职，属于被反映一方，不能处理本件的检举控告标记；"
+            f"您在{accused.name}或其下级单位任职，属于被反映一方，不能{action}；"
             "请报告上级机关办理。"
         )
     inside = _within(petition.responsible_unit, accused)
@@ -124,10 +131,7 @@ def accusation_check(
     if marking and petition.forwarded_to_body and inside:
         raise InvalidTransition("本件已转送系统外机关办理，不能再改由上级机关办理。")
     if not actor.is_superuser and not roles_over(actor, answering) & MARKING_ROLES:
-        raise NotPermitted(
-            f"只有{answering.name}的登记员或领导可以"
-            f"{'将本件标记为检举控告' if marking else '取消本件的检举控告标记'}。"
-        )
+        raise NotPermitted(f"只有{answering.name}的登记员或领导可以{action}。")
     reason = recusal_reason(actor, petition)
     if reason is not None:
         raise NotPermitted(f"您{reason}，不能参与办理本件。", {"recusal": reason})
