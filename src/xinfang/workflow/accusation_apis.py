@@ -61,16 +61,21 @@ class AccusationUnmarkInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text="乐观锁版本号")
 
 
+def _write(view: APIView, request: Request, pk: int, form_class, service) -> Response:
+    """Check the input, call the one service, answer with the case as the caller sees it."""
+    petition = petition_get_for_user(request.user, pk)
+    form = form_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    service(petition=petition, actor=request.user, **form.validated_data)
+    return detail_response(view, pk)
+
+
 class PetitionAccusationMarkApi(APIView):
     """Mark the case as an accusation; the answering body above the accused unit takes it."""
 
     @extend_schema(request=AccusationMarkInput, responses=PetitionDetailSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        petition = petition_get_for_user(request.user, pk)
-        form = AccusationMarkInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        petition_accusation_mark(petition=petition, actor=request.user, **form.validated_data)
-        return detail_response(self, pk)
+        return _write(self, request, pk, AccusationMarkInput, petition_accusation_mark)
 
 
 class PetitionAccusationUnmarkApi(APIView):
@@ -78,11 +83,7 @@ class PetitionAccusationUnmarkApi(APIView):
 
     @extend_schema(request=AccusationUnmarkInput, responses=PetitionDetailSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        petition = petition_get_for_user(request.user, pk)
-        form = AccusationUnmarkInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        petition_accusation_unmark(petition=petition, actor=request.user, **form.validated_data)
-        return detail_response(self, pk)
+        return _write(self, request, pk, AccusationUnmarkInput, petition_accusation_unmark)
 
 
 class VerificationRequestSerializer(serializers.ModelSerializer):
