@@ -139,11 +139,17 @@ def accusation_check(
 
 
 def accusation_refusal(
-    actor: Staff, petition: Petition, *, marking: bool, accused: Unit | None = None
+    actor: Staff,
+    petition: Petition,
+    *,
+    marking: bool,
+    accused: Unit | None = None,
+    action: str = "",
 ) -> str:
-    """Why the actor may not mark (or unmark) the case, in Chinese; "" when they may."""
+    """Why the actor may not mark (or unmark, or act as the answering body on) the case, in
+    Chinese; "" when they may."""
     try:
-        accusation_check(actor, petition, marking=marking, accused=accused)
+        accusation_check(actor, petition, marking=marking, accused=accused, action=action)
     except DomainError as exc:
         return exc.message
     return ""
