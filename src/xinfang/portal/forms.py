@@ -92,7 +92,7 @@ class SubmitForm(forms.Form):
         required=False,
         help_text="被反映人所在的单位。本件将由该单位的上级机关办理。",
     )
-    accused_person = forms.CharField(label="被反映人姓名", required=False, max_length=50)
+    accused_person = forms.CharField(label="被反映人", required=False, max_length=50)
     accused_post = forms.CharField(label="被反映人职务", required=False, max_length=50)
     credential = forms.ChoiceField(
         label="查询方式",
