@@ -216,3 +216,29 @@ def test_a_marked_case_cannot_be_assigned_back_into_the_accused_unit(org, dc_reg
     p = wf.petition_accept(petition=_fresh(p), actor=cn_leader, now=LATER)
     assert p.state == State.ACCEPTED
     assert REPLY  # the standard reply stays importable for the lifecycle below
+
+
+def test_it_ends_case_ownership_held_inside_the_accused_unit(org, handling, dc_leader, cn_leader):
+    from xinfang.workflow.models import Ownership
+
+    p = handling(WHEN)
+    wf.ownership_assign(
+        petition=p,
+        actor=dc_leader,
+        owner=dc_leader,
+        matter="化解东湖路商户纠纷",
+        target_on=at(2025, 4, 1).date(),
+        now=WHEN,
+    )
+
+    p = petition_accusation_mark(
+        petition=_fresh(p),
+        actor=cn_leader,
+        accused_unit=org.dongcheng,
+        reason="反映街道",
+        now=LATER,
+    )
+
+    owned = Ownership.objects.get(petition=p)
+    assert not owned.active and owned.ended_at == LATER and "被反映单位" in owned.end_reason
+    assert p.events.order_by("-seq").first().data["owners_removed"]

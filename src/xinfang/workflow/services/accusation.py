@@ -174,7 +174,9 @@ def may_unmark_accusation(actor: Staff, petition: Petition) -> bool:
     return petition.is_accusation and not accusation_refusal(actor, petition, marking=False)
 
 
-def _withdraw(p: Petition, accused: Unit, today: date, clock: Clock) -> dict[str, Any]:
+def _withdraw(
+    p: Petition, accused: Unit, today: date, clock: Clock, stamp: datetime
+) -> dict[str, Any]:
     """Take the case out of the accused subtree's hands, in the locked case."""
     data: dict[str, Any] = {}
     answering = accusation_answering_unit(p, accused)
@@ -201,9 +203,7 @@ def _withdraw(p: Petition, accused: Unit, today: date, clock: Clock) -> dict[str
         owner__in=Membership.objects.filter(unit__path__startswith=accused.path).values("staff_id"),
     )
     ended = list(owners.values_list("owner__full_name", flat=True))
-    owners.update(
-        active=False, ended_at=timezone.now(), end_reason="包案人属于被反映单位（检举控告）"
-    )
+    owners.update(active=False, ended_at=stamp, end_reason="包案人属于被反映单位（检举控告）")
     links = PetitionUnit.objects.filter(
         petition=p, relation__in=WITHDRAWN_RELATIONS, unit__path__startswith=accused.path
     )
@@ -245,6 +245,8 @@ def petition_accusation_mark(
             "请选择被反映的单位（被反映人所在的单位）。", {"field": "accused_unit"}
         )
 
+    stamp = now or timezone.now()
+
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
         accusation_check(actor, p, marking=True, accused=accused_unit)
         p.is_accusation = True
@@ -256,11 +258,11 @@ def petition_accusation_mark(
             "accused_unit_name": accused_unit.name,
             "accused_person": accused_person,
             "accused_post": accused_post,
-            **_withdraw(p, accused_unit, today, clock),
+            **_withdraw(p, accused_unit, today, clock, stamp),
         }
 
     return _record(
-        "accusation_mark", petition=petition, actor=actor, now=now, version=version, apply=apply
+        "accusation_mark", petition=petition, actor=actor, now=stamp, version=version, apply=apply
     )
 
 
