@@ -10,6 +10,7 @@ import pytest
 from tests.petitions.factories import person, register
 from tests.workflow.conftest import at
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from xinfang.notifications.models import Notification
 from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition
 from xinfang.workflow.models import VerificationRequest
@@ -91,6 +92,9 @@ def test_the_accused_unit_answers_once_and_the_case_shows_it(
 ):
     request = verification_request_create(actor=cn_leader, petition=accusation, text=TEXT)
     assert list(verification_inbox(dc_leader)) == [request]
+    (note,) = Notification.objects.filter(recipient=dc_leader)
+    assert note.petition is None and note.url == f"/verification-requests/{request.pk}/"
+    assert accusation.tracking_code not in note.title + note.body
     assert verification_pending_count(dc_leader) == 1
     assert list(verification_inbox(xc_handler)) == []
     assert not may_answer_verification(xc_handler, request)
@@ -106,6 +110,7 @@ def test_the_accused_unit_answers_once_and_the_case_shows_it(
     assert answered.answer == "经核查无此事。" and answered.answered_by == dc_leader
     assert verification_pending_count(dc_leader) == 0
     assert verification_requests_of(accusation)[0].answer == "经核查无此事。"
+    assert Notification.objects.filter(recipient=cn_leader, petition=accusation).exists()
     p = Petition.objects.get(pk=accusation.pk)
     last = p.events.order_by("-seq").first()
     assert last.kind == "verification_answer" and last.actor is None

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
@@ -100,8 +101,32 @@ def verification_request_create(
             "due_on": due_on.isoformat() if due_on else None,
         }
 
-    _record("verification_request", petition=petition, actor=actor, now=stamp, apply=apply)
+    _record(
+        "verification_request",
+        petition=petition,
+        actor=actor,
+        now=stamp,
+        apply=apply,
+        then=lambda: _notify_accused_unit(made["request"]),
+    )
     return made["request"]
+
+
+def _notify_accused_unit(request: VerificationRequest) -> None:
+    """Tell the accused unit's staff a letter is waiting: a link to the letter, never the case."""
+    from xinfang.notifications.models import Kind
+    from xinfang.notifications.services import notify
+
+    staff = Staff.objects.filter(
+        memberships__unit=request.to_unit, memberships__role__in=ANSWERING_ROLES, is_active=True
+    ).distinct()
+    notify(
+        recipients=staff,
+        kind=Kind.GENERAL,
+        title=f"收到{request.from_unit.name}的核查函（第 {request.pk} 号），请核查后回复",
+        url=reverse("workflow:verification_detail", args=[request.pk]),
+        dedupe_key=f"verification:{request.pk}",
+    )
 
 
 def may_answer_verification(actor: Staff, request: VerificationRequest) -> bool:
@@ -152,7 +177,23 @@ def verification_answer(
 
         # The accused side cannot see the case: the event is written for it, not by it.
         _record("verification_answer", petition=locked.petition, actor=None, now=stamp, apply=apply)
+        _notify_answering_body(locked)
     return locked
+
+
+def _notify_answering_body(request: VerificationRequest) -> None:
+    """Tell the one who sent the letter that it was answered, with a link to the case."""
+    from xinfang.notifications.models import Kind
+    from xinfang.notifications.services import notify
+
+    notify(
+        recipients=[request.created_by],
+        kind=Kind.GENERAL,
+        title=f"{request.to_unit.name}已回复核查函（第 {request.pk} 号）",
+        url=reverse("petitions:detail", args=[request.petition_id]) + "#accusation",
+        petition=request.petition,
+        dedupe_key=f"verification-answer:{request.pk}",
+    )
 
 
 def verification_event_text(kind: str, d: dict[str, Any]) -> tuple[str, str]:
