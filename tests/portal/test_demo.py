@@ -63,7 +63,18 @@ def test_it_loads_once_works_with_the_printed_credentials_and_goes_away(db):
         3: "in_progress",
         4: "concluded",
         5: "acknowledged",
+        6: "registered",
+        7: "registered",
     }
+    # An accusation submitted online, answered above the accused unit, with a letter to it;
+    # and a complaint the street office marked as an accusation against its community.
+    online = Petition.objects.get(idempotency_key=SUBMISSIONS[5].key)
+    assert online.is_accusation and online.responsible_unit.code == "LJ-CN"
+    letter = online.verification_requests.get()
+    assert letter.to_unit.code == "LJ-CN-DC" and not letter.is_answered
+    marked = Petition.objects.get(idempotency_key=SUBMISSIONS[6].key)
+    assert marked.is_accusation and marked.accused_unit.code == "LJ-CN-DC-DH"
+    assert marked.events.filter(kind="accusation_mark").exists()
     answered_yesterday = public_case(Petition.objects.get(idempotency_key=SUBMISSIONS[1].key))
     assert answered_yesterday.can_rate and answered_yesterday.review.is_open
     closed = public_case(Petition.objects.get(idempotency_key=SUBMISSIONS[3].key))

@@ -158,7 +158,7 @@ def test_services_are_the_leaf_categories(api, online):
 def test_a_service_definition_in_json_and_xml(api, online):
     body = as_json(api.get(f"{BASE}/services/urban.municipal.json"))
     assert body["service_code"] == "urban.municipal"
-    subject, unit, channel = body["attributes"]
+    subject, unit, channel, *_ = body["attributes"]
     assert channel["code"] == "CHANNEL" and channel["order"] == 3
     assert subject["code"] == "SUBJECT" and subject["datatype"] == "string"
     assert subject["required"] is False and subject["order"] == 1

@@ -29,6 +29,8 @@ from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS, deadline_is_provisional
 from xinfang.workflow.forms import case_forms
 from xinfang.workflow.selectors import CasePanel, case_panel
+from xinfang.workflow.services.accusation import ACCUSATION_EVENTS
+from xinfang.workflow.services.verification import VERIFICATION_EVENTS
 
 DEADLINE_LABELS = {
     "decide_by": "受理决定期限",
@@ -193,6 +195,9 @@ SUPERVISION_EVENTS = {
         f"新信访件查询码 {d.get('new_tracking_code', '')}",
     ),
 }
+
+# An accusation marked or unmarked, and its verification requests (workflow/services).
+SUPERVISION_EVENTS |= ACCUSATION_EVENTS | VERIFICATION_EVENTS
 
 
 def _note(d: dict[str, Any]) -> str:

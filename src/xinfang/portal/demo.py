@@ -39,6 +39,8 @@ from xinfang.portal.services import (
 )
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
+from xinfang.workflow.services.accusation import petition_accusation_mark
+from xinfang.workflow.services.verification import verification_request_create
 
 KEY_PREFIX = "portal-demo:"
 OPEN311_DEMO_NAME = "demo"
@@ -72,6 +74,8 @@ class DemoSubmission:
     at: time
     steps: list[tuple[str, int, dict]] = field(default_factory=list)
     photos: int = 0
+    # A report about an official or a unit (检举控告): the accused unit's code, person, post.
+    accused: tuple[str, str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -202,6 +206,58 @@ SUBMISSIONS = [
             ("acknowledge", 4, {}),
         ],
     ),
+    DemoSubmission(
+        6,
+        "孔德胜",
+        "13800001006",
+        "临江市城南区东湖路30号",
+        "LJ-CN-DC",
+        "urban.illegal_building",
+        "街道城管中队长向沿街商户索要好处费",
+        "东城街道城管中队长李某多次向东湖路沿街商户索要好处费，不给就以占道经营为由罚款、"
+        "扣押货物。本人是其中一家商户，担心被报复，请上级调查处理。",
+        "60064567",
+        3,
+        time(20, 5),
+        accused=("LJ-CN-DC", "李某", "城管中队长"),
+        steps=[
+            (
+                "verify",
+                1,
+                {
+                    "text": "请核实东城街道城管中队近三个月对东湖路沿街商户的检查、罚款和扣押"
+                    "物品记录及其依据，并说明中队长李某参与执法的情况，书面回复。",
+                    "due_days": 7,
+                },
+            ),
+        ],
+    ),
+    DemoSubmission(
+        7,
+        "沈玉兰",
+        "13800001007",
+        "临江市城南区东湖社区8栋",
+        "LJ-CN-DC",
+        "civil.assistance",
+        "社区低保评定优亲厚友",
+        "东湖社区今年的低保评定中，有社区工作人员的亲属不符合条件却被评上，真正困难的住户"
+        "没有评上，请街道核查。",
+        "60075678",
+        4,
+        time(9, 30),
+        steps=[
+            (
+                "mark",
+                2,
+                {
+                    "accused": "LJ-CN-DC-DH",
+                    "person": "",
+                    "post": "社区低保经办人员",
+                    "reason": "反映社区工作人员在低保评定中优亲厚友，属对公职人员的检举控告。",
+                },
+            ),
+        ],
+    ),
 ]
 
 ANSWERS = [
@@ -300,6 +356,24 @@ def _play(p: Petition, s: DemoSubmission, today: date, now: datetime) -> Petitio
                 reason="收费站管理属交通运输部门职责。",
                 now=at,
             )
+        elif kind == "mark":
+            p = petition_accusation_mark(
+                petition=p,
+                actor=leader,
+                accused_unit=Unit.objects.get(code=args["accused"]),
+                accused_person=args["person"],
+                accused_post=args["post"],
+                reason=args["reason"],
+                now=at,
+            )
+        elif kind == "verify":
+            verification_request_create(
+                actor=_staff("cn_leader"),
+                petition=p,
+                text=args["text"],
+                due_on=today + timedelta(days=args["due_days"]),
+                now=at,
+            )
         elif kind == "acknowledge":
             p = wf.petition_acknowledge(petition=p, actor=leader, note="已签收。", now=at)
         elif kind == "rate":
@@ -333,6 +407,10 @@ def _submit(s: DemoSubmission, today: date, now: datetime, rng: random.Random) -
         ),
         submission_key=s.key,
         attachments=photos,
+        is_accusation=s.accused is not None,
+        accused_unit=Unit.objects.get(code=s.accused[0]) if s.accused else None,
+        accused_person=s.accused[1] if s.accused else "",
+        accused_post=s.accused[2] if s.accused else "",
         now=at,
     )
     p = result.petition
@@ -447,6 +525,9 @@ def demo_portal_banner() -> str:
         3: "办理中，已延期（有延期理由）",
         4: "已答复40天，已评价，复查期限已过（查询密码为完整手机号码）",
         5: "已转送至临江市交通运输局",
+        6: "网上检举控告东城街道城管中队长：由城南区办理，已向东城街道发核查函（cn_leader 查看，"
+        "dc_leader 在“核查函”中回复）",
+        7: "普通投诉，东城街道领导标记为检举控告东湖社区（dh_handler 看不到）",
     }
     for s in SUBMISSIONS:
         lines.append(f"  {format_tracking_code(s.tracking_code)} / {s.secret}  {notes[s.n]}")

@@ -10,7 +10,7 @@ from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import Category
 from xinfang.portal.models import PublicAnswer, QueryCredential, Rating
-from xinfang.portal.selectors import online_units, top_categories
+from xinfang.portal.selectors import accusable_units, online_units, top_categories
 from xinfang.portal.services import MAX_COMMENT_CHARS, MAX_CONTENT_CHARS, portal_categories
 from xinfang.units.models import Unit
 
@@ -33,6 +33,12 @@ def _category_choices() -> list[tuple[str, object]]:
 def _unit_choices() -> list[tuple[str, str]]:
     return [("", "请选择受理单位")] + [
         (u.code, "\u3000" * (u.depth - 1) + u.name) for u in online_units()
+    ]
+
+
+def _accused_unit_choices() -> list[tuple[str, str]]:
+    return [("", "请选择被反映的单位")] + [
+        (u.code, "\u3000" * (u.depth - 1) + u.name) for u in accusable_units()
     ]
 
 
@@ -76,6 +82,18 @@ class SubmitForm(forms.Form):
         help_text=f"请写明您的请求、事实和理由，以及问题发生的地点和时间（不超过{MAX_CONTENT_CHARS}字）。",
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+    # A report about an official or a unit (检举控告, R22 Art.30): the unit it names decides
+    # who answers it, and the reporter is never shown to that unit.
+    is_accusation = forms.BooleanField(
+        label="这是对公职人员或单位的检举控告（反映其违法违规问题）", required=False
+    )
+    accused_unit = forms.ChoiceField(
+        label="被反映的单位",
+        required=False,
+        help_text="被反映人所在的单位。本件将由该单位的上级机关办理。",
+    )
+    accused_person = forms.CharField(label="被反映人", required=False, max_length=50)
+    accused_post = forms.CharField(label="被反映人职务", required=False, max_length=50)
     credential = forms.ChoiceField(
         label="查询方式",
         choices=[
@@ -104,6 +122,7 @@ class SubmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = _unit_choices()
         self.fields["category"].choices = _category_choices()
+        self.fields["accused_unit"].choices = _accused_unit_choices()
         if not self.is_bound:
             self.initial.setdefault("submission_key", f"portal:{uuid.uuid4().hex}")
         messages = {
@@ -122,6 +141,9 @@ class SubmitForm(forms.Form):
             self.fields[name].error_messages["required"] = message
         self.fields["unit"].error_messages["invalid_choice"] = "请从列表中选择受理单位。"
         self.fields["category"].error_messages["invalid_choice"] = "请从列表中选择问题分类。"
+        self.fields["accused_unit"].error_messages["invalid_choice"] = (
+            "请从列表中选择被反映的单位。"
+        )
 
     @property
     def is_robot(self) -> bool:
@@ -157,6 +179,28 @@ class SubmitForm(forms.Form):
         if len(content) < 10:
             raise forms.ValidationError("请把诉求和事实理由写清楚（至少10个字）。")
         return content
+
+    def clean_accused_unit(self) -> Unit | None:
+        code = self.cleaned_data.get("accused_unit") or ""
+        if not code:
+            return None
+        unit = accusable_units().filter(code=code).first()
+        if unit is None:
+            raise forms.ValidationError("请从列表中选择被反映的单位。")
+        return unit
+
+    def clean(self) -> dict:
+        data = super().clean()
+        named = data.get("accused_unit") or data.get("accused_person") or data.get("accused_post")
+        if data.get("is_accusation") and not data.get("accused_unit"):
+            if "accused_unit" not in self.errors:
+                self.add_error("accused_unit", "检举控告须选择被反映的单位。")
+        elif named and not data.get("is_accusation"):
+            self.add_error(
+                "is_accusation",
+                "填写了被反映的单位或人员：如果是检举控告，请勾选此项；否则请清空这几项。",
+            )
+        return data
 
 
 class LookupForm(forms.Form):

@@ -264,6 +264,11 @@ def online_units() -> QuerySet[Unit]:
     return Unit.objects.filter(accepts_online=True, is_active=True).order_by("path")
 
 
+def accusable_units() -> QuerySet[Unit]:
+    """Units a petitioner may name as the one an accusation is about, in tree order."""
+    return Unit.objects.filter(is_active=True).order_by("path")
+
+
 def units_with_contacts() -> QuerySet[Unit]:
     """Units that publish a hotline, an address or reception hours (R22 Art.18)."""
     return (

@@ -199,9 +199,16 @@ def portal_petition_submit(
     submission_key: str,
     attachments: Sequence[UploadedFile] = (),
     place: str = "",
+    is_accusation: bool = False,
+    accused_unit: Unit | None = None,
+    accused_person: str = "",
+    accused_post: str = "",
     now: datetime | None = None,
 ) -> PortalSubmission:
     """Register an online petition with its attachments and query credential: all or nothing.
+
+    An accusation (检举控告) names the accused unit; registration routes it to the body above
+    that unit when it was sent to the accused unit or one under it (R22 Art.30).
 
     A second call with the same submission key (a double submit) returns the first case.
 
@@ -228,6 +235,12 @@ def portal_petition_submit(
         raise ValidationFailed(f"最多上传{MAX_ATTACHMENTS}个附件。", {"field": "attachments"})
     for upload in attachments:
         portal_upload_check(upload)
+    if is_accusation and (accused_unit is None or not accused_unit.is_active):
+        raise ValidationFailed("检举控告须选择被反映的单位。", {"field": "accused_unit"})
+    if not is_accusation and accused_unit is not None:
+        raise ValidationFailed("只有检举控告才填写被反映的单位。", {"field": "is_accusation"})
+    if len((accused_person or "").strip()) > 50 or len((accused_post or "").strip()) > 50:
+        raise ValidationFailed("被反映人姓名或职务过长。", {"field": "accused_person"})
     if credential_kind == QueryCredential.Kind.PHONE and not query_phone(phone):
         raise ValidationFailed("选择用手机号码查询时，须填写手机号码。", {"field": "phone"})
 
@@ -246,6 +259,10 @@ def portal_petition_submit(
                     PersonInput(name=name, id_number=id_number, phone=phone, address=address)
                 ],
                 place=place,
+                is_accusation=is_accusation,
+                accused_unit=accused_unit,
+                accused_person=accused_person or "",
+                accused_post=accused_post or "",
                 idempotency_key=key,
                 now=now,
             )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from xinfang.workflow import accusation_apis
 from xinfang.workflow import supervision_apis as apis
 
 urlpatterns = [
@@ -27,5 +28,37 @@ urlpatterns = [
         "extension-requests/<int:pk>/refuse/",
         apis.ExtensionRefuseApi.as_view(),
         name="extension-request-refuse",
+    ),
+    # Accusations after registration and their verification requests (accusation_apis.py);
+    # two segments after the id, so the one-segment action route does not take them.
+    path(
+        "petitions/<int:pk>/accusation/mark/",
+        accusation_apis.PetitionAccusationMarkApi.as_view(),
+        name="petition-accusation-mark",
+    ),
+    path(
+        "petitions/<int:pk>/accusation/unmark/",
+        accusation_apis.PetitionAccusationUnmarkApi.as_view(),
+        name="petition-accusation-unmark",
+    ),
+    path(
+        "petitions/<int:pk>/accusation/verification-requests/",
+        accusation_apis.PetitionVerificationRequestsApi.as_view(),
+        name="petition-verification-requests",
+    ),
+    path(
+        "verification-requests/",
+        accusation_apis.VerificationInboxApi.as_view(),
+        name="verification-requests",
+    ),
+    path(
+        "verification-requests/<int:pk>/",
+        accusation_apis.VerificationInboxDetailApi.as_view(),
+        name="verification-request",
+    ),
+    path(
+        "verification-requests/<int:pk>/answer/",
+        accusation_apis.VerificationAnswerApi.as_view(),
+        name="verification-request-answer",
     ),
 ]

@@ -429,3 +429,61 @@ class Recusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} 回避 {self.petition_id}"
+
+
+class VerificationRequest(models.Model):
+    """核查函: the body answering an accusation asks the accused unit to verify facts, in a
+    text written for that purpose. The accused unit sees this text and answers it; it never
+    sees the case, its petitioner or its materials (R22 Art.30)."""
+
+    petition = models.ForeignKey(
+        "petitions.Petition",
+        models.CASCADE,
+        related_name="verification_requests",
+        verbose_name="信访件",
+    )
+    from_unit = models.ForeignKey(
+        "units.Unit", models.PROTECT, related_name="+", verbose_name="发函单位"
+    )
+    to_unit = models.ForeignKey(
+        "units.Unit",
+        models.PROTECT,
+        related_name="verification_requests",
+        verbose_name="被核查单位",
+    )
+    text = models.TextField("核查事项")
+    due_on = models.DateField("回复期限", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="发函人"
+    )
+    created_at = models.DateTimeField("发函时间")
+    answer = models.TextField("核查情况", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="回复人",
+    )
+    answered_at = models.DateTimeField("回复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "核查函"
+        verbose_name_plural = "核查函"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True, answer="")
+                | Q(answered_at__isnull=False) & ~Q(answer=""),
+                name="verification_answer_with_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["to_unit", "answered_at"], name="verification_inbox")]
+
+    def __str__(self) -> str:
+        return f"核查函 {self.pk}（{self.to_unit_id}）"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinfang.workflow import views
+from xinfang.workflow import accusation_views, views
 
 app_name = "workflow"
 
@@ -22,4 +22,26 @@ urlpatterns = [
     path("extensions/<int:pk>/refuse/", views.extension_refuse, name="extension_refuse"),
     path("follow-ups/<int:pk>/record/", views.follow_up_record, name="follow_up_record"),
     path("follow-ups/<int:pk>/reopen/", views.follow_up_reopen, name="follow_up_reopen"),
+    # Accusations after registration and verification requests (accusation_views.py).
+    path(
+        "petitions/<int:pk>/accusation/mark/",
+        accusation_views.accusation_mark,
+        name="accusation_mark",
+    ),
+    path(
+        "petitions/<int:pk>/accusation/unmark/",
+        accusation_views.accusation_unmark,
+        name="accusation_unmark",
+    ),
+    path(
+        "petitions/<int:pk>/accusation/verification/",
+        accusation_views.verification_send,
+        name="verification_send",
+    ),
+    path("verification-requests/", accusation_views.inbox, name="verification_inbox"),
+    path(
+        "verification-requests/<int:pk>/",
+        accusation_views.inbox_detail,
+        name="verification_detail",
+    ),
 ]

@@ -22,7 +22,7 @@ from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.petitions.models import OPEN_STATES, Category, Channel, Line, State
 from xinfang.portal.anonymise import anonymise_for_case
 from xinfang.portal.models import Open311Request
-from xinfang.portal.selectors import online_units, public_state_label
+from xinfang.portal.selectors import accusable_units, online_units, public_state_label
 from xinfang.units.models import Unit
 from xinfang.workflow.deadlines import BINDING_FIELD, deadline_is_provisional
 
@@ -131,7 +131,99 @@ def open311_service_definition(code: str) -> dict[str, Any]:
                 "description": "最初收到该事项的方式，不填为网上；热线、传真平台转来的按原渠道填。",
                 "values": [{"key": str(c), "name": str(c.label)} for c in OPEN311_CHANNELS],
             },
+            *accusation_attributes(),
         ],
+    }
+
+
+def accusation_attributes() -> list[dict[str, Any]]:
+    """The attributes of a report about an official or a unit (检举控告, R22 Art.30)."""
+    return [
+        {
+            "variable": True,
+            "code": "ACCUSATION",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": None,
+            "order": 4,
+            "description": "是否为对公职人员或单位的检举控告；是的，须同时填写 ACCUSED_UNIT。"
+            "检举控告由被反映单位的上级机关办理，不在公开的请求列表中出现，"
+            "信访人信息不告知被反映单位。",
+            "values": [
+                {"key": "true", "name": "是，检举控告"},
+                {"key": "false", "name": "否"},
+            ],
+        },
+        {
+            "variable": True,
+            "code": "ACCUSED_UNIT",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": None,
+            "order": 5,
+            "description": "被反映的单位（被反映人所在的单位），仅用于检举控告。",
+            "values": [{"key": u.code, "name": u.name} for u in accusable_units()],
+        },
+        {
+            "variable": True,
+            "code": "ACCUSED_PERSON",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": "不超过50字",
+            "order": 6,
+            "description": "被反映人姓名，仅用于检举控告。",
+        },
+        {
+            "variable": True,
+            "code": "ACCUSED_POST",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": "不超过50字",
+            "order": 7,
+            "description": "被反映人职务，仅用于检举控告。",
+        },
+    ]
+
+
+def accusation_attributes_parse(attributes: dict[str, str]) -> dict[str, Any]:
+    """is_accusation, accused_unit, accused_person and accused_post from a request's
+    attributes.
+
+    Raises:
+        ValidationFailed: ACCUSATION is neither true nor false, names no ACCUSED_UNIT, or an
+            ACCUSED_* attribute comes without ACCUSATION=true.
+        NotFound: ACCUSED_UNIT names no active unit.
+    """
+    flag = (attributes.get("ACCUSATION") or "false").strip().lower()
+    if flag not in ("true", "false"):
+        raise ValidationFailed(
+            f"attribute[ACCUSATION] “{flag}” 无效，应为 true 或 false。", {"field": "ACCUSATION"}
+        )
+    code = (attributes.get("ACCUSED_UNIT") or "").strip()
+    person = (attributes.get("ACCUSED_PERSON") or "").strip()
+    post = (attributes.get("ACCUSED_POST") or "").strip()
+    if flag == "false":
+        if code or person or post:
+            raise ValidationFailed(
+                "attribute[ACCUSED_UNIT]、[ACCUSED_PERSON]、[ACCUSED_POST] 只用于检举控告，"
+                "须同时提交 attribute[ACCUSATION]=true。",
+                {"field": "ACCUSATION"},
+            )
+        return {"is_accusation": False}
+    if not code:
+        raise ValidationFailed(
+            "检举控告须提交 attribute[ACCUSED_UNIT]（被反映的单位）。", {"field": "ACCUSED_UNIT"}
+        )
+    unit = accusable_units().filter(code=code).first()
+    if unit is None:
+        raise NotFound(f"attribute[ACCUSED_UNIT] “{code}” 不是本系统的单位。")
+    if len(person) > 50 or len(post) > 50:
+        raise ValidationFailed("被反映人姓名或职务不能超过50字。", {"field": "ACCUSED_PERSON"})
+    return {
+        "is_accusation": True,
+        "accused_unit": unit,
+        "accused_person": person,
+        "accused_post": post,
     }
 
 

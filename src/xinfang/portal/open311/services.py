@@ -22,6 +22,7 @@ from xinfang.petitions.services import PersonInput, petition_register
 from xinfang.portal.models import Open311Key, Open311Request, QueryCredential
 from xinfang.portal.open311.selectors import (
     OPEN311_CHANNELS,
+    accusation_attributes_parse,
     coordinate_place,
     open311_service_get,
     receiving_unit_for,
@@ -125,7 +126,9 @@ def open311_request_create(
 ) -> Open311Submission:
     """Register a petition from an Open311 client (online, or the channel the CHANNEL attribute
     names) and record its GeoReport
-    fields. The requester's name, phone and email go to the case, never into a response.
+    fields. With attribute ACCUSATION=true it is an accusation against ACCUSED_UNIT, routed
+    like one registered at the desk. The requester's name, phone and email go to the case,
+    never into a response.
 
     Raises:
         ValidationFailed: no service_code, no location, a malformed field.
@@ -176,6 +179,7 @@ def open311_request_create(
         raise ValidationFailed(
             f"attribute[CHANNEL] “{channel}” 无效，应为 {keys} 之一。", {"field": "CHANNEL"}
         )
+    accusation = accusation_attributes_parse(attributes)
     subject = (attributes.get("SUBJECT") or "").strip()[:100]
     if not subject:
         first_line = description.splitlines()[0].strip()
@@ -199,6 +203,7 @@ def open311_request_create(
             petitioners=[PersonInput(name=name, phone=phone)] if name else [],
             is_anonymous=not name,
             place=place,
+            **accusation,
             now=now,
         )
         request = Open311Request.objects.create(
@@ -212,6 +217,11 @@ def open311_request_create(
             email=email,
         )
         notice = f"已登记为信访事项，{unit.name}将依法在15日内决定是否受理。"
+        if petition.is_accusation:
+            notice = (
+                f"已登记为检举控告，由{petition.responsible_unit.name}依法在15日内决定是否受理；"
+                "信访人信息不告知被反映单位，本请求不在公开的请求列表中出现。"
+            )
         if phone:
             query_credential_issue(petition=petition, kind=QueryCredential.Kind.PHONE, phone=phone)
             notice += (

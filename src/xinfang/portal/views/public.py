@@ -201,6 +201,10 @@ def _submit(request: HttpRequest) -> HttpResponse:
             credential_kind=data["credential"],
             submission_key=data["submission_key"],
             attachments=uploads,
+            is_accusation=data["is_accusation"],
+            accused_unit=data["accused_unit"],
+            accused_person=data["accused_person"],
+            accused_post=data["accused_post"],
         )
     except DomainError as exc:
         field = exc.extra.get("field", "")
@@ -224,6 +228,8 @@ def _submit(request: HttpRequest) -> HttpResponse:
         "replayed": result.replayed,
         "unit": result.petition.receiving_unit.name,
         "attachments": result.petition.attachments.count(),
+        "accusation": result.petition.is_accusation,
+        "answering": result.petition.responsible_unit.name,
     }
     return redirect("portal:submitted")
 

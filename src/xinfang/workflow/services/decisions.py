@@ -19,6 +19,7 @@ from xinfang.workflow.services.transition import (
     _refuse_accused_unit,
     _require_text,
     _transition,
+    decision_reopen,
 )
 
 
@@ -342,13 +343,7 @@ def petition_return(
         p.responsible_unit = p.assigning_unit
         p.assigning_unit = None
         p.handler = None  # the handler named below has no part in the re-decision
-        p.decision, p.accepted_on = "", None
-        p.acknowledge_by = p.return_by = p.conclude_by = None
-        basis = dict(p.deadline_basis)
-        for name in ("acknowledge_by", "return_by", "conclude_by"):
-            basis.pop(name, None)
-        p.deadline_basis = basis
-        clock.set(p, "decide_by", today)
+        decision_reopen(p, today, clock)
         return {
             "reason": reason,
             "from_unit": returned_from.pk,

@@ -217,6 +217,8 @@ def _record(
             recusal_refuse(actor, p)
         _check_version(p, version)
         before = _field_values(p)
+        # Only an accusation's withdrawal from the accused unit moves the state here.
+        from_state = p.state
         data = dict(apply(p, today, Clock()) or {})
         kind = data.pop("_kind", kind)
         binding_refresh(p)
@@ -225,7 +227,7 @@ def _record(
             p,
             kind=kind,
             actor=actor,
-            from_state=p.state,
+            from_state=from_state,
             to_state=p.state,
             data={**data, "via": via},
             at=now,
@@ -317,6 +319,18 @@ def _require_text(value: str, label: str, field: str, minimum: int = 1) -> str:
     if len(value) > 10000:
         raise ValidationFailed(f"{label}过长。", {"field": field})
     return value
+
+
+def decision_reopen(p: Petition, today: date, clock: Clock) -> None:
+    """The case is back with a body that must decide it afresh (a return, or handling
+    withdrawn from an accused unit): the handling clocks stop, a new decision clock starts."""
+    p.decision, p.accepted_on = "", None
+    p.acknowledge_by = p.return_by = p.conclude_by = None
+    basis = dict(p.deadline_basis)
+    for name in ("acknowledge_by", "return_by", "conclude_by"):
+        basis.pop(name, None)
+    p.deadline_basis = basis
+    clock.set(p, "decide_by", today)
 
 
 def _link(petition: Petition, unit: Unit, relation: str) -> None:
