@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, parsers, status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.bounds import BoundedMultiPartParser
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import ValidationFailed
@@ -209,7 +210,7 @@ class PetitionPersonalDataApi(APIView):
 class PetitionAttachmentApi(APIView):
     """POST a file (multipart, field `file`) to a case."""
 
-    parser_classes = [parsers.MultiPartParser]
+    parser_classes = [BoundedMultiPartParser]
 
     def post(self, request: Request, pk: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
