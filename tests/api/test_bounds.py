@@ -135,3 +135,16 @@ def test_depth_is_counted_without_recursion():
     assert json_depth_exceeds(deep, 20)
     assert not json_depth_exceeds({"a": [{"b": 1}]}, 3)
     assert json_depth_exceeds({"a": [{"b": []}]}, 3)
+
+
+def test_an_api_path_no_endpoint_matches_answers_404_in_the_error_body(api, dc_handler):
+    client = api.as_(dc_handler)
+    for path in ("/api/v1/petitions/null/", "/api/v1/notifications/-1.5/read/", "/api/v1/x/"):
+        response = client.post(path)
+        assert response.status_code == 404 and response.json()["code"] == "not_found", path
+    assert client.get("/api/v1/petitions").status_code == 301  # APPEND_SLASH as before
+
+
+def test_person_history_refuses_a_category_that_is_not_a_number(api, dc_registrar):
+    response = api.as_(dc_registrar).get("/api/v1/petitioners/history/?phone=1&category=null")
+    assert response.status_code == 400 and response.json()["extra"]["field"] == "category"

@@ -11,7 +11,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -57,3 +57,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             extra = {"detail": str(detail)}
     response.data = {"code": code, "message": message, "extra": extra}
     return response
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any /api/v1/…/ path no endpoint matches (an id that is not a number, say): the API's
+    404 body, not the site's HTML page."""
+    body = {"code": "not_found", "message": "没有这个接口地址。", "extra": {}}
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})

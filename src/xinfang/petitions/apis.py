@@ -249,6 +249,8 @@ class PersonHistoryApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
+        if not (params.get("category") or "0").isdigit():
+            raise ValidationFailed("问题分类应为分类编号。", {"field": "category"})
         category = Category.objects.filter(pk=params.get("category") or 0).first()
         earlier = person_history_lookup(
             actor=request.user,
