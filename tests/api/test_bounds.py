@@ -138,6 +138,7 @@ def test_depth_is_counted_without_recursion():
 
 
 def test_an_api_path_no_endpoint_matches_answers_404_in_the_error_body(api, dc_handler):
+    api.handler.enforce_csrf_checks = True
     client = api.as_(dc_handler)
     for path in ("/api/v1/petitions/null/", "/api/v1/notifications/-1.5/read/", "/api/v1/x/"):
         response = client.post(path)
