@@ -140,7 +140,7 @@ def test_depth_is_counted_without_recursion():
 def test_an_api_path_no_endpoint_matches_answers_404_in_the_error_body(api, dc_handler):
     api.handler.enforce_csrf_checks = True
     client = api.as_(dc_handler)
-    for path in ("/api/v1/petitions/null/", "/api/v1/notifications/-1.5/read/", "/api/v1/x/"):
+    for path in ("/api/v1/petitions/null/", "/api/v1/notifications/-1.5/read/", "/api/v1/p/1/%0A/"):
         response = client.post(path)
         assert response.status_code == 404 and response.json()["code"] == "not_found", path
     assert client.get("/api/v1/petitions").status_code == 301  # APPEND_SLASH as before

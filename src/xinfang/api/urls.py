@@ -55,5 +55,5 @@ urlpatterns = [
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     # Last: what no route above matches, in the API's error body (paths without the final
     # slash still get Django's redirect to the slashed one).
-    re_path(r"^.*/$", not_found, name="not-found"),
+    re_path(r"^[\s\S]*/$", not_found, name="not-found"),
 ]
