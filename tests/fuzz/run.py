@@ -8,7 +8,8 @@ from its access log, and the tracebacks of the 5xx from its error log.
 
 Bounded for CI: FUZZ_MAX_EXAMPLES cases per operation (default 25) and FUZZ_MAX_TIME seconds
 per account (default 60). FUZZ_PORT picks the port, FUZZ_DEMO_PETITIONS the demo's size
-(default 120), FUZZ_KEEP=1 keeps the directory (database, logs, reports) for a look.
+(default 120), FUZZ_SEED the seed, FUZZ_DATABASE_URL an empty database to use instead of
+SQLite, FUZZ_KEEP=1 keeps the directory (database, logs, reports) for a look.
 
 Not collected by pytest (no test_ file): run it with `python -m tests.fuzz.run`.
 """
@@ -46,7 +47,9 @@ def environment(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(
         XINFANG_DATA_DIR=str(data_dir),
-        DATABASE_URL=f"sqlite:///{data_dir / 'xinfang.sqlite3'}",
+        # FUZZ_DATABASE_URL: an empty database elsewhere (PostgreSQL, say) instead of SQLite.
+        DATABASE_URL=os.environ.get("FUZZ_DATABASE_URL")
+        or f"sqlite:///{data_dir / 'xinfang.sqlite3'}",
         DEBUG="false",
         LOG_LEVEL="ERROR",
         PYTHONUNBUFFERED="1",
