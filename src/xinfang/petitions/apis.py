@@ -150,7 +150,11 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), **_list_context(self)}
 
-    @extend_schema(request=PetitionRegisterSerializer, responses={201: PetitionDetailSerializer})
+    @extend_schema(
+        request=PetitionRegisterSerializer,
+        # 200: the same idempotency_key again, the case it registered the first time.
+        responses={201: PetitionDetailSerializer, 200: PetitionDetailSerializer},
+    )
     def post(self, request: Request, *args, **kwargs) -> Response:
         form = PetitionRegisterSerializer(data=request.data)
         form.is_valid(raise_exception=True)
