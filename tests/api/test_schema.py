@@ -51,3 +51,9 @@ def test_every_operation_documents_the_error_body(schema):
 def test_operation_ids_are_unique(schema):
     ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_the_compliance_board_is_described_as_the_object_it_is(schema):
+    board = _response_ref(schema, "/api/v1/screening/compliance/", "get", "200")
+    assert set(board["properties"]) == {"unit", "date", "period", "counts", "results"}
+    assert board["properties"]["results"]["type"] == "array"
