@@ -149,3 +149,10 @@ def test_an_api_path_no_endpoint_matches_answers_404_in_the_error_body(api, dc_h
 def test_person_history_refuses_a_category_that_is_not_a_number(api, dc_registrar):
     response = api.as_(dc_registrar).get("/api/v1/petitioners/history/?phone=1&category=null")
     assert response.status_code == 400 and response.json()["extra"]["field"] == "category"
+
+
+def test_a_nul_character_in_a_hand_built_filter_is_bad_input(api, dc_registrar):
+    # PostgreSQL refuses NUL in text: it was a 500 there.
+    response = api.as_(dc_registrar).get("/api/v1/petitions/?petitioner_name=%00")
+    assert response.status_code == 400
+    assert response.json()["extra"]["field"] == "petitioner_name"

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinfang.api import schema as doc
-from xinfang.api.bounds import BoundedMultiPartParser
+from xinfang.api.bounds import BoundedMultiPartParser, query_params_checked
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import ValidationFailed
@@ -125,7 +125,7 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet[Petition]:
         user = self.request.user
         qs = petitions_visible_to(user)
-        params = self.request.query_params
+        params = query_params_checked(self.request)
         person = Q()
         if params.get("petitioner_id_number"):
             person &= Q(
