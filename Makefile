@@ -6,7 +6,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 RUN := .venv/bin
 
-.PHONY: install run test test-fast lint bench e2e-deps clean
+.PHONY: install run test test-fast lint bench fuzz e2e-deps clean
 
 # Install uv with pip when it is missing, then the locked dependencies into .venv.
 install:
@@ -30,6 +30,11 @@ lint: install
 
 bench: install
 	$(RUN)/python -m bench
+
+# schemathesis against /api/v1/schema/ on a throwaway demo database (tests/fuzz/run.py);
+# fails on any 5xx or response off the schema. FUZZ_MAX_EXAMPLES, FUZZ_MAX_TIME bound it.
+fuzz: install
+	$(RUN)/python -m tests.fuzz.run
 
 clean:
 	rm -rf .venv var test-results

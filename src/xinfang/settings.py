@@ -256,15 +256,30 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bounded: at most API_MAX_PAGE_SIZE rows a page, JSON at most API_MAX_JSON_DEPTH deep
+    # and DATA_UPLOAD_MAX_MEMORY_SIZE big (api/bounds.py).
+    "DEFAULT_PAGINATION_CLASS": "xinfang.api.bounds.BoundedPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [
+        "xinfang.api.bounds.BoundedJSONParser",
+        "xinfang.api.bounds.BoundedFormParser",
+        "xinfang.api.bounds.BoundedMultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
 }
+API_MAX_PAGE_SIZE = 200
+API_MAX_JSON_DEPTH = 20
 SPECTACULAR_SETTINGS = {
     "TITLE": "xinfang API",
     "DESCRIPTION": "信访事项办理平台 REST API v1",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs map every endpoint: for signed-in staff (session or token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "xinfang.api.schema.error_responses_hook",
+    ],
     # Swagger UI from the installed sidecar package: no CDN on government intranets.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -29,7 +29,12 @@ def test_it_requires_authentication(client, db):
     assert response.json()["message"] == "请先登录或提供有效的令牌。"
 
 
-def test_it_serves_the_schema_and_docs(client, db):
+def test_it_serves_the_schema_and_docs_to_staff_only(client, dc_handler):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 401 and schema.json()["code"] == "not_authenticated"
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/?next=")
+    client.force_login(dc_handler)
     assert client.get("/api/v1/schema/").status_code == 200
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from xinfang.api.bounds import body_too_large
 from xinfang.core.errors import DomainError
 
 _DRF_CODES = {
@@ -18,6 +26,7 @@ _DRF_CODES = {
     status.HTTP_403_FORBIDDEN: ("not_permitted", "您无权执行此操作。"),
     status.HTTP_404_NOT_FOUND: ("not_found", "未找到该对象。"),
     status.HTTP_405_METHOD_NOT_ALLOWED: ("method_not_allowed", "不支持该请求方法。"),
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: ("body_too_large", "请求内容过大。"),
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: ("unsupported_media_type", "不支持的内容类型。"),
     status.HTTP_429_TOO_MANY_REQUESTS: ("throttled", "请求过于频繁，请稍后再试。"),
 }
@@ -25,12 +34,17 @@ _DRF_CODES = {
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn DomainError and DRF's own errors into the API's error body."""
+    if isinstance(exc, RequestDataTooBig):
+        # Django's multipart parser, past DATA_UPLOAD_MAX_MEMORY_SIZE of form fields.
+        exc = body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError("表单字段或文件过多。")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -44,3 +58,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             extra = {"detail": str(detail)}
     response.data = {"code": code, "message": message, "extra": extra}
     return response
+
+
+@csrf_exempt  # changes nothing; a POST without a CSRF token gets the 404 too
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any /api/v1/…/ path no endpoint matches (an id that is not a number, say): the API's
+    404 body, not the site's HTML page."""
+    body = {"code": "not_found", "message": "没有这个接口地址。", "extra": {}}
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})

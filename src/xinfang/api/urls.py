@@ -1,7 +1,9 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 
 from xinfang.api.auth import TokenObtainApi
+from xinfang.api.docs import DocsView
+from xinfang.api.errors import not_found
 from xinfang.notifications import apis as notifications
 from xinfang.petitions import apis as petitions
 from xinfang.units.apis import UnitListApi
@@ -50,5 +52,8 @@ urlpatterns = [
     path("", include("xinfang.workflow.api_urls")),
     path("", include("xinfang.prevention.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    # Last: what no route above matches, in the API's error body (paths without the final
+    # slash still get Django's redirect to the slashed one).
+    re_path(r"^[\s\S]*/$", not_found, name="not-found"),
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.schema import MarkedSerializer
 from xinfang.notifications.models import Notification
 from xinfang.notifications.selectors import inbox, unread_count
 from xinfang.notifications.services import notification_mark_read
@@ -18,10 +20,12 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "title", "body", "url", "petition", "created_at", "read_at"]
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("unread", bool)]))
 class NotificationListApi(generics.ListAPIView):
     """The caller's notifications, newest first; `?unread=true` for unread only."""
 
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema; get_queryset gives the inbox
 
     def get_queryset(self):
         unread = self.request.query_params.get("unread") in ("1", "true")
@@ -36,6 +40,7 @@ class NotificationListApi(generics.ListAPIView):
 class NotificationReadApi(APIView):
     """POST: mark one notification read."""
 
+    @extend_schema(request=None, responses=MarkedSerializer)
     def post(self, request: Request, pk: int) -> Response:
         changed = notification_mark_read(actor=request.user, notification_id=pk)
         return Response({"marked": changed, "unread": unread_count(request.user)})
@@ -44,6 +49,7 @@ class NotificationReadApi(APIView):
 class NotificationReadAllApi(APIView):
     """POST: mark all of the caller's notifications read."""
 
+    @extend_schema(request=None, responses=MarkedSerializer)
     def post(self, request: Request) -> Response:
         changed = notification_mark_read(actor=request.user)
         return Response({"marked": changed, "unread": 0})

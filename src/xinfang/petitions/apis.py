@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, parsers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api import schema as doc
+from xinfang.api.bounds import BoundedMultiPartParser, query_params_checked
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import ValidationFailed
@@ -105,6 +107,15 @@ def _list_context(view) -> dict:
     return {"member_paths": accused_unit_paths_of(view.request.user)}
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("petitioner_id_number", str, description="信访人身份证号（精确）"),
+            OpenApiParameter("petitioner_phone", str, description="信访人电话（精确）"),
+            OpenApiParameter("petitioner_name", str, description="信访人姓名（精确）"),
+        ]
+    )
+)
 class PetitionListCreateApi(generics.ListCreateAPIView):
     """GET: the cases the caller may see. POST: register a case."""
 
@@ -114,7 +125,7 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet[Petition]:
         user = self.request.user
         qs = petitions_visible_to(user)
-        params = self.request.query_params
+        params = query_params_checked(self.request)
         person = Q()
         if params.get("petitioner_id_number"):
             person &= Q(
@@ -139,7 +150,11 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), **_list_context(self)}
 
-    @extend_schema(request=PetitionRegisterSerializer, responses={201: PetitionDetailSerializer})
+    @extend_schema(
+        request=PetitionRegisterSerializer,
+        # 200: the same idempotency_key again, the case it registered the first time.
+        responses={201: PetitionDetailSerializer, 200: PetitionDetailSerializer},
+    )
     def post(self, request: Request, *args, **kwargs) -> Response:
         form = PetitionRegisterSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -198,6 +213,7 @@ class PetitionDetailApi(APIView):
 class PetitionPersonalDataApi(APIView):
     """The petitioners' identity numbers and phones in full; every call is logged."""
 
+    @extend_schema(responses=doc.PersonalDataSerializer)
     def get(self, request: Request, pk: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
         people = personal_data_reveal(
@@ -209,8 +225,12 @@ class PetitionPersonalDataApi(APIView):
 class PetitionAttachmentApi(APIView):
     """POST a file (multipart, field `file`) to a case."""
 
-    parser_classes = [parsers.MultiPartParser]
+    parser_classes = [BoundedMultiPartParser]
 
+    @extend_schema(
+        request={"multipart/form-data": doc.AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer},
+    )
     def post(self, request: Request, pk: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
         upload = request.FILES.get("file")
@@ -223,8 +243,18 @@ class PetitionAttachmentApi(APIView):
 class PersonHistoryApi(APIView):
     """Earlier cases of a person by identity number or phone, with their replies."""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("id_number", str, description="身份证号"),
+            OpenApiParameter("phone", str, description="电话"),
+            OpenApiParameter("category", int, description="问题分类，标出同一事项"),
+        ],
+        responses=doc.PersonHistorySerializer,
+    )
     def get(self, request: Request) -> Response:
         params = request.query_params
+        if not (params.get("category") or "0").isdigit():
+            raise ValidationFailed("问题分类应为分类编号。", {"field": "category"})
         category = Category.objects.filter(pk=params.get("category") or 0).first()
         earlier = person_history_lookup(
             actor=request.user,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -215,7 +215,25 @@ class ScreeningComplianceApi(APIView):
             OpenApiParameter("period", str, enum=[PREVIOUS, CURRENT]),
             OpenApiParameter("status", str),
         ],
-        responses={200: ComplianceRowSerializer(many=True)},
+        responses={
+            200: inline_serializer(
+                "ComplianceBoard",
+                {
+                    "unit": inline_serializer(
+                        "ComplianceUnit",
+                        {
+                            "id": serializers.IntegerField(),
+                            "code": serializers.CharField(),
+                            "name": serializers.CharField(),
+                        },
+                    ),
+                    "date": serializers.DateField(),
+                    "period": serializers.CharField(help_text="previous / current / date"),
+                    "counts": serializers.DictField(child=serializers.IntegerField()),
+                    "results": ComplianceRowSerializer(many=True),
+                },
+            )
+        },
     )
     def get(self, request: Request) -> Response:
         from datetime import date

@@ -132,6 +132,7 @@ class PetitionActionApi(APIView):
     """Perform one workflow action on a case; errors change nothing and append no event."""
 
     @extend_schema(
+        operation_id="petitions_action",
         parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS))],
         request=NoteInput,
         responses=PetitionDetailSerializer,

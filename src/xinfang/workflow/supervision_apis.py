@@ -13,7 +13,7 @@ Each write calls one service; refusals come back as {"code", "message", "extra"}
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -253,7 +253,19 @@ class RecusalInput(serializers.Serializer):
 class RecusalApi(APIView):
     """POST: the caller declares a conflict of interest on a case and leaves it (R22 Art.28)."""
 
-    @extend_schema(request=RecusalInput, responses={201: None})
+    @extend_schema(
+        request=RecusalInput,
+        responses={
+            201: inline_serializer(
+                "RecusalOut",
+                {
+                    "petition": serializers.IntegerField(),
+                    "staff": serializers.IntegerField(),
+                    "declared_at": serializers.DateTimeField(),
+                },
+            )
+        },
+    )
     def post(self, request: Request) -> Response:
         form = RecusalInput(data=request.data)
         form.is_valid(raise_exception=True)

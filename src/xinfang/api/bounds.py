@@ -1,0 +1,142 @@
+"""Bounds on what one API call may ask for or send.
+
+- A page holds at most API_MAX_PAGE_SIZE rows (200). A larger `limit` is clamped, not
+  refused: the response still says `count` and gives the `next` link, so a client paging by
+  `next` gets everything and a client that ignores it can see it did not. Nobody reads
+  thousands of petitioners in one response; bulk personal data is not served by the API.
+- A JSON body nests at most API_MAX_JSON_DEPTH levels (20) and, like a form body, is at
+  most DATA_UPLOAD_MAX_MEMORY_SIZE bytes; a multipart body (an attachment) at most the
+  attachment limit plus 1 MB of envelope. Too deep answers 400, too big 413, both in the
+  API's error body. Without the check Python's parser recurses into a 500.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.pagination import LimitOffsetPagination
+
+from xinfang.core.errors import DomainError, ValidationFailed
+
+
+class BodyTooLarge(DomainError):
+    code = "body_too_large"
+    http_status = 413
+
+
+class BodyMalformed(DomainError):
+    code = "malformed_body"
+    http_status = 400
+
+
+def body_too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(
+        f"请求内容过大（最多 {limit / (1024 * 1024):g} MB）。", {"max_bytes": limit}
+    )
+
+
+def query_params_checked(request) -> Any:
+    """The query parameters of a view that puts them into SQL by hand: PostgreSQL refuses a
+    NUL character in text (a 500), so a value with one is refused here as bad input."""
+    for name, values in request.query_params.lists():
+        if any("\x00" in value for value in values):
+            raise ValidationFailed(f"参数 {name} 含有非法字符。", {"field": name})
+    return request.query_params
+
+
+def max_page_size() -> int:
+    return settings.API_MAX_PAGE_SIZE
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """LimitOffsetPagination whose `limit` never exceeds API_MAX_PAGE_SIZE."""
+
+    @property
+    def max_limit(self) -> int:  # type: ignore[override]
+        return max_page_size()
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.limit_query_param:
+                param["description"] = (
+                    f"每页条数，默认 {self.default_limit}，最多 {max_page_size()}"
+                    f"（超过按 {max_page_size()} 返回，其余用 next 链接翻页）"
+                )
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": max_page_size()}
+            elif param["name"] == self.offset_query_param:
+                param["schema"] = {"type": "integer", "minimum": 0}
+        return params
+
+
+def _read_bounded(stream, limit: int, meta: dict[str, Any]) -> bytes:
+    """The body, refused with 413 past `limit` bytes (by its Content-Length when it gives
+    one, else by reading one byte more than allowed)."""
+    too_large = body_too_large(limit)
+    try:
+        declared = int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise too_large
+    data = stream.read(limit + 1) if stream is not None else b""
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def json_depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit` levels (iteratively)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _meta(parser_context: dict[str, Any] | None) -> dict[str, Any]:
+    request = (parser_context or {}).get("request")
+    return getattr(request, "META", {}) if request is not None else {}
+
+
+class BoundedJSONParser(parsers.JSONParser):
+    """JSON with a size limit (413) and a nesting limit (400)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = _read_bounded(stream, limit, _meta(parser_context))
+        depth = settings.API_MAX_JSON_DEPTH
+        too_deep = BodyMalformed(f"JSON 嵌套过深（最多 {depth} 层）。", {"max_depth": depth})
+        try:
+            data = super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise too_deep from None
+        if json_depth_exceeds(data, depth):
+            raise too_deep
+        return data
+
+
+class BoundedFormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = _read_bounded(stream, settings.DATA_UPLOAD_MAX_MEMORY_SIZE, _meta(parser_context))
+        return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+class BoundedMultiPartParser(parsers.MultiPartParser):
+    """Multipart refused by its declared length before a byte of the file is read."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.ATTACHMENT_MAX_BYTES + 1024 * 1024
+        _read_bounded(None, limit, _meta(parser_context))
+        return super().parse(stream, media_type, parser_context)

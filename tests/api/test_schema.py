@@ -1,0 +1,59 @@
+"""The OpenAPI schema (issue 11): every endpoint in it with the shape it answers, the error
+body on each operation, and only for signed-in staff."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def schema(api, dc_handler) -> dict:
+    response = api.as_(dc_handler).get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _response_ref(schema: dict, path: str, method: str, code: str) -> dict:
+    content = schema["paths"][path][method]["responses"][code]["content"]
+    ref = content["application/json"]["schema"]["$ref"]
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_the_five_hand_built_endpoints_are_described(schema):
+    data = _response_ref(schema, "/api/v1/petitions/{id}/personal-data/", "get", "200")
+    assert "petitioners" in data["properties"]
+    history = schema["paths"]["/api/v1/petitioners/history/"]["get"]
+    assert {p["name"] for p in history["parameters"]} >= {"id_number", "phone", "category"}
+    assert (
+        "cases" in _response_ref(schema, "/api/v1/petitioners/history/", "get", "200")["properties"]
+    )
+    upload = schema["paths"]["/api/v1/petitions/{id}/attachments/"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert (
+        "sha256"
+        in _response_ref(schema, "/api/v1/petitions/{id}/attachments/", "post", "201")["properties"]
+    )
+    for path in ("/api/v1/notifications/{id}/read/", "/api/v1/notifications/read-all/"):
+        assert set(_response_ref(schema, path, "post", "200")["properties"]) == {
+            "marked",
+            "unread",
+        }
+
+
+def test_every_operation_documents_the_error_body(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for code in ("400", "401", "403", "404", "413"):
+                assert code in operation["responses"], (path, method, code)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "message", "extra"]
+
+
+def test_operation_ids_are_unique(schema):
+    ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_compliance_board_is_described_as_the_object_it_is(schema):
+    board = _response_ref(schema, "/api/v1/screening/compliance/", "get", "200")
+    assert set(board["properties"]) == {"unit", "date", "period", "counts", "results"}
+    assert board["properties"]["results"]["type"] == "array"
