@@ -158,7 +158,7 @@ class PetitionVerificationRequestsApi(APIView):
         rows = verification_requests_of(petition)
         return Response(VerificationRequestSerializer(rows, many=True).data)
 
-    @extend_schema(request=VerificationCreateInput, responses=VerificationRequestSerializer)
+    @extend_schema(request=VerificationCreateInput, responses={201: VerificationRequestSerializer})
     def post(self, request: Request, pk: int) -> Response:
         petition = _answering_case(request.user, pk)
         form = VerificationCreateInput(data=request.data)
