@@ -13,6 +13,7 @@ from xinfang.core.config import (
     database_config,
     new_field_key,
     new_secret_key,
+    public_site_url,
     secret_from_data_dir,
 )
 
@@ -278,8 +279,15 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="xinfang@localhost")
-# The address links in emails point to.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address links in emails and Open311 answers point to: required on a public site.
+SITE_URL = public_site_url(
+    env.str("SITE_URL", default=""),
+    debug=DEBUG,
+    allowed_hosts=ALLOWED_HOSTS,
+    csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
+    secure_cookies=SESSION_COOKIE_SECURE,
+    port=env.int("PORT", default=8000),
+)
 
 LOGGING = {
     "version": 1,
