@@ -111,6 +111,9 @@ class WorkerDatabase:
         env = {
             k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))
         }
+        # Only the Redis a test names: popped before the test's own settings go in (popping
+        # after them dropped the workers' REDIS_URL, and they ran on the SQLite queue).
+        env.pop("REDIS_URL", None)
         env.update(
             DJANGO_SETTINGS_MODULE="xinfang.settings",
             DATABASE_URL=database_url,
@@ -121,7 +124,6 @@ class WorkerDatabase:
             PYTHONPATH=str(ROOT),
             **extra,
         )
-        env.pop("REDIS_URL", None)
         return env
 
     def drop(self) -> None:
