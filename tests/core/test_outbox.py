@@ -227,3 +227,21 @@ def test_with_the_queue_up_the_nudge_delivers_at_once(emailed, django_capture_on
         notify(recipients=[emailed[2]], kind="assignment", title="新交办件", dedupe_key="a1")
     assert len(mail.outbox) == 1
     assert OutboxMessage.objects.get().status == "sent"
+
+
+# --- several workers at once -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_draining_at_once_deliver_every_row_once(monkeypatch):
+    from tests.workflow.test_concurrency import race
+
+    # No nudge: outside a test's transaction it would drain each row as it is put.
+    monkeypatch.setattr(outbox, "_queue_down_until", float("inf"))
+    for n in range(30):
+        outbox_put(topic="test.record", payload={"n": n})
+    results = race(outbox_drain, outbox_drain, outbox_drain)
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sum(r.sent for r in results) == 30
+    assert sorted(c["n"] for c in CALLS) == list(range(30))
+    assert OutboxMessage.objects.filter(status="sent", attempts=1).count() == 30
