@@ -245,3 +245,37 @@ def test_three_workers_draining_at_once_deliver_every_row_once(monkeypatch):
     assert sum(r.sent for r in results) == 30
     assert sorted(c["n"] for c in CALLS) == list(range(30))
     assert OutboxMessage.objects.filter(status="sent", attempts=1).count() == 30
+
+
+# --- the worker and the admin ------------------------------------------------------------------
+
+
+def test_the_worker_sweeps_every_minute():
+    from huey.contrib.djhuey import HUEY
+
+    import xinfang.core.tasks  # noqa: F401  (the worker imports every app's tasks)
+
+    periodic = {t.__name__: t for t in HUEY._registry._periodic_tasks}
+    sweep = periodic["outbox_sweep_task"]
+    assert sweep().validate_datetime(timezone.now().replace(tzinfo=None, minute=7))
+    assert sweep().validate_datetime(timezone.now().replace(tzinfo=None, minute=8))
+
+
+def test_admins_see_given_up_rows_with_their_error_and_retry_them(admin_client):
+    outbox_put(topic="test.record", payload={"fail": True})
+    OutboxMessage.objects.update(attempts=MAX_ATTEMPTS - 1)
+    outbox_drain()
+    row = OutboxMessage.objects.get()
+    assert row.status == "failed"
+    page = admin_client.get("/admin/core/outboxmessage/?status__exact=failed")
+    assert page.status_code == 200 and "test.record" in page.content.decode()
+    detail = admin_client.get(f"/admin/core/outboxmessage/{row.pk}/change/")
+    assert "SMTP 服务器拒绝连接" in detail.content.decode()
+    done = admin_client.post(
+        "/admin/core/outboxmessage/",
+        {"action": "retry_now", "_selected_action": [row.pk]},
+        follow=True,
+    )
+    assert "已安排 1 项立即重试" in done.content.decode()
+    row.refresh_from_db()
+    assert row.status == "pending" and row.attempts == 0
