@@ -13,6 +13,7 @@ from xinfang.core.config import (
     database_config,
     new_field_key,
     new_secret_key,
+    public_site_url,
     secret_from_data_dir,
 )
 
@@ -75,6 +76,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 503 (not 500) when the database does not answer; no-store on what may be personal.
+    "xinfang.core.middleware.DatabaseUnavailableMiddleware",
+    "xinfang.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -236,6 +240,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "xinfang",
+            # Fail fast when Redis is down: the rate limiter then counts in the database.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -288,8 +294,15 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="xinfang@localhost")
-# The address links in emails point to.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address links in emails and Open311 answers point to: required on a public site.
+SITE_URL = public_site_url(
+    env.str("SITE_URL", default=""),
+    debug=DEBUG,
+    allowed_hosts=ALLOWED_HOSTS,
+    csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
+    secure_cookies=SESSION_COOKIE_SECURE,
+    port=env.int("PORT", default=8000),
+)
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,8 @@ from xinfang.core import health, views
 admin.site.site_header = "信访事项办理平台 · 系统管理"
 admin.site.site_title = "信访事项办理平台"
 admin.site.index_title = "系统管理"
+# A database failure outside a view is a 503 too (core/middleware.py).
+handler500 = "xinfang.core.middleware.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

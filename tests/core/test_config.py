@@ -5,7 +5,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from xinfang.core.config import database_config
+from xinfang.core.config import database_config, public_site_url
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,72 @@ def test_it_generates_secrets_once_into_the_data_dir(tmp_path):
     key = first.stdout.strip().splitlines()[-1]
     assert key == second.stdout.strip().splitlines()[-1] and len(key) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+LOCAL = {"allowed_hosts": ["127.0.0.1", "localhost", "[::1]"], "csrf_trusted_origins": []}
+PUBLIC = {"allowed_hosts": ["xinfang.example.gov.cn"], "csrf_trusted_origins": []}
+
+
+def test_on_this_machine_alone_the_local_address_is_the_default():
+    assert public_site_url("", debug=False, secure_cookies=False, **LOCAL) == (
+        "http://127.0.0.1:8000"
+    )
+    assert public_site_url("", debug=False, secure_cookies=False, port=8013, **LOCAL) == (
+        "http://127.0.0.1:8013"
+    )
+    assert public_site_url("", debug=True, secure_cookies=True, **PUBLIC).startswith("http://127")
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    ["", "http://127.0.0.1:8000", "http://localhost", "https://[::1]/", "http://0.0.0.0"],
+)
+@pytest.mark.parametrize(
+    "public",
+    [
+        dict(PUBLIC, secure_cookies=False),
+        dict(LOCAL, allowed_hosts=["*"], secure_cookies=False),
+        dict(LOCAL, csrf_trusted_origins=["https://xinfang.example.gov.cn"], secure_cookies=False),
+        dict(LOCAL, secure_cookies=True),
+    ],
+)
+def test_a_public_site_refuses_a_missing_or_local_site_url(site_url, public):
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL must be the site's public address"):
+        public_site_url(site_url, debug=False, **public)
+
+
+def test_a_public_site_keeps_its_public_address():
+    assert (
+        public_site_url(
+            "https://xinfang.example.gov.cn/", debug=False, secure_cookies=True, **PUBLIC
+        )
+        == "https://xinfang.example.gov.cn"
+    )
+
+
+@pytest.mark.parametrize("site_url", ["xinfang.example.gov.cn", "ftp://x.gov.cn", "https://"])
+def test_a_malformed_site_url_is_refused_anywhere(site_url):
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL is malformed"):
+        public_site_url(site_url, debug=True, secure_cookies=False, **LOCAL)
+
+
+def _check(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    full = {**os.environ, "XINFANG_DATA_DIR": str(tmp_path), **env}
+    for name in ("PYTEST_CURRENT_TEST", "SITE_URL", "DEBUG", "ALLOWED_HOSTS"):
+        if name not in env:
+            full.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "xinfang.cli", "check"], env=full, capture_output=True, text=True
+    )
+
+
+def test_a_public_server_will_not_start_without_its_address(tmp_path):
+    refused = _check(tmp_path, ALLOWED_HOSTS="xinfang.example.gov.cn")
+    assert refused.returncode != 0
+    assert "SITE_URL must be the site's public address" in refused.stderr
+    started = _check(
+        tmp_path, ALLOWED_HOSTS="xinfang.example.gov.cn", SITE_URL="https://xinfang.example.gov.cn"
+    )
+    assert started.returncode == 0, started.stderr
+    # `make run`: DEBUG off, served on this machine only.
+    assert _check(tmp_path).returncode == 0

@@ -9,6 +9,7 @@ import secrets
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -80,3 +81,59 @@ def new_secret_key() -> str:
 def new_field_key() -> str:
     """A 256-bit key for AES-GCM, hex encoded."""
     return secrets.token_hex(32)
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"}
+
+
+def is_local_host(host: str) -> bool:
+    """True for a name or address that only this machine reaches."""
+    host = (host or "").strip().lower().strip("[]")
+    return (
+        host in {h.strip("[]") for h in LOOPBACK_HOSTS}
+        or host.startswith("127.")
+        or host.endswith(".localhost")
+    )
+
+
+def public_site_url(
+    site_url: str,
+    *,
+    debug: bool,
+    allowed_hosts: list[str],
+    csrf_trusted_origins: list[str],
+    secure_cookies: bool,
+    port: int = 8000,
+) -> str:
+    """SITE_URL, the address links in e-mails and Open311 answers point to.
+
+    A site served beyond this machine (DEBUG off and a public host name in ALLOWED_HOSTS, or
+    CSRF_TRUSTED_ORIGINS, or secure cookies) must name its public address; on this machine
+    alone (`make run`, the demo) the local address is right and is the default.
+
+    Raises:
+        ImproperlyConfigured: SITE_URL is missing, malformed or local on a public site.
+    """
+    site_url = (site_url or "").strip().rstrip("/")
+    public = (
+        any(not is_local_host(h) for h in allowed_hosts)
+        or bool(csrf_trusted_origins)
+        or secure_cookies
+    )
+    if site_url:
+        parsed = urlsplit(site_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ImproperlyConfigured(
+                f"SITE_URL is malformed: {site_url!r}. Expected https://HOST (the public address)."
+            )
+    if debug or not public:
+        return site_url or f"http://127.0.0.1:{port}"
+    if not site_url or is_local_host(urlsplit(site_url).hostname or ""):
+        raise ImproperlyConfigured(
+            "SITE_URL must be the site's public address (for example "
+            "https://xinfang.example.gov.cn) when DEBUG is off and the site is served beyond "
+            f"this machine (ALLOWED_HOSTS={allowed_hosts!r}); it is "
+            f"{site_url or 'unset'}, and links in e-mails and Open311 answers would point to "
+            "this machine."
+        )
+    return site_url

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xinfang.core.errors import NotFound
+from xinfang.core.outbox import outbox_put_many
 from xinfang.notifications.models import Kind, Notification, Preference
 from xinfang.units.models import Staff
 
@@ -31,13 +32,14 @@ def notify(
     """Send one notification to each recipient unless they already have one with this key.
 
     Returns the notifications created now (an empty list when all were sent before). Email
-    goes out after the commit, through the job queue, to those who chose it.
+    goes out after the commit, through the outbox and the worker, to those who chose it.
     """
     people = {r.pk: r for r in recipients if r is not None and r.is_active}
     if not people:
         return []
     choices = _choices(list(people), kind)
     created: list[Notification] = []
+    by_email: list[int] = []
     for staff_id, staff in people.items():
         in_app, email = choices.get(staff_id, (True, False))
         if not in_app and not email:
@@ -59,10 +61,19 @@ def notify(
             continue  # sent before: the unique key makes a rerun harmless
         created.append(note)
         if email and staff.email:
-            from xinfang.notifications.tasks import notification_email_task
-
-            transaction.on_commit(lambda pk=note.pk: notification_email_task(pk))
+            by_email.append(note.pk)
+    _email_later(by_email)
     return created
+
+
+def _email_later(notification_ids: list[int]) -> None:
+    """Queue the e-mails of these notifications in the outbox, in the caller's transaction:
+    sent by the worker once the change commits, never when it rolls back."""
+    from xinfang.notifications.tasks import EMAIL_TOPIC
+
+    outbox_put_many(
+        rows=[(EMAIL_TOPIC, {"notification_id": pk}, f"email:{pk}") for pk in notification_ids]
+    )
 
 
 @dataclass(frozen=True)
@@ -121,20 +132,18 @@ def notify_bulk(*, messages: Iterable[Message]) -> int:
             by_email.append((staff_id, key))
     _insert(rows)
     if by_email:
-
-        def send() -> None:
-            from xinfang.notifications.tasks import notification_email_task
-
-            keys = {key for _, key in by_email}
-            people = {staff_id for staff_id, _ in by_email}
-            for pk, staff_id, key in Notification.objects.filter(
-                recipient_id__in=people, dedupe_key__in=keys, emailed_at__isnull=True
-            ).values_list("pk", "recipient_id", "dedupe_key"):
-                if (staff_id, key) in by_email_set:
-                    notification_email_task(pk)
-
-        by_email_set = set(by_email)
-        transaction.on_commit(send)
+        wanted_email = set(by_email)
+        _email_later(
+            [
+                pk
+                for pk, staff_id, key in Notification.objects.filter(
+                    recipient_id__in={staff_id for staff_id, _ in by_email},
+                    dedupe_key__in={key for _, key in by_email},
+                    emailed_at__isnull=True,
+                ).values_list("pk", "recipient_id", "dedupe_key")
+                if (staff_id, key) in wanted_email
+            ]
+        )
     return len(rows)
 
 

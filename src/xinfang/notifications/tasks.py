@@ -1,34 +1,38 @@
-"""Email delivery of notifications, off the request path."""
+"""Email delivery of notifications, off the request path: `notify` writes an outbox row in
+the caller's transaction, the worker carries it out here (core/outbox.py)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
 
+from xinfang.core.outbox import outbox_handler
 from xinfang.notifications.models import Notification
 
+EMAIL_TOPIC = "notifications.email"
 
-@db_task(retries=3, retry_delay=60)
-def notification_email_task(notification_id: int) -> bool:
-    """Email one notification once; a retry after success sends nothing."""
+
+@outbox_handler(EMAIL_TOPIC)
+def notification_email_send(payload: dict[str, Any]) -> None:
+    """Email one notification once. The outbox runs this in a transaction with the row's
+    claim: the mark and the row's completion commit together, and a failed send undoes the
+    mark so the retry sends it."""
+    notification_id = payload["notification_id"]
     updated = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
     if not updated:
-        return False
+        return  # sent before, or the notification is gone
     note = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if not note.recipient.email:
+        return
     link = f"\n\n{settings.SITE_URL.rstrip('/')}{note.url}" if note.url else ""
-    try:
-        send_mail(
-            subject=f"[信访事项办理平台] {note.title}",
-            message=f"{note.body}{link}",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[note.recipient.email],
-        )
-    except Exception:
-        # Let the retry send it: clear the mark set above.
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
-        raise
-    return True
+    send_mail(
+        subject=f"[信访事项办理平台] {note.title}",
+        message=f"{note.body}{link}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[note.recipient.email],
+    )

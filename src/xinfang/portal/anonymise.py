@@ -22,18 +22,31 @@ ADDRESS_MASK = "[地址已隐去]"
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)")
 _LANDLINE = re.compile(r"(?<![\d-])0\d{2,3}[-\s]?\d{7,8}(?!\d)")
+# A number as addresses write it: 12, B, 十二, 五〇一.
+_NUM = r"[\dA-Za-z〇零一二三四五六七八九十百两]+"
+# One part of a flat's address after the building: 2单元, 5层, 501室, 1203号房, 3-2-501.
+_PART = (
+    rf"[-\s]?(?:{_NUM}(?:号楼|栋|幢|座|单元|楼|层|室|号房|房|号|户)|\d{{1,3}}(?:-\d{{1,4}}){{1,2}})"
+)
+# A bare room number right after a building or a unit: "5号楼1203", "2单元302".
+_BARE_ROOM = r"(?:(?<=号楼)|(?<=[栋幢座])|(?<=单元))[-\s]?\d{2,5}(?![\d.%年月日元个天])"
+_FLAT_TAIL = rf"(?:{_PART})*(?:{_BARE_ROOM})?"
 # The house part of a street address: "东湖路12号3栋2单元501室" keeps "东湖路" and loses the rest,
 # so the text still reads ("疏通东湖路××号门口的下水道").
-_HOUSE_NUMBER = re.compile(
-    r"(路|街|大道|巷|弄|胡同|村|组)"
-    r"[\dA-Za-z零一二三四五六七八九十百-]+号(?:院)?"
-    r"(?:[\dA-Za-z零一二三四五六七八九十-]+(?:号楼|栋|幢|座|单元|楼|层|室|号|户))*"
+_HOUSE_NUMBER = re.compile(rf"(路|街|大道|巷|弄|胡同|村|组){_NUM}号(?:院)?{_FLAT_TAIL}")
+# A building in a named estate and everything after it: "幸福小区5号楼1203" -> "幸福小区××栋".
+_ESTATE = r"(小区|花园|公寓|家园|新村|苑|大厦|广场|社区|院)"
+_BUILDING = re.compile(rf"{_ESTATE}{_NUM}(?:号楼|栋|幢|座){_FLAT_TAIL}")
+# "东湖小区3-2-501": building, unit and flat written with dashes after the estate's name.
+_DASHED = re.compile(rf"{_ESTATE}\d{{1,3}}(?:-\d{{1,4}}){{1,2}}(?![\d-])")
+# A flat with no street or estate before it: "3栋2单元501室", "5号楼1203", "2单元302". A
+# building alone ("3栋") is left: it names no one's home.
+_FLAT = re.compile(
+    rf"(?<![\dA-Za-z]){_NUM}(?:号楼|栋|幢|座|单元)(?:(?:{_PART})+(?:{_BARE_ROOM})?|{_BARE_ROOM})"
 )
-_BUILDING = re.compile(
-    r"(小区|花园|公寓|家园|新村|苑)"
-    r"[\dA-Za-z零一二三四五六七八九十-]+(?:号楼|栋|幢|座)"
-    r"(?:[\dA-Za-z零一二三四五六七八九十-]+(?:单元|楼|层|室|号|户))*"
-)
+# A room number on its own: "401房", "501室", "1203号房".
+_ROOM = re.compile(r"(?<![\d-])\d{3,4}(?:号房|室|房)")
+FLAT_MASK = "××"
 # Two-character surnames common enough to matter; otherwise the first character is the surname.
 _COMPOUND_SURNAMES = (
     *("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容"),
@@ -53,8 +66,8 @@ def pseudonym(name: str) -> str:
 
 
 def anonymise_text(text: str, *, names: Iterable[str] = (), addresses: Iterable[str] = ()) -> str:
-    """The text with the given names and addresses, identity numbers, phone numbers and
-    house-level street addresses replaced."""
+    """The text with the given names and addresses, identity numbers, phone numbers,
+    house numbers and flat or room numbers replaced; streets, estates and communities stay."""
     if not text:
         return ""
     result = unicodedata.normalize("NFC", text)
@@ -71,6 +84,9 @@ def anonymise_text(text: str, *, names: Iterable[str] = (), addresses: Iterable[
     result = _LANDLINE.sub(PHONE_MASK, result)
     result = _HOUSE_NUMBER.sub(r"\1××号", result)
     result = _BUILDING.sub(r"\1××栋", result)
+    result = _DASHED.sub(rf"\1{FLAT_MASK}", result)
+    result = _FLAT.sub(FLAT_MASK, result)
+    result = _ROOM.sub(FLAT_MASK, result)
     return result
 
 

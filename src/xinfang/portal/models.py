@@ -204,3 +204,19 @@ class Open311Request(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.petition.tracking_code}"
+
+
+class RateCounter(models.Model):
+    """A rate-limit counter kept in the database while the cache (Redis) does not answer
+    (portal/ratelimit.py); the key names the bucket, the hashed identity and the window."""
+
+    key = models.CharField(max_length=120, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "限流计数"
+        verbose_name_plural = "限流计数"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

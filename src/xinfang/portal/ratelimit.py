@@ -4,17 +4,28 @@ Each limit is a fixed window: a counter per bucket, identity and window number, 
 `cache.add` and raised with `cache.incr`, so concurrent processes share one count (atomic on
 Redis; on the file cache a race may lose a count, which only makes a limit slightly laxer).
 Identities (addresses, phones, codes) are hashed before they become cache keys.
+
+When the cache does not answer (Redis down), the counters move to a small table
+(`RateCounter`) for a while, so the public site neither fails nor stops limiting.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
+
+from xinfang.portal.models import RateCounter
+
+log = logging.getLogger(__name__)
 
 # bucket: (how many, per seconds). Override any of them with settings.PORTAL_RATE_LIMITS.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
@@ -55,13 +66,23 @@ def _key(bucket: str, identity: str, seconds: int, now: float) -> tuple[str, int
     return f"portal:rl:{bucket}:{window}:{digest}", remaining
 
 
-def rate_hit(bucket: str, identity: str, *, now: float | None = None) -> int:
-    """Count one event for the identity in the bucket's current window; return the count."""
-    if not identity:
-        return 0
-    limit = limit_for(bucket)
-    now = time.time() if now is None else now
-    key, remaining = _key(bucket, identity, limit.seconds, now)
+# After the cache failed, the database keeps the counts for this long before the cache is
+# tried again: one failed connection per half minute, not one per request.
+CACHE_QUIET_SECONDS = 30.0
+_cache_down_until = 0.0
+
+
+def _cache_usable() -> bool:
+    return time.monotonic() >= _cache_down_until
+
+
+def _cache_failed(exc: Exception) -> None:
+    global _cache_down_until
+    _cache_down_until = time.monotonic() + CACHE_QUIET_SECONDS
+    log.warning("rate limits: the cache does not answer (%s); counting in the database", exc)
+
+
+def _cache_hit(key: str, remaining: int) -> int:
     cache.add(key, 0, timeout=remaining)
     try:
         count = cache.incr(key)
@@ -73,6 +94,39 @@ def rate_hit(bucket: str, identity: str, *, now: float | None = None) -> int:
     return count
 
 
+def _db_hit(key: str, remaining: int, now: float) -> int:
+    expires_at = datetime.fromtimestamp(now + remaining, tz=UTC)
+    with transaction.atomic():
+        if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
+            # A new window: forget the finished ones while at it.
+            RateCounter.objects.filter(expires_at__lt=datetime.fromtimestamp(now, tz=UTC)).delete()
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(key=key, count=1, expires_at=expires_at)
+            except IntegrityError:  # another process made it first
+                RateCounter.objects.filter(key=key).update(count=F("count") + 1)
+        return RateCounter.objects.values_list("count", flat=True).get(key=key)
+
+
+def _db_count(key: str) -> int:
+    return RateCounter.objects.filter(key=key).values_list("count", flat=True).first() or 0
+
+
+def rate_hit(bucket: str, identity: str, *, now: float | None = None) -> int:
+    """Count one event for the identity in the bucket's current window; return the count."""
+    if not identity:
+        return 0
+    limit = limit_for(bucket)
+    now = time.time() if now is None else now
+    key, remaining = _key(bucket, identity, limit.seconds, now)
+    if _cache_usable():
+        try:
+            return _cache_hit(key, remaining)
+        except Exception as exc:  # the cache backend's own errors: redis, files
+            _cache_failed(exc)
+    return _db_hit(key, remaining, now)
+
+
 def rate_exceeded(bucket: str, identity: str, *, now: float | None = None) -> bool:
     """True when the identity has used up the bucket's allowance in the current window."""
     if not identity:
@@ -80,7 +134,12 @@ def rate_exceeded(bucket: str, identity: str, *, now: float | None = None) -> bo
     limit = limit_for(bucket)
     now = time.time() if now is None else now
     key, _ = _key(bucket, identity, limit.seconds, now)
-    return (cache.get(key) or 0) >= limit.count
+    if _cache_usable():
+        try:
+            return (cache.get(key) or 0) >= limit.count
+        except Exception as exc:
+            _cache_failed(exc)
+    return _db_count(key) >= limit.count
 
 
 def rate_retry_minutes(bucket: str, *, now: float | None = None) -> int:

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 
 from xinfang.workflow.models import CalendarDay, CalendarYear, DeadlineRule
 
@@ -29,7 +28,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        from xinfang.workflow.tasks import deadlines_recompute_task
+        from xinfang.workflow.tasks import deadlines_recompute_later
 
         # Deadlines computed with weekends only for this year are final now.
-        transaction.on_commit(deadlines_recompute_task)
+        deadlines_recompute_later()

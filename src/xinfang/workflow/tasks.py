@@ -3,9 +3,12 @@ once (see services/deadline_watch.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from xinfang.core.outbox import outbox_handler, outbox_put
 from xinfang.workflow.services import (
     deadlines_check,
     deadlines_recompute,
@@ -13,11 +16,19 @@ from xinfang.workflow.services import (
     petitions_terminate_lapsed,
 )
 
+RECOMPUTE_TOPIC = "workflow.deadlines_recompute"
 
-@db_task()
-def deadlines_recompute_task() -> int:
+
+def deadlines_recompute_later() -> None:
+    """Have the worker recompute provisional deadlines once the caller's change commits (an
+    outbox row in the caller's transaction)."""
+    outbox_put(topic=RECOMPUTE_TOPIC)
+
+
+@outbox_handler(RECOMPUTE_TOPIC)
+def deadlines_recompute_run(payload: dict[str, Any]) -> None:
     """Recompute provisional deadlines after a year's holidays were entered."""
-    return len(deadlines_recompute())
+    deadlines_recompute()
 
 
 @db_periodic_task(crontab(minute="10", hour="0"))

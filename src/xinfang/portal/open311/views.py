@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from xinfang.core.errors import DomainError, NotFound
+from xinfang.core.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, UNAVAILABLE_MESSAGE
 from xinfang.portal.open311.render import error_response, respond
 from xinfang.portal.open311.selectors import (
     discovery,
@@ -63,6 +64,11 @@ def geo_report(methods: tuple[str, ...]) -> Callable:
                 return view(request, *args, fmt=fmt, **kwargs)
             except DomainError as exc:
                 return error_response(fmt, _status_of(exc), exc.message)
+            except UNAVAILABLE_ERRORS:
+                # The database does not answer: 503 as everywhere (core/middleware.py).
+                response = error_response(fmt, 503, UNAVAILABLE_MESSAGE)
+                response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                return response
             except Exception:
                 logger.exception("Open311 request failed")
                 return error_response(

@@ -99,11 +99,8 @@ def _alert(unit: Unit, incident: Incident, key: str, title: str, body: str) -> N
         ).select_related("staff")
     }
     url = reverse("prevention:incident_detail", args=[incident.pk])
-    transaction.on_commit(
-        lambda: notify(
-            recipients=people, kind="incident", title=title, body=body, url=url, dedupe_key=key
-        )
-    )
+    # In the incident's transaction: the alert and its e-mails' outbox rows commit with it.
+    notify(recipients=people, kind="incident", title=title, body=body, url=url, dedupe_key=key)
 
 
 @transaction.atomic

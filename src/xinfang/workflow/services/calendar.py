@@ -54,7 +54,7 @@ def calendar_year_save(
         [CalendarDay(year=record, date=d, name=n, is_working=False) for d, n in off.items()]
         + [CalendarDay(year=record, date=d, name=n, is_working=True) for d, n in on.items()]
     )
-    from xinfang.workflow.tasks import deadlines_recompute_task
+    from xinfang.workflow.tasks import deadlines_recompute_later
 
-    transaction.on_commit(deadlines_recompute_task)
+    deadlines_recompute_later()
     return record

@@ -1,9 +1,8 @@
 """Who is told when a case moves: the unit it lands on learns at once, not at the first
-deadline reminder (STYLE.md: notifications go out after the commit)."""
+deadline reminder. The notices are written with the change; their e-mails go out after the
+commit, through the outbox (core/outbox.py)."""
 
 from __future__ import annotations
-
-from django.db import transaction
 
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import notify
@@ -26,10 +25,10 @@ def _unit_members(unit: Unit | None, roles) -> set[int]:
 
 
 def _notify_after_commit(recipients: list[Staff], p: Petition, **message) -> None:
-    """Send once the case's change is committed, so a rollback tells no one."""
+    """Notify in the case's transaction: the inbox rows and the outbox rows of the e-mails
+    commit with the change, so a rollback tells no one and a commit cannot lose them."""
     if recipients:
-        url = f"/petitions/{p.pk}/"
-        transaction.on_commit(lambda: notify(recipients=recipients, url=url, petition=p, **message))
+        notify(recipients=recipients, url=f"/petitions/{p.pk}/", petition=p, **message)
 
 
 def transition_notify(name: str, p: Petition, actor: Staff | None, seq: int) -> None:
