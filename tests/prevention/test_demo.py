@@ -1,11 +1,11 @@
 """The demo data: a district's 53 groups through a past 两会, rosters, reception days, a plan."""
 
-import time
 from datetime import date
 
+import pytest
 from django.utils import timezone
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.prevention.demo import demo_prevention_create, demo_prevention_delete
 from xinfang.prevention.models import (
     Dispute,
@@ -20,13 +20,14 @@ from xinfang.prevention.models import (
 from xinfang.prevention.selectors import reception_sessions_published
 from xinfang.units.models import Unit
 
+pytestmark = pytest.mark.slow
 
-def test_the_demo_loads_quickly_once_and_tells_the_two_mess_story(db):
+
+def test_the_demo_loads_once_and_tells_the_two_mess_story(db):
+    # How fast it loads is measured by `make run`'s first start, not asserted here.
     now = at(2026, 11, 27, 10, 30)
-    started = time.monotonic()
     made = demo_prevention_create(now=now)
-    elapsed = time.monotonic() - started
-    assert made > 1000 and elapsed < 15
+    assert made > 1000
     assert demo_prevention_create(now=now) == 0
 
     lianghui = SpecialPeriod.objects.get(name="全国两会")
