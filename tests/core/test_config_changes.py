@@ -102,6 +102,7 @@ def test_units_categories_and_holidays_are_logged_and_shown_on_their_pages(clien
         assert label in log
     only_units = client.get("/settings/changes/?kind=unit").content.decode()
     assert "东湖社区第二居民小组" in only_units and "01-01 元旦" not in only_units
+    assert '<a href="/settings/units/">单位</a>' in only_units
 
 
 def test_screening_cadences_and_sensitive_periods_are_logged(org, sysadmin):

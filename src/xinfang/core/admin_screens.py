@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xinfang.core.changes import Kind, config_changes
@@ -44,9 +45,31 @@ RECENT_CHANGES = 10
 CHANGE_LOG_ROWS = 200
 
 
+# Where each kind of configuration is changed, linked from its rows in the change log.
+KIND_PAGES = {
+    Kind.DEADLINE_RULE: "settings:rules",
+    Kind.CALENDAR: "settings:calendar",
+    Kind.CATEGORY: "settings:categories",
+    Kind.UNIT: "settings:units",
+    Kind.SCREENING: "prevention:special_periods",
+    Kind.OPEN311_KEY: "admin:portal_open311key_changelist",
+}
+
+
+def _with_pages(changes) -> list:
+    """The changes, each with `page`: the URL of the screen where its kind is changed."""
+    rows = list(changes)
+    for change in rows:
+        change.page = reverse(KIND_PAGES[change.kind]) if change.kind in KIND_PAGES else ""
+    return rows
+
+
 def _changes(*kinds: str) -> dict:
     """The context of a settings page's 变更记录 section: its kinds' latest changes."""
-    return {"changes": config_changes(*kinds, limit=RECENT_CHANGES), "changes_kind": kinds[0]}
+    return {
+        "changes": _with_pages(config_changes(*kinds, limit=RECENT_CHANGES)),
+        "changes_kind": kinds[0],
+    }
 
 
 def _done(request: HttpRequest, call: Callable, success: str) -> None:
@@ -82,7 +105,7 @@ def changes_page(request: HttpRequest) -> HttpResponse:
         request,
         "settings/changes.html",
         {
-            "changes": config_changes(*kinds, limit=CHANGE_LOG_ROWS),
+            "changes": _with_pages(config_changes(*kinds, limit=CHANGE_LOG_ROWS)),
             "kinds": Kind.choices,
             "kind": kinds[0] if kinds else "",
             "limit": CHANGE_LOG_ROWS,
