@@ -108,8 +108,11 @@ def staff_create(
     phone: str = "",
     is_superuser: bool = False,
     actor: Staff | None = None,
+    password_hash: str = "",
 ) -> Staff:
-    """Create a staff account.
+    """Create a staff account. `password_hash`, when given, is a password already hashed
+    (make_password) and used instead of `password`: accounts sharing one password (the
+    demo's) then cost one slow hash, not one each.
 
     Raises:
         ValidationFailed: the username is taken.
@@ -123,7 +126,10 @@ def staff_create(
         is_superuser=is_superuser,
         is_staff=is_superuser,
     )
-    staff.set_password(password)
+    if password_hash:
+        staff.password = password_hash
+    else:
+        staff.set_password(password)
     staff.save()
     return staff
 
