@@ -4,6 +4,7 @@ that makes it, and the Django admin cannot change configuration around those ser
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from tests.units.factories import MembershipFactory, StaffFactory
@@ -12,6 +13,7 @@ from xinfang.core.errors import ValidationFailed
 from xinfang.core.models import ConfigChange
 from xinfang.petitions.models import Category
 from xinfang.portal.open311.services import open311_key_create, open311_key_revoke
+from xinfang.prevention.models import CadenceRule
 from xinfang.prevention.services import (
     cadence_rule_set,
     special_period_create,
@@ -182,3 +184,23 @@ def test_the_admin_revokes_open311_keys_through_the_service(client, superuser):
     key.refresh_from_db()
     assert key.revoked_at is not None
     assert last(Kind.OPEN311_KEY).after["吊销时间"]
+
+
+def test_the_admin_shows_the_services_refusal_and_saves_nothing(client, org):
+    # Staff with the admin's permission on the model, but no role over (or sight of) the unit.
+    clerk = StaffFactory(username="clerk", is_staff=True)
+    clerk.user_permissions.set(
+        Permission.objects.filter(
+            codename__endswith="cadencerule", content_type__app_label="prevention"
+        )
+    )
+    client.force_login(clerk)
+    response = client.post(
+        "/admin/prevention/cadencerule/add/",
+        {"unit_kind": "", "unit": org.donghu.pk, "reports": "on", "cadence": "weekly",
+         "remind_hour": 9},
+        follow=True,
+    )  # fmt: skip
+    assert "未找到该单位" in response.content.decode()
+    assert not CadenceRule.objects.filter(unit=org.donghu).exists()
+    assert not ConfigChange.objects.exists()
