@@ -4,6 +4,8 @@ nothing of 东城's cases."""
 
 from __future__ import annotations
 
+import copy
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -97,6 +99,18 @@ def api():
 
     client.as_ = as_
     return client
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Each test its own cache keys: the rate-limit counters of one test, or of a test the
+    other xdist process runs at the same time (the file cache is shared), never count in
+    another. Clearing the cache instead would wipe the other process's counters mid-test."""
+    caches = copy.deepcopy(settings.CACHES)
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    for config in caches.values():
+        config["KEY_PREFIX"] = prefix
+    settings.CACHES = caches
 
 
 @pytest.fixture(autouse=True)

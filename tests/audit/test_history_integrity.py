@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from tests.clock import at
 from tests.petitions.factories import register
-from tests.workflow.conftest import at
 from xinfang.audit.models import HistoryAnchor
 from xinfang.petitions.history import canonical, chain_verify, event_hash, event_payload
 from xinfang.petitions.models import Petition, PetitionEvent

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 
 def test_demo_on_a_fresh_data_directory_migrates_first(tmp_path: Path) -> None:
     env = {

@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from tests.clock import at
 from tests.conftest import _member
 from tests.e2e.conftest import login, screenshot
-from tests.prevention.conftest import at
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Category
 from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
@@ -49,7 +49,7 @@ def lianghui(org, district_supervisor):
         starts_on=date(2027, 3, 3),
         ends_on=date(2027, 3, 15),
         units=[org.district],
-        now=at(2027, 2, 20),
+        now=at(2027, 2, 20, 9),
     )
 
 

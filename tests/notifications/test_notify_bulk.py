@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.core import mail
 from django.utils import timezone
 
+from tests.clock import at
 from tests.petitions.factories import register
-from tests.workflow.conftest import at
 from xinfang.notifications.models import Notification
 from xinfang.notifications.services import Message, notify_bulk, preferences_save
 from xinfang.workflow import services as wf

@@ -42,6 +42,24 @@ NOW = datetime(2026, 3, 10, 15, 30, tzinfo=SH)
 SMALL = 80
 
 
+@pytest.fixture(scope="class")
+def small_demo(django_db_setup, django_db_blocker):
+    """The demo organisation and SMALL cases at NOW, loaded once for the tests that only
+    read them (committed, so every test of the class sees them), and flushed afterwards so
+    the next tests of this worker start from an empty database as usual."""
+    from xinfang.petitions.taxonomy import categories_seed
+    from xinfang.workflow.deadlines import rules_seed
+
+    with django_db_blocker.unblock():
+        categories_seed()
+        rules_seed()
+        call_command("demo", petitions=0, stdout=io.StringIO())
+        assert demo.demo_petitions_create(now=NOW, count=SMALL) == SMALL
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
 def _counts() -> dict[str, int]:
     return {
         "petitions": Petition.objects.count(),
@@ -100,6 +118,7 @@ def _assert_complete(petitions, today) -> None:
     assert list(histories_verify(petitions)) == []
 
 
+@pytest.mark.slow
 def test_it_loads_the_default_demo_and_never_twice(db):
     out = io.StringIO()
     call_command("demo", stdout=out)
@@ -120,101 +139,126 @@ def test_it_loads_the_default_demo_and_never_twice(db):
     assert "演示信访件已存在" in out.getvalue()
 
 
-def test_it_gives_the_demo_accounts_their_work(db):
-    call_command("demo", petitions=0)
-    assert demo.demo_petitions_create(now=NOW, count=SMALL) == SMALL
-    p = Petition.objects.all()
-    # 东城街道: new cases for dc_leader to decide, drafts from dc_handler waiting for approval.
-    assert p.filter(responsible_unit__code="LJ-CN-DC", state=State.REGISTERED).count() >= 5
-    dc_handler = Staff.objects.get(username="dc_handler")
-    drafts = Reply.objects.filter(
-        status=Reply.Status.DRAFT,
-        drafted_by=dc_handler,
-        petition__state=State.IN_PROGRESS,
-        petition__handler=dc_handler,
-    )
-    assert drafts.count() >= 3
-    # 东湖社区 for dh_handler; 移民办 for ymb_handler; the school; 西城街道.
-    dh = p.filter(responsible_unit__code="LJ-CN-DC-DH")
-    assert {State.ASSIGNED, State.ACKNOWLEDGED, State.IN_PROGRESS} <= set(
-        dh.values_list("state", flat=True)
-    )
-    ymb = p.filter(responsible_unit__code="LJ-YMB", line="resettlement")
-    assert ymb.filter(state=State.IN_PROGRESS, handler__username="ymb_handler").exists()
-    assert ymb.filter(state__in=[State.ASSIGNED, State.FORWARDED]).exists()
-    assert p.filter(responsible_unit__code="LJ-CN-SX").count() >= 3
-    assert p.filter(responsible_unit__code="LJ-CN-XC").count() >= 3
-    # SCENARIOS.md 2: twelve villagers, five representatives, the mine co-handling.
-    mine_case = p.get(
-        receiving_unit__code="LJ-CN-QS", headcount=12, unit_links__unit__code="LJ-CN-MK"
-    )
-    assert mine_case.is_collective and mine_case.category.code.startswith("mining")
-    assert mine_case.parties.filter(role=PetitionParty.Role.REPRESENTATIVE).count() == 5
-    # SCENARIOS.md 4: the fourth petition repeats a matter terminated after re-review.
-    fourth = p.get(state=State.REGISTERED, repeat_of__state=State.TERMINATED)
-    chain = [fourth.repeat_of, fourth.repeat_of.repeat_of, fourth.repeat_of.repeat_of.repeat_of]
-    assert chain[0].events.filter(kind="conclude_re_review").exists()
-    assert [c.category.code for c in chain] == [
-        "land.demolition",
-        "land.housing",
-        "land.demolition",
-    ]
-    # 交办 inside 东城街道: dc_leader names dc_handler, who signs for it, handles and drafts.
-    internal = p.filter(
-        assigning_unit__code="LJ-CN-DC", responsible_unit__code="LJ-CN-DC", decision="assign"
-    )
-    assert {State.ASSIGNED, State.ACKNOWLEDGED, State.IN_PROGRESS} <= set(
-        internal.values_list("state", flat=True)
-    )
-    for case in internal:
-        actors = dict(case.events.values_list("kind", "actor__username"))
-        assert actors["assign"] == "dc_leader"
-        assert case.events.get(kind="assign").data["handler"] == dc_handler.pk
-        assert case.handler == dc_handler
-        assert actors.get("acknowledge", "dc_handler") == "dc_handler"
-        assert actors.get("start", "dc_handler") == "dc_handler"
-    assert drafts.filter(petition__in=internal).exists()
+@pytest.mark.usefixtures("small_demo")
+class TestASmallDemo:
+    """Read only: one load of SMALL cases at NOW for all of them."""
 
-    # Review of what 东城街道 and its communities answered by the district leader, re-review by
-    # the city leader; what the school, the mine and the bureau answered, by the city alone.
-    reviewed = p.filter(reviewing_unit__isnull=False).select_related("responsible_unit")
-    seen = set()
-    for case in reviewed:
-        unit = case.responsible_unit.code
-        seen.add(unit)
-        actors = dict(case.events.values_list("kind", "actor__username"))
-        if unit.startswith("LJ-CN-DC"):
-            assert case.reviewing_unit.code == "LJ-CN"
-            assert actors.get("conclude_review", "cn_leader") == "cn_leader"
-            assert actors.get("conclude_re_review", "city_leader") == "city_leader"
-        if unit in ("LJ-CN-SX", "LJ-CN-MK", "LJ-YMB", "LJ-CN"):
-            assert case.reviewing_unit.code == "LJ" and case.re_reviewing_unit is None
-            assert actors.get("conclude_review", "city_leader") == "city_leader"
-    assert {"LJ-CN-DC", "LJ-CN-DC-DH", "LJ-CN-SX", "LJ-CN-MK", "LJ-YMB"} <= seen
-    # SCENARIOS.md 6: online at 23:40, sent to 东湖社区 by the registrar the next morning,
-    # review asked on day 20 of the window and answered by 城南区 within 30 days.
-    drain = p.get(
-        channel=Channel.ONLINE,
-        category__code="urban.municipal",
-        responsible_unit__code="LJ-CN-DC-DH",
-        state=State.REVIEW_CONCLUDED,
-    )
-    received = drain.received_at.astimezone(SH)
-    assert (received.hour, received.minute) == (23, 40) and drain.registered_by is None
-    actors = dict(drain.events.values_list("kind", "actor__username"))
-    assert actors["assign"] == "dc_registrar" and actors["acknowledge"] == "dh_handler"
-    assert actors["start"] == "dh_handler" and actors["conclude"] == "dc_leader"
-    assert actors["request_review"] is None and actors["conclude_review"] == "cn_leader"
-    assert drain.reviewing_unit.code == "LJ-CN"
-    asked = drain.events.get(kind="request_review").at.astimezone(SH).date()
-    assert (asked - drain.reply_delivered_on).days == 19
-    assert drain.events.get(kind="conclude_review").data["on_time"] is True
-    # And one of 东湖社区's answers waiting for cn_leader's review.
-    assert p.filter(
-        state=State.REVIEW_REQUESTED,
-        reviewing_unit__code="LJ-CN",
-        responsible_unit__code="LJ-CN-DC-DH",
-    ).exists()
+    def test_it_gives_the_demo_accounts_their_work(self, db):
+        p = Petition.objects.all()
+        # 东城街道: new cases for dc_leader to decide, drafts from dc_handler waiting for approval.
+        assert p.filter(responsible_unit__code="LJ-CN-DC", state=State.REGISTERED).count() >= 5
+        dc_handler = Staff.objects.get(username="dc_handler")
+        drafts = Reply.objects.filter(
+            status=Reply.Status.DRAFT,
+            drafted_by=dc_handler,
+            petition__state=State.IN_PROGRESS,
+            petition__handler=dc_handler,
+        )
+        assert drafts.count() >= 3
+        # 东湖社区 for dh_handler; 移民办 for ymb_handler; the school; 西城街道.
+        dh = p.filter(responsible_unit__code="LJ-CN-DC-DH")
+        assert {State.ASSIGNED, State.ACKNOWLEDGED, State.IN_PROGRESS} <= set(
+            dh.values_list("state", flat=True)
+        )
+        ymb = p.filter(responsible_unit__code="LJ-YMB", line="resettlement")
+        assert ymb.filter(state=State.IN_PROGRESS, handler__username="ymb_handler").exists()
+        assert ymb.filter(state__in=[State.ASSIGNED, State.FORWARDED]).exists()
+        assert p.filter(responsible_unit__code="LJ-CN-SX").count() >= 3
+        assert p.filter(responsible_unit__code="LJ-CN-XC").count() >= 3
+        # SCENARIOS.md 2: twelve villagers, five representatives, the mine co-handling.
+        mine_case = p.get(
+            receiving_unit__code="LJ-CN-QS", headcount=12, unit_links__unit__code="LJ-CN-MK"
+        )
+        assert mine_case.is_collective and mine_case.category.code.startswith("mining")
+        assert mine_case.parties.filter(role=PetitionParty.Role.REPRESENTATIVE).count() == 5
+        # SCENARIOS.md 4: the fourth petition repeats a matter terminated after re-review.
+        fourth = p.get(state=State.REGISTERED, repeat_of__state=State.TERMINATED)
+        chain = [fourth.repeat_of, fourth.repeat_of.repeat_of, fourth.repeat_of.repeat_of.repeat_of]
+        assert chain[0].events.filter(kind="conclude_re_review").exists()
+        assert [c.category.code for c in chain] == [
+            "land.demolition",
+            "land.housing",
+            "land.demolition",
+        ]
+        # 交办 inside 东城街道: dc_leader names dc_handler, who signs for it, handles and drafts.
+        internal = p.filter(
+            assigning_unit__code="LJ-CN-DC", responsible_unit__code="LJ-CN-DC", decision="assign"
+        )
+        assert {State.ASSIGNED, State.ACKNOWLEDGED, State.IN_PROGRESS} <= set(
+            internal.values_list("state", flat=True)
+        )
+        for case in internal:
+            actors = dict(case.events.values_list("kind", "actor__username"))
+            assert actors["assign"] == "dc_leader"
+            assert case.events.get(kind="assign").data["handler"] == dc_handler.pk
+            assert case.handler == dc_handler
+            assert actors.get("acknowledge", "dc_handler") == "dc_handler"
+            assert actors.get("start", "dc_handler") == "dc_handler"
+        assert drafts.filter(petition__in=internal).exists()
+
+        # Review of what 东城街道 and its communities answered by the district leader, re-review by
+        # the city leader; what the school, the mine and the bureau answered, by the city alone.
+        reviewed = p.filter(reviewing_unit__isnull=False).select_related("responsible_unit")
+        seen = set()
+        for case in reviewed:
+            unit = case.responsible_unit.code
+            seen.add(unit)
+            actors = dict(case.events.values_list("kind", "actor__username"))
+            if unit.startswith("LJ-CN-DC"):
+                assert case.reviewing_unit.code == "LJ-CN"
+                assert actors.get("conclude_review", "cn_leader") == "cn_leader"
+                assert actors.get("conclude_re_review", "city_leader") == "city_leader"
+            if unit in ("LJ-CN-SX", "LJ-CN-MK", "LJ-YMB", "LJ-CN"):
+                assert case.reviewing_unit.code == "LJ" and case.re_reviewing_unit is None
+                assert actors.get("conclude_review", "city_leader") == "city_leader"
+        assert {"LJ-CN-DC", "LJ-CN-DC-DH", "LJ-CN-SX", "LJ-CN-MK", "LJ-YMB"} <= seen
+        # SCENARIOS.md 6: online at 23:40, sent to 东湖社区 by the registrar the next morning,
+        # review asked on day 20 of the window and answered by 城南区 within 30 days.
+        drain = p.get(
+            channel=Channel.ONLINE,
+            category__code="urban.municipal",
+            responsible_unit__code="LJ-CN-DC-DH",
+            state=State.REVIEW_CONCLUDED,
+        )
+        received = drain.received_at.astimezone(SH)
+        assert (received.hour, received.minute) == (23, 40) and drain.registered_by is None
+        actors = dict(drain.events.values_list("kind", "actor__username"))
+        assert actors["assign"] == "dc_registrar" and actors["acknowledge"] == "dh_handler"
+        assert actors["start"] == "dh_handler" and actors["conclude"] == "dc_leader"
+        assert actors["request_review"] is None and actors["conclude_review"] == "cn_leader"
+        assert drain.reviewing_unit.code == "LJ-CN"
+        asked = drain.events.get(kind="request_review").at.astimezone(SH).date()
+        assert (asked - drain.reply_delivered_on).days == 19
+        assert drain.events.get(kind="conclude_review").data["on_time"] is True
+        # And one of 东湖社区's answers waiting for cn_leader's review.
+        assert p.filter(
+            state=State.REVIEW_REQUESTED,
+            reviewing_unit__code="LJ-CN",
+            responsible_unit__code="LJ-CN-DC-DH",
+        ).exists()
+
+    def test_it_builds_every_kind_of_case_for_a_smaller_count(self, db):
+        petitions = Petition.objects.all()
+        assert petitions.count() == SMALL
+        _assert_complete(petitions, NOW.date())
+        assert not PetitionEvent.objects.filter(at__gt=NOW).exists()
+        assert not petitions.filter(received_at__lt=NOW - timedelta(days=SPAN_DAYS + 1))
+        # Registered by the demo accounts (or through the portal), each case under its demo key.
+        assert not petitions.exclude(idempotency_key__startswith=KEY_PREFIX).exists()
+        assert not petitions.filter(registered_by__isnull=True).exclude(channel=Channel.ONLINE)
+        assert demo.demo_petitions_create(now=NOW, count=SMALL) == 0
+        assert petitions.count() == SMALL
+
+    def test_it_never_assigns_an_accusation_to_the_accused_unit(self, db):
+        for p in Petition.objects.filter(is_accusation=True).select_related("accused_unit"):
+            assert not p.responsible_unit.path.startswith(p.accused_unit.path)
+            if p.handler_id:
+                units = p.handler.memberships.values_list("unit__path", flat=True)
+                assert not any(path.startswith(p.accused_unit.path) for path in units)
+        # Complaints that are not accusations name whom they are about too (RULES.md §1).
+        complaints = Petition.objects.filter(is_accusation=False, accused_unit__isnull=False)
+        assert set(complaints.values_list("accused_unit__code", flat=True)) >= {"LJ-CN-MK"}
+        assert not Petition.objects.filter(~Q(line=F("category__line"))).exists()
 
 
 def test_it_reviews_by_the_same_rule_as_the_workflow(db):
@@ -232,21 +276,6 @@ def test_it_reviews_by_the_same_rule_as_the_workflow(db):
             body = routes.parent_of(body)
 
 
-def test_it_builds_every_kind_of_case_for_a_smaller_count(db):
-    call_command("demo", petitions=0)
-    assert demo.demo_petitions_create(now=NOW, count=SMALL) == SMALL
-    petitions = Petition.objects.all()
-    assert petitions.count() == SMALL
-    _assert_complete(petitions, NOW.date())
-    assert not PetitionEvent.objects.filter(at__gt=NOW).exists()
-    assert not petitions.filter(received_at__lt=NOW - timedelta(days=SPAN_DAYS + 1))
-    # Registered by the demo accounts (or through the portal), each case under its demo key.
-    assert not petitions.exclude(idempotency_key__startswith=KEY_PREFIX).exists()
-    assert not petitions.filter(registered_by__isnull=True).exclude(channel=Channel.ONLINE)
-    assert demo.demo_petitions_create(now=NOW, count=SMALL) == 0
-    assert petitions.count() == SMALL
-
-
 def test_it_plans_the_same_data_for_the_same_now(db):
     def plan() -> list[tuple]:
         cases = Planner(NOW, SMALL).plan()
@@ -258,6 +287,7 @@ def test_it_plans_the_same_data_for_the_same_now(db):
     assert plan() == plan()
 
 
+@pytest.mark.slow
 def test_it_resets_the_demo_and_everything_hanging_off_it(db):
     call_command("demo", petitions=SMALL)
     loaded = Petition.objects.count()  # the loader's cases and those of the other demo layers
@@ -309,20 +339,6 @@ def test_it_has_enough_petition_texts_that_read_like_petitions():
 def test_it_uses_only_categories_the_database_has(db):
     codes = set(Category.objects.values_list("code", flat=True))
     assert {t.category for t in texts.TEMPLATES} <= codes
-
-
-def test_it_never_assigns_an_accusation_to_the_accused_unit(db):
-    call_command("demo", petitions=0)
-    demo.demo_petitions_create(now=NOW, count=SMALL)
-    for p in Petition.objects.filter(is_accusation=True).select_related("accused_unit"):
-        assert not p.responsible_unit.path.startswith(p.accused_unit.path)
-        if p.handler_id:
-            units = p.handler.memberships.values_list("unit__path", flat=True)
-            assert not any(path.startswith(p.accused_unit.path) for path in units)
-    # Complaints that are not accusations name whom they are about too (RULES.md §1).
-    complaints = Petition.objects.filter(is_accusation=False, accused_unit__isnull=False)
-    assert set(complaints.values_list("accused_unit__code", flat=True)) >= {"LJ-CN-MK"}
-    assert not Petition.objects.filter(~Q(line=F("category__line"))).exists()
 
 
 @pytest.mark.parametrize("count", [1, 10])

@@ -203,3 +203,20 @@ def test_attachments_are_served_only_to_those_who_see_the_case(
     url = f"/petitions/{case.pk}/attachments/{attachment.pk}/"
     assert b"".join(c.get(url).streaming_content) == png
     assert login(client, xc_handler).get(url).status_code == 404
+
+
+def test_a_malformed_ledger_cursor_shows_the_first_page(client, org, dc_registrar):
+    register(dc_registrar, org.dongcheng)
+    client.force_login(dc_registrar)
+    for cursor in ["WzEsMl0", "not-base64!", "W251bGwsIngiXQ"]:
+        assert client.get(f"/petitions/?after={cursor}").status_code == 200
+
+
+def test_refusals_are_explained_in_chinese(client, dc_leader, xc_handler, org, dc_registrar):
+    client.force_login(dc_leader)
+    page = client.get("/settings/")
+    assert page.status_code == 403 and "只有管理员可以进入系统设置" in page.content.decode()
+    p = register(dc_registrar, org.dongcheng)
+    client.force_login(xc_handler)
+    missing = client.get(f"/petitions/{p.pk}/")
+    assert missing.status_code == 404 and "未找到该信访件" in missing.content.decode()

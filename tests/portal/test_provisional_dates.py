@@ -8,8 +8,8 @@ from datetime import datetime
 
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
+from tests.clock import at
 from tests.portal.helpers import answered, portal_case, unlock
 from xinfang.core.dates import date_text, provisional_reason
 from xinfang.notifications.models import Notification
@@ -18,10 +18,6 @@ from xinfang.portal.open311.selectors import request_public
 from xinfang.workflow import services as wf
 
 REASON = provisional_reason(datetime(2027, 1, 1).date())
-
-
-def at(*args) -> datetime:
-    return timezone.make_aware(datetime(*args))
 
 
 def test_the_helper_says_it_one_way():

@@ -3,20 +3,14 @@ and a clock helper pinned to Asia/Shanghai."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 
+from tests.clock import at  # noqa: F401 (re-exported: tests import it from here too)
 from tests.conftest import _member
 from xinfang.petitions.models import Category
 from xinfang.units.models import Unit
-
-
-def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    """An aware datetime in Asia/Shanghai."""
-    return timezone.make_aware(datetime(year, month, day, hour, minute))
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import pytest
 import time_machine
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.prevention.models import ScreeningReport
 
 URL = "/api/v1/screening/reports/"

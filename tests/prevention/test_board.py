@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.prevention.models import ScreeningPeriod
 from xinfang.prevention.selectors import screening_board, screening_compliance_counts
 from xinfang.prevention.services import (
@@ -31,7 +31,7 @@ def lianghui(org, groups, district_supervisor):
         starts_on=date(2026, 3, 3),
         ends_on=date(2026, 3, 15),
         units=[org.district],
-        now=at(2026, 2, 25),
+        now=at(2026, 2, 25, 9),
     )
 
 

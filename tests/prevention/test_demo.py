@@ -2,9 +2,10 @@
 
 from datetime import date
 
+import pytest
 from django.utils import timezone
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.prevention.demo import demo_prevention_create, demo_prevention_delete
 from xinfang.prevention.models import (
     Dispute,
@@ -18,6 +19,8 @@ from xinfang.prevention.models import (
 )
 from xinfang.prevention.selectors import reception_sessions_published
 from xinfang.units.models import Unit
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_demo_loads_once_and_tells_the_two_mess_story(db):

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Petition, PetitionUnit
 from xinfang.petitions.services import PersonInput
@@ -39,7 +39,7 @@ def dispute(org, informant, category) -> Dispute:
                 responsible="高秀英",
             )
         ],
-        now=at(2026, 3, 20),
+        now=at(2026, 3, 20, 9),
     )
     return report.disputes.get()
 
@@ -47,10 +47,10 @@ def dispute(org, informant, category) -> Dispute:
 def test_it_records_how_a_dispute_was_settled(dispute, informant):
     settled = dispute_resolve(
         actor=informant, dispute=dispute, resolution="经调解，兄弟二人签订分配协议。",
-        now=at(2026, 3, 25),
+        now=at(2026, 3, 25, 9),
     )  # fmt: skip
     assert settled.status == "resolved" and settled.resolved_by == informant
-    assert settled.resolved_at == at(2026, 3, 25)
+    assert settled.resolved_at == at(2026, 3, 25, 9)
     with pytest.raises(InvalidTransition, match="已经化解"):
         dispute_resolve(actor=informant, dispute=dispute, resolution="再次")
 
@@ -115,16 +115,16 @@ def test_only_a_registrar_or_leader_at_or_above_the_unit_converts(
 ):
     for actor in (informant, dc_handler, district_supervisor):
         with pytest.raises(NotPermitted, match="不能将纠纷转为信访件"):
-            dispute_convert(actor=actor, dispute=dispute, now=at(2026, 3, 21))
+            dispute_convert(actor=actor, dispute=dispute, now=at(2026, 3, 21, 9))
     with pytest.raises(NotFound):
-        dispute_convert(actor=xc_handler, dispute=dispute, now=at(2026, 3, 21))
+        dispute_convert(actor=xc_handler, dispute=dispute, now=at(2026, 3, 21, 9))
     assert Dispute.objects.get(pk=dispute.pk).status == "open"
     assert not Petition.objects.exists()
 
 
 def test_a_refused_registration_leaves_the_dispute_open(dispute, dc_registrar):
     with pytest.raises(ValidationFailed):
-        dispute_convert(actor=dc_registrar, dispute=dispute, subject="", now=at(2026, 3, 21))
+        dispute_convert(actor=dc_registrar, dispute=dispute, subject="", now=at(2026, 3, 21, 9))
     assert Dispute.objects.get(pk=dispute.pk).status == "open"
     assert not Petition.objects.exists()
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 
+from tests.clock import at
 from tests.conftest import _member
-from tests.prevention.conftest import at
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category
 from xinfang.petitions.services import PersonInput
@@ -113,7 +113,7 @@ def test_a_swap_changes_the_post_and_keeps_the_record(shift, dc_registrar, dc_ha
         position="officer",
         to_staff=dc_registrar,
         reason="参加培训",
-        now=at(2026, 3, 4),
+        now=at(2026, 3, 4, 9),
     )
     shift.refresh_from_db()
     assert shift.officer == dc_registrar
@@ -121,12 +121,12 @@ def test_a_swap_changes_the_post_and_keeps_the_record(shift, dc_registrar, dc_ha
     with pytest.raises(ValidationFailed, match="不能是原值班人"):
         duty_swap(
             actor=dc_registrar, shift=shift, position="officer", to_staff=dc_registrar,
-            reason="x", now=at(2026, 3, 4),
+            reason="x", now=at(2026, 3, 4, 9),
         )  # fmt: skip
     with pytest.raises(InvalidTransition, match="已经结束"):
         duty_swap(
             actor=dc_registrar, shift=shift, position="officer", to_staff=dc_handler,
-            reason="补登", now=at(2026, 3, 7),
+            reason="补登", now=at(2026, 3, 7, 9),
         )  # fmt: skip
 
 
@@ -135,7 +135,7 @@ def test_someone_else_may_not_swap_a_shift(shift, dc_registrar, org):
     with pytest.raises(NotFound):
         duty_swap(
             actor=outsider, shift=shift, position="officer", to_staff=dc_registrar,
-            reason="x", now=at(2026, 3, 4),
+            reason="x", now=at(2026, 3, 4, 9),
         )  # fmt: skip
 
 

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from tests.clock import at
 from tests.conftest import _member
 from tests.petitions.factories import register
-from tests.prevention.conftest import at
 from xinfang.core.errors import (
     InvalidTransition,
     NotFound,

@@ -5,8 +5,8 @@ from datetime import date, time
 
 import pytest
 
+from tests.clock import at
 from tests.conftest import _member
-from tests.prevention.conftest import at
 from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category
 from xinfang.petitions.services import PersonInput
@@ -46,7 +46,7 @@ def session(unit, leader, actor, day=date(2026, 4, 15), publish=True, now=None):
         place="城南区人民来访接待中心",
         topics="征地拆迁、移民安置",
         publish=publish,
-        now=now or at(2026, 3, 20),
+        now=now or at(2026, 3, 20, 9),
     )
 
 
@@ -80,9 +80,9 @@ def test_publishing_later_and_who_may_schedule(org, cn_leader, cn_registrar, dc_
     draft_session = session(org.district, cn_leader, cn_registrar, publish=False)
     assert not draft_session.is_published
     published = reception_session_publish(
-        actor=cn_leader, session=draft_session, now=at(2026, 3, 21)
+        actor=cn_leader, session=draft_session, now=at(2026, 3, 21, 9)
     )
-    assert published.is_published and published.published_at == at(2026, 3, 21)
+    assert published.is_published and published.published_at == at(2026, 3, 21, 9)
     with pytest.raises(NotPermitted):
         session(org.dongcheng, cn_leader, dc_handler)
     with pytest.raises(ValidationFailed, match="不能作为接访领导"):
@@ -97,7 +97,7 @@ def test_petitions_at_the_session_have_channel_reception_and_the_leader(
     s = session(org.district, cn_leader, cn_registrar)
     with pytest.raises(InvalidTransition, match="接访日还没到"):
         reception_register_petition(
-            actor=cn_registrar, session=s, draft=draft(), now=at(2026, 4, 14)
+            actor=cn_registrar, session=s, draft=draft(), now=at(2026, 4, 14, 9)
         )
     petition = reception_register_petition(
         actor=cn_registrar, session=s, draft=draft(), now=at(2026, 4, 15, 9, 40)
@@ -125,7 +125,7 @@ def test_a_cancelled_session_takes_nothing(org, cn_leader, cn_registrar):
             actor=cn_registrar, session=s, draft=draft(), now=at(2026, 4, 15, 10)
         )
     with pytest.raises(InvalidTransition):
-        reception_session_publish(actor=cn_registrar, session=s, now=at(2026, 3, 21))
+        reception_session_publish(actor=cn_registrar, session=s, now=at(2026, 3, 21, 9))
 
 
 def test_an_outreach_visit_is_planned_done_and_its_matters_registered(
@@ -144,7 +144,7 @@ def test_an_outreach_visit_is_planned_done_and_its_matters_registered(
     with pytest.raises(ValidationFailed, match="不能晚于今天"):
         outreach_visit_record(
             actor=dc_handler, visit=visit, visited_on=date(2026, 3, 26),
-            matters_raised="无", now=at(2026, 3, 25),
+            matters_raised="无", now=at(2026, 3, 25, 9),
         )  # fmt: skip
     outreach_visit_record(
         actor=dc_handler,

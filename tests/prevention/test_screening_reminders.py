@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.core.errors import NotPermitted
 from xinfang.notifications.models import Notification
 from xinfang.prevention.models import CadenceRule, ScreeningPeriod
@@ -29,7 +29,7 @@ def lianghui(org, groups, district_supervisor):
         starts_on=date(2026, 3, 3),
         ends_on=date(2026, 3, 15),
         units=[org.district],
-        now=at(2026, 2, 25),
+        now=at(2026, 2, 25, 9),
     )
 
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed, VersionConflict
 from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
 from xinfang.prevention.selectors import report_items
@@ -96,7 +96,7 @@ def test_it_marks_a_report_late_after_the_due_time_and_keeps_the_period_late(org
     period = ScreeningPeriod.objects.get(pk=late.period_id)
     assert period.status == "late"
     correction = submit(
-        informant, org.group, period_start=date(2026, 3, 9), supersedes=late, now=at(2026, 3, 25)
+        informant, org.group, period_start=date(2026, 3, 9), supersedes=late, now=at(2026, 3, 25, 9)
     )
     assert ScreeningPeriod.objects.get(pk=correction.period_id).status == "late"
 
@@ -123,7 +123,7 @@ def test_it_refuses_a_unit_that_does_not_report(org, district_supervisor, dc_lea
     with pytest.raises(ValidationFailed, match="不需要报送"):
         # Districts do not screen by default; the district's leader is asked nothing.
         screening_report_submit(
-            actor=None, unit=org.district, period_start=WEEK, is_zero=True, now=at(2026, 3, 20)
+            actor=None, unit=org.district, period_start=WEEK, is_zero=True, now=at(2026, 3, 20, 9)
         )
 
 
@@ -165,8 +165,8 @@ def test_a_correction_withdraws_items_left_out_but_never_a_settled_one(org, info
 def test_a_special_period_recuts_unreported_periods_and_keeps_reported_ones(
     org, informant, dc_leader, district_supervisor
 ):
-    submit(informant, org.group, now=at(2026, 3, 17))
-    screening_period_to_file(unit=org.donghu, now=at(2026, 3, 17))
+    submit(informant, org.group, now=at(2026, 3, 17, 9))
+    screening_period_to_file(unit=org.donghu, now=at(2026, 3, 17, 9))
     assert ScreeningPeriod.objects.get(unit=org.donghu, starts_on=WEEK).ends_on == date(2026, 3, 22)
     special_period_create(
         actor=district_supervisor,
@@ -209,7 +209,7 @@ def test_a_declared_or_extended_special_period_is_owed_daily_whatever_was_filed_
     from xinfang.prevention.services import special_period_extend
 
     # The group files its weekly report on Tuesday, before anyone declares anything.
-    submit(informant, org.group, now=at(2026, 3, 17))
+    submit(informant, org.group, now=at(2026, 3, 17, 9))
     special = special_period_create(
         actor=district_supervisor,
         name="专项维稳期",
@@ -254,7 +254,7 @@ def test_the_one_tap_zero_report_files_yesterday_while_it_is_still_on_time(
         starts_on=date(2026, 3, 3),
         ends_on=date(2026, 3, 15),
         units=[org.district],
-        now=at(2026, 2, 20),
+        now=at(2026, 2, 20, 9),
     )
     early = screening_zero_report(actor=informant, unit=org.group, now=at(2026, 3, 6, 8))
     assert early.period.starts_on == date(2026, 3, 5)
@@ -269,7 +269,7 @@ def test_an_overseer_extends_a_special_period_from_its_page(client, org, distric
         starts_on=date(2026, 3, 3),
         ends_on=date(2026, 3, 15),
         units=[org.district],
-        now=at(2026, 3, 1),
+        now=at(2026, 3, 1, 9),
     )
     with time_machine.travel(at(2026, 3, 10, 9)):
         client.force_login(district_supervisor)

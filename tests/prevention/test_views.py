@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.prevention.conftest import at
+from tests.clock import at
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Category, Petition
 from xinfang.prevention.models import (

@@ -5,16 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from django.utils import timezone
 
+from tests.clock import at  # noqa: F401 (re-exported: tests import it from here too)
 from tests.conftest import _member
 from tests.petitions.factories import REPLY, register
 from xinfang.workflow import services as wf
-
-
-def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
-    """An aware datetime in Asia/Shanghai."""
-    return timezone.make_aware(datetime(year, month, day, hour, minute))
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.clock import at
 from tests.petitions.factories import register
-from tests.workflow.conftest import at
 from xinfang.notifications.models import Notification, Preference
 from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition

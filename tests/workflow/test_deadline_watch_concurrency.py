@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 from django.db.models import Count
 
+from tests.clock import at
 from tests.petitions.factories import register
-from tests.workflow.conftest import at
 from tests.workflow.test_concurrency import race
 from xinfang.notifications.models import Notification
 from xinfang.petitions.history import chain_verify

@@ -1,22 +1,16 @@
 """Deadlines set by the services over China's real calendar (RULES.md §5)."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 
+from tests.clock import at
 from tests.petitions.factories import REPLY, register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.petitions.history import chain_verify
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineRule
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(y, m, d, h=10):
-    return datetime(y, m, d, h, tzinfo=SH)
 
 
 @pytest.fixture
@@ -123,3 +117,38 @@ def test_concluding_late_is_recorded_not_refused(org, dc_registrar, dc_leader, d
     wf.petition_start(petition=p, actor=dc_handler, now=at(2025, 3, 4))
     p = wf.petition_conclude(petition=p, actor=dc_leader, reply=REPLY, now=at(2025, 5, 20))
     assert p.events.order_by("-seq").first().data["on_time"] is False
+
+
+def test_an_assignment_due_before_fifteen_days_binds_at_once(org, dc_registrar, dc_leader):
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3))
+    p = wf.petition_assign(
+        petition=p,
+        actor=dc_leader,
+        to_unit=org.donghu,
+        due_on=date(2025, 3, 10),
+        now=at(2025, 3, 4),
+    )
+    assert p.conclude_by == date(2025, 3, 10) and p.acknowledge_by == date(2025, 3, 10)
+    assert p.due_on == date(2025, 3, 10)
+
+
+def test_a_fixed_assignment_date_stands_when_the_rule_counts_working_days(
+    org, dc_registrar, dc_leader
+):
+    DeadlineRule.objects.filter(key="conclude_by").update(days=40, unit="working")
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3))
+    p = wf.petition_assign(
+        petition=p,
+        actor=dc_leader,
+        to_unit=org.donghu,
+        due_on=date(2025, 3, 28),
+        now=at(2025, 3, 4),
+    )
+    assert p.conclude_by == date(2025, 3, 28)
+
+
+def test_the_extension_limit_cannot_exceed_the_legal_thirty_days(org):
+    admin = StaffFactory(username="sysadmin")
+    MembershipFactory(staff=admin, unit=org.city, role="admin")
+    with pytest.raises(ValidationFailed, match="30日"):
+        wf.deadline_rule_update(actor=admin, key="extension_max", days=45, unit="calendar")

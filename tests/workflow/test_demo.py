@@ -7,6 +7,8 @@ from datetime import datetime
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from xinfang.audit.selectors import histories_verify
 from xinfang.petitions import demo
 from xinfang.workflow.demo import demo_supervision_create, demo_supervision_delete
@@ -18,6 +20,8 @@ from xinfang.workflow.models import (
     Recusal,
     SupervisionOrder,
 )
+
+pytestmark = pytest.mark.slow
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 

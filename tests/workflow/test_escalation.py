@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from tests.clock import at
 from tests.conftest import _member
-from tests.workflow.conftest import at
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf

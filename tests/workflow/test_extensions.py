@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.workflow.conftest import at
+from tests.clock import at
 from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
 from xinfang.notifications.models import Notification
 from xinfang.petitions.history import chain_verify

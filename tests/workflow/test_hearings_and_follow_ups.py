@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.test import override_settings
 
+from tests.clock import at
 from tests.petitions.factories import REPLY
-from tests.workflow.conftest import at
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from xinfang.notifications.models import Notification
 from xinfang.petitions.history import chain_verify

@@ -10,14 +10,16 @@ import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.clock import at
 from tests.conftest import _member
-from tests.workflow.conftest import at
+from tests.petitions.factories import register
+from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.core.errors import InvalidTransition
 from xinfang.petitions.models import Petition, State
 from xinfang.workflow import services as wf
 from xinfang.workflow.calendar import statutory_holidays
 from xinfang.workflow.deadlines import calendar_load
-from xinfang.workflow.models import FollowUp, SupervisionOrder
+from xinfang.workflow.models import CalendarDay, CalendarYear, FollowUp, SupervisionOrder
 
 # 2027 as the State Council might publish it: 元旦 01-01..03, 春节 02-05 (除夕) to 02-11 with
 # Sunday 01-31 and Saturday 02-20 worked in exchange.
@@ -200,3 +202,27 @@ def test_an_order_due_on_a_weekend_moves_to_the_next_working_day(concluded, dist
     )
     assert order.due_on == date(2025, 6, 30)
     assert SupervisionOrder.objects.get(pk=order.pk).due_basis["start"] == "2025-06-21"
+
+
+def test_new_holidays_leave_finished_cases_alone_and_bump_open_ones(
+    org, dc_registrar, dc_leader, django_capture_on_commit_callbacks
+):
+    admin = StaffFactory(username="sysadmin")
+    MembershipFactory(staff=admin, unit=org.city, role="admin")
+    open_case = register(dc_registrar, org.dongcheng, at=at(2026, 12, 19))
+    declined = register(dc_registrar, org.dongcheng, at=at(2026, 12, 19))
+    wf.petition_decline(
+        petition=declined, actor=dc_leader, reason="litigation", now=at(2026, 12, 20)
+    )
+    declined.refresh_from_db()
+    before = (declined.decide_by, declined.events.count())
+    version = open_case.version
+    with django_capture_on_commit_callbacks(execute=True):
+        wf.calendar_year_save(
+            actor=admin, year=2027, holidays=[(date(2027, 1, d), "元旦") for d in range(1, 5)]
+        )
+    declined.refresh_from_db()
+    open_case.refresh_from_db()
+    assert (declined.decide_by, declined.events.count()) == before
+    assert open_case.decide_by == date(2027, 1, 5) and open_case.version == version + 1
+    assert CalendarYear.objects.count() == 1 and CalendarDay.objects.count() == 4

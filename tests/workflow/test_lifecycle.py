@@ -1,21 +1,15 @@
 """A case through every stage, through the workflow services."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
+from tests.clock import at
 from tests.petitions.factories import REPLY, register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted
 from xinfang.petitions.history import chain_verify
 from xinfang.workflow import services as wf
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(y, m, d, h=10):
-    return datetime(y, m, d, h, tzinfo=SH)
 
 
 @pytest.fixture
@@ -123,3 +117,45 @@ def test_it_terminates_lapsed_windows(org, dc_registrar, dc_leader, dc_handler):
     assert wf.petitions_terminate_lapsed(now=at(2025, 4, 9)) == []
     assert wf.petitions_terminate_lapsed(now=at(2025, 4, 10)) == [p.pk]
     assert wf.petitions_terminate_lapsed(now=at(2025, 4, 10) + timedelta(hours=1)) == []
+
+
+def test_a_return_takes_the_named_handler_off_the_case(
+    org, dc_registrar, dc_leader, dh_handler, dc_handler
+):
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 9, 22))
+    p = wf.petition_assign(
+        petition=p, actor=dc_leader, to_unit=org.donghu, handler=dh_handler, now=at(2025, 9, 23)
+    )
+    p = wf.petition_return(
+        petition=p, actor=dh_handler, reason="不属于本社区职责", now=at(2025, 9, 24)
+    )
+    assert p.handler is None
+    p = wf.petition_accept(petition=p, actor=dc_leader, now=at(2025, 9, 25))
+    assert (
+        wf.petition_start(petition=p, actor=dc_handler, now=at(2025, 9, 25)).handler == dc_handler
+    )
+
+
+def test_a_re_reviewed_matter_is_terminated_by_the_nightly_job(
+    org, dc_registrar, dc_leader, dc_handler
+):
+    cn_leader = StaffFactory(username="cn_leader")
+    MembershipFactory(staff=cn_leader, unit=org.district, role="leader")
+    city_leader = StaffFactory(username="city_leader")
+    MembershipFactory(staff=city_leader, unit=org.city, role="leader")
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3))
+    wf.petition_accept(petition=p, actor=dc_leader, now=at(2025, 3, 3))
+    wf.petition_start(petition=p, actor=dc_handler, now=at(2025, 3, 4))
+    wf.petition_conclude(petition=p, actor=dc_leader, reply=REPLY, now=at(2025, 3, 10))
+    wf.petition_request_review(petition=p, actor=None, via="portal", now=at(2025, 3, 12))
+    wf.petition_conclude_review(
+        petition=p, actor=cn_leader, outcome="upheld", reply=REPLY, now=at(2025, 3, 20)
+    )
+    wf.petition_request_re_review(petition=p, actor=None, via="portal", now=at(2025, 3, 25))
+    wf.petition_conclude_re_review(
+        petition=p, actor=city_leader, outcome="upheld", reply=REPLY, now=at(2025, 4, 1)
+    )
+    assert wf.petitions_terminate_lapsed(now=at(2025, 4, 2)) == [p.pk]
+    p.refresh_from_db()
+    assert p.state == "terminated"
+    assert p.events.order_by("-seq").first().data["reason"] == "复核意见已经作出，信访事项终结"

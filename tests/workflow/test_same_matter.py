@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from tests.clock import at
 from tests.petitions.factories import person, register
-from tests.workflow.conftest import at
 from xinfang.core.errors import InvalidTransition, ValidationFailed
 from xinfang.petitions.models import Petition, State
 from xinfang.workflow import services as wf

@@ -27,6 +27,8 @@ from xinfang.workflow import services as wf
 from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 
+pytestmark = pytest.mark.slow
+
 SH = ZoneInfo("Asia/Shanghai")
 STAFF = [
     ("dc_registrar", "dongcheng", "registrar"),

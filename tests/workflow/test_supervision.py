@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 import time_machine
 
+from tests.clock import at
 from tests.conftest import _member
-from tests.workflow.conftest import at
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from xinfang.notifications.models import Notification
 from xinfang.petitions.history import chain_verify

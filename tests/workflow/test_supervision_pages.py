@@ -214,7 +214,7 @@ def test_a_hearing_is_recorded_from_the_case_page(client, case, dc_handler):
 
 
 def test_follow_ups_due_are_listed_and_recorded(client, concluded, dc_handler, dc_registrar):
-    from tests.workflow.conftest import at
+    from tests.clock import at
 
     p = concluded(at(2025, 6, 2), at(2025, 6, 20))
     wf.follow_ups_schedule(now=at(2025, 6, 21))

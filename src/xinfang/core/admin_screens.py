@@ -1,5 +1,6 @@
-"""The settings screens for admins (units, categories, time limits, holidays), beyond the
-Django admin, so a supervisor's admin needs no developer."""
+"""The settings screens for admins (units, categories, time limits, holidays, and the log of
+every configuration change), beyond the Django admin, so a supervisor's admin needs no
+developer."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from xinfang.core.changes import Kind, config_changes
 from xinfang.core.errors import DomainError
 from xinfang.petitions.models import Category, Line
 from xinfang.petitions.services import category_create, category_update
@@ -37,6 +40,38 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
+# Changes shown at the foot of each settings page; the rest on the change log page.
+RECENT_CHANGES = 10
+CHANGE_LOG_ROWS = 200
+
+
+# Where each kind of configuration is changed, linked from its rows in the change log.
+KIND_PAGES = {
+    Kind.DEADLINE_RULE: "settings:rules",
+    Kind.CALENDAR: "settings:calendar",
+    Kind.CATEGORY: "settings:categories",
+    Kind.UNIT: "settings:units",
+    Kind.SCREENING: "prevention:special_periods",
+    Kind.OPEN311_KEY: "admin:portal_open311key_changelist",
+}
+
+
+def _with_pages(changes) -> list:
+    """The changes, each with `page`: the URL of the screen where its kind is changed."""
+    rows = list(changes)
+    for change in rows:
+        change.page = reverse(KIND_PAGES[change.kind]) if change.kind in KIND_PAGES else ""
+    return rows
+
+
+def _changes(*kinds: str) -> dict:
+    """The context of a settings page's 变更记录 section: its kinds' latest changes."""
+    return {
+        "changes": _with_pages(config_changes(*kinds, limit=RECENT_CHANGES)),
+        "changes_kind": kinds[0],
+    }
+
+
 def _done(request: HttpRequest, call: Callable, success: str) -> None:
     try:
         call()
@@ -55,6 +90,25 @@ def settings_index(request: HttpRequest) -> HttpResponse:
             "units": units_visible_to(request.user).count(),
             "categories": Category.objects.count(),
             "years": list(CalendarYear.objects.values_list("year", flat=True)),
+            **_changes(*Kind.values),
+            "changes_kind": "",
+        },
+    )
+
+
+@admin_required
+def changes_page(request: HttpRequest) -> HttpResponse:
+    """Every configuration change, newest first, of one kind when ?kind= names it."""
+    kind = request.GET.get("kind", "")
+    kinds = (kind,) if kind in Kind.values else ()
+    return render(
+        request,
+        "settings/changes.html",
+        {
+            "changes": _with_pages(config_changes(*kinds, limit=CHANGE_LOG_ROWS)),
+            "kinds": Kind.choices,
+            "kind": kinds[0] if kinds else "",
+            "limit": CHANGE_LOG_ROWS,
         },
     )
 
@@ -73,6 +127,7 @@ def units_page(request: HttpRequest) -> HttpResponse:
             "rows": [(u, u.depth - top) for u in units],
             "kinds": Unit.Kind.choices,
             "contact_fields": CONTACT_FIELDS,
+            **_changes(Kind.UNIT),
         },
     )
 
@@ -128,6 +183,7 @@ def categories_page(request: HttpRequest) -> HttpResponse:
         {
             "categories": Category.objects.order_by("path"),
             "lines": Line.choices,
+            **_changes(Kind.CATEGORY),
         },
     )
 
@@ -198,6 +254,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
         {
             "rules": [(r, DEFAULT_RULES.get(r.key)) for r in rules],
             "units": DeadlineRule.DayUnit.choices,
+            **_changes(Kind.DEADLINE_RULE),
         },
     )
 
@@ -255,6 +312,6 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "settings/calendar.html",
-        {"form": form, "years": years},
+        {"form": form, "years": years, **_changes(Kind.CALENDAR)},
         status=400 if form.errors else 200,
     )

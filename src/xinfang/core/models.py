@@ -1,6 +1,8 @@
-"""Shared model bases."""
+"""Shared model bases, the outbox and the configuration change log."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStamped(models.Model):
@@ -45,3 +47,50 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk}"
+
+
+class ConfigChange(models.Model):
+    """One change to the configuration (time limits, holidays, categories, units, screening
+    cadences and sensitive periods, Open311 keys): who, when, the values before and after.
+
+    Written by the service that makes the change, in its transaction (core.changes); it
+    refers to the changed object by id and name only, so core depends on no other app.
+    """
+
+    class Kind(models.TextChoices):
+        DEADLINE_RULE = "deadline_rule", "期限规则"
+        CALENDAR = "calendar", "节假日安排"
+        CATEGORY = "category", "问题分类"
+        UNIT = "unit", "单位"
+        SCREENING = "screening", "排查周期与敏感期"
+        OPEN311_KEY = "open311_key", "Open311 密钥"
+
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices, db_index=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="修改人",
+    )
+    actor_name = models.CharField("修改人姓名", max_length=150)
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "配置变更记录"
+        verbose_name_plural = "配置变更记录"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_repr}（{self.actor_name}）"
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for every field whose value differs, in recorded order."""
+        before, after = self.before or {}, self.after or {}
+        keys = [*after, *(k for k in before if k not in after)]
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

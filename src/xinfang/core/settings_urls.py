@@ -6,6 +6,7 @@ app_name = "settings"
 
 urlpatterns = [
     path("", views.settings_index, name="index"),
+    path("changes/", views.changes_page, name="changes"),
     path("units/", views.units_page, name="units"),
     path("units/<int:pk>/add/", views.unit_add, name="unit_add"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),

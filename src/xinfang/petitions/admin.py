@@ -1,20 +1,23 @@
 from django.contrib import admin
-from treebeard.admin import TreeAdmin
-from treebeard.forms import movenodeform_factory
 
+from xinfang.core.admin import ReadOnlyAdmin
 from xinfang.petitions.models import Category, Petition, PetitionEvent
 
 
 @admin.register(Category)
-class CategoryAdmin(TreeAdmin):
-    form = movenodeform_factory(Category)
+class CategoryAdmin(ReadOnlyAdmin):
+    """Read-only: the tree is kept on the settings screen, whose service checks the codes
+    and logs every change."""
+
+    managed_at = ("settings:categories", "系统设置 · 问题分类")
+    ordering = ("path",)
     list_display = ("name", "code", "line", "is_litigation", "is_active")
     list_filter = ("line", "is_litigation", "is_active")
     search_fields = ("name", "code")
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(ReadOnlyAdmin):
     """Read-only: cases change only through the workflow, and personal data is not shown."""
 
     list_display = ("tracking_code", "subject", "state", "responsible_unit", "received_at")
@@ -37,27 +40,9 @@ class PetitionAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(PetitionEvent)
-class PetitionEventAdmin(admin.ModelAdmin):
+class PetitionEventAdmin(ReadOnlyAdmin):
     list_display = ("petition", "seq", "kind", "actor_name", "from_state", "to_state", "at")
     list_filter = ("kind",)
     search_fields = ("petition__tracking_code",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -8,10 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html
 
+from xinfang.core.admin import ReadOnlyAdmin
 from xinfang.core.errors import DomainError
 from xinfang.portal.models import (
     Open311Key,
@@ -20,18 +18,7 @@ from xinfang.portal.models import (
     QueryCredential,
     Rating,
 )
-from xinfang.portal.open311.services import open311_key_create
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from xinfang.portal.open311.services import open311_key_create, open311_key_revoke
 
 
 @admin.register(Rating)
@@ -61,6 +48,8 @@ class PublicAnswerAdmin(ReadOnlyAdmin):
     services check who may publish for which unit, refuse accusations and unanswered
     cases, and anonymise the text; an admin form would bypass all of that."""
 
+    managed_at = ("portal:manage_answers", "政务公开管理页面")
+
     list_display = ("title", "category", "unit", "is_published", "published_at", "created_by")
     list_filter = ("is_published", "category")
     search_fields = ("title", "question", "answer")
@@ -78,24 +67,6 @@ class PublicAnswerAdmin(ReadOnlyAdmin):
         "updated_at",
     )
     readonly_fields = fields
-
-    def _point_to_manage(self, request: HttpRequest) -> None:
-        messages.info(
-            request,
-            format_html(
-                '政务公开答复在<a href="{}">政务公开管理页面</a>撰写、修改、公开和撤下；'
-                "此处只供查看。",
-                reverse("portal:manage_answers"),
-            ),
-        )
-
-    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        self._point_to_manage(request)
-        return super().changelist_view(request, extra_context)
-
-    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
-        self._point_to_manage(request)
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Open311Key)
@@ -145,7 +116,10 @@ class Open311KeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="吊销所选密钥")
     def revoke(self, request: HttpRequest, queryset: QuerySet[Open311Key]) -> None:
-        n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        n = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            open311_key_revoke(name=key.name, actor=request.user)
+            n += 1
         self.message_user(request, f"已吊销 {n} 个密钥。", messages.SUCCESS)
 
 

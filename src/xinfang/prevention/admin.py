@@ -1,8 +1,11 @@
-"""Admin: the cadence rules are configured here; the records are shown read-only, since
-reports, plans and logs change only through their services (a correction is a new version)."""
+"""Admin: the cadence rules are configured here, saved through their service (which checks
+who may set them and logs the change); the records are shown read-only, since sensitive
+periods, reports, plans and logs change only through their services (a correction is a new
+version)."""
 
 from django.contrib import admin
 
+from xinfang.core.admin import ReadOnlyAdmin, ServiceAdmin
 from xinfang.prevention.models import (
     CadenceRule,
     Dispute,
@@ -15,10 +18,11 @@ from xinfang.prevention.models import (
     ScreeningReport,
     SpecialPeriod,
 )
+from xinfang.prevention.services import cadence_rule_set
 
 
 @admin.register(CadenceRule)
-class CadenceRuleAdmin(admin.ModelAdmin):
+class CadenceRuleAdmin(ServiceAdmin):
     list_display = (
         "__str__",
         "unit_kind",
@@ -31,23 +35,23 @@ class CadenceRuleAdmin(admin.ModelAdmin):
     list_filter = ("cadence", "reports")
     raw_id_fields = ("unit",)
 
+    def save_model(self, request, obj, form, change) -> None:
+        rule = cadence_rule_set(
+            actor=request.user,
+            cadence=obj.cadence,
+            reports=obj.reports,
+            unit_kind=obj.unit_kind,
+            unit=obj.unit,
+            grace_hours=obj.grace_hours,
+            remind_hour=obj.remind_hour,
+        )
+        obj.pk = rule.pk
+
 
 @admin.register(SpecialPeriod)
-class SpecialPeriodAdmin(admin.ModelAdmin):
+class SpecialPeriodAdmin(ReadOnlyAdmin):
     list_display = ("name", "starts_on", "ends_on", "cadence", "round_the_clock_duty")
-    filter_horizontal = ("units",)
-    readonly_fields = ("created_by", "created_at")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    managed_at = ("prevention:special_periods", "敏感期页面")
 
 
 @admin.register(ScreeningPeriod)

@@ -2,15 +2,18 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from treebeard.admin import TreeAdmin
-from treebeard.forms import movenodeform_factory
 
+from xinfang.core.admin import ReadOnlyAdmin
 from xinfang.units.models import Membership, Staff, Unit
 
 
 @admin.register(Unit)
-class UnitAdmin(TreeAdmin):
-    form = movenodeform_factory(Unit)
+class UnitAdmin(ReadOnlyAdmin):
+    """Read-only: units are added and changed on the settings screen, whose service checks
+    who is admin over them and logs every change."""
+
+    managed_at = ("settings:units", "系统设置 · 单位")
+    ordering = ("path",)
     list_display = ("name", "code", "kind", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code")

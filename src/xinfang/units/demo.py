@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from xinfang.units.models import Membership, Role, Staff, Unit
@@ -242,12 +243,16 @@ def demo_organisation_ensure() -> dict[str, int]:
             accepts_online=code in ONLINE_UNITS,
         )
     staff_created = 0
+    # One slow hash for all of them (they share the published demo password).
+    hashed = ""
     for username, (full_name, grants) in ACCOUNTS.items():
         staff = Staff.objects.filter(username=username).first()
         if staff is None:
+            hashed = hashed or make_password(settings.DEMO_PASSWORD)
             staff = staff_create(
                 username=username,
                 password=settings.DEMO_PASSWORD,
+                password_hash=hashed,
                 full_name=full_name,
                 is_superuser=username == "admin",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from xinfang.core.changes import Kind, config_snapshot, record_config_change
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over
@@ -41,11 +42,16 @@ def unit_create(
         raise ValidationFailed(f"单位代码“{code}”为空或已被使用。", {"field": "code"})
     fields = {"name": name, "code": code, "kind": kind}
     if parent is None:
-        return Unit.objects.add_root(fields)
-    return Unit.objects.add_child(parent, fields)
+        unit = Unit.objects.add_root(fields)
+    else:
+        unit = Unit.objects.add_child(parent, fields)
+    record_config_change(actor, Kind.UNIT, unit, None, config_snapshot(unit, LOGGED_FIELDS))
+    return unit
 
 
 CONTACT_FIELDS = ("hotline", "postal_address", "reception_place", "reception_hours")
+# What the configuration change log keeps of a unit.
+LOGGED_FIELDS = ("name", "code", "kind", "is_active", "accepts_online", *CONTACT_FIELDS)
 
 
 @transaction.atomic
@@ -79,6 +85,7 @@ def unit_update(
         ).exists()
     ):
         raise ValidationFailed("请先停用其下级单位。", {"field": "is_active"})
+    before = config_snapshot(unit, LOGGED_FIELDS)
     unit.name, unit.kind, unit.is_active, unit.accepts_online = (
         name,
         kind,
@@ -88,6 +95,7 @@ def unit_update(
     for key in CONTACT_FIELDS:
         setattr(unit, key, (contacts.get(key) or "").strip()[:200])
     unit.save()
+    record_config_change(actor, Kind.UNIT, unit, before, config_snapshot(unit, LOGGED_FIELDS))
     return unit
 
 
@@ -100,8 +108,11 @@ def staff_create(
     phone: str = "",
     is_superuser: bool = False,
     actor: Staff | None = None,
+    password_hash: str = "",
 ) -> Staff:
-    """Create a staff account.
+    """Create a staff account. `password_hash`, when given, is a password already hashed
+    (make_password) and used instead of `password`: accounts sharing one password (the
+    demo's) then cost one slow hash, not one each.
 
     Raises:
         ValidationFailed: the username is taken.
@@ -115,7 +126,10 @@ def staff_create(
         is_superuser=is_superuser,
         is_staff=is_superuser,
     )
-    staff.set_password(password)
+    if password_hash:
+        staff.password = password_hash
+    else:
+        staff.set_password(password)
     staff.save()
     return staff
 

@@ -1,34 +1,34 @@
+"""Time limits and holidays are shown here only: they are changed on the settings screens,
+whose services hold the legal caps and log every change."""
+
 from django.contrib import admin
 
+from xinfang.core.admin import ReadOnlyAdmin
 from xinfang.workflow.models import CalendarDay, CalendarYear, DeadlineRule
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(ReadOnlyAdmin):
     list_display = ("key", "days", "unit", "basis", "updated_at")
-    list_editable = ("days", "unit")
-    readonly_fields = ("key",)
+    managed_at = ("settings:rules", "系统设置 · 期限规则")
 
-    def has_add_permission(self, request) -> bool:
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
-class CalendarDayInline(admin.TabularInline):
-    model = CalendarDay
-    extra = 5
-
-
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ReadOnlyAdmin):
     list_display = ("year", "source", "updated_at")
     inlines = [CalendarDayInline]
-
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        from xinfang.workflow.tasks import deadlines_recompute_later
-
-        # Deadlines computed with weekends only for this year are final now.
-        deadlines_recompute_later()
+    managed_at = ("settings:calendar", "系统设置 · 节假日安排")

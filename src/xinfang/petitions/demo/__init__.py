@@ -40,9 +40,17 @@ def demo_petitions_exist() -> bool:
 
 
 def demo_petitions_create(
-    now: datetime | None = None, count: int = DEFAULT_COUNT, stdout: TextIO | None = None
+    now: datetime | None = None,
+    count: int = DEFAULT_COUNT,
+    stdout: TextIO | None = None,
+    batch: int = 0,
 ) -> int:
-    """Load `count` demo petitions received over the 18 months before now; return how many."""
+    """Load `count` demo petitions received over the 18 months before now; return how many.
+
+    With `batch`, every `batch` cases are committed on their own (so a server reading the
+    database in between is not held up); a load stopped mid-way then leaves a part behind,
+    which the caller clears (demo_petitions_delete) before loading again.
+    """
     # Nothing when they exist already. The same now and count give the same data, apart from
     # the tracking codes, which are always random, and the rows' creation timestamps.
     if count <= 0 or demo_petitions_exist():
@@ -52,10 +60,13 @@ def demo_petitions_create(
     cases = Planner(now, count).plan()
     player = Player()
     total = len(cases)
-    # One transaction: a failed load leaves nothing behind, so "already loaded" is all or none.
-    with transaction.atomic():
-        for i, case in enumerate(cases, start=1):
-            player.play(case)
-            if stdout is not None and (i % PROGRESS_EVERY == 0 or i == total):
-                stdout.write(f"演示信访件：已生成 {i}/{total}")
+    # One transaction (or one per batch): without batches a failed load leaves nothing
+    # behind, so "already loaded" is all or none.
+    size = batch if batch > 0 else total
+    for start in range(0, total, size):
+        with transaction.atomic():
+            for i, case in enumerate(cases[start : start + size], start=start + 1):
+                player.play(case)
+                if stdout is not None and (i % PROGRESS_EVERY == 0 or i == total):
+                    stdout.write(f"演示信访件：已生成 {i}/{total}")
     return total

@@ -6,12 +6,15 @@ import re
 
 from django.db import transaction
 
+from xinfang.core.changes import Kind, config_snapshot, record_config_change
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category, Line
 from xinfang.units.models import Staff
 from xinfang.units.services import is_admin
 
 CODE = re.compile(r"^[a-z0-9_.-]{2,64}$")
+# What the configuration change log keeps of a category.
+LOGGED_FIELDS = ("code", "name", "line", "is_litigation", "is_active")
 
 
 def _check(actor: Staff, name: str, line: str) -> str:
@@ -51,8 +54,12 @@ def category_create(
         raise ValidationFailed(f"分类代码“{code}”已被使用。", {"field": "code"})
     fields = {"code": code, "name": name, "line": line, "is_litigation": is_litigation}
     if parent is None:
-        return Category.objects.add_root(fields)
-    return Category.objects.add_child(parent, fields)
+        category = Category.objects.add_root(fields)
+    else:
+        category = Category.objects.add_child(parent, fields)
+    after = config_snapshot(category, LOGGED_FIELDS)
+    record_config_change(actor, Kind.CATEGORY, category, None, after)
+    return category
 
 
 @transaction.atomic
@@ -66,7 +73,11 @@ def category_update(
         NotPermitted: the actor is not an admin.
         ValidationFailed: the name is empty or the line unknown.
     """
-    category.name = _check(actor, name, line)
-    category.line, category.is_litigation, category.is_active = line, is_litigation, is_active
+    name = _check(actor, name, line)
+    before = config_snapshot(category, LOGGED_FIELDS)
+    category.name, category.line = name, line
+    category.is_litigation, category.is_active = is_litigation, is_active
     category.save()
+    after = config_snapshot(category, LOGGED_FIELDS)
+    record_config_change(actor, Kind.CATEGORY, category, before, after)
     return category

@@ -14,6 +14,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.core.changes import Kind, config_snapshot, record_config_change
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.core.tracking import format_tracking_code
 from xinfang.petitions.identity import validate_phone
@@ -33,6 +34,8 @@ from xinfang.units.models import Staff
 KEY_PREFIX = "o311_"
 MAX_DESCRIPTION = 4000
 SUBJECT_CHARS = 30
+# What the configuration change log keeps of a key (never the key itself).
+KEY_LOGGED = ("name", "prefix", "revoked_at")
 
 
 def key_digest(api_key: str) -> str:
@@ -56,6 +59,8 @@ def open311_key_create(*, name: str, actor: Staff | None = None) -> tuple[Open31
     key = Open311Key.objects.create(
         name=name, key_hash=key_digest(plaintext), prefix=plaintext[:12], created_by=actor
     )
+    after = config_snapshot(key, KEY_LOGGED)
+    record_config_change(actor, Kind.OPEN311_KEY, key, None, after)
     return key, plaintext
 
 
@@ -76,8 +81,11 @@ def open311_key_revoke(
         raise ValidationFailed(
             f"密钥“{key.name}”已于{timezone.localtime(key.revoked_at):%Y-%m-%d %H:%M}吊销。"
         )
+    before = config_snapshot(key, KEY_LOGGED)
     key.revoked_at = now or timezone.now()
     key.save(update_fields=["revoked_at"])
+    after = config_snapshot(key, KEY_LOGGED)
+    record_config_change(actor, Kind.OPEN311_KEY, key, before, after)
     return key
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from xinfang.core.changes import Kind, config_snapshot, record_config_change
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.prevention import periods
 from xinfang.prevention.models import CadenceRule, ScreeningPeriod, SpecialPeriod
@@ -19,6 +20,9 @@ from xinfang.prevention.services.common import OVERSEEING_ROLES, require_roles
 from xinfang.units.models import Membership, Role, Staff, Unit
 
 Status = ScreeningPeriod.Status
+# What the configuration change log keeps of a cadence rule and of a sensitive period.
+RULE_FIELDS = ("unit_kind", "unit", "reports", "cadence", "grace_hours", "remind_hour")
+SPECIAL_FIELDS = ("name", "starts_on", "ends_on", "cadence", "grace_hours", "round_the_clock_duty")
 
 
 def cadence_rules_seed() -> int:
@@ -78,12 +82,11 @@ def cadence_rule_set(
         "grace_hours": grace_hours,
         "remind_hour": remind_hour,
     }
-    if unit is not None:
-        rule, _ = CadenceRule.objects.update_or_create(unit=unit, defaults=values)
-    else:
-        rule, _ = CadenceRule.objects.update_or_create(
-            unit_kind=unit_kind, unit=None, defaults=values
-        )
+    where = {"unit": unit} if unit is not None else {"unit_kind": unit_kind, "unit": None}
+    before = config_snapshot(CadenceRule.objects.filter(**where).first(), RULE_FIELDS)
+    rule, _ = CadenceRule.objects.update_or_create(**where, defaults=values)
+    after = config_snapshot(rule, RULE_FIELDS)
+    record_config_change(actor, Kind.SCREENING, rule, before, after)
     return rule
 
 
@@ -137,6 +140,8 @@ def special_period_create(
         created_by=actor,
     )
     special.units.set(units)
+    after = {**config_snapshot(special, SPECIAL_FIELDS), "单位": "、".join(u.name for u in units)}
+    record_config_change(actor, Kind.SCREENING, special, None, after)
     _special_periods_make(special, starts_on, ends_on, now)
     return special
 
@@ -182,8 +187,11 @@ def special_period_extend(
     if (ends_on - special.starts_on).days > 366:
         raise ValidationFailed("敏感期不能超过一年。", {"field": "ends_on"})
     first = special.ends_on + timedelta(days=1)
+    before = config_snapshot(special, SPECIAL_FIELDS)
     special.ends_on = ends_on
     special.save(update_fields=["ends_on"])
+    after = config_snapshot(special, SPECIAL_FIELDS)
+    record_config_change(actor, Kind.SCREENING, special, before, after)
     _special_periods_make(special, first, ends_on, now)
     return special
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db import transaction
 
+from xinfang.core.changes import Kind, record_config_change
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.units.models import Membership, Role, Staff
 from xinfang.workflow.models import CalendarDay, CalendarYear
@@ -14,6 +15,18 @@ from xinfang.workflow.models import CalendarDay, CalendarYear
 
 def _may_configure(actor: Staff) -> bool:
     return actor.is_superuser or Membership.objects.filter(staff=actor, role=Role.ADMIN).exists()
+
+
+def _snapshot(record: CalendarYear | None) -> dict | None:
+    """A year's schedule as the change log keeps it."""
+    if record is None:
+        return None
+    days = list(record.days.order_by("date"))
+    return {
+        "依据": record.source,
+        "放假": "；".join(f"{d.date:%m-%d} {d.name}".strip() for d in days if not d.is_working),
+        "调休上班": "；".join(f"{d.date:%m-%d} {d.name}".strip() for d in days if d.is_working),
+    }
 
 
 @transaction.atomic
@@ -48,12 +61,14 @@ def calendar_year_save(
         raise ValidationFailed(
             f"{both[0]:%Y-%m-%d} 不能既是放假日又是调休上班日。", {"field": "workdays"}
         )
+    before = _snapshot(CalendarYear.objects.filter(year=year).first())
     record, _ = CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
     record.days.all().delete()
     CalendarDay.objects.bulk_create(
         [CalendarDay(year=record, date=d, name=n, is_working=False) for d, n in off.items()]
         + [CalendarDay(year=record, date=d, name=n, is_working=True) for d, n in on.items()]
     )
+    record_config_change(actor, Kind.CALENDAR, record, before, _snapshot(record))
     from xinfang.workflow.tasks import deadlines_recompute_later
 
     deadlines_recompute_later()

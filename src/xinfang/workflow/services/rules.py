@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from xinfang.core.changes import Kind, config_snapshot, record_config_change
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.units.models import Staff
 from xinfang.units.services import is_admin
@@ -36,6 +37,10 @@ def deadline_rule_update(*, actor: Staff, key: str, days: int, unit: str) -> Dea
         )
     if unit not in DeadlineRule.DayUnit.values:
         raise ValidationFailed("计算方式无效。", {"field": "unit"})
+    before = config_snapshot(rule, ("days", "unit"))
     rule.days, rule.unit = days, unit
     rule.save()
+    record_config_change(
+        actor, Kind.DEADLINE_RULE, rule, before, config_snapshot(rule, ("days", "unit"))
+    )
     return rule

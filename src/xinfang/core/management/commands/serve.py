@@ -1,5 +1,6 @@
-"""`xinfang serve`: migrate, load the demo when the database is empty, then run the web
-server and the job worker until Ctrl-C."""
+"""`xinfang serve`: migrate, then run the web server and the job worker until Ctrl-C; on an
+empty database (or after a demo load that was stopped mid-way) the demo loads in the
+background meanwhile, with a banner on every page until it is done."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from xinfang.core.demo_status import demo_load_mark, demo_load_status
 from xinfang.core.management.commands.demo import accounts_banner
 from xinfang.units.models import Unit
 
@@ -39,13 +41,20 @@ class Command(BaseCommand):
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not no_demo and not Unit.objects.exists():
-            self.stdout.write("数据库为空，正在载入演示数据……")
-            call_command("demo", stdout=self.stdout)
-        else:
-            self.stdout.write(accounts_banner())
-
         python = sys.executable
+        demo = None
+        earlier = demo_load_status()
+        stopped = earlier is not None and not earlier.running
+        if not no_demo and (stopped or not Unit.objects.exists()):
+            # In the background: the first page is served at once, logins work as soon as
+            # the accounts are in (the demo's first step).
+            demo = subprocess.Popen(
+                [python, "-m", "xinfang.cli", "demo", *(["--resume"] if stopped else [])]
+            )
+            demo_load_mark(pid=demo.pid, step=0, steps=1, label="准备中")
+            self.stdout.write("演示数据正在后台载入（页面顶部显示进度），网页服务同时启动。")
+        self.stdout.write(accounts_banner())
+
         children: list[subprocess.Popen] = [
             subprocess.Popen(
                 [
@@ -85,8 +94,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         try:
             while not stopping and all(c.poll() is None for c in children):
+                if demo is not None and demo.poll() is not None:
+                    self._demo_finished(demo.returncode)
+                    demo = None
                 time.sleep(0.5)
         finally:
+            if demo is not None:
+                children.append(demo)
             for child in children:
                 if child.poll() is None:
                     child.terminate()
@@ -100,3 +114,14 @@ class Command(BaseCommand):
         failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
         if failed and not stopping:
             raise SystemExit(1)
+
+    def _demo_finished(self, returncode: int) -> None:
+        if returncode == 0:
+            self.stdout.write(self.style.SUCCESS("演示数据已载入完毕。"))
+        else:
+            self.stdout.write(
+                self.style.ERROR(
+                    "演示数据载入失败（错误见上）；网页服务继续运行。"
+                    "重新启动 make run 会清除未完成的部分并重新载入。"
+                )
+            )

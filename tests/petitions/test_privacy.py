@@ -1,4 +1,5 @@
-"""Privacy holes a review found, each closed and held shut by a test."""
+"""Petitioners' personal data and accusers: never rewritten, encrypted and masked, withheld from
+the accused unit, looked up only by those who register or decide, every reveal logged."""
 
 from datetime import timedelta
 
