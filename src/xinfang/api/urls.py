@@ -26,6 +26,11 @@ urlpatterns = [
         name="petition-attachments",
     ),
     path(
+        "petitions/<int:pk>/receipt/",
+        petitions.PetitionReceiptApi.as_view(),
+        name="petition-receipt",
+    ),
+    path(
         "petitions/<int:pk>/reply-draft/",
         workflow.ReplyDraftApi.as_view(),
         name="petition-reply-draft",

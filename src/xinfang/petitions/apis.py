@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, parsers, status
@@ -22,9 +23,11 @@ from xinfang.petitions.models import (
     open_q,
 )
 from xinfang.petitions.selectors import (
+    AccusationReceipt,
+    accusation_receipt,
     accused_unit_paths_of,
-    hidden_accusations_q,
     petition_get_for_user,
+    petition_is_visible_to,
     petitions_visible_to,
 )
 from xinfang.petitions.serializers import (
@@ -102,7 +105,7 @@ class PetitionFilter(filters.FilterSet):
 
 
 def _list_context(view) -> dict:
-    return {"member_paths": accused_unit_paths_of(view.request.user)}
+    return {"member_paths": accused_unit_paths_of(view.request.user), "request": view.request}
 
 
 class PetitionListCreateApi(generics.ListCreateAPIView):
@@ -125,9 +128,8 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
         if params.get("petitioner_name"):
             person &= Q(petitioner__name=params["petitioner_name"].strip())
         if person:
-            # A search by person never finds the accusations the searcher's unit is named in.
+            # Visibility already leaves out the accusations the searcher's unit is named in.
             qs = qs.filter(pk__in=PetitionParty.objects.filter(person).values("petition_id"))
-            qs = qs.exclude(hidden_accusations_q(user))
         return (
             qs.select_related("receiving_unit", "responsible_unit", "category", "accused_unit")
             .prefetch_related(
@@ -155,11 +157,36 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
             representatives=representatives,
             **data,
         )
+        code = status.HTTP_200_OK if petition.replayed else status.HTTP_201_CREATED
+        if not petition_is_visible_to(request.user, petition.pk):
+            # An accusation against the registrar's own unit: the receipt, nothing more.
+            return Response(receipt_body(accusation_receipt(request.user, petition.pk)), code)
         body = PetitionDetailSerializer(
             petition_get_for_user(request.user, petition.pk), context=_list_context(self)
         ).data
-        code = status.HTTP_200_OK if petition.replayed else status.HTTP_201_CREATED
         return Response(body, status=code)
+
+
+def receipt_body(receipt: AccusationReceipt) -> dict:
+    """The registrar's receipt of an accusation against their own unit: no content, no names."""
+    return {
+        "id": receipt.petition_id,
+        "tracking_code": receipt.tracking_code,
+        "received_on": receipt.received_on.isoformat(),
+        "status": receipt.status,
+        "receipt": True,
+    }
+
+
+class PetitionReceiptApi(APIView):
+    """The receipt the registrar keeps of an accusation against their own unit (RULES.md §6);
+    404 for anyone else."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        receipt = accusation_receipt(request.user, pk)
+        if receipt is None:
+            raise Http404("未找到该登记回执。")
+        return Response(receipt_body(receipt))
 
 
 def detail_response(view, petition_id: int, code: int = 200) -> Response:

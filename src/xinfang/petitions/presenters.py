@@ -21,8 +21,7 @@ from xinfang.petitions.models import (
     ReviewOutcome,
     State,
 )
-from xinfang.petitions.selectors import petitioner_hidden_from, petitions_visible_to
-from xinfang.petitions.selectors.visibility import hidden_accusations_q
+from xinfang.petitions.selectors import case_hints, petitioner_hidden_from, petitions_visible_to
 from xinfang.petitions.services import REVEALING_ROLES
 from xinfang.units.models import Staff
 from xinfang.units.selectors import roles_over
@@ -236,6 +235,8 @@ class CaseView:
     replies: list[Reply]
     draft: Reply | None
     earlier: list[Petition] = field(default_factory=list)
+    # The earlier case this repeats, only when the reader may open it (RULES.md §6).
+    repeat_of: Petition | None = None
     # Ownership, supervision orders, extension requests, hearings, follow-ups (workflow).
     panel: CasePanel | None = None
     panel_forms: dict[str, Any] = field(default_factory=dict)
@@ -296,15 +297,16 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
             petitions_visible_to(user)
             .filter(parties__petitioner_id__in=person_ids)
             .exclude(pk=p.pk)
-            .exclude(hidden_accusations_q(user))
             .distinct()
             .order_by("-received_at")[:10]
         )
     panel = case_panel(p, user, today)
+    hints = case_hints(user, [p])[p.pk]
+    shown = {"is_first": hints.is_first}
     return CaseView(
         tracking_code=format_tracking_code(p.tracking_code),
-        flags=[(label, tone) for attr, label, tone in FLAGS if getattr(p, attr)]
-        + ([("重复访", "warning")] if p.repeat_of_id else []),
+        flags=[(label, tone) for attr, label, tone in FLAGS if shown.get(attr, getattr(p, attr))]
+        + ([("重复访", "warning")] if hints.repeat_of_id else []),
         state_tone=STATE_TONES.get(p.state, "primary"),
         deadlines=rows,
         binding=next((r for r in rows if r.binding), None),
@@ -317,6 +319,7 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
         replies=replies,
         draft=draft,
         earlier=earlier,
+        repeat_of=p.repeat_of if hints.repeat_of_id else None,
         panel=panel,
         panel_forms=case_forms(panel, p, today),
     )
@@ -327,7 +330,6 @@ def person_cases(user: Staff, person: Petitioner) -> list[Petition]:
     return list(
         petitions_visible_to(user)
         .filter(parties__petitioner=person)
-        .exclude(hidden_accusations_q(user))
         .select_related("responsible_unit", "category")
         .prefetch_related(
             Prefetch(

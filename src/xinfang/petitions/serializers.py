@@ -19,6 +19,7 @@ from xinfang.petitions.models import (
     PetitionEvent,
     Reply,
 )
+from xinfang.petitions.selectors import CaseHints, case_hints
 from xinfang.units.models import Unit
 from xinfang.workflow.deadlines import DEADLINE_FIELDS
 
@@ -71,8 +72,28 @@ def parties_of(p: Petition, hidden: bool) -> list[dict[str, Any]]:
     ]
 
 
+def _hint(serializer: serializers.Serializer, p: Petition) -> CaseHints:
+    """The case's repeat and first-petition hints as the reader may learn them."""
+    hints = serializer.context.setdefault("hints", {})
+    if p.pk not in hints:
+        hints.update(case_hints(serializer.context["request"].user, [p]))
+    return hints[p.pk]
+
+
+class HintedListSerializer(serializers.ListSerializer):
+    """A page of cases with their hints worked out in one go, not per row."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        hints = self.context.setdefault("hints", {})
+        hints.update(case_hints(self.context["request"].user, rows))
+        return super().to_representation(rows)
+
+
 class PetitionListSerializer(serializers.ModelSerializer):
     receiving_unit = serializers.SerializerMethodField()
+    is_first = serializers.SerializerMethodField()
+    repeat_of = serializers.SerializerMethodField()
     responsible_unit = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
@@ -106,6 +127,13 @@ class PetitionListSerializer(serializers.ModelSerializer):
             "petitioners_hidden",
             "version",
         ]
+        list_serializer_class = HintedListSerializer
+
+    def get_is_first(self, p: Petition) -> bool:
+        return _hint(self, p).is_first
+
+    def get_repeat_of(self, p: Petition) -> int | None:
+        return _hint(self, p).repeat_of_id
 
     def _hidden(self, p: Petition) -> bool:
         if not p.is_accusation or p.accused_unit_id is None:
@@ -167,7 +195,7 @@ class PetitionDetailSerializer(PetitionListSerializer):
     accused_unit = serializers.SerializerMethodField()
     handler = serializers.SerializerMethodField()
     replies = ReplySerializer(many=True, read_only=True)
-    events = EventSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
 
     class Meta(PetitionListSerializer.Meta):
@@ -192,6 +220,15 @@ class PetitionDetailSerializer(PetitionListSerializer):
             "events",
             "attachments",
         ]
+
+    def get_events(self, p: Petition) -> list[dict]:
+        rows = EventSerializer(p.events.all(), many=True).data
+        shown = _hint(self, p).repeat_of_id
+        for row in rows:
+            # The register event names the earlier case only as far as the reader may know it.
+            if "repeat_of" in (row["data"] or {}):
+                row["data"] = {**row["data"], "repeat_of": shown}
+        return rows
 
     def get_attachments(self, p: Petition) -> list[dict]:
         # An accuser's materials are withheld from the accused unit, like their name.

@@ -25,9 +25,10 @@ from xinfang.petitions.models import (
 )
 from xinfang.petitions.presenters import case_view, person_cases
 from xinfang.petitions.selectors import (
+    accusation_receipt,
     open_same_matter,
     petition_get_for_user,
-    petitioner_hidden_from,
+    petition_is_visible_to,
     petitions_visible_to,
     terminated_same_matter,
 )
@@ -161,6 +162,9 @@ def petition_new(request: HttpRequest) -> HttpResponse:
             target = field if field in form.fields else None
             form.add_error(target, exc.message)
         else:
+            if not petition_is_visible_to(request.user, petition.pk):
+                # An accusation against the registrar's own unit: a receipt, nothing more.
+                return redirect("petitions:receipt", pk=petition.pk)
             messages.success(
                 request, f"已登记，查询码 {petition.tracking_code}。请在15日内作出受理决定。"
             )
@@ -209,9 +213,12 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         else:
             # The action is not offered to this user: say why at the top of the page.
             refusal = " ".join(failed.form.non_field_errors()) or "无法执行该操作。"
+    same_matter = pending_below(petition, today) if petition.state in DECIDABLE else None
+    if same_matter is not None and not petition_is_visible_to(request.user, same_matter.case.pk):
+        same_matter = None
     return {
         "case": case_view(petition, request.user, today),
-        "same_matter": pending_below(petition, today) if petition.state in DECIDABLE else None,
+        "same_matter": same_matter,
         "recusal": recusal_reason(request.user, petition),
         "may_recuse": may_declare_recusal(request.user, petition),
         "p": petition,
@@ -266,8 +273,21 @@ def _load(request: HttpRequest, pk: int) -> Petition:
 @require_GET
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one case, and exactly the actions the user may take now."""
+    if accusation_receipt(request.user, pk) is not None:
+        return redirect("petitions:receipt", pk=pk)
     petition = _load(request, pk)
     return render(request, "petitions/detail.html", _detail_context(request, petition))
+
+
+@login_required
+@require_GET
+def petition_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt the registrar keeps of an accusation against their own unit (RULES.md §6):
+    tracking code, date, passed up; no content, no names."""
+    receipt = accusation_receipt(request.user, pk)
+    if receipt is None:
+        raise Http404("未找到该登记回执。")
+    return render(request, "petitions/receipt.html", {"receipt": receipt})
 
 
 @login_required
@@ -377,10 +397,11 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """A case's file, only to those who may see the case (media is never served directly)."""
+    # An accuser's materials are never shown to the accused unit (R22 Art.30): the case
+    # itself is not found for them.
     petition = petition_get_for_user(request.user, pk)
     attachment = Attachment.objects.filter(pk=attachment_id, petition=petition).first()
-    # An accuser's materials are never shown to the accused unit (R22 Art.30).
-    if attachment is None or petitioner_hidden_from(request.user, petition):
+    if attachment is None:
         raise Http404("未找到该附件。")
     attachment_download_log(actor=request.user, attachment=attachment)
     return FileResponse(
