@@ -59,9 +59,10 @@ def test_the_accused_units_staff_never_see_the_accusation_in_the_api(
     sup = api.as_(district_supervisor).get(f"/api/v1/petitions/{accusation.pk}/").json()
     assert sup["petitioners"][0]["name"] == ACCUSER
     assert sup["petitioners"][0]["phone"] == "139****1111"
-    assert api.as_(district_supervisor).get(
-        f"/api/v1/petitions/{accusation.pk}/receipt/"
-    ).status_code == 404
+    assert (
+        api.as_(district_supervisor).get(f"/api/v1/petitions/{accusation.pk}/receipt/").status_code
+        == 404
+    )
 
 
 def test_it_cannot_be_sent_to_the_accused_unit_or_handled_by_its_staff(

@@ -8,17 +8,20 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from xinfang.notifications.models import Notification
+from xinfang.notifications.selectors import received_by
 
 
 @db_task(retries=3, retry_delay=60)
 def notification_email_task(notification_id: int) -> bool:
     """Email one notification once; a retry after success sends nothing."""
+    note = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if note is None or not received_by(note.recipient).filter(pk=note.pk).exists():
+        return False  # about an accusation against the recipient's unit: never sent there
     updated = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
     if not updated:
         return False
-    note = Notification.objects.select_related("recipient").get(pk=notification_id)
     link = f"\n\n{settings.SITE_URL.rstrip('/')}{note.url}" if note.url else ""
     try:
         send_mail(

@@ -200,7 +200,9 @@ def case_hints(user: Staff, petitions: list[Petition]) -> dict[int, CaseHints]:
                 )
                 .filter(petition_id__lt=max(unsure))
                 .exclude(undisclosed)
-                .values_list("petition_id", "petitioner__id_number_index", "petitioner__phone_index")
+                .values_list(
+                    "petition_id", "petitioner__id_number_index", "petitioner__phone_index"
+                )
             )
             for other_pk, id_index, phone_index in others:
                 found = {("i", id_index), ("p", phone_index)}
