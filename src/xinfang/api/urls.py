@@ -26,6 +26,16 @@ urlpatterns = [
         name="petition-attachments",
     ),
     path(
+        "petitions/<int:pk>/co-handling/",
+        petitions.PetitionCoHandlingApi.as_view(),
+        name="petition-co-handling",
+    ),
+    path(
+        "petitions/<int:pk>/co-handling/<int:unit_id>/remove/",
+        petitions.PetitionCoHandlingRemoveApi.as_view(),
+        name="petition-co-handling-remove",
+    ),
+    path(
         "petitions/<int:pk>/receipt/",
         petitions.PetitionReceiptApi.as_view(),
         name="petition-receipt",

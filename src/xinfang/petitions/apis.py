@@ -288,3 +288,64 @@ class PersonHistoryApi(APIView):
                 ]
             }
         )
+
+
+class PetitionCoHandlingApi(APIView):
+    """GET: the case's co-handling units and the units that may be added. POST {"unit": id}:
+    add one (an event in the case's history)."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        from xinfang.petitions.selectors.co_handling import (
+            co_handling_candidates_for,
+            co_handling_units,
+        )
+        from xinfang.workflow.services.co_handling import may_arrange_co_handling
+
+        petition = petition_get_for_user(request.user, pk)
+        may = may_arrange_co_handling(request.user, petition)
+        return Response(
+            {
+                "units": [_unit_ref(u) for u in co_handling_units(petition)],
+                "may_arrange": may,
+                "candidates": [_unit_ref(u) for u in co_handling_candidates_for(petition)]
+                if may
+                else [],
+            }
+        )
+
+    def post(self, request: Request, pk: int) -> Response:
+        from xinfang.workflow.services.co_handling import co_handling_add
+
+        petition = petition_get_for_user(request.user, pk)
+        co_handling_add(petition=petition, actor=request.user, unit=_unit_param(request))
+        return detail_response(self, pk, status.HTTP_201_CREATED)
+
+
+class PetitionCoHandlingRemoveApi(APIView):
+    """POST {"reason": "..."}: end this unit's co-handling (an event in the case's history)."""
+
+    def post(self, request: Request, pk: int, unit_id: int) -> Response:
+        from xinfang.workflow.services.co_handling import co_handling_remove
+
+        petition = petition_get_for_user(request.user, pk)
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404("未找到该单位。")
+        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+        co_handling_remove(petition=petition, actor=request.user, unit=unit, reason=str(reason))
+        return detail_response(self, pk)
+
+
+def _unit_ref(unit: Unit) -> dict:
+    return {"id": unit.pk, "code": unit.code, "name": unit.name}
+
+
+def _unit_param(request: Request) -> Unit:
+    raw = request.data.get("unit") if hasattr(request.data, "get") else None
+    try:
+        unit = Unit.objects.filter(pk=int(raw)).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None:
+        raise ValidationFailed("请选择协办单位。", {"field": "unit"})
+    return unit

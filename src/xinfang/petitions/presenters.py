@@ -116,6 +116,12 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
         return "复核答复", f"复核结论：{outcome_label(d.get('outcome', ''))}"
     if k == "terminate":
         return "终结", d.get("reason", "")
+    if k == "attachment_add":
+        return "上传附件", f"{d.get('original_name', '')}（{d.get('size', 0)} 字节）"
+    if k == "co_handling_add":
+        return f"增加协办单位：{d.get('unit_name', '')}", ""
+    if k == "co_handling_remove":
+        return f"撤销协办单位：{d.get('unit_name', '')}", f"理由：{d.get('reason', '')}"
     if k in SUPERVISION_EVENTS:
         return SUPERVISION_EVENTS[k](d)
     if k == "deadlines_recomputed":

@@ -14,6 +14,12 @@ urlpatterns = [
     path("petitions/<int:pk>/draft/", views.reply_draft, name="draft"),
     path("petitions/<int:pk>/personal-data/", views.personal_data, name="personal_data"),
     path("petitions/<int:pk>/attachments/", views.attachment_upload, name="attachments"),
+    path("petitions/<int:pk>/co-handling/", views.co_handling_add_view, name="co_handling_add"),
+    path(
+        "petitions/<int:pk>/co-handling/<int:unit_id>/remove/",
+        views.co_handling_remove_view,
+        name="co_handling_remove",
+    ),
     path(
         "petitions/<int:pk>/attachments/<int:attachment_id>/",
         views.attachment_download,

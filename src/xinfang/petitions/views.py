@@ -32,6 +32,7 @@ from xinfang.petitions.selectors import (
     petitions_visible_to,
     terminated_same_matter,
 )
+from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 from xinfang.petitions.services import (
     PersonInput,
@@ -46,6 +47,11 @@ from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow.actions import action_run
 from xinfang.workflow.machine import DECIDABLE
+from xinfang.workflow.services.co_handling import (
+    co_handling_add,
+    co_handling_remove,
+    may_arrange_co_handling,
+)
 from xinfang.workflow.services.recusal import may_declare_recusal, recusal_reason
 from xinfang.workflow.services.same_matter import pending_below
 
@@ -225,6 +231,7 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         "actions": available,
         "failed": failed.name if failed else "",
         "refusal": refusal,
+        "co_handling": _co_handling_context(request, petition),
         "draft_form": DraftForm(
             prefix="draft",
             initial=_draft_initial(petition),
@@ -232,6 +239,15 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         if actions.may_draft(petition, request.user)
         else None,
         "today": today,
+    }
+
+
+def _co_handling_context(request: HttpRequest, petition: Petition) -> dict:
+    may = may_arrange_co_handling(request.user, petition)
+    return {
+        "units": co_handling_units(petition),
+        "may_arrange": may,
+        "candidates": list(co_handling_candidates_for(petition)) if may else [],
     }
 
 
@@ -349,6 +365,43 @@ def reply_draft(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "答复意见草稿已保存，等待领导审核签发。")
     else:
         messages.error(request, "答复意见的各部分都要填写。")
+    return redirect("petitions:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def co_handling_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask one more unit to co-handle the case (recorded in its history)."""
+    petition = petition_get_for_user(request.user, pk)
+    unit = Unit.objects.filter(pk=request.POST.get("unit") or 0).first()
+    if unit is None:
+        messages.error(request, "请选择协办单位。")
+        return redirect("petitions:detail", pk=pk)
+    try:
+        co_handling_add(petition=petition, actor=request.user, unit=unit)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已增加协办单位{unit.name}。")
+    return redirect("petitions:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def co_handling_remove_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
+    """End a unit's co-handling, with the reason (recorded in the case's history)."""
+    petition = petition_get_for_user(request.user, pk)
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404("未找到该单位。")
+    try:
+        co_handling_remove(
+            petition=petition, actor=request.user, unit=unit, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已撤销{unit.name}的协办。")
     return redirect("petitions:detail", pk=pk)
 
 
