@@ -16,6 +16,7 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.petitions.demo.accusation import demo_accusation_create
 from xinfang.petitions.demo.cases import KEY_PREFIX
 from xinfang.petitions.demo.plan import Planner
 from xinfang.petitions.demo.play import Player
@@ -49,7 +50,8 @@ def demo_petitions_create(
         return 0
     now = now or timezone.now()
     demo_organisation_ensure()
-    cases = Planner(now, count).plan()
+    # One of them is the accusation taken in at the unit it accuses (demo/accusation.py).
+    cases = Planner(now, count - 1).plan() if count > 1 else []
     player = Player()
     total = len(cases)
     # One transaction: a failed load leaves nothing behind, so "already loaded" is all or none.
@@ -58,4 +60,5 @@ def demo_petitions_create(
             player.play(case)
             if stdout is not None and (i % PROGRESS_EVERY == 0 or i == total):
                 stdout.write(f"演示信访件：已生成 {i}/{total}")
-    return total
+        demo_accusation_create(now)
+    return total + 1
