@@ -90,6 +90,42 @@ class HintedListSerializer(serializers.ListSerializer):
         return super().to_representation(rows)
 
 
+# Event data naming another case: the id key and the keys that only make sense with it.
+CASE_REFERENCES = {
+    "repeat_of": (),
+    "cited": ("cited_tracking_code",),
+    "new_petition": ("new_tracking_code",),
+}
+
+
+def events_redacted(user, rows: list[dict]) -> list[dict]:
+    """History rows with every reference to a case the reader may not open blanked: the
+    earlier case a repeat points to, the case a decline cites, the case a follow-up reopened
+    (RULES.md §6: an accusation never shows through another case's history)."""
+    from xinfang.petitions.selectors import petitions_visible_to
+
+    def ref(value) -> int | None:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    named = {ref((r["data"] or {}).get(k)) for r in rows for k in CASE_REFERENCES}
+    named.discard(None)
+    openable = set(
+        petitions_visible_to(user).filter(pk__in=named).values_list("pk", flat=True)
+        if named
+        else ()
+    )
+    for row in rows:
+        data = row["data"] or {}
+        for key, companions in CASE_REFERENCES.items():
+            if data.get(key) is not None and ref(data[key]) not in openable:
+                data = {**data, key: None, **{c: None for c in companions if c in data}}
+        row["data"] = data
+    return rows
+
+
 class PetitionListSerializer(serializers.ModelSerializer):
     receiving_unit = serializers.SerializerMethodField()
     is_first = serializers.SerializerMethodField()
@@ -223,12 +259,7 @@ class PetitionDetailSerializer(PetitionListSerializer):
 
     def get_events(self, p: Petition) -> list[dict]:
         rows = EventSerializer(p.events.all(), many=True).data
-        shown = _hint(self, p).repeat_of_id
-        for row in rows:
-            # The register event names the earlier case only as far as the reader may know it.
-            if "repeat_of" in (row["data"] or {}):
-                row["data"] = {**row["data"], "repeat_of": shown}
-        return rows
+        return events_redacted(self.context["request"].user, rows)
 
     def get_attachments(self, p: Petition) -> list[dict]:
         # An accuser's materials are withheld from the accused unit, like their name.
