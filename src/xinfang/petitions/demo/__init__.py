@@ -53,12 +53,14 @@ def demo_petitions_create(
     # One of them is the accusation taken in at the unit it accuses (demo/accusation.py).
     cases = Planner(now, count - 1).plan() if count > 1 else []
     player = Player()
-    total = len(cases)
+    total = len(cases) + 1
     # One transaction: a failed load leaves nothing behind, so "already loaded" is all or none.
     with transaction.atomic():
         for i, case in enumerate(cases, start=1):
             player.play(case)
-            if stdout is not None and (i % PROGRESS_EVERY == 0 or i == total):
+            if stdout is not None and i % PROGRESS_EVERY == 0:
                 stdout.write(f"演示信访件：已生成 {i}/{total}")
         demo_accusation_create(now)
-    return total + 1
+        if stdout is not None:
+            stdout.write(f"演示信访件：已生成 {total}/{total}")
+    return total
