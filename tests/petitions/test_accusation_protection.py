@@ -4,7 +4,7 @@ import pytest
 
 from tests.petitions.factories import person, register
 from xinfang.audit.models import PersonalDataAccess
-from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.services import personal_data_reveal
 from xinfang.workflow import services as wf
 
@@ -29,16 +29,12 @@ def test_the_case_goes_to_the_discipline_line(accusation):
     assert accusation.line == "discipline"
 
 
-def test_the_accused_units_staff_never_see_the_accuser_in_the_api(
+def test_the_accused_units_staff_never_see_the_accusation_in_the_api(
     api, accusation, dc_handler, dc_registrar, district_supervisor
 ):
     client = api.as_(dc_handler)
-    listing = client.get("/api/v1/petitions/").json()["results"]
-    assert listing[0]["petitioners"] == [] and listing[0]["petitioners_hidden"] is True
-    detail = client.get(f"/api/v1/petitions/{accusation.pk}/")
-    assert detail.status_code == 200
-    assert ACCUSER not in detail.content.decode()
-    assert "13900001111" not in detail.content.decode()
+    assert client.get("/api/v1/petitions/").json()["results"] == []
+    assert client.get(f"/api/v1/petitions/{accusation.pk}/").status_code == 404
     found = client.get("/api/v1/petitions/", {"petitioner_name": ACCUSER}).json()["results"]
     assert found == []
     found = client.get("/api/v1/petitions/", {"petitioner_phone": "13900001111"}).json()
@@ -47,11 +43,26 @@ def test_the_accused_units_staff_never_see_the_accuser_in_the_api(
     assert client.get("/api/v1/petitioners/history/", {"phone": "13900001111"}).status_code == 403
     history = api.as_(dc_registrar).get("/api/v1/petitioners/history/", {"phone": "13900001111"})
     assert history.json()["cases"] == []
-    assert client.get(f"/api/v1/petitions/{accusation.pk}/personal-data/").status_code == 403
+    assert client.get(f"/api/v1/petitions/{accusation.pk}/personal-data/").status_code == 404
+    # The registrar who took it in keeps a receipt and nothing else.
+    assert api.as_(dc_registrar).get(f"/api/v1/petitions/{accusation.pk}/").status_code == 404
+    receipt = api.as_(dc_registrar).get(f"/api/v1/petitions/{accusation.pk}/receipt/").json()
+    assert receipt == {
+        "id": accusation.pk,
+        "tracking_code": accusation.tracking_code,
+        "received_on": accusation.received_on.isoformat(),
+        "status": "移送上级处理",
+        "receipt": True,
+    }
+    assert api.as_(dc_handler).get(f"/api/v1/petitions/{accusation.pk}/receipt/").status_code == 404
     # The district above sees the (masked) accuser.
     sup = api.as_(district_supervisor).get(f"/api/v1/petitions/{accusation.pk}/").json()
     assert sup["petitioners"][0]["name"] == ACCUSER
     assert sup["petitioners"][0]["phone"] == "139****1111"
+    assert (
+        api.as_(district_supervisor).get(f"/api/v1/petitions/{accusation.pk}/receipt/").status_code
+        == 404
+    )
 
 
 def test_it_cannot_be_sent_to_the_accused_unit_or_handled_by_its_staff(
@@ -77,7 +88,8 @@ def test_it_cannot_be_sent_to_the_accused_unit_or_handled_by_its_staff(
     donghu_cadre = StaffFactory(username="donghu_cadre")
     MembershipFactory(staff=donghu_cadre, unit=org.district, role="handler")
     MembershipFactory(staff=donghu_cadre, unit=org.donghu, role="handler")
-    with pytest.raises(NotPermitted, match="回避"):
+    # Someone who also belongs to the accused unit cannot even find the case.
+    with pytest.raises(NotFound):
         wf.petition_start(petition=p, actor=donghu_cadre)
 
 

@@ -346,3 +346,20 @@ def test_it_builds_a_tiny_demo(db, count):
     call_command("demo", petitions=0)
     assert demo.demo_petitions_create(now=NOW, count=count) == count
     assert list(histories_verify()) == []
+
+
+def test_it_shows_an_accusation_hidden_from_the_unit_it_accuses(db, client):
+    from xinfang.petitions.demo.accusation import KEY
+    from xinfang.petitions.selectors import accusation_receipt, petitions_visible_to
+
+    call_command("demo", petitions=0)
+    demo.demo_petitions_create(now=NOW, count=SMALL)
+    p = Petition.objects.get(idempotency_key=KEY)
+    assert p.accused_unit.code == "LJ-CN-DC" and p.responsible_unit.code == "LJ-CN"
+    staff = {s.username: s for s in Staff.objects.all()}
+    for name in ("dc_handler", "dc_leader", "dc_registrar", "dh_handler", "informant_1"):
+        assert not petitions_visible_to(staff[name]).filter(pk=p.pk).exists(), name
+    assert petitions_visible_to(staff["cn_leader"]).filter(pk=p.pk).exists()
+    assert accusation_receipt(staff["dc_registrar"], p.pk).tracking_code == p.tracking_code
+    client.force_login(staff["dc_handler"])
+    assert client.get(f"/petitions/{p.pk}/").status_code == 404

@@ -28,6 +28,21 @@ urlpatterns = [
         name="petition-attachments",
     ),
     path(
+        "petitions/<int:pk>/co-handling/",
+        petitions.PetitionCoHandlingApi.as_view(),
+        name="petition-co-handling",
+    ),
+    path(
+        "petitions/<int:pk>/co-handling/<int:unit_id>/remove/",
+        petitions.PetitionCoHandlingRemoveApi.as_view(),
+        name="petition-co-handling-remove",
+    ),
+    path(
+        "petitions/<int:pk>/receipt/",
+        petitions.PetitionReceiptApi.as_view(),
+        name="petition-receipt",
+    ),
+    path(
         "petitions/<int:pk>/reply-draft/",
         workflow.ReplyDraftApi.as_view(),
         name="petition-reply-draft",

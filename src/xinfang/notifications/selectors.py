@@ -8,9 +8,19 @@ from xinfang.notifications.models import Kind, Notification, Preference
 from xinfang.units.models import Staff
 
 
+def received_by(user: Staff) -> QuerySet[Notification]:
+    """The user's notifications, less any about an accusation against the user's units
+    (RULES.md §6): whatever sent it, it is never read there."""
+    from xinfang.petitions.selectors import hidden_accusations_q
+
+    return Notification.objects.filter(recipient=user).exclude(
+        hidden_accusations_q(user, prefix="petition__")
+    )
+
+
 def inbox(user: Staff, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's notifications, newest first."""
-    qs = Notification.objects.filter(recipient=user)
+    qs = received_by(user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.select_related("petition")
@@ -20,7 +30,7 @@ def unread_count(user: Staff) -> int:
     """How many of the user's notifications are unread."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return received_by(user).filter(read_at__isnull=True).count()
 
 
 def preferences_of(user: Staff) -> list[tuple[str, str, bool, bool]]:

@@ -190,9 +190,12 @@ def notification_mark_read(*, actor: Staff, notification_id: int | None = None) 
     Raises:
         NotFound: the notification is not the actor's.
     """
-    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    from xinfang.notifications.selectors import received_by
+
+    mine = received_by(actor)
+    qs = mine.filter(read_at__isnull=True)
     if notification_id is not None:
-        if not Notification.objects.filter(pk=notification_id, recipient=actor).exists():
+        if not mine.filter(pk=notification_id).exists():
             raise NotFound("未找到该通知。")
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())

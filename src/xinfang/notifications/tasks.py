@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xinfang.core.outbox import outbox_handler
 from xinfang.notifications.models import Notification
+from xinfang.notifications.selectors import received_by
 
 EMAIL_TOPIC = "notifications.email"
 
@@ -29,6 +30,8 @@ def notification_email_send(payload: dict[str, Any]) -> None:
     note = Notification.objects.select_related("recipient").get(pk=notification_id)
     if not note.recipient.email:
         return
+    if not received_by(note.recipient).filter(pk=note.pk).exists():
+        return  # about an accusation against the recipient's unit: never sent there
     link = f"\n\n{settings.SITE_URL.rstrip('/')}{note.url}" if note.url else ""
     send_mail(
         subject=f"[信访事项办理平台] {note.title}",

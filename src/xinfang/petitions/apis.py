@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -24,9 +25,11 @@ from xinfang.petitions.models import (
     open_q,
 )
 from xinfang.petitions.selectors import (
+    AccusationReceipt,
+    accusation_receipt,
     accused_unit_paths_of,
-    hidden_accusations_q,
     petition_get_for_user,
+    petition_is_visible_to,
     petitions_visible_to,
 )
 from xinfang.petitions.serializers import (
@@ -104,7 +107,7 @@ class PetitionFilter(filters.FilterSet):
 
 
 def _list_context(view) -> dict:
-    return {"member_paths": accused_unit_paths_of(view.request.user)}
+    return {"member_paths": accused_unit_paths_of(view.request.user), "request": view.request}
 
 
 @extend_schema_view(
@@ -136,9 +139,8 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
         if params.get("petitioner_name"):
             person &= Q(petitioner__name=params["petitioner_name"].strip())
         if person:
-            # A search by person never finds the accusations the searcher's unit is named in.
+            # Visibility already leaves out the accusations the searcher's unit is named in.
             qs = qs.filter(pk__in=PetitionParty.objects.filter(person).values("petition_id"))
-            qs = qs.exclude(hidden_accusations_q(user))
         return (
             qs.select_related("receiving_unit", "responsible_unit", "category", "accused_unit")
             .prefetch_related(
@@ -170,11 +172,36 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
             representatives=representatives,
             **data,
         )
+        code = status.HTTP_200_OK if petition.replayed else status.HTTP_201_CREATED
+        if not petition_is_visible_to(request.user, petition.pk):
+            # An accusation against the registrar's own unit: the receipt, nothing more.
+            return Response(receipt_body(accusation_receipt(request.user, petition.pk)), code)
         body = PetitionDetailSerializer(
             petition_get_for_user(request.user, petition.pk), context=_list_context(self)
         ).data
-        code = status.HTTP_200_OK if petition.replayed else status.HTTP_201_CREATED
         return Response(body, status=code)
+
+
+def receipt_body(receipt: AccusationReceipt) -> dict:
+    """The registrar's receipt of an accusation against their own unit: no content, no names."""
+    return {
+        "id": receipt.petition_id,
+        "tracking_code": receipt.tracking_code,
+        "received_on": receipt.received_on.isoformat(),
+        "status": receipt.status,
+        "receipt": True,
+    }
+
+
+class PetitionReceiptApi(APIView):
+    """The receipt the registrar keeps of an accusation against their own unit (RULES.md §6);
+    404 for anyone else."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        receipt = accusation_receipt(request.user, pk)
+        if receipt is None:
+            raise Http404("未找到该登记回执。")
+        return Response(receipt_body(receipt))
 
 
 def detail_response(view, petition_id: int, code: int = 200) -> Response:
@@ -291,3 +318,64 @@ class PersonHistoryApi(APIView):
                 ]
             }
         )
+
+
+class PetitionCoHandlingApi(APIView):
+    """GET: the case's co-handling units and the units that may be added. POST {"unit": id}:
+    add one (an event in the case's history)."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        from xinfang.petitions.selectors.co_handling import (
+            co_handling_candidates_for,
+            co_handling_units,
+        )
+        from xinfang.workflow.services.co_handling import may_arrange_co_handling
+
+        petition = petition_get_for_user(request.user, pk)
+        may = may_arrange_co_handling(request.user, petition)
+        return Response(
+            {
+                "units": [_unit_ref(u) for u in co_handling_units(petition)],
+                "may_arrange": may,
+                "candidates": [_unit_ref(u) for u in co_handling_candidates_for(petition)]
+                if may
+                else [],
+            }
+        )
+
+    def post(self, request: Request, pk: int) -> Response:
+        from xinfang.workflow.services.co_handling import co_handling_add
+
+        petition = petition_get_for_user(request.user, pk)
+        co_handling_add(petition=petition, actor=request.user, unit=_unit_param(request))
+        return detail_response(self, pk, status.HTTP_201_CREATED)
+
+
+class PetitionCoHandlingRemoveApi(APIView):
+    """POST {"reason": "..."}: end this unit's co-handling (an event in the case's history)."""
+
+    def post(self, request: Request, pk: int, unit_id: int) -> Response:
+        from xinfang.workflow.services.co_handling import co_handling_remove
+
+        petition = petition_get_for_user(request.user, pk)
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404("未找到该单位。")
+        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+        co_handling_remove(petition=petition, actor=request.user, unit=unit, reason=str(reason))
+        return detail_response(self, pk)
+
+
+def _unit_ref(unit: Unit) -> dict:
+    return {"id": unit.pk, "code": unit.code, "name": unit.name}
+
+
+def _unit_param(request: Request) -> Unit:
+    raw = request.data.get("unit") if hasattr(request.data, "get") else None
+    try:
+        unit = Unit.objects.filter(pk=int(raw)).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None:
+        raise ValidationFailed("请选择协办单位。", {"field": "unit"})
+    return unit

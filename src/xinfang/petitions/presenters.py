@@ -21,8 +21,7 @@ from xinfang.petitions.models import (
     ReviewOutcome,
     State,
 )
-from xinfang.petitions.selectors import petitioner_hidden_from, petitions_visible_to
-from xinfang.petitions.selectors.visibility import hidden_accusations_q
+from xinfang.petitions.selectors import case_hints, petitioner_hidden_from, petitions_visible_to
 from xinfang.petitions.services import REVEALING_ROLES
 from xinfang.units.models import Staff
 from xinfang.units.selectors import roles_over
@@ -119,6 +118,12 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
         return "复核答复", f"复核结论：{outcome_label(d.get('outcome', ''))}"
     if k == "terminate":
         return "终结", d.get("reason", "")
+    if k == "attachment_add":
+        return "上传附件", f"{d.get('original_name', '')}（{d.get('size', 0)} 字节）"
+    if k == "co_handling_add":
+        return f"增加协办单位：{d.get('unit_name', '')}", ""
+    if k == "co_handling_remove":
+        return f"撤销协办单位：{d.get('unit_name', '')}", f"理由：{d.get('reason', '')}"
     if k in SUPERVISION_EVENTS:
         return SUPERVISION_EVENTS[k](d)
     if k == "deadlines_recomputed":
@@ -241,6 +246,8 @@ class CaseView:
     replies: list[Reply]
     draft: Reply | None
     earlier: list[Petition] = field(default_factory=list)
+    # The earlier case this repeats, only when the reader may open it (RULES.md §6).
+    repeat_of: Petition | None = None
     # Ownership, supervision orders, extension requests, hearings, follow-ups (workflow).
     panel: CasePanel | None = None
     panel_forms: dict[str, Any] = field(default_factory=dict)
@@ -301,15 +308,16 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
             petitions_visible_to(user)
             .filter(parties__petitioner_id__in=person_ids)
             .exclude(pk=p.pk)
-            .exclude(hidden_accusations_q(user))
             .distinct()
             .order_by("-received_at")[:10]
         )
     panel = case_panel(p, user, today)
+    hints = case_hints(user, [p])[p.pk]
+    shown = {"is_first": hints.is_first}
     return CaseView(
         tracking_code=format_tracking_code(p.tracking_code),
-        flags=[(label, tone) for attr, label, tone in FLAGS if getattr(p, attr)]
-        + ([("重复访", "warning")] if p.repeat_of_id else []),
+        flags=[(label, tone) for attr, label, tone in FLAGS if shown.get(attr, getattr(p, attr))]
+        + ([("重复访", "warning")] if hints.repeat_of_id else []),
         state_tone=STATE_TONES.get(p.state, "primary"),
         deadlines=rows,
         binding=next((r for r in rows if r.binding), None),
@@ -322,6 +330,7 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
         replies=replies,
         draft=draft,
         earlier=earlier,
+        repeat_of=p.repeat_of if hints.repeat_of_id else None,
         panel=panel,
         panel_forms=case_forms(panel, p, today),
     )
@@ -332,7 +341,6 @@ def person_cases(user: Staff, person: Petitioner) -> list[Petition]:
     return list(
         petitions_visible_to(user)
         .filter(parties__petitioner=person)
-        .exclude(hidden_accusations_q(user))
         .select_related("responsible_unit", "category")
         .prefetch_related(
             Prefetch(

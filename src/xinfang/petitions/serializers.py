@@ -19,6 +19,7 @@ from xinfang.petitions.models import (
     PetitionEvent,
     Reply,
 )
+from xinfang.petitions.selectors import CaseHints, case_hints
 from xinfang.units.models import Unit
 from xinfang.workflow.deadlines import DEADLINE_FIELDS
 
@@ -71,8 +72,64 @@ def parties_of(p: Petition, hidden: bool) -> list[dict[str, Any]]:
     ]
 
 
+def _hint(serializer: serializers.Serializer, p: Petition) -> CaseHints:
+    """The case's repeat and first-petition hints as the reader may learn them."""
+    hints = serializer.context.setdefault("hints", {})
+    if p.pk not in hints:
+        hints.update(case_hints(serializer.context["request"].user, [p]))
+    return hints[p.pk]
+
+
+class HintedListSerializer(serializers.ListSerializer):
+    """A page of cases with their hints worked out in one go, not per row."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        hints = self.context.setdefault("hints", {})
+        hints.update(case_hints(self.context["request"].user, rows))
+        return super().to_representation(rows)
+
+
+# Event data naming another case: the id key and the keys that only make sense with it.
+CASE_REFERENCES = {
+    "repeat_of": (),
+    "cited": ("cited_tracking_code",),
+    "new_petition": ("new_tracking_code",),
+}
+
+
+def events_redacted(user, rows: list[dict]) -> list[dict]:
+    """History rows with every reference to a case the reader may not open blanked: the
+    earlier case a repeat points to, the case a decline cites, the case a follow-up reopened
+    (RULES.md §6: an accusation never shows through another case's history)."""
+    from xinfang.petitions.selectors import petitions_visible_to
+
+    def ref(value) -> int | None:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    named = {ref((r["data"] or {}).get(k)) for r in rows for k in CASE_REFERENCES}
+    named.discard(None)
+    openable = set(
+        petitions_visible_to(user).filter(pk__in=named).values_list("pk", flat=True)
+        if named
+        else ()
+    )
+    for row in rows:
+        data = row["data"] or {}
+        for key, companions in CASE_REFERENCES.items():
+            if data.get(key) is not None and ref(data[key]) not in openable:
+                data = {**data, key: None, **{c: None for c in companions if c in data}}
+        row["data"] = data
+    return rows
+
+
 class PetitionListSerializer(serializers.ModelSerializer):
     receiving_unit = serializers.SerializerMethodField()
+    is_first = serializers.SerializerMethodField()
+    repeat_of = serializers.SerializerMethodField()
     responsible_unit = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
@@ -106,6 +163,13 @@ class PetitionListSerializer(serializers.ModelSerializer):
             "petitioners_hidden",
             "version",
         ]
+        list_serializer_class = HintedListSerializer
+
+    def get_is_first(self, p: Petition) -> bool:
+        return _hint(self, p).is_first
+
+    def get_repeat_of(self, p: Petition) -> int | None:
+        return _hint(self, p).repeat_of_id
 
     def _hidden(self, p: Petition) -> bool:
         if not p.is_accusation or p.accused_unit_id is None:
@@ -167,7 +231,7 @@ class PetitionDetailSerializer(PetitionListSerializer):
     accused_unit = serializers.SerializerMethodField()
     handler = serializers.SerializerMethodField()
     replies = ReplySerializer(many=True, read_only=True)
-    events = EventSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
 
     class Meta(PetitionListSerializer.Meta):
@@ -192,6 +256,10 @@ class PetitionDetailSerializer(PetitionListSerializer):
             "events",
             "attachments",
         ]
+
+    def get_events(self, p: Petition) -> list[dict]:
+        rows = EventSerializer(p.events.all(), many=True).data
+        return events_redacted(self.context["request"].user, rows)
 
     def get_attachments(self, p: Petition) -> list[dict]:
         # An accuser's materials are withheld from the accused unit, like their name.

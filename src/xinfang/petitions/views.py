@@ -25,12 +25,14 @@ from xinfang.petitions.models import (
 )
 from xinfang.petitions.presenters import case_view, person_cases
 from xinfang.petitions.selectors import (
+    accusation_receipt,
     open_same_matter,
     petition_get_for_user,
-    petitioner_hidden_from,
+    petition_is_visible_to,
     petitions_visible_to,
     terminated_same_matter,
 )
+from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 from xinfang.petitions.services import (
     PersonInput,
@@ -45,6 +47,11 @@ from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow.actions import action_run
 from xinfang.workflow.machine import DECIDABLE
+from xinfang.workflow.services.co_handling import (
+    co_handling_add,
+    co_handling_remove,
+    may_arrange_co_handling,
+)
 from xinfang.workflow.services.recusal import may_declare_recusal, recusal_reason
 from xinfang.workflow.services.same_matter import pending_below
 
@@ -161,6 +168,9 @@ def petition_new(request: HttpRequest) -> HttpResponse:
             target = field if field in form.fields else None
             form.add_error(target, exc.message)
         else:
+            if not petition_is_visible_to(request.user, petition.pk):
+                # An accusation against the registrar's own unit: a receipt, nothing more.
+                return redirect("petitions:receipt", pk=petition.pk)
             messages.success(
                 request, f"已登记，查询码 {petition.tracking_code}。请在15日内作出受理决定。"
             )
@@ -209,15 +219,19 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         else:
             # The action is not offered to this user: say why at the top of the page.
             refusal = " ".join(failed.form.non_field_errors()) or "无法执行该操作。"
+    same_matter = pending_below(petition, today) if petition.state in DECIDABLE else None
+    if same_matter is not None and not petition_is_visible_to(request.user, same_matter.case.pk):
+        same_matter = None
     return {
         "case": case_view(petition, request.user, today),
-        "same_matter": pending_below(petition, today) if petition.state in DECIDABLE else None,
+        "same_matter": same_matter,
         "recusal": recusal_reason(request.user, petition),
         "may_recuse": may_declare_recusal(request.user, petition),
         "p": petition,
         "actions": available,
         "failed": failed.name if failed else "",
         "refusal": refusal,
+        "co_handling": _co_handling_context(request, petition),
         "draft_form": DraftForm(
             prefix="draft",
             initial=_draft_initial(petition),
@@ -225,6 +239,15 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         if actions.may_draft(petition, request.user)
         else None,
         "today": today,
+    }
+
+
+def _co_handling_context(request: HttpRequest, petition: Petition) -> dict:
+    may = may_arrange_co_handling(request.user, petition)
+    return {
+        "units": co_handling_units(petition),
+        "may_arrange": may,
+        "candidates": list(co_handling_candidates_for(petition)) if may else [],
     }
 
 
@@ -266,8 +289,21 @@ def _load(request: HttpRequest, pk: int) -> Petition:
 @require_GET
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one case, and exactly the actions the user may take now."""
+    if accusation_receipt(request.user, pk) is not None:
+        return redirect("petitions:receipt", pk=pk)
     petition = _load(request, pk)
     return render(request, "petitions/detail.html", _detail_context(request, petition))
+
+
+@login_required
+@require_GET
+def petition_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt the registrar keeps of an accusation against their own unit (RULES.md §6):
+    tracking code, date, passed up; no content, no names."""
+    receipt = accusation_receipt(request.user, pk)
+    if receipt is None:
+        raise Http404("未找到该登记回执。")
+    return render(request, "petitions/receipt.html", {"receipt": receipt})
 
 
 @login_required
@@ -332,6 +368,43 @@ def reply_draft(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("petitions:detail", pk=pk)
 
 
+@login_required
+@require_POST
+def co_handling_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask one more unit to co-handle the case (recorded in its history)."""
+    petition = petition_get_for_user(request.user, pk)
+    unit = Unit.objects.filter(pk=request.POST.get("unit") or 0).first()
+    if unit is None:
+        messages.error(request, "请选择协办单位。")
+        return redirect("petitions:detail", pk=pk)
+    try:
+        co_handling_add(petition=petition, actor=request.user, unit=unit)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已增加协办单位{unit.name}。")
+    return redirect("petitions:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def co_handling_remove_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
+    """End a unit's co-handling, with the reason (recorded in the case's history)."""
+    petition = petition_get_for_user(request.user, pk)
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404("未找到该单位。")
+    try:
+        co_handling_remove(
+            petition=petition, actor=request.user, unit=unit, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已撤销{unit.name}的协办。")
+    return redirect("petitions:detail", pk=pk)
+
+
 def _people_refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """htmx: why personal data were not shown, in the panel that asked for them."""
     return render(
@@ -377,10 +450,11 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """A case's file, only to those who may see the case (media is never served directly)."""
+    # An accuser's materials are never shown to the accused unit (R22 Art.30): the case
+    # itself is not found for them.
     petition = petition_get_for_user(request.user, pk)
     attachment = Attachment.objects.filter(pk=attachment_id, petition=petition).first()
-    # An accuser's materials are never shown to the accused unit (R22 Art.30).
-    if attachment is None or petitioner_hidden_from(request.user, petition):
+    if attachment is None:
         raise Http404("未找到该附件。")
     attachment_download_log(actor=request.user, attachment=attachment)
     return FileResponse(

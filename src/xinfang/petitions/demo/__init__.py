@@ -10,12 +10,14 @@ means the plan is wrong and aborts the load.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from typing import TextIO
 
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.petitions.demo.accusation import demo_accusation_create
 from xinfang.petitions.demo.cases import KEY_PREFIX
 from xinfang.petitions.demo.plan import Planner
 from xinfang.petitions.demo.play import Player
@@ -57,16 +59,22 @@ def demo_petitions_create(
         return 0
     now = now or timezone.now()
     demo_organisation_ensure()
-    cases = Planner(now, count).plan()
+    # One of them is the accusation taken in at the unit it accuses (demo/accusation.py).
+    cases = Planner(now, count - 1).plan() if count > 1 else []
     player = Player()
-    total = len(cases)
+    total = len(cases) + 1
     # One transaction (or one per batch): without batches a failed load leaves nothing
     # behind, so "already loaded" is all or none.
-    size = batch if batch > 0 else total
-    for start in range(0, total, size):
+    size = batch if batch > 0 else max(len(cases), 1)
+    with transaction.atomic() if batch <= 0 else nullcontext():
+        for start in range(0, len(cases), size):
+            with transaction.atomic():
+                for i, case in enumerate(cases[start : start + size], start=start + 1):
+                    player.play(case)
+                    if stdout is not None and i % PROGRESS_EVERY == 0:
+                        stdout.write(f"演示信访件：已生成 {i}/{total}")
         with transaction.atomic():
-            for i, case in enumerate(cases[start : start + size], start=start + 1):
-                player.play(case)
-                if stdout is not None and (i % PROGRESS_EVERY == 0 or i == total):
-                    stdout.write(f"演示信访件：已生成 {i}/{total}")
+            demo_accusation_create(now)
+    if stdout is not None:
+        stdout.write(f"演示信访件：已生成 {total}/{total}")
     return total

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.models import Category, Petition, PetitionParty, open_q
-from xinfang.petitions.selectors.visibility import petitions_visible_to
+from xinfang.petitions.selectors.visibility import case_hints, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 
 PAGE_SIZE = 50
@@ -80,7 +80,9 @@ def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
         if value is not None:
             qs = qs.filter(**{name: value})
     if f.is_repeat is not None:
-        qs = qs.filter(repeat_of__isnull=not f.is_repeat)
+        # A repeat of a case hidden from the user does not show as a repeat (RULES.md §6).
+        repeats = Q(repeat_of__in=petitions_visible_to(user).values("pk"))
+        qs = qs.filter(repeats) if f.is_repeat else qs.exclude(repeats)
     if f.overdue:
         qs = qs.filter(open_q(), due_on__lt=timezone.localdate())
     text = f.text.strip()
@@ -159,6 +161,9 @@ def ledger_page(
         .in_bulk()
     )
     rows = [rows_by_id[pk] for pk in ids]
+    hints = case_hints(user, rows)
+    for row in rows:
+        row.hint = hints[row.pk]
     # When everything is on this first page there is nothing to count.
     fits = cursor is None and not more
     total = len(rows) if fits else base.order_by()[: COUNT_CAP + 1].count()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -25,17 +26,26 @@ UNIT_LIST_LIMIT = 2000
 
 
 def petitions_visible_to(user: Staff) -> QuerySet[Petition]:
-    """Cases in which any unit the user can see has had a part."""
+    """Cases in which any unit the user can see has had a part, less the accusations against
+    the user's units (RULES.md §6).
+
+    The one rule every page, API, list, search, count, notification and linked-case panel
+    reads: after registration an accusation is invisible to everyone in the accused unit's
+    subtree, whatever link (receiving, co-handling) their unit has to it.
+    """
     if not user.is_authenticated or not user.is_active:
         return Petition.objects.none()
     if user.is_superuser:
-        return Petition.objects.all()
+        return Petition.objects.exclude(hidden_accusations_q(user))
     ids = list(unit_ids_visible_to(user).values_list("id", flat=True)[: UNIT_LIST_LIMIT + 1])
     if not ids:
         return Petition.objects.none()
+    hidden = hidden_accusations_q(user)
     links = PetitionUnit.objects.filter(petition=OuterRef("pk"))
     if len(ids) > UNIT_LIST_LIMIT:
-        return Petition.objects.filter(Exists(links.filter(unit_id__in=unit_ids_visible_to(user))))
+        return Petition.objects.filter(
+            Exists(links.filter(unit_id__in=unit_ids_visible_to(user)))
+        ).exclude(hidden)
     # A literal list lets PostgreSQL estimate how many cases the user's units hold. SQLite
     # would probe the (unit, petition) index once per visible unit for every case scanned;
     # comparing an expression makes it read the case's few links instead (bench_ledger).
@@ -43,14 +53,14 @@ def petitions_visible_to(user: Staff) -> QuerySet[Petition]:
         links = links.alias(unit_key=F("unit_id") + 0).filter(unit_key__in=ids)
     else:
         links = links.filter(unit_id__in=ids)
-    return Petition.objects.filter(Exists(links))
+    return Petition.objects.filter(Exists(links)).exclude(hidden)
 
 
 def petition_get_for_user(user: Staff, petition_id: int) -> Petition:
     """The case, if the user may see it.
 
     Raises:
-        Http404: it does not exist or lies outside the user's units.
+        Http404: it does not exist, lies outside the user's units, or accuses one of them.
     """
     petition = (
         petitions_visible_to(user)
@@ -63,15 +73,30 @@ def petition_get_for_user(user: Staff, petition_id: int) -> Petition:
     return petition
 
 
+def petition_is_visible_to(user: Staff, petition_id: int | None) -> bool:
+    """True when the user may open the case (a linked case, a repeat, a dispute's case)."""
+    if not petition_id:
+        return False
+    return petitions_visible_to(user).filter(pk=petition_id).exists()
+
+
 def accused_unit_paths_of(user: Staff) -> list[str]:
     """Paths of the user's units; an accusation against any of them or above is hidden."""
+    if not user.is_authenticated:
+        return []
     return list(Membership.objects.filter(staff=user).values_list("unit__path", flat=True))
+
+
+def _ancestor_or_self_paths(paths: list[str]) -> set[str]:
+    return {p[:i] for p in paths for i in range(Unit.steplen, len(p) + 1, Unit.steplen)}
 
 
 def petitioner_hidden_from(user: Staff, petition: Petition) -> bool:
     """True when the user belongs to the unit an accusation names (or a unit under it).
 
-    RULES.md §6: an accuser's identity is never shown to the accused unit or its staff.
+    RULES.md §6: an accuser's identity is never shown to the accused unit or its staff. Such
+    a case is not visible to the user at all (petitions_visible_to); services that pick a
+    handler, an owner or a co-handling unit ask this of the person they are about to add.
     """
     if not petition.is_accusation:
         return False
@@ -81,15 +106,117 @@ def petitioner_hidden_from(user: Staff, petition: Petition) -> bool:
     return any(path.startswith(accused.path) for path in accused_unit_paths_of(user))
 
 
-def hidden_accusations_q(user: Staff) -> Q:
-    """A filter matching accusations whose petitioner the user must not see."""
+def hidden_accusations_q(user: Staff, prefix: str = "") -> Q:
+    """A filter matching accusations against the user's units, or against a unit above one.
+
+    `prefix` reaches the case through a relation ("petition__", "repeat_of__").
+    """
     paths = accused_unit_paths_of(user)
     if not paths:
         return Q(pk__in=[])
     # The accused unit is an ancestor-or-self of one of the user's units: its path is a
-    # prefix of the user's unit path.
-    prefixes = {p[:i] for p in paths for i in range(Unit.steplen, len(p) + 1, Unit.steplen)}
-    return Q(is_accusation=True, accused_unit__path__in=prefixes)
+    # prefix of the user's unit path. A subquery of ids keeps the units table out of the join.
+    accused = Unit.objects.filter(path__in=_ancestor_or_self_paths(paths)).values("id")
+    return Q(**{f"{prefix}is_accusation": True, f"{prefix}accused_unit_id__in": accused})
+
+
+@dataclass(frozen=True)
+class AccusationReceipt:
+    """What the registrar who took in an accusation against their own unit keeps: that it
+    was received and passed up, never what it says or who brought it."""
+
+    petition_id: int
+    tracking_code: str
+    received_on: date
+    status: str = "移送上级处理"
+
+
+def accusation_receipt(user: Staff, petition_id: int) -> AccusationReceipt | None:
+    """The receipt of an accusation the user registered but may no longer see, if any."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    row = (
+        Petition.objects.filter(pk=petition_id, registered_by=user)
+        .filter(hidden_accusations_q(user))
+        .values_list("pk", "tracking_code", "received_on")
+        .first()
+    )
+    return AccusationReceipt(*row) if row else None
+
+
+@dataclass(frozen=True)
+class CaseHints:
+    """What a case says about its petitioner's other cases, as this reader may learn it.
+
+    The earlier case a repeat points to is named only when the reader may open it, and a
+    case counts as not the first only because of an earlier case the reader could learn of
+    anyway (petitions_of_person): an accusation hidden from the reader neither shows through
+    `repeat_of` nor turns `is_first` off (RULES.md §6).
+    """
+
+    repeat_of_id: int | None
+    is_first: bool
+
+
+def case_hints(user: Staff, petitions: list[Petition]) -> dict[int, CaseHints]:
+    """`CaseHints` for each case, in a few queries for a whole page."""
+    repeat_ids = {p.repeat_of_id for p in petitions if p.repeat_of_id}
+    openable = set(
+        petitions_visible_to(user).filter(pk__in=repeat_ids).values_list("pk", flat=True)
+        if repeat_ids
+        else ()
+    )
+    # A repeat of a case that is no accusation is no secret, even in another unit.
+    known = openable | set(
+        Petition.objects.filter(pk__in=repeat_ids - openable, is_accusation=False).values_list(
+            "pk", flat=True
+        )
+        if repeat_ids - openable
+        else ()
+    )
+    # The rest are not first because of an earlier case of the person: one the reader may know?
+    unsure = [p.pk for p in petitions if not p.is_first and p.repeat_of_id not in known]
+    earlier_known: set[int] = set()
+    if unsure:
+        own = PetitionParty.objects.filter(petition_id__in=unsure).values_list(
+            "petition_id", "petitioner__id_number_index", "petitioner__phone_index"
+        )
+        keys: dict[int, set[tuple[str, str]]] = {}
+        for pk, id_index, phone_index in own:
+            mine = keys.setdefault(pk, set())
+            if id_index:
+                mine.add(("i", id_index))
+            if phone_index:
+                mine.add(("p", phone_index))
+        ids = {v for ks in keys.values() for k, v in ks if k == "i"}
+        phones = {v for ks in keys.values() for k, v in ks if k == "p"}
+        if ids or phones:
+            undisclosed = Q(petition__is_accusation=True) & ~Q(
+                petition_id__in=petitions_visible_to(user).values("pk")
+            )
+            others = (
+                PetitionParty.objects.filter(
+                    Q(petitioner__id_number_index__in=ids) | Q(petitioner__phone_index__in=phones)
+                )
+                .filter(petition_id__lt=max(unsure))
+                .exclude(undisclosed)
+                .values_list(
+                    "petition_id", "petitioner__id_number_index", "petitioner__phone_index"
+                )
+            )
+            for other_pk, id_index, phone_index in others:
+                found = {("i", id_index), ("p", phone_index)}
+                for pk, mine in keys.items():
+                    if other_pk < pk and mine & found:
+                        earlier_known.add(pk)
+    hints = {}
+    for p in petitions:
+        shown_repeat = p.repeat_of_id if p.repeat_of_id in openable else None
+        hints[p.pk] = CaseHints(
+            repeat_of_id=shown_repeat,
+            is_first=p.is_first or not (p.repeat_of_id in known or p.pk in earlier_known),
+        )
+    return hints
 
 
 @dataclass

@@ -94,8 +94,25 @@ def attachment_add(*, actor: Staff | None, petition: Petition, upload: UploadedF
         if not any(roles_over(actor, u) & ATTACHING_ROLES for u in units):
             raise NotPermitted("只有登记、承办单位的工作人员可以上传附件。")
     checked = attachment_check(upload)
+    from xinfang.workflow.services.transition import _record
+
+    stored: list[Attachment] = []
+
+    def apply(p: Petition, today, clock) -> dict:
+        # Under the case's lock, as one event of its history (who added which file, when).
+        attachment = attachment_store(actor=actor, petition=p, upload=upload, checked=checked)
+        stored.append(attachment)
+        return {
+            "attachment": attachment.pk,
+            "original_name": attachment.original_name,
+            "sha256": attachment.sha256,
+            "size": attachment.size,
+        }
+
     with transaction.atomic():
-        return attachment_store(actor=actor, petition=petition, upload=upload, checked=checked)
+        via = "staff" if actor is not None else "portal"
+        _record("attachment_add", petition=petition, actor=actor, now=None, apply=apply, via=via)
+    return stored[0]
 
 
 def attachment_download_log(*, actor: Staff, attachment: Attachment) -> None:

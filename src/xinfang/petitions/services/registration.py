@@ -473,11 +473,17 @@ def _register(
             unit=petition.responsible_unit,
             relation=PetitionUnit.Relation.RESPONSIBLE,
         )
+    from xinfang.petitions.selectors.co_handling import co_handling_refusal
+
     for unit in co_handling_units:
-        if petition.is_accusation and unit.path.startswith(petition.accused_unit.path):
-            raise ValidationFailed(
-                "检举控告不得由被反映单位或其下属单位协办。", {"field": "co_handling_units"}
-            )
+        refusal = co_handling_refusal(
+            unit,
+            petition.responsible_unit,
+            is_accusation=petition.is_accusation,
+            accused_unit=petition.accused_unit,
+        )
+        if refusal:
+            raise ValidationFailed(refusal, {"field": "co_handling_units"})
         PetitionUnit.objects.get_or_create(
             petition=petition, unit=unit, relation=PetitionUnit.Relation.CO_HANDLING
         )
@@ -494,6 +500,11 @@ def _register(
             "headcount": headcount,
             "repeat_of": repeat_of.pk if repeat_of else None,
             "accused_unit": accused_unit.pk if accused_unit else None,
+            **(
+                {"co_handling_units": [u.name for u in co_handling_units]}
+                if co_handling_units
+                else {}
+            ),
             "decide_by": petition.decide_by.isoformat(),
             "target_on": petition.target_on.isoformat(),
         },

@@ -41,17 +41,41 @@ def risk_badge(dispute) -> str:
     )
 
 
-@register.simple_tag
-def petition_link(petition) -> str:
-    """The case's tracking code, linked to its page when there is one."""
+@register.simple_tag(takes_context=True)
+def petition_link(context, petition) -> str:
+    """The case's tracking code, linked to its page, when the reader may open the case;
+    otherwise only that there is a case (RULES.md §6: an accusation's code is not shown to
+    the unit it accuses)."""
     if petition is None:
         return ""
+    if not petition_openable(context, petition):
+        return format_html('<span class="text-secondary">{}</span>', "（无权查看的信访件）")
     url = petition_url(petition)
     if url:
         return format_html(
             '<a href="{}" class="font-monospace">{}</a>', url, tracking(petition.tracking_code)
         )
     return format_html('<span class="font-monospace">{}</span>', tracking(petition.tracking_code))
+
+
+def petition_openable(context, petition) -> bool:
+    """Whether the reader may open the case, asked once per case and request."""
+    from xinfang.petitions.selectors import petition_is_visible_to
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    seen = request.__dict__.setdefault("_xf_openable", {})
+    if petition.pk not in seen:
+        seen[petition.pk] = petition_is_visible_to(user, petition.pk)
+    return seen[petition.pk]
+
+
+@register.simple_tag(takes_context=True)
+def may_open(context, petition) -> bool:
+    """`{% may_open p as ok %}`: the reader may open the case."""
+    return petition is not None and petition_openable(context, petition)
 
 
 @register.filter

@@ -196,7 +196,9 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": incident.entries.select_related("recorded_by"),
             "reports": reports,
             "delay": delay,
-            "petitions": incident.petitions.select_related("category"),
+            "petitions": incident.petitions.filter(
+                pk__in=petitions_visible_to(request.user).values("pk")
+            ).select_related("category"),
             "may_work": has_role(request.user, incident.unit, INCIDENT_ROLES)
             and incident.status == Incident.Status.OPEN,
             "may_close": can_organise(request.user, incident.unit)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from xinfang.core.errors import DomainError
 from xinfang.petitions.models import Petition
+from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.prevention.forms import (
     OutreachForm,
     OutreachRecordForm,
@@ -127,7 +128,11 @@ def reception_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "prevention/reception_detail.html",
         {
             "session": session,
-            "petitions": session.petitions.select_related("category").order_by("received_at"),
+            "petitions": session.petitions.filter(
+                pk__in=petitions_visible_to(request.user).values("pk")
+            )
+            .select_related("category")
+            .order_by("received_at"),
             "may_organise": may_organise,
             "may_register": can_register(user, session.unit)
             and session.status != ReceptionSession.Status.CANCELLED
@@ -254,7 +259,9 @@ def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "prevention/outreach_detail.html",
         {
             "visit": visit,
-            "petitions": visit.petitions.select_related("category"),
+            "petitions": visit.petitions.filter(
+                pk__in=petitions_visible_to(request.user).values("pk")
+            ).select_related("category"),
             "may_work": has_role(user, visit.unit, OUTREACH_ROLES),
             "may_register": can_register(user, visit.unit)
             and visit.status == OutreachVisit.Status.DONE,

@@ -11,6 +11,7 @@ deadline watch (`deadlines_check`) is the hourly job that reminds and marks case
 """
 
 from xinfang.workflow.services.calendar import calendar_year_save
+from xinfang.workflow.services.co_handling import co_handling_add, co_handling_remove
 from xinfang.workflow.services.deadline_watch import DeadlineScan, deadlines_check
 from xinfang.workflow.services.decisions import (
     DEFAULT_CHANNELS,
@@ -69,6 +70,8 @@ __all__ = [
     "acting_unit",
     "actor_may",
     "calendar_year_save",
+    "co_handling_add",
+    "co_handling_remove",
     "deadline_rule_update",
     "deadlines_check",
     "deadlines_recompute",
