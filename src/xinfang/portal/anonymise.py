@@ -34,7 +34,9 @@ _FLAT_TAIL = rf"(?:{_PART})*(?:{_BARE_ROOM})?"
 # The house part of a street address: "东湖路12号3栋2单元501室" keeps "东湖路" and loses the rest,
 # so the text still reads ("疏通东湖路××号门口的下水道").
 # "号" of "1号楼" is a building, not a house number ("锦绣新村1号楼101" is the estate's).
-_HOUSE_NUMBER = re.compile(rf"(路|街|大道|巷|弄|胡同|村|组){_NUM}号(?!楼[-\s]?\d)(?:院)?{_FLAT_TAIL}")
+_HOUSE_NUMBER = re.compile(
+    rf"(路|街|大道|巷|弄|胡同|村|组){_NUM}号(?!楼[-\s]?\d)(?:院)?{_FLAT_TAIL}"
+)
 # A building in a named estate and everything after it: "幸福小区5号楼1203" -> "幸福小区××栋".
 _ESTATE = r"(小区|花园|公寓|家园|新村|苑|大厦|广场|社区|院)"
 _BUILDING = re.compile(rf"{_ESTATE}{_NUM}(?:号楼|栋|幢|座){_FLAT_TAIL}")
