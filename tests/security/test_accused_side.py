@@ -163,6 +163,8 @@ def test_co_handling_is_limited_removable_and_in_the_history(
     allowed = set(co_handling_candidates_for(accusation))
     assert org.dongcheng not in allowed and org.donghu not in allowed
     assert org.xicheng in allowed and org.district not in allowed
+    # The body above supervises the answering unit; it is not asked to co-handle.
+    assert org.city not in allowed and org.bureau in allowed
     with pytest.raises(ValidationFailed, match="被反映单位"):
         wf.co_handling_add(petition=accusation, actor=cn_leader, unit=org.donghu)
     with pytest.raises(ValidationFailed, match="协办"):

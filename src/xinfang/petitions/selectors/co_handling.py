@@ -21,8 +21,9 @@ def co_handling_candidates(
 ) -> QuerySet[Unit]:
     """The units that may be asked to co-handle a case answered by `responsible_unit`."""
     above = unit_parent(responsible_unit) or responsible_unit
+    # The body above itself answers the case's escalations: it supervises, never co-handles.
     qs = Unit.objects.filter(path__startswith=above.path, is_active=True).exclude(
-        pk=responsible_unit.pk
+        pk__in=[responsible_unit.pk, above.pk]
     )
     if is_accusation and accused_unit is not None:
         qs = qs.exclude(path__startswith=accused_unit.path)
