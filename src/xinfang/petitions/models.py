@@ -96,6 +96,16 @@ class ReviewOutcome(models.TextChoices):
     REDO = "redo", "撤销重办"
 
 
+def outcome_label(value: str, *, review: bool, unknown: str | None = None) -> str:
+    """The one Chinese label of an outcome: a handling reply's (Outcome) or a review's or
+    re-review's (ReviewOutcome). Both share the value "upheld" (支持 / 维持), so the stage
+    decides; an unknown value is shown as `unknown`, or as it is."""
+    choices = ReviewOutcome if review else Outcome
+    if value in choices.values:
+        return str(choices(value).label)
+    return value if unknown is None else unknown
+
+
 class Category(MP_Node):
     """A node of the configurable problem-category tree (问题分类)."""
 
@@ -435,6 +445,10 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()}（{self.get_status_display()}）"
+
+    @property
+    def outcome_label(self) -> str:
+        return outcome_label(self.outcome, review=self.stage != Reply.Stage.HANDLING, unknown="")
 
 
 class Attachment(models.Model):

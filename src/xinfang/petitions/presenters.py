@@ -13,13 +13,12 @@ from xinfang.core.crypto import DecryptionError, decrypt, mask_id_number, mask_p
 from xinfang.core.tracking import format_tracking_code
 from xinfang.petitions.models import (
     Channel,
-    Outcome,
     Petition,
     Petitioner,
     PetitionEvent,
     Reply,
-    ReviewOutcome,
     State,
+    outcome_label,
 )
 from xinfang.petitions.selectors import case_hints, petitioner_hidden_from, petitions_visible_to
 from xinfang.petitions.services import REVEALING_ROLES
@@ -68,13 +67,6 @@ def days_left_tone(due: date | None, today: date) -> tuple[int | None, str]:
     return left, "danger" if left < 0 else "warning" if left <= 3 else "success"
 
 
-def outcome_label(value: str) -> str:
-    for choices in (Outcome, ReviewOutcome):
-        if value in choices.values:
-            return str(choices(value).label)
-    return value
-
-
 def event_text(e: PetitionEvent) -> tuple[str, str]:
     """A Chinese headline and detail line for one history event."""
     d: dict[str, Any] = e.data or {}
@@ -107,15 +99,15 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
             f"办结期限由 {d.get('from')} 延至 {d.get('conclude_by')}；理由：{d.get('reason', '')}",
         )
     if k == "conclude":
-        return "办结", f"答复结论：{outcome_label(d.get('outcome', ''))}"
+        return "办结", f"答复结论：{outcome_label(d.get('outcome', ''), review=False)}"
     if k == "request_review":
         return "申请复查", f"复查机关：{d.get('reviewing_unit_name', '')}"
     if k == "conclude_review":
-        return "复查答复", f"复查结论：{outcome_label(d.get('outcome', ''))}"
+        return "复查答复", f"复查结论：{outcome_label(d.get('outcome', ''), review=True)}"
     if k == "request_re_review":
         return "申请复核", f"复核机关：{d.get('re_reviewing_unit_name', '')}"
     if k == "conclude_re_review":
-        return "复核答复", f"复核结论：{outcome_label(d.get('outcome', ''))}"
+        return "复核答复", f"复核结论：{outcome_label(d.get('outcome', ''), review=True)}"
     if k == "terminate":
         return "终结", d.get("reason", "")
     if k == "attachment_add":

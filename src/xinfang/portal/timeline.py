@@ -14,7 +14,7 @@ from datetime import date
 from django.utils import timezone
 
 from xinfang.core.dates import date_text
-from xinfang.petitions.models import Channel, Outcome, Petition, Reply, ReviewOutcome
+from xinfang.petitions.models import Channel, Petition, Reply, ReviewOutcome
 from xinfang.portal.anonymise import anonymise_for_case
 
 
@@ -38,14 +38,6 @@ class PublicLine:
     reply: PublicReply | None = None
 
 
-def _outcome_label(stage: str, outcome: str) -> str:
-    choices = Outcome if stage == Reply.Stage.HANDLING else ReviewOutcome
-    try:
-        return choices(outcome).label
-    except ValueError:
-        return ""
-
-
 def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None:
     if reply is None or reply.status != Reply.Status.ISSUED:
         return None
@@ -56,7 +48,7 @@ def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None
 
     return PublicReply(
         stage=reply.get_stage_display(),
-        outcome=_outcome_label(reply.stage, reply.outcome),
+        outcome=reply.outcome_label,
         request=clean(reply.request),
         facts=clean(reply.facts),
         decision=clean(reply.decision),
