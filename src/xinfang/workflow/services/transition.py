@@ -19,7 +19,7 @@ from xinfang.core.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from xinfang.petitions.history import canonical, event_append, event_hash
+from xinfang.petitions.history import canonical, event_append, event_hash, event_kind
 from xinfang.petitions.models import (
     Outcome,
     Petition,
@@ -268,7 +268,7 @@ def events_append_bulk(
         event = PetitionEvent(
             petition_id=p.pk,
             seq=seq + 1,
-            kind=kind,
+            kind=event_kind(kind),
             actor=None,
             actor_name="",
             from_state=p.state,
