@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xinfang.petitions.models import Reply
 from xinfang.petitions.services.replies import DRAFTABLE_STATES, STAGE_UNIT
-from xinfang.petitions.stages import STAGE_OF_STATE, STAGES
+from xinfang.petitions.stages import STAGE_ANSWERED_IN, STAGE_OF_STATE, STAGES
 from xinfang.workflow.deadlines import BINDING_FIELD
 from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.models import Hearing
@@ -27,3 +27,16 @@ def test_each_stage_is_answered_where_the_transition_table_says():
         # While the stage is under way, its answer deadline is the one that binds.
         assert {BINDING_FIELD[state] for state in stage.states} == {stage.deadline}
     assert STAGE_OF_STATE["in_progress"] == "handling" and "concluded" not in STAGE_OF_STATE
+
+
+def test_each_answer_leads_where_the_transition_table_says():
+    asking = {"review": "request_review", "re_review": "request_re_review"}
+    for key, stage in STAGES.items():
+        answer = TRANSITIONS[ANSWERING[key]]
+        assert answer.target == stage.answered and STAGE_ANSWERED_IN[stage.answered] == key
+        if stage.next is None:
+            assert stage.next_window is None and not answer.starts
+            continue
+        # Answering a stage opens the window for asking for the next one.
+        assert answer.starts == (stage.next_window,)
+        assert TRANSITIONS[asking[stage.next]].sources == {stage.answered}
