@@ -14,7 +14,7 @@ from datetime import date
 from django.utils import timezone
 
 from xinfang.core.dates import date_text
-from xinfang.petitions.models import Channel, EventKind, Petition, Reply, ReviewOutcome
+from xinfang.petitions.models import Channel, Outcome, Petition, Reply, ReviewOutcome
 from xinfang.portal.anonymise import anonymise_for_case
 
 
@@ -38,6 +38,14 @@ class PublicLine:
     reply: PublicReply | None = None
 
 
+def _outcome_label(stage: str, outcome: str) -> str:
+    choices = Outcome if stage == Reply.Stage.HANDLING else ReviewOutcome
+    try:
+        return choices(outcome).label
+    except ValueError:
+        return ""
+
+
 def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None:
     if reply is None or reply.status != Reply.Status.ISSUED:
         return None
@@ -48,7 +56,7 @@ def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None
 
     return PublicReply(
         stage=reply.get_stage_display(),
-        outcome=reply.outcome_label,
+        outcome=_outcome_label(reply.stage, reply.outcome),
         request=clean(reply.request),
         facts=clean(reply.facts),
         decision=clean(reply.decision),
@@ -89,13 +97,13 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
         d = event.data or {}
         on = timezone.localdate(event.at)
         kind = event.kind
-        if kind == EventKind.REGISTER:
+        if kind == "register":
             current = d.get("receiving_unit_name") or current
             channel = channel_labels.get(d.get("channel", ""), "")
             lines.append(
                 PublicLine(on, "收到信访事项", f"{current}收到您的信访事项（{channel}）。")
             )
-        elif kind == EventKind.ACCEPT:
+        elif kind == "accept":
             lines.append(
                 PublicLine(
                     on,
@@ -103,7 +111,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"{current}决定受理，依法应于{_d(d.get('conclude_by'), pending)}前办结并答复。",
                 )
             )
-        elif kind == EventKind.FORWARD:
+        elif kind == "forward":
             if d.get("to_unit_name"):
                 earlier.append(current)
                 current = d["to_unit_name"]
@@ -111,7 +119,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             else:
                 text = f"已转送至 {d.get('to_body', '')}，由其依法办理；办理情况请向该机关了解。"
             lines.append(PublicLine(on, "转送", text))
-        elif kind == EventKind.ASSIGN:
+        elif kind == "assign":
             to = d.get("to_unit_name") or current
             if to != current:
                 earlier.append(current)
@@ -122,17 +130,17 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             if d.get("conclude_by"):
                 text += f"，应于{_d(d['conclude_by'], pending)}前办结并答复"
             lines.append(PublicLine(on, "交办", text + "。"))
-        elif kind == EventKind.DECLINE:
+        elif kind == "decline":
             text = f"{current}决定不予受理。理由：{d.get('reason_text', '')}。"
             if d.get("channel"):
                 text += f"{d['channel']}"
             lines.append(PublicLine(on, "不予受理", text))
-        elif kind == EventKind.ACKNOWLEDGE:
+        elif kind == "acknowledge":
             text = f"{current}已收到您的信访事项并开始办理"
             if d.get("conclude_by"):
                 text += f"，应于{_d(d['conclude_by'], pending)}前办结并答复"
             lines.append(PublicLine(on, "签收", text + "。"))
-        elif kind == EventKind.RETURN:
+        elif kind == "return":
             returned_by = d.get("from_unit_name") or current
             current = earlier.pop() if earlier else current
             lines.append(
@@ -142,16 +150,16 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"{returned_by}经审查认为不属于本单位职责，已退回{current}重新确定办理单位。",
                 )
             )
-        elif kind == EventKind.START:
+        elif kind == "start":
             lines.append(PublicLine(on, "开始办理", f"{current}开始调查处理。"))
-        elif kind == EventKind.EXTEND:
+        elif kind == "extend":
             text = (
                 f"经批准，办理期限延长{d.get('days', '')}日，"
                 f"至{_d(d.get('conclude_by'), pending)}。"
                 f"延期理由：{d.get('reason', '')}"
             )
             lines.append(PublicLine(on, "延期办理", text))
-        elif kind == EventKind.CONCLUDE:
+        elif kind == "conclude":
             reply = _public_reply(petition, replies.get(d.get("reply")))
             outcome = reply.outcome if reply else ""
             lines.append(
@@ -162,7 +170,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     reply,
                 )
             )
-        elif kind == EventKind.REQUEST_REVIEW:
+        elif kind == "request_review":
             reviewer = d.get("reviewing_unit_name", "")
             lines.append(
                 PublicLine(
@@ -172,15 +180,15 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"应于{_d(d.get('review_conclude_by'), pending)}前作出复查意见。",
                 )
             )
-        elif kind in (EventKind.CONCLUDE_REVIEW, EventKind.CONCLUDE_RE_REVIEW):
-            body = reviewer if kind == EventKind.CONCLUDE_REVIEW else re_reviewer
-            word = "复查" if kind == EventKind.CONCLUDE_REVIEW else "复核"
+        elif kind in ("conclude_review", "conclude_re_review"):
+            body = reviewer if kind == "conclude_review" else re_reviewer
+            word = "复查" if kind == "conclude_review" else "复核"
             reply = _public_reply(petition, replies.get(d.get("reply")))
             text = f"{body}作出{word}意见" + (f"（{reply.outcome}）" if reply else "") + "。"
             if d.get("outcome") == ReviewOutcome.REDO and d.get("conclude_by"):
                 text += f"原办理单位重新办理，应于{_d(d['conclude_by'], pending)}前答复。"
             lines.append(PublicLine(on, f"{word}意见", text, reply))
-        elif kind == EventKind.REQUEST_RE_REVIEW:
+        elif kind == "request_re_review":
             re_reviewer = d.get("re_reviewing_unit_name", "")
             lines.append(
                 PublicLine(
@@ -190,7 +198,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"应于{_d(d.get('re_review_conclude_by'), pending)}前作出复核意见。",
                 )
             )
-        elif kind == EventKind.TERMINATE:
+        elif kind == "terminate":
             lines.append(
                 PublicLine(
                     on,
@@ -198,7 +206,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     "该信访事项已终结：就同一事项以同一事实和理由再次提出的，不再受理。",
                 )
             )
-        elif kind == EventKind.DEADLINES_RECOMPUTED and any(
+        elif kind == "deadlines_recomputed" and any(
             # Only the case's own deadlines: follow-ups and supervision are internal.
             ":" not in name
             for name in d.get("moved", {})

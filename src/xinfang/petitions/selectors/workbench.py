@@ -9,11 +9,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.petitions.models import Petition, Reply, State, overdue_q
+from xinfang.petitions.models import Petition, Reply, State, open_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff
-from xinfang.workflow.deadlines import limit_words, rules_load
-from xinfang.workflow.machine import TRANSITIONS as T
 from xinfang.workflow.selectors import (
     extension_pending_q,
     flagged_q,
@@ -26,7 +24,7 @@ DUE_SOON_DAYS = 3
 QUEUE_LIMIT = 8
 
 
-def _unit_ids(user: Staff, roles: frozenset[str] | set[str]) -> list[int]:
+def _unit_ids(user: Staff, roles: set[str]) -> list[int]:
     return list(
         Membership.objects.filter(staff=user, role__in=roles).values_list("unit_id", flat=True)
     )
@@ -57,22 +55,23 @@ class Workbench:
 
 def my_scope_q(user: Staff) -> Q:
     """Cases whose next step lies with the user: in their units' queues, or in their reviews."""
-    # Who acts in each state and at which unit: the transition table's roles and sources.
-    decide, receive, conclude = T["accept"], T["acknowledge"], T["conclude"]
-    review, re_review = T["conclude_review"], T["conclude_re_review"]
+    deciders = _unit_ids(user, {Role.REGISTRAR, Role.LEADER})
+    receivers = _unit_ids(user, {Role.REGISTRAR, Role.HANDLER, Role.LEADER})
+    handlers = _unit_ids(user, {Role.HANDLER, Role.LEADER})
+    leaders = _unit_ids(user, {Role.LEADER})
     return (
-        Q(state__in=decide.sources, responsible_unit_id__in=_unit_ids(user, decide.roles))
+        Q(state__in=[State.REGISTERED, State.RETURNED], responsible_unit_id__in=deciders)
         | Q(
-            state__in=receive.sources,
+            state__in=[State.ASSIGNED, State.FORWARDED],
             forwarded_to_body="",
-            responsible_unit_id__in=_unit_ids(user, receive.roles),
+            responsible_unit_id__in=receivers,
         )
         | Q(
-            state__in=T["start"].sources | conclude.sources,
-            responsible_unit_id__in=_unit_ids(user, T["start"].roles),
+            state__in=[State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS],
+            responsible_unit_id__in=handlers,
         )
-        | Q(state__in=review.sources, reviewing_unit_id__in=_unit_ids(user, review.roles))
-        | Q(state__in=re_review.sources, re_reviewing_unit_id__in=_unit_ids(user, re_review.roles))
+        | Q(state=State.REVIEW_REQUESTED, reviewing_unit_id__in=leaders)
+        | Q(state=State.RE_REVIEW_REQUESTED, re_reviewing_unit_id__in=leaders)
     )
 
 
@@ -130,14 +129,6 @@ def _supervision_queues(user: Staff, today: date) -> dict[str, Queue]:
     }
 
 
-def _review_hint(rules: dict[str, tuple[int, str]]) -> str:
-    review = limit_words("review_conclude_by", rules)
-    re_review = limit_words("re_review_conclude_by", rules)
-    if review == re_review:
-        return f"信访人申请复查、复核，{review}内答复"
-    return f"信访人申请复查、复核，复查{review}、复核{re_review}内答复"
-
-
 def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
     """The user's queues, most urgent first; a supervisor also sees lateness in their subtree."""
     today = today or timezone.localdate()
@@ -151,12 +142,11 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
     leader_units = _unit_ids(user, {Role.LEADER})
 
     # Each case appears once, in its most urgent section.
-    overdue = overdue_q(today)
+    overdue = Q(due_on__lt=today)
     due_soon = Q(due_on__gte=today, due_on__lte=soon)
     urgent = overdue | due_soon
     waiting = mine.exclude(urgent)
     supervision = _supervision_queues(user, today)
-    rules = rules_load()  # hints print the limits in force
     queues = [
         _queue(
             "overdue",
@@ -188,7 +178,7 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "待受理",
             "primary",
             waiting.filter(state__in=[State.REGISTERED, State.RETURNED]),
-            f"{limit_words('decide_by', rules)}内作出受理、转送、交办或不予受理的决定",
+            "15日内作出受理、转送、交办或不予受理的决定",
             "?state=registered&state=returned",
         ),
         _queue(
@@ -207,7 +197,7 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "复查复核",
             "primary",
             waiting.filter(state__in=[State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED]),
-            _review_hint(rules),
+            "信访人申请复查、复核，30日内答复",
             "?state=review_requested&state=re_review_requested",
         ),
         _queue(
@@ -222,13 +212,13 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
         supervision["follow_up_due"],
     ]
     if Role.SUPERVISOR in roles:
-        visible_open = _base(user).open()
+        visible_open = _base(user).filter(open_q())
         queues.append(
             _queue(
                 "subtree_overdue",
                 "辖区超期件",
                 "danger",
-                visible_open.overdue(today),
+                visible_open.filter(due_on__lt=today),
                 "辖区内已超过法定期限的信访件",
                 "?overdue=1",
             )
