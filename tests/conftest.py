@@ -115,7 +115,7 @@ def _own_cache_keys(settings):
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Seed the categories and deadline rules the migrations seed.
+    """Seed the categories, deadline rules and screening cadences the migrations seed.
 
     A transactional test (threads, the live server of browser tests) flushes the database
     when it ends, migration data included, and under xdist a plain test may run after it.
@@ -129,7 +129,10 @@ def _reference_data(request):
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
     from xinfang.petitions.taxonomy import categories_seed
+    from xinfang.prevention.services import cadence_rules_seed
     from xinfang.workflow.deadlines import rules_seed
 
     categories_seed()
     rules_seed()
+    # Outside tests/prevention too (tests/security files a screening report).
+    cadence_rules_seed()

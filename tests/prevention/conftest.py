@@ -1,5 +1,5 @@
-"""Fixtures for prevention: the cadence defaults, a few more residents' groups, a category,
-and a clock helper pinned to Asia/Shanghai."""
+"""Fixtures for prevention: a few more residents' groups, a category, and a clock helper
+pinned to Asia/Shanghai (the cadence defaults are seeded for every test in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,6 @@ from tests.clock import at  # noqa: F401 (re-exported: tests import it from here
 from tests.conftest import _member
 from xinfang.petitions.models import Category
 from xinfang.units.models import Unit
-
-
-@pytest.fixture(autouse=True)
-def _cadence_rules(request):
-    """The default cadence of each kind, as the migration seeds it (a transactional test
-    flushes migration data)."""
-    names = set(request.fixturenames)
-    if not ({"db", "org", "transactional_db", "live_server"} & names) and not (
-        request.node.get_closest_marker("django_db")
-    ):
-        return
-    from xinfang.prevention.services import cadence_rules_seed
-
-    cadence_rules_seed()
 
 
 @pytest.fixture
