@@ -42,6 +42,7 @@ def earlier_cases(org, dc_registrar, dc_leader, dc_handler):
 
 def act(page, name: str, label: str, fill: dict | None = None) -> None:
     page.get_by_role("button", name=label, exact=True).click()
+    open_panel(page, name)
     form = page.locator(f"#act-{name} form")
     for selector, value in (fill or {}).items():
         element = form.locator(selector)
@@ -51,6 +52,12 @@ def act(page, name: str, label: str, fill: dict | None = None) -> None:
             element.fill(value)
     with page.expect_navigation():
         form.get_by_role("button", name=f"确认{label}").click()
+
+
+def open_panel(page, name: str) -> None:
+    """Wait until Bootstrap has finished opening the action's panel: a click on its confirm
+    button while the panel is still sliding open is not a click Playwright can rely on."""
+    expect(page.locator(f"#act-{name}")).to_have_class(re.compile(r"\bcollapse\b.*\bshow\b"))
 
 
 def logout(page) -> None:
@@ -120,6 +127,7 @@ def test_a_case_from_registration_to_conclusion(
     login(page, "dc_leader")
     page.goto(url)
     page.get_by_role("button", name="办结", exact=True).click()
+    open_panel(page, "conclude")
     expect(page.locator("[name=conclude-facts]")).to_have_value(REPLY["facts"])
     with page.expect_navigation():
         page.locator("#act-conclude form").get_by_role("button", name="确认办结").click()
