@@ -19,6 +19,7 @@ from xinfang.petitions.selectors import petitions_of_person
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow import services as wf
+from xinfang.workflow.deadlines import limits_text, rules_load
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.models import ExtensionRequest
 from xinfang.workflow.services.recusal import recusal_reason, recused_staff_ids
@@ -32,6 +33,7 @@ class ActionSpec:
 
     form: type[forms.Form]
     style: str
+    # {rule_key} placeholders are filled with the limit in force (deadlines.limits_text).
     help: str = ""
 
 
@@ -39,7 +41,7 @@ SPECS: dict[str, ActionSpec] = {
     "accept": ActionSpec(
         f.NoteForm,
         "primary",
-        "本单位有权处理，受理后60日内办结。",
+        "本单位有权处理，受理后{conclude_by}内办结。",
     ),
     "assign": ActionSpec(
         f.AssignForm,
@@ -64,7 +66,7 @@ SPECS: dict[str, ActionSpec] = {
     "return": ActionSpec(
         f.ReasonForm,
         "outline-danger",
-        "不属于本单位职责的，5个工作日内说明理由退回。",
+        "不属于本单位职责的，{return_by}内说明理由退回。",
     ),
     "start": ActionSpec(
         f.ActionForm,
@@ -74,7 +76,7 @@ SPECS: dict[str, ActionSpec] = {
     "extend": ActionSpec(
         f.ExtendForm,
         "outline-warning",
-        "领导直接批准延期：情况复杂的，可延期一次，最长30日，并告知信访人理由"
+        "领导直接批准延期：情况复杂的，可延期一次，最长{extension_max}，并告知信访人理由"
         "（承办人可在“督办与延期”中提出延期申请）。",
     ),
     "conclude": ActionSpec(
@@ -206,12 +208,13 @@ def available_actions(p: Petition, user: Staff, today: date) -> list[AvailableAc
     someone who must stand aside from it (R22 Art.28)."""
     if recusal_reason(user, p) is not None:
         return []
+    rules = rules_load()  # the help lines print the limits in force
     return [
         AvailableAction(
             t.name,
             TRANSITIONS[t.name].label,
             SPECS[t.name].style,
-            SPECS[t.name].help,
+            limits_text(SPECS[t.name].help, rules),
             form_for(t.name, p, user),
         )
         for t in transitions_from(p.state)

@@ -22,7 +22,7 @@ from xinfang.petitions.models import (
     PetitionParty,
     Reply,
     State,
-    open_q,
+    overdue_q,
 )
 from xinfang.petitions.selectors import (
     AccusationReceipt,
@@ -102,7 +102,7 @@ class PetitionFilter(filters.FilterSet):
     def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
         from django.utils import timezone
 
-        late = open_q() & Q(due_on__lt=timezone.localdate())
+        late = overdue_q(timezone.localdate())
         return qs.filter(late) if value else qs.exclude(late)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from xinfang.petitions.models import Petition, PetitionEvent
+from xinfang.petitions.models import EventKind, Petition, PetitionEvent
 
 # The columns of a case that only the workflow changes, each change with an event: its
 # state, who holds it, what was decided and every deadline.
@@ -116,6 +116,13 @@ def event_hash(event: PetitionEvent, key: bytes | None = None) -> str:
     return hmac.new(key or history_key(), canonical(event_payload(event)), "sha256").hexdigest()
 
 
+def event_kind(kind: str) -> str:
+    """The kind as stored, refused unless EventKind names it (so every event has a label)."""
+    if kind not in EventKind.values:
+        raise ValueError(f"unknown event kind {kind!r}: add it to petitions.models.EventKind")
+    return str(EventKind(kind).value)
+
+
 def event_append(
     petition: Petition,
     *,
@@ -137,7 +144,7 @@ def event_append(
     event = PetitionEvent(
         petition=petition,
         seq=(last["seq"] + 1) if last else 1,
-        kind=kind,
+        kind=event_kind(kind),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=getattr(actor, "display_name", "") if actor else "",
         from_state=from_state,

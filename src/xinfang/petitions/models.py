@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -70,9 +72,34 @@ OPEN_STATES = frozenset(
 OPEN_STATE_LIST = tuple(sorted(OPEN_STATES))
 
 
-def open_q() -> Q:
-    """Cases some body in the system still owes an answer (a case forwarded outside is not)."""
-    return Q(state__in=OPEN_STATE_LIST) & ~Q(state=State.FORWARDED, forwarded_to_body__gt="")
+def open_q(prefix: str = "") -> Q:
+    """Cases some body in the system still owes an answer (a case forwarded outside is not):
+    the one definition of an open case, for `.filter()`; `prefix` reaches it through a
+    relation ("petition__"). `is_open_state` says the same of one row."""
+    return Q(**{f"{prefix}state__in": OPEN_STATE_LIST}) & ~Q(
+        **{f"{prefix}state": State.FORWARDED, f"{prefix}forwarded_to_body__gt": ""}
+    )
+
+
+def overdue_q(today: date) -> Q:
+    """Open cases whose binding legal deadline (due_on) passed before today: the one
+    definition of an overdue case."""
+    return open_q() & Q(due_on__lt=today)
+
+
+def is_open_state(state: str, forwarded_to_body: str) -> bool:
+    """One case's row is open: what `open_q()` selects."""
+    return state in OPEN_STATES and not (state == State.FORWARDED and forwarded_to_body)
+
+
+class PetitionQuerySet(models.QuerySet):
+    def open(self) -> PetitionQuerySet:
+        """The open cases (`open_q()`)."""
+        return self.filter(open_q())
+
+    def overdue(self, today: date) -> PetitionQuerySet:
+        """The overdue cases (`overdue_q()`)."""
+        return self.filter(overdue_q(today))
 
 
 class DeclineReason(models.TextChoices):
@@ -94,6 +121,16 @@ class ReviewOutcome(models.TextChoices):
     UPHELD = "upheld", "维持"
     CHANGED = "changed", "变更"
     REDO = "redo", "撤销重办"
+
+
+def outcome_label(value: str, *, review: bool, unknown: str | None = None) -> str:
+    """The one Chinese label of an outcome: a handling reply's (Outcome) or a review's or
+    re-review's (ReviewOutcome). Both share the value "upheld" (支持 / 维持), so the stage
+    decides; an unknown value is shown as `unknown`, or as it is."""
+    choices = ReviewOutcome if review else Outcome
+    if value in choices.values:
+        return str(choices(value).label)
+    return value if unknown is None else unknown
 
 
 class Category(MP_Node):
@@ -282,6 +319,8 @@ class Petition(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = PetitionQuerySet.as_manager()
+
     class Meta:
         verbose_name = "信访件"
         verbose_name_plural = "信访件"
@@ -325,11 +364,8 @@ class Petition(models.Model):
 
     @property
     def is_open(self) -> bool:
-        """Some body in the system still owes the petitioner an answer."""
-        # Mirrors open_q(): a case forwarded outside the system is finished here.
-        return self.state in OPEN_STATES and not (
-            self.state == State.FORWARDED and self.forwarded_to_body
-        )
+        """Some body in the system still owes the petitioner an answer (`open_q()`)."""
+        return is_open_state(self.state, self.forwarded_to_body)
 
 
 class PetitionParty(models.Model):
@@ -436,6 +472,10 @@ class Reply(models.Model):
     def __str__(self) -> str:
         return f"{self.get_stage_display()}（{self.get_status_display()}）"
 
+    @property
+    def outcome_label(self) -> str:
+        return outcome_label(self.outcome, review=self.stage != Reply.Stage.HANDLING, unknown="")
+
 
 class Attachment(models.Model):
     """A file received with a petition, checked by content type and size."""
@@ -457,6 +497,49 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class EventKind(models.TextChoices):
+    """Every kind of event a case's history holds, each with its one Chinese name. The
+    transitions' names and labels (workflow/machine.py) are the first fourteen; the case
+    page's history (presenters.event_text) and the petitioner's timeline render them."""
+
+    ACCEPT = "accept", "受理"
+    FORWARD = "forward", "转送"
+    ASSIGN = "assign", "交办"
+    DECLINE = "decline", "不予受理"
+    ACKNOWLEDGE = "acknowledge", "签收"
+    RETURN = "return", "退回"
+    START = "start", "开始办理"
+    EXTEND = "extend", "延期"
+    CONCLUDE = "conclude", "办结"
+    REQUEST_REVIEW = "request_review", "申请复查"
+    CONCLUDE_REVIEW = "conclude_review", "复查答复"
+    REQUEST_RE_REVIEW = "request_re_review", "申请复核"
+    CONCLUDE_RE_REVIEW = "conclude_re_review", "复核答复"
+    TERMINATE = "terminate", "终结"
+    REGISTER = "register", "登记"
+    ATTACHMENT_ADD = "attachment_add", "上传附件"
+    CO_HANDLING_ADD = "co_handling_add", "增加协办单位"
+    CO_HANDLING_REMOVE = "co_handling_remove", "撤销协办单位"
+    OVERDUE = "overdue", "已超期"
+    DEADLINES_RECOMPUTED = "deadlines_recomputed", "节假日安排公布，期限重新计算"
+    OWNERSHIP_ASSIGN = "ownership_assign", "包案"
+    OWNERSHIP_REASSIGN = "ownership_reassign", "改由他人包案"
+    SUPERVISE = "supervise", "督办"
+    SUPERVISION_RESPOND = "supervision_respond", "督办反馈"
+    SUPERVISION_CLOSE = "supervision_close", "督办销号"
+    SUPERVISION_FLAG = "supervision_flag", "升级为挂牌督办"
+    RECUSAL = "recusal", "声明回避"
+    EXTENSION_REQUEST = "extension_request", "申请延期"
+    EXTENSION_REFUSE = "extension_refuse", "延期申请未获批准"
+    HEARING = "hearing", "听证"
+    FOLLOW_UP = "follow_up", "回访"
+    FOLLOW_UP_REOPEN = "follow_up_reopen", "问题反复，重新登记"
+    ACCUSATION_MARK = "accusation_mark", "标记为检举控告"
+    ACCUSATION_UNMARK = "accusation_unmark", "取消检举控告标记"
+    VERIFICATION_REQUEST = "verification_request", "发核查函"
+    VERIFICATION_ANSWER = "verification_answer", "回复核查函"
 
 
 class PetitionEvent(models.Model):

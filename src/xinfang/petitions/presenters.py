@@ -13,34 +13,30 @@ from xinfang.core.crypto import DecryptionError, decrypt, mask_id_number, mask_p
 from xinfang.core.tracking import format_tracking_code
 from xinfang.petitions.models import (
     Channel,
-    Outcome,
+    EventKind,
     Petition,
     Petitioner,
     PetitionEvent,
     Reply,
-    ReviewOutcome,
     State,
+    outcome_label,
 )
 from xinfang.petitions.selectors import case_hints, petitioner_hidden_from, petitions_visible_to
 from xinfang.petitions.services import REVEALING_ROLES
+from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Staff
 from xinfang.units.selectors import roles_over
-from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS, deadline_is_provisional
+from xinfang.workflow.deadlines import (
+    BINDING_FIELD,
+    DEADLINE_FIELDS,
+    DEADLINE_LABELS,
+    deadline_is_provisional,
+)
 from xinfang.workflow.forms import case_forms
 from xinfang.workflow.selectors import CasePanel, case_panel
 from xinfang.workflow.services.accusation import ACCUSATION_EVENTS
 from xinfang.workflow.services.verification import VERIFICATION_EVENTS
 
-DEADLINE_LABELS = {
-    "decide_by": "受理决定期限",
-    "acknowledge_by": "签收告知期限",
-    "return_by": "退回期限",
-    "conclude_by": "办结期限",
-    "review_request_by": "申请复查截止",
-    "review_conclude_by": "复查答复期限",
-    "re_review_request_by": "申请复核截止",
-    "re_review_conclude_by": "复核答复期限",
-}
 FLAGS = [
     ("is_urgent", "重大紧急", "danger"),
     ("is_collective", "集体访", "warning"),
@@ -68,68 +64,71 @@ def days_left_tone(due: date | None, today: date) -> tuple[int | None, str]:
     return left, "danger" if left < 0 else "warning" if left <= 3 else "success"
 
 
-def outcome_label(value: str) -> str:
-    for choices in (Outcome, ReviewOutcome):
-        if value in choices.values:
-            return str(choices(value).label)
-    return value
+# The event that answers each stage.
+ANSWER_KINDS = {
+    EventKind.CONCLUDE: "handling",
+    EventKind.CONCLUDE_REVIEW: "review",
+    EventKind.CONCLUDE_RE_REVIEW: "re_review",
+}
 
 
 def event_text(e: PetitionEvent) -> tuple[str, str]:
     """A Chinese headline and detail line for one history event."""
     d: dict[str, Any] = e.data or {}
     k = e.kind
-    if k == "register":
+    if k == EventKind.REGISTER:
         channel = Channel(d["channel"]).label if d.get("channel") in Channel.values else ""
         return f"登记（{channel}）", f"登记单位：{d.get('receiving_unit_name', '')}"
-    if k == "accept":
-        return "受理", f"办结期限 {d.get('conclude_by', '')}" + _note(d)
-    if k == "forward":
+    if k == EventKind.ACCEPT:
+        return EventKind.ACCEPT.label, f"办结期限 {d.get('conclude_by', '')}" + _note(d)
+    if k == EventKind.FORWARD:
         to = d.get("to_unit_name") or d.get("to_body", "")
         return f"转送至 {to}", d.get("reason", "")
-    if k == "assign":
+    if k == EventKind.ASSIGN:
         who = f"，承办人 {d['handler_name']}" if d.get("handler_name") else ""
         detail = f"办结期限 {d.get('conclude_by', '')}"
         if d.get("instructions"):
             detail += f"；交办意见：{d['instructions']}"
         return f"交办至 {d.get('to_unit_name', '')}{who}", detail
-    if k == "decline":
+    if k == EventKind.DECLINE:
         return f"不予受理：{d.get('reason_text', '')}", f"告知途径：{d.get('channel', '')}"
-    if k == "acknowledge":
-        return "签收", _note(d).lstrip("；")
-    if k == "return":
+    if k == EventKind.ACKNOWLEDGE:
+        return EventKind.ACKNOWLEDGE.label, _note(d).lstrip("；")
+    if k == EventKind.RETURN:
         return f"退回（自 {d.get('from_unit_name', '')}）", d.get("reason", "")
-    if k == "start":
-        return "开始办理", f"承办人 {d.get('handler_name', '')}"
-    if k == "extend":
+    if k == EventKind.START:
+        return EventKind.START.label, f"承办人 {d.get('handler_name', '')}"
+    if k == EventKind.EXTEND:
         return (
             f"延期 {d.get('days')} 日",
             f"办结期限由 {d.get('from')} 延至 {d.get('conclude_by')}；理由：{d.get('reason', '')}",
         )
-    if k == "conclude":
-        return "办结", f"答复结论：{outcome_label(d.get('outcome', ''))}"
-    if k == "request_review":
-        return "申请复查", f"复查机关：{d.get('reviewing_unit_name', '')}"
-    if k == "conclude_review":
-        return "复查答复", f"复查结论：{outcome_label(d.get('outcome', ''))}"
-    if k == "request_re_review":
-        return "申请复核", f"复核机关：{d.get('re_reviewing_unit_name', '')}"
-    if k == "conclude_re_review":
-        return "复核答复", f"复核结论：{outcome_label(d.get('outcome', ''))}"
-    if k == "terminate":
-        return "终结", d.get("reason", "")
-    if k == "attachment_add":
-        return "上传附件", f"{d.get('original_name', '')}（{d.get('size', 0)} 字节）"
-    if k == "co_handling_add":
+    if k in ANSWER_KINDS:
+        # 答复结论 / 复查结论 / 复核结论, labelled by the stage (a review's upheld is 维持).
+        word = "答复" if k == EventKind.CONCLUDE else STAGES[ANSWER_KINDS[k]].word
+        outcome = outcome_label(d.get("outcome", ""), review=k != EventKind.CONCLUDE)
+        return EventKind(k).label, f"{word}结论：{outcome}"
+    if k == EventKind.REQUEST_REVIEW:
+        return EventKind.REQUEST_REVIEW.label, f"复查机关：{d.get('reviewing_unit_name', '')}"
+    if k == EventKind.REQUEST_RE_REVIEW:
+        return EventKind.REQUEST_RE_REVIEW.label, f"复核机关：{d.get('re_reviewing_unit_name', '')}"
+    if k == EventKind.TERMINATE:
+        return EventKind.TERMINATE.label, d.get("reason", "")
+    if k == EventKind.ATTACHMENT_ADD:
+        return (
+            EventKind.ATTACHMENT_ADD.label,
+            f"{d.get('original_name', '')}（{d.get('size', 0)} 字节）",
+        )
+    if k == EventKind.CO_HANDLING_ADD:
         return f"增加协办单位：{d.get('unit_name', '')}", ""
-    if k == "co_handling_remove":
+    if k == EventKind.CO_HANDLING_REMOVE:
         return f"撤销协办单位：{d.get('unit_name', '')}", f"理由：{d.get('reason', '')}"
     if k in SUPERVISION_EVENTS:
         return SUPERVISION_EVENTS[k](d)
-    if k == "deadlines_recomputed":
+    if k == EventKind.DEADLINES_RECOMPUTED:
         moved = "；".join(f"{_moved_label(f)} {v}" for f, v in d.get("moved", {}).items())
-        return "节假日安排公布，期限重新计算", moved
-    return k, ""
+        return EventKind.DEADLINES_RECOMPUTED.label, moved
+    return (EventKind(k).label if k in EventKind.values else k), ""
 
 
 def _moved_label(name: str) -> str:
@@ -137,11 +136,11 @@ def _moved_label(name: str) -> str:
         return "回访日期"
     if name.startswith("order:"):
         return "督办反馈期限"
-    return DEADLINE_LABELS.get(name, "服务承诺期限" if name == "target_on" else name)
+    return DEADLINE_LABELS.get(name, name)
 
 
 def _hearing_text(d: dict[str, Any]) -> tuple[str, str]:
-    stage = {"handling": "办理", "review": "复查", "re_review": "复核"}.get(d.get("stage"), "")
+    stage = STAGES[d["stage"]].word if d.get("stage") in STAGES else ""
     detail = f"听证日期 {d.get('held_on', '')}，用时 {d.get('days')} 日"
     if d.get("paused_days"):
         label = DEADLINE_LABELS.get(d.get("field", ""), "期限")
@@ -151,7 +150,7 @@ def _hearing_text(d: dict[str, Any]) -> tuple[str, str]:
 
 SUPERVISION_EVENTS = {
     "overdue": lambda d: (
-        "已超期",
+        EventKind.OVERDUE.label,
         f"{d.get('label') or DEADLINE_LABELS.get(d.get('field', ''), '')}"
         f" {d.get('due_on', '')} 已过",
     ),
@@ -171,7 +170,7 @@ SUPERVISION_EVENTS = {
         f"督办反馈（{d.get('unit_name', '')}）" + ("，逾期" if d.get("late") else ""),
         d.get("response", ""),
     ),
-    "supervision_close": lambda d: ("督办销号", d.get("note", "")),
+    "supervision_close": lambda d: (EventKind.SUPERVISION_CLOSE.label, d.get("note", "")),
     "recusal": lambda d: (
         f"{d.get('staff_name', '')}声明回避",
         f"理由：{d.get('reason', '')}"
@@ -196,7 +195,7 @@ SUPERVISION_EVENTS = {
         f"信访人意见：{d.get('petitioner_view', '')}" + (f"；{d['note']}" if d.get("note") else ""),
     ),
     "follow_up_reopen": lambda d: (
-        "问题反复，重新登记",
+        EventKind.FOLLOW_UP_REOPEN.label,
         f"新信访件查询码 {d.get('new_tracking_code', '')}",
     ),
 }

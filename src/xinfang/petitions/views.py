@@ -46,6 +46,7 @@ from xinfang.petitions.services import (
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow.actions import action_run
+from xinfang.workflow.deadlines import limit_words
 from xinfang.workflow.machine import DECIDABLE
 from xinfang.workflow.services.co_handling import (
     co_handling_add,
@@ -172,7 +173,9 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 # An accusation against the registrar's own unit: a receipt, nothing more.
                 return redirect("petitions:receipt", pk=petition.pk)
             messages.success(
-                request, f"已登记，查询码 {petition.tracking_code}。请在15日内作出受理决定。"
+                request,
+                f"已登记，查询码 {petition.tracking_code}。"
+                f"请在{limit_words('decide_by')}内作出受理决定。",
             )
             return redirect("petitions:detail", pk=petition.pk)
     status = 400 if request.method == "POST" else 200

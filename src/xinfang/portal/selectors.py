@@ -28,6 +28,7 @@ from xinfang.petitions.models import (
     State,
 )
 from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.stages import STAGE_ANSWERED_IN, STAGE_OF_STATE, STAGES
 from xinfang.portal.anonymise import anonymise_for_case
 from xinfang.portal.models import PublicAnswer, QueryCredential, Rating
 from xinfang.portal.services import (
@@ -190,32 +191,23 @@ def public_case(petition: Petition, *, now: datetime | None = None) -> PublicCas
     timeline = public_timeline(p)
     rating = Rating.objects.filter(petition=p).first()
     closes = rating_closes_on(p)
+    # The stage under way or last answered (petitions.stages) names the body now concerned.
+    stage = STAGES.get(STAGE_OF_STATE.get(p.state) or STAGE_ANSWERED_IN.get(p.state, ""))
     if p.state == State.FORWARDED and p.forwarded_to_body:
         current = p.forwarded_to_body
-    elif p.state in (State.REVIEW_REQUESTED, State.REVIEW_CONCLUDED) and p.reviewing_unit_id:
-        current = p.reviewing_unit.name
-    elif p.state in (State.RE_REVIEW_REQUESTED, State.RE_REVIEW_CONCLUDED) and (
-        p.re_reviewing_unit_id
-    ):
-        current = p.re_reviewing_unit.name
+    elif stage and stage.key != "handling" and getattr(p, f"{stage.unit}_unit_id"):
+        current = getattr(p, f"{stage.unit}_unit").name
     else:
         current = p.responsible_unit.name
     review = None
-    if p.state == State.CONCLUDED and p.review_request_by:
+    if stage and p.state == stage.answered and stage.next and getattr(p, stage.next_window):
+        closes = getattr(p, stage.next_window)
         review = ReviewWindow(
-            "review",
-            "复查",
-            p.review_request_by,
-            today <= p.review_request_by,
-            deadline_is_provisional(p, "review_request_by"),
-        )
-    elif p.state == State.REVIEW_CONCLUDED and p.re_review_request_by:
-        review = ReviewWindow(
-            "re_review",
-            "复核",
-            p.re_review_request_by,
-            today <= p.re_review_request_by,
-            deadline_is_provisional(p, "re_review_request_by"),
+            stage.next,
+            STAGES[stage.next].word,
+            closes,
+            today <= closes,
+            deadline_is_provisional(p, stage.next_window),
         )
     return PublicCase(
         tracking_code=format_tracking_code(p.tracking_code),

@@ -14,7 +14,7 @@ from datetime import date
 from django.utils import timezone
 
 from xinfang.core.dates import date_text
-from xinfang.petitions.models import Channel, Outcome, Petition, Reply, ReviewOutcome
+from xinfang.petitions.models import Channel, EventKind, Petition, Reply, ReviewOutcome
 from xinfang.portal.anonymise import anonymise_for_case
 
 
@@ -38,14 +38,6 @@ class PublicLine:
     reply: PublicReply | None = None
 
 
-def _outcome_label(stage: str, outcome: str) -> str:
-    choices = Outcome if stage == Reply.Stage.HANDLING else ReviewOutcome
-    try:
-        return choices(outcome).label
-    except ValueError:
-        return ""
-
-
 def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None:
     if reply is None or reply.status != Reply.Status.ISSUED:
         return None
@@ -56,7 +48,7 @@ def _public_reply(petition: Petition, reply: Reply | None) -> PublicReply | None
 
     return PublicReply(
         stage=reply.get_stage_display(),
-        outcome=_outcome_label(reply.stage, reply.outcome),
+        outcome=reply.outcome_label,
         request=clean(reply.request),
         facts=clean(reply.facts),
         decision=clean(reply.decision),
@@ -97,13 +89,13 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
         d = event.data or {}
         on = timezone.localdate(event.at)
         kind = event.kind
-        if kind == "register":
+        if kind == EventKind.REGISTER:
             current = d.get("receiving_unit_name") or current
             channel = channel_labels.get(d.get("channel", ""), "")
             lines.append(
                 PublicLine(on, "收到信访事项", f"{current}收到您的信访事项（{channel}）。")
             )
-        elif kind == "accept":
+        elif kind == EventKind.ACCEPT:
             lines.append(
                 PublicLine(
                     on,
@@ -111,7 +103,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"{current}决定受理，依法应于{_d(d.get('conclude_by'), pending)}前办结并答复。",
                 )
             )
-        elif kind == "forward":
+        elif kind == EventKind.FORWARD:
             if d.get("to_unit_name"):
                 earlier.append(current)
                 current = d["to_unit_name"]
@@ -119,7 +111,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             else:
                 text = f"已转送至 {d.get('to_body', '')}，由其依法办理；办理情况请向该机关了解。"
             lines.append(PublicLine(on, "转送", text))
-        elif kind == "assign":
+        elif kind == EventKind.ASSIGN:
             to = d.get("to_unit_name") or current
             if to != current:
                 earlier.append(current)
@@ -130,17 +122,17 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             if d.get("conclude_by"):
                 text += f"，应于{_d(d['conclude_by'], pending)}前办结并答复"
             lines.append(PublicLine(on, "交办", text + "。"))
-        elif kind == "decline":
+        elif kind == EventKind.DECLINE:
             text = f"{current}决定不予受理。理由：{d.get('reason_text', '')}。"
             if d.get("channel"):
                 text += f"{d['channel']}"
             lines.append(PublicLine(on, "不予受理", text))
-        elif kind == "acknowledge":
+        elif kind == EventKind.ACKNOWLEDGE:
             text = f"{current}已收到您的信访事项并开始办理"
             if d.get("conclude_by"):
                 text += f"，应于{_d(d['conclude_by'], pending)}前办结并答复"
             lines.append(PublicLine(on, "签收", text + "。"))
-        elif kind == "return":
+        elif kind == EventKind.RETURN:
             returned_by = d.get("from_unit_name") or current
             current = earlier.pop() if earlier else current
             lines.append(
@@ -150,16 +142,16 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"{returned_by}经审查认为不属于本单位职责，已退回{current}重新确定办理单位。",
                 )
             )
-        elif kind == "start":
+        elif kind == EventKind.START:
             lines.append(PublicLine(on, "开始办理", f"{current}开始调查处理。"))
-        elif kind == "extend":
+        elif kind == EventKind.EXTEND:
             text = (
                 f"经批准，办理期限延长{d.get('days', '')}日，"
                 f"至{_d(d.get('conclude_by'), pending)}。"
                 f"延期理由：{d.get('reason', '')}"
             )
             lines.append(PublicLine(on, "延期办理", text))
-        elif kind == "conclude":
+        elif kind == EventKind.CONCLUDE:
             reply = _public_reply(petition, replies.get(d.get("reply")))
             outcome = reply.outcome if reply else ""
             lines.append(
@@ -170,7 +162,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     reply,
                 )
             )
-        elif kind == "request_review":
+        elif kind == EventKind.REQUEST_REVIEW:
             reviewer = d.get("reviewing_unit_name", "")
             lines.append(
                 PublicLine(
@@ -180,15 +172,15 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"应于{_d(d.get('review_conclude_by'), pending)}前作出复查意见。",
                 )
             )
-        elif kind in ("conclude_review", "conclude_re_review"):
-            body = reviewer if kind == "conclude_review" else re_reviewer
-            word = "复查" if kind == "conclude_review" else "复核"
+        elif kind in (EventKind.CONCLUDE_REVIEW, EventKind.CONCLUDE_RE_REVIEW):
+            body = reviewer if kind == EventKind.CONCLUDE_REVIEW else re_reviewer
+            word = "复查" if kind == EventKind.CONCLUDE_REVIEW else "复核"
             reply = _public_reply(petition, replies.get(d.get("reply")))
             text = f"{body}作出{word}意见" + (f"（{reply.outcome}）" if reply else "") + "。"
             if d.get("outcome") == ReviewOutcome.REDO and d.get("conclude_by"):
                 text += f"原办理单位重新办理，应于{_d(d['conclude_by'], pending)}前答复。"
             lines.append(PublicLine(on, f"{word}意见", text, reply))
-        elif kind == "request_re_review":
+        elif kind == EventKind.REQUEST_RE_REVIEW:
             re_reviewer = d.get("re_reviewing_unit_name", "")
             lines.append(
                 PublicLine(
@@ -198,7 +190,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     f"应于{_d(d.get('re_review_conclude_by'), pending)}前作出复核意见。",
                 )
             )
-        elif kind == "terminate":
+        elif kind == EventKind.TERMINATE:
             lines.append(
                 PublicLine(
                     on,
@@ -206,7 +198,7 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     "该信访事项已终结：就同一事项以同一事实和理由再次提出的，不再受理。",
                 )
             )
-        elif kind == "deadlines_recomputed" and any(
+        elif kind == EventKind.DEADLINES_RECOMPUTED and any(
             # Only the case's own deadlines: follow-ups and supervision are internal.
             ":" not in name
             for name in d.get("moved", {})

@@ -11,4 +11,3 @@ OVERSEEING_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 ORGANISING_ROLES = frozenset({Role.REGISTRAR, Role.LEADER, Role.ADMIN})
 # Who works a unit's disputes, outreach visits and incidents.
 WORKING_ROLES = frozenset({Role.INFORMANT, Role.REGISTRAR, Role.HANDLER, Role.LEADER})
-REGISTERING_ROLES = frozenset({Role.REGISTRAR, Role.LEADER})

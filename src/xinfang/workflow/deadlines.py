@@ -53,6 +53,19 @@ DEADLINE_FIELDS = (
     "re_review_request_by",
     "re_review_conclude_by",
 )
+# The one Chinese name of each deadline, on the case page, in its history and in the
+# reminders (target_on is the local service target, not a legal deadline).
+DEADLINE_LABELS: dict[str, str] = {
+    "decide_by": "受理决定期限",
+    "acknowledge_by": "签收告知期限",
+    "return_by": "退回期限",
+    "conclude_by": "办结期限",
+    "review_request_by": "申请复查截止",
+    "review_conclude_by": "复查答复期限",
+    "re_review_request_by": "申请复核截止",
+    "re_review_conclude_by": "复核答复期限",
+    "target_on": "服务承诺期限",
+}
 
 # The legal deadline that binds a case in each open state (drives due_on and "overdue").
 BINDING_FIELD: dict[str, str] = {
@@ -102,6 +115,19 @@ def rules_load() -> dict[str, tuple[int, str]]:
     for key, days, unit in DeadlineRule.objects.values_list("key", "days", "unit"):
         rules[key] = (days, unit)
     return rules
+
+
+def limit_words(key: str, rules: dict[str, tuple[int, str]] | None = None) -> str:
+    """A time limit as the UI prints it, from the rule in force (admins edit the rules, so
+    no page prints a constant): "60日", "5个工作日"."""
+    days, unit = (rules if rules is not None else rules_load())[key]
+    return f"{days}个工作日" if unit == DeadlineRule.DayUnit.WORKING else f"{days}日"
+
+
+def limits_text(text: str, rules: dict[str, tuple[int, str]] | None = None) -> str:
+    """`text` with each {rule_key} replaced by `limit_words` ("受理后{conclude_by}内办结")."""
+    rules = rules if rules is not None else rules_load()
+    return text.format_map({key: limit_words(key, rules) for key in rules})
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xinfang.petitions.models import State
+from xinfang.petitions.models import EventKind, State
 from xinfang.units.models import Role
 
 S = State
@@ -19,7 +19,6 @@ R = Role
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
     sources: frozenset[str]
     # None: the case keeps its state (an extension); the service may also redirect a redo.
     target: str | None
@@ -33,6 +32,11 @@ class Transition:
     # Deadline fields this transition starts (documentation; the service sets them).
     starts: tuple[str, ...] = ()
 
+    @property
+    def label(self) -> str:
+        """The transition's one Chinese name: its event kind's label."""
+        return str(EventKind(self.name).label)
+
 
 DECIDABLE = frozenset({S.REGISTERED, S.RETURNED})
 DECIDERS = frozenset({R.REGISTRAR, R.LEADER})
@@ -43,10 +47,9 @@ LEADERS = frozenset({R.LEADER})
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("accept", "受理", DECIDABLE, S.ACCEPTED, DECIDERS, starts=("conclude_by",)),
+        Transition("accept", DECIDABLE, S.ACCEPTED, DECIDERS, starts=("conclude_by",)),
         Transition(
             "forward",
-            "转送",
             DECIDABLE,
             S.FORWARDED,
             DECIDERS,
@@ -54,23 +57,20 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "assign",
-            "交办",
             DECIDABLE,
             S.ASSIGNED,
             DECIDERS,
             starts=("acknowledge_by", "return_by", "conclude_by"),
         ),
-        Transition("decline", "不予受理", DECIDABLE, S.DECLINED, DECIDERS),
+        Transition("decline", DECIDABLE, S.DECLINED, DECIDERS),
         Transition(
             "acknowledge",
-            "签收",
             frozenset({S.ASSIGNED, S.FORWARDED}),
             S.ACKNOWLEDGED,
             RECEIVERS,
         ),
         Transition(
             "return",
-            "退回",
             frozenset({S.ASSIGNED, S.FORWARDED}),
             S.RETURNED,
             RECEIVERS,
@@ -78,14 +78,12 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "start",
-            "开始办理",
             frozenset({S.ACCEPTED, S.ACKNOWLEDGED}),
             S.IN_PROGRESS,
             HANDLERS,
         ),
         Transition(
             "extend",
-            "延期",
             frozenset({S.ACCEPTED, S.ACKNOWLEDGED, S.IN_PROGRESS}),
             None,
             LEADERS,
@@ -93,7 +91,6 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "conclude",
-            "办结",
             frozenset({S.IN_PROGRESS}),
             S.CONCLUDED,
             LEADERS,
@@ -101,7 +98,6 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "request_review",
-            "申请复查",
             frozenset({S.CONCLUDED}),
             S.REVIEW_REQUESTED,
             frozenset({R.REGISTRAR, R.LEADER}),
@@ -111,7 +107,6 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "conclude_review",
-            "复查答复",
             frozenset({S.REVIEW_REQUESTED}),
             S.REVIEW_CONCLUDED,
             LEADERS,
@@ -120,7 +115,6 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "request_re_review",
-            "申请复核",
             frozenset({S.REVIEW_CONCLUDED}),
             S.RE_REVIEW_REQUESTED,
             frozenset({R.REGISTRAR, R.LEADER}),
@@ -130,7 +124,6 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "conclude_re_review",
-            "复核答复",
             frozenset({S.RE_REVIEW_REQUESTED}),
             S.RE_REVIEW_CONCLUDED,
             LEADERS,
@@ -138,7 +131,6 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "terminate",
-            "终结",
             frozenset({S.CONCLUDED, S.REVIEW_CONCLUDED, S.RE_REVIEW_CONCLUDED}),
             S.TERMINATED,
             LEADERS,

@@ -8,9 +8,10 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from xinfang.petitions.models import OPEN_STATES, Petition
+from xinfang.petitions.models import Petition, open_q
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
+from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.calendar import Overrides, WorkCalendar
 from xinfang.workflow.deadlines import rules_load
@@ -54,9 +55,6 @@ def holiday_year_missing(today: date) -> int | None:
     if today.month >= HOLIDAY_REMINDER_MONTH and not calendar.is_known_year(today.year + 1):
         return today.year + 1
     return None
-
-
-REGISTERING = frozenset({Role.REGISTRAR, Role.LEADER})
 
 
 def flagged_q(prefix: str = "") -> Exists:
@@ -165,7 +163,7 @@ def case_panel(p: Petition, user: Staff, today: date) -> CasePanel:
     )
     pending = next((r for r in requests if r.status == ExtensionRequest.Status.PENDING), None)
     may_assign = may_assign_owner(user, p) and p.state not in ("declined", "terminated")
-    reopeners = bool(roles_over(user, p.responsible_unit) & REGISTERING)
+    reopeners = bool(roles_over(user, p.responsible_unit) & REGISTERING_ROLES)
     may_follow = may_record_follow_up(user, p)
     follow_ups = [
         FollowUpRow(
@@ -344,7 +342,7 @@ def follow_ups_recorded(user: Staff) -> QuerySet[FollowUp]:
 def owned_cases_q(user: Staff) -> Q:
     """Open cases the user owns."""
     owned = Ownership.objects.filter(owner=user, active=True).values("petition_id")
-    return Q(pk__in=owned, state__in=OPEN_STATES)
+    return Q(pk__in=owned) & open_q()
 
 
 def extension_pending_q(user: Staff) -> Q:

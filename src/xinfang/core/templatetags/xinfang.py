@@ -73,11 +73,3 @@ def get_item(mapping: dict, key):
 def is_group(value) -> bool:
     """True for an <optgroup> entry of a choices list (a list of choices, not a label)."""
     return isinstance(value, list | tuple)
-
-
-@register.filter
-def outcome(value: str) -> str:
-    """The Chinese label of a reply's or review's outcome."""
-    from xinfang.petitions.presenters import outcome_label
-
-    return outcome_label(value)

@@ -16,7 +16,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from xinfang.core.tracking import normalise_tracking_code
-from xinfang.petitions.models import Category, Petition, PetitionParty, open_q
+from xinfang.petitions.models import Category, Petition, PetitionParty, overdue_q
 from xinfang.petitions.selectors.visibility import case_hints, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 
@@ -84,7 +84,7 @@ def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
         repeats = Q(repeat_of__in=petitions_visible_to(user).values("pk"))
         qs = qs.filter(repeats) if f.is_repeat else qs.exclude(repeats)
     if f.overdue:
-        qs = qs.filter(open_q(), due_on__lt=timezone.localdate())
+        qs = qs.filter(overdue_q(timezone.localdate()))
     text = f.text.strip()
     if text:
         code = normalise_tracking_code(text)

@@ -9,9 +9,11 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.petitions.models import Petition, Reply, State, open_q
+from xinfang.petitions.models import Petition, Reply, State, overdue_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff
+from xinfang.workflow.deadlines import limit_words, rules_load
+from xinfang.workflow.machine import TRANSITIONS as T
 from xinfang.workflow.selectors import (
     extension_pending_q,
     flagged_q,
@@ -24,7 +26,7 @@ DUE_SOON_DAYS = 3
 QUEUE_LIMIT = 8
 
 
-def _unit_ids(user: Staff, roles: set[str]) -> list[int]:
+def _unit_ids(user: Staff, roles: frozenset[str] | set[str]) -> list[int]:
     return list(
         Membership.objects.filter(staff=user, role__in=roles).values_list("unit_id", flat=True)
     )
@@ -55,23 +57,22 @@ class Workbench:
 
 def my_scope_q(user: Staff) -> Q:
     """Cases whose next step lies with the user: in their units' queues, or in their reviews."""
-    deciders = _unit_ids(user, {Role.REGISTRAR, Role.LEADER})
-    receivers = _unit_ids(user, {Role.REGISTRAR, Role.HANDLER, Role.LEADER})
-    handlers = _unit_ids(user, {Role.HANDLER, Role.LEADER})
-    leaders = _unit_ids(user, {Role.LEADER})
+    # Who acts in each state and at which unit: the transition table's roles and sources.
+    decide, receive, conclude = T["accept"], T["acknowledge"], T["conclude"]
+    review, re_review = T["conclude_review"], T["conclude_re_review"]
     return (
-        Q(state__in=[State.REGISTERED, State.RETURNED], responsible_unit_id__in=deciders)
+        Q(state__in=decide.sources, responsible_unit_id__in=_unit_ids(user, decide.roles))
         | Q(
-            state__in=[State.ASSIGNED, State.FORWARDED],
+            state__in=receive.sources,
             forwarded_to_body="",
-            responsible_unit_id__in=receivers,
+            responsible_unit_id__in=_unit_ids(user, receive.roles),
         )
         | Q(
-            state__in=[State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS],
-            responsible_unit_id__in=handlers,
+            state__in=T["start"].sources | conclude.sources,
+            responsible_unit_id__in=_unit_ids(user, T["start"].roles),
         )
-        | Q(state=State.REVIEW_REQUESTED, reviewing_unit_id__in=leaders)
-        | Q(state=State.RE_REVIEW_REQUESTED, re_reviewing_unit_id__in=leaders)
+        | Q(state__in=review.sources, reviewing_unit_id__in=_unit_ids(user, review.roles))
+        | Q(state__in=re_review.sources, re_reviewing_unit_id__in=_unit_ids(user, re_review.roles))
     )
 
 
@@ -129,6 +130,14 @@ def _supervision_queues(user: Staff, today: date) -> dict[str, Queue]:
     }
 
 
+def _review_hint(rules: dict[str, tuple[int, str]]) -> str:
+    review = limit_words("review_conclude_by", rules)
+    re_review = limit_words("re_review_conclude_by", rules)
+    if review == re_review:
+        return f"信访人申请复查、复核，{review}内答复"
+    return f"信访人申请复查、复核，复查{review}、复核{re_review}内答复"
+
+
 def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
     """The user's queues, most urgent first; a supervisor also sees lateness in their subtree."""
     today = today or timezone.localdate()
@@ -142,11 +151,12 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
     leader_units = _unit_ids(user, {Role.LEADER})
 
     # Each case appears once, in its most urgent section.
-    overdue = Q(due_on__lt=today)
+    overdue = overdue_q(today)
     due_soon = Q(due_on__gte=today, due_on__lte=soon)
     urgent = overdue | due_soon
     waiting = mine.exclude(urgent)
     supervision = _supervision_queues(user, today)
+    rules = rules_load()  # hints print the limits in force
     queues = [
         _queue(
             "overdue",
@@ -178,7 +188,7 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "待受理",
             "primary",
             waiting.filter(state__in=[State.REGISTERED, State.RETURNED]),
-            "15日内作出受理、转送、交办或不予受理的决定",
+            f"{limit_words('decide_by', rules)}内作出受理、转送、交办或不予受理的决定",
             "?state=registered&state=returned",
         ),
         _queue(
@@ -197,7 +207,7 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "复查复核",
             "primary",
             waiting.filter(state__in=[State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED]),
-            "信访人申请复查、复核，30日内答复",
+            _review_hint(rules),
             "?state=review_requested&state=re_review_requested",
         ),
         _queue(
@@ -212,13 +222,13 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
         supervision["follow_up_due"],
     ]
     if Role.SUPERVISOR in roles:
-        visible_open = _base(user).filter(open_q())
+        visible_open = _base(user).open()
         queues.append(
             _queue(
                 "subtree_overdue",
                 "辖区超期件",
                 "danger",
-                visible_open.filter(due_on__lt=today),
+                visible_open.overdue(today),
                 "辖区内已超过法定期限的信访件",
                 "?overdue=1",
             )

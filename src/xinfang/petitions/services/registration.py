@@ -29,14 +29,14 @@ from xinfang.petitions.models import (
     State,
 )
 from xinfang.petitions.services.attachments import attachment_check, attachment_store
-from xinfang.units.models import Role, Staff, Unit
+from xinfang.units.models import Staff, Unit
+from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, binding_refresh
 
 MAX_REPRESENTATIVES = 5
 COLLECTIVE_HEADCOUNT = 5
 MAX_ATTACHMENTS = 20
-REGISTERING_ROLES = frozenset({Role.REGISTRAR, Role.LEADER})
 
 
 @dataclass

@@ -5,24 +5,17 @@ from __future__ import annotations
 from django.db import transaction
 
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted
-from xinfang.petitions.models import Outcome, Petition, Reply, ReviewOutcome, State
+from xinfang.petitions.models import Outcome, Petition, Reply, ReviewOutcome
+from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
 
 # A reply is drafted while its stage is under way.
-DRAFTABLE_STATES = {
-    Reply.Stage.HANDLING: frozenset({State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS}),
-    Reply.Stage.REVIEW: frozenset({State.REVIEW_REQUESTED}),
-    Reply.Stage.RE_REVIEW: frozenset({State.RE_REVIEW_REQUESTED}),
-}
+DRAFTABLE_STATES = {Reply.Stage(key): s.states for key, s in STAGES.items()}
 
 
 # Which of the case's bodies drafts each stage's answer (see workflow.machine).
-STAGE_UNIT = {
-    Reply.Stage.HANDLING: "responsible",
-    Reply.Stage.REVIEW: "reviewing",
-    Reply.Stage.RE_REVIEW: "re_reviewing",
-}
+STAGE_UNIT = {Reply.Stage(key): s.unit for key, s in STAGES.items()}
 
 
 @transaction.atomic

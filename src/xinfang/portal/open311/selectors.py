@@ -13,13 +13,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from xinfang.core.dates import date_text
 from xinfang.core.errors import NotFound, ValidationFailed
-from xinfang.petitions.models import OPEN_STATES, Category, Channel, Line, State
+from xinfang.petitions.models import Category, Channel, Line, open_q
 from xinfang.portal.anonymise import anonymise_for_case
 from xinfang.portal.models import Open311Request
 from xinfang.portal.selectors import accusable_units, online_units, public_state_label
@@ -283,9 +283,7 @@ def _split(raw: str) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
 
 
-_OPEN = Q(petition__state__in=OPEN_STATES) & ~Q(
-    petition__state=State.FORWARDED, petition__forwarded_to_body__gt=""
-)
+_OPEN = open_q("petition__")
 
 
 def _base() -> QuerySet[Open311Request]:

@@ -30,6 +30,7 @@ from xinfang.portal.open311.selectors import (
 )
 from xinfang.portal.services import query_credential_issue
 from xinfang.units.models import Staff
+from xinfang.workflow.deadlines import limit_words
 
 KEY_PREFIX = "o311_"
 MAX_DESCRIPTION = 4000
@@ -224,10 +225,11 @@ def open311_request_create(
             media_url=media_url,
             email=email,
         )
-        notice = f"已登记为信访事项，{unit.name}将依法在15日内决定是否受理。"
+        decide = limit_words("decide_by")
+        notice = f"已登记为信访事项，{unit.name}将依法在{decide}内决定是否受理。"
         if petition.is_accusation:
             notice = (
-                f"已登记为检举控告，由{petition.responsible_unit.name}依法在15日内决定是否受理；"
+                f"已登记为检举控告，由{petition.responsible_unit.name}依法在{decide}内决定是否受理；"
                 "信访人信息不告知被反映单位，本请求不在公开的请求列表中出现。"
             )
         if phone:

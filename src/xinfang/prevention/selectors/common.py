@@ -11,10 +11,10 @@ from xinfang.prevention.roles import (
     FILING_ROLES,
     ORGANISING_ROLES,
     OVERSEEING_ROLES,
-    REGISTERING_ROLES,
     WORKING_ROLES,
 )
 from xinfang.units.models import Staff, Unit
+from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over, unit_ids_visible_to
 
 

@@ -14,10 +14,10 @@ from xinfang.prevention.roles import (  # noqa: F401  (re-exported)
     FILING_ROLES,
     ORGANISING_ROLES,
     OVERSEEING_ROLES,
-    REGISTERING_ROLES,
     WORKING_ROLES,
 )
 from xinfang.units.models import Membership, Staff, Unit
+from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over, unit_is_visible_to
 
 

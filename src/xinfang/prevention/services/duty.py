@@ -20,6 +20,7 @@ from xinfang.prevention.services.common import (
     require_roles,
 )
 from xinfang.units.models import Role, Staff, Unit
+from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
 
 # A day's duty runs from 08:30 to 08:30 the next morning unless set otherwise.
@@ -282,9 +283,7 @@ def duty_log_register_petition(
     """
     now = now or timezone.now()
     unit = entry.shift.unit
-    require_roles(
-        actor, unit, {Role.REGISTRAR, Role.LEADER}, f"您不是{unit.name}的登记员，不能登记信访件。"
-    )
+    require_roles(actor, unit, REGISTERING_ROLES, f"您不是{unit.name}的登记员，不能登记信访件。")
     with transaction.atomic():
         locked = DutyLogEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.petition_id is not None:

@@ -17,7 +17,8 @@ from xinfang.prevention import periods
 from xinfang.prevention.models import CadenceRule, ScreeningPeriod, SpecialPeriod
 from xinfang.prevention.schedule import DEFAULT_RULES, Schedule, schedules_for
 from xinfang.prevention.services.common import OVERSEEING_ROLES, require_roles
-from xinfang.units.models import Membership, Role, Staff, Unit
+from xinfang.units.models import Staff, Unit
+from xinfang.units.services import is_admin
 
 Status = ScreeningPeriod.Status
 # What the configuration change log keeps of a cadence rule and of a sensitive period.
@@ -70,11 +71,7 @@ def cadence_rule_set(
         require_roles(
             actor, unit, OVERSEEING_ROLES, "只有督查、领导或管理员可以设置单位的排查周期。"
         )
-    elif (
-        actor is not None
-        and not actor.is_superuser
-        and not Membership.objects.filter(staff=actor, role=Role.ADMIN).exists()
-    ):
+    elif actor is not None and not is_admin(actor):
         raise NotPermitted("只有管理员可以设置各类单位的默认排查周期。")
     values = {
         "cadence": cadence,

@@ -9,12 +9,9 @@ from django.db import transaction
 
 from xinfang.core.changes import Kind, record_config_change
 from xinfang.core.errors import NotPermitted, ValidationFailed
-from xinfang.units.models import Membership, Role, Staff
+from xinfang.units.models import Staff
+from xinfang.units.services import is_admin
 from xinfang.workflow.models import CalendarDay, CalendarYear
-
-
-def _may_configure(actor: Staff) -> bool:
-    return actor.is_superuser or Membership.objects.filter(staff=actor, role=Role.ADMIN).exists()
 
 
 def _snapshot(record: CalendarYear | None) -> dict | None:
@@ -45,7 +42,7 @@ def calendar_year_save(
         NotPermitted: the actor is not an admin.
         ValidationFailed: a date lies outside the year, or a day is both off and working.
     """
-    if not _may_configure(actor):
+    if not is_admin(actor):
         raise NotPermitted("只有管理员可以维护节假日安排。")
     if not 2000 <= year <= 2100:
         raise ValidationFailed("年份无效。", {"field": "year"})

@@ -25,10 +25,10 @@ from django.utils import timezone
 from xinfang.core.dates import date_text
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
-from xinfang.petitions.models import OPEN_STATES, Petition, State, open_q
+from xinfang.petitions.models import OPEN_STATES, Petition, State, is_open_state
 from xinfang.units.models import Role
 from xinfang.workflow.calendar import WorkCalendar
-from xinfang.workflow.deadlines import BINDING_FIELD, calendar_load
+from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_LABELS, calendar_load
 from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services.escalation import escalations_run
 from xinfang.workflow.services.follow_ups import follow_ups_remind, follow_ups_schedule
@@ -41,7 +41,6 @@ from xinfang.workflow.services.recipients import (
 )
 from xinfang.workflow.services.reminder_log import (
     FOLLOW_UP,
-    LABELS,
     OVERDUE,
     TARGET,
     Due,
@@ -183,7 +182,7 @@ def _found(today: date) -> list[Due]:
     since = today - timedelta(days=target_lookback_days())
     target_q = _target_q() & Q(target_on__gte=since, target_on__lte=horizon)
     rows = (
-        Petition.objects.filter(open_q())
+        Petition.objects.open()
         .filter(Q(due_on__lte=horizon) | target_q)
         .values_list("pk", "state", "due_on", "target_on")
     )
@@ -266,7 +265,7 @@ def _logged_pg(chunk: list[Due], *, target: bool, point: str) -> set[tuple[int, 
 
 def _still_due(p: CaseRow, due: Due) -> bool:
     """The case still has this deadline on this date (it may have moved since the query)."""
-    if p.state not in OPEN_STATES or (p.state == State.FORWARDED and p.forwarded_to_body):
+    if not is_open_state(p.state, p.forwarded_to_body):
         return False
     if due.field == TARGET:
         return p.state in TARGET_STATES and p.target_on == due.due_on
@@ -330,7 +329,7 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
             data={
                 d.petition_id: {
                     "field": d.field,
-                    "label": LABELS.get(d.field, d.field),
+                    "label": DEADLINE_LABELS.get(d.field, d.field),
                     "due_on": d.due_on.isoformat(),
                 }
                 for d in legal
@@ -384,7 +383,7 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
 
 
 def _text(p: CaseRow, d: Due, today: date, calendar: WorkCalendar | None) -> tuple[str, str, str]:
-    label = LABELS.get(d.field, d.field)
+    label = DEADLINE_LABELS.get(d.field, d.field)
     # A date in a year without its official arrangement says so (core/dates).
     provisional = bool(calendar) and not calendar.is_known_year(d.due_on.year)
     when = date_text(d.due_on, provisional)

@@ -28,13 +28,13 @@ from django.utils import timezone
 from xinfang.core.errors import DomainError, InvalidTransition
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
-from xinfang.petitions.models import TERMINAL_STATES, Petition, open_q
+from xinfang.petitions.models import TERMINAL_STATES, Petition
 from xinfang.units.models import Membership, Role, Unit
-from xinfang.workflow.deadlines import BINDING_FIELD, Clock, basis_of
+from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_LABELS, Clock, basis_of
 from xinfang.workflow.models import DeadlineRule, Ownership, SupervisionOrder
 from xinfang.workflow.services.extensions import leaders_over
 from xinfang.workflow.services.recipients import members_of, owners_of, supervisors_above
-from xinfang.workflow.services.reminder_log import LABELS, OVERDUE, Due, log_insert
+from xinfang.workflow.services.reminder_log import OVERDUE, Due, log_insert
 from xinfang.workflow.services.supervision import order_unit
 from xinfang.workflow.services.transition import SYSTEM, _record
 
@@ -92,7 +92,8 @@ def _to_raise(clock: Clock, today: date) -> list[tuple[int, date]]:
         return []
     active = SupervisionOrder.objects.filter(NOT_CLOSED, petition=OuterRef("pk"))
     rows = (
-        Petition.objects.filter(open_q(), due_on__lte=today - timedelta(days=days))
+        Petition.objects.open()
+        .filter(due_on__lte=today - timedelta(days=days))
         .filter(due_on__gte=today - timedelta(days=days + escalation_lookback_days()))
         .exclude(Exists(active))
         .values_list("pk", "due_on")
@@ -114,7 +115,7 @@ def _raise(pk: int, due: date, clock: Clock, now: datetime) -> int | None:
         response = clock.due(K.ESCALATE_RESPONSE, today)
         days_late = (today - due).days
         requirements = (
-            f"{LABELS.get(field, '办理期限')}（{due:%Y年%m月%d日}）已超期{days_late}日，"
+            f"{DEADLINE_LABELS.get(field, '办理期限')}（{due:%Y年%m月%d日}）已超期{days_late}日，"
             f"请于{response.date:%Y年%m月%d日}前办结并反馈办理情况。"
         )
         days, unit_kind = clock.rules[K.ESCALATE_RESPONSE]
@@ -185,7 +186,7 @@ def _to_flag(clock: Clock, today: date) -> list[tuple[int, int, date]]:
         level=SupervisionOrder.Level.NORMAL,
         issued_at__date__lte=today - timedelta(days=days),
         petition__due_on__lt=today,
-        petition__in=Petition.objects.filter(open_q()),
+        petition__in=Petition.objects.open(),
     ).values_list("pk", "petition_id", "issued_at")
     out = []
     for pk, petition_id, issued_at in rows:

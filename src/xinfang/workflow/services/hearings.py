@@ -16,30 +16,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
-from xinfang.petitions.models import Petition, State
+from xinfang.petitions.models import Petition
+from xinfang.petitions.stages import STAGE_OF_STATE as STAGE_TABLE_OF_STATE
+from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import Hearing
 from xinfang.workflow.services.transition import _record, _require_text, acting_unit
 
-STAGE_OF_STATE = {
-    State.ACCEPTED: Hearing.Stage.HANDLING,
-    State.ACKNOWLEDGED: Hearing.Stage.HANDLING,
-    State.IN_PROGRESS: Hearing.Stage.HANDLING,
-    State.REVIEW_REQUESTED: Hearing.Stage.REVIEW,
-    State.RE_REVIEW_REQUESTED: Hearing.Stage.RE_REVIEW,
-}
-FIELD_OF_STAGE = {
-    Hearing.Stage.HANDLING: "conclude_by",
-    Hearing.Stage.REVIEW: "review_conclude_by",
-    Hearing.Stage.RE_REVIEW: "re_review_conclude_by",
-}
-UNIT_OF_STAGE = {
-    Hearing.Stage.HANDLING: "responsible",
-    Hearing.Stage.REVIEW: "reviewing",
-    Hearing.Stage.RE_REVIEW: "re_reviewing",
-}
+# The stage table of petitions.stages, as hearing stages.
+STAGE_OF_STATE = {state: Hearing.Stage(key) for state, key in STAGE_TABLE_OF_STATE.items()}
+FIELD_OF_STAGE = {Hearing.Stage(key): s.deadline for key, s in STAGES.items()}
+UNIT_OF_STAGE = {Hearing.Stage(key): s.unit for key, s in STAGES.items()}
 RECORDERS = frozenset({Role.LEADER, Role.HANDLER})
 MAX_DAYS = 90
 

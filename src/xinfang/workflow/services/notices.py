@@ -9,6 +9,7 @@ from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import unit_parent
+from xinfang.workflow.deadlines import limit_words, limits_text
 from xinfang.workflow.services.recipients import members_of, supervisors_above
 
 RECEIVERS = (Role.REGISTRAR, Role.HANDLER, Role.LEADER)
@@ -40,7 +41,9 @@ def transition_notify(name: str, p: Petition, actor: Staff | None, seq: int) -> 
     elif name == "forward" and not p.forwarded_to_body:
         ids = _unit_members(p.responsible_unit, RECEIVERS)
         kind, title = Kind.ASSIGNMENT, f"转送来的信访件：{p.subject}"
-        body = "请在15日内签收并告知信访人；不属于本单位职责的，5个工作日内退回。"
+        body = limits_text(
+            "请在{acknowledge_by}内签收并告知信访人；不属于本单位职责的，{return_by}内退回。"
+        )
     elif name == "return":
         ids = _unit_members(p.responsible_unit, DECIDERS)
         kind, title = Kind.ASSIGNMENT, f"信访件被退回：{p.subject}"
@@ -50,7 +53,8 @@ def transition_notify(name: str, p: Petition, actor: Staff | None, seq: int) -> 
         ids = _unit_members(body_unit, (Role.REGISTRAR, Role.LEADER))
         label = "复查" if name == "request_review" else "复核"
         kind, title = Kind.GENERAL, f"信访人申请{label}：{p.subject}"
-        body = f"请在30日内出具{label}意见。"
+        key = "review_conclude_by" if name == "request_review" else "re_review_conclude_by"
+        body = f"请在{limit_words(key)}内出具{label}意见。"
     else:
         return
     _notify_after_commit(

@@ -18,15 +18,6 @@ from xinfang.workflow.models import DeadlineReminder
 OVERDUE = "overdue"
 TARGET = "target_on"
 FOLLOW_UP = "follow_up"
-# The deadlines the watch reminds of, as the notices name them.
-LABELS = {
-    "decide_by": "受理决定期限",
-    "acknowledge_by": "签收告知期限",
-    "conclude_by": "办结期限",
-    "review_conclude_by": "复查答复期限",
-    "re_review_conclude_by": "复核答复期限",
-    TARGET: "服务承诺期限",
-}
 # Array elements PostgreSQL reads as they are: numbers, dates, field and point names.
 _PLAIN = re.compile(r"[\w.:+-]+(?:,[\w.:+-]+)*", re.ASCII)
 

@@ -17,6 +17,7 @@ from xinfang.petitions.models import (
     ReviewOutcome,
     State,
 )
+from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.deadlines import Clock, deadline_is_provisional
 from xinfang.workflow.services.transition import (
@@ -268,10 +269,7 @@ def petition_conclude_re_review(
 
 
 # The petitioner's window that must pass unused before a matter is final, by state.
-WINDOWS = {
-    State.CONCLUDED: ("review_request_by", "复查"),
-    State.REVIEW_CONCLUDED: ("re_review_request_by", "复核"),
-}
+WINDOWS = {s.answered: (s.next_window, STAGES[s.next].word) for s in STAGES.values() if s.next}
 
 
 def termination_wait(p: Petition, today: date) -> tuple[str, dict[str, str]] | None:

@@ -16,7 +16,7 @@ from datetime import date
 from django.db.models import Q
 
 from xinfang.core.errors import InvalidTransition, ValidationFailed
-from xinfang.petitions.models import Category, Petition, State, open_q
+from xinfang.petitions.models import Category, Petition, State
 from xinfang.petitions.selectors import same_person_q
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
@@ -51,7 +51,8 @@ def pending_below(p: Petition, today: date) -> PendingBelow | None:
     top = p.category.path[: Category.steplen]
     same_matter = (same_person & Q(category__path__startswith=top)) | Q(pk=p.repeat_of_id or 0)
     found = (
-        Petition.objects.filter(open_q(), same_matter)
+        Petition.objects.open()
+        .filter(same_matter)
         .filter(responsible_unit__path__startswith=unit.path)
         .exclude(responsible_unit=unit)
         .exclude(pk=p.pk)

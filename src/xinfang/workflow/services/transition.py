@@ -19,16 +19,16 @@ from xinfang.core.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from xinfang.petitions.history import canonical, event_append, event_hash
+from xinfang.petitions.history import canonical, event_append, event_hash, event_kind
 from xinfang.petitions.models import (
     Outcome,
     Petition,
     PetitionEvent,
     PetitionUnit,
     Reply,
-    State,
 )
 from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.stages import STAGE_ANSWERED_IN, STAGES
 from xinfang.units.models import Staff, Unit
 from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock, binding_refresh
@@ -75,11 +75,8 @@ def acting_unit(petition: Petition, which: str) -> Unit | None:
     if which == "re_reviewing":
         return petition.re_reviewing_unit or unit_parent(acting_unit(petition, "reviewing"))
     if which == "last_answering":
-        return {
-            State.CONCLUDED: petition.responsible_unit,
-            State.REVIEW_CONCLUDED: petition.reviewing_unit,
-            State.RE_REVIEW_CONCLUDED: petition.re_reviewing_unit,
-        }.get(petition.state, petition.responsible_unit)
+        stage = STAGE_ANSWERED_IN.get(petition.state, "handling")
+        return getattr(petition, f"{STAGES[stage].unit}_unit")
     raise ValueError(which)
 
 
@@ -268,7 +265,7 @@ def events_append_bulk(
         event = PetitionEvent(
             petition_id=p.pk,
             seq=seq + 1,
-            kind=kind,
+            kind=event_kind(kind),
             actor=None,
             actor_name="",
             from_state=p.state,

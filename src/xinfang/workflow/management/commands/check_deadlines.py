@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from xinfang.petitions.models import Petition
+from xinfang.workflow.deadlines import DEADLINE_LABELS
 from xinfang.workflow.services import deadlines_check
-from xinfang.workflow.services.reminder_log import LABELS, OVERDUE
+from xinfang.workflow.services.reminder_log import OVERDUE
 
 POINTS = {OVERDUE: "已超期"}
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             p = cases.get(d.petition_id)
             code = p.tracking_code if p else d.petition_id
             subject = p.subject[:30] if p else ""
-            label = LABELS.get(d.field, d.field)
+            label = DEADLINE_LABELS.get(d.field, d.field)
             self.stdout.write(
                 f"  {_point_label(d.point)}  {code}  {label} {d.due_on:%Y-%m-%d}  {subject}"
             )
