@@ -1,7 +1,7 @@
 """The workflow actions a staff member may take on a case right now, with their forms.
 
-This only decides what the case page shows; the workflow service decides again, and
-refuses, when an action is posted.
+Whether an action may be taken is the workflow service's rule (`transition_refusal`), asked
+here for the buttons and again by the service, under the case's row lock, when it is posted.
 """
 
 from __future__ import annotations
@@ -14,17 +14,16 @@ from django import forms
 from django.utils import timezone
 
 from xinfang.petitions import forms as f
-from xinfang.petitions.models import DeclineReason, Petition, Reply, State
+from xinfang.petitions.models import DeclineReason, Petition, Reply
 from xinfang.petitions.selectors import petitions_of_person
-from xinfang.units.models import Role, Staff, Unit
-from xinfang.units.selectors import roles_over
-from xinfang.workflow import services as wf
+from xinfang.petitions.services import reply_draft_refusal
+from xinfang.units.models import Staff, Unit
 from xinfang.workflow.deadlines import limits_text, rules_load
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.models import ExtensionRequest
-from xinfang.workflow.services.recusal import recusal_reason, recused_staff_ids
-from xinfang.workflow.services.review import termination_wait
-from xinfang.workflow.services.same_matter import TAKING_UP, pending_below, take_up_refusal
+from xinfang.workflow.services import transition_refusal
+from xinfang.workflow.services.recusal import recused_staff_ids
+from xinfang.workflow.services.same_matter import TAKING_UP, pending_below
 
 
 @dataclass(frozen=True)
@@ -121,34 +120,11 @@ class AvailableAction:
     form: forms.Form
 
 
-def _shown(name: str, p: Petition, user: Staff, today: date) -> bool:
-    """Guards the page applies before offering a button (the service checks them again)."""
-    if name in TAKING_UP:
-        # R22 Art.19: the rule the decision services apply, short of the leader's reason.
-        refusal = take_up_refusal(p, user, today, override_reason="(asked by the page)")
-        return refusal is None
-    if name in ("acknowledge", "return") and p.forwarded_to_body:
-        return False
-    if name == "return" and (
-        p.assigning_unit_id == p.responsible_unit_id or (p.return_by and today > p.return_by)
-    ):
-        return False
-    if name in ("acknowledge", "start") and p.handler_id and p.handler_id != user.pk:
-        return Role.LEADER in roles_over(user, p.responsible_unit)
-    if name == "extend":
-        # A handler's request waiting for approval is decided in the supervision panel.
-        return (
-            not p.extension_days
-            and not (p.conclude_by and today > p.conclude_by)
-            and not ExtensionRequest.objects.filter(petition=p, status="pending").exists()
-        )
-    if name == "terminate":
-        return termination_wait(p, today) is None
-    if name == "request_review":
-        return p.review_request_by is not None and today <= p.review_request_by
-    if name == "request_re_review":
-        return p.re_review_request_by is not None and today <= p.re_review_request_by
-    return True
+def _offered_here(name: str, p: Petition) -> bool:
+    """Where an action is offered: a handler's extension request waiting for approval is
+    decided in the supervision panel (its approval is the extension), not by this button."""
+    waiting = ExtensionRequest.objects.filter(petition=p, status=ExtensionRequest.Status.PENDING)
+    return name != "extend" or not waiting.exists()
 
 
 def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
@@ -204,26 +180,28 @@ def form_for(name: str, p: Petition, user: Staff, data=None) -> forms.Form:
 
 
 def available_actions(p: Petition, user: Staff, today: date) -> list[AvailableAction]:
-    """The actions the user may take on the case now, each with an unbound form; none for
-    someone who must stand aside from it (R22 Art.28)."""
-    if recusal_reason(user, p) is not None:
+    """The actions the user may take on the case now, each with an unbound form: those the
+    workflow service would accept (`transition_refusal`), so a button is never a dead end."""
+    offered = [
+        t.name
+        for t in transitions_from(p.state)
+        if transition_refusal(user, p, t.name, today=today) is None and _offered_here(t.name, p)
+    ]
+    if not offered:
         return []
     rules = rules_load()  # the help lines print the limits in force
     return [
         AvailableAction(
-            t.name,
-            TRANSITIONS[t.name].label,
-            SPECS[t.name].style,
-            limits_text(SPECS[t.name].help, rules),
-            form_for(t.name, p, user),
+            name,
+            TRANSITIONS[name].label,
+            SPECS[name].style,
+            limits_text(SPECS[name].help, rules),
+            form_for(name, p, user),
         )
-        for t in transitions_from(p.state)
-        if wf.actor_may(user, p, t.name) and _shown(t.name, p, user, today)
+        for name in offered
     ]
 
 
 def may_draft(p: Petition, user: Staff) -> bool:
-    """True when the user may save a draft of the handling reply now."""
-    if p.state not in (State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS):
-        return False
-    return bool(roles_over(user, p.responsible_unit) & {Role.HANDLER, Role.LEADER})
+    """True when the user may save a draft of the handling reply now (the service's rule)."""
+    return reply_draft_refusal(user, p) is None

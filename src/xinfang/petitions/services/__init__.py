@@ -19,7 +19,11 @@ from xinfang.petitions.services.registration import (
     PersonInput,
     petition_register,
 )
-from xinfang.petitions.services.replies import DRAFTABLE_STATES, reply_draft_save
+from xinfang.petitions.services.replies import (
+    DRAFTABLE_STATES,
+    reply_draft_refusal,
+    reply_draft_save,
+)
 
 __all__ = [
     "COLLECTIVE_HEADCOUNT",
@@ -36,5 +40,6 @@ __all__ = [
     "person_history_lookup",
     "personal_data_reveal",
     "petition_register",
+    "reply_draft_refusal",
     "reply_draft_save",
 ]

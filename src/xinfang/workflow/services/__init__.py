@@ -58,6 +58,7 @@ from xinfang.workflow.services.transition import (
     acting_unit,
     actor_may,
     reply_fields_clean,
+    transition_refusal,
     unit_parent,
 )
 
@@ -104,5 +105,6 @@ __all__ = [
     "supervision_order_close",
     "supervision_order_issue",
     "supervision_order_respond",
+    "transition_refusal",
     "unit_parent",
 ]

@@ -6,31 +6,80 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.core.errors import (
+    DeadlineExpired,
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    ValidationFailed,
+)
 from xinfang.petitions.models import DeclineReason, Petition, PetitionUnit, State
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.services.recusal import recusal_refuse
-from xinfang.workflow.services.same_matter import take_up_check
+from xinfang.workflow.services.same_matter import take_up_check, take_up_refusal
 from xinfang.workflow.services.transition import (
+    Given,
     _link,
     _refuse_accused_unit,
     _require_text,
     _transition,
+    accused_unit_refusal,
     decision_reopen,
+    transition_rule,
 )
 
 
-def _refuse_other_named_handler(p: Petition, actor: Staff) -> None:
-    # A case given to a named handler is theirs (or their leader's) to take up.
+def named_handler_refusal(p: Petition, actor: Staff) -> NotPermitted | None:
+    """A case given to a named handler is theirs (or their leader's) to take up."""
     if (
         p.handler_id
         and p.handler_id != actor.pk
         and Role.LEADER not in roles_over(actor, p.responsible_unit)
     ):
-        raise NotPermitted(f"本件已交由{p.handler.display_name}承办。")
+        return NotPermitted(f"本件已交由{p.handler.display_name}承办。")
+    return None
+
+
+NOT_ACCEPTED_BY_ACCUSED = "被反映单位不得受理检举控告本单位的信访件，请转送或交上级处理。"
+
+
+@transition_rule("accept")
+def accept_refusal(actor: Staff, p: Petition, today: date, given: Given) -> DomainError | None:
+    """Art.19 (the same matter handled below), and an accusation never accepted by the unit
+    it accuses (Art.28)."""
+    return take_up_refusal(p, actor, today) or accused_unit_refusal(
+        p, p.responsible_unit, NOT_ACCEPTED_BY_ACCUSED
+    )
+
+
+@transition_rule("assign", "forward")
+def pass_on_refusal(actor: Staff, p: Petition, today: date, given: Given) -> DomainError | None:
+    """Art.19: the same matter handled below within its limit is not taken up again."""
+    return take_up_refusal(p, actor, today)
+
+
+@transition_rule("acknowledge")
+def acknowledge_refusal(actor: Staff, p: Petition, today: date, given: Given) -> DomainError | None:
+    """A case given to a named handler is acknowledged by them or their leader."""
+    return named_handler_refusal(p, actor)
+
+
+@transition_rule("return")
+def return_refusal(actor: Staff, p: Petition, today: date, given: Given) -> DomainError | None:
+    """A case is returned within the return limit, and never inside the unit that assigned it."""
+    if p.return_by and today > p.return_by:
+        return DeadlineExpired(
+            f"退回期限（{p.return_by:%Y-%m-%d}）已过，不能退回；请依法办理或报请交办单位协调。",
+            {"return_by": p.return_by.isoformat()},
+        )
+    if p.assigning_unit_id == p.responsible_unit_id:
+        return InvalidTransition(
+            "本单位内部交办的信访件不能退回；如需更换承办人，请报告领导重新交办。"
+        )
+    return None
 
 
 def _may_cite(actor: Staff, petition: Petition, cited: Petition) -> bool:
@@ -80,10 +129,7 @@ def petition_accept(
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        taken = take_up_check(p, actor, today, override_reason)
-        _refuse_accused_unit(
-            p, p.responsible_unit, "被反映单位不得受理检举控告本单位的信访件，请转送或交上级处理。"
-        )
+        taken = take_up_check(p, today, override_reason)
         p.decision, p.decided_on, p.accepted_on = "accept", today, today
         clock.set(p, "conclude_by", today)
         _link(p, p.responsible_unit, PetitionUnit.Relation.RESPONSIBLE)
@@ -127,7 +173,7 @@ def petition_forward(
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
         data: dict[str, Any] = {
             "reason": reason.strip(),
-            **take_up_check(p, actor, today, override_reason),
+            **take_up_check(p, today, override_reason),
         }
         p.decision, p.decided_on = "forward", today
         if to_unit is not None:
@@ -180,7 +226,7 @@ def petition_assign(
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        taken = take_up_check(p, actor, today, override_reason)
+        taken = take_up_check(p, today, override_reason)
         current = p.responsible_unit
         below = to_unit.path.startswith(current.path) and to_unit.depth > current.depth
         if not below and not (to_unit.pk == current.pk and handler is not None):
@@ -297,7 +343,6 @@ def petition_acknowledge(
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        _refuse_other_named_handler(p, actor)
         if p.decision == "forward":
             p.accepted_on = today
             clock.set(p, "conclude_by", today)
@@ -330,15 +375,6 @@ def petition_return(
     reason = _require_text(reason, "退回理由", "reason", minimum=4)
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        if p.return_by and today > p.return_by:
-            raise DeadlineExpired(
-                f"退回期限（{p.return_by:%Y-%m-%d}）已过，不能退回；请依法办理或报请交办单位协调。",
-                {"return_by": p.return_by.isoformat()},
-            )
-        if p.assigning_unit_id == p.responsible_unit_id:
-            raise InvalidTransition(
-                "本单位内部交办的信访件不能退回；如需更换承办人，请报告领导重新交办。"
-            )
         returned_from = p.responsible_unit
         p.responsible_unit = p.assigning_unit
         p.assigning_unit = None

@@ -7,18 +7,26 @@ from typing import Any
 
 from django.utils import timezone
 
-from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.core.errors import (
+    DeadlineExpired,
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    ValidationFailed,
+)
 from xinfang.petitions.models import Outcome, Petition, Reply
 from xinfang.petitions.selectors import petitioner_hidden_from
 from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import ExtensionRequest
-from xinfang.workflow.services.decisions import _refuse_other_named_handler, handler_roles
-from xinfang.workflow.services.recusal import recusal_refuse
+from xinfang.workflow.services.decisions import handler_roles, named_handler_refusal
+from xinfang.workflow.services.recusal import recusal_refusal
 from xinfang.workflow.services.transition import (
+    Given,
     _issue_reply,
     _require_text,
     _transition,
+    transition_rule,
 )
 
 
@@ -39,21 +47,46 @@ def petition_start(
     handler = handler or actor
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        _refuse_other_named_handler(p, actor)
-        if handler != actor and not handler_roles(handler, p.responsible_unit):
-            raise ValidationFailed(
-                f"{handler.display_name}不是{p.responsible_unit.name}的承办人。",
-                {"field": "handler"},
-            )
-        if petitioner_hidden_from(handler, p):
-            raise NotPermitted("承办人属于被反映单位，应当回避，不能承办本件。")
-        recusal_refuse(handler, p, who=handler.display_name)
         p.handler = handler
         return {"handler": handler.pk, "handler_name": handler.display_name}
 
     return _transition(
-        "start", petition=petition, actor=actor, now=now, version=version, apply=apply
+        "start",
+        petition=petition,
+        actor=actor,
+        now=now,
+        version=version,
+        given={"handler": handler},
+        apply=apply,
     )
+
+
+@transition_rule("start")
+def start_refusal(actor: Staff, p: Petition, today: date, given: Given) -> DomainError | None:
+    """A named handler's case is started by them or their leader; the handler (the actor
+    unless `given` names one) handles in the unit and need not stand aside (Art.28)."""
+    refusal = named_handler_refusal(p, actor)
+    if refusal is not None:
+        return refusal
+    handler = given.get("handler") or actor
+    if handler != actor and not handler_roles(handler, p.responsible_unit):
+        return ValidationFailed(
+            f"{handler.display_name}不是{p.responsible_unit.name}的承办人。",
+            {"field": "handler"},
+        )
+    if petitioner_hidden_from(handler, p):
+        return NotPermitted("承办人属于被反映单位，应当回避，不能承办本件。")
+    return recusal_refusal(handler, p, who=handler.display_name)
+
+
+@transition_rule("extend")
+def extend_refusal(actor: Staff, p: Petition, today: date, given: Given) -> DomainError | None:
+    """One extension per handling stage, granted before the handling limit passes."""
+    if p.extension_days:
+        return InvalidTransition("本件已延期一次，不能再次延期。")
+    if p.conclude_by and today > p.conclude_by:
+        return DeadlineExpired("办理期限已过，不能再延期。")
+    return None
 
 
 def petition_extend(
@@ -81,10 +114,6 @@ def petition_extend(
         limit = clock.limit("extension_max")
         if not isinstance(days, int) or not 1 <= days <= limit:
             raise ValidationFailed(f"延期天数应为1至{limit}天。", {"field": "days"})
-        if p.extension_days:
-            raise InvalidTransition("本件已延期一次，不能再次延期。")
-        if p.conclude_by and today > p.conclude_by:
-            raise DeadlineExpired("办理期限已过，不能再延期。")
         old = p.conclude_by
         basis = p.deadline_basis["conclude_by"]
         # Days paused by a hearing in this stage stay paused (RULES.md §5).

@@ -66,16 +66,24 @@ def recusal_reason(staff: Staff | None, p: Petition) -> str | None:
     return recused_staff_ids(p).get(staff.pk)
 
 
+def recusal_refusal(staff: Staff | None, p: Petition, who: str = "您") -> NotPermitted | None:
+    """The refusal of a part in the case to a staff member who must stand aside, or None."""
+    reason = recusal_reason(staff, p)
+    if reason is None:
+        return None
+    name = who if who == "您" else staff.display_name
+    return NotPermitted(f"{name}{reason}，不能参与办理本件。", {"recusal": reason})
+
+
 def recusal_refuse(staff: Staff | None, p: Petition, who: str = "您") -> None:
     """Refuse a part in the case to a staff member who must stand aside.
 
     Raises:
         NotPermitted: they must stand aside.
     """
-    reason = recusal_reason(staff, p)
-    if reason is not None:
-        name = who if who == "您" else staff.display_name
-        raise NotPermitted(f"{name}{reason}，不能参与办理本件。", {"recusal": reason})
+    refusal = recusal_refusal(staff, p, who)
+    if refusal is not None:
+        raise refusal
 
 
 def recusal_declare(

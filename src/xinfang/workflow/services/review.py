@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotFound
+from xinfang.core.errors import DeadlineExpired, DomainError, InvalidTransition, NotFound
 from xinfang.petitions.models import (
     Petition,
     PetitionUnit,
@@ -20,15 +20,18 @@ from xinfang.petitions.models import (
 from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.deadlines import Clock, deadline_is_provisional
+from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.services.transition import (
     STAFF,
     SYSTEM,
+    Given,
     _issue_reply,
     _link,
     _transition,
     answering_body,
     redo,
     reviewing_body,
+    transition_rule,
     unit_parent,
 )
 
@@ -88,12 +91,6 @@ def _request(
 ) -> Petition:
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
         received = received_on or today
-        window = getattr(p, level.request_by)
-        if received > window:
-            raise DeadlineExpired(
-                f"申请{level.label}的期限（{window:%Y-%m-%d}）已过，不能再申请{level.label}。",
-                {level.request_by: window.isoformat()},
-            )
         body, below = level.body(p)
         if body is None:
             raise InvalidTransition(f"{below.name}没有上一级机关，不能申请{level.label}。")
@@ -115,8 +112,28 @@ def _request(
         now=now,
         version=version,
         via=via,
+        given={"received_on": received_on},
         apply=apply,
     )
+
+
+@transition_rule(REVIEW.request, RE_REVIEW.request)
+def request_refusal(
+    actor: Staff | None, p: Petition, today: date, given: Given
+) -> DomainError | None:
+    """A review or re-review is asked for within the petitioner's window, counted to the day
+    the request was received (`given["received_on"]`, today unless told)."""
+    level = REVIEW if p.state in TRANSITIONS[REVIEW.request].sources else RE_REVIEW
+    window = getattr(p, level.request_by)
+    received = given.get("received_on") or today
+    if window is None:
+        return InvalidTransition(f"本件没有申请{level.label}的期限，不能申请{level.label}。")
+    if received > window:
+        return DeadlineExpired(
+            f"申请{level.label}的期限（{window:%Y-%m-%d}）已过，不能再申请{level.label}。",
+            {level.request_by: window.isoformat()},
+        )
+    return None
 
 
 def _conclude(
@@ -272,8 +289,11 @@ def petition_conclude_re_review(
 WINDOWS = {s.answered: (s.next_window, STAGES[s.next].word) for s in STAGES.values() if s.next}
 
 
-def termination_wait(p: Petition, today: date) -> tuple[str, dict[str, str]] | None:
-    """Why the matter may not be terminated today (message, extra), or None when it may.
+@transition_rule("terminate")
+def terminate_refusal(
+    actor: Staff | None, p: Petition, today: date, given: Given
+) -> InvalidTransition | None:
+    """Why the matter may not be terminated today, or None when it may.
 
     The petitioner's window must have passed; and a window ending on a provisional date (its
     year's holidays not yet published) has not surely passed: the lapse waits for the year.
@@ -284,12 +304,12 @@ def termination_wait(p: Petition, today: date) -> tuple[str, dict[str, str]] | N
     name, label = window
     closes = getattr(p, name)
     if closes and today <= closes:
-        return (
+        return InvalidTransition(
             f"信访人申请{label}的期限至{closes:%Y-%m-%d}，期满前不能终结。",
             {name: closes.isoformat()},
         )
     if closes and deadline_is_provisional(p, name):
-        return (
+        return InvalidTransition(
             f"申请{label}的期限{closes:%Y-%m-%d}为暂定日期：{closes.year}年节假日安排尚未公布，"
             "公布并重新计算期限前不能终结。",
             {name: closes.isoformat(), "provisional": "true"},
@@ -314,9 +334,6 @@ def petition_terminate(
     """
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        wait = termination_wait(p, today)
-        if wait is not None:
-            raise InvalidTransition(*wait)
         return {"reason": reason.strip() or "复查、复核程序已经完成或申请期限届满"}
 
     return _transition(
@@ -330,7 +347,7 @@ def petitions_terminate_lapsed(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     due = Petition.objects.filter(
-        # A window ending on a provisional date waits for its year's schedule (termination_wait).
+        # A window ending on a provisional date waits for its year's schedule (terminate_refusal).
         Q(state=State.CONCLUDED, review_request_by__lt=today)
         & ~Q(deadline_basis__review_request_by__provisional=True)
         | Q(state=State.REVIEW_CONCLUDED, re_review_request_by__lt=today)

@@ -76,50 +76,43 @@ def _prefixes(path: str) -> list[str]:
     return [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
 
 
-def take_up_refusal(
-    p: Petition, actor: Staff, today: date, override_reason: str = ""
-) -> tuple[str, dict[str, str]] | None:
-    """Why the actor may not accept, assign or forward this case now (message, extra), or
-    None when nothing in Art.19 stands in the way."""
+def take_up_refusal(p: Petition, actor: Staff, today: date) -> InvalidTransition | None:
+    """Why the actor may not accept, assign or forward this case now, or None when nothing
+    in Art.19 stands in the way (a leader taking up a matter run late below must still give
+    the reason, see `take_up_check`)."""
     pending = pending_below(p, today)
     if pending is None:
         return None
     extra = {"cited": str(pending.case.pk), "reason": "in_progress"}
     if not pending.overdue:
-        return (
+        return InvalidTransition(
             f"同一事项{pending.summary}，尚在办理期限内。依照《信访工作条例》第十九条，"
             "上级机关不再受理；请以“同一事项正在办理中”为由不予受理并告知信访人。",
             extra,
         )
     if Role.LEADER not in roles_over(actor, p.responsible_unit):
-        return (
+        return InvalidTransition(
             f"同一事项{pending.summary}，已超过办理期限；是否由本机关受理，须由领导决定并写明理由。",
             extra,
-        )
-    if not (override_reason or "").strip():
-        return (
-            f"同一事项{pending.summary}，已超过办理期限。决定由本机关受理的，请写明理由。",
-            {**extra, "field": "override_reason"},
         )
     return None
 
 
-def take_up_check(p: Petition, actor: Staff, today: date, override_reason: str) -> dict:
-    """For the decision services: refuse as `take_up_refusal` says, else return what the
+def take_up_check(p: Petition, today: date, override_reason: str) -> dict:
+    """For the decision services, once `take_up_refusal` let the actor through: what the
     event records when a leader takes up a matter a lower body let run late.
 
     Raises:
-        InvalidTransition: the matter is being handled below within its limit, or the actor
-            is not a leader.
-        ValidationFailed: a leader gave no reason.
+        ValidationFailed: the leader gave no reason.
     """
-    refusal = take_up_refusal(p, actor, today, override_reason)
-    if refusal is not None:
-        message, extra = refusal
-        raise (ValidationFailed if "field" in extra else InvalidTransition)(message, extra)
     pending = pending_below(p, today)
     if pending is None:
         return {}
+    if not (override_reason or "").strip():
+        raise ValidationFailed(
+            f"同一事项{pending.summary}，已超过办理期限。决定由本机关受理的，请写明理由。",
+            {"cited": str(pending.case.pk), "reason": "in_progress", "field": "override_reason"},
+        )
     return {
         "override_reason": override_reason.strip(),
         "same_matter_case": pending.case.pk,

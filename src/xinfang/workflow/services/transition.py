@@ -4,7 +4,7 @@ services share."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from xinfang.core.errors import (
+    DomainError,
     InvalidTransition,
     NotFound,
     NotPermitted,
@@ -34,7 +35,7 @@ from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
 from xinfang.workflow.services.notices import transition_notify
-from xinfang.workflow.services.recusal import recusal_refuse
+from xinfang.workflow.services.recusal import recusal_refusal, recusal_refuse
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
 # A case forwarded outside the system is finished here: nobody in it receives or returns it.
@@ -87,20 +88,70 @@ def actor_may(actor: Staff, petition: Petition, name: str) -> bool:
     return unit is not None and bool(roles_over(actor, unit) & transition.roles)
 
 
-def _check_actor(actor: Staff | None, t: Transition, petition: Petition, via: str) -> None:
+def _actor_refusal(
+    actor: Staff | None, t: Transition, petition: Petition, via: str
+) -> DomainError | None:
     if actor is None:
         if (via == PORTAL and t.petitioner_may) or (via == SYSTEM and t.system_may):
-            return
-        raise NotPermitted(f"{t.label}须由工作人员办理。")
+            return None
+        return NotPermitted(f"{t.label}须由工作人员办理。")
     if not petitions_visible_to(actor).filter(pk=petition.pk).exists():
-        raise NotFound("未找到该信访件。")
+        return NotFound("未找到该信访件。")
     unit = acting_unit(petition, t.unit)
     if unit is None:
         top = petition.reviewing_unit or answering_body(petition.responsible_unit)
-        raise InvalidTransition(f"{top.name}没有上一级机关，不能{t.label}。")
+        return InvalidTransition(f"{top.name}没有上一级机关，不能{t.label}。")
     if not roles_over(actor, unit) & t.roles:
-        raise NotPermitted(f"您在{unit.name}没有“{t.label}”的权限。")
-    recusal_refuse(actor, petition)
+        return NotPermitted(f"您在{unit.name}没有“{t.label}”的权限。")
+    return recusal_refusal(actor, petition)
+
+
+# What a transition's own service asks beyond the table: (actor, case, today, given) → the
+# refusal or None. `given` holds the submitted values a rule depends on (a request's date of
+# receipt, a named handler); the page asks with none.
+Given = Mapping[str, Any]
+Rule = Callable[[Staff | None, Petition, date, Given], DomainError | None]
+_RULES: dict[str, Rule] = {}
+
+
+def transition_rule(*names: str) -> Callable[[Rule], Rule]:
+    """Register a service's own rule for its transitions, asked by `transition_refusal`."""
+
+    def register(rule: Rule) -> Rule:
+        for name in names:
+            _RULES[name] = rule
+        return rule
+
+    return register
+
+
+def transition_refusal(
+    actor: Staff | None,
+    petition: Petition,
+    name: str,
+    *,
+    today: date | None = None,
+    via: str = STAFF,
+    given: Given | None = None,
+) -> DomainError | None:
+    """Why the actor may not perform the transition on the case now (the error its service
+    raises), or None when it may: the roles of the table, the state, recusal, and the
+    transition's own rule. The one rule the case page (is the button shown), the API and the
+    service (under the row lock) all ask."""
+    t = TRANSITIONS[name]
+    today = today or timezone.localdate()
+    refusal = _actor_refusal(actor, t, petition, via)
+    if refusal is not None:
+        return refusal
+    if petition.state not in t.sources or (
+        petition.forwarded_to_body and t.name in FORWARD_RECEIVER_ACTIONS
+    ):
+        return InvalidTransition(
+            f"该信访件当前状态为“{petition.get_state_display()}”，不能{t.label}。",
+            {"state": petition.state},
+        )
+    rule = _RULES.get(name)
+    return rule(actor, petition, today, given or {}) if rule is not None else None
 
 
 def _field_values(petition: Petition) -> dict[str, Any]:
@@ -145,21 +196,21 @@ def _transition(
     now: datetime | None,
     version: int | None,
     via: str = STAFF,
+    given: Given | None = None,
     apply: Callable[[Petition, date, Clock], dict[str, Any]],
 ) -> Petition:
-    """Apply one transition under a row lock; the single place a case's state changes."""
+    """Apply one transition under a row lock; the single place a case's state changes.
+
+    `transition_refusal` decides whether it may happen; apply() checks only the input."""
     t = TRANSITIONS[name]
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
         p = _locked(petition)
         _check_version(p, version)
-        _check_actor(actor, t, p, via)
-        if p.state not in t.sources or (p.forwarded_to_body and t.name in FORWARD_RECEIVER_ACTIONS):
-            raise InvalidTransition(
-                f"该信访件当前状态为“{p.get_state_display()}”，不能{t.label}。",
-                {"state": p.state},
-            )
+        refusal = transition_refusal(actor, p, name, today=today, via=via, given=given)
+        if refusal is not None:
+            raise refusal
         before = _field_values(p)
         from_state = p.state
         clock = Clock()
@@ -334,14 +385,25 @@ def _link(petition: Petition, unit: Unit, relation: str) -> None:
     PetitionUnit.objects.get_or_create(petition=petition, unit=unit, relation=relation)
 
 
-def _refuse_accused_unit(
-    petition: Petition, unit: Unit, message: str = "检举控告不得转交被反映单位或其下属单位办理。"
-) -> None:
+ACCUSED_UNIT = "检举控告不得转交被反映单位或其下属单位办理。"
+
+
+def accused_unit_refusal(
+    petition: Petition, unit: Unit, message: str = ACCUSED_UNIT
+) -> ValidationFailed | None:
+    """The refusal to give an accusation to the unit it accuses or one below it, or None."""
     # R22 Art.28 and Art.30: an accusation is never handled by the unit it accuses.
     if petition.is_accusation and petition.accused_unit_id:
         accused = Unit.objects.get(pk=petition.accused_unit_id)
         if unit.path.startswith(accused.path):
-            raise ValidationFailed(message, {"field": "unit"})
+            return ValidationFailed(message, {"field": "unit"})
+    return None
+
+
+def _refuse_accused_unit(petition: Petition, unit: Unit, message: str = ACCUSED_UNIT) -> None:
+    refusal = accused_unit_refusal(petition, unit, message)
+    if refusal is not None:
+        raise refusal
 
 
 def reply_fields_clean(
