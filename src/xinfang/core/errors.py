@@ -60,3 +60,9 @@ class DeadlineExpired(DomainError):
 
     code = "deadline_expired"
     http_status = 409
+
+
+def refuse(refusal: DomainError | None) -> None:
+    """Raise the refusal a rule returned (its `*_refusal` predicate), if there is one."""
+    if refusal is not None:
+        raise refusal

@@ -20,6 +20,7 @@ from xinfang.core.errors import (
     InvalidTransition,
     NotPermitted,
     ValidationFailed,
+    refuse,
 )
 from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Category, Channel, Line, Petition, State
@@ -385,18 +386,15 @@ def portal_review_request(
     )
 
 
-def may_publish_answers(user: Staff) -> bool:
-    """True for leaders, supervisors and admins (and superusers)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(staff=user, role__in=PUBLISHING_ROLES).exists()
-
-
-def _check_publisher(actor: Staff) -> None:
-    if not may_publish_answers(actor):
-        raise NotPermitted("只有领导、督查人员和管理员可以发布政务公开答复。")
+def answer_publish_refusal(user: Staff) -> NotPermitted | None:
+    """Why the user may not write or publish public answers, or None: leaders, supervisors
+    and admins (and superusers) may. Asked by the answers pages and their services."""
+    if user.is_authenticated and user.is_active:
+        if user.is_superuser:
+            return None
+        if Membership.objects.filter(staff=user, role__in=PUBLISHING_ROLES).exists():
+            return None
+    return NotPermitted("只有领导、督查人员和管理员可以发布政务公开答复。")
 
 
 def _check_answer_fields(title: str, question: str, answer: str) -> tuple[str, str, str]:
@@ -441,7 +439,7 @@ def public_answer_create(
         NotPermitted: the actor may not publish, cannot see the case or the unit.
         ValidationFailed: a part is missing, or the case has no answer to publish.
     """
-    _check_publisher(actor)
+    refuse(answer_publish_refusal(actor))
     title, question, answer = _check_answer_fields(title, question, answer)
     _check_unit(actor, unit)
     if source_petition is not None:
@@ -466,7 +464,7 @@ def public_answer_create(
 
 
 def _check_may_edit(actor: Staff, public_answer: PublicAnswer) -> None:
-    _check_publisher(actor)
+    refuse(answer_publish_refusal(actor))
     if actor.is_superuser or public_answer.created_by_id == actor.pk:
         return
     if public_answer.unit is not None and unit_is_visible_to(actor, public_answer.unit):

@@ -19,7 +19,7 @@ from xinfang.portal.selectors import (
     public_answers_managed_by,
 )
 from xinfang.portal.services import (
-    may_publish_answers,
+    answer_publish_refusal,
     public_answer_create,
     public_answer_publish,
     public_answer_update,
@@ -28,8 +28,9 @@ from xinfang.units.selectors import units_visible_to
 
 
 def _publisher(request: HttpRequest) -> None:
-    if not may_publish_answers(request.user):
-        raise PermissionDenied("只有领导、督查人员和管理员可以发布政务公开答复。")
+    refusal = answer_publish_refusal(request.user)
+    if refusal is not None:
+        raise PermissionDenied(refusal.message)
 
 
 @login_required

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
+from xinfang.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category, Difficulty, Petition
 from xinfang.petitions.services import PersonInput, petition_register
 from xinfang.prevention.roles import (  # noqa: F401  (re-exported)
@@ -27,13 +27,32 @@ def require_visible(actor: Staff | None, unit: Unit, what: str = "该单位") ->
         raise NotFound(f"未找到{what}。")
 
 
-def require_roles(actor: Staff | None, unit: Unit, roles: Iterable[str], message: str) -> None:
-    """Raises NotFound outside the actor's units, NotPermitted without one of the roles."""
+def roles_refusal(
+    actor: Staff | None, unit: Unit, roles: Iterable[str], message: str
+) -> DomainError | None:
+    """NotFound outside the actor's units, NotPermitted(message) without one of the roles,
+    else None (the system and superusers hold every role)."""
     if actor is None or actor.is_superuser:
-        return
-    require_visible(actor, unit)
+        return None
+    if not unit_is_visible_to(actor, unit):
+        return NotFound("未找到该单位。")
     if not (roles_over(actor, unit) & set(roles)):
-        raise NotPermitted(message)
+        return NotPermitted(message)
+    return None
+
+
+def require_roles(actor: Staff | None, unit: Unit, roles: Iterable[str], message: str) -> None:
+    """Raises what `roles_refusal` returns."""
+    refusal = roles_refusal(actor, unit, roles, message)
+    if refusal is not None:
+        raise refusal
+
+
+def registration_refusal(actor: Staff | None, unit: Unit) -> DomainError | None:
+    """Why the actor may not register a petition at the unit from a prevention page (a duty
+    log, a reception day, an outreach visit), or None."""
+    message = f"您不是{unit.name}的登记员，不能登记信访件。"
+    return roles_refusal(actor, unit, REGISTERING_ROLES, message)
 
 
 def registering_units(actor: Staff, unit: Unit) -> list[Unit]:

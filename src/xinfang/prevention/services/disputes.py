@@ -8,7 +8,14 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.core.errors import (
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    ValidationFailed,
+    refuse,
+)
 from xinfang.petitions.models import Category, Channel, Petition
 from xinfang.petitions.services import PersonInput
 from xinfang.prevention.models import Dispute
@@ -17,24 +24,36 @@ from xinfang.prevention.services.common import (
     PetitionDraft,
     register_petition,
     registering_units,
-    require_roles,
-    require_visible,
+    roles_refusal,
 )
 from xinfang.units.models import Staff, Unit
+from xinfang.units.selectors import unit_is_visible_to
 
 _NAME_SPLIT = re.compile(r"[、，,；;/\s]+")
 _BRACKETS = re.compile(r"[（(][^）)]*[）)]")
 
 
+def _open_refusal(dispute: Dispute) -> InvalidTransition | None:
+    if dispute.withdrawn_in_id is not None:
+        return InvalidTransition("该纠纷已在更正报告中撤回。")
+    if dispute.status == Dispute.Status.RESOLVED:
+        return InvalidTransition("该纠纷已经化解。")
+    if dispute.status == Dispute.Status.CONVERTED:
+        return InvalidTransition("该纠纷已经转为信访件。")
+    return None
+
+
 def _locked_open(dispute: Dispute) -> Dispute:
     locked = Dispute.objects.select_for_update().select_related("unit", "period").get(pk=dispute.pk)
-    if locked.withdrawn_in_id is not None:
-        raise InvalidTransition("该纠纷已在更正报告中撤回。")
-    if locked.status == Dispute.Status.RESOLVED:
-        raise InvalidTransition("该纠纷已经化解。")
-    if locked.status == Dispute.Status.CONVERTED:
-        raise InvalidTransition("该纠纷已经转为信访件。")
+    refuse(_open_refusal(locked))
     return locked
+
+
+def dispute_resolve_refusal(actor: Staff | None, dispute: Dispute) -> DomainError | None:
+    """Why the actor may not record the dispute as settled, or None: the unit's staff may,
+    while it is open."""
+    message = "只有本单位的工作人员可以登记化解情况。"
+    return roles_refusal(actor, dispute.unit, WORKING_ROLES, message) or _open_refusal(dispute)
 
 
 @transaction.atomic
@@ -50,7 +69,7 @@ def dispute_resolve(
         ValidationFailed: no account of how it was settled.
     """
     now = now or timezone.now()
-    require_roles(actor, dispute.unit, WORKING_ROLES, "只有本单位的工作人员可以登记化解情况。")
+    refuse(dispute_resolve_refusal(actor, dispute))
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationFailed("请填写化解情况。", {"field": "resolution"})
@@ -97,6 +116,18 @@ def dispute_petition_draft(dispute: Dispute) -> PetitionDraft:
     )
 
 
+def dispute_convert_refusal(actor: Staff, dispute: Dispute) -> DomainError | None:
+    """Why the actor may not turn the dispute into a petition, or None: they register
+    petitions at its unit or one above it, while it is open."""
+    if not unit_is_visible_to(actor, dispute.unit):
+        return NotFound("未找到该纠纷。")
+    if not registering_units(actor, dispute.unit):
+        return NotPermitted(
+            "您不是该纠纷所在单位或其上级单位的登记员或领导，不能将纠纷转为信访件。"
+        )
+    return _open_refusal(dispute)
+
+
 def dispute_convert(
     *,
     actor: Staff,
@@ -122,13 +153,9 @@ def dispute_convert(
         ValidationFailed: the petition would be incomplete.
     """
     now = now or timezone.now()
-    require_visible(actor, dispute.unit, "该纠纷")
+    refuse(dispute_convert_refusal(actor, dispute))
     choices = registering_units(actor, dispute.unit)
     if receiving_unit is None:
-        if not choices:
-            raise NotPermitted(
-                "您不是该纠纷所在单位或其上级单位的登记员或领导，不能将纠纷转为信访件。"
-            )
         receiving_unit = choices[0]
     elif receiving_unit.pk not in {u.pk for u in choices}:
         raise NotPermitted(f"您不能在{receiving_unit.name}登记信访件。")

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core.errors import InvalidTransition, ValidationFailed
+from xinfang.core.errors import DomainError, InvalidTransition, ValidationFailed, refuse
 from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Channel, Petition
 from xinfang.prevention.models import DutyLogEntry, DutyShift, DutySwap
@@ -17,15 +17,46 @@ from xinfang.prevention.services.common import (
     ORGANISING_ROLES,
     PetitionDraft,
     register_petition,
-    require_roles,
+    registration_refusal,
+    roles_refusal,
 )
 from xinfang.units.models import Role, Staff, Unit
-from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
 
 # A day's duty runs from 08:30 to 08:30 the next morning unless set otherwise.
 DEFAULT_HANDOVER = time(8, 30)
 LOG_ROLES = frozenset({Role.REGISTRAR, Role.HANDLER, Role.LEADER, Role.ADMIN})
+
+
+def duty_schedule_refusal(actor: Staff | None, unit: Unit) -> DomainError | None:
+    """Why the actor may not put people on duty at the unit (its roster keepers do), or None."""
+    return roles_refusal(
+        actor, unit, ORGANISING_ROLES, f"只有{unit.name}的登记员、领导或管理员可以排班。"
+    )
+
+
+def duty_swap_refusal(
+    actor: Staff | None,
+    shift: DutyShift,
+    position: str | None = None,
+    now: datetime | None = None,
+) -> DomainError | None:
+    """Why the actor may not hand a post of the shift to someone else, or None: the holder of
+    the post (of either post, when none is named) and the roster keepers may, until the shift
+    is over."""
+    holders = {
+        DutySwap.Position.OFFICER: {shift.officer_id},
+        DutySwap.Position.LEADER: {shift.leader_id},
+    }.get(position, {shift.officer_id, shift.leader_id})
+    if actor is None or actor.pk not in holders:
+        refusal = roles_refusal(
+            actor, shift.unit, ORGANISING_ROLES, "只有排班人员或本人可以登记调班。"
+        )
+        if refusal is not None:
+            return refusal
+    if shift.ends_at <= (now or timezone.now()):
+        return InvalidTransition("该班次已经结束，不能调班。")
+    return None
 
 
 def _check_people(unit: Unit, officer: Staff | None, leader: Staff | None) -> None:
@@ -74,7 +105,7 @@ def duty_shift_create(
         NotPermitted: the actor does not keep the unit's roster.
         ValidationFailed: the people do not belong to the unit, or the shift overlaps another.
     """
-    require_roles(actor, unit, ORGANISING_ROLES, f"只有{unit.name}的登记员、领导或管理员可以排班。")
+    refuse(duty_schedule_refusal(actor, unit))
     if on_date is None:
         raise ValidationFailed("请选择值班日期。", {"field": "on_date"})
     _check_people(unit, officer, leader)
@@ -172,10 +203,7 @@ def duty_swap(
     if position not in DutySwap.Position.values:
         raise ValidationFailed("请选择调整值班员还是带班领导。", {"field": "position"})
     holder = shift.officer if position == DutySwap.Position.OFFICER else shift.leader
-    if actor is None or actor.pk != holder.pk:
-        require_roles(actor, shift.unit, ORGANISING_ROLES, "只有排班人员或本人可以登记调班。")
-    if shift.ends_at <= now:
-        raise InvalidTransition("该班次已经结束，不能调班。")
+    refuse(duty_swap_refusal(actor, shift, position, now))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写调班原因。", {"field": "reason"})
@@ -202,10 +230,13 @@ def duty_swap(
     )
 
 
-def _may_log(actor: Staff | None, shift: DutyShift) -> None:
+def duty_log_refusal(actor: Staff | None, shift: DutyShift) -> DomainError | None:
+    """Why the actor may not write in the shift's log: those on duty and the unit's staff do."""
     if actor is not None and actor.pk in (shift.officer_id, shift.leader_id):
-        return
-    require_roles(actor, shift.unit, LOG_ROLES, "只有当班人员或本单位工作人员可以记录值班情况。")
+        return None
+    return roles_refusal(
+        actor, shift.unit, LOG_ROLES, "只有当班人员或本单位工作人员可以记录值班情况。"
+    )
 
 
 @transaction.atomic
@@ -229,7 +260,7 @@ def duty_log_add(
         ValidationFailed: no content, an unknown kind, or a time outside the shift.
     """
     now = now or timezone.now()
-    _may_log(actor, shift)
+    refuse(duty_log_refusal(actor, shift))
     at = at or now
     if kind not in DutyLogEntry.Kind.values:
         raise ValidationFailed("请选择记录类别。", {"field": "kind"})
@@ -283,7 +314,7 @@ def duty_log_register_petition(
     """
     now = now or timezone.now()
     unit = entry.shift.unit
-    require_roles(actor, unit, REGISTERING_ROLES, f"您不是{unit.name}的登记员，不能登记信访件。")
+    refuse(registration_refusal(actor, unit))
     with transaction.atomic():
         locked = DutyLogEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.petition_id is not None:

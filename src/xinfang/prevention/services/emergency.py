@@ -8,7 +8,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.core.errors import InvalidTransition, ValidationFailed, VersionConflict
+from xinfang.core.errors import (
+    DomainError,
+    InvalidTransition,
+    ValidationFailed,
+    VersionConflict,
+    refuse,
+)
 from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
@@ -18,6 +24,7 @@ from xinfang.prevention.services.common import (
     ORGANISING_ROLES,
     WORKING_ROLES,
     require_roles,
+    roles_refusal,
 )
 from xinfang.units.models import Membership, Role, Staff, Unit
 
@@ -25,6 +32,12 @@ PLAN_ROLES = frozenset({Role.LEADER, Role.ADMIN, Role.REGISTRAR})
 INCIDENT_ROLES = WORKING_ROLES | {Role.ADMIN}
 # Who is told at once when an incident is opened or reported up.
 ALERTED_ROLES = (Role.LEADER, Role.SUPERVISOR)
+
+
+def emergency_plan_refusal(actor: Staff | None, unit: Unit) -> DomainError | None:
+    """Why the actor may not issue or revise the unit's emergency plan, or None."""
+    message = f"只有{unit.name}的领导或登记员可以发布应急预案。"
+    return roles_refusal(actor, unit, PLAN_ROLES, message)
 
 
 def _required(value: str, label: str, field: str) -> str:
@@ -57,7 +70,7 @@ def emergency_plan_publish(
         VersionConflict: a newer version was issued since the one being revised.
         ValidationFailed: a part of the plan is missing.
     """
-    require_roles(actor, unit, PLAN_ROLES, f"只有{unit.name}的领导或登记员可以发布应急预案。")
+    refuse(emergency_plan_refusal(actor, unit))
     fields = {
         "title": _required(title, "预案标题", "title")[:200],
         "principles": _required(principles, "工作原则", "principles"),

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core.errors import InvalidTransition, ValidationFailed
+from xinfang.core.errors import DomainError, InvalidTransition, ValidationFailed, refuse
 from xinfang.petitions.models import Channel, Petition
 from xinfang.prevention.models import OutreachVisit, ReceptionSession
 from xinfang.prevention.services.common import (
@@ -15,7 +15,9 @@ from xinfang.prevention.services.common import (
     WORKING_ROLES,
     PetitionDraft,
     register_petition,
+    registration_refusal,
     require_roles,
+    roles_refusal,
 )
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
@@ -33,10 +35,23 @@ def _check_leader(unit: Unit, leader: Staff | None, what: str) -> None:
         )
 
 
-def _may_organise(actor: Staff | None, session: ReceptionSession) -> None:
+def reception_schedule_refusal(actor: Staff | None, unit: Unit) -> DomainError | None:
+    """Why the actor may not schedule a reception day at the unit, or None."""
+    return roles_refusal(
+        actor, unit, ORGANISING_ROLES, f"只有{unit.name}的登记员、领导或管理员可以安排接访日。"
+    )
+
+
+def reception_organise_refusal(
+    actor: Staff | None, session: ReceptionSession
+) -> DomainError | None:
+    """Why the actor may not publish, cancel or record the reception day: its leader and the
+    unit's organisers may."""
     if actor is not None and actor.pk == session.leader_id:
-        return
-    require_roles(actor, session.unit, ORGANISING_ROLES, "只有接访领导本人或本单位登记员可以办理。")
+        return None
+    return roles_refusal(
+        actor, session.unit, ORGANISING_ROLES, "只有接访领导本人或本单位登记员可以办理。"
+    )
 
 
 @transaction.atomic
@@ -61,9 +76,7 @@ def reception_session_create(
         ValidationFailed: the leader, date, times or place are missing or wrong.
     """
     now = now or timezone.now()
-    require_roles(
-        actor, unit, ORGANISING_ROLES, f"只有{unit.name}的登记员、领导或管理员可以安排接访日。"
-    )
+    refuse(reception_schedule_refusal(actor, unit))
     _check_leader(unit, leader, "接访领导")
     if date is None or date < timezone.localdate(now):
         raise ValidationFailed("接访日期不能早于今天。", {"field": "date"})
@@ -97,7 +110,7 @@ def reception_session_publish(
         InvalidTransition: it was cancelled, or is over.
     """
     now = now or timezone.now()
-    _may_organise(actor, session)
+    refuse(reception_organise_refusal(actor, session))
     session = ReceptionSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ReceptionSession.Status.PLANNED:
         raise InvalidTransition("已取消或已接访的接访日不能再公开。")
@@ -121,7 +134,7 @@ def reception_session_cancel(
         InvalidTransition: it was held or cancelled already.
         ValidationFailed: no reason given.
     """
-    _may_organise(actor, session)
+    refuse(reception_organise_refusal(actor, session))
     session = ReceptionSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ReceptionSession.Status.PLANNED:
         raise InvalidTransition("该接访日已接访或已取消。")
@@ -151,7 +164,7 @@ def reception_session_record(
         ValidationFailed: the attendance or the account is missing.
     """
     now = now or timezone.now()
-    _may_organise(actor, session)
+    refuse(reception_organise_refusal(actor, session))
     session = ReceptionSession.objects.select_for_update().get(pk=session.pk)
     if session.status == ReceptionSession.Status.CANCELLED:
         raise InvalidTransition("该接访日已取消。")
@@ -167,6 +180,21 @@ def reception_session_record(
     session.status = ReceptionSession.Status.HELD
     session.save(update_fields=["attendance", "outcome", "status"])
     return session
+
+
+def reception_register_refusal(
+    actor: Staff | None, session: ReceptionSession, now: datetime | None = None
+) -> DomainError | None:
+    """Why the actor may not register a petition received at the reception day, or None:
+    the unit's registrars may, once the day has come, unless it was cancelled."""
+    refusal = registration_refusal(actor, session.unit)
+    if refusal is not None:
+        return refusal
+    if session.status == ReceptionSession.Status.CANCELLED:
+        return InvalidTransition("该接访日已取消。")
+    if session.date > timezone.localdate(now):
+        return InvalidTransition("接访日还没到，不能登记来访。")
+    return None
 
 
 def reception_register_petition(
@@ -191,10 +219,7 @@ def reception_register_petition(
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     session = ReceptionSession.objects.select_related("unit").get(pk=session.pk)
-    if session.status == ReceptionSession.Status.CANCELLED:
-        raise InvalidTransition("该接访日已取消。")
-    if session.date > timezone.localdate(now):
-        raise InvalidTransition("接访日还没到，不能登记来访。")
+    refuse(reception_register_refusal(actor, session, now))
     if received_at is None:
         started = datetime.combine(session.date, session.start_time, tzinfo=zone)
         ended = datetime.combine(session.date, session.end_time, tzinfo=zone)
@@ -316,6 +341,17 @@ def outreach_visit_cancel(
     return visit
 
 
+def outreach_register_refusal(actor: Staff | None, visit: OutreachVisit) -> DomainError | None:
+    """Why the actor may not register a matter raised on the visit, or None: the unit's
+    registrars may, once the visit is recorded as done."""
+    refusal = registration_refusal(actor, visit.unit)
+    if refusal is not None:
+        return refusal
+    if visit.status != OutreachVisit.Status.DONE or visit.visited_on is None:
+        return InvalidTransition("请先记录下访情况，再登记反映的问题。")
+    return None
+
+
 def outreach_register_petition(
     *,
     actor: Staff,
@@ -335,8 +371,7 @@ def outreach_register_petition(
     """
     now = now or timezone.now()
     visit = OutreachVisit.objects.select_related("unit").get(pk=visit.pk)
-    if visit.status != OutreachVisit.Status.DONE or visit.visited_on is None:
-        raise InvalidTransition("请先记录下访情况，再登记反映的问题。")
+    refuse(outreach_register_refusal(actor, visit))
     zone = timezone.get_current_timezone()
     received_at = min(now, datetime.combine(visit.visited_on, time(12), tzinfo=zone))
     with transaction.atomic():

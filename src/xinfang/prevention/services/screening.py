@@ -10,10 +10,10 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core.errors import ValidationFailed, VersionConflict
+from xinfang.core.errors import DomainError, ValidationFailed, VersionConflict, refuse
 from xinfang.petitions.models import Category
 from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
-from xinfang.prevention.services.common import FILING_ROLES, require_roles
+from xinfang.prevention.services.common import FILING_ROLES, roles_refusal
 from xinfang.prevention.services.screening_periods import (
     screening_period_to_file,
     screening_periods_ensure,
@@ -39,6 +39,13 @@ class DisputeInput:
     responsible: str = ""
     people_count: int = 1
     keep: int | None = None
+
+
+def screening_report_refusal(actor: Staff | None, unit: Unit) -> DomainError | None:
+    """Why the actor may not file (or correct) the unit's screening report, or None."""
+    return roles_refusal(
+        actor, unit, FILING_ROLES, f"只有{unit.name}的信息员或工作人员可以报送排查报告。"
+    )
 
 
 def _clean_item(item: DisputeInput, n: int) -> DisputeInput:
@@ -96,7 +103,7 @@ def screening_report_submit(
             name the current version.
     """
     now = now or timezone.now()
-    require_roles(actor, unit, FILING_ROLES, f"只有{unit.name}的信息员或工作人员可以报送排查报告。")
+    refuse(screening_report_refusal(actor, unit))
     if period_start is None:
         raise ValidationFailed("请选择排查周期。", {"field": "period_start"})
     if period_start > timezone.localdate(now):

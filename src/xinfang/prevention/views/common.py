@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from xinfang.core.errors import DomainError, NotFound, NotPermitted
 from xinfang.petitions.models import Petition
 from xinfang.units.models import Membership, Staff, Unit
 from xinfang.units.selectors import unit_is_visible_to, units_visible_to
@@ -73,6 +74,16 @@ def ancestors_of(unit: Unit) -> list[Unit]:
 
 def forbid(message: str) -> None:
     raise PermissionDenied(message)
+
+
+def deny(refusal: DomainError | None) -> None:
+    """Stop the page when a service's rule (its `*_refusal` predicate) refuses the user:
+    404 for what lies outside their units, 403 without the roles. A refusal for the object's
+    state (a shift already over) is left to the service's message when the form is posted."""
+    if isinstance(refusal, NotFound):
+        raise Http404(refusal.message)
+    if isinstance(refusal, NotPermitted):
+        forbid(refusal.message)
 
 
 def petition_url(petition: Petition | None) -> str | None:

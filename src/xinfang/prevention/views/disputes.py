@@ -12,14 +12,16 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.core.errors import DomainError
 from xinfang.prevention.forms import PetitionDraftForm, ResolveForm, draft_initial
 from xinfang.prevention.models import Dispute
-from xinfang.prevention.selectors import can_work, dispute_get, disputes_visible_to
+from xinfang.prevention.selectors import dispute_get, disputes_visible_to
 from xinfang.prevention.services import (
     dispute_convert,
+    dispute_convert_refusal,
     dispute_petition_draft,
     dispute_resolve,
+    dispute_resolve_refusal,
     registering_units,
 )
-from xinfang.prevention.views.common import forbid, int_param, visible_unit
+from xinfang.prevention.views.common import deny, forbid, int_param, visible_unit
 
 
 @login_required
@@ -54,15 +56,14 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One dispute: what was reported, where it stands, and what may be done with it."""
     dispute = dispute_get(request.user, pk)
-    is_open = dispute.status == Dispute.Status.OPEN and not dispute.is_withdrawn
     return render(
         request,
         "prevention/dispute_detail.html",
         {
             "dispute": dispute,
             "resolve_form": ResolveForm(),
-            "may_resolve": is_open and can_work(request.user, dispute.unit),
-            "may_convert": is_open and bool(registering_units(request.user, dispute.unit)),
+            "may_resolve": dispute_resolve_refusal(request.user, dispute) is None,
+            "may_convert": dispute_convert_refusal(request.user, dispute) is None,
         },
     )
 
@@ -93,9 +94,8 @@ def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 def dispute_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn the dispute into a petition: the data carried over, adjusted if need be."""
     dispute = dispute_get(request.user, pk)
+    deny(dispute_convert_refusal(request.user, dispute))
     units = registering_units(request.user, dispute.unit)
-    if not units:
-        forbid("您不是该纠纷所在单位或其上级单位的登记员或领导，不能将纠纷转为信访件。")
     if dispute.status != Dispute.Status.OPEN or dispute.is_withdrawn:
         messages.info(request, f"该纠纷{dispute.get_status_display()}，不能再转为信访件。")
         return redirect("prevention:dispute_detail", pk=pk)

@@ -26,8 +26,6 @@ from xinfang.prevention.forms import (
 )
 from xinfang.prevention.models import DutyLogEntry, DutyShift, SpecialPeriod
 from xinfang.prevention.selectors import (
-    can_organise,
-    can_register,
     duty_month,
     duty_shift_get,
     duty_units_for,
@@ -36,12 +34,16 @@ from xinfang.prevention.selectors import (
 from xinfang.prevention.services import (
     PetitionDraft,
     duty_log_add,
+    duty_log_refusal,
     duty_log_register_petition,
     duty_roster_fill,
+    duty_schedule_refusal,
     duty_shift_create,
     duty_swap,
+    duty_swap_refusal,
+    registration_refusal,
 )
-from xinfang.prevention.views.common import forbid, int_param, visible_unit
+from xinfang.prevention.views.common import deny, forbid, int_param, visible_unit
 from xinfang.units.models import Role, Staff, Unit
 
 WEEKDAYS = "一二三四五六日"
@@ -168,7 +170,7 @@ def duty_month_view(request: HttpRequest) -> HttpResponse:
             "prev_month": prev_month,
             "next_month": next_month,
             "today": timezone.localdate(),
-            "may_organise": can_organise(request.user, unit),
+            "may_organise": duty_schedule_refusal(request.user, unit) is None,
             "gaps": gaps,
         },
     )
@@ -178,8 +180,7 @@ def duty_month_view(request: HttpRequest) -> HttpResponse:
 def duty_new(request: HttpRequest) -> HttpResponse:
     """Put people on duty: one shift, or a range filled in turn."""
     unit = visible_unit(request.user, int_param(request, "unit"))
-    if not can_organise(request.user, unit):
-        forbid(f"只有{unit.name}的登记员、领导或管理员可以排班。")
+    deny(duty_schedule_refusal(request.user, unit))
     officers, leaders = officers_for(unit), leaders_for(unit)
     today = timezone.localdate()
     shift_form = ShiftForm(
@@ -245,7 +246,6 @@ def duty_shift_view(request: HttpRequest, pk: int) -> HttpResponse:
     """One shift: who is on duty, the swaps, the log and its forms."""
     shift = duty_shift_get(request.user, pk)
     user = request.user
-    holder = user.pk in (shift.officer_id, shift.leader_id)
     return render(
         request,
         "prevention/duty_shift.html",
@@ -255,10 +255,9 @@ def duty_shift_view(request: HttpRequest, pk: int) -> HttpResponse:
             "log": shift.log.select_related("petition", "recorded_by"),
             "swap_form": SwapForm(staff=officers_for(shift.unit)),
             "log_form": LogForm(initial={"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
-            "may_swap": (holder or can_organise(user, shift.unit))
-            and shift.ends_at > timezone.now(),
-            "may_log": holder or can_organise(user, shift.unit) or can_register(user, shift.unit),
-            "may_register": can_register(user, shift.unit),
+            "may_swap": duty_swap_refusal(user, shift) is None,
+            "may_log": duty_log_refusal(user, shift) is None,
+            "may_register": registration_refusal(user, shift.unit) is None,
         },
     )
 
@@ -268,9 +267,7 @@ def duty_shift_view(request: HttpRequest, pk: int) -> HttpResponse:
 def duty_swap_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a swap on the shift."""
     shift = duty_shift_get(request.user, pk)
-    holder = request.user.pk in (shift.officer_id, shift.leader_id)
-    if not holder and not can_organise(request.user, shift.unit):
-        forbid("只有排班人员或本人可以登记调班。")
+    deny(duty_swap_refusal(request.user, shift))
     form = SwapForm(request.POST, staff=officers_for(shift.unit))
     if not form.is_valid():
         messages.error(request, "请选择替班人并填写调班原因。")
@@ -329,8 +326,7 @@ def duty_log_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the call or visit of a log entry as a petition."""
     entry = _entry(request, pk)
     unit = entry.shift.unit
-    if not can_register(request.user, unit):
-        forbid(f"您不是{unit.name}的登记员，不能登记信访件。")
+    deny(registration_refusal(request.user, unit))
     if entry.petition_id:
         messages.info(request, "该值班记录已经登记为信访件。")
         return redirect("prevention:duty_shift", pk=entry.shift_id)

@@ -32,6 +32,7 @@ from xinfang.prevention.selectors import (
 )
 from xinfang.prevention.services import (
     emergency_plan_publish,
+    emergency_plan_refusal,
     incident_close,
     incident_entry_add,
     incident_link_petition,
@@ -41,6 +42,7 @@ from xinfang.prevention.services import (
 from xinfang.prevention.services.emergency import INCIDENT_ROLES, PLAN_ROLES
 from xinfang.prevention.views.common import (
     ancestors_of,
+    deny,
     forbid,
     int_param,
     units_where,
@@ -98,7 +100,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan,
             "versions": versions,
             "is_latest": versions[0].pk == plan.pk,
-            "may_revise": has_role(request.user, plan.unit, PLAN_ROLES),
+            "may_revise": emergency_plan_refusal(request.user, plan.unit) is None,
             "contacts": plan_contacts(plan.contacts),
         },
     )
@@ -108,8 +110,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_new(request: HttpRequest) -> HttpResponse:
     """Issue a plan's first version, or revise the latest one."""
     unit = visible_unit(request.user, int_param(request, "unit"))
-    if not has_role(request.user, unit, PLAN_ROLES):
-        forbid(f"只有{unit.name}的领导或登记员可以发布应急预案。")
+    deny(emergency_plan_refusal(request.user, unit))
     latest = EmergencyPlan.objects.filter(unit=unit).order_by("-version").first()
     initial = {"effective_on": timezone.localdate()}
     if latest is not None:

@@ -20,11 +20,9 @@ from xinfang.prevention.forms import (
     ReceptionForm,
     SessionRecordForm,
 )
-from xinfang.prevention.models import OutreachVisit, ReceptionSession
+from xinfang.prevention.models import OutreachVisit
 from xinfang.prevention.roles import ORGANISING_ROLES
 from xinfang.prevention.selectors import (
-    can_organise,
-    can_register,
     has_role,
     outreach_visit_get,
     outreach_visits_visible_to,
@@ -33,17 +31,20 @@ from xinfang.prevention.selectors import (
 )
 from xinfang.prevention.services import (
     outreach_register_petition,
+    outreach_register_refusal,
     outreach_visit_cancel,
     outreach_visit_plan,
     outreach_visit_record,
+    reception_organise_refusal,
     reception_register_petition,
+    reception_register_refusal,
     reception_session_cancel,
     reception_session_create,
     reception_session_publish,
     reception_session_record,
 )
 from xinfang.prevention.services.reception import OUTREACH_ROLES
-from xinfang.prevention.views.common import forbid, units_where
+from xinfang.prevention.views.common import deny, forbid, units_where
 from xinfang.units.models import Role, Staff, Unit
 
 
@@ -121,8 +122,7 @@ def reception_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One reception day: publish, cancel, record the outcome, the petitions registered."""
     session = reception_session_get(request.user, pk)
     user = request.user
-    may_organise = user.pk == session.leader_id or can_organise(user, session.unit)
-    today = timezone.localdate()
+    may_organise = reception_organise_refusal(user, session) is None
     return render(
         request,
         "prevention/reception_detail.html",
@@ -134,14 +134,12 @@ def reception_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("category")
             .order_by("received_at"),
             "may_organise": may_organise,
-            "may_register": can_register(user, session.unit)
-            and session.status != ReceptionSession.Status.CANCELLED
-            and session.date <= today,
+            "may_register": reception_register_refusal(user, session) is None,
             "record_form": SessionRecordForm(
                 initial={"attendance": session.attendance, "outcome": session.outcome}
             ),
             "cancel_form": ReasonForm(),
-            "today": today,
+            "today": timezone.localdate(),
         },
     )
 
@@ -181,8 +179,7 @@ def reception_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 def reception_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Register a petition received at the reception day (channel 领导接访)."""
     session = reception_session_get(request.user, pk)
-    if not can_register(request.user, session.unit):
-        forbid(f"您不是{session.unit.name}的登记员，不能登记信访件。")
+    deny(reception_register_refusal(request.user, session))
     form = PetitionDraftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -263,8 +260,7 @@ def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 pk__in=petitions_visible_to(request.user).values("pk")
             ).select_related("category"),
             "may_work": has_role(user, visit.unit, OUTREACH_ROLES),
-            "may_register": can_register(user, visit.unit)
-            and visit.status == OutreachVisit.Status.DONE,
+            "may_register": outreach_register_refusal(user, visit) is None,
             "record_form": OutreachRecordForm(
                 initial={
                     "visited_on": visit.visited_on or min(visit.planned_on, timezone.localdate()),
@@ -310,8 +306,7 @@ def outreach_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def outreach_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Register a matter raised on the visit as a petition (channel 下访)."""
     visit = outreach_visit_get(request.user, pk)
-    if not can_register(request.user, visit.unit):
-        forbid(f"您不是{visit.unit.name}的登记员，不能登记信访件。")
+    deny(outreach_register_refusal(request.user, visit))
     form = PetitionDraftForm(
         request.POST or None, initial={"content": visit.matters_raised, "place": visit.place}
     )

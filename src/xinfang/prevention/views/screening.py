@@ -23,7 +23,6 @@ from xinfang.prevention.models import ScreeningPeriod, ScreeningReport, SpecialP
 from xinfang.prevention.roles import OVERSEEING_ROLES
 from xinfang.prevention.schedule import schedule_for
 from xinfang.prevention.selectors import (
-    can_file,
     can_oversee,
     disputes_visible_to,
     duty_today_for,
@@ -42,6 +41,7 @@ from xinfang.prevention.services import (
     screening_period_to_file,
     screening_periods_ensure,
     screening_remind,
+    screening_report_refusal,
     screening_report_submit,
     screening_zero_report,
     special_period_create,
@@ -50,6 +50,7 @@ from xinfang.prevention.services import (
 from xinfang.prevention.views.common import (
     ancestors_of,
     date_param,
+    deny,
     forbid,
     int_param,
     top_unit_with_roles,
@@ -142,8 +143,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
         unit = mine[0]
     else:
         unit = visible_unit(user, unit_id)
-    if not can_file(user, unit):
-        forbid(f"只有{unit.name}的信息员或工作人员可以报送排查报告。")
+    deny(screening_report_refusal(user, unit))
     now = timezone.now()
     start = date_param(request, "period")
     if start is not None and start <= timezone.localdate(now):
@@ -234,7 +234,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "period": period,
             "items": report_items(report),
             "versions": report_versions(period),
-            "can_correct": report.is_current and can_file(request.user, report.unit),
+            "can_correct": report.is_current
+            and screening_report_refusal(request.user, report.unit) is None,
         },
     )
 
@@ -331,7 +332,7 @@ def unit_history(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "rows": screening_history(request.user, unit=unit),
             "counts": screening_history_counts(request.user, unit=unit),
-            "can_file": can_file(request.user, unit),
+            "can_file": screening_report_refusal(request.user, unit) is None,
             "schedule": schedule_for(unit, first=timezone.localdate()),
         },
     )
