@@ -11,8 +11,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from xinfang.petitions.models import Petition, open_q
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
-from xinfang.units.roles import REGISTERING_ROLES
-from xinfang.units.selectors import roles_over
 from xinfang.workflow.calendar import Overrides, WorkCalendar
 from xinfang.workflow.deadlines import rules_load
 from xinfang.workflow.machine import TRANSITIONS
@@ -24,15 +22,21 @@ from xinfang.workflow.models import (
     Ownership,
     SupervisionOrder,
 )
-from xinfang.workflow.services.extensions import may_decide_extension, may_request_extension
-from xinfang.workflow.services.follow_ups import may_record_follow_up
-from xinfang.workflow.services.hearings import STAGE_OF_STATE, may_record_hearing
+from xinfang.workflow.services.extensions import (
+    extension_decide_refusal,
+    extension_request_refusal,
+)
+from xinfang.workflow.services.follow_ups import (
+    follow_up_record_refusal,
+    follow_up_reopen_refusal,
+)
+from xinfang.workflow.services.hearings import STAGE_OF_STATE, hearing_record_refusal
 from xinfang.workflow.services.recusal import recused_staff_ids
 from xinfang.workflow.services.supervision import (
-    may_assign_owner,
-    may_close_order,
-    may_issue_order,
-    may_respond_order,
+    ownership_assign_refusal,
+    supervision_order_close_refusal,
+    supervision_order_issue_refusal,
+    supervision_order_respond_refusal,
 )
 
 ACTIVE_ORDER = ~Q(status=SupervisionOrder.Status.CLOSED)
@@ -105,6 +109,16 @@ class OrderRow:
     may_respond: bool
     may_close: bool
 
+    @classmethod
+    def of(cls, order: SupervisionOrder, user: Staff, today: date) -> OrderRow:
+        """The order as the user sees it today, with what its services let them do."""
+        return cls(
+            order,
+            order.is_overdue(today),
+            supervision_order_respond_refusal(user, order) is None,
+            supervision_order_close_refusal(user, order) is None,
+        )
+
 
 @dataclass
 class FollowUpRow:
@@ -162,19 +176,17 @@ def case_panel(p: Petition, user: Staff, today: date) -> CasePanel:
         ExtensionRequest.objects.filter(petition=p).select_related("requested_by", "decided_by")
     )
     pending = next((r for r in requests if r.status == ExtensionRequest.Status.PENDING), None)
-    may_assign = may_assign_owner(user, p) and p.state not in ("declined", "terminated")
-    reopeners = bool(roles_over(user, p.responsible_unit) & REGISTERING_ROLES)
-    may_follow = may_record_follow_up(user, p)
+    may_assign = ownership_assign_refusal(user, p) is None
     follow_ups = [
         FollowUpRow(
             f,
             due=not f.is_done and f.due_on <= today,
-            may_record=may_follow and not f.is_done,
-            may_reopen=reopeners
-            and f.finding == FollowUp.Finding.RECURRED
-            and not f.new_petition_id,
+            may_record=follow_up_record_refusal(user, f) is None,
+            may_reopen=follow_up_reopen_refusal(user, f) is None,
         )
-        for f in FollowUp.objects.filter(petition=p).select_related("recorded_by", "new_petition")
+        for f in FollowUp.objects.filter(petition=p).select_related(
+            "recorded_by", "new_petition", "petition__responsible_unit"
+        )
     ]
     stage = STAGE_OF_STATE.get(p.state)
     return CasePanel(
@@ -182,19 +194,16 @@ def case_panel(p: Petition, user: Staff, today: date) -> CasePanel:
         ownerships=[o for o in ownerships if not o.active],
         may_assign_owner=may_assign,
         owners=owner_choices(p) if may_assign else [],
-        orders=[
-            OrderRow(o, o.is_overdue(today), may_respond_order(user, o), may_close_order(user, o))
-            for o in orders
-        ],
+        orders=[OrderRow.of(o, user, today) for o in orders],
         flagged=any(o.is_flagged and o.status != SupervisionOrder.Status.CLOSED for o in orders),
-        may_issue_order=may_issue_order(user, p),
+        may_issue_order=supervision_order_issue_refusal(user, p) is None,
         extension_pending=pending,
         extension_requests=requests,
-        may_request_extension=pending is None and may_request_extension(user, p, today),
-        may_decide_extension=pending is not None and may_decide_extension(user, p),
+        may_request_extension=extension_request_refusal(user, p, today) is None,
+        may_decide_extension=pending is not None and extension_decide_refusal(user, p) is None,
         extension_max=rules_load()["extension_max"][0],
         hearings=list(Hearing.objects.filter(petition=p).select_related("recorded_by")),
-        may_record_hearing=may_record_hearing(user, p),
+        may_record_hearing=hearing_record_refusal(user, p) is None,
         hearing_stage=Hearing.Stage(stage).label if stage else "",
         follow_ups=follow_ups,
     )

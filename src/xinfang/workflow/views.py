@@ -27,7 +27,6 @@ from xinfang.workflow import forms as f
 from xinfang.workflow import selectors as sel
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import ExtensionRequest, FollowUp, SupervisionOrder
-from xinfang.workflow.services.supervision import may_close_order, may_respond_order
 
 
 def _back(request: HttpRequest, petition_id: int) -> HttpResponse:
@@ -298,15 +297,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     if tab not in sel.ORDER_TABS:
         tab = "open"
     page = _page(request, sel.orders_tab(request.user, tab, today))
-    rows = [
-        sel.OrderRow(
-            o,
-            o.is_overdue(today),
-            may_respond_order(request.user, o),
-            may_close_order(request.user, o),
-        )
-        for o in page
-    ]
+    rows = [sel.OrderRow.of(o, request.user, today) for o in page]
     return render(
         request,
         "workflow/supervision.html",

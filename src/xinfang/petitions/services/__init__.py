@@ -18,6 +18,7 @@ from xinfang.petitions.services.registration import (
     MAX_REPRESENTATIVES,
     PersonInput,
     petition_register,
+    petition_register_refusal,
 )
 from xinfang.petitions.services.replies import (
     DRAFTABLE_STATES,
@@ -40,6 +41,7 @@ __all__ = [
     "person_history_lookup",
     "personal_data_reveal",
     "petition_register",
+    "petition_register_refusal",
     "reply_draft_refusal",
     "reply_draft_save",
 ]

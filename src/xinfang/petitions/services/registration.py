@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.core.crypto import blind_index, encrypt
-from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.core.errors import NotPermitted, ValidationFailed, refuse
 from xinfang.core.tracking import new_tracking_code
 from xinfang.petitions.history import event_append
 from xinfang.petitions.identity import validate_id_number, validate_phone
@@ -128,6 +128,14 @@ def _new_unique_tracking_code() -> str:
     raise RuntimeError("could not draw an unused tracking code")  # 50 bits: never in practice
 
 
+def petition_register_refusal(actor: Staff | None, unit: Unit) -> NotPermitted | None:
+    """Why the actor may not register a petition received at the unit, or None: its
+    registrars and leaders may (None is the portal or a job)."""
+    if actor is not None and not (roles_over(actor, unit) & REGISTERING_ROLES):
+        return NotPermitted(f"您不是{unit.name}的登记员，不能在该单位登记信访事项。")
+    return None
+
+
 def petition_register(
     *,
     actor: Staff | None,
@@ -170,8 +178,7 @@ def petition_register(
         ValidationFailed: a field is missing or malformed.
     """
     now = now or timezone.now()
-    if actor is not None and not (roles_over(actor, receiving_unit) & REGISTERING_ROLES):
-        raise NotPermitted(f"您不是{receiving_unit.name}的登记员，不能在该单位登记信访事项。")
+    refuse(petition_register_refusal(actor, receiving_unit))
     if idempotency_key:
         idempotency_key = idempotency_key.strip()[:64]
         existing = Petition.objects.filter(

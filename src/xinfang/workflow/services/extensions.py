@@ -11,7 +11,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.core.errors import (
+    DeadlineExpired,
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    ValidationFailed,
+    refuse,
+)
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition
@@ -40,20 +47,32 @@ def leaders_over(unit: Unit) -> set[int]:
     return set()
 
 
-def may_request_extension(actor: Staff, p: Petition, today: date) -> bool:
-    """True when the page should offer the handler's extension request."""
-    return (
-        p.state in TRANSITIONS["extend"].sources
-        and not p.extension_days
-        and not (p.conclude_by and today > p.conclude_by)
-        and (not p.handler_id or p.handler_id == actor.pk)
-        and bool(roles_over(actor, p.responsible_unit) & REQUESTERS)
-    )
+def extension_request_refusal(actor: Staff, p: Petition, today: date) -> DomainError | None:
+    """Why the actor may not ask for a longer handling limit now, or None: the case's handler
+    (or, while it has none, a handler or leader of the unit) may, once per handling stage,
+    before the limit passes and while no request waits."""
+    roles = roles_over(actor, p.responsible_unit)
+    if not roles & REQUESTERS:
+        return NotPermitted(f"您不是{p.responsible_unit.name}的承办人，不能申请延期。")
+    if p.handler_id and p.handler_id != actor.pk and Role.LEADER not in roles:
+        return NotPermitted(f"本件由{p.handler.display_name}承办，应由承办人申请延期。")
+    if p.state not in TRANSITIONS["extend"].sources:
+        return InvalidTransition(f"该信访件当前状态为“{p.get_state_display()}”，不能申请延期。")
+    if p.extension_days:
+        return InvalidTransition("本件已延期一次，不能再次延期。")
+    if ExtensionRequest.objects.filter(petition=p, status=ExtensionRequest.Status.PENDING).exists():
+        return InvalidTransition("本件已有待审批的延期申请。")
+    if p.conclude_by and today > p.conclude_by:
+        return DeadlineExpired("办理期限已过，不能再申请延期。")
+    return None
 
 
-def may_decide_extension(actor: Staff, p: Petition) -> bool:
-    """True when the actor is a leader over the case's responsible unit."""
-    return Role.LEADER in roles_over(actor, p.responsible_unit)
+def extension_decide_refusal(actor: Staff, p: Petition) -> NotPermitted | None:
+    """Why the actor may not decide the case's extension request, or None: a leader over its
+    responsible unit may (approval is the `extend` transition and asks its rule too)."""
+    if Role.LEADER not in roles_over(actor, p.responsible_unit):
+        return NotPermitted(f"您不是{p.responsible_unit.name}的领导，不能审批延期。")
+    return None
 
 
 def extension_request(
@@ -80,21 +99,7 @@ def extension_request(
     made: dict[str, Any] = {}
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        roles = roles_over(actor, p.responsible_unit)
-        if not roles & REQUESTERS:
-            raise NotPermitted(f"您不是{p.responsible_unit.name}的承办人，不能申请延期。")
-        if p.handler_id and p.handler_id != actor.pk and Role.LEADER not in roles:
-            raise NotPermitted(f"本件由{p.handler.display_name}承办，应由承办人申请延期。")
-        if p.state not in TRANSITIONS["extend"].sources:
-            raise InvalidTransition(f"该信访件当前状态为“{p.get_state_display()}”，不能申请延期。")
-        if p.extension_days:
-            raise InvalidTransition("本件已延期一次，不能再次延期。")
-        if ExtensionRequest.objects.filter(
-            petition=p, status=ExtensionRequest.Status.PENDING
-        ).exists():
-            raise InvalidTransition("本件已有待审批的延期申请。")
-        if p.conclude_by and today > p.conclude_by:
-            raise DeadlineExpired("办理期限已过，不能再申请延期。")
+        refuse(extension_request_refusal(actor, p, today))
         limit = clock.limit("extension_max")
         if not isinstance(days, int) or not 1 <= days <= limit:
             raise ValidationFailed(f"延期天数应为1至{limit}天。", {"field": "days"})
@@ -213,8 +218,7 @@ def extension_refuse(
     made: dict[str, Any] = {}
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        if Role.LEADER not in roles_over(actor, p.responsible_unit):
-            raise NotPermitted(f"您不是{p.responsible_unit.name}的领导，不能审批延期。")
+        refuse(extension_decide_refusal(actor, p))
         r = _pending(request)
         r.status = ExtensionRequest.Status.REFUSED
         r.decided_by = actor

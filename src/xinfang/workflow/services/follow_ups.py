@@ -12,11 +12,21 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.core.errors import (
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    ValidationFailed,
+    refuse,
+)
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify, notify_bulk
 from xinfang.petitions.models import Channel, Petition, PetitionParty, State
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import (
+    PersonInput,
+    petition_register,
+    petition_register_refusal,
+)
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, basis_of, calendar_load
@@ -144,9 +154,25 @@ def follow_ups_remind(*, now: datetime | None = None, commit: bool = True) -> tu
     return reminded, sent
 
 
-def may_record_follow_up(actor: Staff, p: Petition) -> bool:
-    """True when the actor is a handler or leader of the unit that answered the case."""
-    return bool(roles_over(actor, p.responsible_unit) & RECORDERS)
+def follow_up_record_refusal(actor: Staff, f: FollowUp) -> DomainError | None:
+    """Why the actor may not record the follow-up, or None: a handler or leader of the unit
+    that answered the case may, once."""
+    p = f.petition
+    if not roles_over(actor, p.responsible_unit) & RECORDERS:
+        return NotPermitted(f"您不是{p.responsible_unit.name}的承办人或领导，不能记录回访。")
+    if f.done_at is not None:
+        return InvalidTransition("该回访已记录。")
+    return None
+
+
+def follow_up_reopen_refusal(actor: Staff, f: FollowUp) -> DomainError | None:
+    """Why the actor may not register the problem the follow-up found recurred as a new case,
+    or None: a registrar or leader of the answering unit may, once, for a recurrence."""
+    if f.finding != FollowUp.Finding.RECURRED:
+        return InvalidTransition("只有回访发现问题反复的，才能重新登记为新的信访件。")
+    if f.new_petition_id:
+        return InvalidTransition("已就该回访重新登记了信访件。")
+    return petition_register_refusal(actor, f.petition.responsible_unit)
 
 
 def follow_up_record(
@@ -177,11 +203,9 @@ def follow_up_record(
     made: dict[str, Any] = {}
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        if not roles_over(actor, p.responsible_unit) & RECORDERS:
-            raise NotPermitted(f"您不是{p.responsible_unit.name}的承办人或领导，不能记录回访。")
         f = FollowUp.objects.select_for_update(of=("self",)).get(pk=follow_up.pk)
-        if f.done_at is not None:
-            raise InvalidTransition("该回访已记录。")
+        f.petition = p
+        refuse(follow_up_record_refusal(actor, f))
         f.done_at = now or timezone.now()
         f.method, f.finding = method, finding
         f.petitioner_view, f.note, f.recorded_by = petitioner_view, note, actor
@@ -259,10 +283,7 @@ def follow_up_reopen(*, follow_up: FollowUp, actor: Staff, now: datetime | None 
             .select_related("petition", "petition__responsible_unit", "petition__category")
             .get(pk=follow_up.pk)
         )
-        if f.finding != FollowUp.Finding.RECURRED:
-            raise InvalidTransition("只有回访发现问题反复的，才能重新登记为新的信访件。")
-        if f.new_petition_id:
-            raise InvalidTransition("已就该回访重新登记了信访件。")
+        refuse(follow_up_reopen_refusal(actor, f))
         old = f.petition
         found = f"{timezone.localdate(f.done_at):%Y年%m月%d日}{f.get_method_display()}发现问题反复"
         content = (

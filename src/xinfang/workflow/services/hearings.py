@@ -15,7 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.core.errors import (
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    ValidationFailed,
+    refuse,
+)
 from xinfang.petitions.models import Petition
 from xinfang.petitions.stages import STAGE_OF_STATE as STAGE_TABLE_OF_STATE
 from xinfang.petitions.stages import STAGES
@@ -39,13 +45,18 @@ def pause_stages() -> frozenset[str]:
     return frozenset(stages) | {Hearing.Stage.RE_REVIEW}
 
 
-def may_record_hearing(actor: Staff, p: Petition) -> bool:
-    """True when the case is in a stage that may hold a hearing and the actor acts in it."""
+def hearing_record_refusal(actor: Staff, p: Petition) -> DomainError | None:
+    """Why the actor may not record a hearing on the case now, or None: a leader or handler
+    of the body acting in the case's handling, review or re-review stage may."""
     stage = STAGE_OF_STATE.get(p.state)
     if stage is None:
-        return False
+        return InvalidTransition(
+            f"该信访件当前状态为“{p.get_state_display()}”，只有办理、复查、复核中的信访件可以记录听证。"
+        )
     unit = acting_unit(p, UNIT_OF_STAGE[stage])
-    return unit is not None and bool(roles_over(actor, unit) & RECORDERS)
+    if unit is None or not roles_over(actor, unit) & RECORDERS:
+        return NotPermitted("您不是本阶段办理单位的领导或承办人，不能记录听证。")
+    return None
 
 
 def hearing_record(
@@ -78,14 +89,8 @@ def hearing_record(
     made: dict[str, Any] = {}
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        stage = STAGE_OF_STATE.get(p.state)
-        if stage is None:
-            raise InvalidTransition(
-                f"该信访件当前状态为“{p.get_state_display()}”，只有办理、复查、复核中的信访件可以记录听证。"
-            )
-        unit = acting_unit(p, UNIT_OF_STAGE[stage])
-        if unit is None or not roles_over(actor, unit) & RECORDERS:
-            raise NotPermitted("您不是本阶段办理单位的领导或承办人，不能记录听证。")
+        refuse(hearing_record_refusal(actor, p))
+        stage = STAGE_OF_STATE[p.state]
         field = FIELD_OF_STAGE[stage]
         basis = (p.deadline_basis or {}).get(field)
         if held_on is None or held_on > today:

@@ -108,10 +108,9 @@ def recusal_declare(
     made: dict[str, Any] = {}
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        if p.state in TERMINAL_STATES:
-            raise InvalidTransition(f"该信访件{p.get_state_display()}，无需声明回避。")
-        if Recusal.objects.filter(petition=p, staff=actor).exists():
-            raise InvalidTransition("您已就本件声明回避。")
+        refusal = recusal_declare_refusal(actor, p)
+        if refusal is not None:
+            raise refusal
         made["recusal"] = Recusal.objects.create(
             petition=p, staff=actor, reason=reason, declared_at=stamp
         )
@@ -135,12 +134,20 @@ def recusal_declare(
     return made["recusal"]
 
 
+def recusal_declare_refusal(actor: Staff, p: Petition) -> InvalidTransition | None:
+    """Why the actor may not declare a conflict of interest in the case, or None: anyone who
+    sees an unfinished case may, once (`_record` refuses the rest with NotFound)."""
+    if p.state in TERMINAL_STATES:
+        return InvalidTransition(f"该信访件{p.get_state_display()}，无需声明回避。")
+    if Recusal.objects.filter(petition=p, staff=actor).exists():
+        return InvalidTransition("您已就本件声明回避。")
+    return None
+
+
 def may_declare_recusal(actor: Staff, p: Petition) -> bool:
-    """True when the case page offers the actor a declaration: they see an unfinished case
-    and have not declared one yet."""
+    """True when the case page offers the actor a declaration (`recusal_declare_refusal`)."""
     return (
-        p.state not in TERMINAL_STATES
-        and not Recusal.objects.filter(petition=p, staff=actor).exists()
+        recusal_declare_refusal(actor, p) is None
         and petitions_visible_to(actor).filter(pk=p.pk).exists()
     )
 

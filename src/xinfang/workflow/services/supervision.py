@@ -10,7 +10,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.core.errors import (
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    ValidationFailed,
+    refuse,
+)
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify, notify_bulk
 from xinfang.petitions.models import TERMINAL_STATES, Petition, State
@@ -43,10 +49,16 @@ def _staff(ids: set[int]) -> list[Staff]:
 # --- ownership ---------------------------------------------------------------------------------
 
 
-def may_assign_owner(actor: Staff, petition: Petition) -> bool:
-    """True when the actor may name or change the case's owner: a leader or supervisor over
-    its responsible unit."""
-    return bool(roles_over(actor, petition.responsible_unit) & ASSIGNERS)
+def ownership_assign_refusal(actor: Staff, p: Petition) -> DomainError | None:
+    """Why the actor may not name or change the case's owner, or None: a leader or supervisor
+    over its responsible unit may, until the case is finished."""
+    if not roles_over(actor, p.responsible_unit) & ASSIGNERS:
+        return NotPermitted(
+            f"您不是{p.responsible_unit.name}或其上级的领导、督查人员，不能指定包案领导。"
+        )
+    if p.state in TERMINAL_STATES:
+        return InvalidTransition(f"该信访件{p.get_state_display()}，不能再指定包案领导。")
+    return None
 
 
 def ownership_assign(
@@ -74,12 +86,7 @@ def ownership_assign(
     made: dict[str, Any] = {}
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        if not roles_over(actor, p.responsible_unit) & ASSIGNERS:
-            raise NotPermitted(
-                f"您不是{p.responsible_unit.name}或其上级的领导、督查人员，不能指定包案领导。"
-            )
-        if p.state in TERMINAL_STATES:
-            raise InvalidTransition(f"该信访件{p.get_state_display()}，不能再指定包案领导。")
+        refuse(ownership_assign_refusal(actor, p))
         if Role.LEADER not in roles_over(owner, p.responsible_unit):
             raise ValidationFailed(
                 f"{owner.display_name}不是{p.responsible_unit.name}或其上级单位的领导，不能包案。",
@@ -166,25 +173,35 @@ def order_unit(petition: Petition) -> Unit:
     return Unit.objects.get(pk=unit_id)
 
 
-def may_issue_order(actor: Staff, petition: Petition) -> bool:
-    """True when the actor supervises the unit a new order on the case would go to."""
-    if petition.state == State.TERMINATED:
-        return False
-    return Role.SUPERVISOR in roles_over(actor, order_unit(petition))
+def supervision_order_issue_refusal(actor: Staff, p: Petition) -> DomainError | None:
+    """Why the actor may not order action on the case, or None: a supervisor over the unit
+    whose move it is may, until the matter is terminated."""
+    if p.state == State.TERMINATED:
+        return InvalidTransition("该信访事项已终结，不能督办。")
+    unit = order_unit(p)
+    if Role.SUPERVISOR not in roles_over(actor, unit):
+        return NotPermitted(f"您不是{unit.name}的督查人员，不能督办本件。")
+    return None
 
 
-def may_respond_order(actor: Staff, order: SupervisionOrder) -> bool:
-    """True when the actor answers for the ordered unit: its leader or handler."""
-    return order.status == SupervisionOrder.Status.OPEN and bool(
-        roles_over(actor, order.unit) & ORDER_RESPONDERS
-    )
+def supervision_order_respond_refusal(actor: Staff, order: SupervisionOrder) -> DomainError | None:
+    """Why the actor may not report on the order, or None: a leader or handler of the
+    ordered unit may, while it is open."""
+    if not roles_over(actor, order.unit) & ORDER_RESPONDERS:
+        return NotPermitted(f"您不是{order.unit.name}的领导或承办人，不能反馈督办。")
+    if order.status != SupervisionOrder.Status.OPEN:
+        return InvalidTransition(f"该督办已{order.get_status_display()}，不能再反馈。")
+    return None
 
 
-def may_close_order(actor: Staff, order: SupervisionOrder) -> bool:
-    """True when the actor issued the order or supervises the ordered unit."""
+def supervision_order_close_refusal(actor: Staff, order: SupervisionOrder) -> DomainError | None:
+    """Why the actor may not close the order, or None: whoever issued it or supervises the
+    ordered unit may, until it is closed."""
+    if not (order.issued_by_id == actor.pk or Role.SUPERVISOR in roles_over(actor, order.unit)):
+        return NotPermitted("只有督办人或督查人员可以销号。")
     if order.status == SupervisionOrder.Status.CLOSED:
-        return False
-    return order.issued_by_id == actor.pk or Role.SUPERVISOR in roles_over(actor, order.unit)
+        return InvalidTransition("该督办已销号。")
+    return None
 
 
 def supervision_order_issue(
@@ -212,11 +229,8 @@ def supervision_order_issue(
     made: dict[str, Any] = {}
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
-        if p.state == State.TERMINATED:
-            raise InvalidTransition("该信访事项已终结，不能督办。")
+        refuse(supervision_order_issue_refusal(actor, p))
         unit = order_unit(p)
-        if Role.SUPERVISOR not in roles_over(actor, unit):
-            raise NotPermitted(f"您不是{unit.name}的督查人员，不能督办本件。")
         if due_on is None or due_on <= today:
             raise ValidationFailed("反馈期限应在今天之后。", {"field": "due_on"})
         # A date on a weekend or holiday moves to the next working day (RULES.md §5), and
@@ -303,10 +317,7 @@ def supervision_order_respond(
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
         o = _locked_order(order)
-        if not roles_over(actor, o.unit) & ORDER_RESPONDERS:
-            raise NotPermitted(f"您不是{o.unit.name}的领导或承办人，不能反馈督办。")
-        if o.status != SupervisionOrder.Status.OPEN:
-            raise InvalidTransition(f"该督办已{o.get_status_display()}，不能再反馈。")
+        refuse(supervision_order_respond_refusal(actor, o))
         o.status = SupervisionOrder.Status.RESPONDED
         o.response = response
         o.responded_by = actor
@@ -368,10 +379,7 @@ def supervision_order_close(
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
         o = _locked_order(order)
-        if not (o.issued_by_id == actor.pk or Role.SUPERVISOR in roles_over(actor, o.unit)):
-            raise NotPermitted("只有督办人或督查人员可以销号。")
-        if o.status == SupervisionOrder.Status.CLOSED:
-            raise InvalidTransition("该督办已销号。")
+        refuse(supervision_order_close_refusal(actor, o))
         o.status = SupervisionOrder.Status.CLOSED
         o.closed_by = actor
         o.closed_at = now or timezone.now()
