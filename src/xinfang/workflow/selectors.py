@@ -38,6 +38,7 @@ from xinfang.workflow.services.supervision import (
     supervision_order_issue_refusal,
     supervision_order_respond_refusal,
 )
+from xinfang.workflow.services.transition import transition_refusal
 
 ACTIVE_ORDER = ~Q(status=SupervisionOrder.Status.CLOSED)
 # From this month on, next year's official holidays are due (the State Council publishes them
@@ -143,6 +144,8 @@ class CasePanel:
     extension_requests: list[ExtensionRequest]
     may_request_extension: bool
     may_decide_extension: bool
+    # Approving is the `extend` transition: offered while its rule lets the extension happen.
+    may_approve_extension: bool
     extension_max: int
     hearings: list[Hearing]
     may_record_hearing: bool
@@ -201,6 +204,8 @@ def case_panel(p: Petition, user: Staff, today: date) -> CasePanel:
         extension_requests=requests,
         may_request_extension=extension_request_refusal(user, p, today) is None,
         may_decide_extension=pending is not None and extension_decide_refusal(user, p) is None,
+        may_approve_extension=pending is not None
+        and transition_refusal(user, p, "extend", today=today) is None,
         extension_max=rules_load()["extension_max"][0],
         hearings=list(Hearing.objects.filter(petition=p).select_related("recorded_by")),
         may_record_hearing=hearing_record_refusal(user, p) is None,
