@@ -27,7 +27,7 @@ from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.models import ExtensionRequest
-from xinfang.workflow.services.handling import petition_extend
+from xinfang.workflow.services.handling import ALREADY_EXTENDED, petition_extend
 from xinfang.workflow.services.recipients import members_of
 from xinfang.workflow.services.transition import _record, _require_text
 
@@ -59,7 +59,7 @@ def extension_request_refusal(actor: Staff, p: Petition, today: date) -> DomainE
     if p.state not in TRANSITIONS["extend"].sources:
         return InvalidTransition(f"该信访件当前状态为“{p.get_state_display()}”，不能申请延期。")
     if p.extension_days:
-        return InvalidTransition("本件已延期一次，不能再次延期。")
+        return InvalidTransition(ALREADY_EXTENDED)
     if ExtensionRequest.objects.filter(petition=p, status=ExtensionRequest.Status.PENDING).exists():
         return InvalidTransition("本件已有待审批的延期申请。")
     if p.conclude_by and today > p.conclude_by:

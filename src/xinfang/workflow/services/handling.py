@@ -79,11 +79,15 @@ def start_refusal(actor: Staff, p: Petition, today: date, given: Given) -> Domai
     return recusal_refusal(handler, p, who=handler.display_name)
 
 
+# Art.34: one extension per handling stage, whether a leader extends or a handler asks.
+ALREADY_EXTENDED = "本件已延期一次，不能再次延期。"
+
+
 @transition_rule("extend")
 def extend_refusal(actor: Staff, p: Petition, today: date, given: Given) -> DomainError | None:
     """One extension per handling stage, granted before the handling limit passes."""
     if p.extension_days:
-        return InvalidTransition("本件已延期一次，不能再次延期。")
+        return InvalidTransition(ALREADY_EXTENDED)
     if p.conclude_by and today > p.conclude_by:
         return DeadlineExpired("办理期限已过，不能再延期。")
     return None
