@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from xinfang.petitions.models import EventKind, Petition, PetitionEvent
+from xinfang.petitions.models import DEADLINE_FIELDS, EventKind, Petition, PetitionEvent
 
 # The columns of a case that only the workflow changes, each change with an event: its
 # state, who holds it, what was decided and every deadline.
@@ -42,14 +42,7 @@ CASE_STATE_FIELDS = (
     "extension_days",
     "hearing_days",
     "is_litigation",
-    "decide_by",
-    "acknowledge_by",
-    "return_by",
-    "conclude_by",
-    "review_request_by",
-    "review_conclude_by",
-    "re_review_request_by",
-    "re_review_conclude_by",
+    *DEADLINE_FIELDS,
     "due_on",
     "target_on",
 )

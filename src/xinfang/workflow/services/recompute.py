@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.petitions.history import event_append
-from xinfang.petitions.models import TERMINAL_STATES, Petition
-from xinfang.workflow.deadlines import DEADLINE_FIELDS, Clock, basis_recompute
+from xinfang.petitions.models import DEADLINE_FIELDS, TERMINAL_STATES, Petition
+from xinfang.workflow.deadlines import Clock, basis_recompute
 from xinfang.workflow.models import FollowUp, SupervisionOrder
 from xinfang.workflow.services.transition import SYSTEM, _field_values
 
