@@ -25,6 +25,7 @@ from django.utils import timezone
 from xinfang.core.dates import date_text
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
+from xinfang.petitions.history import events_append_bulk
 from xinfang.petitions.models import OPEN_STATES, Petition, State, is_open_state
 from xinfang.units.models import Role
 from xinfang.workflow.calendar import WorkCalendar
@@ -48,7 +49,7 @@ from xinfang.workflow.services.reminder_log import (
     sql_array,
 )
 from xinfang.workflow.services.supervision import supervision_orders_overdue
-from xinfang.workflow.services.transition import events_append_bulk
+from xinfang.workflow.services.transition import SYSTEM
 
 # The service target is about first-instance handling; a review has its own legal clock.
 TARGET_STATES = frozenset(OPEN_STATES - {State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED})
@@ -331,6 +332,7 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
                     "field": d.field,
                     "label": DEADLINE_LABELS.get(d.field, d.field),
                     "due_on": d.due_on.isoformat(),
+                    "via": SYSTEM,
                 }
                 for d in legal
             },
