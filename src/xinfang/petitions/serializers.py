@@ -21,7 +21,7 @@ from xinfang.petitions.models import (
     PetitionEvent,
     Reply,
 )
-from xinfang.petitions.selectors import CaseHints, case_hints
+from xinfang.petitions.selectors import CaseHints, case_hints, petitions_visible_to
 from xinfang.units.models import Unit
 
 
@@ -103,7 +103,6 @@ def events_redacted(user, rows: list[dict]) -> list[dict]:
     """History rows with every reference to a case the reader may not open blanked: the
     earlier case a repeat points to, the case a decline cites, the case a follow-up reopened
     (RULES.md §6: an accusation never shows through another case's history)."""
-    from xinfang.petitions.selectors import petitions_visible_to
 
     def ref(value) -> int | None:
         try:

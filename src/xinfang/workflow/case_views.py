@@ -51,8 +51,9 @@ from xinfang.workflow.services.co_handling import (
     co_handling_remove,
     may_arrange_co_handling,
 )
-from xinfang.workflow.services.recusal import may_declare_recusal, recusal_reason
+from xinfang.workflow.services.recusal import may_declare_recusal
 from xinfang.workflow.services.same_matter import pending_below
+from xinfang.workflow.services.standing_aside import recusal_reason
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:

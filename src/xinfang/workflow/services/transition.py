@@ -31,7 +31,7 @@ from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
 from xinfang.workflow.services.notices import transition_notify
-from xinfang.workflow.services.recusal import recusal_refuse
+from xinfang.workflow.services.standing_aside import recusal_refuse
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
 # A case forwarded outside the system is finished here: nobody in it receives or returns it.
