@@ -23,7 +23,7 @@ urlpatterns = [
     path("api/v1/", include("xinfang.api.urls")),
     path("notifications/", include("xinfang.notifications.urls")),
     path("settings/", include("xinfang.core.settings_urls")),
-    path("", include("xinfang.petitions.urls")),
+    path("", include("xinfang.workflow.case_urls")),
     # Supervision: /supervision/, /my/owned/, /extensions/, /follow-ups/ and the case's forms.
     path("", include("xinfang.workflow.urls")),
     # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).

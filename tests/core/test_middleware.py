@@ -20,7 +20,7 @@ def _down(*args, **kwargs):
 def db_down_in_reads(monkeypatch):
     """The selectors of the workbench and of the API's list fail as with the database down."""
     monkeypatch.setattr("xinfang.core.views.workbench_for", _down)
-    monkeypatch.setattr("xinfang.petitions.apis.petitions_visible_to", _down)
+    monkeypatch.setattr("xinfang.workflow.case_apis.petitions_visible_to", _down)
 
 
 def _unavailable(response) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q
 
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.audit.selectors import histories_verify
+from xinfang.audit.services import personal_data_reveal
 from xinfang.petitions import demo
 from xinfang.petitions.demo import routes, texts
 from xinfang.petitions.demo.cases import KEY_PREFIX, SPAN_DAYS
@@ -30,7 +31,6 @@ from xinfang.petitions.models import (
     State,
     open_q,
 )
-from xinfang.petitions.services import personal_data_reveal
 from xinfang.petitions.taxonomy import DEFAULT_CATEGORIES
 from xinfang.units.demo import demo_organisation_ensure
 from xinfang.units.models import Staff, Unit

@@ -5,9 +5,9 @@ from xinfang.api.auth import TokenObtainApi
 from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
 from xinfang.notifications import apis as notifications
-from xinfang.petitions import apis as petitions
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
+from xinfang.workflow import case_apis as petitions
 
 app_name = "api"
 

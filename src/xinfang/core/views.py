@@ -3,9 +3,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from xinfang.petitions.selectors.workbench import workbench_for
 from xinfang.prevention.selectors import duty_today_for
 from xinfang.units.selectors import staff_memberships
+from xinfang.workflow.workbench import workbench_for
 
 
 @login_required

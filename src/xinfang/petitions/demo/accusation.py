@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from xinfang.petitions.demo.cases import KEY_PREFIX
 from xinfang.petitions.models import Category, Petition, Petitioner
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Staff, Unit
+from xinfang.workflow.services import petition_register
 
 KEY = f"{KEY_PREFIX}accusation-at-accused-unit"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from xinfang.petitions.demo import texts
 from xinfang.petitions.demo.cases import Case, Step
 from xinfang.petitions.models import Category, Petition, Reply
-from xinfang.petitions.services import petition_register, reply_draft_save
 from xinfang.units.demo import ACCOUNTS
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
+from xinfang.workflow.services import petition_register, reply_draft_save
 
 FORWARD_REASON = "该事项属于其职责范围，依法转送。"
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -13,90 +12,36 @@ from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.core.crypto import blind_index, encrypt
-from xinfang.core.errors import NotPermitted, ValidationFailed
+from xinfang.core.errors import DomainError, NotPermitted, ValidationFailed
 from xinfang.core.tracking import new_tracking_code
 from xinfang.petitions.history import event_append
-from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import (
     Category,
     Channel,
     Difficulty,
     Line,
     Petition,
-    Petitioner,
     PetitionParty,
     PetitionUnit,
     State,
 )
+from xinfang.petitions.selectors.co_handling import co_handling_refusal
 from xinfang.petitions.services.attachments import attachment_check, attachment_store
+from xinfang.petitions.services.people import (
+    COLLECTIVE_HEADCOUNT,
+    MAX_REPRESENTATIVES,
+    PersonInput,
+    person_clean,
+    petitioner_for,
+)
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, binding_refresh
+from xinfang.workflow.services.notices import urgent_notify
+from xinfang.workflow.services.supervision import ownership_assign
 
-MAX_REPRESENTATIVES = 5
-COLLECTIVE_HEADCOUNT = 5
 MAX_ATTACHMENTS = 20
-
-
-@dataclass
-class PersonInput:
-    """One petitioner or representative as entered by the registrar."""
-
-    name: str
-    id_number: str = ""
-    phone: str = ""
-    address: str = ""
-    kind: str = Petitioner.Kind.OTHER
-
-
-def _clean_person(person: PersonInput, where: str) -> PersonInput:
-    name = (person.name or "").strip()
-    if not name:
-        raise ValidationFailed(f"{where}：请填写姓名。", {"field": f"{where}.name"})
-    if len(name) > 50:
-        raise ValidationFailed(f"{where}：姓名过长。", {"field": f"{where}.name"})
-    if person.kind not in Petitioner.Kind.values:
-        raise ValidationFailed(f"{where}：人员类别无效。", {"field": f"{where}.kind"})
-    try:
-        id_number = validate_id_number(person.id_number) if person.id_number else ""
-        phone = validate_phone(person.phone) if person.phone else ""
-    except ValidationFailed as exc:
-        raise ValidationFailed(f"{where}：{exc.message}", {"field": where}) from exc
-    return PersonInput(name, id_number, phone, (person.address or "").strip()[:200], person.kind)
-
-
-def _petitioner_for(person: PersonInput) -> Petitioner:
-    """The record of this person as given now: an existing one only when the same identity
-    number comes with the same name and phone; otherwise a new record.
-
-    Nothing is ever overwritten: a registration (an anonymous online one included) must not
-    change what an earlier case recorded about its petitioner. Records that share an
-    identity number are found together by the blind index, so the earlier-cases lookup
-    still sees the person's whole history.
-    """
-    id_index = blind_index("id_number", person.id_number) if person.id_number else ""
-    phone_index = blind_index("phone", person.phone) if person.phone else ""
-    same = Petitioner.objects.filter(name=person.name, phone_index=phone_index)
-    if id_index:
-        existing = same.filter(id_number_index=id_index).first()
-    elif phone_index:
-        # Without an identity number, the same name on the same phone is the same person;
-        # a family sharing a phone keeps separate records.
-        existing = same.filter(id_number_index="").first()
-    else:
-        existing = None
-    if existing is not None:
-        return existing
-    return Petitioner.objects.create(
-        name=person.name,
-        id_number=person.id_number,
-        id_number_index=id_index,
-        phone=person.phone,
-        phone_index=phone_index,
-        address=person.address,
-        kind=person.kind,
-    )
 
 
 def _answering_unit(receiving_unit: Unit, accused_unit: Unit | None) -> Unit:
@@ -181,8 +126,8 @@ def petition_register(
             existing.replayed = True
             return existing
 
-    people = [_clean_person(p, f"信访人{i + 1}") for i, p in enumerate(petitioners)]
-    reps = [_clean_person(p, f"代表{i + 1}") for i, p in enumerate(representatives)]
+    people = [person_clean(p, f"信访人{i + 1}") for i, p in enumerate(petitioners)]
+    reps = [person_clean(p, f"代表{i + 1}") for i, p in enumerate(representatives)]
     subject = (subject or "").strip()
     content = (content or "").strip()
     headcount = headcount if headcount is not None else max(1, len(people))
@@ -245,8 +190,6 @@ def petition_register(
             if channel == Channel.RECEPTION and details.get("reception_leader"):
                 _reception_leader_owns(petition, details["reception_leader"], now)
             if is_urgent:
-                from xinfang.workflow.services.notices import urgent_notify
-
                 urgent_notify(petition, actor)
     except IntegrityError:
         # Two submits with one key raced; the other one won. Return its case.
@@ -268,9 +211,6 @@ def _reception_leader_owns(petition: Petition, leader_id: int, now: datetime) ->
     Raises:
         ValidationFailed: the leader does not lead the receiving unit.
     """
-    from xinfang.core.errors import DomainError
-    from xinfang.workflow.services import ownership_assign
-
     leader = Staff.objects.filter(pk=leader_id, is_active=True).first()
     if leader is None:
         raise ValidationFailed("接访领导不存在。", {"field": "reception_leader"})
@@ -295,7 +235,6 @@ def _clean_channel_details(
 ) -> dict[str, Any]:
     """Keep the facts that belong to the channel, checked: a postmark, a caller's number, a
     reception session or outreach visit."""
-    from datetime import date
 
     cleaned: dict[str, Any] = {}
     if channel == Channel.LETTER and details.get("postmark_date"):
@@ -453,14 +392,14 @@ def _register(
     for i, person in enumerate(people):
         PetitionParty.objects.create(
             petition=petition,
-            petitioner=_petitioner_for(person),
+            petitioner=petitioner_for(person),
             role=PetitionParty.Role.PETITIONER,
             position=i,
         )
     for i, person in enumerate(reps):
         PetitionParty.objects.get_or_create(
             petition=petition,
-            petitioner=_petitioner_for(person),
+            petitioner=petitioner_for(person),
             role=PetitionParty.Role.REPRESENTATIVE,
             defaults={"position": i},
         )
@@ -473,8 +412,6 @@ def _register(
             unit=petition.responsible_unit,
             relation=PetitionUnit.Relation.RESPONSIBLE,
         )
-    from xinfang.petitions.selectors.co_handling import co_handling_refusal
-
     for unit in co_handling_units:
         refusal = co_handling_refusal(
             unit,

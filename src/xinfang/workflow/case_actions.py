@@ -22,9 +22,9 @@ from xinfang.workflow import services as wf
 from xinfang.workflow.deadlines import limits_text, rules_load
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.models import ExtensionRequest
-from xinfang.workflow.services.recusal import recusal_reason, recused_staff_ids
 from xinfang.workflow.services.review import termination_wait
 from xinfang.workflow.services.same_matter import TAKING_UP, pending_below, take_up_refusal
+from xinfang.workflow.services.standing_aside import recusal_reason, recused_staff_ids
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.services import (
+    attachment_download_log,
+    person_history_lookup,
+    personal_data_reveal,
+)
 from xinfang.core.errors import DomainError
-from xinfang.petitions import actions
 from xinfang.petitions.forms import DraftForm, LedgerFilterForm, RegisterForm
 from xinfang.petitions.models import (
     Attachment,
@@ -23,7 +27,6 @@ from xinfang.petitions.models import (
     PetitionParty,
     Reply,
 )
-from xinfang.petitions.presenters import case_view, person_cases
 from xinfang.petitions.selectors import (
     accusation_receipt,
     open_same_matter,
@@ -34,27 +37,23 @@ from xinfang.petitions.selectors import (
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
-from xinfang.petitions.services import (
-    PersonInput,
-    attachment_add,
-    attachment_download_log,
-    person_history_lookup,
-    personal_data_reveal,
-    petition_register,
-    reply_draft_save,
-)
+from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
+from xinfang.workflow import case_actions as actions
 from xinfang.workflow.actions import action_run
 from xinfang.workflow.deadlines import limit_words
-from xinfang.workflow.machine import DECIDABLE
+from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
+from xinfang.workflow.presenters import case_view, person_cases
+from xinfang.workflow.services import attachment_add, petition_register, reply_draft_save
 from xinfang.workflow.services.co_handling import (
     co_handling_add,
     co_handling_remove,
     may_arrange_co_handling,
 )
-from xinfang.workflow.services.recusal import may_declare_recusal, recusal_reason
+from xinfang.workflow.services.recusal import may_declare_recusal
 from xinfang.workflow.services.same_matter import pending_below
+from xinfang.workflow.services.standing_aside import recusal_reason
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
@@ -324,8 +323,6 @@ def petition_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form.add_error(None, exc.message)
             status = exc.http_status
         else:
-            from xinfang.workflow.machine import TRANSITIONS
-
             messages.success(request, f"已{TRANSITIONS[action].label}。")
             url = reverse("petitions:detail", args=[pk])
             if request.htmx:
@@ -348,8 +345,6 @@ def petition_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _label(action: str) -> str:
-    from xinfang.workflow.machine import TRANSITIONS
-
     return TRANSITIONS[action].label
 
 

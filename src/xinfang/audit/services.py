@@ -1,4 +1,5 @@
-"""The logged reveal of a petitioner's identity number and phone."""
+"""The logged reveal of personal data: a petitioner's identity number and phone, a person's
+earlier cases, a case's files. Every read is one row of the access log."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.db.models import Q
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import NotPermitted
-from xinfang.petitions.models import Petition, Petitioner
-from xinfang.petitions.selectors import petitioner_hidden_from
+from xinfang.petitions.models import Attachment, Petition, Petitioner
+from xinfang.petitions.selectors import petitioner_hidden_from, petitions_of_person
 from xinfang.units.models import Membership, Role, Staff
 from xinfang.units.selectors import roles_over
 
@@ -75,8 +76,6 @@ def person_history_lookup(
     Raises:
         NotPermitted: the actor neither registers petitions nor leads a unit.
     """
-    from xinfang.petitions.selectors import petitions_of_person
-
     if (
         not actor.is_superuser
         and not Membership.objects.filter(staff=actor, role__in=LOOKUP_ROLES).exists()
@@ -102,3 +101,18 @@ def person_history_lookup(
                 for person in people
             )
     return earlier
+
+
+def attachment_download_log(*, actor: Staff, attachment: Attachment) -> None:
+    """Log that staff opened a case's file: attachments often hold identity-card copies."""
+    people = attachment.petition.parties.values_list("petitioner_id", flat=True).distinct()
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(
+            staff=actor,
+            petition=attachment.petition,
+            petitioner_id=pk,
+            fields=f"attachment:{attachment.pk}",
+            via=PersonalDataAccess.Via.WEB,
+        )
+        for pk in people
+    )

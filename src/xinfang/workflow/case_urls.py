@@ -1,7 +1,8 @@
 from django.urls import path
 
-from xinfang.petitions import views
+from xinfang.workflow import case_views as views
 
+# The case screens keep their names under petitions: (petitions:detail, petitions:act, …).
 app_name = "petitions"
 
 urlpatterns = [

@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinfang.api import schema as doc
-from xinfang.api.bounds import BoundedMultiPartParser, query_params_checked
 from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.services import person_history_lookup, personal_data_reveal
+from xinfang.core.bounds import BoundedMultiPartParser, query_params_checked
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.models import (
@@ -32,21 +32,25 @@ from xinfang.petitions.selectors import (
     petition_is_visible_to,
     petitions_visible_to,
 )
+from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
 from xinfang.petitions.serializers import (
     AttachmentSerializer,
+    AttachmentUploadSerializer,
     CategorySerializer,
+    PersonalDataSerializer,
+    PersonHistorySerializer,
     PetitionDetailSerializer,
     PetitionListSerializer,
     PetitionRegisterSerializer,
 )
-from xinfang.petitions.services import (
-    PersonInput,
-    attachment_add,
-    person_history_lookup,
-    personal_data_reveal,
-    petition_register,
-)
+from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Unit
+from xinfang.workflow.services import attachment_add, petition_register
+from xinfang.workflow.services.co_handling import (
+    co_handling_add,
+    co_handling_remove,
+    may_arrange_co_handling,
+)
 
 
 class CategoryListApi(generics.ListAPIView):
@@ -240,7 +244,7 @@ class PetitionDetailApi(APIView):
 class PetitionPersonalDataApi(APIView):
     """The petitioners' identity numbers and phones in full; every call is logged."""
 
-    @extend_schema(responses=doc.PersonalDataSerializer)
+    @extend_schema(responses=PersonalDataSerializer)
     def get(self, request: Request, pk: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
         people = personal_data_reveal(
@@ -255,7 +259,7 @@ class PetitionAttachmentApi(APIView):
     parser_classes = [BoundedMultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": doc.AttachmentUploadSerializer},
+        request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: AttachmentSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -276,7 +280,7 @@ class PersonHistoryApi(APIView):
             OpenApiParameter("phone", str, description="电话"),
             OpenApiParameter("category", int, description="问题分类，标出同一事项"),
         ],
-        responses=doc.PersonHistorySerializer,
+        responses=PersonHistorySerializer,
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
@@ -325,12 +329,6 @@ class PetitionCoHandlingApi(APIView):
     add one (an event in the case's history)."""
 
     def get(self, request: Request, pk: int) -> Response:
-        from xinfang.petitions.selectors.co_handling import (
-            co_handling_candidates_for,
-            co_handling_units,
-        )
-        from xinfang.workflow.services.co_handling import may_arrange_co_handling
-
         petition = petition_get_for_user(request.user, pk)
         may = may_arrange_co_handling(request.user, petition)
         return Response(
@@ -344,8 +342,6 @@ class PetitionCoHandlingApi(APIView):
         )
 
     def post(self, request: Request, pk: int) -> Response:
-        from xinfang.workflow.services.co_handling import co_handling_add
-
         petition = petition_get_for_user(request.user, pk)
         co_handling_add(petition=petition, actor=request.user, unit=_unit_param(request))
         return detail_response(self, pk, status.HTTP_201_CREATED)
@@ -355,8 +351,6 @@ class PetitionCoHandlingRemoveApi(APIView):
     """POST {"reason": "..."}: end this unit's co-handling (an event in the case's history)."""
 
     def post(self, request: Request, pk: int, unit_id: int) -> Response:
-        from xinfang.workflow.services.co_handling import co_handling_remove
-
         petition = petition_get_for_user(request.user, pk)
         unit = Unit.objects.filter(pk=unit_id).first()
         if unit is None:

@@ -9,9 +9,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from xinfang.core.crypto import DecryptionError, decrypt, mask_id_number, mask_phone
+from xinfang.audit.services import REVEALING_ROLES
+from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.core.tracking import format_tracking_code
+from xinfang.petitions.identity import caller_number_masked
 from xinfang.petitions.models import (
+    DEADLINE_FIELDS,
     Channel,
     EventKind,
     Petition,
@@ -22,13 +25,11 @@ from xinfang.petitions.models import (
     outcome_label,
 )
 from xinfang.petitions.selectors import case_hints, petitioner_hidden_from, petitions_visible_to
-from xinfang.petitions.services import REVEALING_ROLES
 from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Staff
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import (
     BINDING_FIELD,
-    DEADLINE_FIELDS,
     DEADLINE_LABELS,
     deadline_is_provisional,
 )
@@ -216,17 +217,6 @@ class DeadlineRow:
     tone: str
     binding: bool
     provisional: bool
-
-
-def caller_number_masked(p: Petition, hidden: bool) -> str:
-    """The caller's number, masked; nothing when the petitioner is hidden from the reader."""
-    stored = (p.channel_details or {}).get("caller_number", "")
-    if hidden or not stored:
-        return ""
-    try:
-        return mask_phone(decrypt(stored))
-    except DecryptionError:
-        return mask_phone(stored)
 
 
 @dataclass

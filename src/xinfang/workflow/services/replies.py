@@ -6,9 +6,12 @@ from django.db import transaction
 
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted
 from xinfang.petitions.models import Outcome, Petition, Reply, ReviewOutcome
+from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
+from xinfang.workflow.services.notices import draft_ready_notify
+from xinfang.workflow.services.transition import acting_unit, reply_fields_clean
 
 # A reply is drafted while its stage is under way.
 DRAFTABLE_STATES = {Reply.Stage(key): s.states for key, s in STAGES.items()}
@@ -38,9 +41,6 @@ def reply_draft_save(
         InvalidTransition: the stage is not under way.
         ValidationFailed: a part of the reply is missing.
     """
-    from xinfang.petitions.selectors import petitions_visible_to
-    from xinfang.workflow.services import acting_unit, reply_fields_clean
-
     petition = (
         petitions_visible_to(actor).select_for_update(of=("self",)).filter(pk=petition.pk).first()
     )
@@ -71,7 +71,5 @@ def reply_draft_save(
     reply.drafted_by = actor
     reply.save()
     if stage == Reply.Stage.HANDLING:
-        from xinfang.workflow.services.notices import draft_ready_notify
-
         draft_ready_notify(petition, actor)
     return reply
