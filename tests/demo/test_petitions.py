@@ -13,10 +13,11 @@ from django.db.models import Count, F, Q
 
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.audit.selectors import histories_verify
-from xinfang.petitions import demo
-from xinfang.petitions.demo import routes, texts
-from xinfang.petitions.demo.cases import KEY_PREFIX, SPAN_DAYS
-from xinfang.petitions.demo.plan import Planner
+from xinfang.demo import petitions as demo
+from xinfang.demo.petitions import routes, texts
+from xinfang.demo.petitions.cases import KEY_PREFIX, SPAN_DAYS
+from xinfang.demo.petitions.plan import Planner
+from xinfang.demo.units import demo_organisation_ensure
 from xinfang.petitions.models import (
     Category,
     Channel,
@@ -32,7 +33,6 @@ from xinfang.petitions.models import (
 )
 from xinfang.petitions.services import personal_data_reveal
 from xinfang.petitions.taxonomy import DEFAULT_CATEGORIES
-from xinfang.units.demo import demo_organisation_ensure
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.services.transition import reviewing_body
 
@@ -349,7 +349,7 @@ def test_it_builds_a_tiny_demo(db, count):
 
 
 def test_it_shows_an_accusation_hidden_from_the_unit_it_accuses(db, client):
-    from xinfang.petitions.demo.accusation import KEY
+    from xinfang.demo.petitions.accusation import KEY
     from xinfang.petitions.selectors import accusation_receipt, petitions_visible_to
 
     call_command("demo", petitions=0)

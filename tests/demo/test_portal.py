@@ -8,18 +8,18 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tests.petitions.factories import register
-from xinfang.petitions.models import Petition
-from xinfang.portal.demo import (
+from xinfang.demo.portal import (
     KEY_PREFIX,
     SUBMISSIONS,
     demo_portal_create,
     demo_portal_delete,
     open311_demo_key,
 )
+from xinfang.demo.units import demo_organisation_ensure
+from xinfang.petitions.models import Petition
 from xinfang.portal.models import Open311Key, PublicAnswer, Rating
 from xinfang.portal.open311.services import open311_key_authenticate
 from xinfang.portal.selectors import case_for_credentials, public_case
-from xinfang.units.demo import demo_organisation_ensure
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.clock import at
-from xinfang.prevention.demo import demo_prevention_create, demo_prevention_delete
+from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
 from xinfang.prevention.models import (
     Dispute,
     DutyShift,

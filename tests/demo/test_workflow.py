@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from xinfang.audit.selectors import histories_verify
-from xinfang.petitions import demo
-from xinfang.workflow.demo import demo_supervision_create, demo_supervision_delete
+from xinfang.demo import petitions as demo
+from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
 from xinfang.workflow.models import (
     ExtensionRequest,
     FollowUp,
@@ -60,7 +60,7 @@ def test_it_adds_owners_orders_a_request_a_hearing_and_follow_ups_once(db):
 
 
 def test_the_demo_reset_takes_the_supervision_with_the_petitions(db):
-    from xinfang.units.demo import demo_organisation_delete
+    from xinfang.demo.units import demo_organisation_delete
 
     demo.demo_petitions_create(now=NOW, count=120)
     demo_supervision_create(now=NOW)

@@ -21,11 +21,11 @@ from django.core.management import call_command
 from django.test import Client
 
 from tests.clock import at
-from xinfang.core.demo_status import demo_load_done, demo_load_mark, demo_load_status
-from xinfang.petitions import demo
-from xinfang.petitions.demo.cases import KEY_PREFIX
+from xinfang.demo import petitions as demo
+from xinfang.demo.petitions.cases import KEY_PREFIX
+from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
+from xinfang.demo.units import demo_organisation_ensure
 from xinfang.petitions.models import Petition
-from xinfang.units.demo import demo_organisation_ensure
 
 NOW = at(2026, 3, 10, 15, 30)
 BANNER = "演示数据正在载入"

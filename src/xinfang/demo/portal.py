@@ -28,6 +28,7 @@ from django.db.models import PROTECT
 from django.utils import timezone
 
 from xinfang.core.tracking import check_character, format_tracking_code
+from xinfang.demo.units import demo_organisation_ensure
 from xinfang.petitions.identity import random_id_number
 from xinfang.petitions.models import Attachment, Category, Petition, Petitioner, PetitionParty
 from xinfang.portal.models import Open311Key, PublicAnswer, QueryCredential, Rating
@@ -44,7 +45,7 @@ from xinfang.workflow.services.verification import verification_request_create
 
 KEY_PREFIX = "portal-demo:"
 OPEN311_DEMO_NAME = "demo"
-# The petitions demo marks its cases with this key prefix (petitions/demo/cases.py).
+# The petitions demo marks its cases with this key prefix (demo/petitions/cases.py).
 PETITIONS_DEMO_PREFIX = "demo:"
 RATED_SHARE = 0.65
 
@@ -494,8 +495,6 @@ def _open311_key() -> int:
 
 def demo_portal_create(*, now: datetime | None = None, stdout: TextIO | None = None) -> int:
     """Load the portal's demo data where it is missing; return how many rows were made."""
-    from xinfang.units.demo import demo_organisation_ensure
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     demo_organisation_ensure()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from xinfang.petitions.demo.cases import KEY_PREFIX
+from xinfang.demo.petitions.cases import KEY_PREFIX
 from xinfang.petitions.models import Petition, PetitionParty, State, open_q
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow import services as wf

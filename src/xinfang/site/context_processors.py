@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from xinfang.core.demo_status import demo_load_status
+from xinfang.demo.status import demo_load_status
+from xinfang.notifications.selectors import unread_count
 from xinfang.units.models import Membership
 
 
@@ -16,8 +17,6 @@ def site(request: HttpRequest) -> dict:
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from xinfang.notifications.selectors import unread_count
-
         context["my_roles"] = set(
             Membership.objects.filter(staff=user).values_list("role", flat=True)
         )

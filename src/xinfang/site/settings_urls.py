@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinfang.core import admin_screens as views
+from xinfang.site import admin_screens as views
 
 app_name = "settings"
 

@@ -17,13 +17,13 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.petitions.demo.accusation import demo_accusation_create
-from xinfang.petitions.demo.cases import KEY_PREFIX
-from xinfang.petitions.demo.plan import Planner
-from xinfang.petitions.demo.play import Player
-from xinfang.petitions.demo.reset import demo_petitions_delete
+from xinfang.demo.petitions.accusation import demo_accusation_create
+from xinfang.demo.petitions.cases import KEY_PREFIX
+from xinfang.demo.petitions.plan import Planner
+from xinfang.demo.petitions.play import Player
+from xinfang.demo.petitions.reset import demo_petitions_delete
+from xinfang.demo.units import demo_organisation_ensure
 from xinfang.petitions.models import Petition
-from xinfang.units.demo import demo_organisation_ensure
 
 DEFAULT_COUNT = 400
 PROGRESS_EVERY = 40

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from xinfang.petitions.demo.cases import KEY_PREFIX
+from xinfang.demo.petitions.cases import KEY_PREFIX
 from xinfang.petitions.models import Category, Petition, Petitioner
 from xinfang.petitions.services import PersonInput, petition_register
 from xinfang.units.models import Staff, Unit
+from xinfang.workflow.services import petition_accept
 
 KEY = f"{KEY_PREFIX}accusation-at-accused-unit"
 
 
 def demo_accusation_create(now: datetime) -> Petition:
     """Register it (once) and have 城南区 accept it."""
-    from xinfang.workflow.services import petition_accept
-
     dongcheng = Unit.objects.get(code="LJ-CN-DC")
     registrar = Staff.objects.get(username="dc_registrar")
     received = now - timedelta(days=3)

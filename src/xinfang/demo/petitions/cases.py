@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from xinfang.petitions.demo.routes import (
+from xinfang.demo.petitions.routes import (
     ACCEPT,
     ASSIGN,
     FORWARD,
@@ -15,7 +15,7 @@ from xinfang.petitions.demo.routes import (
     HANDLING,
     Route,
 )
-from xinfang.petitions.demo.texts import LITIGATION, POOLS, Pool, Template
+from xinfang.demo.petitions.texts import LITIGATION, POOLS, Pool, Template
 from xinfang.petitions.models import Channel, DeclineReason, Difficulty, State
 from xinfang.petitions.services import PersonInput
 

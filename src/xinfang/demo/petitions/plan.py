@@ -9,8 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from xinfang.petitions.demo import texts
-from xinfang.petitions.demo.cases import (
+from xinfang.demo.petitions import texts
+from xinfang.demo.petitions.cases import (
     CHANNELS,
     KEY_PREFIX,
     LAPSE,
@@ -28,10 +28,10 @@ from xinfang.petitions.demo.cases import (
     quotas,
     slot,
 )
-from xinfang.petitions.demo.routes import CN_ACCUSED, ROUTES, UNIT_NAMES, Route
-from xinfang.petitions.demo.scripted import scripted_cases
-from xinfang.petitions.demo.texts import LITIGATION, RESETTLE, RURAL, SCHOOL, URBAN, Template
-from xinfang.petitions.demo.timeline import Timeline
+from xinfang.demo.petitions.routes import CN_ACCUSED, ROUTES, UNIT_NAMES, Route
+from xinfang.demo.petitions.scripted import scripted_cases
+from xinfang.demo.petitions.texts import LITIGATION, RESETTLE, RURAL, SCHOOL, URBAN, Template
+from xinfang.demo.petitions.timeline import Timeline
 from xinfang.petitions.identity import random_id_number
 from xinfang.petitions.models import DeclineReason, Difficulty
 from xinfang.petitions.services import PersonInput

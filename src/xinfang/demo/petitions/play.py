@@ -3,11 +3,11 @@ pinned to the planned times. A refusal by a service means the plan is wrong."""
 
 from __future__ import annotations
 
-from xinfang.petitions.demo import texts
-from xinfang.petitions.demo.cases import Case, Step
+from xinfang.demo.petitions import texts
+from xinfang.demo.petitions.cases import Case, Step
+from xinfang.demo.units import ACCOUNTS
 from xinfang.petitions.models import Category, Petition, Reply
 from xinfang.petitions.services import petition_register, reply_draft_save
-from xinfang.units.demo import ACCOUNTS
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
 

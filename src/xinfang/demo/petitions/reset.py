@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import PROTECT, Q
 
-from xinfang.petitions.demo.cases import KEY_PREFIX
-from xinfang.petitions.demo.routes import UNIT_NAMES
+from xinfang.demo.petitions.cases import KEY_PREFIX
+from xinfang.demo.petitions.routes import UNIT_NAMES
 from xinfang.petitions.models import Attachment, Petition, Petitioner, PetitionParty
 
 

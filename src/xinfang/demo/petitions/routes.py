@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xinfang.petitions.demo.texts import (
+from xinfang.demo.petitions.texts import (
     ACCUSE_OFFICE,
     ACCUSE_VILLAGE,
     ANY,
@@ -18,7 +18,7 @@ from xinfang.petitions.demo.texts import (
     SCHOOL,
     URBAN,
 )
-from xinfang.units.demo import TREE, Node
+from xinfang.demo.units import TREE, Node
 from xinfang.workflow.services.transition import ADMINISTRATIVE_KINDS
 
 # ---------------------------------------------------------------------------------------------

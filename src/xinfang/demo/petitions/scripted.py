@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from xinfang.petitions.demo.cases import (
+from xinfang.demo.petitions.cases import (
     EXTENDED,
     IN_SYSTEM,
     LAPSE,
@@ -15,13 +15,13 @@ from xinfang.petitions.demo.cases import (
     S,
     slot,
 )
-from xinfang.petitions.demo.routes import ROUTES
+from xinfang.demo.petitions.routes import ROUTES
 from xinfang.petitions.identity import random_id_number
 from xinfang.petitions.models import DeclineReason, Difficulty, Petitioner
 from xinfang.petitions.services import PersonInput
 
 if TYPE_CHECKING:
-    from xinfang.petitions.demo.plan import Planner
+    from xinfang.demo.petitions.plan import Planner
 
 
 def scripted_cases(planner: Planner) -> list[Case]:

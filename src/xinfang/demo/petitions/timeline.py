@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from xinfang.petitions.demo import texts
-from xinfang.petitions.demo.cases import (
+from xinfang.demo.petitions import texts
+from xinfang.demo.petitions.cases import (
     BINDING,
     EXTENDED,
     LAPSE,
@@ -22,7 +22,7 @@ from xinfang.petitions.demo.cases import (
     Sim,
     Step,
 )
-from xinfang.petitions.demo.routes import (
+from xinfang.demo.petitions.routes import (
     ACCEPT,
     ASSIGN,
     FORWARD,

@@ -17,10 +17,11 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.prevention.demo.data import LIANGHUI
-from xinfang.prevention.demo.desk import DeskDemo
-from xinfang.prevention.demo.emergency import EmergencyDemo
-from xinfang.prevention.demo.screening import ScreeningDemo
+from xinfang.demo.prevention.data import LIANGHUI
+from xinfang.demo.prevention.desk import DeskDemo
+from xinfang.demo.prevention.emergency import EmergencyDemo
+from xinfang.demo.prevention.screening import ScreeningDemo
+from xinfang.demo.units import demo_organisation_ensure
 from xinfang.prevention.models import (
     CadenceRule,
     Dispute,
@@ -37,7 +38,6 @@ from xinfang.prevention.models import (
     SpecialPeriod,
 )
 from xinfang.prevention.services import cadence_rules_seed
-from xinfang.units.demo import demo_organisation_ensure
 
 
 def demo_prevention_exists() -> bool:

@@ -8,8 +8,8 @@ from typing import TextIO
 
 from django.utils import timezone
 
+from xinfang.demo.prevention.data import FILERS, SEED
 from xinfang.petitions.models import Category
-from xinfang.prevention.demo.data import FILERS, SEED
 from xinfang.units.models import Staff, Unit
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from xinfang.demo.prevention.base import DemoBase
+from xinfang.demo.prevention.data import local_at
 from xinfang.petitions.services import PersonInput
-from xinfang.prevention.demo.base import DemoBase
-from xinfang.prevention.demo.data import local_at
 from xinfang.prevention.models import (
     DutyLogEntry,
     DutyShift,

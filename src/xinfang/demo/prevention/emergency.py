@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from xinfang.prevention.demo.base import DemoBase
-from xinfang.prevention.demo.data import lianghui_year
+from xinfang.demo.prevention.base import DemoBase
+from xinfang.demo.prevention.data import lianghui_year
 from xinfang.prevention.models import (
     Dispute,
     Incident,

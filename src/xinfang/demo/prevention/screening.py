@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from xinfang.demo.prevention.base import DemoBase
+from xinfang.demo.prevention.data import DISPUTES, LIANGHUI, lianghui_year, local_at
 from xinfang.petitions.services import PersonInput
-from xinfang.prevention.demo.base import DemoBase
-from xinfang.prevention.demo.data import DISPUTES, LIANGHUI, lianghui_year, local_at
 from xinfang.prevention.models import (
     Dispute,
     ScreeningPeriod,

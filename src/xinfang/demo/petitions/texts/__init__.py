@@ -8,10 +8,10 @@ Petition texts are `str.format` templates. The demo loader fills these fields:
     accused_unit, accused_title, accused_name.
 """
 
-from xinfang.petitions.demo.texts.land import LAND
-from xinfang.petitions.demo.texts.living import LIVING
-from xinfang.petitions.demo.texts.other import OTHER
-from xinfang.petitions.demo.texts.people import (
+from xinfang.demo.petitions.texts.land import LAND
+from xinfang.demo.petitions.texts.living import LIVING
+from xinfang.demo.petitions.texts.other import OTHER
+from xinfang.demo.petitions.texts.people import (
     ACCUSED_TITLES,
     FEMALE_GIVEN,
     GROUP_NUMERALS,
@@ -23,7 +23,7 @@ from xinfang.petitions.demo.texts.people import (
     SURNAMES,
     Pool,
 )
-from xinfang.petitions.demo.texts.replies import (
+from xinfang.demo.petitions.texts.replies import (
     ACCEPT_NOTES,
     ASSIGN_INSTRUCTIONS,
     EXTENSION_REASONS,
@@ -36,7 +36,7 @@ from xinfang.petitions.demo.texts.replies import (
     TERMINATE_REASON,
     ReviewText,
 )
-from xinfang.petitions.demo.texts.template import (
+from xinfang.demo.petitions.texts.template import (
     ACCUSE_OFFICE,
     ACCUSE_VILLAGE,
     ANY,

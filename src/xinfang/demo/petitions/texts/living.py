@@ -3,7 +3,7 @@ affairs."""
 
 from __future__ import annotations
 
-from xinfang.petitions.demo.texts.template import (
+from xinfang.demo.petitions.texts.template import (
     ANY,
     DISTRICT,
     MINE,
@@ -11,7 +11,7 @@ from xinfang.petitions.demo.texts.template import (
     SCHOOL,
     URBAN,
 )
-from xinfang.petitions.demo.texts.template import Template as T
+from xinfang.demo.petitions.texts.template import Template as T
 
 LIVING: tuple[T, ...] = (
     # ----- 城乡建设 --------------------------------------------------------------------------

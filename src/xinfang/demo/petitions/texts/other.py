@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinfang.petitions.demo.texts.template import (
+from xinfang.demo.petitions.texts.template import (
     ACCUSE_OFFICE,
     ACCUSE_VILLAGE,
     ANY,
@@ -12,7 +12,7 @@ from xinfang.petitions.demo.texts.template import (
     RURAL,
     URBAN,
 )
-from xinfang.petitions.demo.texts.template import Template as T
+from xinfang.demo.petitions.texts.template import Template as T
 
 OTHER: tuple[T, ...] = (
     # ----- 农村农业 --------------------------------------------------------------------------

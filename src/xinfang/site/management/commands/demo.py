@@ -2,7 +2,7 @@
 
 The organisation and accounts come first (logins work from then on), then the petitions in
 small transactions (so pages and logins are served between them on SQLite) and the layers
-built on them. The progress is kept in the data directory (core.demo_status) for the banner
+built on them. The progress is kept in the data directory (demo.status) for the banner
 on every page; a load that was stopped mid-way is cleared and loaded again on the next run.
 """
 
@@ -16,18 +16,18 @@ from django.db import transaction
 
 from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
-from xinfang.core.demo_status import demo_load_done, demo_load_mark, demo_load_status
-from xinfang.petitions.demo import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
-from xinfang.portal.demo import demo_portal_create, demo_portal_delete
-from xinfang.prevention.demo import demo_prevention_create, demo_prevention_delete
-from xinfang.units.demo import (
+from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
+from xinfang.demo.portal import demo_portal_create, demo_portal_delete
+from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
+from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
+from xinfang.demo.units import (
     ACCOUNTS,
     TREE,
     Node,
     demo_organisation_delete,
     demo_organisation_ensure,
 )
-from xinfang.workflow.demo import demo_supervision_create, demo_supervision_delete
+from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
 
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [

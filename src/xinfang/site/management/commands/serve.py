@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from xinfang.core.demo_status import demo_load_mark, demo_load_status
-from xinfang.core.management.commands.demo import accounts_banner
+from xinfang.demo.status import demo_load_mark, demo_load_status
+from xinfang.site.management.commands.demo import accounts_banner
 from xinfang.units.models import Unit
 
 
