@@ -21,7 +21,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("xinfang.api.urls")),
+    path("api/v1/", include("xinfang.site.api_urls")),
     path("notifications/", include("xinfang.notifications.urls")),
     path("settings/", include("xinfang.site.settings_urls")),
     path("", include("xinfang.petitions.urls")),
