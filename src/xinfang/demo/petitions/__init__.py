@@ -59,7 +59,7 @@ def demo_petitions_create(
         return 0
     now = now or timezone.now()
     demo_organisation_ensure()
-    # One of them is the accusation taken in at the unit it accuses (demo/accusation.py).
+    # One of them is the accusation taken in at the unit it accuses (demo/petitions/accusation.py).
     cases = Planner(now, count - 1).plan() if count > 1 else []
     player = Player()
     total = len(cases) + 1
