@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "xinfang.portal",
     "xinfang.textmining",
     "xinfang.api",
+    "xinfang.site",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "xinfang.core.context_processors.site",
+                "xinfang.site.context_processors.site",
                 "xinfang.workflow.context_processors.calendar_banner",
             ],
         },
