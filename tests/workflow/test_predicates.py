@@ -2,7 +2,7 @@
 states, the action is offered on the case page exactly when its service accepts it.
 
 "Offered" is what the case page builds its buttons and forms from: the workflow actions
-(`petitions.actions.available_actions`), the reply draft form (`may_draft`), the supervision
+(`workflow.case_actions.available_actions`), the reply draft form (`may_draft`), the supervision
 panel (`workflow.selectors.case_panel`) and the recusal link. "Accepts" is the service run
 for real with valid input inside a savepoint that is then rolled back.
 """
@@ -20,16 +20,16 @@ from django.utils import timezone
 from tests.conftest import _member
 from tests.petitions.factories import REPLY, person, register
 from xinfang.core.errors import DomainError
-from xinfang.petitions.actions import available_actions, may_draft
+from xinfang.demo.units import ACCOUNTS
 from xinfang.petitions.models import Petition, State
-from xinfang.petitions.services import reply_draft_save
-from xinfang.units.demo import ACCOUNTS
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
 from xinfang.workflow.actions import action_run
+from xinfang.workflow.case_actions import available_actions, may_draft
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 from xinfang.workflow.selectors import case_panel
 from xinfang.workflow.services.recusal import may_declare_recusal
+from xinfang.workflow.services.replies import reply_draft_save
 
 PARTS = {k: v for k, v in REPLY.items() if k != "outcome"}
 

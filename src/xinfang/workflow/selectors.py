@@ -31,7 +31,7 @@ from xinfang.workflow.services.follow_ups import (
     follow_up_reopen_refusal,
 )
 from xinfang.workflow.services.hearings import STAGE_OF_STATE, hearing_record_refusal
-from xinfang.workflow.services.recusal import recused_staff_ids
+from xinfang.workflow.services.standing_aside import recused_staff_ids
 from xinfang.workflow.services.supervision import (
     ownership_assign_refusal,
     supervision_order_close_refusal,

@@ -13,13 +13,13 @@ from xinfang.core.errors import (
     NotPermitted,
     ValidationFailed,
 )
-from xinfang.petitions.models import DeclineReason, Petition, PetitionUnit, State
-from xinfang.petitions.selectors import petitioner_hidden_from
+from xinfang.petitions.models import DeclineReason, Petition, PetitionParty, PetitionUnit, State
+from xinfang.petitions.selectors import petitioner_hidden_from, petitions_visible_to, same_person_q
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
-from xinfang.workflow.services.recusal import recusal_refuse
 from xinfang.workflow.services.same_matter import take_up_check, take_up_refusal
+from xinfang.workflow.services.standing_aside import recusal_refuse
 from xinfang.workflow.services.transition import (
     Given,
     _link,
@@ -85,9 +85,6 @@ def return_refusal(actor: Staff, p: Petition, today: date, given: Given) -> Doma
 def _may_cite(actor: Staff, petition: Petition, cited: Petition) -> bool:
     """A decline may cite a case the actor sees, or an earlier non-accusation case of the same
     petitioner (found at the desk by the earlier-cases lookup)."""
-    from xinfang.petitions.models import PetitionParty
-    from xinfang.petitions.selectors import petitions_visible_to, same_person_q
-
     if petitions_visible_to(actor).filter(pk=cited.pk).exists():
         return True
     if cited.is_accusation:

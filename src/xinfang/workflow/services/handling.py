@@ -20,7 +20,7 @@ from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import ExtensionRequest
 from xinfang.workflow.services.decisions import handler_roles, named_handler_refusal
-from xinfang.workflow.services.recusal import recusal_refusal
+from xinfang.workflow.services.standing_aside import recusal_refusal
 from xinfang.workflow.services.transition import (
     Given,
     _issue_reply,
