@@ -23,7 +23,7 @@ from xinfang.core.errors import (
     refuse,
 )
 from xinfang.petitions.identity import validate_phone
-from xinfang.petitions.models import Category, Channel, Line, Petition, State
+from xinfang.petitions.models import Attachment, Category, Channel, Line, Petition, State
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.services import PersonInput
 from xinfang.petitions.uploads import IMAGE_TYPES, sniff_content_type
@@ -32,7 +32,13 @@ from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import unit_is_visible_to
 from xinfang.workflow.calendar import WorkCalendar
 from xinfang.workflow.deadlines import calendar_load
-from xinfang.workflow.services import attachment_add, petition_register
+from xinfang.workflow.services import (
+    PORTAL,
+    attachment_add,
+    petition_register,
+    petition_request_re_review,
+    petition_request_review,
+)
 
 MAX_ATTACHMENTS = 5
 PORTAL_CONTENT_TYPES = IMAGE_TYPES | {"application/pdf"}
@@ -303,7 +309,6 @@ def _remove_files(names: list[str]) -> None:
     """Delete files stored for a submission that was rolled back."""
     if not names:
         return
-    from xinfang.petitions.models import Attachment
 
     storage = Attachment._meta.get_field("file").storage
     for name in names:
@@ -367,12 +372,6 @@ def portal_review_request(
         DeadlineExpired: the window has passed (the workflow's message).
         InvalidTransition: the case is not waiting for such a request.
     """
-    from xinfang.workflow.services import (
-        PORTAL,
-        petition_request_re_review,
-        petition_request_review,
-    )
-
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationFailed("请简要写明申请的理由（至少4个字）。", {"field": "reason"})

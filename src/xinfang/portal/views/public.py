@@ -45,6 +45,7 @@ from xinfang.portal.services import (
     portal_review_request,
     rating_submit,
 )
+from xinfang.prevention.selectors import reception_sessions_published
 from xinfang.units.models import Unit
 
 SESSION_CASE = "portal_case"
@@ -404,8 +405,6 @@ def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def reception_days(request: HttpRequest) -> HttpResponse:
     """The published schedule of leaders' reception days (who, when, where, topics)."""
-    # The prevention app owns reception sessions; imported here so the portal loads without it.
-    from xinfang.prevention.selectors import reception_sessions_published
 
     today = timezone.localdate()
     sessions = list(reception_sessions_published(today=today))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from xinfang.core.tracking import format_tracking_code
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.prevention.models import ScreeningPeriod
+from xinfang.prevention.selectors import duty_today_for
 from xinfang.prevention.views.common import petition_url
 
 register = template.Library()
@@ -60,7 +63,6 @@ def petition_link(context, petition) -> str:
 
 def petition_openable(context, petition) -> bool:
     """Whether the reader may open the case, asked once per case and request."""
-    from xinfang.petitions.selectors import petition_is_visible_to
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -86,7 +88,6 @@ def get_item(mapping, key):
 @register.inclusion_tag("prevention/_duty_today.html", takes_context=True)
 def duty_today_card(context) -> dict:
     """Today's duty card for the signed-in user: `{% load prevention %}{% duty_today_card %}`."""
-    from xinfang.prevention.selectors import duty_today_for
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -97,7 +98,6 @@ def duty_today_card(context) -> dict:
 @register.filter
 def tracking(code: str) -> str:
     """A tracking code grouped for reading aloud."""
-    from xinfang.core.tracking import format_tracking_code
 
     try:
         return format_tracking_code(code)
