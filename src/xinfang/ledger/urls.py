@@ -1,0 +1,13 @@
+from django.urls import path
+
+from xinfang.ledger import views
+
+app_name = "ledger"
+
+urlpatterns = [
+    path("ledger/import/", views.import_upload, name="upload"),
+    path("ledger/import/<int:pk>/", views.import_detail, name="import"),
+    path("ledger/import/<int:pk>/errors.xlsx", views.import_errors, name="import-errors"),
+    path("ledger/export.xlsx", views.export_xlsx, name="export-xlsx"),
+    path("ledger/export.csv", views.export_csv, name="export-csv"),
+]

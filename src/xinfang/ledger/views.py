@@ -1,0 +1,157 @@
+"""Ledger pages: import (upload, map, check, write) and export of any ledger view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from xinfang.core.errors import DomainError
+from xinfang.ledger.errors_workbook import ledger_errors_workbook
+from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_tempfile
+from xinfang.ledger.fields import FIELDS, mapping_from_saved
+from xinfang.ledger.filters import ledger_filter_from
+from xinfang.ledger.forms import MappingForm, UploadForm
+from xinfang.ledger.models import LedgerImport
+from xinfang.ledger.reading import file_kind, sample_rows
+from xinfang.ledger.selectors import (
+    importing_units,
+    ledger_import_get_for_user,
+    ledger_imports_of,
+    ledger_mappings_for,
+)
+from xinfang.ledger.services import (
+    imported_state_note,
+    ledger_import_run,
+    ledger_import_upload,
+    ledger_mapping_save,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload a ledger file (and pick a saved mapping, if any)."""
+    units = list(importing_units(request.user))
+    mappings = list(ledger_mappings_for(request.user))
+    form = UploadForm(request.POST or None, request.FILES or None, units=units, mappings=mappings)
+    if request.method == "POST" and form.is_valid():
+        unit = next(u for u in units if u.pk == form.cleaned_data["unit"])
+        saved = next((m for m in mappings if m.pk == form.cleaned_data["mapping"]), None)
+        try:
+            record = ledger_import_upload(
+                actor=request.user, unit=unit, upload=form.cleaned_data["file"]
+            )
+            if saved is not None:
+                record.columns = mapping_from_saved(record.headers, saved.columns)
+                record.save(update_fields=["columns"])
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("ledger:import", pk=record.pk)
+    context = {
+        "form": form,
+        "units": units,
+        "imports": ledger_imports_of(request.user)[:10],
+        "state_note": imported_state_note(),
+    }
+    return render(request, "ledger/upload.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 2: map the columns, check every row, import; the result and the errors."""
+    record = ledger_import_get_for_user(request.user, pk)
+    form = MappingForm(request.POST or None, headers=record.headers, columns=record.columns)
+    if request.method == "POST" and form.is_valid():
+        columns = form.columns()
+        try:
+            if form.cleaned_data["mapping_name"]:
+                ledger_mapping_save(
+                    actor=request.user,
+                    unit=record.unit,
+                    name=form.cleaned_data["mapping_name"],
+                    headers=record.headers,
+                    columns=columns,
+                )
+                messages.success(request, "列对应方案已保存。")
+            ledger_import_run(
+                actor=request.user,
+                ledger_import=record,
+                columns=columns,
+                dry_run=request.POST.get("action") == "check",
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            record.columns = columns
+        else:
+            return redirect("ledger:import", pk=record.pk)
+    sample: list = []
+    if record.file and record.status != LedgerImport.Status.IMPORTED:
+        try:
+            _headers, sample = sample_rows(Path(record.file.path), file_kind(record.file_name))
+        except (DomainError, FileNotFoundError):
+            sample = []
+    rows = [
+        (field, [row[i] if i < len(row) else "" for row in sample])
+        for i, field in enumerate(form.column_fields())
+    ]
+    context = {
+        "record": record,
+        "form": form,
+        "rows": rows,
+        "fields": FIELDS,
+        "error_rows": record.errors[:200],
+        "more_errors": max(0, len(record.errors) - 200),
+    }
+    return render(request, "ledger/import.html", context)
+
+
+@login_required
+@require_GET
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded workbook with an error column added."""
+    record = ledger_import_get_for_user(request.user, pk)
+    try:
+        spool = ledger_errors_workbook(record)
+    except FileNotFoundError as exc:
+        raise Http404("该导入没有保留文件。") from exc
+    name = f"{Path(record.file_name).stem}-导入错误.xlsx"
+    return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The ledger as the query string filters it, as .xlsx."""
+    f = ledger_filter_from(request.user, request.GET)
+    spool = ledger_xlsx_tempfile(request.user, f)
+    return FileResponse(
+        spool, as_attachment=True, filename=f"信访台帐-{_stamp()}.xlsx", content_type=XLSX
+    )
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """The ledger as the query string filters it, as .csv, streamed as it is read."""
+    f = ledger_filter_from(request.user, request.GET)
+    response = StreamingHttpResponse(
+        ledger_csv_stream(request.user, f), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''%E4%BF%A1%E8%AE%BF%E5%8F%B0%E5%B8%90-{_stamp()}.csv"
+    )
+    return response
