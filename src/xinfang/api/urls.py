@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from xinfang.api.auth import TokenObtainApi
 from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
+from xinfang.ledger import apis as ledger
 from xinfang.notifications import apis as notifications
 from xinfang.petitions import apis as petitions
 from xinfang.units.apis import UnitListApi
@@ -53,6 +54,13 @@ urlpatterns = [
         name="petition-action",
     ),
     path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
+    path("ledger/imports/", ledger.LedgerImportCreateApi.as_view(), name="ledger-imports"),
+    path("ledger/imports/<int:pk>/", ledger.LedgerImportDetailApi.as_view(), name="ledger-import"),
+    re_path(
+        r"^ledger/exports/(?P<kind>xlsx|csv)/$",
+        ledger.LedgerExportApi.as_view(),
+        name="ledger-export",
+    ),
     path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/read-all/",
