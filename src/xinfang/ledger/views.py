@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
 
 from django.contrib import messages
@@ -33,6 +35,13 @@ from xinfang.ledger.services import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _shown(value: object) -> str:
+    """A sample cell as the office typed it: a date without a midnight time."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == dt_time() else str(value)
+    return "" if value is None else str(value)
 
 
 def _stamp() -> str:
@@ -105,7 +114,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except (DomainError, FileNotFoundError):
             sample = []
     rows = [
-        (field, [row[i] if i < len(row) else "" for row in sample])
+        (field, [_shown(row[i]) if i < len(row) else "" for row in sample])
         for i, field in enumerate(form.column_fields())
     ]
     context = {
