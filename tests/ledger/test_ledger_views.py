@@ -72,3 +72,34 @@ def test_a_user_without_a_registering_role_cannot_upload(client, org, xc_handler
     client.force_login(xc_handler)
     response = _upload(client, org, ledger_file(2))
     assert response.status_code == 400 and not LedgerImport.objects.exists()
+
+
+def test_the_sample_ledgers_import_as_scenario_12_says(client, org, dc_leader):
+    client.force_login(dc_leader)
+    bad = client.get("/ledger/import/sample-bad.xlsx")
+    fixed = client.get("/ledger/import/sample-fixed.xlsx")
+    assert bad.status_code == fixed.status_code == 200
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for name, response, status in (
+        ("bad.xlsx", bad, "invalid"),
+        ("fixed.xlsx", fixed, "imported"),
+    ):
+        client.post(
+            "/ledger/import/",
+            {
+                "file": SimpleUploadedFile(name, b"".join(response.streaming_content)),
+                "unit": org.dongcheng.pk,
+            },
+        )
+        record = LedgerImport.objects.latest("pk")
+        client.post(f"/ledger/import/{record.pk}/", {**_columns(record), "action": "import"})
+        record.refresh_from_db()
+        assert record.status == status
+        if status == "invalid":
+            assert len(record.errors) == 3
+
+
+def test_a_user_without_an_importing_unit_gets_no_sample(client, org, district_supervisor):
+    client.force_login(district_supervisor)
+    assert client.get("/ledger/import/sample-bad.xlsx").status_code == 404

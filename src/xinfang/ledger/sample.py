@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from xinfang.petitions.identity import random_id_number
 
@@ -39,7 +40,7 @@ BAD_KINDS = ("date", "unit", "id_number")
 
 
 def sample_ledger_write(
-    path: Path,
+    path: Path | BinaryIO,
     *,
     rows: int,
     units: list[str],
@@ -47,7 +48,7 @@ def sample_ledger_write(
     today: date,
     bad: dict[int, str] | None = None,
     seed: int = 12,
-) -> Path:
+) -> Path | BinaryIO:
     """Write a ledger of `rows` data rows; `bad` maps a data row index (0-based) to one of
     BAD_KINDS. Data row i is spreadsheet row i + 2 (the header is row 1)."""
     from openpyxl import Workbook
@@ -91,6 +92,7 @@ def sample_ledger_write(
             last = id_number[-1]
             row[4] = id_number[:-1] + ("0" if last != "0" else "1")
         ws.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

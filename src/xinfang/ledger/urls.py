@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from xinfang.ledger import views
 
@@ -6,6 +6,9 @@ app_name = "ledger"
 
 urlpatterns = [
     path("ledger/import/", views.import_upload, name="upload"),
+    re_path(
+        r"^ledger/import/sample-(?P<kind>bad|fixed)\.xlsx$", views.import_sample, name="sample"
+    ),
     path("ledger/import/<int:pk>/", views.import_detail, name="import"),
     path("ledger/import/<int:pk>/errors.xlsx", views.import_errors, name="import-errors"),
     path("ledger/export.xlsx", views.export_xlsx, name="export-xlsx"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
 from datetime import time as dt_time
 from pathlib import Path
@@ -21,6 +22,7 @@ from xinfang.ledger.filters import ledger_filter_from
 from xinfang.ledger.forms import MappingForm, UploadForm
 from xinfang.ledger.models import LedgerImport
 from xinfang.ledger.reading import file_kind, sample_rows
+from xinfang.ledger.sample import sample_ledger_write
 from xinfang.ledger.selectors import (
     importing_units,
     ledger_import_get_for_user,
@@ -33,6 +35,8 @@ from xinfang.ledger.services import (
     ledger_import_upload,
     ledger_mapping_save,
 )
+from xinfang.petitions.models import Category
+from xinfang.units.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -139,6 +143,38 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("该导入没有保留文件。") from exc
     name = f"{Path(record.file_name).stem}-导入错误.xlsx"
     return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+
+
+SAMPLE_ROWS = 60
+SAMPLE_BAD = {7: "date", 23: "unit", 41: "id_number"}
+
+
+@login_required
+@require_GET
+def import_sample(request: HttpRequest, kind: str) -> HttpResponse:
+    """A generated ledger of the user's unit to try the import with: with scenario 12's three
+    bad rows, or the same rows fixed. Made on request, nothing stored."""
+    unit = importing_units(request.user).first()
+    if unit is None:
+        raise Http404("您没有可以导入台帐的单位。")
+    names = [u.name for u in Unit.objects.filter(path__startswith=unit.path, is_active=True)[:5]]
+    categories = list(
+        Category.objects.filter(is_active=True, numchild=0).values_list("name", flat=True)[:6]
+    )
+    spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
+    sample_ledger_write(
+        spool,
+        rows=SAMPLE_ROWS,
+        units=names,
+        categories=categories,
+        today=timezone.localdate(),
+        bad=SAMPLE_BAD if kind == "bad" else None,
+    )
+    spool.seek(0)
+    label = "含错误" if kind == "bad" else "已改正"
+    return FileResponse(
+        spool, as_attachment=True, filename=f"样例台帐（{label}）.xlsx", content_type=XLSX
+    )
 
 
 @login_required
