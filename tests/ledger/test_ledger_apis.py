@@ -108,3 +108,20 @@ def test_the_schema_lists_the_ledger_api(api, dc_registrar):
     for path in ("/api/v1/ledger/imports/", "/api/v1/ledger/imports/{id}/"):
         assert path in schema["paths"]
     assert any(p.startswith("/api/v1/ledger/exports/") for p in schema["paths"])
+
+
+def test_a_large_file_is_queued_with_202(
+    api, org, dc_leader, ledger_file, monkeypatch, django_capture_on_commit_callbacks
+):
+    from xinfang.ledger import services
+
+    monkeypatch.setattr(services, "BACKGROUND_BYTES", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.as_(dc_leader).post(
+            "/api/v1/ledger/imports/",
+            {"file": upload_of(ledger_file(3)), "unit": org.dongcheng.code},
+            format="multipart",
+        )
+    assert response.status_code == 202 and response.json()["status"] == "running"
+    done = api.as_(dc_leader).get(f"/api/v1/ledger/imports/{response.json()['id']}/").json()
+    assert (done["status"], done["rows_written"]) == ("imported", 3)

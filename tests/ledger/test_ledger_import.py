@@ -90,3 +90,45 @@ def test_another_units_handler_cannot_import_here(org, xc_handler, ledger_file):
     with pytest.raises(NotPermitted):
         ledger_import_upload(actor=xc_handler, unit=org.dongcheng, upload=upload_of(ledger_file(2)))
     assert BAD  # the scenario's bad rows are defined for the other tests
+
+
+def test_a_write_that_fails_half_way_leaves_nothing(org, dc_leader, ledger_file, monkeypatch):
+    from xinfang.ledger import services
+
+    real, calls = services._case_write, []
+
+    def dies_on_the_fifth(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("the worker was killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_case_write", dies_on_the_fifth)
+    record = ledger_import_upload(
+        actor=dc_leader, unit=org.dongcheng, upload=upload_of(ledger_file(8))
+    )
+    with pytest.raises(RuntimeError):
+        ledger_import_run(actor=dc_leader, ledger_import=record)
+    assert not Petition.objects.exists() and not LedgerRow.objects.exists()
+    assert not PetitionEvent.objects.exists()
+
+
+def test_a_domain_refusal_mid_write_reports_the_row_and_writes_nothing(
+    org, dc_leader, ledger_file, monkeypatch
+):
+    from xinfang.core.errors import InvalidTransition
+    from xinfang.ledger import services
+
+    real, calls = services._case_write, []
+
+    def refuses_the_third(actor, row, record, now):
+        calls.append(row.row)
+        if len(calls) == 3:
+            raise InvalidTransition("同一事项正在办理中")
+        return real(actor, row, record, now)
+
+    monkeypatch.setattr(services, "_case_write", refuses_the_third)
+    record = _import(dc_leader, org.dongcheng, ledger_file(6))
+    assert record.status == LedgerImport.Status.INVALID
+    assert record.errors == [{"row": calls[2], "errors": ["同一事项正在办理中"]}]
+    assert not Petition.objects.exists()

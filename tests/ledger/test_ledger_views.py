@@ -103,3 +103,26 @@ def test_the_sample_ledgers_import_as_scenario_12_says(client, org, dc_leader):
 def test_a_user_without_an_importing_unit_gets_no_sample(client, org, district_supervisor):
     client.force_login(district_supervisor)
     assert client.get("/ledger/import/sample-bad.xlsx").status_code == 404
+
+
+def test_a_large_file_runs_as_a_background_job_with_progress(
+    client, org, dc_leader, ledger_file, monkeypatch, django_capture_on_commit_callbacks
+):
+    from xinfang.ledger import services
+
+    monkeypatch.setattr(services, "BACKGROUND_BYTES", 1)
+    client.force_login(dc_leader)
+    _upload(client, org, ledger_file(7))
+    record = LedgerImport.objects.get()
+    # The job is queued after the commit; Huey runs it in-process in tests.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(f"/ledger/import/{record.pk}/", {**_columns(record), "action": "import"})
+    record.refresh_from_db()
+    assert record.status == LedgerImport.Status.RUNNING and len(queued) == 1
+    page = client.get(f"/ledger/import/{record.pk}/").content.decode()
+    assert "正在后台处理" in page and 'hx-trigger="every 2s"' in page
+    queued[0]()
+    record.refresh_from_db()
+    assert record.status == LedgerImport.Status.IMPORTED and Petition.objects.count() == 7
+    poll = client.get(f"/ledger/import/{record.pk}/?progress=1", HTTP_HX_REQUEST="true")
+    assert poll["HX-Refresh"] == "true"

@@ -20,7 +20,7 @@ from xinfang.ledger.fields import FIELD_BY_KEY, mapping_from_saved
 from xinfang.ledger.filters import ledger_filter_from
 from xinfang.ledger.models import LedgerImport
 from xinfang.ledger.selectors import ledger_import_get_for_user, ledger_mappings_for
-from xinfang.ledger.services import ledger_import_run, ledger_import_upload
+from xinfang.ledger.services import ledger_import_start, ledger_import_upload
 from xinfang.ledger.views import XLSX
 from xinfang.units.selectors import units_visible_to
 
@@ -69,7 +69,7 @@ class LedgerImportCreateApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": LedgerImportCreateSerializer},
-        responses={201: LedgerImportSerializer},
+        responses={201: LedgerImportSerializer, 202: LedgerImportSerializer},
     )
     def post(self, request: Request) -> Response:
         data = LedgerImportCreateSerializer(data=request.data)
@@ -92,10 +92,16 @@ class LedgerImportCreateApi(APIView):
             if saved is None:
                 raise NotFound("未找到该列对应方案。")
             columns = mapping_from_saved(record.headers, saved.columns)
-        record = ledger_import_run(
+        record = ledger_import_start(
             actor=request.user, ledger_import=record, columns=columns, dry_run=d["dry_run"]
         )
-        return Response(LedgerImportSerializer(record).data, status=status.HTTP_201_CREATED)
+        # A large file is queued: 202, and GET …/{id}/ follows its progress.
+        code = (
+            status.HTTP_202_ACCEPTED
+            if record.status == LedgerImport.Status.RUNNING
+            else status.HTTP_201_CREATED
+        )
+        return Response(LedgerImportSerializer(record).data, status=code)
 
 
 class LedgerImportDetailApi(APIView):

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -29,6 +30,8 @@ MAX_UPLOAD = 50 * 1024 * 1024
 # Error rows kept on the import (the workbook with an error column carries them all).
 MAX_ERRORS_KEPT = 5000
 PROGRESS_EVERY = 200
+# Files above this size are imported by the background worker (about 5,000 rows of .xlsx).
+BACKGROUND_BYTES = 512 * 1024
 # A ledger gives a date, not a time: a case is taken as received in the morning of its day
 # and answered in the afternoon of the reply's day (never later than now).
 RECEIVED_AT = time(9, 0)
@@ -207,6 +210,8 @@ def ledger_import_run(
     _require_registrar(actor, record.unit)
     if record.status == LedgerImport.Status.IMPORTED:
         raise ValidationFailed("该文件已经导入，请重新上传。")
+    if not record.file:
+        raise ValidationFailed("该导入没有保留文件，请重新上传。")
     if columns is not None:
         record.columns = columns
     record.columns = _clean_columns(record.headers, record.columns)
@@ -266,6 +271,8 @@ def ledger_import_run(
                     raise _RowFailed(number, "该行已由另一次导入写入") from exc
                 done.add(parsed.fingerprint)
                 written += 1
+                if written % PROGRESS_EVERY == 0:
+                    cache.set(_written_key(record.pk), written, 3600)
     except _RowFailed as exc:
         _progress(record, rows_written=0)
         return _finish(
@@ -277,6 +284,57 @@ def ledger_import_run(
     finished.file.delete(save=False)
     LedgerImport.objects.filter(pk=record.pk).update(file="")
     return finished
+
+
+def ledger_import_start(
+    *,
+    actor: Staff,
+    ledger_import: LedgerImport,
+    columns: dict[str, str] | None = None,
+    dry_run: bool = False,
+) -> LedgerImport:
+    """Run the import now for a small file; queue a large one as a background job (its page
+    shows the progress and may be left and come back to).
+
+    Raises:
+        NotPermitted, ValidationFailed: as `ledger_import_run`, for the mapping at once.
+    """
+    record = ledger_import
+    if record.file.size <= BACKGROUND_BYTES:
+        return ledger_import_run(
+            actor=actor, ledger_import=record, columns=columns, dry_run=dry_run
+        )
+    _require_registrar(actor, record.unit)
+    if record.status in (LedgerImport.Status.IMPORTED, LedgerImport.Status.RUNNING):
+        raise ValidationFailed("该文件已经导入或正在处理。")
+    record.columns = _clean_columns(record.headers, columns or record.columns)
+    record.status, record.errors = LedgerImport.Status.RUNNING, []
+    record.rows_checked = record.rows_written = record.rows_skipped = 0
+    record.save()
+    from xinfang.ledger.tasks import ledger_import_task
+
+    transaction.on_commit(lambda: ledger_import_task(record.pk, actor.pk, dry_run))
+    return record
+
+
+def ledger_import_failed(record: LedgerImport, message: str) -> LedgerImport:
+    """A background import that stopped before its end: nothing was written (one
+    transaction), and the page says why."""
+    return _finish(record, LedgerImport.Status.INVALID, errors=[{"row": 0, "errors": [message]}])
+
+
+def ledger_import_progress(record: LedgerImport) -> dict[str, int]:
+    """Rows checked and rows written so far; the writing pass reports through the cache,
+    since its own transaction is not visible to the page until it commits."""
+    written = record.rows_written
+    if record.status == LedgerImport.Status.RUNNING:
+        written = cache.get(_written_key(record.pk), 0)
+    total = record.rows_total or 0
+    return {"checked": record.rows_checked, "written": written, "total": total}
+
+
+def _written_key(pk: int) -> str:
+    return f"ledger-import:{pk}:written"
 
 
 def _finish(record: LedgerImport, status: str, *, errors: list[dict[str, Any]]) -> LedgerImport:

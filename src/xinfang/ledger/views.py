@@ -31,7 +31,8 @@ from xinfang.ledger.selectors import (
 )
 from xinfang.ledger.services import (
     imported_state_note,
-    ledger_import_run,
+    ledger_import_progress,
+    ledger_import_start,
     ledger_import_upload,
     ledger_mapping_save,
 )
@@ -100,7 +101,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     columns=columns,
                 )
                 messages.success(request, "列对应方案已保存。")
-            ledger_import_run(
+            ledger_import_start(
                 actor=request.user,
                 ledger_import=record,
                 columns=columns,
@@ -121,8 +122,18 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (field, [_shown(row[i]) if i < len(row) else "" for row in sample])
         for i, field in enumerate(form.column_fields())
     ]
+    if request.htmx and request.GET.get("progress"):
+        if record.status != LedgerImport.Status.RUNNING:
+            # Finished: the whole page again, with the result.
+            return HttpResponse(headers={"HX-Refresh": "true"})
+        return render(
+            request,
+            "ledger/_progress.html",
+            {"record": record, "progress": ledger_import_progress(record)},
+        )
     context = {
         "record": record,
+        "progress": ledger_import_progress(record),
         "form": form,
         "rows": rows,
         "fields": FIELDS,

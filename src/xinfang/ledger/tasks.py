@@ -1,0 +1,27 @@
+"""The background import of a large ledger file (Huey): the same two passes as a small file,
+run by the worker while the page shows the progress."""
+
+from __future__ import annotations
+
+from huey.contrib.djhuey import db_task
+
+from xinfang.core.errors import DomainError
+
+
+@db_task()
+def ledger_import_task(import_id: int, actor_id: int, dry_run: bool) -> str:
+    """Check, then (unless a dry run) write, one queued import; returns its final status."""
+    from xinfang.ledger.models import LedgerImport
+    from xinfang.ledger.services import ledger_import_failed, ledger_import_run
+    from xinfang.units.models import Staff
+
+    record = LedgerImport.objects.select_related("unit").get(pk=import_id)
+    actor = Staff.objects.get(pk=actor_id)
+    try:
+        record = ledger_import_run(actor=actor, ledger_import=record, dry_run=dry_run)
+    except DomainError as exc:
+        record = ledger_import_failed(record, exc.message)
+    except Exception:
+        ledger_import_failed(record, "导入过程中出现系统错误，未导入任何行，请重试。")
+        raise
+    return record.status
