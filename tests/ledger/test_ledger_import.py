@@ -132,3 +132,36 @@ def test_a_domain_refusal_mid_write_reports_the_row_and_writes_nothing(
     assert record.status == LedgerImport.Status.INVALID
     assert record.errors == [{"row": calls[2], "errors": ["同一事项正在办理中"]}]
     assert not Petition.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        ({"received_on": "2024-13-01"}, "不存在"),
+        ({"received_on": "2999-01-01"}, "晚于今天"),
+        ({"phone": "12345"}, "电话号码格式不正确"),
+        ({"headcount": "1", "names": "王甲、李乙"}, "人数1少于信访人数2"),
+        ({"state": "已办结"}, "没有答复日期"),
+        ({"state": "办理中", "reply_on": "2024-05-01"}, "与日期矛盾"),
+        ({"category": "征地拆迁补尝"}, "是否是"),
+        ({"id_number": 320102199910143582}, "存成了数字"),
+        ({"reply_on": "2024-01-01", "outcome": "支持", "state": "已办结"}, "早于来信来访日期"),
+    ],
+)
+def test_it_names_each_kind_of_bad_row(org, dc_leader, cells, reason):
+    from django.utils import timezone
+
+    from xinfang.ledger.validation import RowContext, row_parse
+    from xinfang.petitions.models import Category
+
+    category = Category.objects.filter(is_active=True, numchild=0).first()
+    values = {
+        "received_on": "2024-03-01",
+        "names": "王建国",
+        "subject": "漏水",
+        "category": category.name,
+        **cells,
+    }
+    ctx = RowContext.build(actor=dc_leader, unit=org.dongcheng, today=timezone.localdate())
+    parsed, errors = row_parse(2, values, ctx)
+    assert parsed is None and reason in "；".join(errors)

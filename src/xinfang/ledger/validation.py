@@ -194,7 +194,12 @@ def row_parse(
         )
 
     names = _split(values.get("names"))
-    ids = _split(values.get("id_number"))
+    raw_id = values.get("id_number")
+    if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) and raw_id >= 1e14:
+        # Excel keeps 15 significant digits: an identity number typed as a number is lost.
+        errors.append("身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为文本后重新录入")
+        raw_id = None
+    ids = _split(raw_id)
     phones = _split(values.get("phone"))
     address = _text(values.get("address"))
     if not names:
