@@ -125,3 +125,24 @@ def test_a_large_file_is_queued_with_202(
     assert response.status_code == 202 and response.json()["status"] == "running"
     done = api.as_(dc_leader).get(f"/api/v1/ledger/imports/{response.json()['id']}/").json()
     assert (done["status"], done["rows_written"]) == ("imported", 3)
+
+
+def test_a_damaged_file_is_refused_not_a_crash(api, org, dc_leader):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api.as_(dc_leader)
+    for name, data in (
+        ("x.xlsx", b"PK\x03\x04 not really a workbook"),
+        ("x.csv", b"\xff\xfe\x00\x00\x81"),
+        ("x.csv", "日期,信访人\n2024-01-01,王\x00甲\n".encode()),
+        ("x.pdf", b"%PDF-1.4"),
+    ):
+        response = client.post(
+            "/api/v1/ledger/imports/",
+            {"file": SimpleUploadedFile(name, data), "unit": org.dongcheng.code},
+            format="multipart",
+        )
+        assert response.status_code in (201, 400), (name, response.status_code)
+        if response.status_code == 201:
+            assert response.json()["status"] == "invalid"
+    assert not Petition.objects.exists()

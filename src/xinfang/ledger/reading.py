@@ -39,6 +39,17 @@ def _csv_encoding(path: Path) -> str:
         return "gb18030"
 
 
+def _guarded(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Numbered rows; a file that breaks while being read is a refused file, not a crash."""
+    try:
+        for i, row in enumerate(rows, start=1):
+            yield i, tuple(row)
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # csv.Error, a broken zip member, a bad XML part, …
+        raise ValidationFailed("文件已损坏或格式不对，无法读完，请检查后重新上传。") from exc
+
+
 @contextmanager
 def _raw_rows(path: Path, kind: str) -> Iterator[Iterator[tuple[int, tuple[Any, ...]]]]:
     """(row number as the spreadsheet shows it, cell values) for every row."""
@@ -47,16 +58,18 @@ def _raw_rows(path: Path, kind: str) -> Iterator[Iterator[tuple[int, tuple[Any, 
 
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
+            ws = wb.worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise ValidationFailed("无法读取该 Excel 文件，请另存为 .xlsx 后重试。") from exc
         try:
-            ws = wb.worksheets[0]
-            yield ((i, row) for i, row in enumerate(ws.iter_rows(values_only=True), start=1))
+            yield _guarded(ws.iter_rows(values_only=True))
         finally:
             wb.close()
     else:
-        with path.open(encoding=_csv_encoding(path), newline="") as fh:
-            yield ((i, tuple(row)) for i, row in enumerate(csv.reader(fh), start=1))
+        encoding = _csv_encoding(path)
+        # GB18030 decodes any byte sequence it can; what it cannot becomes U+FFFD.
+        with path.open(encoding=encoding, errors="replace", newline="") as fh:
+            yield _guarded(csv.reader(fh))
 
 
 def _blank(value: Any) -> bool:

@@ -225,17 +225,20 @@ def ledger_import_run(
     errors: list[dict[str, Any]] = []
     seen: set[str] = set()
     repeated = total = 0
-    for number, parsed, row_errors in _parsed_rows(record, ctx, path):
-        total += 1
-        if row_errors:
-            if len(errors) < MAX_ERRORS_KEPT:
-                errors.append({"row": number, "errors": row_errors})
-        elif parsed is not None:
-            if parsed.fingerprint in seen:
-                repeated += 1
-            seen.add(parsed.fingerprint)
-        if total % PROGRESS_EVERY == 0:
-            _progress(record, rows_checked=total)
+    try:
+        for number, parsed, row_errors in _parsed_rows(record, ctx, path):
+            total += 1
+            if row_errors:
+                if len(errors) < MAX_ERRORS_KEPT:
+                    errors.append({"row": number, "errors": row_errors})
+            elif parsed is not None:
+                if parsed.fingerprint in seen:
+                    repeated += 1
+                seen.add(parsed.fingerprint)
+            if total % PROGRESS_EVERY == 0:
+                _progress(record, rows_checked=total)
+    except ValidationFailed as exc:
+        return ledger_import_failed(record, exc.message)
     known: set[str] = set()
     prints = list(seen)
     for start in range(0, len(prints), 500):
