@@ -43,7 +43,8 @@ def _guarded(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, 
     """Numbered rows; a file that breaks while being read is a refused file, not a crash."""
     try:
         for i, row in enumerate(rows, start=1):
-            yield i, tuple(row)
+            # NUL has no place in text (PostgreSQL refuses it in text and JSON).
+            yield i, tuple(v.replace("\x00", "") if isinstance(v, str) else v for v in row)
     except ValidationFailed:
         raise
     except Exception as exc:  # csv.Error, a broken zip member, a bad XML part, …
