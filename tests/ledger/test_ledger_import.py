@@ -165,3 +165,18 @@ def test_it_names_each_kind_of_bad_row(org, dc_leader, cells, reason):
     ctx = RowContext.build(actor=dc_leader, unit=org.dongcheng, today=timezone.localdate())
     parsed, errors = row_parse(2, values, ctx)
     assert parsed is None and reason in "；".join(errors)
+
+
+def test_the_files_of_imports_not_written_are_removed_after_a_week(org, dc_leader, ledger_file):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xinfang.ledger.services import ledger_files_prune
+
+    bad = _import(dc_leader, org.dongcheng, ledger_file(3, {0: "date"}, "bad.xlsx"))
+    assert bad.file
+    assert ledger_files_prune() == 0
+    assert ledger_files_prune(now=timezone.now() + timedelta(days=8)) == 1
+    bad.refresh_from_db()
+    assert not bad.file and bad.errors

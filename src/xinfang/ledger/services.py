@@ -4,7 +4,7 @@ through the registration and workflow services, so an imported case is an ordina
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ MAX_ERRORS_KEPT = 5000
 PROGRESS_EVERY = 200
 # Files above this size are imported by the background worker (about 5,000 rows of .xlsx).
 BACKGROUND_BYTES = 512 * 1024
+# A file not imported is kept this long for its error workbook, then removed.
+KEEP_FILES_DAYS = 7
 # A ledger gives a date, not a time: a case is taken as received in the morning of its day
 # and answered in the afternoon of the reply's day (never later than now).
 RECEIVED_AT = time(9, 0)
@@ -334,6 +336,22 @@ def ledger_import_progress(record: LedgerImport) -> dict[str, int]:
         written = cache.get(_written_key(record.pk), 0)
     total = record.rows_total or 0
     return {"checked": record.rows_checked, "written": written, "total": total}
+
+
+def ledger_files_prune(*, now: datetime | None = None, days: int = KEEP_FILES_DAYS) -> int:
+    """Remove the kept files of imports not written, older than `days`; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    stale = (
+        LedgerImport.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=[LedgerImport.Status.IMPORTED, LedgerImport.Status.RUNNING])
+        .exclude(file="")
+    )
+    removed = 0
+    for record in stale.iterator():
+        record.file.delete(save=False)
+        LedgerImport.objects.filter(pk=record.pk).update(file="")
+        removed += 1
+    return removed
 
 
 def _written_key(pk: int) -> str:

@@ -3,7 +3,8 @@ run by the worker while the page shows the progress."""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from xinfang.core.errors import DomainError
 
@@ -25,3 +26,12 @@ def ledger_import_task(import_id: int, actor_id: int, dry_run: bool) -> str:
         ledger_import_failed(record, "导入过程中出现系统错误，未导入任何行，请重试。")
         raise
     return record.status
+
+
+@db_periodic_task(crontab(minute="50", hour="3"))
+def ledger_files_prune_task() -> int:
+    """Every night: remove the uploaded files (identity numbers in the clear) of imports
+    that were not written and are more than 7 days old; their error lists stay."""
+    from xinfang.ledger.services import ledger_files_prune
+
+    return ledger_files_prune()
