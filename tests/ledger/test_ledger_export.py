@@ -250,3 +250,56 @@ def test_export_then_import_round_trips_the_case_data(org, dc_leader, cases, sta
         assert sorted((_data(p) for p in imported), key=repr) == wanted
         # Each example starts from the same empty ledger.
         transaction.set_rollback(True)
+
+
+# --- large exports in the background --------------------------------------------------------
+
+
+def test_a_large_export_is_built_in_the_background_and_expires(
+    client,
+    org,
+    dc_registrar,
+    dc_leader,
+    xc_handler,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from xinfang.ledger import exports, views
+    from xinfang.ledger.models import LedgerExport
+
+    monkeypatch.setattr(views, "BACKGROUND_ROWS", 1)
+    for _ in range(3):
+        register(dc_registrar, org.dongcheng)
+    client.force_login(dc_leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/ledger/export.xlsx")
+    record = LedgerExport.objects.get()
+    assert response.status_code == 302 and response.url == f"/ledger/exports/{record.pk}/"
+    record.refresh_from_db()
+    assert (record.status, record.rows, record.rows_total) == ("done", 3, 3)
+    assert "下载" in client.get(response.url).content.decode()
+    file = client.get(f"/ledger/exports/{record.pk}/file")
+    ws = load_workbook(io.BytesIO(b"".join(file.streaming_content))).active
+    assert ws.max_row == 4
+    client.force_login(xc_handler)
+    assert client.get(f"/ledger/exports/{record.pk}/file").status_code == 404
+    client.force_login(dc_leader)
+    later = record.expires_at + timedelta(minutes=1)
+    assert exports.ledger_exports_expire(now=later) == 1
+    assert client.get(f"/ledger/exports/{record.pk}/file").status_code == 410
+
+
+def test_the_api_queues_an_export_and_gives_its_link(
+    api, org, dc_registrar, dc_leader, django_capture_on_commit_callbacks
+):
+    p = register(dc_registrar, org.dongcheng)
+    client = api.as_(dc_leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(
+            "/api/v1/ledger/exports/", {"kind": "csv", "query": "state=registered"}, format="json"
+        )
+    assert queued.status_code == 202
+    job = client.get(f"/api/v1/ledger/exports/{queued.json()['id']}/").json()
+    assert job["status"] == "done" and job["download_url"]
+    body = b"".join(client.get(job["download_url"]).streaming_content).decode("utf-8-sig")
+    assert p.tracking_code in body

@@ -56,6 +56,15 @@ urlpatterns = [
     path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
     path("ledger/imports/", ledger.LedgerImportCreateApi.as_view(), name="ledger-imports"),
     path("ledger/imports/<int:pk>/", ledger.LedgerImportDetailApi.as_view(), name="ledger-import"),
+    path("ledger/exports/", ledger.LedgerExportCreateApi.as_view(), name="ledger-exports"),
+    path(
+        "ledger/exports/<int:pk>/", ledger.LedgerExportDetailApi.as_view(), name="ledger-export-job"
+    ),
+    path(
+        "ledger/exports/<int:pk>/file/",
+        ledger.LedgerExportFileApi.as_view(),
+        name="ledger-export-file",
+    ),
     re_path(
         r"^ledger/exports/(?P<kind>xlsx|csv)/$",
         ledger.LedgerExportApi.as_view(),

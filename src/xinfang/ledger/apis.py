@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,13 +18,23 @@ from rest_framework.views import APIView
 from xinfang.api.bounds import BoundedMultiPartParser
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_tempfile
+from xinfang.ledger.exports import (
+    ledger_export_downloadable,
+    ledger_export_get_for_user,
+    ledger_export_request,
+)
 from xinfang.ledger.fields import FIELD_BY_KEY, mapping_from_saved
 from xinfang.ledger.filters import ledger_filter_from
-from xinfang.ledger.models import LedgerImport
+from xinfang.ledger.models import LedgerExport, LedgerImport
 from xinfang.ledger.selectors import ledger_import_get_for_user, ledger_mappings_for
 from xinfang.ledger.services import ledger_import_start, ledger_import_upload
-from xinfang.ledger.views import XLSX
+from xinfang.ledger.views import EXPIRED, XLSX, export_file_response
 from xinfang.units.selectors import units_visible_to
+
+
+class Gone(APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "gone"
 
 
 class LedgerImportSerializer(serializers.ModelSerializer):
@@ -126,6 +138,82 @@ FILTER_PARAMETERS = [
     OpenApiParameter("overdue", OpenApiTypes.BOOL),
     OpenApiParameter("q", OpenApiTypes.STR, description="查询码或标题"),
 ]
+
+
+class LedgerExportJobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField(help_text="下载地址；未生成或已过期时为空")
+
+    class Meta:
+        model = LedgerExport
+        fields = [
+            "id",
+            "kind",
+            "query",
+            "status",
+            "rows_total",
+            "rows",
+            "created_at",
+            "finished_at",
+            "expires_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, obj: LedgerExport) -> str | None:
+        if not ledger_export_downloadable(obj):
+            return None
+        return reverse("api:ledger-export-file", kwargs={"pk": obj.pk})
+
+
+class LedgerExportCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LedgerExport.Kind.choices)
+    query = serializers.CharField(
+        required=False, allow_blank=True, help_text="台帐页的筛选条件（查询字符串）"
+    )
+
+
+class LedgerExportCreateApi(APIView):
+    """Queue an export of any size; the worker builds it and GET …/{id}/ gives its link."""
+
+    @extend_schema(request=LedgerExportCreateSerializer, responses={202: LedgerExportJobSerializer})
+    def post(self, request: Request) -> Response:
+        data = LedgerExportCreateSerializer(data=request.data)
+        if not data.is_valid():
+            field, problems = next(iter(data.errors.items()))
+            raise ValidationFailed(f"{field}：{problems[0]}", {"field": field})
+        record = ledger_export_request(
+            actor=request.user,
+            query=data.validated_data.get("query", ""),
+            kind=data.validated_data["kind"],
+        )
+        return Response(LedgerExportJobSerializer(record).data, status=status.HTTP_202_ACCEPTED)
+
+
+class LedgerExportDetailApi(APIView):
+    """One of the caller's queued exports: status, and the download link until it expires."""
+
+    @extend_schema(responses=LedgerExportJobSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            LedgerExportJobSerializer(ledger_export_get_for_user(request.user, pk)).data
+        )
+
+
+class LedgerExportFileApi(APIView):
+    """The built file of one of the caller's exports; 410 once expired."""
+
+    @extend_schema(
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            410: OpenApiResponse(description="已过期或尚未生成"),
+        }
+    )
+    def get(self, request: Request, pk: int):
+        record = ledger_export_get_for_user(request.user, pk)
+        if not ledger_export_downloadable(record):
+            raise Gone(EXPIRED)
+        return export_file_response(record)
 
 
 class LedgerExportApi(APIView):

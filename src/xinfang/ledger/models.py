@@ -89,3 +89,38 @@ class LedgerRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_import} · 第{self.row}行"
+
+
+class LedgerExport(models.Model):
+    """A large ledger export built by the background worker; its file expires."""
+
+    class Kind(models.TextChoices):
+        XLSX = "xlsx", "Excel"
+        CSV = "csv", "CSV"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="导出人"
+    )
+    kind = models.CharField("格式", max_length=4, choices=Kind.choices)
+    # The ledger filter, as the ledger page's query string.
+    query = models.TextField("筛选条件", blank=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField("预计行数", default=0)
+    rows = models.PositiveIntegerField("已导出行数", default=0)
+    file = models.FileField("文件", upload_to="ledger/exports/%Y/%m/", blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    expires_at = models.DateTimeField("下载截止", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "台帐导出"
+        verbose_name_plural = "台帐导出"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -35,3 +35,26 @@ def ledger_files_prune_task() -> int:
     from xinfang.ledger.services import ledger_files_prune
 
     return ledger_files_prune()
+
+
+@db_task()
+def ledger_export_task(export_id: int) -> str:
+    """Build one queued export."""
+    from xinfang.ledger.exports import ledger_export_build
+    from xinfang.ledger.models import LedgerExport
+
+    record = LedgerExport.objects.select_related("created_by").get(pk=export_id)
+    try:
+        ledger_export_build(record)
+    except Exception:
+        LedgerExport.objects.filter(pk=export_id).update(status=LedgerExport.Status.FAILED)
+        raise
+    return LedgerExport.Status.DONE
+
+
+@db_periodic_task(crontab(minute="55", hour="*"))
+def ledger_exports_expire_task() -> int:
+    """Every hour: remove the files of exports whose download link has expired."""
+    from xinfang.ledger.exports import ledger_exports_expire
+
+    return ledger_exports_expire()

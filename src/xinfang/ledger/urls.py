@@ -13,4 +13,6 @@ urlpatterns = [
     path("ledger/import/<int:pk>/errors.xlsx", views.import_errors, name="import-errors"),
     path("ledger/export.xlsx", views.export_xlsx, name="export-xlsx"),
     path("ledger/export.csv", views.export_csv, name="export-csv"),
+    path("ledger/exports/<int:pk>/", views.export_detail, name="export"),
+    path("ledger/exports/<int:pk>/file", views.export_download, name="export-file"),
 ]

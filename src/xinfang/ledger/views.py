@@ -17,10 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xinfang.core.errors import DomainError
 from xinfang.ledger.errors_workbook import ledger_errors_workbook
 from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_tempfile
+from xinfang.ledger.exports import (
+    BACKGROUND_ROWS,
+    ledger_export_downloadable,
+    ledger_export_get_for_user,
+    ledger_export_request,
+    ledger_export_rows,
+)
 from xinfang.ledger.fields import FIELDS, mapping_from_saved
 from xinfang.ledger.filters import ledger_filter_from
 from xinfang.ledger.forms import MappingForm, UploadForm
-from xinfang.ledger.models import LedgerImport
+from xinfang.ledger.models import LedgerExport, LedgerImport
 from xinfang.ledger.reading import file_kind, sample_rows
 from xinfang.ledger.sample import sample_ledger_write
 from xinfang.ledger.selectors import (
@@ -39,6 +46,7 @@ from xinfang.ledger.services import (
 from xinfang.petitions.models import Category
 from xinfang.units.models import Unit
 
+EXPIRED = "下载链接已过期或文件尚未生成。"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -188,10 +196,21 @@ def import_sample(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
+def _background(request: HttpRequest, kind: str) -> HttpResponse | None:
+    """A ledger too large to build within the request: queued, and its page shown."""
+    if ledger_export_rows(request.user, request.GET) <= BACKGROUND_ROWS:
+        return None
+    record = ledger_export_request(actor=request.user, query=request.GET.urlencode(), kind=kind)
+    return redirect("ledger:export", pk=record.pk)
+
+
 @login_required
 @require_GET
 def export_xlsx(request: HttpRequest) -> HttpResponse:
-    """The ledger as the query string filters it, as .xlsx."""
+    """The ledger as the query string filters it, as .xlsx (a large one in the background)."""
+    queued = _background(request, "xlsx")
+    if queued is not None:
+        return queued
     f = ledger_filter_from(request.user, request.GET)
     spool = ledger_xlsx_tempfile(request.user, f)
     return FileResponse(
@@ -202,7 +221,11 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponse:
-    """The ledger as the query string filters it, as .csv, streamed as it is read."""
+    """The ledger as the query string filters it, as .csv, streamed as it is read (a large
+    one built in the background)."""
+    queued = _background(request, "csv")
+    if queued is not None:
+        return queued
     f = ledger_filter_from(request.user, request.GET)
     response = StreamingHttpResponse(
         ledger_csv_stream(request.user, f), content_type="text/csv; charset=utf-8"
@@ -211,3 +234,34 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         f"attachment; filename*=UTF-8''%E4%BF%A1%E8%AE%BF%E5%8F%B0%E5%B8%90-{_stamp()}.csv"
     )
     return response
+
+
+@login_required
+@require_GET
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background export: waiting, then its download link until it expires."""
+    record = ledger_export_get_for_user(request.user, pk)
+    ready = ledger_export_downloadable(record)
+    if request.htmx and record.status != LedgerExport.Status.QUEUED:
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    return render(request, "ledger/export.html", {"record": record, "ready": ready})
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The built file, to its requester, until it expires (410 after)."""
+    record = ledger_export_get_for_user(request.user, pk)
+    if not ledger_export_downloadable(record):
+        return HttpResponse(EXPIRED, status=410)
+    return export_file_response(record)
+
+
+def export_file_response(record: LedgerExport) -> FileResponse:
+    """The built file of an export as a download (the page's and the API's)."""
+    return FileResponse(
+        record.file.open("rb"),
+        as_attachment=True,
+        filename=f"信访台帐-{timezone.localtime(record.finished_at):%Y%m%d-%H%M}.{record.kind}",
+        content_type=XLSX if record.kind == "xlsx" else "text/csv; charset=utf-8",
+    )
