@@ -26,8 +26,13 @@ from xinfang.ledger.services import ledger_import_run, ledger_import_upload
 from xinfang.petitions.identity import random_id_number
 from xinfang.petitions.models import Category, Outcome, Petition, PetitionParty, Reply, State
 from xinfang.petitions.selectors.ledger import LedgerFilter
-from xinfang.petitions.services import PersonInput, petition_register
-from xinfang.workflow.services import petition_accept, petition_conclude, petition_start
+from xinfang.petitions.services import PersonInput
+from xinfang.workflow.services import (
+    petition_accept,
+    petition_conclude,
+    petition_register,
+    petition_start,
+)
 
 
 def _csv(user, f=None) -> list[dict[str, str]]:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinfang.api.bounds import BoundedMultiPartParser
+from xinfang.core.bounds import BoundedMultiPartParser
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_tempfile
 from xinfang.ledger.exports import (

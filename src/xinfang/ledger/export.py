@@ -20,11 +20,11 @@ from typing import Any
 from django.db.models import Prefetch
 
 from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.services import REVEALING_ROLES
 from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.ledger.fields import FIELD_BY_KEY
 from xinfang.petitions.models import Outcome, Petition, PetitionParty, Reply
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_queryset
-from xinfang.petitions.services.personal_data import REVEALING_ROLES
 from xinfang.units.models import Staff
 from xinfang.units.selectors import roles_over
 

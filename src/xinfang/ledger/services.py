@@ -19,11 +19,11 @@ from xinfang.ledger.models import LedgerImport, LedgerMapping, LedgerRow
 from xinfang.ledger.reading import file_kind, ledger_rows
 from xinfang.ledger.validation import STATE_PATHS, ParsedRow, RowContext, row_parse
 from xinfang.petitions.models import Outcome, Petition, State
-from xinfang.petitions.services.registration import petition_register
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.services import petition_accept, petition_conclude, petition_start
+from xinfang.workflow.services.registration import petition_register
 from xinfang.workflow.services.transition import _record
 
 MAX_UPLOAD = 50 * 1024 * 1024

@@ -14,7 +14,7 @@ from typing import Any
 from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import Category, Channel, Outcome, State
-from xinfang.petitions.services.registration import PersonInput
+from xinfang.petitions.services.people import PersonInput
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
