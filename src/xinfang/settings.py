@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "xinfang.units",
     "xinfang.petitions",
     "xinfang.workflow",
+    "xinfang.ledger",
     "xinfang.audit",
     "xinfang.notifications",
     "xinfang.prevention",

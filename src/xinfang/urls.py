@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("xinfang.workflow.case_urls")),
     # Supervision: /supervision/, /my/owned/, /extensions/, /follow-ups/ and the case's forms.
     path("", include("xinfang.workflow.urls")),
+    # The ledger's Excel import and export: /ledger/import/, /ledger/export.xlsx|.csv.
+    path("", include("xinfang.ledger.urls")),
     # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).
     path("", include("xinfang.portal.urls")),
     path("", include("xinfang.prevention.urls")),

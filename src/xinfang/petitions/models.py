@@ -554,6 +554,7 @@ class EventKind(models.TextChoices):
     ACCUSATION_UNMARK = "accusation_unmark", "取消检举控告标记"
     VERIFICATION_REQUEST = "verification_request", "发核查函"
     VERIFICATION_ANSWER = "verification_answer", "回复核查函"
+    LEDGER_IMPORT = "ledger_import", "由台帐导入"
 
 
 class PetitionEvent(models.Model):

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from xinfang.api.auth import TokenObtainApi
 from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
+from xinfang.ledger import apis as ledger
 from xinfang.notifications import apis as notifications
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
@@ -53,6 +54,22 @@ urlpatterns = [
         name="petition-action",
     ),
     path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
+    path("ledger/imports/", ledger.LedgerImportCreateApi.as_view(), name="ledger-imports"),
+    path("ledger/imports/<int:pk>/", ledger.LedgerImportDetailApi.as_view(), name="ledger-import"),
+    path("ledger/exports/", ledger.LedgerExportCreateApi.as_view(), name="ledger-exports"),
+    path(
+        "ledger/exports/<int:pk>/", ledger.LedgerExportDetailApi.as_view(), name="ledger-export-job"
+    ),
+    path(
+        "ledger/exports/<int:pk>/file/",
+        ledger.LedgerExportFileApi.as_view(),
+        name="ledger-export-file",
+    ),
+    re_path(
+        r"^ledger/exports/(?P<kind>xlsx|csv)/$",
+        ledger.LedgerExportApi.as_view(),
+        name="ledger-export",
+    ),
     path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/read-all/",

@@ -1,0 +1,370 @@
+"""Ledger imports: upload, map, validate every row, then write them all in one transaction
+through the registration and workflow services, so an imported case is an ordinary case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from xinfang.core.errors import DomainError, NotPermitted, ValidationFailed
+from xinfang.ledger.fields import FIELD_BY_KEY, REQUIRED, mapping_by_header
+from xinfang.ledger.models import LedgerImport, LedgerMapping, LedgerRow
+from xinfang.ledger.reading import file_kind, ledger_rows
+from xinfang.ledger.validation import STATE_PATHS, ParsedRow, RowContext, row_parse
+from xinfang.petitions.models import Outcome, Petition, State
+from xinfang.units.models import Staff, Unit
+from xinfang.units.roles import REGISTERING_ROLES
+from xinfang.units.selectors import roles_over
+from xinfang.workflow.services import petition_accept, petition_conclude, petition_start
+from xinfang.workflow.services.registration import petition_register
+from xinfang.workflow.services.transition import _record
+
+MAX_UPLOAD = 50 * 1024 * 1024
+# Error rows kept on the import (the workbook with an error column carries them all).
+MAX_ERRORS_KEPT = 5000
+PROGRESS_EVERY = 200
+# Files above this size are imported by the background worker (about 5,000 rows of .xlsx).
+BACKGROUND_BYTES = 512 * 1024
+# A file not imported is kept this long for its error workbook, then removed.
+KEEP_FILES_DAYS = 7
+# A ledger gives a date, not a time: a case is taken as received in the morning of its day
+# and answered in the afternoon of the reply's day (never later than now).
+RECEIVED_AT = time(9, 0)
+REPLIED_AT = time(17, 0)
+NOT_IN_LEDGER = "（据台帐导入，原台帐未载明）"
+
+
+def _require_registrar(actor: Staff, unit: Unit) -> None:
+    if not actor.is_superuser and not roles_over(actor, unit) & REGISTERING_ROLES:
+        raise NotPermitted(f"您不是{unit.name}的登记员或领导，不能为该单位导入台帐。")
+
+
+def ledger_import_upload(
+    *, actor: Staff, unit: Unit, upload: UploadedFile, columns: dict[str, str] | None = None
+) -> LedgerImport:
+    """Keep an uploaded ledger file and read its header row, with the mapping guessed.
+
+    Raises:
+        NotPermitted: the actor does not register petitions in the unit.
+        ValidationFailed: not an .xlsx or .csv, too large, unreadable, or without a header.
+    """
+    from xinfang.ledger.fields import mapping_guess
+
+    _require_registrar(actor, unit)
+    kind = file_kind(upload.name or "")
+    if upload.size and upload.size > MAX_UPLOAD:
+        raise ValidationFailed("文件超过50MB，请分成几个文件导入。", {"field": "file"})
+    record = LedgerImport(unit=unit, created_by=actor, file_name=Path(upload.name).name[:200])
+    record.file.save(f"ledger.{kind}", upload, save=False)
+    try:
+        with ledger_rows(Path(record.file.path), kind) as (headers, _rows):
+            pass
+    except ValidationFailed:
+        record.file.delete(save=False)
+        raise
+    record.headers = headers
+    record.columns = columns if columns is not None else mapping_guess(headers)
+    record.save()
+    return record
+
+
+def _clean_columns(headers: list[str], columns: dict[str, str]) -> dict[str, str]:
+    """Column index → field, each field once, the required ones present.
+
+    Raises:
+        ValidationFailed: an unknown field, a field given twice, or a required one missing.
+    """
+    cleaned: dict[str, str] = {}
+    for index, key in columns.items():
+        if not key:
+            continue
+        if key not in FIELD_BY_KEY or not str(index).isdigit() or int(index) >= len(headers):
+            raise ValidationFailed("列对应关系无效。", {"field": "columns"})
+        if key in cleaned.values():
+            label = FIELD_BY_KEY[key].label
+            raise ValidationFailed(f"“{label}”对应了不止一列。", {"field": "columns"})
+        cleaned[str(index)] = key
+    missing = [FIELD_BY_KEY[k].label for k in REQUIRED if k not in cleaned.values()]
+    if "subject" not in cleaned.values() and "content" not in cleaned.values():
+        missing.append("反映问题或主要诉求")
+    if missing:
+        raise ValidationFailed(f"请指定这些列：{'、'.join(missing)}。", {"field": "columns"})
+    return cleaned
+
+
+def ledger_mapping_save(
+    *, actor: Staff, unit: Unit, name: str, headers: list[str], columns: dict[str, str]
+) -> LedgerMapping:
+    """Save (or replace) a named mapping of the unit, keyed by header text for reuse.
+
+    Raises:
+        NotPermitted, ValidationFailed: no name, or the mapping is invalid.
+    """
+    _require_registrar(actor, unit)
+    name = (name or "").strip()[:50]
+    if not name:
+        raise ValidationFailed("请填写方案名称。", {"field": "mapping_name"})
+    cleaned = _clean_columns(headers, columns)
+    mapping, _ = LedgerMapping.objects.update_or_create(
+        unit=unit,
+        name=name,
+        defaults={"columns": mapping_by_header(headers, cleaned), "created_by": actor},
+    )
+    return mapping
+
+
+def _parsed_rows(
+    record: LedgerImport, ctx: RowContext, path: Path
+) -> Iterator[tuple[int, ParsedRow | None, list[str]]]:
+    columns = {int(i): key for i, key in record.columns.items()}
+    with ledger_rows(path, file_kind(record.file_name)) as (_headers, rows):
+        for number, values in rows:
+            by_field = {key: values[i] for i, key in columns.items() if i < len(values)}
+            parsed, errors = row_parse(number, by_field, ctx)
+            yield number, parsed, errors
+
+
+def _progress(record: LedgerImport, **counts: int) -> None:
+    for name, value in counts.items():
+        setattr(record, name, value)
+    LedgerImport.objects.filter(pk=record.pk).update(**counts)
+
+
+def _at(day: date, at: time, now: datetime) -> datetime:
+    return min(timezone.make_aware(datetime.combine(day, at)), now)
+
+
+def _case_write(actor: Staff, row: ParsedRow, record: LedgerImport, now: datetime) -> Petition:
+    """One row as a case, through the same services a desk would use, each at its date."""
+    received_at = _at(row.received_on, RECEIVED_AT, now)
+    petition = petition_register(
+        actor=actor,
+        channel=row.channel,
+        received_at=received_at,
+        receiving_unit=row.unit,
+        subject=row.subject,
+        content=row.content,
+        category=row.category,
+        petitioners=row.people,
+        headcount=row.headcount,
+        now=received_at,
+    )
+    steps = STATE_PATHS[row.state]
+    if "accept" in steps:
+        petition = petition_accept(petition=petition, actor=actor, now=received_at)
+    if "start" in steps:
+        petition = petition_start(petition=petition, actor=actor, now=received_at)
+    if "conclude" in steps:
+        assert row.reply_on is not None
+        decision = row.reply or str(Outcome(row.outcome).label)
+        petition = petition_conclude(
+            petition=petition,
+            actor=actor,
+            reply={
+                "request": row.content,
+                "facts": row.reply or NOT_IN_LEDGER,
+                "decision": decision,
+                "legal_basis": NOT_IN_LEDGER,
+                "outcome": row.outcome,
+            },
+            delivered_on=row.reply_on,
+            now=max(_at(row.reply_on, REPLIED_AT, now), received_at),
+        )
+    marked = {"ledger_import": record.pk, "file_name": record.file_name, "row": row.row}
+    petition = _record(
+        "ledger_import", petition=petition, actor=actor, now=now, apply=lambda *_: marked
+    )
+    LedgerRow.objects.create(
+        fingerprint=row.fingerprint, ledger_import=record, row=row.row, petition=petition
+    )
+    return petition
+
+
+class _RowFailed(Exception):
+    def __init__(self, row: int, message: str) -> None:
+        super().__init__(message)
+        self.row, self.message = row, message
+
+
+def ledger_import_run(
+    *,
+    actor: Staff,
+    ledger_import: LedgerImport,
+    columns: dict[str, str] | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> LedgerImport:
+    """Check every row of the file, then (unless a dry run, and only if no row is bad) write
+    them all in one transaction; rows already imported (by fingerprint) are skipped.
+
+    Raises:
+        NotPermitted: the actor does not register petitions in the import's unit.
+        ValidationFailed: the mapping is invalid, or the import was already written.
+    """
+    record = ledger_import
+    _require_registrar(actor, record.unit)
+    if record.status == LedgerImport.Status.IMPORTED:
+        raise ValidationFailed("该文件已经导入，请重新上传。")
+    if not record.file:
+        raise ValidationFailed("该导入没有保留文件，请重新上传。")
+    if columns is not None:
+        record.columns = columns
+    record.columns = _clean_columns(record.headers, record.columns)
+    now = now or timezone.now()
+    path = Path(record.file.path)
+    ctx = RowContext.build(actor=actor, unit=record.unit, today=timezone.localdate(now))
+    record.status, record.errors = LedgerImport.Status.RUNNING, []
+    record.save(update_fields=["columns", "status", "errors"])
+
+    # Pass 1: every row checked; nothing written. Fingerprints find repeats in the file.
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    repeated = total = 0
+    try:
+        for number, parsed, row_errors in _parsed_rows(record, ctx, path):
+            total += 1
+            if row_errors:
+                if len(errors) < MAX_ERRORS_KEPT:
+                    errors.append({"row": number, "errors": row_errors})
+            elif parsed is not None:
+                if parsed.fingerprint in seen:
+                    repeated += 1
+                seen.add(parsed.fingerprint)
+            if total % PROGRESS_EVERY == 0:
+                _progress(record, rows_checked=total)
+    except ValidationFailed as exc:
+        return ledger_import_failed(record, exc.message)
+    known: set[str] = set()
+    prints = list(seen)
+    for start in range(0, len(prints), 500):
+        known.update(
+            LedgerRow.objects.filter(fingerprint__in=prints[start : start + 500]).values_list(
+                "fingerprint", flat=True
+            )
+        )
+    skipped = repeated + len(known)
+    _progress(record, rows_total=total, rows_checked=total, rows_skipped=skipped)
+    if errors or dry_run:
+        return _finish(
+            record,
+            LedgerImport.Status.INVALID if errors else LedgerImport.Status.CHECKED,
+            errors=errors,
+        )
+
+    # Pass 2: the file read again and written whole, or not at all.
+    written = 0
+    try:
+        with transaction.atomic():
+            done: set[str] = set(known)
+            for number, parsed, row_errors in _parsed_rows(record, ctx, path):
+                if row_errors or parsed is None:  # the file changed under us
+                    raise _RowFailed(number, "；".join(row_errors) or "无法读取")
+                if parsed.fingerprint in done:
+                    continue
+                try:
+                    _case_write(actor, parsed, record, now)
+                except DomainError as exc:
+                    raise _RowFailed(number, exc.message) from exc
+                except IntegrityError as exc:
+                    raise _RowFailed(number, "该行已由另一次导入写入") from exc
+                done.add(parsed.fingerprint)
+                written += 1
+                if written % PROGRESS_EVERY == 0:
+                    cache.set(_written_key(record.pk), written, 3600)
+    except _RowFailed as exc:
+        _progress(record, rows_written=0)
+        return _finish(
+            record, LedgerImport.Status.INVALID, errors=[{"row": exc.row, "errors": [exc.message]}]
+        )
+    _progress(record, rows_written=written)
+    finished = _finish(record, LedgerImport.Status.IMPORTED, errors=[])
+    # The file held identity numbers in the clear; the cases now hold them encrypted.
+    finished.file.delete(save=False)
+    LedgerImport.objects.filter(pk=record.pk).update(file="")
+    return finished
+
+
+def ledger_import_start(
+    *,
+    actor: Staff,
+    ledger_import: LedgerImport,
+    columns: dict[str, str] | None = None,
+    dry_run: bool = False,
+) -> LedgerImport:
+    """Run the import now for a small file; queue a large one as a background job (its page
+    shows the progress and may be left and come back to).
+
+    Raises:
+        NotPermitted, ValidationFailed: as `ledger_import_run`, for the mapping at once.
+    """
+    record = ledger_import
+    if record.file.size <= BACKGROUND_BYTES:
+        return ledger_import_run(
+            actor=actor, ledger_import=record, columns=columns, dry_run=dry_run
+        )
+    _require_registrar(actor, record.unit)
+    if record.status in (LedgerImport.Status.IMPORTED, LedgerImport.Status.RUNNING):
+        raise ValidationFailed("该文件已经导入或正在处理。")
+    record.columns = _clean_columns(record.headers, columns or record.columns)
+    record.status, record.errors = LedgerImport.Status.RUNNING, []
+    record.rows_checked = record.rows_written = record.rows_skipped = 0
+    record.save()
+    from xinfang.ledger.tasks import ledger_import_task
+
+    transaction.on_commit(lambda: ledger_import_task(record.pk, actor.pk, dry_run))
+    return record
+
+
+def ledger_import_failed(record: LedgerImport, message: str) -> LedgerImport:
+    """A background import that stopped before its end: nothing was written (one
+    transaction), and the page says why."""
+    return _finish(record, LedgerImport.Status.INVALID, errors=[{"row": 0, "errors": [message]}])
+
+
+def ledger_import_progress(record: LedgerImport) -> dict[str, int]:
+    """Rows checked and rows written so far; the writing pass reports through the cache,
+    since its own transaction is not visible to the page until it commits."""
+    written = record.rows_written
+    if record.status == LedgerImport.Status.RUNNING:
+        written = cache.get(_written_key(record.pk), 0)
+    total = record.rows_total or 0
+    return {"checked": record.rows_checked, "written": written, "total": total}
+
+
+def ledger_files_prune(*, now: datetime | None = None, days: int = KEEP_FILES_DAYS) -> int:
+    """Remove the kept files of imports not written, older than `days`; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    stale = (
+        LedgerImport.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=[LedgerImport.Status.IMPORTED, LedgerImport.Status.RUNNING])
+        .exclude(file="")
+    )
+    removed = 0
+    for record in stale.iterator():
+        record.file.delete(save=False)
+        LedgerImport.objects.filter(pk=record.pk).update(file="")
+        removed += 1
+    return removed
+
+
+def _written_key(pk: int) -> str:
+    return f"ledger-import:{pk}:written"
+
+
+def _finish(record: LedgerImport, status: str, *, errors: list[dict[str, Any]]) -> LedgerImport:
+    record.status, record.errors, record.finished_at = status, errors, timezone.now()
+    record.save(update_fields=["status", "errors", "finished_at"])
+    return record
+
+
+def imported_state_note() -> str:
+    """How closed states come in, for the import page."""
+    labels = "、".join(str(State(s).label) for s in STATE_PATHS)
+    return f"可导入的办理状态：{labels}。已办结的件依次受理、办理、办结，日期取自台帐。"

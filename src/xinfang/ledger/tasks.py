@@ -1,0 +1,60 @@
+"""The background import of a large ledger file (Huey): the same two passes as a small file,
+run by the worker while the page shows the progress."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from xinfang.core.errors import DomainError
+
+
+@db_task()
+def ledger_import_task(import_id: int, actor_id: int, dry_run: bool) -> str:
+    """Check, then (unless a dry run) write, one queued import; returns its final status."""
+    from xinfang.ledger.models import LedgerImport
+    from xinfang.ledger.services import ledger_import_failed, ledger_import_run
+    from xinfang.units.models import Staff
+
+    record = LedgerImport.objects.select_related("unit").get(pk=import_id)
+    actor = Staff.objects.get(pk=actor_id)
+    try:
+        record = ledger_import_run(actor=actor, ledger_import=record, dry_run=dry_run)
+    except DomainError as exc:
+        record = ledger_import_failed(record, exc.message)
+    except Exception:
+        ledger_import_failed(record, "导入过程中出现系统错误，未导入任何行，请重试。")
+        raise
+    return record.status
+
+
+@db_periodic_task(crontab(minute="50", hour="3"))
+def ledger_files_prune_task() -> int:
+    """Every night: remove the uploaded files (identity numbers in the clear) of imports
+    that were not written and are more than 7 days old; their error lists stay."""
+    from xinfang.ledger.services import ledger_files_prune
+
+    return ledger_files_prune()
+
+
+@db_task()
+def ledger_export_task(export_id: int) -> str:
+    """Build one queued export."""
+    from xinfang.ledger.exports import ledger_export_build
+    from xinfang.ledger.models import LedgerExport
+
+    record = LedgerExport.objects.select_related("created_by").get(pk=export_id)
+    try:
+        ledger_export_build(record)
+    except Exception:
+        LedgerExport.objects.filter(pk=export_id).update(status=LedgerExport.Status.FAILED)
+        raise
+    return LedgerExport.Status.DONE
+
+
+@db_periodic_task(crontab(minute="55", hour="*"))
+def ledger_exports_expire_task() -> int:
+    """Every hour: remove the files of exports whose download link has expired."""
+    from xinfang.ledger.exports import ledger_exports_expire
+
+    return ledger_exports_expire()
