@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xinfang.core.errors import DomainError, NotPermitted, ValidationFailed
-from xinfang.ledger.fields import FIELD_BY_KEY, REQUIRED, mapping_by_header
+from xinfang.ledger.fields import FIELD_BY_KEY, REQUIRED, mapping_by_header, mapping_guess
 from xinfang.ledger.models import LedgerImport, LedgerMapping, LedgerRow
 from xinfang.ledger.reading import file_kind, ledger_rows
 from xinfang.ledger.validation import STATE_PATHS, ParsedRow, RowContext, row_parse
@@ -22,9 +22,13 @@ from xinfang.petitions.models import Outcome, Petition, State
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
-from xinfang.workflow.services import petition_accept, petition_conclude, petition_start
-from xinfang.workflow.services.registration import petition_register
-from xinfang.workflow.services.transition import _record
+from xinfang.workflow.services import (
+    petition_accept,
+    petition_conclude,
+    petition_imported_mark,
+    petition_register,
+    petition_start,
+)
 
 MAX_UPLOAD = 50 * 1024 * 1024
 # Error rows kept on the import (the workbook with an error column carries them all).
@@ -55,8 +59,6 @@ def ledger_import_upload(
         NotPermitted: the actor does not register petitions in the unit.
         ValidationFailed: not an .xlsx or .csv, too large, unreadable, or without a header.
     """
-    from xinfang.ledger.fields import mapping_guess
-
     _require_registrar(actor, unit)
     kind = file_kind(upload.name or "")
     if upload.size and upload.size > MAX_UPLOAD:
@@ -178,9 +180,7 @@ def _case_write(actor: Staff, row: ParsedRow, record: LedgerImport, now: datetim
             now=max(_at(row.reply_on, REPLIED_AT, now), received_at),
         )
     marked = {"ledger_import": record.pk, "file_name": record.file_name, "row": row.row}
-    petition = _record(
-        "ledger_import", petition=petition, actor=actor, now=now, apply=lambda *_: marked
-    )
+    petition = petition_imported_mark(petition=petition, actor=actor, now=now, source=marked)
     LedgerRow.objects.create(
         fingerprint=row.fingerprint, ledger_import=record, row=row.row, petition=petition
     )

@@ -7,15 +7,15 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from xinfang.core.errors import DomainError
+from xinfang.ledger.exports import ledger_export_build, ledger_exports_expire
+from xinfang.ledger.models import LedgerExport, LedgerImport
+from xinfang.ledger.services import ledger_files_prune, ledger_import_failed, ledger_import_run
+from xinfang.units.models import Staff
 
 
 @db_task()
 def ledger_import_task(import_id: int, actor_id: int, dry_run: bool) -> str:
     """Check, then (unless a dry run) write, one queued import; returns its final status."""
-    from xinfang.ledger.models import LedgerImport
-    from xinfang.ledger.services import ledger_import_failed, ledger_import_run
-    from xinfang.units.models import Staff
-
     record = LedgerImport.objects.select_related("unit").get(pk=import_id)
     actor = Staff.objects.get(pk=actor_id)
     try:
@@ -32,17 +32,12 @@ def ledger_import_task(import_id: int, actor_id: int, dry_run: bool) -> str:
 def ledger_files_prune_task() -> int:
     """Every night: remove the uploaded files (identity numbers in the clear) of imports
     that were not written and are more than 7 days old; their error lists stay."""
-    from xinfang.ledger.services import ledger_files_prune
-
     return ledger_files_prune()
 
 
 @db_task()
 def ledger_export_task(export_id: int) -> str:
     """Build one queued export."""
-    from xinfang.ledger.exports import ledger_export_build
-    from xinfang.ledger.models import LedgerExport
-
     record = LedgerExport.objects.select_related("created_by").get(pk=export_id)
     try:
         ledger_export_build(record)
@@ -55,6 +50,4 @@ def ledger_export_task(export_id: int) -> str:
 @db_periodic_task(crontab(minute="55", hour="*"))
 def ledger_exports_expire_task() -> int:
     """Every hour: remove the files of exports whose download link has expired."""
-    from xinfang.ledger.exports import ledger_exports_expire
-
     return ledger_exports_expire()

@@ -37,7 +37,7 @@ from xinfang.workflow.services.handling import petition_conclude, petition_exten
 from xinfang.workflow.services.hearings import hearing_record
 from xinfang.workflow.services.recompute import deadlines_recompute
 from xinfang.workflow.services.recusal import recusal_declare, staff_identity_set
-from xinfang.workflow.services.registration import petition_register
+from xinfang.workflow.services.registration import petition_imported_mark, petition_register
 from xinfang.workflow.services.replies import DRAFTABLE_STATES, reply_draft_save
 from xinfang.workflow.services.review import (
     petition_conclude_re_review,
@@ -98,6 +98,7 @@ __all__ = [
     "petition_decline",
     "petition_extend",
     "petition_forward",
+    "petition_imported_mark",
     "petition_register",
     "petition_request_re_review",
     "petition_request_review",

@@ -19,6 +19,7 @@ from xinfang.petitions.models import (
     Category,
     Channel,
     Difficulty,
+    EventKind,
     Line,
     Petition,
     PetitionParty,
@@ -40,6 +41,7 @@ from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.services.notices import urgent_notify
 from xinfang.workflow.services.supervision import ownership_assign
+from xinfang.workflow.services.transition import _record
 
 MAX_ATTACHMENTS = 20
 
@@ -210,6 +212,16 @@ def petition_register(
         raise
     petition.replayed = False
     return petition
+
+
+def petition_imported_mark(
+    *, petition: Petition, actor: Staff, now: datetime, source: dict[str, Any]
+) -> Petition:
+    """Record in the case's history where an imported case came from (the import, file and
+    row), under the case's lock and hash chain like every other event."""
+    return _record(
+        EventKind.LEDGER_IMPORT, petition=petition, actor=actor, now=now, apply=lambda *_: source
+    )
 
 
 def _reception_leader_owns(petition: Petition, leader_id: int, now: datetime) -> None:
