@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -45,6 +46,9 @@ class LedgerFilter:
     overdue: bool = False
     text: str = ""
     sort: str = "-received"
+    # A named set of cases another app defines ("ind:…", analytics' indicators), resolved
+    # through its registered resolver: a number elsewhere links to exactly its cases.
+    case_set: str = ""
 
 
 @dataclass
@@ -53,10 +57,34 @@ class LedgerPage:
     total: int
     capped: bool
     next_cursor: str | None
+    # What the case set is, in words, when the ledger is filtered to one.
+    case_set_label: str = ""
+
+
+# prefix → resolver(user, value) → (label, cases) or None for a value it cannot read. Apps
+# above this one register theirs in AppConfig.ready(), so this module imports none of them.
+CaseSetResolver = Callable[[Staff, str], "tuple[str, QuerySet[Petition]] | None"]
+_CASE_SETS: dict[str, CaseSetResolver] = {}
+
+
+def case_set_register(prefix: str, resolver: CaseSetResolver) -> None:
+    """Let the ledger filter to case sets named "<prefix>:…", resolved by `resolver`."""
+    _CASE_SETS[prefix] = resolver
+
+
+def case_set_resolve(user: Staff, value: str) -> tuple[str, QuerySet[Petition]] | None:
+    """The label and cases of a named case set, or None when no resolver can read it."""
+    resolver = _CASE_SETS.get(value.split(":", 1)[0])
+    return resolver(user, value) if resolver else None
 
 
 def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
     qs = petitions_visible_to(user)
+    if f.case_set:
+        resolved = case_set_resolve(user, f.case_set)
+        if resolved is None:
+            return qs.none()
+        qs = qs.filter(pk__in=resolved[1].values("pk"))
     if f.received_after:
         qs = qs.filter(received_on__gte=f.received_after)
     if f.received_before:
@@ -172,4 +200,6 @@ def ledger_page(
         last = rows[-1]
         key = last.due_on if sort == "due" else last.received_at
         next_cursor = _encode([key, last.pk])
-    return LedgerPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, next_cursor)
+    resolved = case_set_resolve(user, f.case_set) if f.case_set else None
+    label = resolved[0] if resolved else ""
+    return LedgerPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, next_cursor, label)
