@@ -6,6 +6,7 @@ from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
 from xinfang.notifications import apis as notifications
 from xinfang.petitions import apis as petitions
+from xinfang.portal import apis as portal
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
 
@@ -47,6 +48,8 @@ urlpatterns = [
         workflow.ReplyDraftApi.as_view(),
         name="petition-reply-draft",
     ),
+    # Before the action route, which would read "rating" as an action.
+    path("petitions/<int:pk>/rating/", portal.PetitionRatingApi.as_view(), name="petition-rating"),
     path(
         "petitions/<int:pk>/<slug:action>/",
         workflow.PetitionActionApi.as_view(),
