@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
@@ -17,9 +17,11 @@ from django.utils import timezone
 from xinfang.analytics import periods
 from xinfang.analytics.indicators import Scope, scope_cases
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
-from xinfang.petitions.models import Category, Channel, Petition
+from xinfang.petitions.models import Category, Channel, Petition, open_q, overdue_q
+from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over, units_visible_to
+from xinfang.workflow.models import SupervisionOrder
 
 # The longest range one request may ask for (a decade of months on the dashboard is plenty).
 MAX_DAYS = 3700
@@ -174,3 +176,37 @@ def unit_month_counts(scope: Scope) -> dict[tuple[str, str], int]:
         .annotate(n=Count("pk"))
     )
     return {(r["prefix"], f"{r['m']:%Y-%m}"): r["n"] for r in rows}
+
+
+AT_RISK_DAYS = 3
+
+
+def late_and_at_risk(
+    scope: Scope, limit: int = 20
+) -> tuple[QuerySet[Petition], QuerySet[Petition]]:
+    """Open cases of the unit subtree (and category) past their binding deadline, and those
+    whose deadline falls within the next few days; as the ledger's overdue filter reads them
+    (all cases, litigation-related ones included: they are late all the same)."""
+    today = scope.today
+    qs = petitions_visible_to(scope.user).filter(responsible_unit__path__startswith=scope.unit.path)
+    if scope.category is not None:
+        subtree = Category.objects.filter(path__startswith=scope.category.path).values("id")
+        qs = qs.filter(category_id__in=subtree)
+    qs = qs.select_related("responsible_unit", "category").order_by("due_on", "pk")
+    late = qs.filter(overdue_q(today))
+    soon = qs.filter(open_q(), due_on__gte=today, due_on__lte=today + timedelta(days=AT_RISK_DAYS))
+    return late, soon
+
+
+def open_supervision_orders(scope: Scope) -> QuerySet[SupervisionOrder]:
+    """Supervision orders not yet closed, addressed to a unit of the subtree, on cases the
+    user may see; the most urgent first."""
+    return (
+        SupervisionOrder.objects.filter(
+            unit__path__startswith=scope.unit.path,
+            petition__in=petitions_visible_to(scope.user).values("pk"),
+        )
+        .exclude(status=SupervisionOrder.Status.CLOSED)
+        .select_related("petition", "unit")
+        .order_by("due_on", "pk")
+    )
