@@ -45,7 +45,11 @@ from xinfang.petitions.models import (
     PetitionEvent,
     State,
 )
-from xinfang.petitions.selectors.visibility import hidden_accusations_q, petitions_visible_to
+from xinfang.petitions.selectors.visibility import (
+    UNIT_LIST_LIMIT,
+    hidden_accusations_q,
+    petitions_visible_to,
+)
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.calendar import WorkCalendar
 from xinfang.workflow.deadlines import calendar_load
@@ -354,9 +358,19 @@ def window_of(scope: Scope, calendar: WorkCalendar | None = None) -> Window:
 def scope_cases(scope: Scope) -> QuerySet[Petition]:
     """Every case of the scope, whatever its dates: visible to the user, responsible unit in
     the subtree, category in the subtree, not litigation-related."""
-    qs = petitions_visible_to(scope.user).filter(
-        responsible_unit__path__startswith=scope.unit.path, is_litigation=False
+    units = list(
+        Unit.objects.filter(path__startswith=scope.unit.path).values_list("id", flat=True)[
+            : UNIT_LIST_LIMIT + 1
+        ]
     )
+    qs = petitions_visible_to(scope.user).filter(is_litigation=False)
+    if len(units) > UNIT_LIST_LIMIT or len(units) * 2 > Unit.objects.count():
+        # Most of the organisation: reading every case beats an index probe per unit.
+        qs = qs.filter(responsible_unit__path__startswith=scope.unit.path)
+    else:
+        # A literal list of the subtree's units: the (responsible unit, state) index then
+        # reads a street office's cases instead of scanning every case (bench_indicators).
+        qs = qs.filter(responsible_unit_id__in=units)
     if scope.category is not None:
         subtree = Category.objects.filter(path__startswith=scope.category.path).values("id")
         qs = qs.filter(category_id__in=subtree)
