@@ -68,6 +68,8 @@ def test_it_refuses_a_unit_out_of_sight_and_bad_input(api, org, xc_handler):
     assert refused.status_code == 404 and refused.json()["code"] == "not_found"
     bad = api.as_(xc_handler).get(url, {"period_start": "2026-13-01"})
     assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
+    for unit in ("²", "9" * 30, "-1"):
+        assert api.as_(xc_handler).get(url, {"unit": unit}).status_code == 400
     backwards = api.as_(xc_handler).get(
         url, {"period_start": "2026-11-30", "period_end": "2026-11-01"}
     )

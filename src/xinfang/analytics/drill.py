@@ -54,12 +54,15 @@ def scope_of(user: Staff, value: str) -> tuple[Scope, str, str] | None:
     indicator = BY_KEY.get(key)
     if indicator is None or part not in PARTS or (part == "den" and not indicator.is_rate):
         return None
+    ids = [unit_id, category_id or "0"]
+    if not all(x.isascii() and x.isdigit() and len(x) <= 18 for x in ids):
+        return None
     try:
-        unit = units_visible_to(user).filter(pk=int(unit_id)).first()
-        category = Category.objects.filter(pk=int(category_id)).first() if category_id else None
         start_d, end_d, as_of_d = (date.fromisoformat(x) for x in (start, end, as_of))
     except ValueError:
         return None
+    unit = units_visible_to(user).filter(pk=int(unit_id)).first()
+    category = Category.objects.filter(pk=int(category_id)).first() if category_id else None
     if unit is None or (category_id and category is None):
         return None
     return Scope(user, unit, start_d, end_d, category, as_of_d), key, part

@@ -55,7 +55,7 @@ def _int(params: Mapping[str, str], name: str) -> int | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise ValidationFailed(f"{name} 应为编号。", {"field": name})
     return int(raw)
 
