@@ -37,6 +37,9 @@ def test_it_lists_every_indicator_with_its_ledger(api, client, org, dc_leader, c
     assert "共 1 件" in page
     page = client.get(skip["denominator_ledger_url"]).content.decode()
     assert "共 2 件" in page
+    page = client.get(skip["shortfall_ledger_url"]).content.decode()
+    assert "共 1 件" in page
+    assert rows["cases"]["shortfall_ledger_url"] is None
 
 
 @pytest.mark.django_db

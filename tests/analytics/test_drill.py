@@ -137,6 +137,7 @@ def test_it_links_every_number_to_a_ledger_of_that_many_cases(
             parts = [("num", result.numerator)]
             if result.indicator.is_rate:
                 parts.append(("den", result.denominator))
+                parts.append(("miss", result.denominator - result.numerator))
             for part, number in parts:
                 f = LedgerFilter(case_set=drill_value(scope, result.key, part))
                 page = ledger_page(user, f, size=200)
@@ -169,12 +170,15 @@ def test_it_shows_the_number_behind_a_link_on_the_ledger_page(client, org, dc_le
         dc_leader, org.dongcheng, date(2026, 11, 1), date(2026, 11, 30), None, date(2026, 12, 4)
     )
     client.force_login(dc_leader)
-    late = client.get(drill_url(scope, "on_time_conclusion_rate", "den"))
-    assert late.status_code == 200
-    assert "共 3 件" in late.content.decode()
-    assert "按期办结率分母" in late.content.decode()
+    due = client.get(drill_url(scope, "on_time_conclusion_rate", "den"))
+    assert due.status_code == 200
+    assert "共 3 件" in due.content.decode()
+    assert "按期办结率分母" in due.content.decode()
     on_time = client.get(drill_url(scope, "on_time_conclusion_rate", "num"))
     assert "共 1 件" in on_time.content.decode()
+    # Scenario 11: from an office's on-time rate to its late cases.
+    late = client.get(drill_url(scope, "on_time_conclusion_rate", "miss")).content.decode()
+    assert "共 2 件" in late and "按期办结率未达标" in late
 
 
 @pytest.mark.django_db

@@ -28,6 +28,9 @@ class IndicatorSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
     ledger_url = serializers.URLField()
     denominator_ledger_url = serializers.URLField(allow_null=True)
+    shortfall_ledger_url = serializers.URLField(
+        allow_null=True, help_text="the denominator's cases outside the numerator"
+    )
     defined_locally = serializers.BooleanField(
         help_text="true: defined by this system, not by RULES.md §9"
     )
@@ -70,6 +73,9 @@ class IndicatorListApi(APIView):
                 "value": None if r.value is None else str(r.value),
                 "ledger_url": url(drill_url(scope, r.key, "num")),
                 "denominator_ledger_url": url(drill_url(scope, r.key, "den"))
+                if r.indicator.is_rate
+                else None,
+                "shortfall_ledger_url": url(drill_url(scope, r.key, "miss"))
                 if r.indicator.is_rate
                 else None,
                 "defined_locally": r.indicator.local,

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from xinfang.analytics.indicators import BY_KEY, PARTS, Scope, indicator_cases
+from xinfang.analytics.indicators import BY_KEY, PART_NAMES, PARTS, Scope, indicator_cases
 from xinfang.petitions.models import Category, Petition
 from xinfang.petitions.selectors.ledger import case_set_register
 from xinfang.units.models import Staff
@@ -52,7 +52,7 @@ def scope_of(user: Staff, value: str) -> tuple[Scope, str, str] | None:
         return None
     _, key, part, unit_id, start, end, category_id, as_of = bits
     indicator = BY_KEY.get(key)
-    if indicator is None or part not in PARTS or (part == "den" and not indicator.is_rate):
+    if indicator is None or part not in PARTS or (part != "num" and not indicator.is_rate):
         return None
     ids = [unit_id, category_id or "0"]
     if not all(x.isascii() and x.isdigit() and len(x) <= 18 for x in ids):
@@ -75,10 +75,14 @@ def resolve(user: Staff, value: str) -> tuple[str, QuerySet[Petition]] | None:
         return None
     scope, key, part = found
     indicator = BY_KEY[key]
-    what = indicator.numerator_label if part == "num" else indicator.denominator_label
+    what = {
+        "num": indicator.numerator_label,
+        "den": indicator.denominator_label,
+        "miss": f"{indicator.denominator_label}，但不属于“{indicator.numerator_label}”",
+    }[part]
     where = scope.unit.name + (f"·{scope.category.name}" if scope.category else "")
     label = (
-        f"{indicator.label}{'分子' if part == 'num' else '分母'}：{what}"
+        f"{indicator.label}{PART_NAMES[part]}：{what}"
         f"（{where}，{scope.start:%Y-%m-%d}至{scope.end:%Y-%m-%d}）"
     )
     return label, indicator_cases(scope, key, part)

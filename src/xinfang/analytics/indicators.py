@@ -324,7 +324,10 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
-PARTS = ("num", "den")
+# The numerator, the denominator, and a rate's shortfall: the denominator's cases outside the
+# numerator (the late ones behind an on-time rate, the unrated behind a rating rate).
+PARTS = ("num", "den", "miss")
+PART_NAMES = {"num": "分子", "den": "分母", "miss": "未达标"}
 
 
 @dataclass
@@ -338,6 +341,11 @@ class Result:
     @property
     def key(self) -> str:
         return self.indicator.key
+
+    @property
+    def shortfall(self) -> int | None:
+        """A rate's denominator less its numerator."""
+        return None if self.denominator is None else self.denominator - self.numerator
 
     @property
     def percent(self) -> str:
@@ -378,17 +386,24 @@ def scope_cases(scope: Scope) -> QuerySet[Petition]:
 
 
 def part_q(indicator: Indicator, part: str, scope: Scope, window: Window) -> Q:
-    """The filter of an indicator's numerator ("num") or denominator ("den")."""
-    fn = indicator.numerator if part == "num" else indicator.denominator
-    if fn is None:
+    """The filter of an indicator's numerator ("num"), denominator ("den") or shortfall
+    ("miss": in the denominator, not in the numerator).
+
+    Raises:
+        KeyError: a count has no denominator or shortfall.
+    """
+    if part == "num":
+        return indicator.numerator(scope, window)
+    if indicator.denominator is None or part not in PARTS:
         raise KeyError(part)
-    return fn(scope, window)
+    den = indicator.denominator(scope, window)
+    return den if part == "den" else den & ~indicator.numerator(scope, window)
 
 
 def indicator_cases(
     scope: Scope, key: str, part: str = "num", window: Window | None = None
 ) -> QuerySet[Petition]:
-    """The cases behind one number: an indicator's numerator or denominator.
+    """The cases behind one number: an indicator's numerator, denominator or shortfall.
 
     Raises:
         KeyError: no such indicator, or a count has no denominator.

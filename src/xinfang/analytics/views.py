@@ -61,6 +61,7 @@ def _linked(results: list[Result], scope: Scope) -> list[Result]:
         r.links = {"num": drill_url(scope, r.key, "num")}
         if r.indicator.is_rate:
             r.links["den"] = drill_url(scope, r.key, "den")
+            r.links["miss"] = drill_url(scope, r.key, "miss")
     return results
 
 
