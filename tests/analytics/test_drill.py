@@ -202,6 +202,7 @@ def test_it_reads_no_malformed_set(org, dc_leader):
         "ind:cases:num:²:2026-11-01:2026-11-30::2026-12-04",
         "ind:cases:num:99999999999999999999999:2026-11-01:2026-11-30::2026-12-04",
         "ind:cases:num:1:2026-11-01:2026-11-31::2026-12-04",
+        "ind:cases:num:1:0001-01-01:0001-01-31::2026-12-04",
         "zzz:1",
     ):
         assert case_set_resolve(dc_leader, value) is None

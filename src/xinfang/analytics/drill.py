@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from xinfang.analytics.indicators import BY_KEY, PART_NAMES, PARTS, Scope, indicator_cases
+from xinfang.analytics.selectors import EARLIEST, LATEST
 from xinfang.petitions.models import Category, Petition
 from xinfang.petitions.selectors.ledger import case_set_register
 from xinfang.units.models import Staff
@@ -60,6 +61,8 @@ def scope_of(user: Staff, value: str) -> tuple[Scope, str, str] | None:
     try:
         start_d, end_d, as_of_d = (date.fromisoformat(x) for x in (start, end, as_of))
     except ValueError:
+        return None
+    if not (EARLIEST <= start_d <= end_d <= LATEST and EARLIEST <= as_of_d <= LATEST):
         return None
     unit = units_visible_to(user).filter(pk=int(unit_id)).first()
     category = Category.objects.filter(pk=int(category_id)).first() if category_id else None

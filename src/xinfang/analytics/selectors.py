@@ -25,6 +25,9 @@ from xinfang.workflow.models import SupervisionOrder
 
 # The longest range one request may ask for (a decade of months on the dashboard is plenty).
 MAX_DAYS = 3700
+# Dates a period may span: the day arithmetic (holidays, rating windows) works far inside these.
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2099, 12, 31)
 
 
 def default_unit_for(user: Staff) -> Unit | None:
@@ -84,6 +87,10 @@ def scope_from_params(
     month = periods.period_of("month", today)
     start = _date(params, "period_start") or month.start
     end = _date(params, "period_end") or (month.end if start == month.start else today)
+    if start < EARLIEST or end > LATEST:
+        raise ValidationFailed(
+            f"统计期间应在{EARLIEST.year}年至{LATEST.year}年之间。", {"field": "period_start"}
+        )
     if end < start:
         raise ValidationFailed("结束日期不能早于开始日期。", {"field": "period_end"})
     if (end - start).days > MAX_DAYS:
