@@ -72,7 +72,9 @@ def test_it_refuses_a_unit_out_of_sight_and_bad_input(api, org, xc_handler):
     bad = api.as_(xc_handler).get(url, {"period_start": "2026-13-01"})
     assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
     for dates in (("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31")):
-        answer = api.as_(xc_handler).get(url, dict(zip(("period_start", "period_end"), dates, strict=True)))
+        answer = api.as_(xc_handler).get(
+            url, dict(zip(("period_start", "period_end"), dates, strict=True))
+        )
         assert answer.status_code == 400
     for unit in ("²", "9" * 30, "-1"):
         assert api.as_(xc_handler).get(url, {"unit": unit}).status_code == 400
