@@ -27,6 +27,7 @@ test-fast: install
 lint: install
 	$(RUN)/ruff check src tests bench
 	$(RUN)/ruff format --check src tests bench
+	$(RUN)/lint-imports
 
 bench: install
 	$(RUN)/python -m bench

@@ -215,7 +215,8 @@ def _register(
     """Register the visitor's petition at the registrar's unit."""
     from django.utils import timezone
 
-    from xinfang.petitions.services import PersonInput, petition_register
+    from xinfang.petitions.services import PersonInput
+    from xinfang.workflow.services import petition_register
 
     now = timezone.now()
     petition_register(

@@ -238,8 +238,8 @@ def database_prepare(*, reuse: bool = False) -> BenchDatabase:
     from django.db import connection
     from django.test import override_settings
 
+    from xinfang.demo.units import demo_organisation_ensure
     from xinfang.petitions.models import Petition
-    from xinfang.units.demo import demo_organisation_ensure
 
     before = 0
     if Petition._meta.db_table in connection.introspection.table_names():

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "xinfang.portal",
     "xinfang.textmining",
     "xinfang.api",
+    "xinfang.site",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "xinfang.core.context_processors.site",
+                "xinfang.site.context_processors.site",
                 "xinfang.workflow.context_processors.calendar_banner",
             ],
         },
@@ -264,13 +265,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Bounded: at most API_MAX_PAGE_SIZE rows a page, JSON at most API_MAX_JSON_DEPTH deep
-    # and DATA_UPLOAD_MAX_MEMORY_SIZE big (api/bounds.py).
-    "DEFAULT_PAGINATION_CLASS": "xinfang.api.bounds.BoundedPagination",
+    # and DATA_UPLOAD_MAX_MEMORY_SIZE big (core/bounds.py).
+    "DEFAULT_PAGINATION_CLASS": "xinfang.core.bounds.BoundedPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_PARSER_CLASSES": [
-        "xinfang.api.bounds.BoundedJSONParser",
-        "xinfang.api.bounds.BoundedFormParser",
-        "xinfang.api.bounds.BoundedMultiPartParser",
+        "xinfang.core.bounds.BoundedJSONParser",
+        "xinfang.core.bounds.BoundedFormParser",
+        "xinfang.core.bounds.BoundedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
 }

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from xinfang.core import health, views
+from xinfang.core import health
+from xinfang.site import views
 
 admin.site.site_header = "信访事项办理平台 · 系统管理"
 admin.site.site_title = "信访事项办理平台"
@@ -20,10 +21,10 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("xinfang.api.urls")),
+    path("api/v1/", include("xinfang.site.api_urls")),
     path("notifications/", include("xinfang.notifications.urls")),
-    path("settings/", include("xinfang.core.settings_urls")),
-    path("", include("xinfang.petitions.urls")),
+    path("settings/", include("xinfang.site.settings_urls")),
+    path("", include("xinfang.workflow.case_urls")),
     # Supervision: /supervision/, /my/owned/, /extensions/, /follow-ups/ and the case's forms.
     path("", include("xinfang.workflow.urls")),
     # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from xinfang.analytics import periods
 from xinfang.analytics.indicators import Scope, indicators_compute
 from xinfang.analytics.selectors import default_unit_for
-from xinfang.petitions import demo
+from xinfang.demo import petitions as demo
 from xinfang.units.models import Staff
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from xinfang.analytics.drill import drill_value
 from xinfang.analytics.indicators import Scope, indicators_compute
-from xinfang.petitions import demo
+from xinfang.demo import petitions as demo
 from xinfang.petitions.models import Category
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 from xinfang.units.models import Staff

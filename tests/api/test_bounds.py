@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.generics import GenericAPIView
 
 from tests.petitions.factories import register
-from xinfang.api.bounds import BoundedPagination, json_depth_exceeds
+from xinfang.core.bounds import BoundedPagination, json_depth_exceeds
 from xinfang.notifications.models import Notification
 
 # Lists without pagination: reference tables, bounded by the organisation, no personal data.

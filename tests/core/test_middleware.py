@@ -19,8 +19,8 @@ def _down(*args, **kwargs):
 @pytest.fixture
 def db_down_in_reads(monkeypatch):
     """The selectors of the workbench and of the API's list fail as with the database down."""
-    monkeypatch.setattr("xinfang.core.views.workbench_for", _down)
-    monkeypatch.setattr("xinfang.petitions.apis.petitions_visible_to", _down)
+    monkeypatch.setattr("xinfang.site.views.workbench_for", _down)
+    monkeypatch.setattr("xinfang.workflow.case_apis.petitions_visible_to", _down)
 
 
 def _unavailable(response) -> None:
@@ -52,7 +52,7 @@ def test_a_dropped_connection_is_a_503_too(client, dc_registrar, monkeypatch):
     def dropped(*args, **kwargs):
         raise InterfaceError("connection already closed")
 
-    monkeypatch.setattr("xinfang.core.views.workbench_for", dropped)
+    monkeypatch.setattr("xinfang.site.views.workbench_for", dropped)
     client.force_login(dc_registrar)
     _unavailable(client.get("/"))
 
@@ -85,7 +85,7 @@ def test_other_errors_stay_500(dc_registrar, monkeypatch):
     def bug(*args, **kwargs):
         raise ZeroDivisionError
 
-    monkeypatch.setattr("xinfang.core.views.workbench_for", bug)
+    monkeypatch.setattr("xinfang.site.views.workbench_for", bug)
     client = Client(raise_request_exception=False)
     client.force_login(dc_registrar)
     response = client.get("/")

@@ -35,6 +35,28 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 expect.set_options(timeout=15_000)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # A failed browser test reports where its page was and what it showed, so that a
+    # failure seen only in CI can be understood from the CI output alone.
+    report = yield
+    if report.when == "call" and report.failed:
+        for name in ("page", "phone_page"):
+            if name in item.funcargs:
+                report.sections.append((f"e2e {name}", _describe(item, item.funcargs[name])))
+    return report
+
+
+def _describe(item, page) -> str:
+    try:
+        text = " ".join(page.locator("body").inner_text(timeout=2_000).split())
+        path = screenshot(page, f"failed-{item.name}")
+    except Exception as exc:  # the page may be gone; the test's own error says the rest
+        return f"page unavailable after the failure: {exc}"
+    errors = getattr(page, "js_errors", None)
+    return f"url {page.url}\nscreenshot {path}\nJavaScript errors {errors}\ntext {text[:1500]}"
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):

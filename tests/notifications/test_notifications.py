@@ -86,7 +86,7 @@ def test_an_urgent_matter_goes_up_the_line_at_once(
 def test_a_handlers_draft_asks_the_leader_to_approve(
     org, dc_registrar, dc_leader, dc_handler, django_capture_on_commit_callbacks
 ):
-    from xinfang.petitions.services import reply_draft_save
+    from xinfang.workflow.services import reply_draft_save
 
     p = register(dc_registrar, org.dongcheng)
     wf.petition_accept(petition=p, actor=dc_leader)

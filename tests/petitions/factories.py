@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from xinfang.petitions.identity import random_id_number
 from xinfang.petitions.models import Category, Petition
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import PersonInput
+from xinfang.workflow.services import petition_register
 
 _rng = random.Random(7)
 

@@ -4,8 +4,8 @@ import pytest
 
 from tests.petitions.factories import person, register
 from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.services import personal_data_reveal
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
-from xinfang.petitions.services import personal_data_reveal
 from xinfang.workflow import services as wf
 
 ACCUSER = "举报人甲"

@@ -11,8 +11,8 @@ import pytest
 from tests.petitions.factories import register
 from xinfang.petitions.history import event_append, event_kind
 from xinfang.petitions.models import EventKind, PetitionEvent
-from xinfang.petitions.presenters import event_text
 from xinfang.workflow.machine import TRANSITIONS
+from xinfang.workflow.presenters import event_text
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "xinfang"
 # The ways a service names the kind it writes: _record("kind", …), a "_kind" override,

@@ -10,9 +10,9 @@ from tests.clock import at
 from tests.petitions.factories import REPLY, register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.petitions.models import Outcome, PetitionEvent, Reply, ReviewOutcome, outcome_label
-from xinfang.petitions.presenters import event_text
 from xinfang.portal.timeline import public_timeline
 from xinfang.workflow import services as wf
+from xinfang.workflow.presenters import event_text
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.petitions.models import Category, Petitioner
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import PersonInput
 from xinfang.workflow import services as wf
+from xinfang.workflow.services import petition_register
 
 PHONE = "13900001111"
 

@@ -5,7 +5,7 @@ import pytest
 from tests.petitions.factories import register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.core.errors import ValidationFailed
-from xinfang.petitions.selectors.workbench import workbench_for
+from xinfang.workflow.workbench import workbench_for
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ and the binding deadlines agree with it."""
 from __future__ import annotations
 
 from xinfang.petitions.models import Reply
-from xinfang.petitions.services.replies import DRAFTABLE_STATES, STAGE_UNIT
 from xinfang.petitions.stages import STAGE_ANSWERED_IN, STAGE_OF_STATE, STAGES
 from xinfang.workflow.deadlines import BINDING_FIELD
 from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.models import Hearing
 from xinfang.workflow.services.hearings import FIELD_OF_STAGE, UNIT_OF_STAGE
+from xinfang.workflow.services.replies import DRAFTABLE_STATES, STAGE_UNIT
 
 ANSWERING = {"handling": "conclude", "review": "conclude_review", "re_review": "conclude_re_review"}
 

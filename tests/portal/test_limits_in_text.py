@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.petitions.factories import register
-from xinfang.petitions.actions import available_actions
-from xinfang.petitions.selectors.workbench import workbench_for
+from xinfang.workflow.case_actions import available_actions
 from xinfang.workflow.deadlines import limit_words, limits_text
 from xinfang.workflow.models import DeadlineRule
+from xinfang.workflow.workbench import workbench_for
 
 
 def _edit(key: str, days: int, unit: str) -> None:

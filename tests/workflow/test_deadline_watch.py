@@ -19,8 +19,7 @@ from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineReminder
-from xinfang.workflow.services.deadline_watch import point_ranges
-from xinfang.workflow.services.reminder_log import sql_array
+from xinfang.workflow.services.reminder_log import point_ranges, sql_array
 from xinfang.workflow.tasks import deadlines_check_task
 
 

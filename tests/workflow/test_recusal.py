@@ -136,7 +136,7 @@ def test_a_declared_conflict_removes_the_handler_and_the_owner_and_is_logged(
 
 
 def test_the_pickers_leave_out_whoever_must_stand_aside(org, dc_registrar, dc_leader, interested):
-    from xinfang.petitions.actions import form_for
+    from xinfang.workflow.case_actions import form_for
 
     p = register(dc_registrar, org.dongcheng, people=[person(id_number=ID)])
     form = form_for("assign", p, dc_leader)

@@ -22,9 +22,9 @@ from tests.petitions.factories import REPLY, register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.core.errors import DomainError
 from xinfang.petitions.history import chain_verify
-from xinfang.petitions.models import TERMINAL_STATES, Petition, Reply, State
+from xinfang.petitions.models import DEADLINE_FIELDS, TERMINAL_STATES, Petition, Reply, State
 from xinfang.workflow import services as wf
-from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_FIELDS
+from xinfang.workflow.deadlines import BINDING_FIELD
 from xinfang.workflow.machine import TRANSITIONS, transitions_from
 
 pytestmark = pytest.mark.slow

@@ -170,7 +170,8 @@ import json
 from datetime import timedelta
 from django.utils import timezone
 from xinfang.petitions.models import Category
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import PersonInput
+from xinfang.workflow.services import petition_register
 from xinfang.units.models import Membership, Staff, Unit
 
 district = Unit.add_root(code="W", name="城南区", kind="district")

@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from xinfang.api.bounds import body_too_large
+from xinfang.core.bounds import body_too_large
 from xinfang.core.errors import DomainError
 
 _DRF_CODES = {

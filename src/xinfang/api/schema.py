@@ -1,62 +1,10 @@
-"""OpenAPI shapes of the responses the views build by hand, and the error body on every
-operation, so the schema at /api/v1/schema/ describes each answer the API can give (and
-`make fuzz` can hold the API to it)."""
+"""The error body on every operation, so the schema at /api/v1/schema/ describes each answer
+the API can give (and `make fuzz` can hold the API to it). The shapes of responses an app's
+API builds by hand live with that app's serializers."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from rest_framework import serializers
-
-
-class PersonalDataPersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    role = serializers.CharField(help_text="petitioner 信访人 / representative 代表")
-    name = serializers.CharField()
-    id_number = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
-    address = serializers.CharField(allow_blank=True)
-    kind = serializers.CharField(allow_blank=True)
-
-
-class PersonalDataSerializer(serializers.Serializer):
-    """Full identity numbers and phones; each call is written to the access log."""
-
-    petitioners = PersonalDataPersonSerializer(many=True)
-
-
-class HistoryReplySerializer(serializers.Serializer):
-    stage = serializers.CharField()
-    outcome = serializers.CharField(allow_blank=True)
-    decision = serializers.CharField(allow_blank=True)
-    issued_on = serializers.DateField(allow_null=True)
-
-
-class HistoryCaseSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True, help_text="他单位的信访件为 null")
-    tracking_code = serializers.CharField(allow_null=True, help_text="他单位的信访件为 null")
-    received_at = serializers.DateTimeField()
-    subject = serializers.CharField()
-    state = serializers.CharField()
-    responsible_unit = serializers.CharField()
-    category = serializers.CharField()
-    is_open = serializers.BooleanField()
-    same_matter = serializers.BooleanField()
-    replies = HistoryReplySerializer(many=True)
-
-
-class PersonHistorySerializer(serializers.Serializer):
-    cases = HistoryCaseSerializer(many=True)
-
-
-class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
-
-
-class MarkedSerializer(serializers.Serializer):
-    marked = serializers.IntegerField(help_text="本次标为已读的条数")
-    unread = serializers.IntegerField(help_text="剩余未读条数")
-
 
 # The statuses the error body may come with, on top of what each view documents.
 ERROR_STATUSES = {

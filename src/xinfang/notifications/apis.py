@@ -8,10 +8,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinfang.api.schema import MarkedSerializer
 from xinfang.notifications.models import Notification
 from xinfang.notifications.selectors import inbox, unread_count
 from xinfang.notifications.services import notification_mark_read
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="本次标为已读的条数")
+    unread = serializers.IntegerField(help_text="剩余未读条数")
 
 
 class NotificationSerializer(serializers.ModelSerializer):

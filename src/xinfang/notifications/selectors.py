@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from xinfang.notifications.models import Kind, Notification, Preference
+from xinfang.petitions.selectors import hidden_accusations_q
 from xinfang.units.models import Staff
 
 
 def received_by(user: Staff) -> QuerySet[Notification]:
     """The user's notifications, less any about an accusation against the user's units
     (RULES.md §6): whatever sent it, it is never read there."""
-    from xinfang.petitions.selectors import hidden_accusations_q
-
     return Notification.objects.filter(recipient=user).exclude(
         hidden_accusations_q(user, prefix="petition__")
     )

@@ -11,6 +11,8 @@ from django.utils import timezone
 from xinfang.core.errors import NotFound
 from xinfang.core.outbox import outbox_put_many
 from xinfang.notifications.models import Kind, Notification, Preference
+from xinfang.notifications.selectors import received_by
+from xinfang.notifications.tasks import EMAIL_TOPIC
 from xinfang.units.models import Staff
 
 
@@ -69,8 +71,6 @@ def notify(
 def _email_later(notification_ids: list[int]) -> None:
     """Queue the e-mails of these notifications in the outbox, in the caller's transaction:
     sent by the worker once the change commits, never when it rolls back."""
-    from xinfang.notifications.tasks import EMAIL_TOPIC
-
     outbox_put_many(
         rows=[(EMAIL_TOPIC, {"notification_id": pk}, f"email:{pk}") for pk in notification_ids]
     )
@@ -190,8 +190,6 @@ def notification_mark_read(*, actor: Staff, notification_id: int | None = None) 
     Raises:
         NotFound: the notification is not the actor's.
     """
-    from xinfang.notifications.selectors import received_by
-
     mine = received_by(actor)
     qs = mine.filter(read_at__isnull=True)
     if notification_id is not None:

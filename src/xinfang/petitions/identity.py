@@ -6,10 +6,15 @@ import random
 import re
 import unicodedata
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from xinfang.core.crypto import DecryptionError, decrypt, mask_phone
 from xinfang.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from xinfang.petitions.models import Petition
 
 # GB 11643-1999 / ISO 7064 MOD 11-2: weight of position i is 2**(17 - i) mod 11.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -128,3 +133,14 @@ def random_id_number(rng: random.Random, birth: date | None = None, region: str 
         birth = first + timedelta(days=rng.randrange((last - first).days + 1))
     first17 = f"{region}{birth:%Y%m%d}{rng.randrange(1000):03d}"
     return first17 + id_number_check_digit(first17)
+
+
+def caller_number_masked(p: Petition, hidden: bool) -> str:
+    """The caller's number, masked; nothing when the petitioner is hidden from the reader."""
+    stored = (p.channel_details or {}).get("caller_number", "")
+    if hidden or not stored:
+        return ""
+    try:
+        return mask_phone(decrypt(stored))
+    except DecryptionError:
+        return mask_phone(stored)

@@ -87,6 +87,20 @@ def overdue_q(today: date) -> Q:
     return open_q() & Q(due_on__lt=today)
 
 
+# The case's legal deadline columns, in the order of the procedure (workflow.deadlines sets
+# them; target_on is the local service target, not a legal deadline).
+DEADLINE_FIELDS = (
+    "decide_by",
+    "acknowledge_by",
+    "return_by",
+    "conclude_by",
+    "review_request_by",
+    "review_conclude_by",
+    "re_review_request_by",
+    "re_review_conclude_by",
+)
+
+
 def is_open_state(state: str, forwarded_to_body: str) -> bool:
     """One case's row is open: what `open_q()` selects."""
     return state in OPEN_STATES and not (state == State.FORWARDED and forwarded_to_body)

@@ -8,7 +8,9 @@ from rest_framework import serializers
 
 from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.core.dates import provisional_reason
+from xinfang.petitions.identity import caller_number_masked
 from xinfang.petitions.models import (
+    DEADLINE_FIELDS,
     Attachment,
     Category,
     Channel,
@@ -19,9 +21,8 @@ from xinfang.petitions.models import (
     PetitionEvent,
     Reply,
 )
-from xinfang.petitions.selectors import CaseHints, case_hints
+from xinfang.petitions.selectors import CaseHints, case_hints, petitions_visible_to
 from xinfang.units.models import Unit
-from xinfang.workflow.deadlines import DEADLINE_FIELDS
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -102,7 +103,6 @@ def events_redacted(user, rows: list[dict]) -> list[dict]:
     """History rows with every reference to a case the reader may not open blanked: the
     earlier case a repeat points to, the case a decline cites, the case a follow-up reopened
     (RULES.md §6: an accusation never shows through another case's history)."""
-    from xinfang.petitions.selectors import petitions_visible_to
 
     def ref(value) -> int | None:
         try:
@@ -268,8 +268,6 @@ class PetitionDetailSerializer(PetitionListSerializer):
         return AttachmentSerializer(p.attachments.all(), many=True).data
 
     def get_channel_details(self, p: Petition) -> dict[str, Any]:
-        from xinfang.petitions.presenters import caller_number_masked
-
         details = dict(p.channel_details or {})
         if "caller_number" in details:
             details["caller_number"] = caller_number_masked(p, self._hidden(p))
@@ -330,3 +328,51 @@ class PetitionRegisterSerializer(serializers.Serializer):
     )
     channel_details = serializers.DictField(required=False, default=dict)
     idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+# OpenAPI shapes of the responses the case APIs build by hand (workflow.case_apis), so the
+# schema describes each answer.
+
+
+class PersonalDataPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.CharField(help_text="petitioner 信访人 / representative 代表")
+    name = serializers.CharField()
+    id_number = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    address = serializers.CharField(allow_blank=True)
+    kind = serializers.CharField(allow_blank=True)
+
+
+class PersonalDataSerializer(serializers.Serializer):
+    """Full identity numbers and phones; each call is written to the access log."""
+
+    petitioners = PersonalDataPersonSerializer(many=True)
+
+
+class HistoryReplySerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    outcome = serializers.CharField(allow_blank=True)
+    decision = serializers.CharField(allow_blank=True)
+    issued_on = serializers.DateField(allow_null=True)
+
+
+class HistoryCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="他单位的信访件为 null")
+    tracking_code = serializers.CharField(allow_null=True, help_text="他单位的信访件为 null")
+    received_at = serializers.DateTimeField()
+    subject = serializers.CharField()
+    state = serializers.CharField()
+    responsible_unit = serializers.CharField()
+    category = serializers.CharField()
+    is_open = serializers.BooleanField()
+    same_matter = serializers.BooleanField()
+    replies = HistoryReplySerializer(many=True)
+
+
+class PersonHistorySerializer(serializers.Serializer):
+    cases = HistoryCaseSerializer(many=True)
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()

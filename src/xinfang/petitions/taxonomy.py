@@ -6,6 +6,8 @@ imports and the API refer to them).
 
 from __future__ import annotations
 
+from xinfang.petitions.models import Category
+
 # (code, name, line, is_litigation, children[(code, name)])
 DEFAULT_CATEGORIES: list[tuple[str, str, str, bool, list[tuple[str, str]]]] = [
     ("resettlement", "移民安置", "resettlement", False, [
@@ -113,8 +115,7 @@ def categories_seed(category_model: type | None = None) -> int:
 
     Takes the migration's historical model, or the real one by default.
     """
-    if category_model is None:
-        from xinfang.petitions.models import Category as category_model
+    category_model = category_model or Category
     if category_model.objects.exists():
         return 0
     rows = []

@@ -24,13 +24,14 @@ from xinfang.core.errors import (
 from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Category, Channel, Line, Petition, State
 from xinfang.petitions.selectors import petitions_visible_to
-from xinfang.petitions.services import PersonInput, attachment_add, petition_register
+from xinfang.petitions.services import PersonInput
 from xinfang.petitions.uploads import IMAGE_TYPES, sniff_content_type
 from xinfang.portal.models import PublicAnswer, QueryCredential, Rating, RecordedChannel
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over, unit_is_visible_to
 from xinfang.workflow.calendar import WorkCalendar
 from xinfang.workflow.deadlines import calendar_load
+from xinfang.workflow.services import attachment_add, petition_register
 
 MAX_ATTACHMENTS = 5
 PORTAL_CONTENT_TYPES = IMAGE_TYPES | {"application/pdf"}

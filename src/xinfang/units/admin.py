@@ -1,10 +1,7 @@
-from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm
 
 from xinfang.core.admin import ReadOnlyAdmin
-from xinfang.units.models import Membership, Staff, Unit
+from xinfang.units.models import Membership, Unit
 
 
 @admin.register(Unit)
@@ -19,66 +16,12 @@ class UnitAdmin(ReadOnlyAdmin):
     search_fields = ("name", "code")
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 1
-    autocomplete_fields = ("unit",)
-
-
-class StaffChangeForm(UserChangeForm):
-    """The staff record with the identity number and personal phone used for recusal, which
-    the service stores encrypted and blind-indexed (workflow.services.staff_identity_set)."""
-
-    recusal_id_number = forms.CharField(label="身份证号码（回避核对）", required=False)
-    recusal_phone = forms.CharField(label="个人手机（回避核对）", required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["recusal_id_number"].initial = self.instance.id_number
-            self.fields["recusal_phone"].initial = self.instance.personal_phone
-
-
-@admin.register(Staff)
-class StaffAdmin(UserAdmin):
-    form = StaffChangeForm
-    inlines = [MembershipInline]
-    list_display = ("username", "full_name", "phone", "is_active", "is_staff")
-    search_fields = ("username", "full_name", "phone")
-    fieldsets = (
-        *UserAdmin.fieldsets,
-        ("工作信息", {"fields": ("full_name", "phone")}),
-        (
-            "回避核对（加密保存，只用于发现应当回避的信访件）",
-            {"fields": ("recusal_id_number", "recusal_phone")},
-        ),
-    )
-    add_fieldsets = (
-        *UserAdmin.add_fieldsets,
-        ("工作信息", {"fields": ("full_name", "phone")}),
-    )
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if "recusal_id_number" not in form.cleaned_data:
-            return
-        from xinfang.core.errors import DomainError
-        from xinfang.workflow.services import staff_identity_set
-
-        try:
-            staff_identity_set(
-                actor=request.user,
-                staff=obj,
-                id_number=form.cleaned_data["recusal_id_number"],
-                phone=form.cleaned_data["recusal_phone"],
-            )
-        except DomainError as exc:
-            self.message_user(request, exc.message, level="error")
-
-
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("staff", "unit", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("staff__username", "staff__full_name", "unit__name")
     autocomplete_fields = ("staff", "unit")
+
+
+# The staff admin (with its recusal fields, saved through workflow) is in site/admin.py.

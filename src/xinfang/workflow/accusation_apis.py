@@ -20,11 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinfang.core.errors import NotFound
-from xinfang.petitions.apis import detail_response
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petition_get_for_user, petitioner_hidden_from
 from xinfang.petitions.serializers import PetitionDetailSerializer
 from xinfang.units.models import Staff, Unit
+from xinfang.workflow.case_apis import detail_response
 from xinfang.workflow.models import VerificationRequest
 from xinfang.workflow.services.accusation import (
     petition_accusation_mark,

@@ -9,13 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinfang.core.errors import NotFound
-from xinfang.petitions.apis import detail_response
 from xinfang.petitions.models import DeclineReason, Outcome, Petition, ReviewOutcome
 from xinfang.petitions.selectors import petition_get_for_user
 from xinfang.petitions.serializers import PetitionDetailSerializer
-from xinfang.petitions.services import reply_draft_save
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.actions import action_run
+from xinfang.workflow.case_apis import detail_response
+from xinfang.workflow.services import reply_draft_save
 
 
 class VersionedInput(serializers.Serializer):

@@ -43,16 +43,6 @@ DEFAULT_RULES: dict[str, tuple[int, str, str]] = {
 # Rules that may be 0: "do not escalate".
 MAY_BE_OFF = frozenset({K.ESCALATE_ORDER, K.ESCALATE_FLAG})
 
-DEADLINE_FIELDS = (
-    "decide_by",
-    "acknowledge_by",
-    "return_by",
-    "conclude_by",
-    "review_request_by",
-    "review_conclude_by",
-    "re_review_request_by",
-    "re_review_conclude_by",
-)
 # The one Chinese name of each deadline, on the case page, in its history and in the
 # reminders (target_on is the local service target, not a legal deadline).
 DEADLINE_LABELS: dict[str, str] = {

@@ -27,7 +27,7 @@ from xinfang.workflow.models import (
 from xinfang.workflow.services.extensions import may_decide_extension, may_request_extension
 from xinfang.workflow.services.follow_ups import may_record_follow_up
 from xinfang.workflow.services.hearings import STAGE_OF_STATE, may_record_hearing
-from xinfang.workflow.services.recusal import recused_staff_ids
+from xinfang.workflow.services.standing_aside import recused_staff_ids
 from xinfang.workflow.services.supervision import (
     may_assign_owner,
     may_close_order,

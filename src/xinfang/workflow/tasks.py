@@ -8,21 +8,14 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from xinfang.core.outbox import outbox_handler, outbox_put
+from xinfang.core.outbox import outbox_handler
 from xinfang.workflow.services import (
     deadlines_check,
     deadlines_recompute,
     follow_ups_schedule,
     petitions_terminate_lapsed,
 )
-
-RECOMPUTE_TOPIC = "workflow.deadlines_recompute"
-
-
-def deadlines_recompute_later() -> None:
-    """Have the worker recompute provisional deadlines once the caller's change commits (an
-    outbox row in the caller's transaction)."""
-    outbox_put(topic=RECOMPUTE_TOPIC)
+from xinfang.workflow.services.recompute import RECOMPUTE_TOPIC
 
 
 @outbox_handler(RECOMPUTE_TOPIC)

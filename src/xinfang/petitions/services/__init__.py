@@ -1,40 +1,26 @@
-"""Writes to petitions outside the state machine: registration, reply drafts, attachments,
-and the logged reveal of a petitioner's personal data."""
+"""Writes to the record outside the rules: the people a registration names, attachments'
+files, categories. Registration, reply drafts and attaching a file to a case are workflow
+services (they start clocks and append events under the case's lock); the logged reveal of
+personal data is audit's."""
 
-from xinfang.petitions.services.attachments import (
-    attachment_add,
-    attachment_check,
-    attachment_download_log,
-    attachment_store,
-)
+from xinfang.petitions.services.attachments import attachment_check, attachment_store
 from xinfang.petitions.services.categories import category_create, category_update
-from xinfang.petitions.services.personal_data import (
-    REVEALING_ROLES,
-    person_history_lookup,
-    personal_data_reveal,
-)
-from xinfang.petitions.services.registration import (
+from xinfang.petitions.services.people import (
     COLLECTIVE_HEADCOUNT,
     MAX_REPRESENTATIVES,
     PersonInput,
-    petition_register,
+    person_clean,
+    petitioner_for,
 )
-from xinfang.petitions.services.replies import DRAFTABLE_STATES, reply_draft_save
 
 __all__ = [
     "COLLECTIVE_HEADCOUNT",
-    "DRAFTABLE_STATES",
     "MAX_REPRESENTATIVES",
-    "REVEALING_ROLES",
     "PersonInput",
-    "attachment_add",
     "attachment_check",
-    "attachment_download_log",
     "attachment_store",
     "category_create",
     "category_update",
-    "person_history_lookup",
-    "personal_data_reveal",
-    "petition_register",
-    "reply_draft_save",
+    "person_clean",
+    "petitioner_for",
 ]

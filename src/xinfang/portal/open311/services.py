@@ -19,7 +19,7 @@ from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.core.tracking import format_tracking_code
 from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Channel
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import PersonInput
 from xinfang.portal.models import Open311Key, Open311Request, QueryCredential
 from xinfang.portal.open311.selectors import (
     OPEN311_CHANNELS,
@@ -31,6 +31,7 @@ from xinfang.portal.open311.selectors import (
 from xinfang.portal.services import query_credential_issue
 from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import limit_words
+from xinfang.workflow.services import petition_register
 
 KEY_PREFIX = "o311_"
 MAX_DESCRIPTION = 4000

@@ -9,7 +9,7 @@ from typing import Any
 
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category, Difficulty, Petition
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import PersonInput
 from xinfang.prevention.roles import (  # noqa: F401  (re-exported)
     FILING_ROLES,
     ORGANISING_ROLES,
@@ -19,6 +19,7 @@ from xinfang.prevention.roles import (  # noqa: F401  (re-exported)
 from xinfang.units.models import Membership, Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over, unit_is_visible_to
+from xinfang.workflow.services import petition_register
 
 
 def require_visible(actor: Staff | None, unit: Unit, what: str = "该单位") -> None:

@@ -10,6 +10,7 @@ the state alone but writes its events the same way, through `transition._record`
 deadline watch (`deadlines_check`) is the hourly job that reminds and marks cases overdue.
 """
 
+from xinfang.workflow.services.attachments import attachment_add
 from xinfang.workflow.services.calendar import calendar_year_save
 from xinfang.workflow.services.co_handling import co_handling_add, co_handling_remove
 from xinfang.workflow.services.deadline_watch import DeadlineScan, deadlines_check
@@ -36,6 +37,8 @@ from xinfang.workflow.services.handling import petition_conclude, petition_exten
 from xinfang.workflow.services.hearings import hearing_record
 from xinfang.workflow.services.recompute import deadlines_recompute
 from xinfang.workflow.services.recusal import recusal_declare, staff_identity_set
+from xinfang.workflow.services.registration import petition_register
+from xinfang.workflow.services.replies import DRAFTABLE_STATES, reply_draft_save
 from xinfang.workflow.services.review import (
     petition_conclude_re_review,
     petition_conclude_review,
@@ -63,12 +66,14 @@ from xinfang.workflow.services.transition import (
 
 __all__ = [
     "DEFAULT_CHANNELS",
+    "DRAFTABLE_STATES",
     "PORTAL",
     "STAFF",
     "SYSTEM",
     "DeadlineScan",
     "acting_unit",
     "actor_may",
+    "attachment_add",
     "calendar_year_save",
     "co_handling_add",
     "co_handling_remove",
@@ -92,6 +97,7 @@ __all__ = [
     "petition_decline",
     "petition_extend",
     "petition_forward",
+    "petition_register",
     "petition_request_re_review",
     "petition_request_review",
     "petition_return",
@@ -99,6 +105,7 @@ __all__ = [
     "petition_terminate",
     "petitions_terminate_lapsed",
     "recusal_declare",
+    "reply_draft_save",
     "reply_fields_clean",
     "staff_identity_set",
     "supervision_order_close",

@@ -28,7 +28,7 @@ from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import Ownership
-from xinfang.workflow.services.recusal import recusal_reason
+from xinfang.workflow.services.standing_aside import recusal_reason
 from xinfang.workflow.services.transition import (
     _link,
     _record,

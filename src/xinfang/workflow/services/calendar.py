@@ -12,6 +12,7 @@ from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.units.models import Staff
 from xinfang.units.services import is_admin
 from xinfang.workflow.models import CalendarDay, CalendarYear
+from xinfang.workflow.services.recompute import deadlines_recompute_later
 
 
 def _snapshot(record: CalendarYear | None) -> dict | None:
@@ -66,7 +67,5 @@ def calendar_year_save(
         + [CalendarDay(year=record, date=d, name=n, is_working=True) for d, n in on.items()]
     )
     record_config_change(actor, Kind.CALENDAR, record, before, _snapshot(record))
-    from xinfang.workflow.tasks import deadlines_recompute_later
-
     deadlines_recompute_later()
     return record

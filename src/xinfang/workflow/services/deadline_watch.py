@@ -12,7 +12,6 @@ batch of 5,000 to send costs a fixed handful of queries, whatever its size.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,6 +24,7 @@ from django.utils import timezone
 from xinfang.core.dates import date_text
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
+from xinfang.petitions.history import events_append_bulk
 from xinfang.petitions.models import OPEN_STATES, Petition, State, is_open_state
 from xinfang.units.models import Role
 from xinfang.workflow.calendar import WorkCalendar
@@ -45,10 +45,12 @@ from xinfang.workflow.services.reminder_log import (
     TARGET,
     Due,
     log_insert,
+    point_ranges,
+    points_by_date,
     sql_array,
 )
 from xinfang.workflow.services.supervision import supervision_orders_overdue
-from xinfang.workflow.services.transition import events_append_bulk
+from xinfang.workflow.services.transition import SYSTEM
 
 # The service target is about first-instance handling; a review has its own legal clock.
 TARGET_STATES = frozenset(OPEN_STATES - {State.REVIEW_REQUESTED, State.RE_REVIEW_REQUESTED})
@@ -91,17 +93,6 @@ def target_lookback_days() -> int:
 def batch_size() -> int:
     """Cases sent per transaction (setting DEADLINE_SCAN_BATCH, default 5,000)."""
     return int(getattr(settings, "DEADLINE_SCAN_BATCH", 5000))
-
-
-def point_ranges(days: Iterable[int]) -> list[tuple[str, int, int]]:
-    """Each reminder point with the days-left it covers: [3, 1, 0] gives 0d for 0, 1d for 1,
-    3d for 2–3, so a run that missed a day still sends the nearest reminder, and only that."""
-    out = []
-    low = 0
-    for d in sorted(set(days)):
-        out.append((f"{d}d", low, d))
-        low = d + 1
-    return out
 
 
 @dataclass
@@ -153,15 +144,6 @@ def deadlines_check(*, now: datetime | None = None, commit: bool = True) -> Dead
 # --- finding what is due ----------------------------------------------------------------------
 
 
-def _points_by_date(today: date, ranges: list[tuple[str, int, int]]) -> dict[date, str]:
-    # A dict lookup per deadline: the scan classifies a hundred thousand dates each hour.
-    return {
-        today + timedelta(days=days_left): point
-        for point, low, high in ranges
-        for days_left in range(low, high + 1)
-    }
-
-
 def _target_q() -> Q:
     # "The earlier one drives reminders" (RULES.md §5): the service target adds reminders of
     # its own only while it comes before the legal deadline.
@@ -186,7 +168,7 @@ def _found(today: date) -> list[Due]:
         .filter(Q(due_on__lte=horizon) | target_q)
         .values_list("pk", "state", "due_on", "target_on")
     )
-    points = _points_by_date(today, ranges)
+    points = points_by_date(today, ranges)
     out = []
     for pk, state, due, target in rows:
         if due is not None and due <= horizon:
@@ -331,6 +313,7 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
                     "field": d.field,
                     "label": DEADLINE_LABELS.get(d.field, d.field),
                     "due_on": d.due_on.isoformat(),
+                    "via": SYSTEM,
                 }
                 for d in legal
             },

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from xinfang.core.errors import DeadlineExpired, InvalidTransition, NotPermitted, ValidationFailed
-from xinfang.petitions.models import DeclineReason, Petition, PetitionUnit, State
-from xinfang.petitions.selectors import petitioner_hidden_from
+from xinfang.petitions.models import DeclineReason, Petition, PetitionParty, PetitionUnit, State
+from xinfang.petitions.selectors import petitioner_hidden_from, petitions_visible_to, same_person_q
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
-from xinfang.workflow.services.recusal import recusal_refuse
 from xinfang.workflow.services.same_matter import take_up_check
+from xinfang.workflow.services.standing_aside import recusal_refuse
 from xinfang.workflow.services.transition import (
     _link,
     _refuse_accused_unit,
@@ -36,9 +36,6 @@ def _refuse_other_named_handler(p: Petition, actor: Staff) -> None:
 def _may_cite(actor: Staff, petition: Petition, cited: Petition) -> bool:
     """A decline may cite a case the actor sees, or an earlier non-accusation case of the same
     petitioner (found at the desk by the earlier-cases lookup)."""
-    from xinfang.petitions.models import PetitionParty
-    from xinfang.petitions.selectors import petitions_visible_to, same_person_q
-
     if petitions_visible_to(actor).filter(pk=cited.pk).exists():
         return True
     if cited.is_accusation:

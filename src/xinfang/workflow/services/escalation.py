@@ -34,7 +34,13 @@ from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_LABELS, Clock, ba
 from xinfang.workflow.models import DeadlineRule, Ownership, SupervisionOrder
 from xinfang.workflow.services.extensions import leaders_over
 from xinfang.workflow.services.recipients import members_of, owners_of, supervisors_above
-from xinfang.workflow.services.reminder_log import OVERDUE, Due, log_insert
+from xinfang.workflow.services.reminder_log import (
+    OVERDUE,
+    Due,
+    log_insert,
+    point_ranges,
+    points_by_date,
+)
 from xinfang.workflow.services.supervision import order_unit
 from xinfang.workflow.services.transition import SYSTEM, _record
 
@@ -251,9 +257,7 @@ def _send(
 
 
 def _points(today: date, days: list[int]) -> dict[date, str]:
-    from xinfang.workflow.services.deadline_watch import _points_by_date, point_ranges
-
-    return _points_by_date(today, point_ranges(days))
+    return points_by_date(today, point_ranges(days))
 
 
 def _ownership_remind(today: date, now: datetime, commit: bool, days: list[int]) -> tuple[int, int]:

@@ -16,12 +16,13 @@ from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFaile
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify, notify_bulk
 from xinfang.petitions.models import Channel, Petition, PetitionParty, State
-from xinfang.petitions.services import PersonInput, petition_register
+from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, basis_of, calendar_load
 from xinfang.workflow.models import DeadlineReminder, FollowUp
 from xinfang.workflow.services.recipients import members_of, owners_of
+from xinfang.workflow.services.registration import petition_register
 from xinfang.workflow.services.reminder_log import FOLLOW_UP, Due, log_insert
 from xinfang.workflow.services.transition import _record, _require_text
 

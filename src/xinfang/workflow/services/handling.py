@@ -14,7 +14,7 @@ from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import ExtensionRequest
 from xinfang.workflow.services.decisions import _refuse_other_named_handler, handler_roles
-from xinfang.workflow.services.recusal import recusal_refuse
+from xinfang.workflow.services.standing_aside import recusal_refuse
 from xinfang.workflow.services.transition import (
     _issue_reply,
     _require_text,

@@ -10,13 +10,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from xinfang.core.outbox import outbox_put
 from xinfang.petitions.history import event_append
-from xinfang.petitions.models import TERMINAL_STATES, Petition
-from xinfang.workflow.deadlines import DEADLINE_FIELDS, Clock, basis_recompute
+from xinfang.petitions.models import DEADLINE_FIELDS, TERMINAL_STATES, Petition
+from xinfang.workflow.deadlines import Clock, basis_recompute
 from xinfang.workflow.models import FollowUp, SupervisionOrder
 from xinfang.workflow.services.transition import SYSTEM, _field_values
 
 CASE_DATES = (*DEADLINE_FIELDS, "target_on")
+RECOMPUTE_TOPIC = "workflow.deadlines_recompute"
 OPEN_ORDER = ~Q(status=SupervisionOrder.Status.CLOSED)
 
 
@@ -112,3 +114,9 @@ def deadlines_recompute(*, now: datetime | None = None) -> list[int]:
             if changed:
                 p.save(update_fields=[*changed, "updated_at"])
     return moved_ids
+
+
+def deadlines_recompute_later() -> None:
+    """Have the worker recompute provisional deadlines once the caller's change commits (an
+    outbox row in the caller's transaction; workflow.tasks handles it)."""
+    outbox_put(topic=RECOMPUTE_TOPIC)

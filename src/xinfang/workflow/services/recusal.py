@@ -3,7 +3,8 @@
 A staff member must stand aside when they are a party to the case (their identity number or
 personal phone, matched by blind index, is a petitioner's or representative's), when they
 are the official it complains about, or when they declared a conflict of interest on it.
-`recusal_reason` is the one rule: the workflow asks it for every staff member who acts on a
+`recusal_reason` (services/standing_aside.py, below the transition helpers that ask it) is the
+one rule: the workflow asks it for every staff member who acts on a
 case, is named its handler or owner, or approves for it; pages hide such people from their
 pickers with `recused_staff_ids`.
 """
@@ -14,68 +15,18 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import InvalidTransition, NotPermitted
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import TERMINAL_STATES, Petition
-from xinfang.petitions.selectors import party_indexes, petitions_visible_to
-from xinfang.units.models import Membership, Staff, Unit
+from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.units.models import Staff
 from xinfang.units.services import is_admin
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import Ownership, Recusal
-
-RECUSE = "依照《信访工作条例》第二十八条应当回避"
-
-
-def _complained_about(p: Petition) -> Q | None:
-    """Staff who are the official the case complains about: the name, in that unit."""
-    name = (p.accused_person or "").strip()
-    if not name or not p.accused_unit_id:
-        return None
-    unit = Unit.objects.filter(pk=p.accused_unit_id).first()
-    if unit is None:
-        return None
-    members = Membership.objects.filter(unit__path__startswith=unit.path).values("staff_id")
-    return Q(full_name=name, pk__in=members)
-
-
-def recused_staff_ids(p: Petition) -> dict[int, str]:
-    """Every staff member who must stand aside from the case, with the reason, by id."""
-    out: dict[int, str] = {}
-    for staff_id in Recusal.objects.filter(petition_id=p.pk).values_list("staff_id", flat=True):
-        out[staff_id] = f"已声明回避，{RECUSE}"
-    ids, phones = party_indexes(p.pk)
-    if ids or phones:
-        match = Q(id_number_index__in=ids) | Q(personal_phone_index__in=phones)
-        for staff_id in Staff.objects.filter(match).values_list("pk", flat=True):
-            out.setdefault(staff_id, f"是本件的信访人或代表，{RECUSE}")
-    accused = _complained_about(p)
-    if accused is not None:
-        for staff_id in Staff.objects.filter(accused).values_list("pk", flat=True):
-            out.setdefault(staff_id, f"是本件的被反映人，{RECUSE}")
-    return out
-
-
-def recusal_reason(staff: Staff | None, p: Petition) -> str | None:
-    """Why this staff member must stay out of the case, or None."""
-    if staff is None or not getattr(staff, "pk", None):
-        return None
-    return recused_staff_ids(p).get(staff.pk)
-
-
-def recusal_refuse(staff: Staff | None, p: Petition, who: str = "您") -> None:
-    """Refuse a part in the case to a staff member who must stand aside.
-
-    Raises:
-        NotPermitted: they must stand aside.
-    """
-    reason = recusal_reason(staff, p)
-    if reason is not None:
-        name = who if who == "您" else staff.display_name
-        raise NotPermitted(f"{name}{reason}，不能参与办理本件。", {"recusal": reason})
+from xinfang.workflow.services.transition import _record, _require_text
 
 
 def recusal_declare(
@@ -93,8 +44,6 @@ def recusal_declare(
         InvalidTransition: already declared, or the case is finished.
         NotFound.
     """
-    from xinfang.workflow.services.transition import _record, _require_text
-
     reason = _require_text(reason, "回避理由", "reason", minimum=2)
     stamp = now or timezone.now()
     made: dict[str, Any] = {}

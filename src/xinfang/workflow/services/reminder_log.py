@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 
@@ -90,3 +90,24 @@ def log_insert(rows: list[Due], now: datetime) -> set[tuple[int, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(pk, f, point) for pk, f, point in cursor.fetchall()}
+
+
+def point_ranges(days: Iterable[int]) -> list[tuple[str, int, int]]:
+    """Each reminder point with the days-left it covers: [3, 1, 0] gives 0d for 0, 1d for 1,
+    3d for 2–3, so a run that missed a day still sends the nearest reminder, and only that."""
+    out = []
+    low = 0
+    for d in sorted(set(days)):
+        out.append((f"{d}d", low, d))
+        low = d + 1
+    return out
+
+
+def points_by_date(today: date, ranges: list[tuple[str, int, int]]) -> dict[date, str]:
+    """Each date in the ranges mapped to its reminder point."""
+    # A dict lookup per deadline: the scan classifies a hundred thousand dates each hour.
+    return {
+        today + timedelta(days=days_left): point
+        for point, low, high in ranges
+        for days_left in range(low, high + 1)
+    }

@@ -18,7 +18,7 @@ from django.db.models import Q
 from xinfang.core.errors import InvalidTransition, ValidationFailed
 from xinfang.petitions.models import Category, Petition, State
 from xinfang.petitions.selectors import same_person_q
-from xinfang.units.models import Role, Staff
+from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 
 TAKING_UP = frozenset({"accept", "assign", "forward"})
@@ -71,8 +71,6 @@ def pending_below(p: Petition, today: date) -> PendingBelow | None:
 
 
 def _prefixes(path: str) -> list[str]:
-    from xinfang.units.models import Unit
-
     return [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
 
 

@@ -25,7 +25,7 @@ from xinfang.workflow.services.recipients import (
     owners_of,
     supervisors_above,
 )
-from xinfang.workflow.services.recusal import recusal_refuse
+from xinfang.workflow.services.standing_aside import recusal_refuse
 from xinfang.workflow.services.transition import _record, _require_text
 
 ASSIGNERS = frozenset({Role.LEADER, Role.SUPERVISOR})

@@ -3,13 +3,11 @@ services share."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core.errors import (
@@ -19,11 +17,10 @@ from xinfang.core.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from xinfang.petitions.history import canonical, event_append, event_hash, event_kind
+from xinfang.petitions.history import event_append
 from xinfang.petitions.models import (
     Outcome,
     Petition,
-    PetitionEvent,
     PetitionUnit,
     Reply,
 )
@@ -34,7 +31,7 @@ from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
 from xinfang.workflow.services.notices import transition_notify
-from xinfang.workflow.services.recusal import recusal_refuse
+from xinfang.workflow.services.standing_aside import recusal_refuse
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
 # A case forwarded outside the system is finished here: nobody in it receives or returns it.
@@ -233,80 +230,6 @@ def _record(
         if then is not None:
             then()
     return p
-
-
-def events_append_bulk(
-    petitions: Sequence[Any], *, kind: str, data: dict[int, dict[str, Any]], at: datetime
-) -> list[PetitionEvent]:
-    """Append one system event to each of many cases in a few queries (a job's overdue marks).
-
-    The caller holds the cases' row locks inside a transaction; each case's version moves on
-    and its chain grows by one, exactly as `event_append` would have done one by one. The
-    cases may be Petition instances or any rows with pk, state, history_head and version.
-    """
-    if not petitions:
-        return []
-    ids = [p.pk for p in petitions]
-    # Each case's newest event: its number, and the digest of the case it recorded. A system
-    # mark changes no state column, so the digest carries forward (and an earlier direct
-    # change of the row is not folded into the chain).
-    newest = PetitionEvent.objects.filter(petition_id=OuterRef("petition_id")).order_by("-seq")
-    last = {
-        pk: (seq, digest)
-        for pk, seq, digest in PetitionEvent.objects.filter(
-            petition_id__in=ids, seq=Subquery(newest.values("seq")[:1])
-        ).values_list("petition_id", "seq", "case_digest")
-    }
-    events = []
-    for p in petitions:
-        seq, digest = last.get(p.pk, (0, ""))
-        # The UPDATE below moves the stored version on by one, as this does in memory.
-        p.version += 1
-        event = PetitionEvent(
-            petition_id=p.pk,
-            seq=seq + 1,
-            kind=event_kind(kind),
-            actor=None,
-            actor_name="",
-            from_state=p.state,
-            to_state=p.state,
-            # Round-trip through JSON so the hash covers exactly what the database stores.
-            data=json.loads(canonical({**data.get(p.pk, {}), "via": SYSTEM})),
-            at=at,
-            case_version=p.version,
-            case_digest=digest,
-            prev_hash=p.history_head,
-        )
-        event.hash = event_hash(event)
-        events.append(event)
-        p.history_head = event.hash
-        p.updated_at = at
-    PetitionEvent.objects.bulk_create(events, batch_size=1000)
-    _heads_update(petitions, at)
-    return events
-
-
-def _heads_update(petitions: Sequence[Any], at: datetime) -> None:
-    """Move each case's head and version in one UPDATE … FROM (VALUES …) per thousand cases
-    (bulk_update's CASE over a thousand ids costs seconds at a million cases)."""
-    table = Petition._meta.db_table
-    stamp = connection.ops.adapt_datetimefield_value(at)
-    for start in range(0, len(petitions), 1000):
-        chunk = petitions[start : start + 1000]
-        values = ", ".join(["(%s, %s)"] * len(chunk))
-        params: list[Any] = [stamp]
-        for p in chunk:
-            params += [p.pk, p.history_head]
-        if connection.vendor == "postgresql":
-            rows, pk, head = f"(VALUES {values}) AS v(id, head)", "v.id", "v.head"
-        else:
-            rows, pk, head = f"(VALUES {values}) AS v", "v.column1", "v.column2"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET history_head = {head}, version = {table}.version + 1, "
-                f"updated_at = %s FROM {rows} WHERE {table}.id = {pk}",
-                params,
-            )
 
 
 def _require_text(value: str, label: str, field: str, minimum: int = 1) -> str:

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed
+from xinfang.notifications.models import Kind
+from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition, PetitionParty
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_of
@@ -114,9 +116,6 @@ def verification_request_create(
 
 def _notify_accused_unit(request: VerificationRequest) -> None:
     """Tell the accused unit's staff a letter is waiting: a link to the letter, never the case."""
-    from xinfang.notifications.models import Kind
-    from xinfang.notifications.services import notify
-
     staff = Staff.objects.filter(
         memberships__unit=request.to_unit, memberships__role__in=ANSWERING_ROLES, is_active=True
     ).distinct()
@@ -183,9 +182,6 @@ def verification_answer(
 
 def _notify_answering_body(request: VerificationRequest) -> None:
     """Tell the one who sent the letter that it was answered, with a link to the case."""
-    from xinfang.notifications.models import Kind
-    from xinfang.notifications.services import notify
-
     notify(
         recipients=[request.created_by],
         kind=Kind.GENERAL,

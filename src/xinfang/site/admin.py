@@ -1,0 +1,65 @@
+"""Django admin pages that need more than one app: the staff record, whose recusal fields
+are saved through the workflow's service (units, below workflow, cannot call it)."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+
+from xinfang.core.errors import DomainError
+from xinfang.units.models import Membership, Staff
+from xinfang.workflow.services import staff_identity_set
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ("unit",)
+
+
+class StaffChangeForm(UserChangeForm):
+    """The staff record with the identity number and personal phone used for recusal, which
+    the service stores encrypted and blind-indexed (workflow.services.staff_identity_set)."""
+
+    recusal_id_number = forms.CharField(label="身份证号码（回避核对）", required=False)
+    recusal_phone = forms.CharField(label="个人手机（回避核对）", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["recusal_id_number"].initial = self.instance.id_number
+            self.fields["recusal_phone"].initial = self.instance.personal_phone
+
+
+@admin.register(Staff)
+class StaffAdmin(UserAdmin):
+    form = StaffChangeForm
+    inlines = [MembershipInline]
+    list_display = ("username", "full_name", "phone", "is_active", "is_staff")
+    search_fields = ("username", "full_name", "phone")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("工作信息", {"fields": ("full_name", "phone")}),
+        (
+            "回避核对（加密保存，只用于发现应当回避的信访件）",
+            {"fields": ("recusal_id_number", "recusal_phone")},
+        ),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        ("工作信息", {"fields": ("full_name", "phone")}),
+    )
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if "recusal_id_number" not in form.cleaned_data:
+            return
+        try:
+            staff_identity_set(
+                actor=request.user,
+                staff=obj,
+                id_number=form.cleaned_data["recusal_id_number"],
+                phone=form.cleaned_data["recusal_phone"],
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, level="error")

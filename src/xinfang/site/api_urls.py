@@ -1,0 +1,78 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from xinfang.api.auth import TokenObtainApi
+from xinfang.api.docs import DocsView
+from xinfang.api.errors import not_found
+from xinfang.notifications import apis as notifications
+from xinfang.portal import apis as portal
+from xinfang.units.apis import UnitListApi
+from xinfang.workflow import apis as workflow
+from xinfang.workflow import case_apis as petitions
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("units/", UnitListApi.as_view(), name="units"),
+    path("categories/", petitions.CategoryListApi.as_view(), name="categories"),
+    path("petitions/", petitions.PetitionListCreateApi.as_view(), name="petitions"),
+    path("petitions/<int:pk>/", petitions.PetitionDetailApi.as_view(), name="petition"),
+    path(
+        "petitions/<int:pk>/personal-data/",
+        petitions.PetitionPersonalDataApi.as_view(),
+        name="petition-personal-data",
+    ),
+    path(
+        "petitions/<int:pk>/attachments/",
+        petitions.PetitionAttachmentApi.as_view(),
+        name="petition-attachments",
+    ),
+    path(
+        "petitions/<int:pk>/co-handling/",
+        petitions.PetitionCoHandlingApi.as_view(),
+        name="petition-co-handling",
+    ),
+    path(
+        "petitions/<int:pk>/co-handling/<int:unit_id>/remove/",
+        petitions.PetitionCoHandlingRemoveApi.as_view(),
+        name="petition-co-handling-remove",
+    ),
+    path(
+        "petitions/<int:pk>/receipt/",
+        petitions.PetitionReceiptApi.as_view(),
+        name="petition-receipt",
+    ),
+    path(
+        "petitions/<int:pk>/reply-draft/",
+        workflow.ReplyDraftApi.as_view(),
+        name="petition-reply-draft",
+    ),
+    # Before the action route, which would read "rating" as an action.
+    path("petitions/<int:pk>/rating/", portal.PetitionRatingApi.as_view(), name="petition-rating"),
+    path(
+        "petitions/<int:pk>/<slug:action>/",
+        workflow.PetitionActionApi.as_view(),
+        name="petition-action",
+    ),
+    path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
+    path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
+    path(
+        "notifications/read-all/",
+        notifications.NotificationReadAllApi.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.NotificationReadApi.as_view(),
+        name="notification-read",
+    ),
+    path("", include("xinfang.workflow.api_urls")),
+    path("", include("xinfang.prevention.api_urls")),
+    path("", include("xinfang.analytics.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    # Last: what no route above matches, in the API's error body (paths without the final
+    # slash still get Django's redirect to the slashed one).
+    re_path(r"^[\s\S]*/$", not_found, name="not-found"),
+]

@@ -1,0 +1,127 @@
+"""`xinfang serve`: migrate, then run the web server and the job worker until Ctrl-C; on an
+empty database (or after a demo load that was stopped mid-way) the demo loads in the
+background meanwhile, with a banner on every page until it is done."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from xinfang.demo.status import demo_load_mark, demo_load_status
+from xinfang.site.management.commands.demo import accounts_banner
+from xinfang.units.models import Unit
+
+
+class Command(BaseCommand):
+    help = "启动网页服务和后台任务（首次运行时载入演示数据）"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
+        parser.add_argument("--no-demo", action="store_true", help="数据库为空时也不载入演示数据")
+
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        web_workers: int,
+        no_worker: bool,
+        no_demo: bool,
+        **options,
+    ) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        python = sys.executable
+        demo = None
+        earlier = demo_load_status()
+        stopped = earlier is not None and not earlier.running
+        if not no_demo and (stopped or not Unit.objects.exists()):
+            # In the background: the first page is served at once, logins work as soon as
+            # the accounts are in (the demo's first step).
+            demo = subprocess.Popen(
+                [python, "-m", "xinfang.cli", "demo", *(["--resume"] if stopped else [])]
+            )
+            demo_load_mark(pid=demo.pid, step=0, steps=1, label="准备中")
+            self.stdout.write("演示数据正在后台载入（页面顶部显示进度），网页服务同时启动。")
+        self.stdout.write(accounts_banner())
+
+        children: list[subprocess.Popen] = [
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "xinfang.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(web_workers),
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "5",
+                ]
+            )
+        ]
+        if not no_worker:
+            children.append(subprocess.Popen([python, "-m", "xinfang.cli", "run_huey"]))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n信访事项办理平台已启动: http://{host}:{port}/   (按 Ctrl-C 停止)\n"
+                f"数据目录: {settings.DATA_DIR}   数据库: {settings.DATABASES['default']['ENGINE']}"
+            )
+        )
+
+        stopping = False
+
+        def stop(signum, frame) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(c.poll() is None for c in children):
+                if demo is not None and demo.poll() is not None:
+                    self._demo_finished(demo.returncode)
+                    demo = None
+                time.sleep(0.5)
+        finally:
+            if demo is not None:
+                children.append(demo)
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            deadline = time.monotonic() + 10
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            self.stdout.write("已停止。")
+        failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise SystemExit(1)
+
+    def _demo_finished(self, returncode: int) -> None:
+        if returncode == 0:
+            self.stdout.write(self.style.SUCCESS("演示数据已载入完毕。"))
+        else:
+            self.stdout.write(
+                self.style.ERROR(
+                    "演示数据载入失败（错误见上）；网页服务继续运行。"
+                    "重新启动 make run 会清除未完成的部分并重新载入。"
+                )
+            )

@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from xinfang.prevention.selectors import duty_today_for
+from xinfang.units.selectors import staff_memberships
+from xinfang.workflow.workbench import workbench_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """My work: what needs the user now, most urgent first."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "core/home.html",
+        {
+            "workbench": workbench_for(request.user, today=today),
+            "duty_today": duty_today_for(request.user, today=today),
+            "memberships": staff_memberships(request.user),
+            "today": today,
+        },
+    )

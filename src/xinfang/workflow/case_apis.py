@@ -1,0 +1,375 @@
+"""REST API for cases: register, list, read, personal data (logged), attachments, history."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.services import person_history_lookup, personal_data_reveal
+from xinfang.core.bounds import BoundedMultiPartParser, query_params_checked
+from xinfang.core.crypto import blind_index
+from xinfang.core.errors import ValidationFailed
+from xinfang.petitions.models import (
+    Category,
+    Petition,
+    PetitionParty,
+    Reply,
+    State,
+    overdue_q,
+)
+from xinfang.petitions.selectors import (
+    AccusationReceipt,
+    accusation_receipt,
+    accused_unit_paths_of,
+    petition_get_for_user,
+    petition_is_visible_to,
+    petitions_visible_to,
+)
+from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
+from xinfang.petitions.serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CategorySerializer,
+    PersonalDataSerializer,
+    PersonHistorySerializer,
+    PetitionDetailSerializer,
+    PetitionListSerializer,
+    PetitionRegisterSerializer,
+)
+from xinfang.petitions.services import PersonInput
+from xinfang.units.models import Unit
+from xinfang.workflow.services import attachment_add, petition_register
+from xinfang.workflow.services.co_handling import (
+    co_handling_add,
+    co_handling_remove,
+    may_arrange_co_handling,
+)
+
+
+class CategoryListApi(generics.ListAPIView):
+    """The category tree, in tree order."""
+
+    serializer_class = CategorySerializer
+    pagination_class = None
+    queryset = Category.objects.filter(is_active=True).order_by("path")
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["parent_ids"] = dict(Category.objects.values_list("path", "id"))
+        return context
+
+
+def _in_subtree(qs: QuerySet, field: str, unit_id: int) -> QuerySet:
+    """Cases whose unit field is the unit or one under it; none for an unknown unit."""
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        return qs.none()
+    return qs.filter(**{f"{field}__path__startswith": unit.path})
+
+
+class PetitionFilter(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(choices=State.choices)
+    unit = filters.NumberFilter(method="filter_unit", label="责任单位（含下级）")
+    category = filters.NumberFilter(method="filter_category", label="问题分类（含下级）")
+    channel = filters.CharFilter()
+    accused_unit = filters.NumberFilter(method="filter_accused_unit", label="被反映单位（含下级）")
+    overdue = filters.BooleanFilter(method="filter_overdue", label="已超期")
+    received_after = filters.DateFilter(field_name="received_on", lookup_expr="gte")
+    received_before = filters.DateFilter(field_name="received_on", lookup_expr="lte")
+    is_collective = filters.BooleanFilter()
+    is_accusation = filters.BooleanFilter()
+    tracking_code = filters.CharFilter()
+
+    class Meta:
+        model = Petition
+        fields: list[str] = []
+
+    def filter_unit(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        return _in_subtree(qs, "responsible_unit", value)
+
+    def filter_accused_unit(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        return _in_subtree(qs, "accused_unit", value)
+
+    def filter_category(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        category = Category.objects.filter(pk=value).first()
+        if category is None:
+            return qs.none()
+        return qs.filter(category__path__startswith=category.path)
+
+    def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        from django.utils import timezone
+
+        late = overdue_q(timezone.localdate())
+        return qs.filter(late) if value else qs.exclude(late)
+
+
+def _list_context(view) -> dict:
+    return {"member_paths": accused_unit_paths_of(view.request.user), "request": view.request}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("petitioner_id_number", str, description="信访人身份证号（精确）"),
+            OpenApiParameter("petitioner_phone", str, description="信访人电话（精确）"),
+            OpenApiParameter("petitioner_name", str, description="信访人姓名（精确）"),
+        ]
+    )
+)
+class PetitionListCreateApi(generics.ListCreateAPIView):
+    """GET: the cases the caller may see. POST: register a case."""
+
+    filterset_class = PetitionFilter
+    serializer_class = PetitionListSerializer
+
+    def get_queryset(self) -> QuerySet[Petition]:
+        user = self.request.user
+        qs = petitions_visible_to(user)
+        params = query_params_checked(self.request)
+        person = Q()
+        if params.get("petitioner_id_number"):
+            person &= Q(
+                petitioner__id_number_index=blind_index("id_number", params["petitioner_id_number"])
+            )
+        if params.get("petitioner_phone"):
+            person &= Q(petitioner__phone_index=blind_index("phone", params["petitioner_phone"]))
+        if params.get("petitioner_name"):
+            person &= Q(petitioner__name=params["petitioner_name"].strip())
+        if person:
+            # Visibility already leaves out the accusations the searcher's unit is named in.
+            qs = qs.filter(pk__in=PetitionParty.objects.filter(person).values("petition_id"))
+        return (
+            qs.select_related("receiving_unit", "responsible_unit", "category", "accused_unit")
+            .prefetch_related(
+                Prefetch("parties", PetitionParty.objects.select_related("petitioner"))
+            )
+            .order_by("-received_at", "-id")
+        )
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), **_list_context(self)}
+
+    @extend_schema(
+        request=PetitionRegisterSerializer,
+        # 200: the same idempotency_key again, the case it registered the first time.
+        responses={201: PetitionDetailSerializer, 200: PetitionDetailSerializer},
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        form = PetitionRegisterSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        repeat_of = data.get("repeat_of")
+        if repeat_of and not petitions_visible_to(request.user).filter(pk=repeat_of.pk).exists():
+            raise ValidationFailed("原信访件不存在。", {"field": "repeat_of"})
+        petitioners = [PersonInput(**p) for p in data.pop("petitioners")]
+        representatives = [PersonInput(**p) for p in data.pop("representatives")]
+        petition = petition_register(
+            actor=request.user,
+            petitioners=petitioners,
+            representatives=representatives,
+            **data,
+        )
+        code = status.HTTP_200_OK if petition.replayed else status.HTTP_201_CREATED
+        if not petition_is_visible_to(request.user, petition.pk):
+            # An accusation against the registrar's own unit: the receipt, nothing more.
+            return Response(receipt_body(accusation_receipt(request.user, petition.pk)), code)
+        body = PetitionDetailSerializer(
+            petition_get_for_user(request.user, petition.pk), context=_list_context(self)
+        ).data
+        return Response(body, status=code)
+
+
+def receipt_body(receipt: AccusationReceipt) -> dict:
+    """The registrar's receipt of an accusation against their own unit: no content, no names."""
+    return {
+        "id": receipt.petition_id,
+        "tracking_code": receipt.tracking_code,
+        "received_on": receipt.received_on.isoformat(),
+        "status": receipt.status,
+        "receipt": True,
+    }
+
+
+class PetitionReceiptApi(APIView):
+    """The receipt the registrar keeps of an accusation against their own unit (RULES.md §6);
+    404 for anyone else."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        receipt = accusation_receipt(request.user, pk)
+        if receipt is None:
+            raise Http404("未找到该登记回执。")
+        return Response(receipt_body(receipt))
+
+
+def detail_response(view, petition_id: int, code: int = 200) -> Response:
+    """The case as the caller may see it, with history, replies and attachments."""
+    petition = petition_get_for_user(view.request.user, petition_id)
+    petition = (
+        Petition.objects.select_related(
+            "receiving_unit",
+            "responsible_unit",
+            "assigning_unit",
+            "category",
+            "accused_unit",
+            "handler",
+        )
+        .prefetch_related(
+            Prefetch("parties", PetitionParty.objects.select_related("petitioner")),
+            Prefetch("replies", Reply.objects.order_by("created_at")),
+            "events",
+            "attachments",
+        )
+        .get(pk=petition.pk)
+    )
+    return Response(
+        PetitionDetailSerializer(petition, context=_list_context(view)).data, status=code
+    )
+
+
+class PetitionDetailApi(APIView):
+    """One case: fields, deadlines, masked petitioners, replies, events, attachments."""
+
+    @extend_schema(responses=PetitionDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return detail_response(self, pk)
+
+
+class PetitionPersonalDataApi(APIView):
+    """The petitioners' identity numbers and phones in full; every call is logged."""
+
+    @extend_schema(responses=PersonalDataSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        people = personal_data_reveal(
+            actor=request.user, petition=petition, via=PersonalDataAccess.Via.API
+        )
+        return Response({"petitioners": people})
+
+
+class PetitionAttachmentApi(APIView):
+    """POST a file (multipart, field `file`) to a case."""
+
+    parser_classes = [BoundedMultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed("请选择要上传的文件。", {"field": "file"})
+        attachment = attachment_add(actor=request.user, petition=petition, upload=upload)
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class PersonHistoryApi(APIView):
+    """Earlier cases of a person by identity number or phone, with their replies."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("id_number", str, description="身份证号"),
+            OpenApiParameter("phone", str, description="电话"),
+            OpenApiParameter("category", int, description="问题分类，标出同一事项"),
+        ],
+        responses=PersonHistorySerializer,
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        if not (params.get("category") or "0").isdigit():
+            raise ValidationFailed("问题分类应为分类编号。", {"field": "category"})
+        category = Category.objects.filter(pk=params.get("category") or 0).first()
+        earlier = person_history_lookup(
+            actor=request.user,
+            id_number=params.get("id_number", ""),
+            phone=params.get("phone", ""),
+            category=category,
+            via=PersonalDataAccess.Via.API,
+        )
+        return Response(
+            {
+                "cases": [
+                    {
+                        # A case in another unit: what was decided, not where to find it.
+                        "id": e.petition.pk if e.visible else None,
+                        "tracking_code": e.petition.tracking_code if e.visible else None,
+                        "received_at": e.petition.received_at,
+                        "subject": e.petition.subject,
+                        "state": e.petition.state,
+                        "responsible_unit": e.petition.responsible_unit.name,
+                        "category": e.petition.category.name,
+                        "is_open": e.is_open,
+                        "same_matter": e.same_matter,
+                        "replies": [
+                            {
+                                "stage": r.stage,
+                                "outcome": r.outcome,
+                                "decision": r.decision,
+                                "issued_on": r.issued_on,
+                            }
+                            for r in e.replies
+                        ],
+                    }
+                    for e in earlier
+                ]
+            }
+        )
+
+
+class PetitionCoHandlingApi(APIView):
+    """GET: the case's co-handling units and the units that may be added. POST {"unit": id}:
+    add one (an event in the case's history)."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        may = may_arrange_co_handling(request.user, petition)
+        return Response(
+            {
+                "units": [_unit_ref(u) for u in co_handling_units(petition)],
+                "may_arrange": may,
+                "candidates": [_unit_ref(u) for u in co_handling_candidates_for(petition)]
+                if may
+                else [],
+            }
+        )
+
+    def post(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        co_handling_add(petition=petition, actor=request.user, unit=_unit_param(request))
+        return detail_response(self, pk, status.HTTP_201_CREATED)
+
+
+class PetitionCoHandlingRemoveApi(APIView):
+    """POST {"reason": "..."}: end this unit's co-handling (an event in the case's history)."""
+
+    def post(self, request: Request, pk: int, unit_id: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404("未找到该单位。")
+        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+        co_handling_remove(petition=petition, actor=request.user, unit=unit, reason=str(reason))
+        return detail_response(self, pk)
+
+
+def _unit_ref(unit: Unit) -> dict:
+    return {"id": unit.pk, "code": unit.code, "name": unit.name}
+
+
+def _unit_param(request: Request) -> Unit:
+    raw = request.data.get("unit") if hasattr(request.data, "get") else None
+    try:
+        unit = Unit.objects.filter(pk=int(raw)).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None:
+        raise ValidationFailed("请选择协办单位。", {"field": "unit"})
+    return unit
