@@ -65,6 +65,17 @@ def test_the_dashboard_renders_and_its_numbers_lead_to_their_cases(
         skip.click()
     expect(page.locator("#ledger-total")).to_contain_text(f"共 {total} 件")
 
+    # A chart element: the pie's first slice (the default palette's first colour) opens the
+    # ledger of that channel's cases.
+    page.goto(f"{page.base}/analytics/")
+    expect(page.locator("#chart-channel[data-ready='1'] svg")).to_have_count(1)
+    data = page.evaluate("JSON.parse(document.getElementById('chart-data').textContent)")
+    first = data["channels"][0]
+    with page.expect_navigation():
+        page.locator("#chart-channel svg path[fill='#5470c6']").first.click()
+    assert "channel=" in page.url
+    expect(page.locator("#ledger-total")).to_contain_text(f"共 {first['value']} 件")
+
     login(phone_page, "district_supervisor")
     phone_page.goto(f"{phone_page.base}/analytics/")
     expect(phone_page.locator("#chart-heat[data-ready='1'] svg")).to_have_count(1)
