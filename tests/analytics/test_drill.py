@@ -211,3 +211,19 @@ def test_it_reads_no_malformed_set(org, dc_leader):
 
 def test_every_indicator_has_a_label():
     assert all(i.label and i.numerator_label for i in INDICATORS)
+
+
+@pytest.mark.django_db
+def test_it_counts_a_case_set_past_the_ledger_cap(org, dc_leader, monkeypatch):
+    from xinfang.petitions.selectors import ledger
+
+    monkeypatch.setattr(ledger, "COUNT_CAP", 2)
+    for day in (3, 4, 5, 6):
+        make_case(org.dongcheng, date(2026, 11, day))
+    scope = Scope(
+        dc_leader, org.dongcheng, date(2026, 11, 1), date(2026, 11, 30), None, date(2026, 12, 4)
+    )
+    page = ledger_page(dc_leader, LedgerFilter(case_set=drill_value(scope, "cases")), size=1)
+    assert (page.total, page.capped) == (4, False)
+    plain = ledger_page(dc_leader, LedgerFilter(), size=1)
+    assert (plain.total, plain.capped) == (2, True)

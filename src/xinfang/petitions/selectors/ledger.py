@@ -194,7 +194,12 @@ def ledger_page(
         row.hint = hints[row.pk]
     # When everything is on this first page there is nothing to count.
     fits = cursor is None and not more
-    total = len(rows) if fits else base.order_by()[: COUNT_CAP + 1].count()
+    # A case set is a number shown elsewhere: its ledger counts it in full, to match it.
+    cap = None if f.case_set else COUNT_CAP
+    if fits:
+        total = len(rows)
+    else:
+        total = base.order_by().count() if cap is None else base.order_by()[: cap + 1].count()
     next_cursor = None
     if more:
         last = rows[-1]
@@ -202,4 +207,5 @@ def ledger_page(
         next_cursor = _encode([key, last.pk])
     resolved = case_set_resolve(user, f.case_set) if f.case_set else None
     label = resolved[0] if resolved else ""
-    return LedgerPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, next_cursor, label)
+    capped = cap is not None and total > cap
+    return LedgerPage(rows, cap if capped else total, capped, next_cursor, label)
