@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "xinfang.audit",
     "xinfang.notifications",
     "xinfang.prevention",
+    "xinfang.analytics",
     "xinfang.portal",
     "xinfang.textmining",
     "xinfang.api",

@@ -32,5 +32,7 @@ urlpatterns = [
     # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).
     path("", include("xinfang.portal.urls")),
     path("", include("xinfang.prevention.urls")),
+    # The leader's dashboard and the indicators (/analytics/).
+    path("", include("xinfang.analytics.urls")),
     path("", views.home, name="home"),
 ]

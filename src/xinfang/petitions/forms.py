@@ -212,6 +212,8 @@ class LedgerFilterForm(forms.Form):
         widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
     )
     overdue = forms.BooleanField(label="只看超期", required=False)
+    # A named case set (an indicator's cases, linked from a number); kept when refiltering.
+    set = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     q = forms.CharField(label="查询码或标题", required=False, max_length=100)
     sort = forms.ChoiceField(
         label="排序",

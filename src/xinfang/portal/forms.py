@@ -9,7 +9,7 @@ from django import forms
 from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import Category
-from xinfang.portal.models import PublicAnswer, QueryCredential, Rating
+from xinfang.portal.models import PublicAnswer, QueryCredential, Rating, RecordedChannel
 from xinfang.portal.selectors import accusable_units, online_units, top_categories
 from xinfang.portal.services import MAX_COMMENT_CHARS, MAX_CONTENT_CHARS, portal_categories
 from xinfang.units.models import Unit
@@ -232,6 +232,16 @@ class RatingForm(forms.Form):
     )
     comment = forms.CharField(
         label="意见和建议（选填）", required=False, max_length=MAX_COMMENT_CHARS
+    )
+
+
+class StaffRatingForm(RatingForm):
+    """A rating staff take down for the petitioner (工作人员代录)."""
+
+    recorded_channel = forms.ChoiceField(
+        label="信访人评价的方式",
+        choices=RecordedChannel.choices,
+        error_messages={"required": "请选择信访人评价的方式。"},
     )
 
 

@@ -44,6 +44,14 @@ class QueryCredential(models.Model):
         return f"{self.petition.tracking_code} · {self.get_kind_display()}"
 
 
+class RecordedChannel(models.TextChoices):
+    """How a petitioner gave the rating staff took down."""
+
+    VISIT = "visit", "当面"
+    PHONE = "phone", "电话"
+    FOLLOW_UP = "follow_up", "回访"
+
+
 class Rating(models.Model):
     """The petitioner's evaluation of the reply (满意度评价), once per case."""
 
@@ -64,6 +72,19 @@ class Rating(models.Model):
     comment = models.TextField("意见", blank=True, max_length=500)
     rated_at = models.DateTimeField("评价时间", db_index=True)
     via = models.CharField("来源", max_length=8, choices=Via.choices, default=Via.PORTAL)
+    # A rating taken down by staff for a walk-in or phone petitioner (工作人员代录) names who
+    # took it and how the petitioner gave it; it counts like one given online.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代录人",
+    )
+    recorded_channel = models.CharField(
+        "代录方式", max_length=12, choices=RecordedChannel.choices, blank=True
+    )
 
     class Meta:
         verbose_name = "满意度评价"

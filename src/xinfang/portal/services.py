@@ -27,9 +27,9 @@ from xinfang.petitions.models import Attachment, Category, Channel, Line, Petiti
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.petitions.services import PersonInput
 from xinfang.petitions.uploads import IMAGE_TYPES, sniff_content_type
-from xinfang.portal.models import PublicAnswer, QueryCredential, Rating
+from xinfang.portal.models import PublicAnswer, QueryCredential, Rating, RecordedChannel
 from xinfang.units.models import Membership, Role, Staff, Unit
-from xinfang.units.selectors import unit_is_visible_to
+from xinfang.units.selectors import roles_over, unit_is_visible_to
 from xinfang.workflow.calendar import WorkCalendar
 from xinfang.workflow.deadlines import calendar_load
 from xinfang.workflow.services import (
@@ -315,6 +315,23 @@ def _remove_files(names: list[str]) -> None:
         storage.delete(name)
 
 
+# Who may take down a rating for the petitioner: those who work the case, not an informant.
+RATING_RECORDERS = frozenset({Role.REGISTRAR, Role.HANDLER, Role.LEADER, Role.ADMIN})
+
+
+def may_record_rating(user: Staff, petition: Petition) -> bool:
+    """True when the user sees the case and works in its receiving or responsible unit (or
+    leads above one)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not petitions_visible_to(user).filter(pk=petition.pk).exists():
+        return False
+    if user.is_superuser:
+        return True
+    units = {petition.responsible_unit, petition.receiving_unit}
+    return any(roles_over(user, unit) & RATING_RECORDERS for unit in units)
+
+
 @transaction.atomic
 def rating_submit(
     *,
@@ -322,12 +339,17 @@ def rating_submit(
     level: str,
     comment: str = "",
     via: str = Rating.Via.PORTAL,
+    recorded_by: Staff | None = None,
+    recorded_channel: str = "",
     now: datetime | None = None,
 ) -> Rating:
-    """Record the petitioner's rating of the reply: once, within the rating window.
+    """Record the petitioner's rating of the reply: once, within the rating window; given
+    online, or taken down by staff (`recorded_by`, 工作人员代录) for a petitioner who gave it in
+    person or by phone, which counts the same.
 
     Raises:
-        ValidationFailed: unknown level or a comment that is too long.
+        ValidationFailed: unknown level or recording channel, or a comment that is too long.
+        NotPermitted: the recording staff member does not work on the case.
         InvalidTransition: no reply yet, or the case was already rated.
         DeadlineExpired: the rating window has closed.
     """
@@ -335,6 +357,12 @@ def rating_submit(
     today = timezone.localdate(now)
     if level not in Rating.Level.values:
         raise ValidationFailed("请选择满意、基本满意或不满意。", {"field": "level"})
+    if recorded_by is not None:
+        if recorded_channel not in RecordedChannel.values:
+            raise ValidationFailed("请选择信访人评价的方式。", {"field": "recorded_channel"})
+        if not may_record_rating(recorded_by, petition):
+            raise NotPermitted("只有本件登记、承办单位的登记员、承办人或领导可以代录评价。")
+        via = Rating.Via.STAFF
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT_CHARS:
         raise ValidationFailed(f"意见不能超过{MAX_COMMENT_CHARS}字。", {"field": "comment"})
@@ -356,7 +384,13 @@ def rating_submit(
     try:
         with transaction.atomic():
             return Rating.objects.create(
-                petition=petition, level=level, comment=comment, rated_at=now, via=via
+                petition=petition,
+                level=level,
+                comment=comment,
+                rated_at=now,
+                via=via,
+                recorded_by=recorded_by,
+                recorded_channel=recorded_channel if recorded_by else "",
             )
     except IntegrityError as exc:
         raise InvalidTransition("您已评价过本件答复，每件只能评价一次。") from exc

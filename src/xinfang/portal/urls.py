@@ -6,7 +6,7 @@ Included at the site root, so every path carries its prefix.
 from django.urls import path, re_path
 
 from xinfang.portal.open311 import views as open311
-from xinfang.portal.views import manage, public
+from xinfang.portal.views import manage, public, staff
 
 app_name = "portal"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path("portal/answers/<int:pk>/", public.answer_detail, name="answer_detail"),
     path("portal/units/", public.units, name="units"),
     path("portal/privacy/", public.privacy, name="privacy"),
+    # Staff side: a rating taken down for the petitioner, from the case page.
+    path("petitions/<int:pk>/rating/", staff.rating_record, name="staff_rating"),
     path("portal/manage/answers/", manage.manage_answers, name="manage_answers"),
     path(
         "portal/manage/answers/new/<int:petition_id>/",

@@ -6,6 +6,7 @@ from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
 from xinfang.ledger import apis as ledger
 from xinfang.notifications import apis as notifications
+from xinfang.portal import apis as portal
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
 from xinfang.workflow import case_apis as petitions
@@ -48,6 +49,8 @@ urlpatterns = [
         workflow.ReplyDraftApi.as_view(),
         name="petition-reply-draft",
     ),
+    # Before the action route, which would read "rating" as an action.
+    path("petitions/<int:pk>/rating/", portal.PetitionRatingApi.as_view(), name="petition-rating"),
     path(
         "petitions/<int:pk>/<slug:action>/",
         workflow.PetitionActionApi.as_view(),
@@ -83,6 +86,7 @@ urlpatterns = [
     ),
     path("", include("xinfang.workflow.api_urls")),
     path("", include("xinfang.prevention.api_urls")),
+    path("", include("xinfang.analytics.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     # Last: what no route above matches, in the API's error body (paths without the final

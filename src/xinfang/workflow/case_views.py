@@ -88,6 +88,7 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             overdue=d["overdue"],
             text=d["q"],
             sort=d["sort"] or "-received",
+            case_set=d["set"],
         )
     page = ledger_page(request.user, f, cursor=request.GET.get("after"))
     params = request.GET.copy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -45,6 +46,9 @@ class LedgerFilter:
     overdue: bool = False
     text: str = ""
     sort: str = "-received"
+    # A named set of cases another app defines ("ind:…", analytics' indicators), resolved
+    # through its registered resolver: a number elsewhere links to exactly its cases.
+    case_set: str = ""
 
 
 @dataclass
@@ -53,10 +57,34 @@ class LedgerPage:
     total: int
     capped: bool
     next_cursor: str | None
+    # What the case set is, in words, when the ledger is filtered to one.
+    case_set_label: str = ""
+
+
+# prefix → resolver(user, value) → (label, cases) or None for a value it cannot read. Apps
+# above this one register theirs in AppConfig.ready(), so this module imports none of them.
+CaseSetResolver = Callable[[Staff, str], "tuple[str, QuerySet[Petition]] | None"]
+_CASE_SETS: dict[str, CaseSetResolver] = {}
+
+
+def case_set_register(prefix: str, resolver: CaseSetResolver) -> None:
+    """Let the ledger filter to case sets named "<prefix>:…", resolved by `resolver`."""
+    _CASE_SETS[prefix] = resolver
+
+
+def case_set_resolve(user: Staff, value: str) -> tuple[str, QuerySet[Petition]] | None:
+    """The label and cases of a named case set, or None when no resolver can read it."""
+    resolver = _CASE_SETS.get(value.split(":", 1)[0])
+    return resolver(user, value) if resolver else None
 
 
 def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
     qs = petitions_visible_to(user)
+    if f.case_set:
+        resolved = case_set_resolve(user, f.case_set)
+        if resolved is None:
+            return qs.none()
+        qs = qs.filter(pk__in=resolved[1].values("pk"))
     if f.received_after:
         qs = qs.filter(received_on__gte=f.received_after)
     if f.received_before:
@@ -171,10 +199,18 @@ def ledger_page(
         row.hint = hints[row.pk]
     # When everything is on this first page there is nothing to count.
     fits = cursor is None and not more
-    total = len(rows) if fits else base.order_by()[: COUNT_CAP + 1].count()
+    # A case set is a number shown elsewhere: its ledger counts it in full, to match it.
+    cap = None if f.case_set else COUNT_CAP
+    if fits:
+        total = len(rows)
+    else:
+        total = base.order_by().count() if cap is None else base.order_by()[: cap + 1].count()
     next_cursor = None
     if more:
         last = rows[-1]
         key = last.due_on if sort == "due" else last.received_at
         next_cursor = _encode([key, last.pk])
-    return LedgerPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, next_cursor)
+    resolved = case_set_resolve(user, f.case_set) if f.case_set else None
+    label = resolved[0] if resolved else ""
+    capped = cap is not None and total > cap
+    return LedgerPage(rows, cap if capped else total, capped, next_cursor, label)

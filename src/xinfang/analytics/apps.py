@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "xinfang.analytics"
+    verbose_name = "统计分析"
+
+    def ready(self) -> None:
+        # The ledger resolves an indicator's case set through the same definition
+        # (petitions/selectors/ledger.py knows nothing of indicators).
+        from xinfang.analytics.drill import register
+
+        register()

@@ -1,0 +1,466 @@
+"""The indicators of RULES.md §9: one definition each, a numerator and a denominator as
+filters over one scope of cases, counted in the database.
+
+A scope is a period (any start and end date, both included), a unit subtree the user may
+see and optionally a category subtree. A case belongs to a unit when its responsible unit
+(the unit whose queue it is in, as the ledger's unit filter reads it) lies in the subtree.
+Litigation-related cases (涉法涉诉) are left out of every indicator.
+
+Which date puts a case in the period depends on the indicator:
+- received in the period: volume, repeat, level skip, collective, the escalation rates;
+- its deadline fell due in the period: timely acceptance (decide_by), on-time conclusion
+  (conclude_by, extension included);
+- its rating window closed in the period: rating rate and satisfaction rate.
+A deadline or a rating window "fell due" once its last day has passed: a last day that is
+today or later (`as_of`, default today) is not yet due, so a running month counts only what
+could already have been done in time.
+
+The three escalation rates are not defined in RULES.md §9; they are defined here:
+- `first_resolved_rate` 初信初访一次性化解率: first petitions (初信初访) whose handling reply
+  was made in the period, of which the petitioner neither asked for review nor petitioned
+  again on the matter (no later case records it as the case it repeats);
+- `letter_to_visit_rate` 信转访率: written petitions (letter, online, mailbox, fax) received
+  in the period that a later case on the same matter brought in person (a visit or a
+  leader's reception day);
+- `individual_to_collective_rate` 个访转集访率: individual petitions received in the period
+  that a later collective petition on the same matter repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from xinfang.petitions.models import (
+    Category,
+    Channel,
+    EventKind,
+    Petition,
+    PetitionEvent,
+    State,
+)
+from xinfang.petitions.selectors.visibility import (
+    UNIT_LIST_LIMIT,
+    hidden_accusations_q,
+    petitions_visible_to,
+)
+from xinfang.units.models import Staff, Unit
+from xinfang.workflow.calendar import WorkCalendar
+from xinfang.workflow.deadlines import calendar_load
+
+# Ratings belong to the public site (portal), which sits above this app: reached through
+# the relation, not imported.
+Rating = Petition._meta.get_field("ratings").related_model
+SATISFIED_LEVELS = ("satisfied", "basically_satisfied")
+WRITTEN_CHANNELS = (Channel.LETTER, Channel.ONLINE, Channel.MAILBOX, Channel.FAX)
+IN_PERSON_CHANNELS = (Channel.VISIT, Channel.RECEPTION)
+# The longest a last day moves forward over holidays (the Spring Festival week).
+_ROLL_MARGIN = timedelta(days=15)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an indicator is computed over: whose view, which units, which days, which matter."""
+
+    user: Staff
+    unit: Unit
+    start: date
+    end: date
+    category: Category | None = None
+    as_of: date | None = None
+
+    @property
+    def today(self) -> date:
+        return self.as_of or timezone.localdate()
+
+    @property
+    def due_end(self) -> date:
+        """The last day a deadline may have fallen on to count as due: before today."""
+        return min(self.end, self.today - timedelta(days=1))
+
+
+@dataclass
+class Window:
+    """Date bounds computed once per scope (the rating window's delivery dates)."""
+
+    delivered_from: date | None = None
+    delivered_to: date | None = None
+
+
+def rating_window_days() -> int:
+    """Days after a reply's delivery in which it may be rated (the portal's setting,
+    PORTAL_RATING_WINDOW_DAYS, local practice)."""
+    return int(getattr(settings, "PORTAL_RATING_WINDOW_DAYS", 30))
+
+
+def delivery_dates_closing_between(
+    start: date, end: date, calendar: WorkCalendar | None = None
+) -> tuple[date, date] | None:
+    """The delivery dates whose rating window closes in [start, end], as one range.
+
+    A window's last day is the delivery date plus the window's days, rolled forward off a
+    non-working day (portal.services.rating_closes_on); that is monotone in the delivery
+    date, so the dates form one range and the rows are filtered in the database.
+    """
+    if start > end:
+        return None
+    calendar = calendar or calendar_load()
+    days = rating_window_days()
+    day = start - timedelta(days=days) - _ROLL_MARGIN
+    last = end - timedelta(days=days)
+    found: list[date] = []
+    while day <= last:
+        closes = calendar.add(day, days, "calendar").date
+        if start <= closes <= end:
+            found.append(day)
+        day += timedelta(days=1)
+    return (found[0], found[-1]) if found else None
+
+
+def _received(s: Scope, w: Window) -> Q:
+    return Q(received_on__gte=s.start, received_on__lte=s.end)
+
+
+def _decision_due(s: Scope, w: Window) -> Q:
+    return Q(decide_by__gte=s.start, decide_by__lte=s.due_end)
+
+
+def _decided_in_time(s: Scope, w: Window) -> Q:
+    # A returned case waits for a new decision; its earlier one no longer counts.
+    return (
+        _decision_due(s, w)
+        & Q(decided_on__isnull=False, decided_on__lte=F("decide_by"))
+        & ~Q(state=State.RETURNED)
+    )
+
+
+def _conclusion_due(s: Scope, w: Window) -> Q:
+    return Q(conclude_by__gte=s.start, conclude_by__lte=s.due_end)
+
+
+def _concluded_in_time(s: Scope, w: Window) -> Q:
+    return _conclusion_due(s, w) & Q(concluded_on__isnull=False, concluded_on__lte=F("conclude_by"))
+
+
+def _rating_closed(s: Scope, w: Window) -> Q:
+    if w.delivered_from is None:
+        return Q(pk__in=[])
+    return Q(
+        concluded_on__isnull=False,
+        reply_delivered_on__gte=w.delivered_from,
+        reply_delivered_on__lte=w.delivered_to,
+    )
+
+
+def _rated(s: Scope, w: Window) -> Q:
+    return _rating_closed(s, w) & Q(Exists(Rating.objects.filter(petition=OuterRef("pk"))))
+
+
+def _satisfied(s: Scope, w: Window) -> Q:
+    return _rating_closed(s, w) & Q(
+        Exists(Rating.objects.filter(petition=OuterRef("pk"), level__in=SATISFIED_LEVELS))
+    )
+
+
+def _repeat(s: Scope, w: Window) -> Q:
+    # A repeat of an accusation hidden from the user does not show as a repeat (RULES.md §6).
+    return (
+        _received(s, w)
+        & Q(repeat_of__isnull=False)
+        & ~hidden_accusations_q(s.user, prefix="repeat_of__")
+    )
+
+
+def _skips_level(s: Scope, w: Window) -> Q:
+    return _received(s, w) & Q(skips_level=True)
+
+
+def _collective(s: Scope, w: Window) -> Q:
+    return _received(s, w) & Q(is_collective=True)
+
+
+def _later_cases(s: Scope, **filters) -> QuerySet[Petition]:
+    return Petition.objects.filter(repeat_of=OuterRef("pk"), **filters).exclude(
+        hidden_accusations_q(s.user)
+    )
+
+
+def _first_concluded(s: Scope, w: Window) -> Q:
+    return Q(is_first=True, concluded_on__gte=s.start, concluded_on__lte=s.end)
+
+
+def _first_resolved(s: Scope, w: Window) -> Q:
+    asked_review = PetitionEvent.objects.filter(
+        petition=OuterRef("pk"), kind=EventKind.REQUEST_REVIEW
+    )
+    return _first_concluded(s, w) & ~Q(Exists(asked_review)) & ~Q(Exists(_later_cases(s)))
+
+
+def _written(s: Scope, w: Window) -> Q:
+    return _received(s, w) & Q(channel__in=WRITTEN_CHANNELS)
+
+
+def _letter_to_visit(s: Scope, w: Window) -> Q:
+    return _written(s, w) & Q(Exists(_later_cases(s, channel__in=IN_PERSON_CHANNELS)))
+
+
+def _individual(s: Scope, w: Window) -> Q:
+    return _received(s, w) & Q(is_collective=False)
+
+
+def _individual_to_collective(s: Scope, w: Window) -> Q:
+    return _individual(s, w) & Q(Exists(_later_cases(s, is_collective=True)))
+
+
+QFn = Callable[[Scope, Window], Q]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: its numerator (and denominator) as filters over the scope's cases.
+
+    `sums` names the field the numerator adds up instead of counting cases (人次 adds the
+    headcount); the cases behind the number are the numerator's cases all the same.
+    """
+
+    key: str
+    label: str
+    numerator: QFn
+    denominator: QFn | None = None
+    numerator_label: str = ""
+    denominator_label: str = ""
+    sums: str = ""
+    # Defined here, not in RULES.md §9.
+    local: bool = False
+
+    @property
+    def is_rate(self) -> bool:
+        return self.denominator is not None
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("cases", "信访总量（件次）", _received, numerator_label="收到的信访件"),
+    Indicator(
+        "person_times",
+        "信访总量（人次）",
+        _received,
+        numerator_label="收到的信访件（按人数计）",
+        sums="headcount",
+    ),
+    Indicator(
+        "timely_acceptance_rate",
+        "及时受理率",
+        _decided_in_time,
+        _decision_due,
+        "期限内作出受理、转送、交办或不予受理决定",
+        "受理决定期限在本期届满",
+    ),
+    Indicator(
+        "on_time_conclusion_rate",
+        "按期办结率",
+        _concluded_in_time,
+        _conclusion_due,
+        "在（延期后的）办结期限内办结",
+        "办结期限在本期届满（不论是否办结）",
+    ),
+    Indicator(
+        "rating_rate",
+        "参评率",
+        _rated,
+        _rating_closed,
+        "已评价",
+        "评价期在本期届满的已办结件",
+    ),
+    Indicator(
+        "satisfaction_rate",
+        "满意率",
+        _satisfied,
+        _rated,
+        "满意和基本满意",
+        "已评价",
+    ),
+    Indicator("repeat_rate", "重复信访率", _repeat, _received, "重复件", "收到的信访件"),
+    Indicator("level_skip_rate", "越级信访率", _skips_level, _received, "越级件", "收到的信访件"),
+    Indicator("collective_batches", "集体访批次", _collective, numerator_label="集体访"),
+    Indicator(
+        "collective_person_times",
+        "集体访人次",
+        _collective,
+        numerator_label="集体访（按人数计）",
+        sums="headcount",
+    ),
+    Indicator(
+        "first_resolved_rate",
+        "初信初访一次性化解率",
+        _first_resolved,
+        _first_concluded,
+        "未申请复查、未再次信访",
+        "本期办结的初信初访",
+        local=True,
+    ),
+    Indicator(
+        "letter_to_visit_rate",
+        "信转访率",
+        _letter_to_visit,
+        _written,
+        "此后同一事项来访",
+        "本期收到的来信（含网上、信箱、传真）",
+        local=True,
+    ),
+    Indicator(
+        "individual_to_collective_rate",
+        "个访转集访率",
+        _individual_to_collective,
+        _individual,
+        "此后同一事项集体访",
+        "本期收到的个人信访",
+        local=True,
+    ),
+)
+BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
+# The numerator, the denominator, and a rate's shortfall: the denominator's cases outside the
+# numerator (the late ones behind an on-time rate, the unrated behind a rating rate).
+PARTS = ("num", "den", "miss")
+PART_NAMES = {"num": "分子", "den": "分母", "miss": "未达标"}
+
+
+@dataclass
+class Result:
+    indicator: Indicator
+    numerator: int
+    denominator: int | None
+    value: Decimal | None
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.indicator.key
+
+    @property
+    def shortfall(self) -> int | None:
+        """A rate's denominator less its numerator."""
+        return None if self.denominator is None else self.denominator - self.numerator
+
+    @property
+    def percent(self) -> str:
+        """The rate as a percentage with one decimal, or "—" when nothing was due."""
+        if not self.indicator.is_rate:
+            return str(self.numerator)
+        if self.value is None:
+            return "—"
+        return f"{(self.value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def window_of(scope: Scope, calendar: WorkCalendar | None = None) -> Window:
+    """The date bounds of a scope that need the work calendar (computed once)."""
+    closing = delivery_dates_closing_between(scope.start, scope.due_end, calendar)
+    return Window(*closing) if closing else Window()
+
+
+def scope_cases(scope: Scope) -> QuerySet[Petition]:
+    """Every case of the scope, whatever its dates: visible to the user, responsible unit in
+    the subtree, category in the subtree, not litigation-related."""
+    units = list(
+        Unit.objects.filter(path__startswith=scope.unit.path).values_list("id", flat=True)[
+            : UNIT_LIST_LIMIT + 1
+        ]
+    )
+    qs = petitions_visible_to(scope.user).filter(is_litigation=False)
+    if len(units) > UNIT_LIST_LIMIT or len(units) * 2 > Unit.objects.count():
+        # Most of the organisation: reading every case beats an index probe per unit.
+        qs = qs.filter(responsible_unit__path__startswith=scope.unit.path)
+    else:
+        # A literal list of the subtree's units: the (responsible unit, state) index then
+        # reads a street office's cases instead of scanning every case (bench_indicators).
+        qs = qs.filter(responsible_unit_id__in=units)
+    if scope.category is not None:
+        subtree = Category.objects.filter(path__startswith=scope.category.path).values("id")
+        qs = qs.filter(category_id__in=subtree)
+    return qs
+
+
+def part_q(indicator: Indicator, part: str, scope: Scope, window: Window) -> Q:
+    """The filter of an indicator's numerator ("num"), denominator ("den") or shortfall
+    ("miss": in the denominator, not in the numerator).
+
+    Raises:
+        KeyError: a count has no denominator or shortfall.
+    """
+    if part == "num":
+        return indicator.numerator(scope, window)
+    if indicator.denominator is None or part not in PARTS:
+        raise KeyError(part)
+    den = indicator.denominator(scope, window)
+    return den if part == "den" else den & ~indicator.numerator(scope, window)
+
+
+def indicator_cases(
+    scope: Scope, key: str, part: str = "num", window: Window | None = None
+) -> QuerySet[Petition]:
+    """The cases behind one number: an indicator's numerator, denominator or shortfall.
+
+    Raises:
+        KeyError: no such indicator, or a count has no denominator.
+    """
+    indicator = BY_KEY[key]
+    window = window or window_of(scope)
+    return scope_cases(scope).filter(part_q(indicator, part, scope, window))
+
+
+def _any_date_q(scope: Scope, window: Window) -> Q:
+    """Cases that any indicator may count: lets the database skip the rest of the scope."""
+    q = (
+        Q(received_on__gte=scope.start, received_on__lte=scope.end)
+        | Q(decide_by__gte=scope.start, decide_by__lte=scope.end)
+        | Q(conclude_by__gte=scope.start, conclude_by__lte=scope.end)
+        | Q(concluded_on__gte=scope.start, concluded_on__lte=scope.end)
+    )
+    if window.delivered_from is not None:
+        q |= Q(
+            reply_delivered_on__gte=window.delivered_from,
+            reply_delivered_on__lte=window.delivered_to,
+        )
+    return q
+
+
+def _aggregates(indicator: Indicator, scope: Scope, window: Window) -> dict:
+    out = {}
+    num = part_q(indicator, "num", scope, window)
+    if indicator.sums:
+        out[f"{indicator.key}__num"] = Sum(indicator.sums, filter=num, default=0)
+    else:
+        out[f"{indicator.key}__num"] = Count("pk", filter=num)
+    if indicator.denominator is not None:
+        out[f"{indicator.key}__den"] = Count("pk", filter=part_q(indicator, "den", scope, window))
+    return out
+
+
+def rate(numerator: int, denominator: int | None) -> Decimal | None:
+    """numerator ÷ denominator to four places, None when the denominator is 0."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def indicators_compute(
+    scope: Scope, keys: list[str] | None = None, calendar: WorkCalendar | None = None
+) -> list[Result]:
+    """Every indicator (or the named ones) for the scope, in one aggregate query."""
+    window = window_of(scope, calendar)
+    chosen = [BY_KEY[k] for k in keys] if keys else list(INDICATORS)
+    aggregates: dict = {}
+    for indicator in chosen:
+        aggregates.update(_aggregates(indicator, scope, window))
+    row = scope_cases(scope).filter(_any_date_q(scope, window)).aggregate(**aggregates)
+    results = []
+    for indicator in chosen:
+        num = int(row[f"{indicator.key}__num"] or 0)
+        den = row.get(f"{indicator.key}__den") if indicator.is_rate else None
+        results.append(Result(indicator, num, den, rate(num, den) if indicator.is_rate else None))
+    return results

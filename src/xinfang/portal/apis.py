@@ -1,0 +1,69 @@
+"""REST API of ratings: the petitioner's rating of a case's reply, and staff taking it down.
+
+GET /api/v1/petitions/{id}/rating/ and POST {level, comment?, recorded_channel} (工作人员代录,
+counted like a rating given online). Refusals come back as {"code", "message", "extra"}.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.petitions.selectors import petition_get_for_user
+from xinfang.portal.models import Rating, RecordedChannel
+from xinfang.portal.services import rating_submit
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    recorded_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rating
+        fields = [
+            "level",
+            "comment",
+            "rated_at",
+            "via",
+            "recorded_by",
+            "recorded_by_name",
+            "recorded_channel",
+        ]
+
+    def get_recorded_by_name(self, rating: Rating) -> str:
+        staff = rating.recorded_by
+        return (staff.full_name or staff.username) if staff else ""
+
+
+class RatingRecordInput(serializers.Serializer):
+    level = serializers.ChoiceField(Rating.Level.choices)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    recorded_channel = serializers.ChoiceField(RecordedChannel.choices)
+
+
+class PetitionRatingApi(APIView):
+    """The rating of a case's reply; POST takes one down for the petitioner."""
+
+    @extend_schema(responses={200: RatingSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        rating = Rating.objects.filter(petition=petition).select_related("recorded_by").first()
+        if rating is None:
+            return Response({"code": "not_found", "message": "本件尚未评价。", "extra": {}}, 404)
+        return Response(RatingSerializer(rating).data)
+
+    @extend_schema(request=RatingRecordInput, responses={201: RatingSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        petition = petition_get_for_user(request.user, pk)
+        data = RatingRecordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = rating_submit(
+            petition=petition,
+            level=data.validated_data["level"],
+            comment=data.validated_data["comment"],
+            recorded_by=request.user,
+            recorded_channel=data.validated_data["recorded_channel"],
+        )
+        return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,35 @@
+"""The dashboard's numbers with the demo data: every rate has cases behind it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from xinfang.analytics import periods
+from xinfang.analytics.indicators import Scope, indicators_compute
+from xinfang.analytics.selectors import default_unit_for
+from xinfang.demo import petitions as demo
+from xinfang.units.models import Staff
+
+NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_every_headline_indicator_something_to_count():
+    call_command("demo", petitions=0, stdout=io.StringIO())
+    assert demo.demo_petitions_create(now=NOW, count=80) == 80
+    leader = Staff.objects.get(username="city_leader")
+    unit = default_unit_for(leader)
+    span = periods.custom(date(2025, 12, 1), date(2026, 3, 9))
+    scope = Scope(leader, unit, span.start, span.end, as_of=NOW.date())
+    r = {x.key: x for x in indicators_compute(scope)}
+    assert r["cases"].numerator > 20
+    assert r["person_times"].numerator > r["cases"].numerator
+    for key in ("timely_acceptance_rate", "on_time_conclusion_rate", "repeat_rate"):
+        assert r[key].denominator > 0, key
+        assert 0 < r[key].value <= 1, key
+    assert r["collective_batches"].numerator > 0
