@@ -8,6 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.analytics.test_assessment import _month, _scheme
+from xinfang.analytics.models import AssessmentScheme
+from xinfang.core.models import ConfigChange
 
 pytestmark = pytest.mark.django_db
 Q = "?scheme=streets&period=2026-10"
@@ -106,3 +108,36 @@ def test_the_api_gives_the_ranking_and_its_ledgers(api, client, org, district_su
     assert bad["code"] == "validation_failed"
     schema = api.get("/api/v1/schema/").content.decode()
     assert "/api/v1/assessment/rankings/" in schema
+
+
+def test_an_admin_saves_a_new_version_on_the_settings_screen(client, admin_user, month):
+    client.force_login(admin_user)
+    page = client.get("/settings/assessment/?code=streets").content.decode()
+    # The stored fractions are shown as percentages.
+    assert 'name="t_on_time_conclusion_rate" value="90"' in page
+    r = client.post(
+        "/settings/assessment/",
+        {
+            "code": "streets",
+            "name": "街道乡镇信访工作考核（2027）",
+            "valid_from": "2027-01-01",
+            "unit_kinds": ["street"],
+            "w_on_time_conclusion_rate": "70",
+            "t_on_time_conclusion_rate": "95",
+            "l_on_time_conclusion_rate": "60",
+            "w_repeat_rate": "30",
+            "t_repeat_rate": "0.5",
+            "vetoes": ["collective_skip_batches"],
+        },
+    )
+    assert r.status_code == 302
+    latest = AssessmentScheme.objects.get(code="streets", version=2)
+    assert latest.items[0] == {
+        "key": "on_time_conclusion_rate",
+        "weight": "70",
+        "target": "0.95",
+        "threshold": "0.6",
+    }
+    assert latest.items[1]["target"] == latest.items[1]["threshold"] == "0.005"
+    assert ConfigChange.objects.filter(kind="assessment", actor=admin_user).count() == 1
+    assert AssessmentScheme.objects.get(version=1).items[0]["weight"] == "60"
