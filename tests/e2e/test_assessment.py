@@ -78,7 +78,9 @@ def test_scenario_11_month_end(page, phone_page, org, district_supervisor):
     with page.expect_download() as download:
         page.locator("#ranking-export").click()
     assert download.value.suggested_filename.endswith("考核排名.xlsx")
-    wb = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    # Playwright keeps the download under a name without the extension openpyxl looks for.
+    with open(download.value.path(), "rb") as f:
+        wb = load_workbook(io.BytesIO(f.read()))
     sheet = list(wb["考核排名"].iter_rows(values_only=True))
     heads = {r[0]: r[1] for r in sheet if r and r[0]}
     assert heads["期间"] == f"{last.start:%Y-%m-%d}至{last.end:%Y-%m-%d}"
