@@ -141,3 +141,10 @@ def test_an_admin_saves_a_new_version_on_the_settings_screen(client, admin_user,
     assert latest.items[1]["target"] == latest.items[1]["threshold"] == "0.005"
     assert ConfigChange.objects.filter(kind="assessment", actor=admin_user).count() == 1
     assert AssessmentScheme.objects.get(version=1).items[0]["weight"] == "60"
+
+
+def test_a_month_before_the_first_version_says_so(client, org, district_supervisor, month):
+    client.force_login(district_supervisor)
+    r = client.get(f"/analytics/ranking/?scheme=streets&period=2025-06&unit={org.district.pk}")
+    assert r.status_code == 200
+    assert "2025年6月没有生效的考核方案版本" in r.content.decode()

@@ -106,7 +106,11 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     """The month's ranking of the parent's units: scores, the indicators behind them,
     breaches in red, how each score was made; every number links to its cases."""
     c = _choice(request)
-    ranking = _ranking(request, c)
+    try:
+        ranking = ranking_for(request.user, c.code, c.parent, c.period, live=c.live)
+    except NotFound:
+        # A month before the scheme's first version: the page says so, the chooser stays.
+        ranking = None
     refusal = publish_refusal(request.user, c.code, c.parent, c.period)
     today = timezone.localdate()
     months = [periods.shift_month(today, -i) for i in range(0, 13)]
