@@ -262,3 +262,19 @@ def test_the_case_page_offers_the_notices_that_apply_and_one_click_issues(
     r = client.post(reverse("ledger:notice-issue", args=[p.pk, "reply"]), {"delivery": "post"})
     assert r.status_code == 302
     assert p.events.filter(kind=EventKind.NOTICE_ISSUED).count() == 1
+
+
+def test_the_template_screen_is_for_administrators(client, org, dc_leader, admin_staff):
+    url = reverse("ledger:notice-templates")
+    client.force_login(dc_leader)
+    assert client.get(url).status_code == 404
+    client.force_login(admin_staff)
+    page = client.get(url).content.decode()
+    assert "受理告知书" in page and "默认模板" in page
+    own = BytesIO()
+    build("accept", "", ["{{ subject }}"], "").save(own)
+    upload = SimpleUploadedFile("受理.docx", own.getvalue())
+    r = client.post(url, {"kind": "accept", "file": upload})
+    assert r.status_code == 302
+    assert "受理.docx" in client.get(url).content.decode()
+    assert ConfigChange.objects.filter(kind="notice_template", actor=admin_staff).exists()
