@@ -278,3 +278,22 @@ def test_the_template_screen_is_for_administrators(client, org, dc_leader, admin
     assert r.status_code == 302
     assert "受理.docx" in client.get(url).content.decode()
     assert ConfigChange.objects.filter(kind="notice_template", actor=admin_staff).exists()
+
+
+def test_a_reply_notice_defaults_to_the_delivery_date_its_review_window_runs_from(
+    client, org, dc_registrar, dc_leader, dc_handler
+):
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3))
+    p = wf.petition_accept(petition=p, actor=dc_leader, now=at(2025, 3, 4))
+    p = wf.petition_start(petition=p, actor=dc_handler, now=at(2025, 3, 5))
+    p = wf.petition_conclude(
+        petition=p, actor=dc_leader, reply=REPLY, delivered_on=date(2025, 5, 22),
+        now=at(2025, 5, 20),
+    )  # fmt: skip
+    client.force_login(dc_leader)
+    page = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    assert 'id="nt-reply" value="2025-05-22"' in page
+    notice_issue(dc_leader, p.pk, "reply", delivery="in_person", now=at(2025, 5, 25))
+    e = p.events.get(kind=EventKind.NOTICE_ISSUED)
+    assert e.data["answer_delivered_on"] == "2025-05-22"
+    assert e.data["delivered_on"] == "2025-05-25"

@@ -19,6 +19,7 @@ from xinfang.ledger.notices import (
     KINDS,
     Delivery,
     notice_applies,
+    notice_delivered_on,
     notice_fields,
     notice_render,
 )
@@ -87,8 +88,10 @@ def notice_issue(
         raise ValidationFailed("送达日期不能晚于今天。", {"field": "delivered_on"})
     made = notice_generate(actor, petition_id, key)
     kind = BY_KEY[key]
+    petition = Petition.objects.get(pk=petition_id)
+    answered = notice_delivered_on(petition, key)
     notice_issued_record(
-        petition=Petition.objects.get(pk=petition_id),
+        petition=petition,
         actor=actor,
         now=now,
         notice={
@@ -98,6 +101,9 @@ def notice_issue(
             "delivery": delivery,
             "delivery_label": Delivery.LABELS[delivery],
             "delivered_on": delivered_on.isoformat(),
+            # An answer's review window runs from the delivery date given when it was
+            # concluded; a different date here is kept beside it, the window is not moved.
+            **({"answer_delivered_on": answered.isoformat()} if answered else {}),
         },
     )
     return made

@@ -23,7 +23,13 @@ from xinfang.ledger.notice_services import (
     notice_template_reset,
     notice_templates_overview,
 )
-from xinfang.ledger.notices import BY_KEY, DOCX, Delivery, notices_applying
+from xinfang.ledger.notices import (
+    BY_KEY,
+    DOCX,
+    Delivery,
+    notice_delivered_on,
+    notices_applying,
+)
 from xinfang.petitions.models import Petition
 from xinfang.units.services import is_admin
 from xinfang.workflow.case_sections import case_section_register
@@ -49,10 +55,11 @@ def case_notices_section(request: HttpRequest, petition: Petition) -> dict[str, 
     kinds = notices_applying(petition)
     if not kinds:
         return None
+    today = timezone.localdate()
     return {
         "p": petition,
-        "kinds": kinds,
-        "form": IssueForm(initial={"delivered_on": timezone.localdate()}),
+        "kinds": [(k, notice_delivered_on(petition, k.key) or today) for k in kinds],
+        "deliveries": Delivery.CHOICES,
     }
 
 

@@ -292,6 +292,21 @@ def notices_applying(petition: Petition) -> list[NoticeKind]:
     return [k for k in KINDS if k.applies(petition)]
 
 
+ANSWER_STAGES = {
+    "reply": Reply.Stage.HANDLING,
+    "review": Reply.Stage.REVIEW,
+    "re_review": Reply.Stage.RE_REVIEW,
+}
+
+
+def notice_delivered_on(petition: Petition, key: str) -> date | None:
+    """The delivery date the case already holds for this notice: an answer's delivery date,
+    given when it was concluded (the date its review window already runs from)."""
+    stage = ANSWER_STAGES.get(key)
+    reply = _issued_reply(petition, stage) if stage else None
+    return reply.delivered_on if reply else None
+
+
 def notice_fields(petition: Petition, key: str) -> dict[str, Any]:
     """Everything the notice's template may print."""
     kind = BY_KEY[key]
