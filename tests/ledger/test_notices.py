@@ -297,3 +297,9 @@ def test_a_reply_notice_defaults_to_the_delivery_date_its_review_window_runs_fro
     e = p.events.get(kind=EventKind.NOTICE_ISSUED)
     assert e.data["answer_delivered_on"] == "2025-05-22"
     assert e.data["delivered_on"] == "2025-05-25"
+
+
+def test_an_anonymous_cases_register_form_says_anonymous(org, dc_registrar, dc_leader):
+    p = register(dc_registrar, org.dongcheng, is_anonymous=True, people=[])
+    form = text_of(notice_generate(dc_leader, p.pk, "register_form").content)
+    assert "信访人：匿名" in form and ACCUSER_WITHHELD not in form

@@ -200,7 +200,7 @@ def _supervise(p: Petition) -> dict[str, Any]:
 
 def _register_form(p: Petition) -> dict[str, Any]:
     names = (
-        ACCUSER_WITHHELD
+        "匿名"
         if p.is_anonymous
         else "、".join(
             party.petitioner.name
