@@ -71,6 +71,16 @@ def dc_leader(org):
 
 
 @pytest.fixture
+def cn_leader(org):
+    return _member("cn_leader", org.district, "leader")
+
+
+@pytest.fixture
+def city_leader(org):
+    return _member("city_leader", org.city, "leader")
+
+
+@pytest.fixture
 def district_supervisor(org):
     return _member("district_supervisor", org.district, "supervisor")
 

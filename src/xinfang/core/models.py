@@ -65,6 +65,7 @@ class ConfigChange(models.Model):
         SCREENING = "screening", "排查周期与敏感期"
         OPEN311_KEY = "open311_key", "Open311 密钥"
         ASSESSMENT = "assessment", "考核方案"
+        NOTICE_TEMPLATE = "notice_template", "告知文书模板"
 
     kind = models.CharField("类别", max_length=16, choices=Kind.choices, db_index=True)
     object_id = models.CharField("对象编号", max_length=64, blank=True)

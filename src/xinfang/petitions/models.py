@@ -555,6 +555,7 @@ class EventKind(models.TextChoices):
     VERIFICATION_REQUEST = "verification_request", "发核查函"
     VERIFICATION_ANSWER = "verification_answer", "回复核查函"
     LEDGER_IMPORT = "ledger_import", "由台帐导入"
+    NOTICE_ISSUED = "notice_issued", "出具告知文书"
 
 
 class PetitionEvent(models.Model):

@@ -57,6 +57,11 @@ urlpatterns = [
         name="petition-action",
     ),
     path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
+    path(
+        "petitions/<int:pk>/documents/<slug:kind>.docx",
+        ledger.PetitionDocumentApi.as_view(),
+        name="petition-document",
+    ),
     path("ledger/imports/", ledger.LedgerImportCreateApi.as_view(), name="ledger-imports"),
     path("ledger/imports/<int:pk>/", ledger.LedgerImportDetailApi.as_view(), name="ledger-import"),
     path("ledger/exports/", ledger.LedgerExportCreateApi.as_view(), name="ledger-exports"),

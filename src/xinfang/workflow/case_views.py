@@ -42,6 +42,7 @@ from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow import case_actions as actions
 from xinfang.workflow.actions import action_run
+from xinfang.workflow.case_sections import case_sections
 from xinfang.workflow.deadlines import limit_words
 from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
 from xinfang.workflow.presenters import case_view, person_cases
@@ -242,6 +243,7 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         if actions.may_draft(petition, request.user)
         else None,
         "today": today,
+        "sections": case_sections(request, petition),
     }
 
 

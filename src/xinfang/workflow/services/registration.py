@@ -224,6 +224,16 @@ def petition_imported_mark(
     )
 
 
+def notice_issued_record(
+    *, petition: Petition, actor: Staff, now: datetime, notice: dict[str, Any]
+) -> Petition:
+    """Record that a written notice was issued on the case: its kind and title, how it was
+    delivered and on which date (the ledger's notices, issue 15)."""
+    return _record(
+        EventKind.NOTICE_ISSUED, petition=petition, actor=actor, now=now, apply=lambda *_: notice
+    )
+
+
 def _reception_leader_owns(petition: Petition, leader_id: int, now: datetime) -> None:
     """A petition received at a leader's reception day is owned (包案) by that leader.
 
