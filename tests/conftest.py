@@ -114,6 +114,13 @@ def _own_cache_keys(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_suggester_model(settings, tmp_path):
+    """Each test its own (absent until trained) category-suggester model file: a demo load or
+    a training in one test never leaves a model in the data directory or for another test."""
+    settings.SUGGESTER_MODEL_PATH = tmp_path / "suggester.model"
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Seed the categories, deadline rules and screening cadences the migrations seed.
 

@@ -102,6 +102,9 @@ class RegisterForm(forms.Form):
     repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
     attachments = MultipleFileField(label="附件", required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The category codes the suggester showed (set by the suggestion panel), recorded with
+    # the registration as accepted or corrected.
+    suggested_categories = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
 
     def __init__(self, *args, user: Staff, **kwargs) -> None:
         super().__init__(*args, **kwargs)
