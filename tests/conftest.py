@@ -71,6 +71,12 @@ def dc_leader(org):
 
 
 @pytest.fixture
+def cn_leader(org):
+    """A leader of 城南区, above 东城街道: registers accusations against it."""
+    return _member("cn_leader", org.district, "leader")
+
+
+@pytest.fixture
 def district_supervisor(org):
     return _member("district_supervisor", org.district, "supervisor")
 

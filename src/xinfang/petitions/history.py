@@ -151,6 +151,11 @@ def event_append(
         case_digest=case_digest(petition),
     )
     event.save()
+    if kind == "register":
+        # Subject and content are written once, at registration: index them with it.
+        from xinfang.petitions.textindex import petition_text_index
+
+        petition_text_index(petition)
     return event
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("petitions/", views.petition_list, name="list"),
     path("petitions/new/", views.petition_new, name="new"),
     path("petitions/lookup/", views.person_lookup, name="lookup"),
+    path("petitions/similar/", views.similar_lookup, name="similar"),
     path("petitions/suggest-category/", views.category_suggest, name="suggest_category"),
     path("petitions/<int:pk>/", views.petition_detail, name="detail"),
     path("petitions/<int:pk>/receipt/", views.petition_receipt, name="receipt"),

@@ -37,6 +37,7 @@ from xinfang.petitions.selectors import (
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
+from xinfang.petitions.selectors.similar import similar_cases_for
 from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
@@ -197,6 +198,18 @@ def category_suggest(request: HttpRequest) -> HttpResponse:
         "petitions/_category_suggestions.html",
         {"suggestions": suggestions, "typed": typed},
     )
+
+
+@login_required
+@require_GET
+def similar_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx: open and recent cases the registrar may see whose words are near-identical to
+    the subject and content typed so far."""
+    subject = request.GET.get("subject", "")[:200]
+    content = request.GET.get("content", "")[:20000]
+    typed = bool(subject.strip() or content.strip())
+    similar = similar_cases_for(request.user, subject, content) if typed else []
+    return render(request, "petitions/_similar.html", {"similar": similar, "typed": typed})
 
 
 @login_required
