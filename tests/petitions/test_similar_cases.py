@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import _member
-from tests.petitions.factories import person, register
+from tests.petitions.factories import accuse, register
 from xinfang.petitions.models import Petition, PetitionBand, PetitionText, State
 from xinfang.petitions.selectors.similar import similar_cases_for
 from xinfang.petitions.textindex import DbSketchStore, similar_petition_ids
@@ -26,15 +26,8 @@ OTHER = ("学校食堂饭菜质量差", "东湖小学食堂饭菜质量差价格
 @pytest.fixture
 def accusation(org, cn_leader):
     """Registered by 城南区 against 东城街道, on the same matter as the text typed below."""
-    return register(
-        cn_leader,
-        org.district,
-        category="discipline.embezzlement",
-        subject=SUBJECT,
-        content=CONTENT + "举报人张某。",
-        people=[person(name="举报人乙", phone="13811112222")],
-        is_accusation=True,
-        accused_unit=org.dongcheng,
+    return accuse(
+        cn_leader, org.district, org.dongcheng, subject=SUBJECT, content=CONTENT + "举报人张某。"
     )
 
 

@@ -215,7 +215,7 @@ class LedgerFilterForm(forms.Form):
         widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
     )
     overdue = forms.BooleanField(label="只看超期", required=False)
-    q = forms.CharField(label="查询码或标题", required=False, max_length=100)
+    q = forms.CharField(label="查询码或关键词", required=False, max_length=100)
     sort = forms.ChoiceField(
         label="排序",
         required=False,

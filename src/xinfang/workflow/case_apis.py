@@ -24,6 +24,7 @@ from xinfang.petitions.models import (
     State,
     overdue_q,
 )
+from xinfang.petitions.search import search_q
 from xinfang.petitions.selectors import (
     AccusationReceipt,
     accusation_receipt,
@@ -122,6 +123,9 @@ class PetitionFilter(filters.FilterSet):
     is_collective = filters.BooleanFilter()
     is_accusation = filters.BooleanFilter()
     tracking_code = filters.CharFilter()
+    q = filters.CharFilter(
+        method="filter_q", label="全文检索：标题、内容和已出具答复中的词语（每个词都须出现）"
+    )
 
     class Meta:
         model = Petition
@@ -138,6 +142,10 @@ class PetitionFilter(filters.FilterSet):
         if category is None:
             return qs.none()
         return qs.filter(category__path__startswith=category.path)
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        # qs is already the caller's visible cases: the index never widens it.
+        return qs.filter(search_q(value)) if value.strip() else qs
 
     def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
         from django.utils import timezone
