@@ -17,6 +17,11 @@ urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("units/", UnitListApi.as_view(), name="units"),
     path("categories/", petitions.CategoryListApi.as_view(), name="categories"),
+    path(
+        "category-suggestions/",
+        petitions.CategorySuggestApi.as_view(),
+        name="category-suggestions",
+    ),
     path("petitions/", petitions.PetitionListCreateApi.as_view(), name="petitions"),
     path("petitions/<int:pk>/", petitions.PetitionDetailApi.as_view(), name="petition"),
     path(

@@ -29,6 +29,7 @@ from xinfang.demo.units import (
     demo_organisation_ensure,
 )
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
+from xinfang.workflow.category_suggester import suggester_train_from_cases
 
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [
@@ -107,7 +108,7 @@ class Command(BaseCommand):
         if earlier is not None and earlier.pid != os.getpid() and earlier.running:
             self.stdout.write(f"演示数据正在由进程 {earlier.pid} 载入，请稍候。")
             return
-        progress = Progress(self.stdout, steps=3 + len(LAYERS) if petitions > 0 else 1)
+        progress = Progress(self.stdout, steps=4 + len(LAYERS) if petitions > 0 else 1)
         if reset:
             # The cases refer to the units and accounts with PROTECT: they go first, and
             # all of it or none.
@@ -147,6 +148,13 @@ class Command(BaseCommand):
             progress.next(f"正在载入演示{label}")
             made = create(stdout=progress)
             progress.write(f"演示{label}：新建 {made} 项。")
+        progress.next("正在训练分类建议模型")
+        model = suggester_train_from_cases()
+        progress.write(
+            f"分类建议模型：{len(model.labels)} 个类别，{model.meta['n_train']} 件训练样本。"
+            if model
+            else "分类建议模型：信访件太少，未训练。"
+        )
         progress.next("正在生成办理过程锚点")
         anchor = history_anchor_make()
         self.stdout.write(f"办理过程锚点 {anchor.day:%Y-%m-%d}：{anchor.digest}")
