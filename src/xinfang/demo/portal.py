@@ -32,11 +32,12 @@ from xinfang.demo.units import demo_organisation_ensure
 from xinfang.petitions.identity import random_id_number
 from xinfang.petitions.models import Attachment, Category, Petition, Petitioner, PetitionParty
 from xinfang.portal.models import Open311Key, PublicAnswer, QueryCredential, Rating
-from xinfang.portal.open311.services import key_digest
+from xinfang.portal.open311.services import open311_key_create
 from xinfang.portal.services import (
     portal_petition_submit,
     public_answer_create,
     rating_closes_on,
+    rating_submit,
 )
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
@@ -378,12 +379,12 @@ def _play(p: Petition, s: DemoSubmission, today: date, now: datetime) -> Petitio
         elif kind == "acknowledge":
             p = wf.petition_acknowledge(petition=p, actor=leader, note="已签收。", now=at)
         elif kind == "rate":
-            Rating.objects.create(
+            rating_submit(
                 petition=p,
                 level=args["level"],
                 comment=args["comment"],
-                rated_at=at.replace(hour=19, minute=30),
                 via=Rating.Via.DEMO,
+                now=at.replace(hour=19, minute=30),
             )
     return p
 
@@ -452,12 +453,12 @@ def _rate_demo_petitions(now: datetime, today: date) -> int:
             continue
         level = rng.choices([lv for lv, _ in levels], weights=[w for _, w in levels])[0]
         rated_at = timezone.make_aware(datetime.combine(day, time(rng.randint(9, 21), 15)))
-        Rating.objects.create(
+        rating_submit(
             petition=p,
             level=level,
             comment=rng.choice(comments[level]),
-            rated_at=min(rated_at, now),
             via=Rating.Via.DEMO,
+            now=min(rated_at, now),
         )
         made += 1
     return made
@@ -488,8 +489,7 @@ def _answers(now: datetime) -> int:
 def _open311_key() -> int:
     if Open311Key.objects.filter(name=OPEN311_DEMO_NAME).exists():
         return 0
-    key = open311_demo_key()
-    Open311Key.objects.create(name=OPEN311_DEMO_NAME, key_hash=key_digest(key), prefix=key[:12])
+    open311_key_create(name=OPEN311_DEMO_NAME, plaintext=open311_demo_key())
     return 1
 
 

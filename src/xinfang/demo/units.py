@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from xinfang.units.models import Membership, Role, Staff, Unit
-from xinfang.units.services import membership_grant, staff_create, unit_create
+from xinfang.units.services import membership_grant, staff_create, unit_create, unit_update
 
 K = Unit.Kind
 
@@ -234,13 +234,21 @@ def demo_organisation_ensure() -> dict[str, int]:
     """Create whatever part of the demo organisation and accounts is missing."""
     units: list[Unit] = []
     _ensure_node(TREE, None, units)
-    for code, (hotline, address, place, hours) in CONTACTS.items():
-        Unit.objects.filter(code=code, hotline="").update(
-            hotline=hotline,
-            postal_address=address,
-            reception_place=place,
-            reception_hours=hours,
-            accepts_online=code in ONLINE_UNITS,
+    for unit in Unit.objects.filter(code__in=CONTACTS, hotline=""):
+        hotline, address, place, hours = CONTACTS[unit.code]
+        unit_update(
+            actor=None,
+            unit=unit,
+            name=unit.name,
+            kind=unit.kind,
+            is_active=unit.is_active,
+            accepts_online=unit.code in ONLINE_UNITS,
+            contacts={
+                "hotline": hotline,
+                "postal_address": address,
+                "reception_place": place,
+                "reception_hours": hours,
+            },
         )
     staff_created = 0
     # One slow hash for all of them (they share the published demo password).

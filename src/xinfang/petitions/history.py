@@ -29,6 +29,8 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from xinfang.petitions.models import DEADLINE_FIELDS, EventKind, Petition, PetitionEvent
+from xinfang.petitions.search import petition_search_index
+from xinfang.petitions.textindex import petition_text_index
 
 # The columns of a case that only the workflow changes, each change with an event: its
 # state, who holds it, what was decided and every deadline.
@@ -158,10 +160,7 @@ def event_append(
 def _text_indexes_refresh(petition: Petition, kind: str, from_state: str, to_state: str) -> None:
     """Keep the text indexes current in the event's transaction: subject and content are
     written once, at registration (duplicate finder and search); replies are issued with a
-    change of state (search). Imported here: a process that writes no case loads no jieba."""
-    from xinfang.petitions.search import petition_search_index
-    from xinfang.petitions.textindex import petition_text_index
-
+    change of state (search)."""
     if kind == "register":
         petition_text_index(petition)
     if kind == "register" or from_state != to_state:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from xinfang.petitions.models import Petition, Reply
+from xinfang.textmining import fts
 
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
@@ -26,8 +27,6 @@ def _texts(petition: Petition) -> list[str]:
 
 def petition_search_index(petition: Petition) -> None:
     """(Re)write one case's search document."""
-    from xinfang.textmining import fts
-
     words = fts.index_words(*_texts(petition))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -48,8 +47,6 @@ def search_q(q: str) -> Q:
     """A filter for the cases whose words contain every term of `q`, or whose subject
     contains `q` as typed (what the ledger matched before words were indexed). Apply it to
     a visible queryset: the index knows nothing of who may see what."""
-    from xinfang.textmining import fts
-
     q = (q or "").strip()
     found = Q(subject__icontains=q)
     terms = fts.query_terms(q)

@@ -17,6 +17,7 @@ import numpy as np
 from xinfang.petitions.models import Petition, PetitionBand, PetitionText
 from xinfang.textmining.lsh_store import KEY_DTYPE, SKETCH_DTYPE
 from xinfang.textmining.similar import DuplicateFinder, Match
+from xinfang.textmining.tokeniser import cut
 
 # Candidates fetched before visibility is applied: enough that a few invisible ones among
 # the best do not leave the registrar with nothing.
@@ -73,8 +74,6 @@ def _words_of(ids: list[int]) -> dict[int, list[str]]:
 
 def petition_text_index(petition: Petition) -> None:
     """(Re)index one case's subject and content; a case without words is forgotten."""
-    from xinfang.textmining.tokeniser import cut
-
     words = cut(f"{petition.subject}。{petition.content}")
     if _finder().add(petition.pk, words=words):
         PetitionText.objects.filter(petition_id=petition.pk).update(words=" ".join(words))
@@ -89,8 +88,6 @@ def similar_petition_ids(
     min_similarity: float = 0.2,
 ) -> list[Match]:
     """Indexed cases whose words are near-identical to the text, most similar first."""
-    from xinfang.textmining.tokeniser import cut
-
     return _finder().query(
         words=cut(f"{subject or ''}。{content or ''}"),
         k=k,

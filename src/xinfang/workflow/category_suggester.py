@@ -19,6 +19,7 @@ from django.conf import settings
 
 from xinfang.petitions.models import Category, Petition
 from xinfang.textmining.suggester import Suggester, SuggesterError, load_cached
+from xinfang.textmining.tokeniser import joined
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,6 @@ class CategorySuggestion:
 
 def case_tokens(subject: str | None, content: str | None) -> str:
     """The `tokens` form the model reads: the subject's words first, then the content's."""
-    from xinfang.textmining.tokeniser import joined
-
     return joined(f"{subject or ''}。{content or ''}")
 
 

@@ -46,8 +46,11 @@ def key_digest(api_key: str) -> str:
 
 
 @transaction.atomic
-def open311_key_create(*, name: str, actor: Staff | None = None) -> tuple[Open311Key, str]:
+def open311_key_create(
+    *, name: str, actor: Staff | None = None, plaintext: str | None = None
+) -> tuple[Open311Key, str]:
     """Issue a key for an Open311 client; return the record and the key, shown only now.
+    `plaintext` gives the key instead of drawing one (the demo's published key).
 
     Raises:
         ValidationFailed: the name is empty, too long or taken.
@@ -57,7 +60,7 @@ def open311_key_create(*, name: str, actor: Staff | None = None) -> tuple[Open31
         raise ValidationFailed("请填写密钥名称（不超过100字）。", {"field": "name"})
     if Open311Key.objects.filter(name=name).exists():
         raise ValidationFailed(f"名称“{name}”已被使用。", {"field": "name"})
-    plaintext = KEY_PREFIX + secrets.token_urlsafe(30)
+    plaintext = plaintext or KEY_PREFIX + secrets.token_urlsafe(30)
     key = Open311Key.objects.create(
         name=name, key_hash=key_digest(plaintext), prefix=plaintext[:12], created_by=actor
     )
