@@ -2,8 +2,14 @@
 
 from django.urls import path
 
-from xinfang.analytics import apis
+from xinfang.analytics import apis, warning_apis
 
 urlpatterns = [
     path("indicators/", apis.IndicatorListApi.as_view(), name="indicators"),
+    path("warnings/", warning_apis.WarningListApi.as_view(), name="warnings"),
+    path(
+        "warnings/<int:pk>/acknowledge/",
+        warning_apis.WarningAcknowledgeApi.as_view(),
+        name="warning_acknowledge",
+    ),
 ]

@@ -8,6 +8,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         # The ledger resolves an indicator's case set through the same definition
         # (petitions/selectors/ledger.py knows nothing of indicators).
-        from xinfang.analytics.drill import register
+        from xinfang.analytics import drill, warnings_drill
 
-        register()
+        drill.register()
+        warnings_drill.register()

@@ -53,6 +53,7 @@ KIND_PAGES = {
     Kind.UNIT: "settings:units",
     Kind.SCREENING: "prevention:special_periods",
     Kind.OPEN311_KEY: "admin:portal_open311key_changelist",
+    Kind.WARNING_RULE: "analytics:warning_rules",
 }
 
 
