@@ -22,6 +22,7 @@ from xinfang.analytics.warnings import (
     warning_rules,
     warnings_raise,
 )
+from xinfang.core.errors import ValidationFailed
 from xinfang.core.models import ConfigChange
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Category, Petition
@@ -289,8 +290,6 @@ def test_an_admin_tunes_a_rule_and_the_change_is_logged(client, admin_user, dc_l
 
 @pytest.mark.django_db
 def test_thresholds_must_rise_from_blue_to_red(admin_user):
-    from xinfang.core.errors import ValidationFailed
-
     with pytest.raises(ValidationFailed):
         warning_rule_update(
             actor=admin_user,

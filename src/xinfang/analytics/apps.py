@@ -8,7 +8,8 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         # The ledger resolves an indicator's case set through the same definition
         # (petitions/selectors/ledger.py knows nothing of indicators).
-        from xinfang.analytics import drill, warnings_drill
+        from xinfang.analytics.drill import register
+        from xinfang.analytics.warnings_drill import register as register_warnings
 
-        drill.register()
-        warnings_drill.register()
+        register()
+        register_warnings()
