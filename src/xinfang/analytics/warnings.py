@@ -517,7 +517,9 @@ def _notify(w: EarlyWarning) -> int:
     )
 
 
-def _store(signal: Signal, level: int, today: date, now, rule: WarningRule, scan: Scan) -> None:
+def _store(
+    signal: Signal, level: int, today: date, now, rule: WarningRule, scan: Scan
+) -> EarlyWarning | None:
     episode = today - timedelta(days=max(rule.window_days, 1))
     with transaction.atomic():
         w = (
@@ -545,7 +547,7 @@ def _store(signal: Signal, level: int, today: date, now, rule: WarningRule, scan
                         last_seen_on=today,
                     )
             except IntegrityError:
-                return  # another run raised this signal at the same moment
+                return None  # another run raised this signal at the same moment
             scan.raised += 1
             rose = True
         else:
@@ -561,6 +563,7 @@ def _store(signal: Signal, level: int, today: date, now, rule: WarningRule, scan
             w.cases.add(*signal.case_ids)
         if rose:
             scan.notified += _notify(w)
+    return w
 
 
 def warnings_raise(*, today: date | None = None) -> Scan:
@@ -590,6 +593,20 @@ def warnings_raise(*, today: date | None = None) -> Scan:
         _store(s, level, today, now, rule, scan)
         scan.by_rule[s.rule] += 1
     return scan
+
+
+def warning_signal_raise(*, signal: Signal, today: date | None = None) -> EarlyWarning | None:
+    """Raise (or update) the warning of one signal found elsewhere (the demo seeds its
+    signals here), leveled by its rule like the job's; None below the blue threshold."""
+    today = today or timezone.localdate()
+    rule = warning_rules()[signal.rule]
+    level = level_for(rule, signal.score)
+    if level is None:
+        return None
+    units = dict(Unit.objects.filter(pk=signal.unit_id).values_list("pk", "name"))
+    categories = dict(Category.objects.filter(pk=signal.category_id).values_list("pk", "name"))
+    signal.title = signal.title or _title(signal, units, categories)
+    return _store(signal, level, today, timezone.now(), rule, Scan())
 
 
 # --- reading and acknowledging ----------------------------------------------------------------

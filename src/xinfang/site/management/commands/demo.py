@@ -16,6 +16,7 @@ from django.db import transaction
 
 from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
+from xinfang.demo.analytics import demo_warnings_create, demo_warnings_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
@@ -35,6 +36,8 @@ LAYERS = [
     ("预防化解", demo_prevention_create, demo_prevention_delete),
     # Last: its deadline check also covers the cases the layers above registered.
     ("督办包案", demo_supervision_create, demo_supervision_delete),
+    # After every layer that adds cases, disputes or ratings: the warnings read them all.
+    ("预警", demo_warnings_create, demo_warnings_delete),
 ]
 # Cases per transaction: short enough that a login waits for at most one batch.
 PETITION_BATCH = 20
