@@ -119,6 +119,28 @@ def test_different_places_or_old_cases_raise_no_gathering(org):
     assert _of("gathering") == []
 
 
+def _subject(p: Petition, subject: str) -> None:
+    Petition.objects.filter(pk=p.pk).update(subject=subject)
+
+
+@pytest.mark.django_db
+def test_cases_naming_no_place_gather_by_similar_subjects(org):
+    _subject(make_case(org.donghu, TODAY, headcount=3), "东湖小区拆迁补偿款迟迟未发放")
+    _subject(make_case(org.donghu, TODAY, headcount=3), "东湖小区拆迁补偿款未发放")
+    _subject(make_case(org.donghu, TODAY), "西门路路灯不亮")
+    warnings_raise(today=TODAY)
+    [w] = _of("gathering")
+    assert w.cases.count() == 2 and w.score == 6 and w.place == ""
+
+
+@pytest.mark.django_db
+def test_dissimilar_subjects_without_a_place_do_not_gather(org):
+    _subject(make_case(org.donghu, TODAY, headcount=3), "东湖小区拆迁补偿款未发放")
+    _subject(make_case(org.donghu, TODAY, headcount=3), "西门路路灯不亮")
+    warnings_raise(today=TODAY)
+    assert _of("gathering") == []
+
+
 # --- (c) level skip ---------------------------------------------------------------------------
 
 

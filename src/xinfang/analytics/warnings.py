@@ -6,9 +6,10 @@ level (blue, yellow, orange, red) or into nothing:
   baseline, the daily mean of the `baseline_days` before. Score: -log10 of the Poisson upper
   tail P(X >= today's count | the baseline mean), so 2 means "one day in a hundred".
   Constant counts never reach it (today's count at the mean has a tail near one half).
-- gathering (集体访苗头): cases of one category and one place (问题发生地, normalised)
-  received within `window_days`, at least `min_count` of them. Score: the people they
-  brought (the sum of their headcounts).
+- gathering (集体访苗头): cases of one category received within `window_days` at one
+  place (问题发生地, normalised), or naming no place but with similar subjects (the words
+  of their subjects mostly shared, textmining's Jaccard), at least `min_count` of them.
+  Score: the people they brought (the sum of their headcounts).
 - level skip (越级访苗头): a matter still open at one unit that a later case on the same
   matter (linked as its repeat) brought to a unit above, within `window_days`. Score: the
   levels climbed, plus one if the later case was collective.
@@ -37,7 +38,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -50,7 +51,9 @@ from xinfang.notifications.models import Kind as NoticeKind
 from xinfang.notifications.services import Message, notify_bulk
 from xinfang.petitions.models import Category, Petition, open_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
+from xinfang.textmining.similar import jaccard, shingles
 from xinfang.textmining.text import normalise
+from xinfang.textmining.tokeniser import default_tokeniser
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over, units_visible_to
 from xinfang.units.services import is_admin
@@ -82,6 +85,11 @@ RULE_FIELDS = (
 )
 # The highest score stored (a Poisson tail of 1e-99 is as certain as anything).
 MAX_SCORE = Decimal("999999.99")
+# Cases naming no place join a gathering when their subjects share this much of their words.
+SIMILAR_SUBJECTS = 0.6
+# Bounds on one scan: the cases of a window read, and those of one category compared pairwise.
+GATHERING_ROWS = 20000
+SIMILAR_ROWS = 300
 ACK_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 
 
@@ -288,53 +296,80 @@ def _surge(rule: WarningRule, today: date) -> list[Signal]:
     return out
 
 
-def _gathering(rule: WarningRule, today: date) -> list[Signal]:
-    first = today - timedelta(days=rule.window_days - 1)
-    rows = (
-        _cases()
-        .filter(received_on__gte=first, received_on__lte=today)
-        .exclude(place="")
-        .values("category_id", "place")
-        .annotate(n=Count("id"), people=Sum("headcount"))
+def _unit_of_most(cases: QuerySet[Petition]) -> int:
+    """The unit answering for most of the cases."""
+    row = (
+        cases.values("responsible_unit_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "responsible_unit_id")[0]
     )
-    groups: dict[tuple[int, str], dict] = {}
-    for row in rows:
+    return row["responsible_unit_id"]
+
+
+def _similar_clusters(rows: list[dict]) -> list[list[dict]]:
+    """Single-linkage clusters of cases whose subjects share most of their words (Jaccard of
+    the subjects' words >= SIMILAR_SUBJECTS), for cases that name no place."""
+    cut = default_tokeniser().cut
+    words = [shingles(cut(r["subject"])) for r in rows]
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            if words[i] and jaccard(words[i], words[j]) >= SIMILAR_SUBJECTS:
+                parent[find(j)] = find(i)
+    clusters: dict[int, list[dict]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        clusters[find(i)].append(r)
+    return list(clusters.values())
+
+
+def _gathering(rule: WarningRule, today: date) -> list[Signal]:
+    """Cases of one category within the window at one place, or (naming no place) with
+    similar subjects; a group of at least `min_count` cases scores its people."""
+    first = today - timedelta(days=rule.window_days - 1)
+    recent = _cases().filter(received_on__gte=first, received_on__lte=today)
+    rows = recent.values("pk", "category_id", "place", "subject", "headcount").order_by("pk")
+    by_place: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    unplaced: dict[int, list[dict]] = defaultdict(list)
+    for row in rows[:GATHERING_ROWS]:
         place = normalise(row["place"]).replace(" ", "")
-        if not place:
+        if place:
+            by_place[(row["category_id"], place)].append(row)
+        else:
+            unplaced[row["category_id"]].append(row)
+    groups = [
+        (f"gathering:{cat}:{hashlib.sha256(place.encode()).hexdigest()[:16]}", cat, g, "同一地点")
+        for (cat, place), g in by_place.items()
+    ]
+    for cat, g in unplaced.items():
+        if len(g) < rule.min_count:
             continue
-        g = groups.setdefault((row["category_id"], place), {"n": 0, "people": 0, "places": set()})
-        g["n"] += row["n"]
-        g["people"] += row["people"] or 0
-        g["places"].add(row["place"])
+        for cluster in _similar_clusters(g[:SIMILAR_ROWS]):
+            groups.append((f"gathering:{cat}:s{cluster[0]['pk']}", cat, cluster, "诉求相近"))
     out = []
-    for (category_id, place), g in groups.items():
-        if g["n"] < rule.min_count:
+    for subject, category_id, g, how in groups:
+        if len(g) < rule.min_count:
             continue
-        cases = _cases().filter(
-            received_on__gte=first,
-            received_on__lte=today,
-            category_id=category_id,
-            place__in=g["places"],
-        )
-        ids = list(cases.values_list("pk", flat=True))
-        # The unit answering for most of them.
-        unit_id = (
-            cases.values("responsible_unit_id")
-            .annotate(n=Count("id"))
-            .order_by("-n", "responsible_unit_id")[0]
-        )["responsible_unit_id"]
-        digest = hashlib.sha256(place.encode()).hexdigest()[:16]
+        ids = [r["pk"] for r in g]
+        people = sum(r["headcount"] for r in g)
+        places = sorted({r["place"] for r in g if r["place"]})
         out.append(
             Signal(
                 rule.kind,
-                f"gathering:{category_id}:{digest}",
-                unit_id,
-                g["people"],
+                subject,
+                _unit_of_most(recent.filter(pk__in=ids)),
+                people,
                 "",
-                f"{rule.window_days}天内同一地点、同类问题{g['n']}件，共{g['people']}人次。",
+                f"{rule.window_days}天内{how}、同类问题{len(g)}件，共{people}人次。",
                 ids,
                 category_id,
-                sorted(g["places"])[0],
+                places[0] if places else "",
             )
         )
     return out
