@@ -15,6 +15,7 @@ from tests.analytics.conftest import make_case
 from tests.clock import at
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.analytics.models import EarlyWarning, Level, WarningRule
+from xinfang.analytics.tasks import warnings_raise_task
 from xinfang.analytics.warnings import (
     poisson_upper_tail,
     surge_score,
@@ -409,3 +410,27 @@ def test_the_schema_lists_the_warnings_api(api, dc_leader):
     paths = api.as_(dc_leader).get("/api/v1/schema/?format=json").json()["paths"]
     assert "/api/v1/warnings/" in paths
     assert "post" in paths["/api/v1/warnings/{id}/acknowledge/"]
+
+
+@pytest.mark.django_db
+def test_a_leader_acknowledges_on_the_warning_page(client, org, gathering, dc_leader):
+    warnings_raise(today=TODAY)
+    w = EarlyWarning.objects.get()
+    client.force_login(dc_leader)
+    page = client.get(f"/analytics/warnings/{w.pk}/").content.decode()
+    assert 'name="note"' in page
+    client.post(f"/analytics/warnings/{w.pk}/acknowledge/", {"note": "已约谈社区负责人"})
+    w.refresh_from_db()
+    assert w.acknowledged_by == dc_leader and w.acknowledge_note == "已约谈社区负责人"
+    page = client.get(f"/analytics/warnings/{w.pk}/").content.decode()
+    assert "已约谈社区负责人" in page and 'name="note"' not in page
+
+
+@pytest.mark.django_db
+def test_the_hourly_job_raises_the_warnings(org):
+    for _ in range(3):
+        make_case(org.dongcheng, timezone.localdate(), place="东湖路12号", headcount=2)
+    result = warnings_raise_task.call_local()
+    assert result["raised"] >= 1
+    assert EarlyWarning.objects.filter(rule="gathering").count() == 1
+    assert warnings_raise_task.call_local()["raised"] == 0
