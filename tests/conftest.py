@@ -71,6 +71,17 @@ def dc_leader(org):
 
 
 @pytest.fixture
+def cn_leader(org):
+    """A leader of 城南区, above 东城街道: registers accusations against it."""
+    return _member("cn_leader", org.district, "leader")
+
+
+@pytest.fixture
+def city_leader(org):
+    return _member("city_leader", org.city, "leader")
+
+
+@pytest.fixture
 def district_supervisor(org):
     return _member("district_supervisor", org.district, "supervisor")
 
@@ -111,6 +122,13 @@ def _own_cache_keys(settings):
     for config in caches.values():
         config["KEY_PREFIX"] = prefix
     settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def _own_suggester_model(settings, tmp_path):
+    """Each test its own (absent until trained) category-suggester model file: a demo load or
+    a training in one test never leaves a model in the data directory or for another test."""
+    settings.SUGGESTER_MODEL_PATH = tmp_path / "suggester.model"
 
 
 @pytest.fixture(autouse=True)

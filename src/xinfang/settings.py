@@ -25,6 +25,11 @@ environ.Env.read_env(PROJECT_DIR / ".env", overwrite=False)
 
 DATA_DIR = Path(env.str("XINFANG_DATA_DIR", default=str(PROJECT_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The category suggester's model file (trained from the system's own cases; see
+# workflow/category_suggester.py). Absent until the first training: the panel says so.
+SUGGESTER_MODEL_PATH = Path(
+    env.str("XINFANG_SUGGESTER_MODEL", default=str(DATA_DIR / "suggester.model"))
+).resolve()
 
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or secret_from_data_dir(

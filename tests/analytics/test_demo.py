@@ -14,7 +14,7 @@ from xinfang.analytics.indicators import Scope, indicators_compute
 from xinfang.analytics.models import EarlyWarning
 from xinfang.analytics.selectors import default_unit_for
 from xinfang.demo import petitions as demo
-from xinfang.demo.analytics import demo_warnings_create, demo_warnings_delete
+from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.units.models import Staff
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))

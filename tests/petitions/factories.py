@@ -48,6 +48,20 @@ def register(
     )
 
 
+def accuse(actor, unit, accused_unit, *, subject: str, content: str, phone="13900001111"):
+    """An accusation registered at `unit` against `accused_unit`, by a named reporter."""
+    return register(
+        actor,
+        unit,
+        category="discipline.embezzlement",
+        subject=subject,
+        content=content,
+        people=[person(name="举报人乙", phone=phone)],
+        is_accusation=True,
+        accused_unit=accused_unit,
+    )
+
+
 REPLY = {
     "request": "请求疏通下水道。",
     "facts": "经现场核实，下水道确有堵塞。",

@@ -29,11 +29,6 @@ def _png(name="材料.png"):
 
 
 @pytest.fixture
-def cn_leader(org):
-    return _member("cn_leader", org.district, "leader")
-
-
-@pytest.fixture
 def accusation(org, cn_leader):
     """Registered by 城南区 against 东城街道: the reporter's first case."""
     return register(

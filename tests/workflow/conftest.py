@@ -19,11 +19,6 @@ def dc_deputy(org):
 
 
 @pytest.fixture
-def cn_leader(org):
-    return _member("cn_leader", org.district, "leader")
-
-
-@pytest.fixture
 def city_supervisor(org):
     return _member("city_supervisor", org.city, "supervisor")
 

@@ -12,20 +12,6 @@ from xinfang.petitions.history import chain_verify
 from xinfang.workflow import services as wf
 
 
-@pytest.fixture
-def cn_leader(org):
-    staff = StaffFactory(username="cn_leader")
-    MembershipFactory(staff=staff, unit=org.district, role="leader")
-    return staff
-
-
-@pytest.fixture
-def city_leader(org):
-    staff = StaffFactory(username="city_leader")
-    MembershipFactory(staff=staff, unit=org.city, role="leader")
-    return staff
-
-
 def test_it_runs_a_case_from_registration_to_termination(
     org, dc_registrar, dc_leader, dc_handler, cn_leader, city_leader
 ):

@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from xinfang.petitions.models import (
@@ -185,6 +186,12 @@ def _collective(s: Scope, w: Window) -> Q:
     return _received(s, w) & Q(is_collective=True)
 
 
+def _collective_skip(s: Scope, w: Window) -> Q:
+    # A collective petition that went over the level (to the province or to Beijing): the
+    # case's 越级 mark together with its 集体访 mark; no finer mark of the destination exists.
+    return _collective(s, w) & Q(skips_level=True)
+
+
 def _later_cases(s: Scope, **filters) -> QuerySet[Petition]:
     return Petition.objects.filter(repeat_of=OuterRef("pk"), **filters).exclude(
         hidden_accusations_q(s.user)
@@ -294,6 +301,13 @@ INDICATORS: tuple[Indicator, ...] = (
         _collective,
         numerator_label="集体访（按人数计）",
         sums="headcount",
+    ),
+    Indicator(
+        "collective_skip_batches",
+        "越级集体访批次",
+        _collective_skip,
+        numerator_label="越级集体访（赴省进京）",
+        local=True,
     ),
     Indicator(
         "first_resolved_rate",
@@ -458,9 +472,35 @@ def indicators_compute(
     for indicator in chosen:
         aggregates.update(_aggregates(indicator, scope, window))
     row = scope_cases(scope).filter(_any_date_q(scope, window)).aggregate(**aggregates)
+    return _results(chosen, row)
+
+
+def _results(chosen: list[Indicator], row: dict) -> list[Result]:
     results = []
     for indicator in chosen:
         num = int(row[f"{indicator.key}__num"] or 0)
         den = row.get(f"{indicator.key}__den") if indicator.is_rate else None
         results.append(Result(indicator, num, den, rate(num, den) if indicator.is_rate else None))
     return results
+
+
+def indicators_by_child(
+    scope: Scope, keys: list[str], calendar: WorkCalendar | None = None
+) -> dict[str, list[Result]]:
+    """The named indicators for each child subtree of the scope's unit, in one grouped
+    query: keyed by the child's path (cases of the unit itself under its own path)."""
+    window = window_of(scope, calendar)
+    chosen = [BY_KEY[k] for k in keys]
+    aggregates: dict = {}
+    for indicator in chosen:
+        aggregates.update(_aggregates(indicator, scope, window))
+    length = (scope.unit.depth + 1) * Unit.steplen
+    rows = (
+        scope_cases(scope)
+        .filter(_any_date_q(scope, window))
+        .annotate(child=Substr("responsible_unit__path", 1, length))
+        .values("child")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {row["child"]: _results(chosen, row) for row in rows}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinfang.analytics import views, warning_views
+from xinfang.analytics import ranking_views, views, warning_views
 
 app_name = "analytics"
 
@@ -14,4 +14,8 @@ urlpatterns = [
         warning_views.warning_acknowledge_view,
         name="warning_acknowledge",
     ),
+    path("analytics/indicators.xlsx", ranking_views.indicators_export, name="indicators_export"),
+    path("analytics/ranking/", ranking_views.ranking_page, name="ranking"),
+    path("analytics/ranking/publish/", ranking_views.ranking_publish_view, name="ranking_publish"),
+    path("analytics/ranking/export.xlsx", ranking_views.ranking_export, name="ranking_export"),
 ]

@@ -1,76 +1,91 @@
-"""Demo early warnings: the detection run over the demo cases, and for any level it did not
-reach, one warning seeded through the same service on real demo cases, so the warnings page
-and the dashboard show every level (blue, yellow, orange, red)."""
+"""Demo assessment for `xinfang demo`: a scheme for the street offices and townships and one
+for the municipal bureaus, with weights, targets, red lines and the veto item, and 城南区's
+street offices' ranking of last month published by the district supervisor.
+
+Through the services (schemes are logged configuration changes; publishing freezes the
+ranking); each part is skipped when it exists already, so running it twice adds nothing.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TextIO
 
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from xinfang.analytics.models import EarlyWarning, Level, RuleKind
-from xinfang.analytics.warnings import Signal, warning_rules, warning_signal_raise, warnings_raise
-from xinfang.demo.petitions import KEY_PREFIX
-from xinfang.notifications.models import Notification
-from xinfang.petitions.models import Petition
+from xinfang.analytics import periods
+from xinfang.analytics.assessment import (
+    publish_refusal,
+    ranking_publish,
+    scheme_in_force,
+    scheme_save,
+)
+from xinfang.analytics.models import AssessmentScheme, PublishedRanking
+from xinfang.units.models import Staff, Unit
 
-# Which rule each seeded level shows, and the cases it picks.
-SEEDS = {
-    Level.RED: (RuleKind.GATHERING, Q(is_collective=True) & ~Q(place="")),
-    Level.ORANGE: (RuleKind.LEVEL_SKIP, Q(repeat_of__isnull=False)),
-    Level.YELLOW: (RuleKind.DISSATISFIED, Q(repeat_of__isnull=False)),
-    Level.BLUE: (RuleKind.SURGE, Q()),
-}
-THRESHOLD = {Level.BLUE: "blue", Level.YELLOW: "yellow", Level.ORANGE: "orange", Level.RED: "red"}
+SCHEMES = [
+    (
+        "streets",
+        "街道乡镇信访工作目标考核",
+        ["street"],
+        [
+            {"key": "on_time_conclusion_rate", "weight": 30, "target": "0.95", "threshold": "0.8"},
+            {"key": "timely_acceptance_rate", "weight": 20, "target": "0.98", "threshold": "0.9"},
+            {"key": "satisfaction_rate", "weight": 20, "target": "0.9", "threshold": "0.7"},
+            {"key": "repeat_rate", "weight": 15, "target": "0.005", "threshold": "0.05"},
+            {"key": "level_skip_rate", "weight": 15, "target": "0.01", "threshold": "0.05"},
+        ],
+    ),
+    (
+        "bureaus",
+        "市直部门信访工作目标考核",
+        ["bureau"],
+        [
+            {"key": "on_time_conclusion_rate", "weight": 40, "target": "0.95", "threshold": "0.8"},
+            {"key": "timely_acceptance_rate", "weight": 30, "target": "0.98", "threshold": "0.9"},
+            {"key": "satisfaction_rate", "weight": 30, "target": "0.9", "threshold": "0.7"},
+        ],
+    ),
+]
+VETOES = ["collective_skip_batches"]
+PARENT = "LJ-CN"
+PUBLISHER = "district_supervisor"
 
 
-def _demo_cases() -> Q:
-    return Q(idempotency_key__startswith=KEY_PREFIX) & Q(is_litigation=False)
-
-
-def demo_warnings_create(*, now: datetime | None = None, stdout: TextIO | None = None) -> int:
-    """Run the warning rules over the demo data and seed the levels they did not reach;
-    return how many warnings there are."""
-    today = timezone.localdate(now) if now else timezone.localdate()
-    warnings_raise(today=today)
-    rules = warning_rules()
-    have = set(EarlyWarning.objects.values_list("level", flat=True).distinct())
-    with transaction.atomic():
-        for level, (kind, picks) in SEEDS.items():
-            if level in have:
-                continue
-            cases = list(
-                Petition.objects.filter(_demo_cases() & picks).order_by("-received_at", "-pk")[:3]
-            )
-            if not cases:
-                continue
-            lead = cases[0]
-            warning_signal_raise(
-                signal=Signal(
-                    rule=kind,
-                    subject_key=f"demo:{kind}:{lead.pk}",
-                    unit_id=lead.responsible_unit_id,
-                    score=float(getattr(rules[kind], THRESHOLD[level])),
-                    title="",
-                    detail=f"演示预警：{RuleKind(kind).label}，涉及{len(cases)}件信访件。",
-                    case_ids=[p.pk for p in cases],
-                    category_id=lead.category_id,
-                    place=lead.place if kind == RuleKind.GATHERING else "",
-                ),
-                today=today,
-            )
-    made = EarlyWarning.objects.count()
+def demo_assessment_create(*, now: datetime | None = None, stdout: TextIO | None = None) -> int:
+    """The demo schemes and last month's published ranking; return how many were made."""
+    today = timezone.localdate(now)
+    made = 0
+    for code, name, kinds, items in SCHEMES:
+        if AssessmentScheme.objects.filter(code=code).exists():
+            continue
+        scheme_save(
+            None,
+            code=code,
+            name=name,
+            unit_kinds=kinds,
+            valid_from=date(today.year - 1, 1, 1),
+            items=items,
+            vetoes=VETOES,
+        )
+        made += 1
+    parent = Unit.objects.filter(code=PARENT).first()
+    publisher = Staff.objects.filter(username=PUBLISHER).first()
+    last_month = periods.shift_month(today, -1)
+    if (
+        parent is not None
+        and publisher is not None
+        and scheme_in_force("streets", last_month.start) is not None
+        and publish_refusal(publisher, "streets", parent, last_month, today) is None
+    ):
+        ranking_publish(publisher, "streets", parent, last_month, today)
+        made += 1
     if stdout is not None:
-        stdout.write(f"演示预警 {made} 条。")
+        stdout.write(f"演示考核：新建 {made} 项（考核方案、上月已发布的街道考核排名）。")
     return made
 
 
-def demo_warnings_delete() -> int:
-    """Remove every warning and the notifications that announced them."""
-    Notification.objects.filter(dedupe_key__startswith="warning:").delete()
-    count = EarlyWarning.objects.count()
-    EarlyWarning.objects.all().delete()
-    return count
+def demo_assessment_delete() -> int:
+    """Remove the published rankings and the schemes (the schemes' change log stays)."""
+    deleted = PublishedRanking.objects.all().delete()[0]
+    return deleted + AssessmentScheme.objects.all().delete()[0]

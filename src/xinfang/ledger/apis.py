@@ -26,6 +26,9 @@ from xinfang.ledger.exports import (
 from xinfang.ledger.fields import FIELD_BY_KEY, mapping_from_saved
 from xinfang.ledger.filters import ledger_filter_from
 from xinfang.ledger.models import LedgerExport, LedgerImport
+from xinfang.ledger.notice_services import notice_generate
+from xinfang.ledger.notice_views import docx_response
+from xinfang.ledger.notices import DOCX, KINDS
 from xinfang.ledger.selectors import ledger_import_get_for_user, ledger_mappings_for
 from xinfang.ledger.services import ledger_import_start, ledger_import_upload
 from xinfang.ledger.views import EXPIRED, XLSX, export_file_response
@@ -240,3 +243,22 @@ class LedgerExportApi(APIView):
             return response
         spool = ledger_xlsx_tempfile(request.user, f)
         return FileResponse(spool, as_attachment=True, filename="ledger.xlsx", content_type=XLSX)
+
+
+class PetitionDocumentApi(APIView):
+    """One written notice of a case as .docx, filled from the case now (the case page's
+    "生成并记录" also records the issue and its delivery; this only generates). Visible as
+    the case page is; 404 for a case the caller may not see, 400 when the notice does not
+    apply to the case now."""
+
+    @extend_schema(
+        operation_id="petition_document_retrieve",
+        parameters=[
+            OpenApiParameter(
+                "kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=[k.key for k in KINDS]
+            ),
+        ],
+        responses={(200, DOCX): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request: Request, pk: int, kind: str):
+        return docx_response(notice_generate(request.user, pk, kind))

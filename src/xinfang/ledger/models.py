@@ -124,3 +124,22 @@ class LedgerExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class NoticeTemplate(models.Model):
+    """An administrator's replacement for one notice's default Word template."""
+
+    kind = models.CharField("文书", max_length=24, unique=True)
+    file = models.FileField("模板文件", upload_to="notice_templates/")
+    original_name = models.CharField("原文件名", max_length=200)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    updated_at = models.DateTimeField("上传时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "告知文书模板"
+        verbose_name_plural = "告知文书模板"
+
+    def __str__(self) -> str:
+        return f"{self.kind}：{self.original_name}"

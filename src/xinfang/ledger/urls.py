@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from xinfang.ledger import views
+from xinfang.ledger import notice_views, views
 
 app_name = "ledger"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("ledger/export.csv", views.export_csv, name="export-csv"),
     path("ledger/exports/<int:pk>/", views.export_detail, name="export"),
     path("ledger/exports/<int:pk>/file", views.export_download, name="export-file"),
+    path(
+        "petitions/<int:pk>/notices/<slug:kind>/",
+        notice_views.notice_issue_view,
+        name="notice-issue",
+    ),
+    path("settings/notice-templates/", notice_views.notice_templates, name="notice-templates"),
 ]

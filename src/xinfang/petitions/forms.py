@@ -102,6 +102,9 @@ class RegisterForm(forms.Form):
     repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
     attachments = MultipleFileField(label="附件", required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The category codes the suggester showed (set by the suggestion panel), recorded with
+    # the registration as accepted or corrected.
+    suggested_categories = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
 
     def __init__(self, *args, user: Staff, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -214,7 +217,7 @@ class LedgerFilterForm(forms.Form):
     overdue = forms.BooleanField(label="只看超期", required=False)
     # A named case set (an indicator's cases, linked from a number); kept when refiltering.
     set = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
-    q = forms.CharField(label="查询码或标题", required=False, max_length=100)
+    q = forms.CharField(label="查询码或关键词", required=False, max_length=100)
     sort = forms.ChoiceField(
         label="排序",
         required=False,

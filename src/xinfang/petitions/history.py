@@ -151,7 +151,21 @@ def event_append(
         case_digest=case_digest(petition),
     )
     event.save()
+    _text_indexes_refresh(petition, kind, from_state, to_state)
     return event
+
+
+def _text_indexes_refresh(petition: Petition, kind: str, from_state: str, to_state: str) -> None:
+    """Keep the text indexes current in the event's transaction: subject and content are
+    written once, at registration (duplicate finder and search); replies are issued with a
+    change of state (search). Imported here: a process that writes no case loads no jieba."""
+    from xinfang.petitions.search import petition_search_index
+    from xinfang.petitions.textindex import petition_text_index
+
+    if kind == "register":
+        petition_text_index(petition)
+    if kind == "register" or from_state != to_state:
+        petition_search_index(petition)
 
 
 def _chained(

@@ -555,6 +555,7 @@ class EventKind(models.TextChoices):
     VERIFICATION_REQUEST = "verification_request", "发核查函"
     VERIFICATION_ANSWER = "verification_answer", "回复核查函"
     LEDGER_IMPORT = "ledger_import", "由台帐导入"
+    NOTICE_ISSUED = "notice_issued", "出具告知文书"
 
 
 class PetitionEvent(models.Model):
@@ -589,3 +590,36 @@ class PetitionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind}"
+
+
+class PetitionText(models.Model):
+    """A case's words as the text index keeps them (petitions/textindex.py): the words of
+    its subject and content (identifiers cut out before cutting, textmining.text) and the
+    MinHash sketch the duplicate finder compares. Written with the register event."""
+
+    petition = models.OneToOneField(
+        Petition, models.CASCADE, primary_key=True, related_name="text_index"
+    )
+    words = models.TextField(blank=True)
+    sketch = models.BinaryField()
+
+    class Meta:
+        verbose_name = "信访件文本索引"
+        verbose_name_plural = "信访件文本索引"
+
+    def __str__(self) -> str:
+        return f"文本索引 #{self.petition_id}"
+
+
+class PetitionBand(models.Model):
+    """One LSH band key of a case (64 per case): cases sharing a key are compared."""
+
+    key = models.BigIntegerField(db_index=True)
+    petition = models.ForeignKey(PetitionText, models.CASCADE, related_name="bands")
+
+    class Meta:
+        verbose_name = "相似检索键"
+        verbose_name_plural = "相似检索键"
+
+    def __str__(self) -> str:
+        return f"{self.key} → #{self.petition_id}"

@@ -328,6 +328,13 @@ class PetitionRegisterSerializer(serializers.Serializer):
     )
     channel_details = serializers.DictField(required=False, default=dict)
     idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    suggested_categories = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        max_length=3,
+        required=False,
+        help_text="the category codes /category-suggestions/ offered (best first), recorded "
+        "with the registration as accepted or corrected",
+    )
 
 
 # OpenAPI shapes of the responses the case APIs build by hand (workflow.case_apis), so the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django import forms
@@ -17,8 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from xinfang.analytics.assessment import LOWER_IS_BETTER, scheme_save
+from xinfang.analytics.indicators import INDICATORS
+from xinfang.analytics.models import AssessmentScheme
 from xinfang.core.changes import Kind, config_changes
-from xinfang.core.errors import DomainError
+from xinfang.core.errors import DomainError, ValidationFailed
 from xinfang.petitions.models import Category, Line
 from xinfang.petitions.services import category_create, category_update
 from xinfang.units.models import Unit
@@ -53,6 +57,7 @@ KIND_PAGES = {
     Kind.UNIT: "settings:units",
     Kind.SCREENING: "prevention:special_periods",
     Kind.OPEN311_KEY: "admin:portal_open311key_changelist",
+    Kind.ASSESSMENT: "settings:assessment",
     Kind.WARNING_RULE: "analytics:warning_rules",
 }
 
@@ -315,4 +320,100 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "settings/calendar.html",
         {"form": form, "years": years, **_changes(Kind.CALENDAR)},
         status=400 if form.errors else 200,
+    )
+
+
+# --- assessment schemes -----------------------------------------------------------------------
+
+
+def _percent_or_count(raw: str, is_rate: bool) -> str:
+    """A target typed on the screen (a percentage for a rate) as the scheme stores it."""
+    try:
+        value = Decimal(raw.strip())
+    except (InvalidOperation, ValueError):
+        return raw
+    return str(value / 100) if is_rate else str(value)
+
+
+def _scheme_form(post) -> dict:
+    items = []
+    for indicator in INDICATORS:
+        weight = post.get(f"w_{indicator.key}", "").strip()
+        if not weight:
+            continue
+        target = _percent_or_count(post.get(f"t_{indicator.key}", ""), indicator.is_rate)
+        threshold = post.get(f"l_{indicator.key}", "").strip()
+        items.append(
+            {
+                "key": indicator.key,
+                "weight": weight,
+                "target": target,
+                "threshold": _percent_or_count(threshold, indicator.is_rate)
+                if threshold
+                else target,
+            }
+        )
+    try:
+        valid_from = date.fromisoformat(post.get("valid_from", ""))
+    except ValueError as exc:
+        raise ValidationFailed("请填写起用日期。") from exc
+    return {
+        "code": post.get("code", ""),
+        "name": post.get("name", ""),
+        "unit_kinds": post.getlist("unit_kinds"),
+        "valid_from": valid_from,
+        "items": items,
+        "vetoes": post.getlist("vetoes"),
+    }
+
+
+def _scheme_rows(scheme: AssessmentScheme | None) -> list[dict]:
+    """Every indicator with the scheme's weight, target and red line (as typed: percent)."""
+    items = {i["key"]: i for i in (scheme.items if scheme else [])}
+    rows = []
+    for indicator in INDICATORS:
+        item = items.get(indicator.key, {})
+
+        def shown(name: str, rate: bool = indicator.is_rate, item: dict = item) -> str:
+            if name not in item:
+                return ""
+            value = Decimal(item[name]) * (100 if rate else 1)
+            return f"{value.normalize():f}"
+
+        rows.append(
+            {
+                "indicator": indicator,
+                "weight": shown("weight", False),
+                "target": shown("target"),
+                "threshold": shown("threshold"),
+                "lower": indicator.key in LOWER_IS_BETTER,
+                "veto": scheme is not None and indicator.key in scheme.vetoes,
+            }
+        )
+    return rows
+
+
+@admin_required
+def assessment_page(request: HttpRequest) -> HttpResponse:
+    """The assessment schemes: every version, and a form that saves a new version."""
+    if request.method == "POST":
+        try:
+            scheme = scheme_save(request.user, **_scheme_form(request.POST))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{reverse('settings:assessment')}?code={request.POST.get('code', '')}")
+        messages.success(request, f"已保存{scheme}；此前的期间仍按原版本考核。")
+        return redirect(f"{reverse('settings:assessment')}?code={scheme.code}")
+    code = request.GET.get("code", "")
+    current = AssessmentScheme.objects.filter(code=code).order_by("-version").first()
+    return render(
+        request,
+        "settings/assessment.html",
+        {
+            "schemes": AssessmentScheme.objects.all(),
+            "current": current,
+            "rows": _scheme_rows(current),
+            "kinds": Unit.Kind.choices,
+            **_changes(Kind.ASSESSMENT),
+        },
     )

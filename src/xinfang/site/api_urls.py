@@ -17,6 +17,11 @@ urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("units/", UnitListApi.as_view(), name="units"),
     path("categories/", petitions.CategoryListApi.as_view(), name="categories"),
+    path(
+        "category-suggestions/",
+        petitions.CategorySuggestApi.as_view(),
+        name="category-suggestions",
+    ),
     path("petitions/", petitions.PetitionListCreateApi.as_view(), name="petitions"),
     path("petitions/<int:pk>/", petitions.PetitionDetailApi.as_view(), name="petition"),
     path(
@@ -57,6 +62,11 @@ urlpatterns = [
         name="petition-action",
     ),
     path("petitioners/history/", petitions.PersonHistoryApi.as_view(), name="person-history"),
+    path(
+        "petitions/<int:pk>/documents/<slug:kind>.docx",
+        ledger.PetitionDocumentApi.as_view(),
+        name="petition-document",
+    ),
     path("ledger/imports/", ledger.LedgerImportCreateApi.as_view(), name="ledger-imports"),
     path("ledger/imports/<int:pk>/", ledger.LedgerImportDetailApi.as_view(), name="ledger-import"),
     path("ledger/exports/", ledger.LedgerExportCreateApi.as_view(), name="ledger-exports"),

@@ -15,4 +15,5 @@ urlpatterns = [
     path("categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
     path("rules/", views.rules_page, name="rules"),
     path("calendar/", views.calendar_page, name="calendar"),
+    path("assessment/", views.assessment_page, name="assessment"),
 ]

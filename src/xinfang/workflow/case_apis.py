@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +24,7 @@ from xinfang.petitions.models import (
     State,
     overdue_q,
 )
+from xinfang.petitions.search import search_q
 from xinfang.petitions.selectors import (
     AccusationReceipt,
     accusation_receipt,
@@ -45,6 +46,7 @@ from xinfang.petitions.serializers import (
 )
 from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Unit
+from xinfang.workflow.category_suggester import category_suggestions
 from xinfang.workflow.services import attachment_add, petition_register
 from xinfang.workflow.services.co_handling import (
     co_handling_add,
@@ -64,6 +66,41 @@ class CategoryListApi(generics.ListAPIView):
         context = super().get_serializer_context()
         context["parent_ids"] = dict(Category.objects.values_list("path", "id"))
         return context
+
+
+class CategorySuggestRequestSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    content = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
+
+
+class CategorySuggestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="category.pk")
+    code = serializers.CharField(source="category.code")
+    name = serializers.CharField(source="category.name")
+    confidence = serializers.FloatField()
+
+
+class CategorySuggestResponseSerializer(serializers.Serializer):
+    available = serializers.BooleanField(help_text="false: no model has been trained yet")
+    suggestions = CategorySuggestionSerializer(many=True)
+
+
+class CategorySuggestApi(APIView):
+    """The three likeliest categories for a subject and content, with confidences (0–1),
+    likeliest first. Only suggestions: the caller still sends the category it chose."""
+
+    @extend_schema(
+        request=CategorySuggestRequestSerializer, responses=CategorySuggestResponseSerializer
+    )
+    def post(self, request: Request) -> Response:
+        body = CategorySuggestRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        found = category_suggestions(body.validated_data["subject"], body.validated_data["content"])
+        return Response(
+            CategorySuggestResponseSerializer(
+                {"available": found is not None, "suggestions": found or []}
+            ).data
+        )
 
 
 def _in_subtree(qs: QuerySet, field: str, unit_id: int) -> QuerySet:
@@ -86,6 +123,9 @@ class PetitionFilter(filters.FilterSet):
     is_collective = filters.BooleanFilter()
     is_accusation = filters.BooleanFilter()
     tracking_code = filters.CharFilter()
+    q = filters.CharFilter(
+        method="filter_q", label="全文检索：标题、内容和已出具答复中的词语（每个词都须出现）"
+    )
 
     class Meta:
         model = Petition
@@ -102,6 +142,10 @@ class PetitionFilter(filters.FilterSet):
         if category is None:
             return qs.none()
         return qs.filter(category__path__startswith=category.path)
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        # qs is already the caller's visible cases: the index never widens it.
+        return qs.filter(search_q(value)) if value.strip() else qs
 
     def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
         from django.utils import timezone

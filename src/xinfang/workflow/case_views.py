@@ -37,11 +37,14 @@ from xinfang.petitions.selectors import (
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
+from xinfang.petitions.selectors.similar import similar_cases_for
 from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
 from xinfang.workflow import case_actions as actions
 from xinfang.workflow.actions import action_run
+from xinfang.workflow.case_sections import case_sections
+from xinfang.workflow.category_suggester import category_suggestions
 from xinfang.workflow.deadlines import limit_words
 from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
 from xinfang.workflow.presenters import case_view, person_cases
@@ -163,6 +166,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 },
                 attachments=d["attachments"],
                 idempotency_key=d["idempotency_key"],
+                suggested_categories=[c for c in d["suggested_categories"].split(",") if c],
             )
         except DomainError as exc:
             field = (exc.extra or {}).get("field", "")
@@ -180,6 +184,34 @@ def petition_new(request: HttpRequest) -> HttpResponse:
             return redirect("petitions:detail", pk=petition.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "petitions/new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def category_suggest(request: HttpRequest) -> HttpResponse:
+    """htmx: the three likeliest categories for the subject and content typed so far; the
+    registrar picks one with a click (nothing is chosen for them)."""
+    subject = request.GET.get("subject", "")[:200]
+    content = request.GET.get("content", "")[:20000]
+    typed = bool(subject.strip() or content.strip())
+    suggestions = category_suggestions(subject, content) if typed else []
+    return render(
+        request,
+        "petitions/_category_suggestions.html",
+        {"suggestions": suggestions, "typed": typed},
+    )
+
+
+@login_required
+@require_GET
+def similar_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx: open and recent cases the registrar may see whose words are near-identical to
+    the subject and content typed so far."""
+    subject = request.GET.get("subject", "")[:200]
+    content = request.GET.get("content", "")[:20000]
+    typed = bool(subject.strip() or content.strip())
+    similar = similar_cases_for(request.user, subject, content) if typed else []
+    return render(request, "petitions/_similar.html", {"similar": similar, "typed": typed})
 
 
 @login_required
@@ -242,6 +274,7 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         if actions.may_draft(petition, request.user)
         else None,
         "today": today,
+        "sections": case_sections(request, petition),
     }
 
 

@@ -126,6 +126,11 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
         return f"撤销协办单位：{d.get('unit_name', '')}", f"理由：{d.get('reason', '')}"
     if k in SUPERVISION_EVENTS:
         return SUPERVISION_EVENTS[k](d)
+    if k == EventKind.NOTICE_ISSUED:
+        return (
+            f"出具{d.get('title', '')}",
+            f"送达方式：{d.get('delivery_label', '')}；送达日期：{d.get('delivered_on', '')}",
+        )
     if k == EventKind.DEADLINES_RECOMPUTED:
         moved = "；".join(f"{_moved_label(f)} {v}" for f, v in d.get("moved", {}).items())
         return EventKind.DEADLINES_RECOMPUTED.label, moved

@@ -9,6 +9,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from xinfang.core.outbox import outbox_handler
+from xinfang.workflow.category_suggester import suggester_train_from_cases
 from xinfang.workflow.services import (
     deadlines_check,
     deadlines_recompute,
@@ -28,6 +29,15 @@ def deadlines_recompute_run(payload: dict[str, Any]) -> None:
 def terminate_lapsed_task() -> int:
     """Every night: terminate matters whose review or re-review window passed unused."""
     return len(petitions_terminate_lapsed())
+
+
+@db_periodic_task(crontab(minute="40", hour="2"))
+def suggester_retrain_task() -> int:
+    """Every night: retrain the category suggester on the cases as registered (the model
+    file swapped atomically, the old one kept as `.prev`); the number of labels, 0 when the
+    cases are too few."""
+    model = suggester_train_from_cases()
+    return len(model.labels) if model else 0
 
 
 def _summary() -> dict[str, int]:

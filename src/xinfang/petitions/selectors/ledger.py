@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.models import Category, Petition, PetitionParty, overdue_q
+from xinfang.petitions.search import search_q
 from xinfang.petitions.selectors.visibility import case_hints, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 
@@ -116,7 +117,7 @@ def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
     text = f.text.strip()
     if text:
         code = normalise_tracking_code(text)
-        qs = qs.filter(tracking_code=code) if code else qs.filter(subject__icontains=text)
+        qs = qs.filter(tracking_code=code) if code else qs.filter(search_q(text))
     return qs
 
 

@@ -55,6 +55,19 @@
     showFiles();
   });
 
+  // A suggested category is taken only by the registrar's click (never chosen for them).
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest(".xf-take-category");
+    if (!button) return;
+    var select = form.querySelector("[name=category]");
+    select.value = button.dataset.category;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    document.querySelectorAll(".xf-take-category").forEach(function (b) {
+      b.classList.toggle("active", b === button);
+      b.setAttribute("aria-pressed", b === button ? "true" : "false");
+    });
+  });
+
   // "Mark as repeat of this case" buttons arrive with the earlier-cases panel (htmx).
   document.addEventListener("click", function (e) {
     var button = e.target.closest(".xf-mark-repeat");

@@ -37,7 +37,11 @@ from xinfang.workflow.services.handling import petition_conclude, petition_exten
 from xinfang.workflow.services.hearings import hearing_record
 from xinfang.workflow.services.recompute import deadlines_recompute
 from xinfang.workflow.services.recusal import recusal_declare, staff_identity_set
-from xinfang.workflow.services.registration import petition_imported_mark, petition_register
+from xinfang.workflow.services.registration import (
+    notice_issued_record,
+    petition_imported_mark,
+    petition_register,
+)
 from xinfang.workflow.services.replies import DRAFTABLE_STATES, reply_draft_save
 from xinfang.workflow.services.review import (
     petition_conclude_re_review,
@@ -88,6 +92,7 @@ __all__ = [
     "follow_up_reopen",
     "follow_ups_schedule",
     "hearing_record",
+    "notice_issued_record",
     "ownership_assign",
     "petition_accept",
     "petition_acknowledge",

@@ -38,6 +38,7 @@ from xinfang.petitions.services.people import (
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
+from xinfang.workflow.category_suggester import suggestion_outcome
 from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.services.notices import urgent_notify
 from xinfang.workflow.services.supervision import ownership_assign
@@ -111,11 +112,15 @@ def petition_register(
     channel_details: dict[str, Any] | None = None,
     attachments: Iterable[UploadedFile] = (),
     idempotency_key: str | None = None,
+    suggested_categories: list[str] | None = None,
     now: datetime | None = None,
 ) -> Petition:
     """Register a received petition, start its decision clock and open its history.
 
     A repeated call with the same idempotency key by the same actor returns the first case.
+
+    `suggested_categories`: the category codes the suggester showed the registrar (best
+    first); the register event records them and whether the chosen category was one.
 
     The unit or official complained about (accused_unit, accused_person and accused_post) is
     recorded for any complaint; an accusation must name the unit.
@@ -192,6 +197,7 @@ def petition_register(
                 co_handling_units=list(co_handling_units),
                 channel_details=details,
                 idempotency_key=idempotency_key,
+                suggested_categories=suggested_categories,
                 now=now,
             )
             for upload, check in checked:
@@ -221,6 +227,16 @@ def petition_imported_mark(
     row), under the case's lock and hash chain like every other event."""
     return _record(
         EventKind.LEDGER_IMPORT, petition=petition, actor=actor, now=now, apply=lambda *_: source
+    )
+
+
+def notice_issued_record(
+    *, petition: Petition, actor: Staff, now: datetime, notice: dict[str, Any]
+) -> Petition:
+    """Record that a written notice was issued on the case: its kind and title, how it was
+    delivered and on which date (the ledger's notices, issue 15)."""
+    return _record(
+        EventKind.NOTICE_ISSUED, petition=petition, actor=actor, now=now, apply=lambda *_: notice
     )
 
 
@@ -370,6 +386,7 @@ def _register(
     co_handling_units,
     channel_details,
     idempotency_key,
+    suggested_categories,
     now,
 ) -> Petition:
     received_on = timezone.localdate(received_at)
@@ -459,6 +476,11 @@ def _register(
             **(
                 {"co_handling_units": [u.name for u in co_handling_units]}
                 if co_handling_units
+                else {}
+            ),
+            **(
+                {"category_suggestion": suggestion_outcome(suggested_categories, category)}
+                if suggested_categories
                 else {}
             ),
             "decide_by": petition.decide_by.isoformat(),

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
-from xinfang.demo.analytics import demo_warnings_create, demo_warnings_delete
+from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
@@ -28,7 +28,9 @@ from xinfang.demo.units import (
     demo_organisation_delete,
     demo_organisation_ensure,
 )
+from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
+from xinfang.workflow.category_suggester import suggester_train_from_cases
 
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [
@@ -36,6 +38,8 @@ LAYERS = [
     ("预防化解", demo_prevention_create, demo_prevention_delete),
     # Last: its deadline check also covers the cases the layers above registered.
     ("督办包案", demo_supervision_create, demo_supervision_delete),
+    # After the deadline check: last month's ranking is published from the settled cases.
+    ("目标考核", demo_assessment_create, demo_assessment_delete),
     # After every layer that adds cases, disputes or ratings: the warnings read them all.
     ("预警", demo_warnings_create, demo_warnings_delete),
 ]
@@ -107,7 +111,7 @@ class Command(BaseCommand):
         if earlier is not None and earlier.pid != os.getpid() and earlier.running:
             self.stdout.write(f"演示数据正在由进程 {earlier.pid} 载入，请稍候。")
             return
-        progress = Progress(self.stdout, steps=3 + len(LAYERS) if petitions > 0 else 1)
+        progress = Progress(self.stdout, steps=4 + len(LAYERS) if petitions > 0 else 1)
         if reset:
             # The cases refer to the units and accounts with PROTECT: they go first, and
             # all of it or none.
@@ -147,6 +151,13 @@ class Command(BaseCommand):
             progress.next(f"正在载入演示{label}")
             made = create(stdout=progress)
             progress.write(f"演示{label}：新建 {made} 项。")
+        progress.next("正在训练分类建议模型")
+        model = suggester_train_from_cases()
+        progress.write(
+            f"分类建议模型：{len(model.labels)} 个类别，{model.meta['n_train']} 件训练样本。"
+            if model
+            else "分类建议模型：信访件太少，未训练。"
+        )
         progress.next("正在生成办理过程锚点")
         anchor = history_anchor_make()
         self.stdout.write(f"办理过程锚点 {anchor.day:%Y-%m-%d}：{anchor.digest}")

@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('analytics', '0001_assessment'),
         ('petitions', '0008_rechain_history_keyed'),
         ('units', '0003_staff_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,0 +1,67 @@
+"""Full-text search over cases: the words of subject, content and issued replies, cut by
+`textmining.fts` (identifiers cut out first), in SQLite FTS5 or a PostgreSQL tsvector
+column with a GIN index (migration 0010). Written by history.event_append in the case's
+transaction; read as a subquery, so the caller's queryset (visibility) decides what is
+found: `petitions_visible_to(user).filter(search_q(q))`.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from xinfang.petitions.models import Petition, Reply
+
+FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
+PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
+
+
+def _texts(petition: Petition) -> list[str]:
+    texts = [petition.subject, petition.content]
+    for reply in Reply.objects.filter(petition=petition, status=Reply.Status.ISSUED):
+        texts += [reply.request, reply.facts, reply.decision, reply.legal_basis]
+    return texts
+
+
+def petition_search_index(petition: Petition) -> None:
+    """(Re)write one case's search document."""
+    from xinfang.textmining import fts
+
+    words = fts.index_words(*_texts(petition))
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"INSERT INTO {PG_TABLE} (petition_id, document) VALUES (%s, %s::tsvector) "
+                "ON CONFLICT (petition_id) DO UPDATE SET document = EXCLUDED.document",
+                [petition.pk, fts.tsvector_literal(words)],
+            )
+        else:
+            cur.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [petition.pk])
+            cur.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (%s, %s)",
+                [petition.pk, " ".join(words)],
+            )
+
+
+def search_q(q: str) -> Q:
+    """A filter for the cases whose words contain every term of `q`, or whose subject
+    contains `q` as typed (what the ledger matched before words were indexed). Apply it to
+    a visible queryset: the index knows nothing of who may see what."""
+    from xinfang.textmining import fts
+
+    q = (q or "").strip()
+    found = Q(subject__icontains=q)
+    terms = fts.query_terms(q)
+    if not terms:
+        return found
+    if connection.vendor == "postgresql":
+        hits = RawSQL(
+            f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery",
+            [fts.tsquery_literal(terms)],
+        )
+    else:
+        hits = RawSQL(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts.fts5_match(terms)]
+        )
+    return found | Q(pk__in=hits)

@@ -1,0 +1,100 @@
+"""The text index of cases: words and MinHash LSH bands in the database, kept current by
+the case's one write path (history.event_append writes it with the register event, in the
+same transaction), so every process sees the same index and none rebuilds it.
+
+`DbSketchStore` is `textmining.lsh_store.SketchStore` over two tables (`PetitionText`,
+`PetitionBand`); `similar_petition_ids` asks the pure `DuplicateFinder` and returns ids
+ranked by similarity. Who may see which of them is the caller's business (the selectors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+import numpy as np
+
+from xinfang.petitions.models import Petition, PetitionBand, PetitionText
+from xinfang.textmining.lsh_store import KEY_DTYPE, SKETCH_DTYPE
+from xinfang.textmining.similar import DuplicateFinder, Match
+
+# Candidates fetched before visibility is applied: enough that a few invisible ones among
+# the best do not leave the registrar with nothing.
+CANDIDATES = 40
+
+
+class DbSketchStore:
+    """The duplicate finder's store over PetitionText (sketch) and PetitionBand (keys)."""
+
+    def put(self, doc_id: int, keys: np.ndarray, sketch: np.ndarray) -> None:
+        row, _ = PetitionText.objects.update_or_create(
+            petition_id=doc_id,
+            defaults={"sketch": np.asarray(sketch, SKETCH_DTYPE).tobytes()},
+        )
+        PetitionBand.objects.filter(petition=row).delete()
+        PetitionBand.objects.bulk_create(
+            PetitionBand(key=int(k), petition=row) for k in np.asarray(keys, KEY_DTYPE).tolist()
+        )
+
+    def delete(self, doc_id: int) -> bool:
+        deleted, _ = PetitionText.objects.filter(petition_id=doc_id).delete()
+        return bool(deleted)
+
+    def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        wanted = [int(k) for k in np.asarray(keys, KEY_DTYPE).tolist()]
+        ids = sorted(
+            set(PetitionBand.objects.filter(key__in=wanted).values_list("petition_id", flat=True))
+        )
+        if not ids:
+            return np.empty(0, np.int64), np.empty((0, 0), SKETCH_DTYPE)
+        sketches = dict(
+            PetitionText.objects.filter(petition_id__in=ids).values_list("petition_id", "sketch")
+        )
+        return np.asarray(ids, np.int64), np.stack(
+            [np.frombuffer(bytes(sketches[i]), SKETCH_DTYPE) for i in ids]
+        )
+
+    def __len__(self) -> int:
+        return PetitionText.objects.count()
+
+    def __contains__(self, doc_id: object) -> bool:
+        return PetitionText.objects.filter(petition_id=doc_id).exists()
+
+
+@cache
+def _finder() -> DuplicateFinder:
+    return DuplicateFinder(DbSketchStore())
+
+
+def _words_of(ids: list[int]) -> dict[int, list[str]]:
+    rows = PetitionText.objects.filter(petition_id__in=ids).values_list("petition_id", "words")
+    return {pk: words.split() for pk, words in rows}
+
+
+def petition_text_index(petition: Petition) -> None:
+    """(Re)index one case's subject and content; a case without words is forgotten."""
+    from xinfang.textmining.tokeniser import cut
+
+    words = cut(f"{petition.subject}。{petition.content}")
+    if _finder().add(petition.pk, words=words):
+        PetitionText.objects.filter(petition_id=petition.pk).update(words=" ".join(words))
+
+
+def similar_petition_ids(
+    subject: str | None,
+    content: str | None,
+    *,
+    k: int = CANDIDATES,
+    exclude: Iterable[int] = (),
+    min_similarity: float = 0.2,
+) -> list[Match]:
+    """Indexed cases whose words are near-identical to the text, most similar first."""
+    from xinfang.textmining.tokeniser import cut
+
+    return _finder().query(
+        words=cut(f"{subject or ''}。{content or ''}"),
+        k=k,
+        exclude=exclude,
+        min_similarity=min_similarity,
+        words_of=_words_of,
+    )

@@ -1,0 +1,34 @@
+"""The demo's assessment: two schemes with weights and last month's published ranking."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from xinfang.analytics.models import AssessmentScheme, PublishedRanking
+from xinfang.demo import petitions as demo
+from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
+
+NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.django_db
+def test_the_demo_publishes_last_months_ranking_once():
+    call_command("demo", petitions=0, stdout=io.StringIO())
+    assert demo.demo_petitions_create(now=NOW, count=80) == 80
+    assert demo_assessment_create(now=NOW) == 3
+    published = PublishedRanking.objects.get()
+    assert (published.period_start.isoformat(), published.parent.code) == ("2026-02-01", "LJ-CN")
+    assert published.published_by.username == "district_supervisor"
+    assert len(published.rows) >= 2
+    assert all(row["explanation"] and row["items"] for row in published.rows)
+    # Something was due in the month: the ranking is not all full marks.
+    assert any(i["denominator"] for row in published.rows for i in row["items"])
+    streets = AssessmentScheme.objects.get(code="streets")
+    assert sum(int(i["weight"]) for i in streets.items) == 100
+    assert demo_assessment_create(now=NOW) == 0
+    assert demo_assessment_delete() == 3
