@@ -11,8 +11,10 @@ from django.core.management import call_command
 
 from xinfang.analytics import periods
 from xinfang.analytics.indicators import Scope, indicators_compute
+from xinfang.analytics.models import EarlyWarning
 from xinfang.analytics.selectors import default_unit_for
 from xinfang.demo import petitions as demo
+from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.units.models import Staff
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -33,3 +35,17 @@ def test_the_demo_gives_every_headline_indicator_something_to_count():
         assert r[key].denominator > 0, key
         assert 0 < r[key].value <= 1, key
     assert r["collective_batches"].numerator > 0
+
+
+@pytest.mark.django_db
+def test_the_demo_has_live_warnings_of_every_level():
+    call_command("demo", petitions=0, stdout=io.StringIO())
+    demo.demo_petitions_create(now=NOW, count=80)
+    demo_warnings_create(now=NOW)
+    levels = set(EarlyWarning.objects.values_list("level", flat=True))
+    assert levels == {1, 2, 3, 4}
+    assert all(w.cases.exists() for w in EarlyWarning.objects.all())
+    count = EarlyWarning.objects.count()
+    assert demo_warnings_create(now=NOW) == count  # a rerun raises nothing twice
+    demo_warnings_delete()
+    assert not EarlyWarning.objects.exists()

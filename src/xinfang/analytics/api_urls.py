@@ -2,9 +2,15 @@
 
 from django.urls import path
 
-from xinfang.analytics import apis, assessment_apis
+from xinfang.analytics import apis, assessment_apis, warning_apis
 
 urlpatterns = [
     path("indicators/", apis.IndicatorListApi.as_view(), name="indicators"),
     path("assessment/rankings/", assessment_apis.RankingApi.as_view(), name="assessment-rankings"),
+    path("warnings/", warning_apis.WarningListApi.as_view(), name="warnings"),
+    path(
+        "warnings/<int:pk>/acknowledge/",
+        warning_apis.WarningAcknowledgeApi.as_view(),
+        name="warning_acknowledge",
+    ),
 ]

@@ -1,5 +1,13 @@
 """The analytics app's records; each part keeps its models in its own module."""
 
 from xinfang.analytics.assessment_models import AssessmentScheme, PublishedRanking
+from xinfang.analytics.warning_models import EarlyWarning, Level, RuleKind, WarningRule
 
-__all__ = ["AssessmentScheme", "PublishedRanking"]
+__all__ = [
+    "AssessmentScheme",
+    "EarlyWarning",
+    "Level",
+    "PublishedRanking",
+    "RuleKind",
+    "WarningRule",
+]

@@ -1,11 +1,19 @@
 from django.urls import path
 
-from xinfang.analytics import ranking_views, views
+from xinfang.analytics import ranking_views, views, warning_views
 
 app_name = "analytics"
 
 urlpatterns = [
     path("analytics/", views.dashboard, name="dashboard"),
+    path("analytics/warnings/", warning_views.warning_list, name="warnings"),
+    path("analytics/warnings/rules/", warning_views.warning_rules_page, name="warning_rules"),
+    path("analytics/warnings/<int:pk>/", warning_views.warning_detail, name="warning_detail"),
+    path(
+        "analytics/warnings/<int:pk>/acknowledge/",
+        warning_views.warning_acknowledge_view,
+        name="warning_acknowledge",
+    ),
     path("analytics/indicators.xlsx", ranking_views.indicators_export, name="indicators_export"),
     path("analytics/ranking/", ranking_views.ranking_page, name="ranking"),
     path("analytics/ranking/publish/", ranking_views.ranking_publish_view, name="ranking_publish"),

@@ -28,6 +28,7 @@ from xinfang.analytics.selectors import (
     scope_from_params,
     unit_month_counts,
 )
+from xinfang.analytics.warning_views import warnings_panel
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category
 from xinfang.units.models import Membership, Role, Staff
@@ -198,6 +199,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "soon_count": soon.count(),
         "orders": orders[:LIST_LIMIT],
         "orders_count": orders.count(),
+        "warnings_panel": warnings_panel(request, scope.unit),
         "units": units_visible_to(request.user).order_by("path"),
         "categories": Category.objects.filter(is_active=True).order_by("path"),
         "quick": [

@@ -58,6 +58,7 @@ KIND_PAGES = {
     Kind.SCREENING: "prevention:special_periods",
     Kind.OPEN311_KEY: "admin:portal_open311key_changelist",
     Kind.ASSESSMENT: "settings:assessment",
+    Kind.WARNING_RULE: "analytics:warning_rules",
 }
 
 

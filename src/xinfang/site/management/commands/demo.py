@@ -28,6 +28,7 @@ from xinfang.demo.units import (
     demo_organisation_delete,
     demo_organisation_ensure,
 )
+from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
 from xinfang.workflow.category_suggester import suggester_train_from_cases
 
@@ -39,6 +40,8 @@ LAYERS = [
     ("督办包案", demo_supervision_create, demo_supervision_delete),
     # After the deadline check: last month's ranking is published from the settled cases.
     ("目标考核", demo_assessment_create, demo_assessment_delete),
+    # After every layer that adds cases, disputes or ratings: the warnings read them all.
+    ("预警", demo_warnings_create, demo_warnings_delete),
 ]
 # Cases per transaction: short enough that a login waits for at most one batch.
 PETITION_BATCH = 20
