@@ -62,3 +62,16 @@ def search_q(q: str) -> Q:
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts.fts5_match(terms)]
         )
     return found | Q(pk__in=hits)
+
+
+def search_orphans_drop() -> None:
+    """Forget the search documents of cases that no longer exist (the index is outside the
+    models, so a flush or a deleted case leaves them behind)."""
+    pg = connection.vendor == "postgresql"
+    table, key = (PG_TABLE, "petition_id") if pg else (FTS_TABLE, "rowid")
+    if table not in connection.introspection.table_names():
+        return  # migrated back below the index's migration
+    with connection.cursor() as cur:
+        cur.execute(
+            f"DELETE FROM {table} WHERE {key} NOT IN (SELECT id FROM {Petition._meta.db_table})"
+        )

@@ -1,6 +1,8 @@
 """The full-text search index of cases (petitions/search.py): an FTS5 table on SQLite, a
 tsvector column with a GIN index on PostgreSQL. Existing cases are indexed with
-`xinfang textindex` (the migration does not cut words)."""
+`xinfang textindex` (the migration does not cut words). The PostgreSQL table has no foreign key:
+Django's flush truncates only its models' tables, and a key to petitions_petition made every
+flush fail; rows of deleted cases are dropped after each migrate or flush (petitions/apps.py)."""
 
 from django.db import migrations
 
@@ -8,8 +10,7 @@ from django.db import migrations
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            "CREATE TABLE petitions_search (petition_id bigint PRIMARY KEY "
-            "REFERENCES petitions_petition(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, "
+            "CREATE TABLE petitions_search (petition_id bigint PRIMARY KEY, "
             "document tsvector NOT NULL)"
         )
         schema_editor.execute(
