@@ -346,6 +346,11 @@ def test_acknowledging_with_a_note(api, org, gathering, dc_leader, dc_handler):
     url = f"/api/v1/warnings/{w.pk}/acknowledge/"
     assert api.as_(dc_handler).post(url, {"note": "已知"}, format="json").status_code == 403
     assert api.as_(dc_leader).post(url, {"note": ""}, format="json").status_code == 400
+    # A note that is not text is refused with a message (it was a 500, found by make fuzz).
+    for note in ([None, None], 7, {"a": 1}):
+        answer = api.as_(dc_leader).post(url, {"note": note}, format="json")
+        assert answer.status_code == 400, note
+    assert api.as_(dc_leader).post(url, [1, 2], format="json").status_code == 400
     body = api.as_(dc_leader).post(url, {"note": "已安排包案领导接谈"}, format="json").json()
     assert body["acknowledged_by"] and body["acknowledge_note"] == "已安排包案领导接谈"
     assert api.as_(dc_leader).post(url, {"note": "再签"}, format="json").status_code == 400

@@ -22,6 +22,7 @@ from xinfang.analytics.warnings import (
     warnings_visible_to,
 )
 from xinfang.analytics.warnings_drill import warning_ledger_url
+from xinfang.core.errors import ValidationFailed
 
 LIST_LIMIT = 200
 
@@ -109,7 +110,9 @@ class WarningAcknowledgeApi(APIView):
         responses=WarningSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        w = warning_acknowledge(
-            actor=request.user, warning_id=pk, note=request.data.get("note", "")
-        )
+        note = request.data.get("note", "") if isinstance(request.data, dict) else None
+        if not isinstance(note, str):
+            # A list or number in the body was a 500 (found by make fuzz).
+            raise ValidationFailed("签收说明应为文字。", {"field": "note"})
+        w = warning_acknowledge(actor=request.user, warning_id=pk, note=note)
         return Response(warning_row(request, w))
