@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from xinfang.accountability.models import AccountabilityItem, Status
 from xinfang.core.errors import NotFound
-from xinfang.petitions.models import PetitionEvent
+from xinfang.petitions.models import Petition, PetitionEvent
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Staff, Unit
 from xinfang.units.selectors import unit_ids_visible_to
@@ -74,6 +74,19 @@ def counts_by_unit(qs: QuerySet[AccountabilityItem]) -> list[dict[str, Any]]:
 def counts_by_kind(qs: QuerySet[AccountabilityItem]) -> dict[str, int]:
     rows = qs.order_by().values("kind").annotate(n=Count("id"))
     return {r["kind"]: r["n"] for r in rows}
+
+
+def cases_visible_to(user: Staff, items: list[AccountabilityItem]) -> dict[int, Petition]:
+    """The cases behind the items that the user may open, by id."""
+    ids = {i.petition_id for i in items if i.petition_id}
+    if not ids:
+        return {}
+    return (
+        petitions_visible_to(user)
+        .filter(pk__in=ids)
+        .only("id", "tracking_code", "subject")
+        .in_bulk()
+    )
 
 
 @dataclass

@@ -3,9 +3,9 @@ key is unique, so a rerun or a second worker adds nothing)."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
-from django.utils import timezone
 
 from xinfang.accountability.rules import month_parse
 from xinfang.accountability.services import accountability_propose
