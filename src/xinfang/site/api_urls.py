@@ -1,9 +1,9 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from xinfang.accountability import apis as accountability
 from xinfang.api.auth import TokenObtainApi
 from xinfang.api.docs import DocsView
-from xinfang.accountability import apis as accountability
 from xinfang.api.errors import not_found
 from xinfang.ledger import apis as ledger
 from xinfang.notifications import apis as notifications
