@@ -62,7 +62,9 @@ def _sensitive_period(month, now: datetime) -> None:
         note="演示：特护期每日报送矛盾纠纷排查情况（含零报告）。",
         now=_aware(start, 8),
     )
-    screening_periods_ensure(first=start, last=end, units=list(unit.get_descendants()), now=now)
+    screening_periods_ensure(
+        first=start, last=end, units=list(Unit.objects.filter(path__startswith=unit.path)), now=now
+    )
     reporters = list(
         ScreeningPeriod.objects.filter(special_period__name=SPECIAL_NAME)
         .values_list("unit_id", flat=True)
@@ -89,9 +91,12 @@ def _who(usernames: list[str], allowed) -> Staff | None:
 
 
 def _explainer(item: AccountabilityItem) -> Staff | None:
+    """The nearest leader who answers for the unit: of the unit itself, else the one above."""
+    path = item.unit.path
+    prefixes = [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
     leaders = Staff.objects.filter(
-        memberships__unit=item.unit, memberships__role=Role.LEADER
-    ).order_by("username")
+        memberships__unit__path__in=prefixes, memberships__role=Role.LEADER
+    ).order_by("-memberships__unit__depth", "username")
     for staff in leaders:
         if acc.explain_refusal(staff, item) is None:
             return staff
