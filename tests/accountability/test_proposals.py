@@ -19,6 +19,7 @@ from xinfang.prevention.services import (
 )
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineRule
+from xinfang.workflow.services.accusation import petition_accusation_mark
 
 
 def test_it_proposes_a_petition_registered_late_and_not_one_registered_in_time(org, dc_registrar):
@@ -205,3 +206,25 @@ def test_proposing_twice_adds_nothing_and_keeps_decisions(
         month=month_parse("2026-12", date(2027, 1, 1)), now=at(2027, 1, 1)
     )
     assert december.created == 0
+
+
+def test_a_decision_owed_again_after_handling_is_withdrawn_from_an_accused_unit(
+    org, dc_registrar, dc_leader, dh_handler
+):
+    p = register(dc_registrar, org.dongcheng, at=at(2026, 10, 20))
+    wf.petition_assign(petition=p, actor=dc_leader, to_unit=org.donghu, now=at(2026, 10, 21))
+    wf.petition_acknowledge(petition=p, actor=dh_handler, now=at(2026, 10, 22))
+    # 东城 finds the letter accuses 东湖社区: the case comes back to it to decide by 17 November.
+    petition_accusation_mark(
+        petition=p,
+        actor=dc_leader,
+        accused_unit=org.donghu,
+        reason="来信反映社区干部",
+        now=at(2026, 11, 2),
+    )
+    wf.petition_accept(petition=p, actor=dc_leader, now=at(2026, 11, 19))
+    items = propose()
+    assert [(i.kind, i.unit, i.due_on, i.done_on) for i in items] == [
+        (Kind.DECISION_LATE, org.dongcheng, date(2026, 11, 17), date(2026, 11, 19))
+    ]
+    assert p.events.get(kind="accusation_mark").pk in items[0].event_ids

@@ -28,7 +28,15 @@ from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import SupervisionOrder
 
 DECISIONS = frozenset({"accept", "forward", "assign", "decline"})
-WALKED = DECISIONS | {"register", "acknowledge", "return", "extend", "conclude", "overdue"}
+WALKED = DECISIONS | {
+    "register",
+    "acknowledge",
+    "return",
+    "extend",
+    "conclude",
+    "overdue",
+    "accusation_mark",
+}
 # The longest a deadline of a case can lie after the event that started it (60 + 30 days of
 # handling, a 15-day decision, holidays): events older than this cannot decide a month.
 LOOKBACK_DAYS = 150
@@ -176,6 +184,10 @@ class _CaseWalk:
                 self.conclude = _Clock(conclude, unit, [ev])
         elif kind == "return":
             self._return(data, day, ev)
+        elif kind == "accusation_mark" and data.get("decide_by"):
+            # Handling withdrawn from the accused unit: the answering body decides afresh.
+            self.ack = self.conclude = self.received = None
+            self.decide = _Clock(_d(data["decide_by"]), self.decider, [ev])
         elif kind == "extend":
             conclude = _d(data.get("conclude_by"))
             if conclude and self.conclude is not None:
