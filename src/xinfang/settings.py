@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "xinfang.audit",
     "xinfang.notifications",
     "xinfang.prevention",
+    "xinfang.accountability",
     "xinfang.analytics",
     "xinfang.portal",
     "xinfang.textmining",
@@ -323,6 +324,9 @@ LOGGING = {
 # The public site and Open311 (portal app).
 PORTAL_TITLE = env.str("PORTAL_TITLE", default="")
 PORTAL_RATING_WINDOW_DAYS = env.int("PORTAL_RATING_WINDOW_DAYS", default=30)
+# Accountability (责任追究): a petition registered later than this many working days after
+# it was received is proposed as 未及时登记 (local practice; R22 Arts.22-23, 44).
+ACCOUNTABILITY_REGISTER_WITHIN_DAYS = env.int("ACCOUNTABILITY_REGISTER_WITHIN_DAYS", default=3)
 PORTAL_ATTACHMENT_MAX_BYTES = env.int("PORTAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 PORTAL_TRUSTED_PROXIES = env.int("PORTAL_TRUSTED_PROXIES", default=0)
 OPEN311_RECEIVING_UNIT_CODE = env.str("OPEN311_RECEIVING_UNIT_CODE", default="")

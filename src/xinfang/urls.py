@@ -34,5 +34,7 @@ urlpatterns = [
     path("", include("xinfang.prevention.urls")),
     # The leader's dashboard and the indicators (/analytics/).
     path("", include("xinfang.analytics.urls")),
+    # Accountability records (责任追究): /accountability/.
+    path("", include("xinfang.accountability.urls")),
     path("", views.home, name="home"),
 ]

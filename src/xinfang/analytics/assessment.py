@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from xinfang.accountability.selectors import deductions_by_unit
 from xinfang.analytics import periods
 from xinfang.analytics.assessment_models import AssessmentScheme, PublishedRanking
 from xinfang.analytics.drill import drill_url
@@ -101,13 +102,15 @@ def scheme_save(
     valid_from: date,
     items: list[dict],
     vetoes: list[str] | None = None,
+    accountability_points: object = 0,
 ) -> AssessmentScheme:
     """Save a new version of the scheme `code` (the first when there is none); earlier
     versions stay and keep scoring the periods they were in force for.
 
     Raises:
         NotPermitted: the actor is not an admin.
-        ValidationFailed: unknown indicators or unit kinds, bad weights, targets, thresholds.
+        ValidationFailed: unknown indicators or unit kinds, bad weights, targets, thresholds,
+            or a deduction per accountability item that is not 0–100.
     """
     if actor is not None and not is_admin(actor):
         raise NotPermitted("只有管理员可以制定考核方案。")
@@ -123,6 +126,9 @@ def scheme_save(
     vetoes = list(dict.fromkeys(vetoes or []))
     if any(v not in BY_KEY or BY_KEY[v].is_rate for v in vetoes):
         raise ValidationFailed("一票否决项应为计数指标。")
+    points = _decimal(accountability_points or 0, "每件责任追究扣分")
+    if points > HUNDRED:
+        raise ValidationFailed("每件责任追究扣分应在0到100之间。")
     with transaction.atomic():
         before = AssessmentScheme.objects.select_for_update().filter(code=code).first()
         scheme = AssessmentScheme.objects.create(
@@ -133,6 +139,7 @@ def scheme_save(
             valid_from=valid_from,
             items=clean,
             vetoes=vetoes,
+            accountability_points=points.quantize(TWO),
             created_by=actor,
         )
         record_config_change(actor, Kind.ASSESSMENT, scheme, _snapshot(before), _snapshot(scheme))
@@ -152,6 +159,7 @@ def _snapshot(scheme: AssessmentScheme | None) -> dict | None:
             for i in scheme.items
         ),
         "一票否决": "、".join(BY_KEY[v].label for v in scheme.vetoes) or "无",
+        "每件责任追究扣分": str(scheme.accountability_points),
     }
 
 
@@ -214,7 +222,13 @@ class Ranking:
     published: PublishedRanking | None = None
 
 
-def _row(scheme: AssessmentScheme, unit: Unit, results: dict[str, Result], scope: Scope) -> dict:
+def _row(
+    scheme: AssessmentScheme,
+    unit: Unit,
+    results: dict[str, Result],
+    scope: Scope,
+    accountability: int = 0,
+) -> dict:
     items, points, weights, parts = [], Decimal(0), Decimal(0), []
     for item in scheme.items:
         r = results[item["key"]]
@@ -264,6 +278,10 @@ def _row(scheme: AssessmentScheme, unit: Unit, results: dict[str, Result], scope
                 }
             )
     explanation = "；".join(parts) + f"；合计{points}/{weights}，折合百分制{total}分"
+    deduction = (Decimal(scheme.accountability_points) * accountability).quantize(TWO)
+    if deduction:
+        total = max(Decimal(0), total - deduction).quantize(TWO)
+        explanation += f"；责任追究{accountability}件扣{deduction}分，得{total}分"
     if vetoes:
         explanation += "；一票否决（" + "、".join(f"{v['label']}{v['count']}" for v in vetoes)
         explanation += "），得0分"
@@ -276,8 +294,18 @@ def _row(scheme: AssessmentScheme, unit: Unit, results: dict[str, Result], scope
         "items": items,
         "vetoes": vetoes,
         "breaches": sum(1 for i in items if i["breach"]),
+        "accountability": {
+            "count": accountability,
+            "deduction": str(deduction),
+            "link": accountability_url(unit, scope.start),
+        },
         "explanation": explanation,
     }
+
+
+def accountability_url(unit: Unit, month_start: date) -> str:
+    """The accountability items a ranking's deduction counts (confirmed; a measure taken)."""
+    return f"/accountability/?month={month_start:%Y-%m}&unit={unit.pk}&status=confirmed"
 
 
 def _ranked(rows: list[dict]) -> list[dict]:
@@ -311,15 +339,17 @@ def ranking_compute(
     keys = list(dict.fromkeys([i["key"] for i in scheme.items] + list(scheme.vetoes)))
     parent_scope = Scope(user, parent, period.start, period.end, None, as_of)
     by_child = indicators_by_child(parent_scope, keys)
+    units = siblings(scheme, parent, user)
+    deductions = deductions_by_unit([u.path for u in units], period.start, period.end)
     rows = []
-    for unit in siblings(scheme, parent, user):
+    for unit in units:
         found = by_child.get(unit.path)
         if found is None:
             # No case counted at all: every number is 0.
             found = [Result(BY_KEY[k], 0, 0 if BY_KEY[k].is_rate else None, None) for k in keys]
         results = {r.key: r for r in found}
         scope = Scope(user, unit, period.start, period.end, None, as_of)
-        rows.append(_row(scheme, unit, results, scope))
+        rows.append(_row(scheme, unit, results, scope, deductions.get(unit.path, 0)))
     return Ranking(scheme, parent, period, as_of, _ranked(rows))
 
 

@@ -26,6 +26,11 @@ class AssessmentScheme(models.Model):
     valid_from = models.DateField("起用日期")
     items = models.JSONField("考核指标", default=list)
     vetoes = models.JSONField("一票否决项", default=list, blank=True)
+    # Points taken off the score (out of 100) for each accountability item of the month in
+    # the unit's subtree that a supervisor confirmed with a measure (accountability app).
+    accountability_points = models.DecimalField(
+        "每件责任追究扣分", max_digits=5, decimal_places=2, default=0
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,

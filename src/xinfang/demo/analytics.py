@@ -48,6 +48,8 @@ SCHEMES = [
     ),
 ]
 VETOES = ["collective_skip_batches"]
+# Points off per accountability item confirmed with a measure (demo/accountability.py).
+ACCOUNTABILITY_POINTS = 2
 PARENT = "LJ-CN"
 PUBLISHER = "district_supervisor"
 
@@ -67,6 +69,7 @@ def demo_assessment_create(*, now: datetime | None = None, stdout: TextIO | None
             valid_from=date(today.year - 1, 1, 1),
             items=items,
             vetoes=VETOES,
+            accountability_points=ACCOUNTABILITY_POINTS,
         )
         made += 1
     parent = Unit.objects.filter(code=PARENT).first()

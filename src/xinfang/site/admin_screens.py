@@ -364,6 +364,7 @@ def _scheme_form(post) -> dict:
         "valid_from": valid_from,
         "items": items,
         "vetoes": post.getlist("vetoes"),
+        "accountability_points": post.get("accountability_points", "").strip() or 0,
     }
 
 

@@ -1,6 +1,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from xinfang.accountability import apis as accountability
 from xinfang.api.auth import TokenObtainApi
 from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
@@ -15,6 +16,26 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path(
+        "accountability-items/",
+        accountability.ItemListApi.as_view(),
+        name="accountability-items",
+    ),
+    path(
+        "accountability-items/<int:pk>/",
+        accountability.ItemDetailApi.as_view(),
+        name="accountability-item",
+    ),
+    path(
+        "accountability-items/<int:pk>/explanation/",
+        accountability.ItemExplanationApi.as_view(),
+        name="accountability-item-explanation",
+    ),
+    path(
+        "accountability-items/<int:pk>/decision/",
+        accountability.ItemDecisionApi.as_view(),
+        name="accountability-item-decision",
+    ),
     path("units/", UnitListApi.as_view(), name="units"),
     path("categories/", petitions.CategoryListApi.as_view(), name="categories"),
     path(

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
+from xinfang.demo.accountability import demo_accountability_create, demo_accountability_delete
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
@@ -38,6 +39,9 @@ LAYERS = [
     ("预防化解", demo_prevention_create, demo_prevention_delete),
     # Last: its deadline check also covers the cases the layers above registered.
     ("督办包案", demo_supervision_create, demo_supervision_delete),
+    # After the deadline check: last month's violations proposed and some decided, so the
+    # ranking below deducts for them.
+    ("责任追究", demo_accountability_create, demo_accountability_delete),
     # After the deadline check: last month's ranking is published from the settled cases.
     ("目标考核", demo_assessment_create, demo_assessment_delete),
     # After every layer that adds cases, disputes or ratings: the warnings read them all.

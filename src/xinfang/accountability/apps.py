@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountabilityConfig(AppConfig):
+    name = "xinfang.accountability"
+    verbose_name = "责任追究"
