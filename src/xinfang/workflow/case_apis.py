@@ -212,6 +212,9 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
         repeat_of = data.get("repeat_of")
         if repeat_of and not petitions_visible_to(request.user).filter(pk=repeat_of.pk).exists():
             raise ValidationFailed("原信访件不存在。", {"field": "repeat_of"})
+        same = data.get("same_matter_as")
+        if same and not petitions_visible_to(request.user).filter(pk=same.pk).exists():
+            raise ValidationFailed("要关联的同一事项信访件不存在。", {"field": "same_matter_as"})
         petitioners = [PersonInput(**p) for p in data.pop("petitioners")]
         representatives = [PersonInput(**p) for p in data.pop("representatives")]
         petition = petition_register(

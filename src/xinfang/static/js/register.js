@@ -78,6 +78,16 @@
     note.classList.remove("d-none");
   });
 
+  // "Link as the same matter" (another person or phone, the same matter by its words).
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest(".xf-mark-same-matter");
+    if (!button) return;
+    form.querySelector("[name=same_matter_as]").value = button.dataset.id;
+    var note = document.getElementById("same-matter-chosen");
+    note.textContent = "将与 " + button.dataset.code + " 关联为同一事项登记。";
+    note.classList.remove("d-none");
+  });
+
   form.addEventListener("submit", function () {
     // The idempotency key makes a second submit harmless; this just spares the wait.
     var submit = document.getElementById("register-submit");
