@@ -73,11 +73,24 @@ class CategorySuggestRequestSerializer(serializers.Serializer):
     content = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
 
 
+class SuggestedUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
 class CategorySuggestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="category.pk")
     code = serializers.CharField(source="category.code")
     name = serializers.CharField(source="category.name")
     confidence = serializers.FloatField()
+    responsible_unit = SuggestedUnitSerializer(
+        source="unit",
+        allow_null=True,
+        help_text="the unit that answers this category's cases, where the category decides it",
+    )
+    unit_confidence = serializers.FloatField(
+        allow_null=True, help_text="confidence in the category times the unit's share of it"
+    )
 
 
 class CategorySuggestResponseSerializer(serializers.Serializer):
