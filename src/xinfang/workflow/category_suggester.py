@@ -30,8 +30,8 @@ from django.conf import settings
 from xinfang.petitions.models import Category, Petition
 from xinfang.textmining.files import atomic_write
 from xinfang.textmining.suggester import Suggester, SuggesterError, load_cached
-from xinfang.units.models import Unit
 from xinfang.textmining.tokeniser import joined
+from xinfang.units.models import Unit
 
 log = logging.getLogger(__name__)
 
