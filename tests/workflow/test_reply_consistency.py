@@ -44,6 +44,19 @@ def first(to_handle, dc_leader):
     return wf.petition_conclude(petition=to_handle(), actor=dc_leader, reply=GRANTED)
 
 
+def _issued(petition, **fields) -> Reply:
+    """An issued reply written straight to the table (a stage the test does not walk)."""
+    return Reply.objects.create(
+        petition=petition,
+        status=Reply.Status.ISSUED,
+        request="-",
+        facts="-",
+        legal_basis="-",
+        issued_on=timezone.localdate(),
+        **fields,
+    )
+
+
 def _draft(petition, handler, reply):
     return wf.reply_draft_save(actor=handler, petition=petition, **reply)
 
@@ -62,7 +75,7 @@ def test_a_repeat_answered_the_other_way_is_flagged_and_recorded_once(
     [conflict] = draft_conflicts(repeat, dc_leader)
     assert conflict.petition == first and conflict.reply.outcome == "upheld" and conflict.visible
     events = PetitionEvent.objects.filter(petition=repeat, kind=EventKind.REPLY_CONFLICT)
-    assert [e.data["cases"] for e in events] == [[first.pk]]
+    assert [e.data["conflicting_cases"] for e in events] == [[first.pk]]
     assert events.get().data["outcome"] == "not_upheld"
     # Saving the same draft again records nothing new; the chain stays whole.
     _draft(repeat, dc_handler, {**REFUSED, "facts": "再次核实。"})
@@ -86,34 +99,15 @@ def test_a_same_matter_link_counts_and_an_unlinked_case_does_not(
 
 def test_an_answer_changed_on_review_no_longer_stands(first, to_handle):
     repeat = to_handle(repeat_of=first)
-    Reply.objects.create(
-        petition=first,
-        stage=Reply.Stage.REVIEW,
-        status=Reply.Status.ISSUED,
-        request="-",
-        facts="-",
-        decision="变更原处理意见。",
-        legal_basis="-",
-        outcome="changed",
-        issued_on=timezone.localdate(),
-    )
+    _issued(first, stage=Reply.Stage.REVIEW, decision="变更原处理意见。", outcome="changed")
     assert reply_conflicts(repeat, "not_upheld") == []
 
 
 def test_an_accusation_the_reader_may_not_see_never_shows_through(
-    org, cn_leader, dc_leader, dc_handler, to_handle
+    api, org, cn_leader, dc_leader, dc_handler, to_handle
 ):
     accusation = accuse(cn_leader, org.district, org.dongcheng, subject=SUBJECT, content=CONTENT)
-    Reply.objects.create(
-        petition=accusation,
-        status=Reply.Status.ISSUED,
-        request="-",
-        facts="-",
-        decision="举报属实。",
-        legal_basis="-",
-        outcome="upheld",
-        issued_on=timezone.localdate(),
-    )
+    _issued(accusation, decision="举报属实。", outcome="upheld")
     mine = to_handle()
     petition_same_matter_link(actor=cn_leader, petition=mine, other=accusation)
     mine.refresh_from_db()
@@ -123,6 +117,11 @@ def test_an_accusation_the_reader_may_not_see_never_shows_through(
     assert seen.petition == accusation and seen.visible
     # The history records it; the API blanks the case for 东城.
     assert PetitionEvent.objects.filter(petition=mine, kind=EventKind.REPLY_CONFLICT).exists()
+    body = api.as_(dc_leader).get(f"/api/v1/petitions/{mine.pk}/").json()
+    [flag] = [e for e in body["events"] if e["kind"] == EventKind.REPLY_CONFLICT]
+    assert flag["data"]["conflicting_cases"] == [None]
+    consistency = api.as_(dc_leader).get(f"/api/v1/petitions/{mine.pk}/reply-consistency/")
+    assert consistency.json()["conflicts"] == []
 
 
 def test_precedents_are_the_replies_of_similar_cases_the_reader_may_see(

@@ -95,14 +95,14 @@ class HintedListSerializer(serializers.ListSerializer):
 CASE_REFERENCES = {
     "repeat_of": (),
     "same_matter_as": ("tracking_code",),
-    "chosen": (),
-    "replaced": (),
+    "chosen_case": (),
+    "replaced_case": (),
     "cited": ("cited_tracking_code",),
     "new_petition": ("new_tracking_code",),
 }
 
 # Event data naming a list of cases (a reply's conflicting answers): each one blanked alike.
-CASE_LIST_REFERENCES = ("cases",)
+CASE_LIST_REFERENCES = ("conflicting_cases",)
 
 
 def events_redacted(user, rows: list[dict]) -> list[dict]:

@@ -79,8 +79,8 @@ def petition_same_matter_link(
         return {
             "same_matter_as": root.pk,
             "tracking_code": root.tracking_code,
-            "chosen": other.pk,
-            "replaced": before,
+            "chosen_case": other.pk,
+            "replaced_case": before,
         }
 
     return _record(EventKind.SAME_MATTER_LINK, petition=petition, actor=actor, now=now, apply=apply)

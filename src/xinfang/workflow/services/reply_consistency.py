@@ -117,8 +117,8 @@ def reply_conflict_record(petition: Petition, reply: Reply, actor: Staff | None)
     data = {
         "stage": reply.stage,
         "outcome": reply.outcome,
-        "cases": [c.petition.pk for c in conflicts],
-        "outcomes": [c.reply.outcome for c in conflicts],
+        "conflicting_cases": [c.petition.pk for c in conflicts],
+        "conflicting_outcomes": [c.reply.outcome for c in conflicts],
     }
     last = (
         PetitionEvent.objects.filter(petition=petition, kind=EventKind.REPLY_CONFLICT)
