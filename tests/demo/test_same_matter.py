@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from xinfang.audit.selectors import histories_verify
 from xinfang.demo import petitions as demo
 from xinfang.demo.same_matter import KEY, demo_same_matter_create
 from xinfang.demo.units import demo_organisation_ensure
@@ -26,5 +27,7 @@ def test_the_demo_links_the_same_matter_and_flags_the_draft(db):
     [conflict] = draft_conflicts(case, Staff.objects.get(username="dc_leader"))
     assert conflict.petition == case.same_matter_as and conflict.visible
     assert PetitionEvent.objects.filter(petition=case, kind=EventKind.REPLY_CONFLICT).exists()
+    # The link and the flag are links of the case's hash chain like any other event.
+    assert list(histories_verify(Petition.objects.filter(pk=case.pk))) == []
     demo.demo_petitions_delete()
     assert not Petition.objects.exists()
