@@ -6,14 +6,14 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, screenshot
 from tests.petitions.factories import register
-from tests.workflow.test_category_suggester import WAGES, WATER
+from tests.workflow.test_category_suggester import WAGES, concluded_cases
 from xinfang.petitions.models import Category
 from xinfang.workflow.category_suggester import suggester_train_from_cases
 
 
 def test_suggestions_and_similar_cases_appear_as_the_registrar_types(org, dc_registrar, page):
-    for subject, content in WATER:
-        register(dc_registrar, org.dongcheng, subject=subject, content=content)
+    # The suggester learns from concluded cases; the similar cases are any recent ones.
+    concluded_cases(org)
     earlier = [
         register(
             dc_registrar, org.dongcheng, subject=subject, content=content, category="labour.wages"
@@ -32,6 +32,8 @@ def test_suggestions_and_similar_cases_appear_as_the_registrar_types(org, dc_reg
     expect(take).to_be_visible()
     # Shown, not chosen: the category stays empty until the registrar clicks.
     expect(page.locator("#id_category")).to_have_value("")
+    # Every wages case was answered by 东城街道: the category decides the unit.
+    expect(panel.locator(f'[data-suggested-unit="{org.dongcheng.pk}"]')).to_contain_text("东城街道")
     similar = page.locator("#similar")
     expect(similar.locator(f'[data-petition="{earlier[0].pk}"]')).to_be_visible()
     expect(similar).to_contain_text("拖欠农民工工资")

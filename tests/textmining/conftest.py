@@ -1,10 +1,15 @@
 """The real petition texts in ../shared/data (next to the repository), when they are there."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+# XINFANG_SHARED_DATA names the folder when the checkout is not beside ../shared (a worktree).
+SHARED_DATA = Path(
+    os.environ.get("XINFANG_SHARED_DATA")
+    or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+)
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.petitions.factories import register
+from tests.conftest import _member
+from tests.petitions.factories import REPLY, register
 from xinfang.petitions.models import Category, PetitionEvent
 from xinfang.textmining import suggester as pure
+from xinfang.units.models import Staff
+from xinfang.workflow import services as wf
 from xinfang.workflow.category_suggester import (
     category_suggestions,
+    category_units,
     suggester_model,
     suggester_train_from_cases,
     suggestion_outcome,
@@ -37,14 +41,37 @@ def model_path(settings, tmp_path):
     return settings.SUGGESTER_MODEL_PATH
 
 
+def concluded_case(unit, **kwargs):
+    """A case registered, accepted, handled and concluded at `unit` by its own staff (the
+    suggester learns only from concluded cases)."""
+    key = unit.code.lower().replace("-", "_")
+    registrar, leader, handler = (
+        Staff.objects.filter(username=f"{key}_{role}").first()
+        or _member(f"{key}_{role}", unit, role)
+        for role in ("registrar", "leader", "handler")
+    )
+    p = register(registrar, unit, **kwargs)
+    p = wf.petition_accept(petition=p, actor=leader)
+    p = wf.petition_start(petition=p, actor=handler)
+    return wf.petition_conclude(petition=p, actor=leader, reply=REPLY)
+
+
+def concluded_cases(org) -> list:
+    """The water cases (two answered by 东城街道, two by 西城街道: no unit decides them) and
+    the wages cases (all answered by 东城街道)."""
+    made = [
+        concluded_case(org.dongcheng if i < 2 else org.xicheng, subject=subject, content=content)
+        for i, (subject, content) in enumerate(WATER)
+    ]
+    return made + [
+        concluded_case(org.dongcheng, subject=subject, content=content, category="labour.wages")
+        for subject, content in WAGES
+    ]
+
+
 @pytest.fixture
-def trained(org, dc_registrar, model_path):
-    for subject, content in WATER:
-        register(dc_registrar, org.dongcheng, subject=subject, content=content)
-    for subject, content in WAGES:
-        register(
-            dc_registrar, org.dongcheng, subject=subject, content=content, category="labour.wages"
-        )
+def trained(org, model_path):
+    concluded_cases(org)
     model = suggester_train_from_cases()
     assert model is not None and model_path.exists()
     return model
@@ -71,6 +98,32 @@ def test_too_few_cases_train_no_model(org, dc_registrar, model_path):
     register(dc_registrar, org.dongcheng)
     assert suggester_train_from_cases() is None
     assert not model_path.exists()
+
+
+def test_only_concluded_cases_are_learnt_from(org, dc_registrar, model_path):
+    # Enough cases of two categories, but none concluded: nothing to learn from.
+    for subject, content in WATER:
+        register(dc_registrar, org.dongcheng, subject=subject, content=content)
+    for subject, content in WAGES:
+        register(
+            dc_registrar, org.dongcheng, subject=subject, content=content, category="labour.wages"
+        )
+    assert suggester_train_from_cases() is None
+    concluded_cases(org)
+    model = suggester_train_from_cases()
+    assert model is not None and model.meta["n_train"] == 8
+
+
+def test_a_category_one_unit_answers_suggests_that_unit(trained, org, model_path):
+    assert category_units() == {
+        "labour.wages": {"unit": org.dongcheng.pk, "share": 1.0, "cases": 4}
+    }
+    [wages, *rest] = category_suggestions("老板拖欠工资", "工地老板拖欠我们的工资不发")
+    assert wages.unit == org.dongcheng
+    assert wages.unit_confidence == pytest.approx(wages.confidence, abs=1e-3)
+    # The water cases are answered by two streets: the category decides no unit.
+    assert all(s.unit is None and s.unit_confidence is None for s in rest)
+    assert model_path.with_name(model_path.name + ".units.json").exists()
 
 
 def test_trained_on_the_cases_it_suggests_their_categories_best_first(trained, model_path):
@@ -141,6 +194,27 @@ def test_registration_records_a_suggestion_accepted_or_corrected(
     }
 
 
+def test_the_api_registration_records_a_corrected_suggestion(api, org, dc_registrar):
+    body = {
+        "channel": "visit",
+        "received_at": "2026-11-20T09:30:00+08:00",
+        "receiving_unit": org.dongcheng.pk,
+        "subject": "老板拖欠工资",
+        "content": "工地老板拖欠我们的工资不发",
+        "category": Category.objects.get(code="education.fees").pk,
+        "is_anonymous": True,
+        "suggested_categories": ["labour.wages", "urban.municipal"],
+    }
+    response = api.as_(dc_registrar).post("/api/v1/petitions/", body, format="json")
+    assert response.status_code == 201, response.content
+    event = PetitionEvent.objects.get(petition_id=response.json()["id"], kind="register")
+    assert event.data["category_suggestion"] == {
+        "offered": ["labour.wages", "urban.municipal"],
+        "accepted": False,
+        "rank": None,
+    }
+
+
 def test_registration_without_suggestions_records_none(org, dc_registrar):
     p = register(dc_registrar, org.dongcheng)
     assert "category_suggestion" not in p.events.get(kind="register").data
@@ -156,7 +230,16 @@ def test_the_api_suggests_and_is_in_the_schema(api, trained, dc_registrar):
     ).json()
     assert body["available"] is True
     assert body["suggestions"][0]["code"] == "labour.wages"
-    assert set(body["suggestions"][0]) == {"id", "code", "name", "confidence"}
+    first = body["suggestions"][0]
+    assert set(first) == {
+        "id",
+        "code",
+        "name",
+        "confidence",
+        "responsible_unit",
+        "unit_confidence",
+    }
+    assert first["responsible_unit"]["name"] == "东城街道" and 0 < first["unit_confidence"] <= 1
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/category-suggestions/" in schema
 

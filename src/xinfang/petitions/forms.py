@@ -100,6 +100,7 @@ class RegisterForm(forms.Form):
     skips_level = forms.BooleanField(label="越级", required=False)
     is_urgent = forms.BooleanField(label="重大紧急", required=False)
     repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    same_matter_as = forms.IntegerField(required=False, widget=forms.HiddenInput)
     attachments = MultipleFileField(label="附件", required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     # The category codes the suggester showed (set by the suggestion panel), recorded with

@@ -296,6 +296,16 @@ class Petition(models.Model):
         related_name="repeats",
         verbose_name="重复件（原信访件）",
     )
+    # Another case on the same matter (found by its words, often another person or phone):
+    # linked at registration or afterwards, each link an event in the case's history.
+    same_matter_as = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="same_matter_cases",
+        verbose_name="同一事项（关联信访件）",
+    )
     state = models.CharField(
         "状态", max_length=24, choices=State.choices, default=State.REGISTERED, db_index=True
     )
@@ -556,6 +566,8 @@ class EventKind(models.TextChoices):
     VERIFICATION_ANSWER = "verification_answer", "回复核查函"
     LEDGER_IMPORT = "ledger_import", "由台帐导入"
     NOTICE_ISSUED = "notice_issued", "出具告知文书"
+    SAME_MATTER_LINK = "same_matter_link", "关联同一事项"
+    REPLY_CONFLICT = "reply_conflict", "答复结论与同一事项此前的答复不一致"
 
 
 class PetitionEvent(models.Model):

@@ -94,9 +94,15 @@ class HintedListSerializer(serializers.ListSerializer):
 # Event data naming another case: the id key and the keys that only make sense with it.
 CASE_REFERENCES = {
     "repeat_of": (),
+    "same_matter_as": ("tracking_code",),
+    "chosen_case": (),
+    "replaced_case": (),
     "cited": ("cited_tracking_code",),
     "new_petition": ("new_tracking_code",),
 }
+
+# Event data naming a list of cases (a reply's conflicting answers): each one blanked alike.
+CASE_LIST_REFERENCES = ("conflicting_cases",)
 
 
 def events_redacted(user, rows: list[dict]) -> list[dict]:
@@ -111,6 +117,13 @@ def events_redacted(user, rows: list[dict]) -> list[dict]:
             return None
 
     named = {ref((r["data"] or {}).get(k)) for r in rows for k in CASE_REFERENCES}
+    named |= {
+        ref(v)
+        for r in rows
+        for k in CASE_LIST_REFERENCES
+        if isinstance((r["data"] or {}).get(k), list)
+        for v in r["data"][k]
+    }
     named.discard(None)
     openable = set(
         petitions_visible_to(user).filter(pk__in=named).values_list("pk", flat=True)
@@ -122,6 +135,9 @@ def events_redacted(user, rows: list[dict]) -> list[dict]:
         for key, companions in CASE_REFERENCES.items():
             if data.get(key) is not None and ref(data[key]) not in openable:
                 data = {**data, key: None, **{c: None for c in companions if c in data}}
+        for key in CASE_LIST_REFERENCES:
+            if isinstance(data.get(key), list):
+                data = {**data, key: [v if ref(v) in openable else None for v in data[key]]}
         row["data"] = data
     return rows
 
@@ -233,10 +249,14 @@ class PetitionDetailSerializer(PetitionListSerializer):
     replies = ReplySerializer(many=True, read_only=True)
     events = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
+    same_matter_as = serializers.SerializerMethodField(
+        help_text="the case this one is linked to as the same matter, if the reader may open it"
+    )
 
     class Meta(PetitionListSerializer.Meta):
         fields = [
             *PetitionListSerializer.Meta.fields,
+            "same_matter_as",
             "content",
             "channel_details",
             "line",
@@ -256,6 +276,16 @@ class PetitionDetailSerializer(PetitionListSerializer):
             "events",
             "attachments",
         ]
+
+    def get_same_matter_as(self, p: Petition) -> int | None:
+        if not p.same_matter_as_id:
+            return None
+        user = self.context["request"].user
+        return (
+            p.same_matter_as_id
+            if petitions_visible_to(user).filter(pk=p.same_matter_as_id).exists()
+            else None
+        )
 
     def get_events(self, p: Petition) -> list[dict]:
         rows = EventSerializer(p.events.all(), many=True).data
@@ -322,6 +352,13 @@ class PetitionRegisterSerializer(serializers.Serializer):
     is_urgent = serializers.BooleanField(required=False, default=False)
     repeat_of = serializers.PrimaryKeyRelatedField(
         queryset=Petition.objects.all(), required=False, allow_null=True
+    )
+    same_matter_as = serializers.PrimaryKeyRelatedField(
+        queryset=Petition.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="another case on the same matter (e.g. one /similar-cases/ found), any "
+        "petitioner; recorded with the registration",
     )
     co_handling_units = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), many=True, required=False, default=list

@@ -11,6 +11,7 @@ from xinfang.portal import apis as portal
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
 from xinfang.workflow import case_apis as petitions
+from xinfang.workflow import similar_apis as similar
 
 app_name = "api"
 
@@ -43,6 +44,7 @@ urlpatterns = [
         petitions.CategorySuggestApi.as_view(),
         name="category-suggestions",
     ),
+    path("similar-cases/", similar.SimilarCasesApi.as_view(), name="similar-cases"),
     path("petitions/", petitions.PetitionListCreateApi.as_view(), name="petitions"),
     path("petitions/<int:pk>/", petitions.PetitionDetailApi.as_view(), name="petition"),
     path(
@@ -74,6 +76,16 @@ urlpatterns = [
         "petitions/<int:pk>/reply-draft/",
         workflow.ReplyDraftApi.as_view(),
         name="petition-reply-draft",
+    ),
+    path(
+        "petitions/<int:pk>/same-matter/",
+        similar.PetitionSameMatterApi.as_view(),
+        name="petition-same-matter",
+    ),
+    path(
+        "petitions/<int:pk>/reply-consistency/",
+        similar.PetitionReplyConsistencyApi.as_view(),
+        name="petition-reply-consistency",
     ),
     # Before the action route, which would read "rating" as an action.
     path("petitions/<int:pk>/rating/", portal.PetitionRatingApi.as_view(), name="petition-rating"),

@@ -73,11 +73,24 @@ class CategorySuggestRequestSerializer(serializers.Serializer):
     content = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
 
 
+class SuggestedUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
 class CategorySuggestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="category.pk")
     code = serializers.CharField(source="category.code")
     name = serializers.CharField(source="category.name")
     confidence = serializers.FloatField()
+    responsible_unit = SuggestedUnitSerializer(
+        source="unit",
+        allow_null=True,
+        help_text="the unit that answers this category's cases, where the category decides it",
+    )
+    unit_confidence = serializers.FloatField(
+        allow_null=True, help_text="confidence in the category times the unit's share of it"
+    )
 
 
 class CategorySuggestResponseSerializer(serializers.Serializer):
@@ -212,6 +225,9 @@ class PetitionListCreateApi(generics.ListCreateAPIView):
         repeat_of = data.get("repeat_of")
         if repeat_of and not petitions_visible_to(request.user).filter(pk=repeat_of.pk).exists():
             raise ValidationFailed("原信访件不存在。", {"field": "repeat_of"})
+        same = data.get("same_matter_as")
+        if same and not petitions_visible_to(request.user).filter(pk=same.pk).exists():
+            raise ValidationFailed("要关联的同一事项信访件不存在。", {"field": "same_matter_as"})
         petitioners = [PersonInput(**p) for p in data.pop("petitioners")]
         representatives = [PersonInput(**p) for p in data.pop("representatives")]
         petition = petition_register(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("petitions/<int:pk>/receipt/", views.petition_receipt, name="receipt"),
     path("petitions/<int:pk>/act/<slug:action>/", views.petition_act, name="act"),
     path("petitions/<int:pk>/draft/", views.reply_draft, name="draft"),
+    path("petitions/<int:pk>/same-matter/", views.same_matter_link_view, name="same_matter"),
     path("petitions/<int:pk>/personal-data/", views.personal_data, name="personal_data"),
     path("petitions/<int:pk>/attachments/", views.attachment_upload, name="attachments"),
     path("petitions/<int:pk>/co-handling/", views.co_handling_add_view, name="co_handling_add"),

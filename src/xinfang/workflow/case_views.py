@@ -18,6 +18,7 @@ from xinfang.audit.services import (
     personal_data_reveal,
 )
 from xinfang.core.errors import DomainError
+from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.forms import DraftForm, LedgerFilterForm, RegisterForm
 from xinfang.petitions.models import (
     Attachment,
@@ -37,7 +38,7 @@ from xinfang.petitions.selectors import (
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
-from xinfang.petitions.selectors.similar import similar_cases_for
+from xinfang.petitions.selectors.similar import reply_precedents_for, similar_cases_for
 from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
@@ -54,7 +55,12 @@ from xinfang.workflow.services.co_handling import (
     co_handling_remove,
     may_arrange_co_handling,
 )
+from xinfang.workflow.services.linking import (
+    petition_same_matter_link,
+    same_matter_link_refusal,
+)
 from xinfang.workflow.services.recusal import may_declare_recusal
+from xinfang.workflow.services.reply_consistency import draft_conflicts
 from xinfang.workflow.services.same_matter import pending_below
 from xinfang.workflow.services.standing_aside import recusal_reason
 
@@ -159,6 +165,11 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 repeat_of=petitions_visible_to(request.user).filter(pk=d["repeat_of"]).first()
                 if d["repeat_of"]
                 else None,
+                same_matter_as=petitions_visible_to(request.user)
+                .filter(pk=d["same_matter_as"])
+                .first()
+                if d["same_matter_as"]
+                else None,
                 channel_details={
                     "postmark_date": d["postmark_date"],
                     "caller_number": d["caller_number"],
@@ -257,6 +268,7 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
     same_matter = pending_below(petition, today) if petition.state in DECIDABLE else None
     if same_matter is not None and not petition_is_visible_to(request.user, same_matter.case.pk):
         same_matter = None
+    may_draft = actions.may_draft(petition, request.user)
     return {
         "case": case_view(petition, request.user, today),
         "same_matter": same_matter,
@@ -271,10 +283,29 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
             prefix="draft",
             initial=_draft_initial(petition),
         )
-        if actions.may_draft(petition, request.user)
+        if may_draft
         else None,
+        # Consistent replies: the answers given to the most similar cases, beside the draft,
+        # and an answer on the same matter the draft's outcome contradicts.
+        "reply_precedents": reply_precedents_for(request.user, petition) if may_draft else [],
+        "reply_conflicts": draft_conflicts(petition, request.user),
+        "matter": _matter_context(request, petition),
         "today": today,
         "sections": case_sections(request, petition),
+    }
+
+
+def _matter_context(request: HttpRequest, petition: Petition) -> dict:
+    """The cases linked to this one as the same matter that the user may open, and whether
+    the user may link another."""
+    visible = petitions_visible_to(request.user)
+    linked = []
+    if petition.same_matter_as_id:
+        linked += list(visible.filter(pk=petition.same_matter_as_id))
+    linked += list(visible.filter(same_matter_as=petition).order_by("received_at")[:20])
+    return {
+        "linked": linked,
+        "may_link": same_matter_link_refusal(request.user, petition) is None,
     }
 
 
@@ -397,6 +428,22 @@ def reply_draft(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "答复意见草稿已保存，等待领导审核签发。")
     else:
         messages.error(request, "答复意见的各部分都要填写。")
+    return redirect("petitions:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def same_matter_link_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the case to another case on the same matter, named by its tracking code."""
+    petition = _load(request, pk)
+    code = normalise_tracking_code(request.POST.get("tracking_code", "")[:40])
+    other = petitions_visible_to(request.user).filter(tracking_code=code).first() if code else None
+    try:
+        petition_same_matter_link(actor=request.user, petition=petition, other=other)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已与 {other.tracking_code} 关联为同一事项。")
     return redirect("petitions:detail", pk=pk)
 
 

@@ -131,6 +131,16 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
             f"出具{d.get('title', '')}",
             f"送达方式：{d.get('delivery_label', '')}；送达日期：{d.get('delivered_on', '')}",
         )
+    if k == EventKind.SAME_MATTER_LINK:
+        # The linked case is named on the case page to those who may open it, not here.
+        return EventKind.SAME_MATTER_LINK.label, ""
+    if k == EventKind.REPLY_CONFLICT:
+        side = outcome_label(d.get("outcome", ""), review=False)
+        earlier = len(d.get("conflicting_cases") or [])
+        return (
+            EventKind.REPLY_CONFLICT.label,
+            f"答复草稿结论“{side}”与同一事项此前 {earlier} 件答复相反，提请签发领导注意",
+        )
     if k == EventKind.DEADLINES_RECOMPUTED:
         moved = "；".join(f"{_moved_label(f)} {v}" for f, v in d.get("moved", {}).items())
         return EventKind.DEADLINES_RECOMPUTED.label, moved

@@ -33,7 +33,7 @@ def terminate_lapsed_task() -> int:
 
 @db_periodic_task(crontab(minute="40", hour="2"))
 def suggester_retrain_task() -> int:
-    """Every night: retrain the category suggester on the cases as registered (the model
+    """Every night: retrain the category suggester on the concluded cases (the model
     file swapped atomically, the old one kept as `.prev`); the number of labels, 0 when the
     cases are too few."""
     model = suggester_train_from_cases()

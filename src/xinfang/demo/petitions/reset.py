@@ -11,7 +11,8 @@ from xinfang.petitions.models import Attachment, Petition, Petitioner, PetitionP
 
 
 def _demo_petition_ids() -> set[int]:
-    """The demo cases: every case a demo unit had a part in, and any case repeating one."""
+    """The demo cases: every case a demo unit had a part in, and any case repeating one or
+    linked to one as the same matter."""
     codes = set(UNIT_NAMES)
     unit_fields = (
         "receiving_unit",
@@ -29,7 +30,7 @@ def _demo_petition_ids() -> set[int]:
     # A case that repeats a demo case would PROTECT it; it goes with the matter it repeats.
     while True:
         more = set(
-            Petition.objects.filter(repeat_of__in=ids)
+            Petition.objects.filter(Q(repeat_of__in=ids) | Q(same_matter_as__in=ids))
             .exclude(pk__in=ids)
             .values_list("pk", flat=True)
         )
@@ -62,7 +63,7 @@ def demo_petitions_delete() -> int:
         a.file.name for a in Attachment.objects.filter(petition_id__in=ids).only("file") if a.file
     ]
     _delete_protecting(Petition, ids)
-    Petition.objects.filter(pk__in=ids).update(repeat_of=None)
+    Petition.objects.filter(pk__in=ids).update(repeat_of=None, same_matter_as=None)
     Petition.objects.filter(pk__in=ids).delete()
     # Petitioners no other case refers to are demo people too.
     orphans = set(

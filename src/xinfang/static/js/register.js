@@ -68,15 +68,20 @@
     });
   });
 
-  // "Mark as repeat of this case" buttons arrive with the earlier-cases panel (htmx).
-  document.addEventListener("click", function (e) {
-    var button = e.target.closest(".xf-mark-repeat");
-    if (!button) return;
-    form.querySelector("[name=repeat_of]").value = button.dataset.id;
-    var note = document.getElementById("repeat-chosen");
-    note.textContent = "将作为 " + button.dataset.code + " 的重复访登记。";
-    note.classList.remove("d-none");
-  });
+  // The similar and earlier cases panels (htmx) bring buttons that link the new case to one
+  // of theirs: as its repeat (repeat_of) or as the same matter (same_matter_as, any person).
+  function linkButton(selector, field, noteId, words) {
+    document.addEventListener("click", function (e) {
+      var button = e.target.closest(selector);
+      if (!button) return;
+      form.querySelector("[name=" + field + "]").value = button.dataset.id;
+      var note = document.getElementById(noteId);
+      note.textContent = "将" + words[0] + button.dataset.code + words[1];
+      note.classList.remove("d-none");
+    });
+  }
+  linkButton(".xf-mark-repeat", "repeat_of", "repeat-chosen", ["作为 ", " 的重复访登记。"]);
+  linkButton(".xf-mark-same-matter", "same_matter_as", "same-matter-chosen", ["与 ", " 关联为同一事项登记。"]);
 
   form.addEventListener("submit", function () {
     // The idempotency key makes a second submit harmless; this just spares the wait.

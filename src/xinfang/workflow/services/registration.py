@@ -27,6 +27,7 @@ from xinfang.petitions.models import (
     State,
 )
 from xinfang.petitions.selectors.co_handling import co_handling_refusal
+from xinfang.petitions.selectors.similar import same_matter_root
 from xinfang.petitions.services.attachments import attachment_check, attachment_store
 from xinfang.petitions.services.people import (
     COLLECTIVE_HEADCOUNT,
@@ -108,6 +109,7 @@ def petition_register(
     skips_level: bool = False,
     is_urgent: bool = False,
     repeat_of: Petition | None = None,
+    same_matter_as: Petition | None = None,
     co_handling_units: Iterable[Unit] = (),
     channel_details: dict[str, Any] | None = None,
     attachments: Iterable[UploadedFile] = (),
@@ -118,6 +120,10 @@ def petition_register(
     """Register a received petition, start its decision clock and open its history.
 
     A repeated call with the same idempotency key by the same actor returns the first case.
+
+    `repeat_of`: the earlier case of the same person this one repeats; `same_matter_as`:
+    another case on the same matter (any petitioner, found by its words), linked to the
+    first case of its group (`same_matter_root`). The caller checks the actor may see them.
 
     `suggested_categories`: the category codes the suggester showed the registrar (best
     first); the register event records them and whether the chosen category was one.
@@ -194,6 +200,7 @@ def petition_register(
                 skips_level=skips_level,
                 is_urgent=is_urgent,
                 repeat_of=repeat_of,
+                same_matter_as=same_matter_root(same_matter_as) if same_matter_as else None,
                 co_handling_units=list(co_handling_units),
                 channel_details=details,
                 idempotency_key=idempotency_key,
@@ -383,6 +390,7 @@ def _register(
     skips_level,
     is_urgent,
     repeat_of,
+    same_matter_as,
     co_handling_units,
     channel_details,
     idempotency_key,
@@ -418,6 +426,7 @@ def _register(
         skips_level=skips_level,
         is_urgent=is_urgent,
         repeat_of=repeat_of,
+        same_matter_as=same_matter_as,
         idempotency_key=idempotency_key or None,
     )
     clock = Clock()
@@ -472,6 +481,7 @@ def _register(
             "receiving_unit_name": receiving_unit.name,
             "headcount": headcount,
             "repeat_of": repeat_of.pk if repeat_of else None,
+            **({"same_matter_as": same_matter_as.pk} if same_matter_as else {}),
             "accused_unit": accused_unit.pk if accused_unit else None,
             **(
                 {"co_handling_units": [u.name for u in co_handling_units]}

@@ -11,6 +11,7 @@ from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.services.notices import draft_ready_notify
+from xinfang.workflow.services.reply_consistency import reply_conflict_record
 from xinfang.workflow.services.transition import acting_unit, reply_fields_clean
 
 # A reply is drafted while its stage is under way.
@@ -84,5 +85,6 @@ def reply_draft_save(
     reply.drafted_by = actor
     reply.save()
     if stage == Reply.Stage.HANDLING:
+        reply_conflict_record(petition, reply, actor)
         draft_ready_notify(petition, actor)
     return reply

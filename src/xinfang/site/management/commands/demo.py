@@ -21,6 +21,7 @@ from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delet
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
+from xinfang.demo.same_matter import demo_same_matter_create, demo_same_matter_delete
 from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
 from xinfang.demo.units import (
     ACCOUNTS,
@@ -37,6 +38,7 @@ from xinfang.workflow.category_suggester import suggester_train_from_cases
 LAYERS = [
     ("公众服务", demo_portal_create, demo_portal_delete),
     ("预防化解", demo_prevention_create, demo_prevention_delete),
+    ("同一事项与答复一致", demo_same_matter_create, demo_same_matter_delete),
     # Last: its deadline check also covers the cases the layers above registered.
     ("督办包案", demo_supervision_create, demo_supervision_delete),
     # After the deadline check: last month's violations proposed and some decided, so the

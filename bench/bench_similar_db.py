@@ -1,0 +1,205 @@
+"""Similar cases as the application finds them: the duplicate finder over the database store
+(`petitions.textindex.DbSketchStore`: PetitionText sketches and 64 PetitionBand keys per case),
+at 100,000 and 1,000,000 indexed cases.
+
+    python -m bench bench_similar_db [--n 1000000] [--samples 500]
+    BENCH_N and BENCH_SAMPLES do the same from the environment.
+
+Without DATABASE_URL a throwaway SQLite file (bench/loaddata.database_prepare). The index
+tables are filled directly with synthetic documents made as in bench_similar (words drawn by
+the frequencies of the real petitions' words, one in ten a near-duplicate), their band keys
+and sketches computed by the finder's own functions; the cases themselves are not loaded
+(the lookup reads only the index tables). Then, with real petition texts:
+
+- lookup: `similar_petition_ids(subject, content)` — cut the words, MinHash, the band keys'
+  rows, the sketches, the top 40 re-ranked by exact Jaccard over the stored words: what the
+  registration panel asks before it applies visibility;
+- update: `petition_text_index(case)` — cut, MinHash, replace the case's text row and its 64
+  band rows: what each registration adds to its transaction (rolled back here).
+
+Targets (issue 16): lookup p95 ≤ 50 ms at 1M indexed cases, update ≤ 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+from bench.bench_similar import _word_hashes
+from bench.loaddata import database_prepare
+from bench.textdata import SyntheticCorpus, percentiles, petition_texts
+
+TARGET_LOOKUP_P95_MS = 50.0
+TARGET_UPDATE_MS = 5.0
+_BATCH = 5000
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench bench_similar_db")
+    parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", 1_000_000)))
+    parser.add_argument("--samples", type=int, default=int(os.environ.get("BENCH_SAMPLES", 500)))
+    options, _ = parser.parse_known_args(sys.argv[1:])
+    return options
+
+
+def _fill(corpus: SyntheticCorpus, table: np.ndarray, start: int, n: int, params) -> None:
+    """Write n synthetic documents' text rows and band rows, ids from `start`."""
+    from django.db import connection, transaction
+
+    from xinfang.petitions.models import PetitionBand, PetitionText
+    from xinfang.textmining.similar import SKETCH_DTYPE, band_keys
+
+    text_sql = (
+        f"INSERT INTO {PetitionText._meta.db_table} (petition_id, words, sketch) "
+        "VALUES (%s, %s, %s)"
+    )
+    band_sql = f"INSERT INTO {PetitionBand._meta.db_table} (key, petition_id) VALUES (%s, %s)"
+    vocabulary = corpus.vocabulary
+    for first in range(start, start + n, _BATCH):
+        docs = corpus.documents(min(_BATCH, start + n - first))
+        offsets = np.cumsum([0] + [len(d) for d in docs[:-1]])
+        signatures = np.minimum.reduceat(table[np.concatenate(docs)], offsets, axis=0)
+        keys = band_keys(signatures, params.bands, params.rows).astype(np.int64)
+        sketches = (signatures & 0xFFFF).astype(SKETCH_DTYPE)
+        ids = range(first, first + len(docs))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                text_sql,
+                [
+                    (i, " ".join(vocabulary[w] for w in doc), sketches[j].tobytes())
+                    for j, (i, doc) in enumerate(zip(ids, docs, strict=True))
+                ],
+            )
+            cursor.executemany(
+                band_sql,
+                [(int(k), i) for j, i in enumerate(ids) for k in keys[j].tolist()],
+            )
+
+
+def _indexes_dropped(tables: list[str]) -> list[str]:
+    """SQLite: drop the tables' indexes (filling is much faster without them); their SQL."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        marks = ",".join("%s" for _ in tables)
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks})",
+            tables,
+        )
+        found = cursor.fetchall()
+        for name, _ in found:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in found]
+
+
+def _measure(texts: list[tuple[str, str]], samples: int, size: int, next_id: int) -> dict:
+    from django.db import transaction
+
+    from xinfang.petitions.models import Petition
+    from xinfang.petitions.textindex import petition_text_index, similar_petition_ids
+    from xinfang.textmining.tokeniser import cut
+
+    lookup, update, cutting, found = [], [], [], []
+    for subject, content in texts[:samples]:
+        t0 = time.perf_counter()
+        matches = similar_petition_ids(subject, content)
+        lookup.append((time.perf_counter() - t0) * 1000)
+        found.append(len(matches))
+    with transaction.atomic():
+        for i, (subject, content) in enumerate(texts[:samples]):
+            case = Petition(pk=next_id + i, subject=subject, content=content)
+            t0 = time.perf_counter()
+            cut(f"{subject}。{content}")
+            t1 = time.perf_counter()
+            petition_text_index(case)
+            t2 = time.perf_counter()
+            cutting.append((t1 - t0) * 1000)
+            update.append((t2 - t1) * 1000)
+        transaction.set_rollback(True)
+    return {
+        "size": size,
+        "lookup": percentiles(lookup),
+        "update": percentiles(update),
+        "cut": percentiles(cutting),
+        "found": float(np.median(found)),
+    }
+
+
+def main() -> None:
+    options = _options()
+    db = database_prepare()
+
+    from django.db import connection
+
+    from xinfang.petitions.models import PetitionBand, PetitionText
+    from xinfang.petitions.textindex import _finder
+    from xinfang.textmining.similar import shingles
+    from xinfang.textmining.tokeniser import default_tokeniser
+
+    print(f"database: {db.label}")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            # The index rows refer to cases this benchmark does not load.
+            cursor.execute("PRAGMA foreign_keys = OFF")
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+    finder = _finder()
+    tk = default_tokeniser()
+    raw = petition_texts()
+    texts = [(t[:40], t) for t in raw]
+    corpus = SyntheticCorpus([sorted(shingles(tk.cut(t))) for t in raw])
+    print(f"hashing {len(corpus.vocabulary):,} words", flush=True)
+    table = _word_hashes(finder, corpus.vocabulary)
+    stages, filled = [], 0
+    for n_stage, size in enumerate(sorted({min(100_000, options.n), options.n})):
+        print(f"filling the index tables to {size:,} cases", flush=True)
+        t0 = time.perf_counter()
+        indexes = _indexes_dropped([PetitionBand._meta.db_table, PetitionText._meta.db_table])
+        _fill(corpus, table, filled, size - filled, finder.params)
+        with connection.cursor() as cursor:
+            for sql in indexes:
+                cursor.execute(sql)
+            cursor.execute("ANALYZE")
+        print(f"  {time.perf_counter() - t0:.1f} s", flush=True)
+        filled = size
+        stages.append(_measure(texts, options.samples, size, 10**9 + n_stage * 10**6))
+    _report(stages, options.samples)
+
+
+def _report(stages: list[dict], samples: int) -> None:
+    print()
+    print(
+        f"similar cases through the database store, {samples} real petition texts, ms;\n"
+        "lookup = similar_petition_ids (cut, MinHash, band rows, sketches, exact top 40);\n"
+        "update = petition_text_index per registration (cut, MinHash, text row + 64 band rows,\n"
+        "rolled back); cut = its cutting of the words alone (jieba), timed on its own"
+    )
+    print(
+        f"{'cases':>10}{'lookup p50':>12}{'p95':>8}{'p99':>8}{'update p50':>12}{'p95':>8}"
+        f"{'p99':>8}{'cut p50':>9}{'p95':>8}{'found':>7}"
+    )
+    for s in stages:
+        lk, up, ct = s["lookup"], s["update"], s["cut"]
+        print(
+            f"{s['size']:>10,}{lk['p50']:>12.2f}{lk['p95']:>8.2f}{lk['p99']:>8.2f}"
+            f"{up['p50']:>12.2f}{up['p95']:>8.2f}{up['p99']:>8.2f}"
+            f"{ct['p50']:>9.2f}{ct['p95']:>8.2f}{s['found']:>7.0f}"
+        )
+    last = stages[-1]
+    lookup_ok = last["lookup"]["p95"] <= TARGET_LOOKUP_P95_MS
+    update_ok = last["update"]["p95"] <= TARGET_UPDATE_MS
+    print(
+        f"target lookup p95 ≤ {TARGET_LOOKUP_P95_MS:.0f} ms at {last['size']:,}: "
+        f"{'met' if lookup_ok else 'NOT met'}; update p95 ≤ {TARGET_UPDATE_MS:.0f} ms: "
+        f"{'met' if update_ok else 'NOT met'}"
+    )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min) at the end: {load}")
