@@ -48,7 +48,7 @@ from xinfang.workflow.supervision_apis import SupervisionOrderSerializer
 # --- output ------------------------------------------------------------------------------------
 
 
-class PlanStepSerializer(serializers.ModelSerializer):
+class BacklogPlanStepSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -70,7 +70,7 @@ class PlanStepSerializer(serializers.ModelSerializer):
         return step.is_overdue(timezone.localdate())
 
 
-class HelpMeasureSerializer(serializers.ModelSerializer):
+class BacklogHelpMeasureSerializer(serializers.ModelSerializer):
     kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
     kind_name = serializers.CharField(source="kind.name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -80,7 +80,7 @@ class HelpMeasureSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "kind_name", "unit", "unit_name", "provided_on", "detail"]
 
 
-class ProgressNoteSerializer(serializers.ModelSerializer):
+class BacklogProgressNoteSerializer(serializers.ModelSerializer):
     author_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -91,7 +91,7 @@ class ProgressNoteSerializer(serializers.ModelSerializer):
         return note.author.display_name if note.author_id else "系统"
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class BacklogEntrySerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     owner_name = serializers.SerializerMethodField()
     cases = serializers.SerializerMethodField()
@@ -135,16 +135,16 @@ class EntrySerializer(serializers.ModelSerializer):
         return [p.pk for p in sel.entry_cases(user, e)]
 
 
-class EntryDetailSerializer(EntrySerializer):
-    steps = PlanStepSerializer(many=True, read_only=True)
-    help_measures = HelpMeasureSerializer(many=True, read_only=True)
-    notes = ProgressNoteSerializer(many=True, read_only=True)
+class BacklogEntryDetailSerializer(BacklogEntrySerializer):
+    steps = BacklogPlanStepSerializer(many=True, read_only=True)
+    help_measures = BacklogHelpMeasureSerializer(many=True, read_only=True)
+    notes = BacklogProgressNoteSerializer(many=True, read_only=True)
 
-    class Meta(EntrySerializer.Meta):
-        fields = [*EntrySerializer.Meta.fields, "steps", "help_measures", "notes"]
+    class Meta(BacklogEntrySerializer.Meta):
+        fields = [*BacklogEntrySerializer.Meta.fields, "steps", "help_measures", "notes"]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class BacklogTaskSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     petition = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
@@ -177,12 +177,12 @@ class TaskSerializer(serializers.ModelSerializer):
         return t.is_overdue(timezone.localdate())
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class BacklogMeetingSerializer(serializers.ModelSerializer):
     convening_unit_name = serializers.CharField(source="convening_unit.name", read_only=True)
     units_present = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     cases = serializers.SerializerMethodField()
     entries = serializers.SerializerMethodField()
-    tasks = TaskSerializer(many=True, read_only=True)
+    tasks = BacklogTaskSerializer(many=True, read_only=True)
 
     class Meta:
         model = JointMeeting
@@ -210,7 +210,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         return list(sel.entries_visible_to(user).filter(meetings=m).values_list("pk", flat=True))
 
 
-class HelpKindSerializer(serializers.ModelSerializer):
+class BacklogHelpKindSerializer(serializers.ModelSerializer):
     class Meta:
         model = HelpKind
         fields = ["code", "name"]
@@ -219,62 +219,62 @@ class HelpKindSerializer(serializers.ModelSerializer):
 # --- input -------------------------------------------------------------------------------------
 
 
-class EntryCreateInput(serializers.Serializer):
+class BacklogEntryCreateInput(serializers.Serializer):
     cases = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=50)
     subject = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class ConfirmInput(serializers.Serializer):
+class BacklogConfirmInput(serializers.Serializer):
     owner = serializers.IntegerField()
     target_on = serializers.DateField()
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class DismissInput(serializers.Serializer):
+class BacklogDismissInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class ResolveInput(serializers.Serializer):
+class BacklogResolveInput(serializers.Serializer):
     agreement = serializers.CharField(max_length=5000)
     resolved_on = serializers.DateField(required=False, allow_null=True, default=None)
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class StopInput(serializers.Serializer):
+class BacklogStopInput(serializers.Serializer):
     finding = serializers.CharField(max_length=5000)
     stopped_on = serializers.DateField(required=False, allow_null=True, default=None)
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class CloseInput(serializers.Serializer):
+class BacklogCloseInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class StepInput(serializers.Serializer):
+class BacklogStepInput(serializers.Serializer):
     text = serializers.CharField(max_length=300)
     unit = serializers.IntegerField()
     due_on = serializers.DateField()
 
 
-class DoneInput(serializers.Serializer):
+class BacklogDoneInput(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class HelpInput(serializers.Serializer):
+class BacklogHelpInput(serializers.Serializer):
     kind = serializers.CharField(max_length=32, help_text="帮扶类别代码（见 help-kinds）")
     unit = serializers.IntegerField()
     provided_on = serializers.DateField()
     detail = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class NoteInput(serializers.Serializer):
+class BacklogNoteInput(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
 
 
-class TaskInputSerializer(serializers.Serializer):
+class BacklogTaskInputSerializer(serializers.Serializer):
     unit = serializers.IntegerField()
     text = serializers.CharField(max_length=2000)
     due_on = serializers.DateField()
@@ -282,7 +282,7 @@ class TaskInputSerializer(serializers.Serializer):
     entry = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class MeetingInput(serializers.Serializer):
+class BacklogMeetingInput(serializers.Serializer):
     held_on = serializers.DateField()
     title = serializers.CharField(max_length=200)
     convening_unit = serializers.IntegerField()
@@ -296,10 +296,10 @@ class MeetingInput(serializers.Serializer):
     entries = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list, max_length=100
     )
-    tasks = TaskInputSerializer(many=True, required=False, default=list)
+    tasks = BacklogTaskInputSerializer(many=True, required=False, default=list)
 
 
-class OrderInput(serializers.Serializer):
+class BacklogOrderInput(serializers.Serializer):
     level = serializers.ChoiceField(
         SupervisionOrder.Level.choices, required=False, default=SupervisionOrder.Level.NORMAL
     )
@@ -331,7 +331,7 @@ def _valid(serializer_class, request: Request) -> dict:
 
 def _entry_out(request: Request, entry: BacklogEntry, code: int = 200) -> Response:
     fresh = sel.entry_get_for_user(request.user, entry.pk)
-    return Response(EntryDetailSerializer(fresh, context={"request": request}).data, status=code)
+    return Response(BacklogEntryDetailSerializer(fresh, context={"request": request}).data, status=code)
 
 
 def _task(request: Request, d: dict) -> mt.TaskInput:
@@ -351,7 +351,7 @@ def _task(request: Request, d: dict) -> mt.TaskInput:
 class EntryListApi(generics.ListCreateAPIView):
     """The entries the caller sees; POST places a matter on the register (to be confirmed)."""
 
-    serializer_class = EntrySerializer
+    serializer_class = BacklogEntrySerializer
 
     @extend_schema(
         parameters=[
@@ -371,9 +371,9 @@ class EntryListApi(generics.ListCreateAPIView):
         filt = sel.EntryFilter.of(self.request.query_params)
         return sel.entries_filtered(self.request.user, filt, timezone.localdate())
 
-    @extend_schema(request=EntryCreateInput, responses={201: EntryDetailSerializer})
+    @extend_schema(request=BacklogEntryCreateInput, responses={201: BacklogEntryDetailSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
-        d = _valid(EntryCreateInput, request)
+        d = _valid(BacklogEntryCreateInput, request)
         entry = bs.backlog_entry_create(
             actor=request.user,
             cases=_cases(request.user, d["cases"]),
@@ -384,7 +384,7 @@ class EntryListApi(generics.ListCreateAPIView):
 
 
 class EntryDetailApi(APIView):
-    @extend_schema(responses=EntryDetailSerializer)
+    @extend_schema(responses=BacklogEntryDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return _entry_out(request, sel.entry_get_for_user(request.user, pk))
 
@@ -399,17 +399,17 @@ def _confirm(request, e, d):
 
 
 ENTRY_ACTIONS = {
-    "confirm": (ConfirmInput, _confirm),
+    "confirm": (BacklogConfirmInput, _confirm),
     "dismiss": (
-        DismissInput,
+        BacklogDismissInput,
         lambda r, e, d: bs.backlog_entry_dismiss(entry=e, actor=r.user, **d),
     ),
     "resolve": (
-        ResolveInput,
+        BacklogResolveInput,
         lambda r, e, d: bs.backlog_entry_resolve(entry=e, actor=r.user, **d),
     ),
-    "stop": (StopInput, lambda r, e, d: bs.backlog_entry_stop(entry=e, actor=r.user, **d)),
-    "close": (CloseInput, lambda r, e, d: bs.backlog_entry_close(entry=e, actor=r.user, **d)),
+    "stop": (BacklogStopInput, lambda r, e, d: bs.backlog_entry_stop(entry=e, actor=r.user, **d)),
+    "close": (BacklogCloseInput, lambda r, e, d: bs.backlog_entry_close(entry=e, actor=r.user, **d)),
 }
 
 
@@ -417,7 +417,7 @@ def _entry_action_view(action: str) -> type[APIView]:
     form_class, call = ENTRY_ACTIONS[action]
 
     class EntryActionApi(APIView):
-        @extend_schema(request=form_class, responses=EntryDetailSerializer)
+        @extend_schema(request=form_class, responses=BacklogEntryDetailSerializer)
         def post(self, request: Request, pk: int) -> Response:
             d = _valid(form_class, request)
             entry = call(request, sel.entry_get_for_user(request.user, pk), d)
@@ -435,9 +435,9 @@ ENTRY_ACTION_VIEWS = {action: _entry_action_view(action) for action in ENTRY_ACT
 class EntryStepApi(APIView):
     """Add a step to the resolution plan."""
 
-    @extend_schema(request=StepInput, responses={201: PlanStepSerializer})
+    @extend_schema(request=BacklogStepInput, responses={201: BacklogPlanStepSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        d = _valid(StepInput, request)
+        d = _valid(BacklogStepInput, request)
         step = bs.plan_step_add(
             entry=sel.entry_get_for_user(request.user, pk),
             actor=request.user,
@@ -445,27 +445,27 @@ class EntryStepApi(APIView):
             unit=_unit(d["unit"]),
             due_on=d["due_on"],
         )
-        return Response(PlanStepSerializer(step).data, status=status.HTTP_201_CREATED)
+        return Response(BacklogPlanStepSerializer(step).data, status=status.HTTP_201_CREATED)
 
 
 class StepDoneApi(APIView):
     """Record a plan step done."""
 
-    @extend_schema(request=DoneInput, responses=PlanStepSerializer)
+    @extend_schema(request=BacklogDoneInput, responses=BacklogPlanStepSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        d = _valid(DoneInput, request)
+        d = _valid(BacklogDoneInput, request)
         step = bs.plan_step_done(
             step=sel.step_get_for_user(request.user, pk), actor=request.user, note=d["note"]
         )
-        return Response(PlanStepSerializer(step).data)
+        return Response(BacklogPlanStepSerializer(step).data)
 
 
 class EntryHelpApi(APIView):
     """Record help given (帮扶)."""
 
-    @extend_schema(request=HelpInput, responses={201: HelpMeasureSerializer})
+    @extend_schema(request=BacklogHelpInput, responses={201: BacklogHelpMeasureSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        d = _valid(HelpInput, request)
+        d = _valid(BacklogHelpInput, request)
         measure = bs.help_measure_add(
             entry=sel.entry_get_for_user(request.user, pk),
             actor=request.user,
@@ -474,25 +474,25 @@ class EntryHelpApi(APIView):
             provided_on=d["provided_on"],
             detail=d["detail"],
         )
-        return Response(HelpMeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
+        return Response(BacklogHelpMeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
 
 
 class EntryNoteApi(APIView):
     """Add to the progress log."""
 
-    @extend_schema(request=NoteInput, responses={201: ProgressNoteSerializer})
+    @extend_schema(request=BacklogNoteInput, responses={201: BacklogProgressNoteSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        d = _valid(NoteInput, request)
+        d = _valid(BacklogNoteInput, request)
         note = bs.progress_note_add(
             entry=sel.entry_get_for_user(request.user, pk), actor=request.user, text=d["text"]
         )
-        return Response(ProgressNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        return Response(BacklogProgressNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
 class HelpKindListApi(generics.ListAPIView):
     """The help kinds in use (a reference list)."""
 
-    serializer_class = HelpKindSerializer
+    serializer_class = BacklogHelpKindSerializer
     pagination_class = None
 
     def get_queryset(self):
@@ -505,7 +505,7 @@ class HelpKindListApi(generics.ListAPIView):
 class MeetingListApi(generics.ListCreateAPIView):
     """The meetings the caller sees; POST records one with its tasks."""
 
-    serializer_class = MeetingSerializer
+    serializer_class = BacklogMeetingSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -516,9 +516,9 @@ class MeetingListApi(generics.ListCreateAPIView):
             .prefetch_related("units_present", "tasks__unit")
         )
 
-    @extend_schema(request=MeetingInput, responses={201: MeetingSerializer})
+    @extend_schema(request=BacklogMeetingInput, responses={201: BacklogMeetingSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
-        d = _valid(MeetingInput, request)
+        d = _valid(BacklogMeetingInput, request)
         m = mt.meeting_record(
             actor=request.user,
             held_on=d["held_on"],
@@ -530,50 +530,50 @@ class MeetingListApi(generics.ListCreateAPIView):
             entries=[sel.entry_get_for_user(request.user, pk) for pk in d["entries"]],
             tasks=[_task(request, t) for t in d["tasks"]],
         )
-        data = MeetingSerializer(m, context={"request": request}).data
+        data = BacklogMeetingSerializer(m, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 
 class MeetingDetailApi(APIView):
-    @extend_schema(responses=MeetingSerializer)
+    @extend_schema(responses=BacklogMeetingSerializer)
     def get(self, request: Request, pk: int) -> Response:
         m = sel.meeting_get_for_user(request.user, pk)
-        return Response(MeetingSerializer(m, context={"request": request}).data)
+        return Response(BacklogMeetingSerializer(m, context={"request": request}).data)
 
 
 class MeetingTaskApi(APIView):
     """Add a task to a meeting."""
 
-    @extend_schema(request=TaskInputSerializer, responses={201: TaskSerializer})
+    @extend_schema(request=BacklogTaskInputSerializer, responses={201: BacklogTaskSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        d = _valid(TaskInputSerializer, request)
+        d = _valid(BacklogTaskInputSerializer, request)
         task = mt.meeting_task_add(
             meeting=sel.meeting_get_for_user(request.user, pk),
             actor=request.user,
             task=_task(request, d),
         )
-        data = TaskSerializer(task, context={"request": request}).data
+        data = BacklogTaskSerializer(task, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 
 class TaskDoneApi(APIView):
     """Record a meeting task done."""
 
-    @extend_schema(request=DoneInput, responses=TaskSerializer)
+    @extend_schema(request=BacklogDoneInput, responses=BacklogTaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        d = _valid(DoneInput, request)
+        d = _valid(BacklogDoneInput, request)
         task = mt.meeting_task_done(
             task=sel.task_get_for_user(request.user, pk), actor=request.user, note=d["note"]
         )
-        return Response(TaskSerializer(task, context={"request": request}).data)
+        return Response(BacklogTaskSerializer(task, context={"request": request}).data)
 
 
 class TaskOrderApi(APIView):
     """Issue a meeting task for a case as a supervision order (督办) in one step."""
 
-    @extend_schema(request=OrderInput, responses={201: SupervisionOrderSerializer})
+    @extend_schema(request=BacklogOrderInput, responses={201: SupervisionOrderSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        d = _valid(OrderInput, request)
+        d = _valid(BacklogOrderInput, request)
         task = sel.task_get_for_user(request.user, pk)
         if (
             task.petition_id
