@@ -331,7 +331,9 @@ def _valid(serializer_class, request: Request) -> dict:
 
 def _entry_out(request: Request, entry: BacklogEntry, code: int = 200) -> Response:
     fresh = sel.entry_get_for_user(request.user, entry.pk)
-    return Response(BacklogEntryDetailSerializer(fresh, context={"request": request}).data, status=code)
+    return Response(
+        BacklogEntryDetailSerializer(fresh, context={"request": request}).data, status=code
+    )
 
 
 def _task(request: Request, d: dict) -> mt.TaskInput:
@@ -409,7 +411,10 @@ ENTRY_ACTIONS = {
         lambda r, e, d: bs.backlog_entry_resolve(entry=e, actor=r.user, **d),
     ),
     "stop": (BacklogStopInput, lambda r, e, d: bs.backlog_entry_stop(entry=e, actor=r.user, **d)),
-    "close": (BacklogCloseInput, lambda r, e, d: bs.backlog_entry_close(entry=e, actor=r.user, **d)),
+    "close": (
+        BacklogCloseInput,
+        lambda r, e, d: bs.backlog_entry_close(entry=e, actor=r.user, **d),
+    ),
 }
 
 

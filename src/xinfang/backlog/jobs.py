@@ -54,11 +54,10 @@ def _roots() -> tuple[dict[int, int], dict[int, list[int]]]:
     return root_of, members
 
 
-def _reasons(today: date) -> dict[int, tuple[str, str]]:
+def _reasons(today: date, n: int, days: int) -> dict[int, tuple[str, str]]:
     """The matters (by first case) that qualify, with the rule and its detail."""
     root_of, members = _roots()
     out: dict[int, tuple[str, str]] = {}
-    n = settings.BACKLOG_REPEAT_COUNT
     for root, linked in members.items():
         if len(linked) >= n:
             out[root] = (R.REPEATED, f"同一事项重复信访{len(linked)}次（首件之后），达到{n}次")
@@ -78,7 +77,6 @@ def _reasons(today: date) -> dict[int, tuple[str, str]]:
         later = Petition.objects.filter(pk__in=cases, received_at__gt=p["received_at"])
         if later.exists():
             out.setdefault(root, (R.AFTER_TERMINATION, "事项已终结，信访人仍在信访"))
-    days = settings.BACKLOG_OVERDUE_DAYS
     late = Petition.objects.filter(open_q(), due_on__lt=today - timedelta(days=days))
     for pk, due in late.values_list("pk", "due_on"):
         out.setdefault(
@@ -94,15 +92,23 @@ class ProposalRun:
     skipped: int = 0
 
 
-def backlog_proposals_make(*, now: datetime | None = None) -> ProposalRun:
-    """Propose for the register every qualifying matter not on it (nor dismissed from it)."""
+def backlog_proposals_make(
+    *,
+    now: datetime | None = None,
+    repeat_count: int | None = None,
+    overdue_days: int | None = None,
+) -> ProposalRun:
+    """Propose for the register every qualifying matter not on it (nor dismissed from it);
+    the thresholds are BACKLOG_REPEAT_COUNT and BACKLOG_OVERDUE_DAYS unless given."""
     now = now or timezone.now()
+    n = settings.BACKLOG_REPEAT_COUNT if repeat_count is None else repeat_count
+    days = settings.BACKLOG_OVERDUE_DAYS if overdue_days is None else overdue_days
     today = timezone.localdate(now)
     _, members = _roots()
     run = ProposalRun()
     taken_anchors = set(BacklogEntry.objects.values_list("anchor_id", flat=True))
     taken_cases = set(BacklogEntry.objects.values_list("cases", flat=True))
-    for root, (reason, detail) in sorted(_reasons(today).items()):
+    for root, (reason, detail) in sorted(_reasons(today, n, days).items()):
         ids = [root, *members.get(root, [])]
         if root in taken_anchors or taken_cases & set(ids):
             run.skipped += 1

@@ -29,7 +29,7 @@ from xinfang.core.errors import (
 )
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import notify
-from xinfang.petitions.models import TERMINAL_STATES, Petition
+from xinfang.petitions.models import Petition, is_open_state
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow import services as wf
@@ -250,13 +250,13 @@ def backlog_entry_create(
 
 def _ownership_for(entry: BacklogEntry, actor: Staff, owner: Staff, target_on: date, now):
     """The case ownership (包案) the entry rests on: the owner's active one on a case of the
-    matter, else a new one on its newest unfinished case through workflow; None when every
-    case is finished (the entry then names the owner alone)."""
+    matter, else a new one on its newest open case through workflow; None when no case is
+    still owed an answer (the entry then names the owner alone)."""
     cases = list(entry.cases.order_by("-received_at"))
     existing = Ownership.objects.filter(petition__in=cases, owner=owner, active=True).first()
     if existing is not None:
         return existing
-    unfinished = [p for p in cases if p.state not in TERMINAL_STATES]
+    unfinished = [p for p in cases if is_open_state(p.state, p.forwarded_to_body)]
     if not unfinished:
         return None
     return wf.ownership_assign(

@@ -17,6 +17,7 @@ from django.db import transaction
 from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
+from xinfang.demo.backlog import demo_backlog_create, demo_backlog_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
@@ -38,6 +39,9 @@ LAYERS = [
     ("预防化解", demo_prevention_create, demo_prevention_delete),
     # Last: its deadline check also covers the cases the layers above registered.
     ("督办包案", demo_supervision_create, demo_supervision_delete),
+    # After the owners (包案): the villagers' matter reuses its owner; its letters are in
+    # the month the ranking below publishes.
+    ("积案化解", demo_backlog_create, demo_backlog_delete),
     # After the deadline check: last month's ranking is published from the settled cases.
     ("目标考核", demo_assessment_create, demo_assessment_delete),
     # After every layer that adds cases, disputes or ratings: the warnings read them all.
