@@ -2,7 +2,8 @@
 
 An entry is seen by staff of its unit's subtree (and above), and only when every case it
 links is visible to them: a matter holding an accusation never shows to the accused unit's
-subtree (RULES.md §6). A meeting is seen by staff over its convening unit or a unit present.
+subtree (RULES.md §6). A meeting is seen by staff over its convening unit or a unit present,
+and likewise only when every case it discussed or tasked is visible to them.
 """
 
 from __future__ import annotations
@@ -71,9 +72,13 @@ def meetings_visible_to(user: Staff) -> QuerySet[JointMeeting]:
     if not user.is_authenticated or not user.is_active:
         return JointMeeting.objects.none()
     units = units_visible_to(user)
-    return JointMeeting.objects.filter(
-        Q(convening_unit__in=units) | Q(units_present__in=units)
-    ).distinct()
+    qs = JointMeeting.objects.filter(Q(convening_unit__in=units) | Q(units_present__in=units))
+    if not user.is_superuser:
+        # A meeting that discussed a case the user may not see (an accusation against their
+        # unit) is not theirs to read, even when their unit was present.
+        hidden = _hidden_cases(user)
+        qs = qs.exclude(cases__in=hidden).exclude(tasks__petition__in=hidden)
+    return qs.distinct()
 
 
 def meeting_get_for_user(user: Staff, pk: int) -> JointMeeting:
