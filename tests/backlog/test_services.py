@@ -10,6 +10,7 @@ from django.test import override_settings
 from tests.clock import at
 from xinfang.backlog import services as bs
 from xinfang.backlog.jobs import backlog_proposals_make, backlog_reminders_send
+from xinfang.backlog.meetings import TaskInput, meeting_record, meeting_task_issue_order
 from xinfang.backlog.models import BacklogEntry, HelpKind
 from xinfang.core.errors import InvalidTransition, NotPermitted, ValidationFailed, VersionConflict
 from xinfang.notifications.models import Notification
@@ -225,3 +226,24 @@ def test_plan_steps_help_and_reminders(org, matter, dc_leader, dc_handler):
     assert done.done_on == TODAY + timedelta(days=5)
     with pytest.raises(InvalidTransition, match="已经完成"):
         bs.plan_step_done(step=done, actor=dc_leader, now=late)
+
+
+def test_meeting_tasks_are_reminded_once_and_refused_without_a_case(org, dc_leader, cn_leader):
+    m = meeting_record(
+        actor=cn_leader, held_on=TODAY, title="联席会议", convening_unit=org.district,
+        units_present=[org.dongcheng], decisions="分工落实",
+        tasks=[TaskInput(unit=org.dongcheng, text="摸排困难", due_on=TODAY + timedelta(days=1))],
+        now=NOW,
+    )  # fmt: skip
+    backlog_reminders_send(now=NOW)
+    backlog_reminders_send(now=NOW)
+    sent = Notification.objects.filter(dedupe_key__startswith="meeting-task")
+    assert {n.recipient for n in sent} == {dc_leader, cn_leader} and sent.count() == 2
+    assert "还有1天到期" in sent.first().title
+    with pytest.raises(InvalidTransition, match="没有关联信访件"):
+        meeting_task_issue_order(task=m.tasks.get(), actor=cn_leader, now=NOW)
+    with pytest.raises(ValidationFailed, match="两个以上单位"):
+        meeting_record(
+            actor=cn_leader, held_on=TODAY, title="单独开会", convening_unit=org.district,
+            units_present=[], decisions="无议定事项", now=NOW,
+        )  # fmt: skip

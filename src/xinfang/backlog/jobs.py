@@ -144,6 +144,29 @@ def _remind_word(due: date, today: date) -> tuple[str, str] | None:
     return None
 
 
+def _reminders(
+    due: date, today: date, who: set[int], key: str, title: str, body: str, url: str
+) -> list[Message]:
+    """One reminder to each person for a due date, if today is a reminding day; the key
+    names the date and the day, so each goes once."""
+    word = _remind_word(due, today)
+    if word is None:
+        return []
+    kind, when = word
+    step = "late" if kind == Kind.OVERDUE else (due - today).days
+    return [
+        Message(
+            recipient_id=staff_id,
+            kind=kind,
+            title=title.replace("{when}", when, 1)[:200],
+            body=body,
+            url=url,
+            dedupe_key=f"{key}:{due}:{step}",
+        )
+        for staff_id in who
+    ]
+
+
 def backlog_reminders_send(*, now: datetime | None = None) -> int:
     """Remind of unfinished plan steps and meeting tasks 3 days and 1 day before, on the
     day, and once when late: the entry's owner and the step unit's leaders; the task unit's
@@ -166,41 +189,18 @@ def backlog_reminders_send(*, now: datetime | None = None) -> int:
     leaders = members_of({s.unit_id for s in steps} | {t.unit_id for t in tasks}, [Role.LEADER])
     messages: list[Message] = []
     for s in steps:
-        word = _remind_word(s.due_on, today)
-        if word is None:
-            continue
-        who = set(leaders.get(s.unit_id, set()))
-        if s.entry.owner_id:
-            who.add(s.entry.owner_id)
-        late = word[0] == Kind.OVERDUE
-        key = f"backlog-step:{s.pk}:{s.due_on}:{'late' if late else (s.due_on - today).days}"
-        for staff_id in who:
-            messages.append(
-                Message(
-                    recipient_id=staff_id,
-                    kind=word[0],
-                    title=f"积案化解步骤{word[1]}：{s.text}"[:200],
-                    body=f"积案“{s.entry.subject}”：{s.text}（{s.unit.name}）",
-                    url=entry_url(s.entry),
-                    dedupe_key=key,
-                )
-            )
+        who = leaders.get(s.unit_id, set()) | ({s.entry.owner_id} - {None})
+        messages += _reminders(
+            s.due_on, today, who, f"backlog-step:{s.pk}",
+            f"积案化解步骤{{when}}：{s.text}",
+            f"积案“{s.entry.subject}”：{s.text}（{s.unit.name}）",
+            entry_url(s.entry),
+        )  # fmt: skip
     for t in tasks:
-        word = _remind_word(t.due_on, today)
-        if word is None:
-            continue
-        who = set(leaders.get(t.unit_id, set())) | {t.meeting.recorded_by_id}
-        late = word[0] == Kind.OVERDUE
-        key = f"meeting-task:{t.pk}:{t.due_on}:{'late' if late else (t.due_on - today).days}"
-        for staff_id in who:
-            messages.append(
-                Message(
-                    recipient_id=staff_id,
-                    kind=word[0],
-                    title=f"联席会议任务{word[1]}：{t.text}"[:200],
-                    body=f"“{t.meeting.title}”交办{t.unit.name}：{t.text}",
-                    url=reverse("backlog:meeting", args=[t.meeting_id]),
-                    dedupe_key=key,
-                )
-            )
+        who = leaders.get(t.unit_id, set()) | {t.meeting.recorded_by_id}
+        messages += _reminders(
+            t.due_on, today, who, f"meeting-task:{t.pk}",
+            f"联席会议任务{{when}}：{t.text}", f"“{t.meeting.title}”交办{t.unit.name}：{t.text}",
+            reverse("backlog:meeting", args=[t.meeting_id]),
+        )  # fmt: skip
     return notify_bulk(messages=messages) if messages else 0
