@@ -37,7 +37,7 @@ def test_it_builds_matters_in_every_status_and_two_meetings_once(db):
     assert household.cases.count() == 4 and household.help_measures.count() == 4
     assert household.steps.filter(unit__code="LJ-YMB").exists()
     # Scenario 2: the villagers' matter, owned by the township leader who owns the case.
-    mine = BacklogEntry.objects.get(unit__code="LJ-CN-QS", reason=BacklogEntry.Reason.MANUAL)
+    mine = BacklogEntry.objects.get(subject="青山村采煤沉陷区房屋开裂、饮水困难")
     assert mine.owner.username == "qs_leader" and mine.ownership.owner == mine.owner
     assert JointMeeting.objects.count() == 2
     assert MeetingTask.objects.filter(supervision_order__isnull=False).count() == 1
