@@ -146,6 +146,7 @@ def _reference_data(request):
     if not (marker or transactional or {"db", "org"} & names):
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
+    from xinfang.backlog.services import help_kinds_seed
     from xinfang.petitions.taxonomy import categories_seed
     from xinfang.prevention.services import cadence_rules_seed
     from xinfang.workflow.deadlines import rules_seed
@@ -154,3 +155,4 @@ def _reference_data(request):
     rules_seed()
     # Outside tests/prevention too (tests/security files a screening report).
     cadence_rules_seed()
+    help_kinds_seed()

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "xinfang.prevention",
     "xinfang.accountability",
     "xinfang.analytics",
+    "xinfang.backlog",
     "xinfang.portal",
     "xinfang.textmining",
     "xinfang.api",
@@ -216,6 +217,11 @@ CONTENT_SECURITY_POLICY = {
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # Tests run jobs in-process unless a test starts a real worker.
+# 积案 proposals (backlog/proposals.py): a matter petitioned this many times (the first case and
+# its repeats), open this many days past its limit, or repeated after termination.
+BACKLOG_REPEAT_COUNT = env.int("BACKLOG_REPEAT_COUNT", default=3)
+BACKLOG_OVERDUE_DAYS = env.int("BACKLOG_OVERDUE_DAYS", default=30)
+
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=TESTING)
 if REDIS_URL:
     HUEY = {

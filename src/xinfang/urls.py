@@ -32,6 +32,8 @@ urlpatterns = [
     # The public site (/portal/, /open311/v2/) and prevention (/prevention/, its public pages).
     path("", include("xinfang.portal.urls")),
     path("", include("xinfang.prevention.urls")),
+    # The backlog register and joint meetings (/backlog/).
+    path("", include("xinfang.backlog.urls")),
     # The leader's dashboard and the indicators (/analytics/).
     path("", include("xinfang.analytics.urls")),
     # Accountability records (责任追究): /accountability/.

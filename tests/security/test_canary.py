@@ -23,6 +23,8 @@ from tests.conftest import _member
 from tests.petitions.factories import register
 from tests.security.walk import Walk, found_in, ids_touching
 from tests.units.factories import MembershipFactory
+from xinfang.backlog import services as bs
+from xinfang.backlog.meetings import TaskInput, meeting_record
 from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.notifications.models import Notification
 from xinfang.petitions.identity import random_id_number
@@ -171,6 +173,21 @@ def accusation(org, accused_side, answering):
         now=p.received_at + timedelta(days=5),
     )
     wf.follow_ups_schedule()
+    # The answering body puts the matter on its backlog register and discusses it in a joint
+    # meeting that 东城街道 attends: neither may show to the accused side.
+    entry = bs.backlog_entry_create(
+        actor=answering["cn_leader"], cases=[p], subject=SUBJECT, summary=f"{NAME} {CONTENT}"
+    )
+    bs.plan_step_add(
+        entry=entry, actor=answering["cn_leader"], text=REPLY_FACTS, unit=org.district,
+        due_on=timezone.localdate() + timedelta(days=5),
+    )  # fmt: skip
+    meeting_record(
+        actor=answering["cn_leader"], held_on=timezone.localdate(), title=SUBJECT,
+        convening_unit=org.district, units_present=[org.dongcheng], decisions=CONTENT,
+        cases=[p], entries=[entry],
+        tasks=[TaskInput(unit=org.district, text=NOTICE, due_on=timezone.localdate(), petition=p)],
+    )  # fmt: skip
     # Notifications about the case, to the answering body and (misrouted) to the accused.
     for staff in [*answering.values(), *accused_side.values()]:
         Notification.objects.create(

@@ -26,7 +26,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # Django's own admin is for superusers; the schema and its viewer are built from the code,
 # not the data (and take a second each to build).
 SKIPPED = {"api/v1/schema/", "api/v1/docs/"}
-PROJECT_APPS = ("petitions", "workflow", "notifications", "prevention", "portal", "audit", "units")
+PROJECT_APPS = (
+    "petitions",
+    "workflow",
+    "notifications",
+    "prevention",
+    "portal",
+    "audit",
+    "units",
+    "backlog",
+)
 ROUTE_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 REGEX_PARAM = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>(?:[^()]|\([^()]*\))*)\)")
 

@@ -130,6 +130,7 @@ urlpatterns = [
     path("", include("xinfang.workflow.api_urls")),
     path("", include("xinfang.prevention.api_urls")),
     path("", include("xinfang.analytics.api_urls")),
+    path("", include("xinfang.backlog.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     # Last: what no route above matches, in the API's error body (paths without the final

@@ -18,6 +18,7 @@ from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
 from xinfang.demo.accountability import demo_accountability_create, demo_accountability_delete
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
+from xinfang.demo.backlog import demo_backlog_create, demo_backlog_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
@@ -41,6 +42,9 @@ LAYERS = [
     ("同一事项与答复一致", demo_same_matter_create, demo_same_matter_delete),
     # Last: its deadline check also covers the cases the layers above registered.
     ("督办包案", demo_supervision_create, demo_supervision_delete),
+    # After the owners (包案): the villagers' matter reuses its owner; its letters are in
+    # the month the ranking below publishes.
+    ("积案化解", demo_backlog_create, demo_backlog_delete),
     # After the deadline check: last month's violations proposed and some decided, so the
     # ranking below deducts for them.
     ("责任追究", demo_accountability_create, demo_accountability_delete),
