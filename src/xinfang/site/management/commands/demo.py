@@ -28,6 +28,7 @@ from xinfang.demo.units import (
     demo_organisation_delete,
     demo_organisation_ensure,
 )
+from xinfang.demo.reports import demo_reports_create, demo_reports_delete
 from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
 from xinfang.workflow.category_suggester import suggester_train_from_cases
@@ -42,6 +43,8 @@ LAYERS = [
     ("目标考核", demo_assessment_create, demo_assessment_delete),
     # After every layer that adds cases, disputes or ratings: the warnings read them all.
     ("预警", demo_warnings_create, demo_warnings_delete),
+    # Last: last month's analysis report prints the ranking and the warnings above.
+    ("分析报告", demo_reports_create, demo_reports_delete),
 ]
 # Cases per transaction: short enough that a login waits for at most one batch.
 PETITION_BATCH = 20
