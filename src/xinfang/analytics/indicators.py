@@ -187,9 +187,15 @@ def _collective(s: Scope, w: Window) -> Q:
 
 
 def _collective_skip(s: Scope, w: Window) -> Q:
-    # A collective petition that went over the level (to the province or to Beijing): the
-    # case's 越级 mark together with its 集体访 mark; no finer mark of the destination exists.
+    # A collective petition that went over the level: the case's 越级 mark together with its
+    # 集体访 mark (its destination, Beijing or the provincial capital, is the finer mark below).
     return _collective(s, w) & Q(skips_level=True)
+
+
+def _capital_collective(s: Scope, w: Window) -> Q:
+    # A collective visit to Beijing or the provincial capital, as staff marked it on the case
+    # (workflow.services.capital_visit): the veto item (一票否决) the assessment papers name.
+    return _collective(s, w) & ~Q(capital_visit="")
 
 
 def _later_cases(s: Scope, **filters) -> QuerySet[Petition]:
@@ -307,6 +313,13 @@ INDICATORS: tuple[Indicator, ...] = (
         "越级集体访批次",
         _collective_skip,
         numerator_label="越级集体访（赴省进京）",
+        local=True,
+    ),
+    Indicator(
+        "capital_collective_batches",
+        "进京赴省集体访批次",
+        _capital_collective,
+        numerator_label="标记为进京或赴省的集体访",
         local=True,
     ),
     Indicator(

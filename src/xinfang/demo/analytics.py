@@ -47,7 +47,7 @@ SCHEMES = [
         ],
     ),
 ]
-VETOES = ["collective_skip_batches"]
+VETOES = ["collective_skip_batches", "capital_collective_batches"]
 PARENT = "LJ-CN"
 PUBLISHER = "district_supervisor"
 
