@@ -20,6 +20,7 @@ from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delet
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
+from xinfang.demo.reports import demo_reports_create, demo_reports_delete
 from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
 from xinfang.demo.units import (
     ACCOUNTS,
@@ -28,7 +29,6 @@ from xinfang.demo.units import (
     demo_organisation_delete,
     demo_organisation_ensure,
 )
-from xinfang.demo.reports import demo_reports_create, demo_reports_delete
 from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
 from xinfang.workflow.category_suggester import suggester_train_from_cases
