@@ -421,6 +421,7 @@ def report_charts(fields: dict[str, Any], font: str | None = "auto") -> dict[str
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator
 
     prop = FontProperties(fname=font)
 
@@ -436,6 +437,7 @@ def report_charts(fields: dict[str, Any], font: str | None = "auto") -> dict[str
     labels = [m for m, _, _ in series["trend"]]
     ax.plot(labels, [n for _, n, _ in series["trend"]], marker="o", label="件次")
     ax.plot(labels, [p for _, _, p in series["trend"]], marker="s", label="人次")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("近12个月信访量", fontproperties=prop)
     ax.legend(prop=prop)
     ax.tick_params(axis="x", labelrotation=45)
@@ -447,6 +449,7 @@ def report_charts(fields: dict[str, Any], font: str | None = "auto") -> dict[str
     ax.barh(range(len(cats)), [n for _, n in cats], color="#3b6ea5")
     ax.set_yticks(range(len(cats)))
     ax.set_yticklabels([name for name, _ in cats], fontproperties=prop)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("本月信访问题分类", fontproperties=prop)
     categories = png(fig)
     return {"chart_trend": trend, "chart_categories": categories}

@@ -99,15 +99,22 @@ def build(path: Path = HERE / "monthly.docx") -> Path:
         "集体访{{ collective_batches }}批{{ collective_person_times }}人次；"
         "重复信访{{ repeats }}件。"
     )
+    doc.add_paragraph("（一）集体访")
     _list(
         doc,
         "collective",
         "{{ r.code }}　{{ r.received_on }}　{{ r.unit }}　{{ r.headcount }}人　{{ r.subject }}",
         "本月无集体访。",
     )
-    _list(doc, "repeat_cases", "{{ r.code }}　{{ r.unit }}　{{ r.subject }}", "本月无重复访。")
+    doc.add_paragraph("（二）重复访")
+    _list(
+        doc,
+        "repeat_cases",
+        "{{ r.code }}　{{ r.received_on }}　{{ r.unit }}　{{ r.subject }}",
+        "本月无重复访。",
+    )
 
-    doc.add_heading("六、超期未办结", level=2)
+    doc.add_heading("六、超期未办结（截至生成之日）", level=2)
     doc.add_paragraph("截至{{ as_of }}，超期未办结{{ overdue_count }}件。")
     _list(
         doc,
