@@ -14,6 +14,7 @@ from xinfang.analytics.models import AssessmentScheme, MonthlyReport, PublishedR
 from xinfang.demo import petitions as demo
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
 from xinfang.demo.reports import demo_reports_create, demo_reports_delete
+from xinfang.petitions.models import Petition
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -30,6 +31,13 @@ def test_the_demo_publishes_last_months_ranking_once():
     assert all(row["explanation"] and row["items"] for row in published.rows)
     # Something was due in the month: the ranking is not all full marks.
     assert any(i["denominator"] for row in published.rows for i in row["items"])
+    # Last month's first collective case, if any, is marked 赴省 and vetoes its unit.
+    marked = Petition.objects.exclude(capital_visit="")
+    assert marked.count() <= 1
+    if marked:
+        assert any(
+            v["key"] == "capital_collective_batches" for r in published.rows for v in r["vetoes"]
+        )
     streets = AssessmentScheme.objects.get(code="streets")
     assert sum(int(i["weight"]) for i in streets.items) == 100
     assert demo_assessment_create(now=NOW) == 0
