@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from docx import Document
 
-from xinfang.analytics.models import AssessmentScheme, PublishedRanking
+from xinfang.analytics.models import AssessmentScheme, MonthlyReport, PublishedRanking
 from xinfang.demo import petitions as demo
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
+from xinfang.demo.reports import demo_reports_create, demo_reports_delete
+from xinfang.petitions.models import Petition
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -28,7 +31,28 @@ def test_the_demo_publishes_last_months_ranking_once():
     assert all(row["explanation"] and row["items"] for row in published.rows)
     # Something was due in the month: the ranking is not all full marks.
     assert any(i["denominator"] for row in published.rows for i in row["items"])
+    # Last month's first collective case, if any, is marked 赴省 and vetoes its unit.
+    marked = Petition.objects.exclude(capital_visit="")
+    assert marked.count() <= 1
+    if marked:
+        assert any(
+            v["key"] == "capital_collective_batches" for r in published.rows for v in r["vetoes"]
+        )
     streets = AssessmentScheme.objects.get(code="streets")
     assert sum(int(i["weight"]) for i in streets.items) == 100
     assert demo_assessment_create(now=NOW) == 0
     assert demo_assessment_delete() == 3
+
+
+@pytest.mark.django_db
+def test_the_demo_has_last_months_report_once(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("demo", petitions=0, stdout=io.StringIO())
+    assert demo.demo_petitions_create(now=NOW, count=60) == 60
+    demo_assessment_create(now=NOW)
+    assert demo_reports_create(now=NOW) == 1
+    report = MonthlyReport.objects.get()
+    assert (report.status, report.period_start.isoformat()) == ("done", "2026-02-01")
+    assert "信访形势分析" in Document(report.file.open("rb")).paragraphs[0].text
+    assert demo_reports_create(now=NOW) == 0
+    assert demo_reports_delete() == 1

@@ -108,3 +108,24 @@ def test_it_counts_a_staff_rating_like_an_online_one(replied, dc_handler, dc_lea
     assert (r["rating_rate"].numerator, r["rating_rate"].denominator) == (1, 1)
     assert r["satisfaction_rate"].numerator == 1
     assert timezone.localdate() <= closes
+
+
+def test_the_office_and_the_handling_unit_are_rated_separately(client, api, replied, dc_handler):
+    # RULES.md §9: the reply (the handling unit) and the petition office each get a level.
+    client.force_login(dc_handler)
+    client.post(
+        f"/petitions/{replied.pk}/rating/",
+        {"level": "dissatisfied", "office_level": "satisfied", "recorded_channel": "visit"},
+    )
+    rating = Rating.objects.get()
+    assert (rating.level, rating.office_level) == ("dissatisfied", "satisfied")
+    page = client.get(f"/petitions/{replied.pk}/").content.decode()
+    assert 'id="rating-office"' in page
+    body = api.as_(dc_handler).get(f"/api/v1/petitions/{replied.pk}/rating/").json()
+    assert (body["level"], body["office_level"]) == ("dissatisfied", "satisfied")
+
+
+def test_the_office_rating_is_optional_and_checked(replied, dc_handler):
+    with pytest.raises(ValidationFailed, match="信访部门"):
+        rating_submit(petition=replied, level="satisfied", office_level="great")
+    assert rating_submit(petition=replied, level="satisfied").office_level == ""

@@ -44,6 +44,7 @@ LOWER_IS_BETTER = frozenset(
         "collective_batches",
         "collective_person_times",
         "collective_skip_batches",
+        "capital_collective_batches",
         "letter_to_visit_rate",
         "individual_to_collective_rate",
     }

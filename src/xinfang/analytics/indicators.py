@@ -35,7 +35,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from xinfang.petitions.models import (
@@ -187,9 +186,15 @@ def _collective(s: Scope, w: Window) -> Q:
 
 
 def _collective_skip(s: Scope, w: Window) -> Q:
-    # A collective petition that went over the level (to the province or to Beijing): the
-    # case's 越级 mark together with its 集体访 mark; no finer mark of the destination exists.
+    # A collective petition that went over the level: the case's 越级 mark together with its
+    # 集体访 mark (its destination, Beijing or the provincial capital, is the finer mark below).
     return _collective(s, w) & Q(skips_level=True)
+
+
+def _capital_collective(s: Scope, w: Window) -> Q:
+    # A collective visit to Beijing or the provincial capital, as staff marked it on the case
+    # (workflow.services.capital_visit): the veto item (一票否决) the assessment papers name.
+    return _collective(s, w) & ~Q(capital_visit="")
 
 
 def _later_cases(s: Scope, **filters) -> QuerySet[Petition]:
@@ -307,6 +312,13 @@ INDICATORS: tuple[Indicator, ...] = (
         "越级集体访批次",
         _collective_skip,
         numerator_label="越级集体访（赴省进京）",
+        local=True,
+    ),
+    Indicator(
+        "capital_collective_batches",
+        "进京赴省集体访批次",
+        _capital_collective,
+        numerator_label="标记为进京或赴省的集体访",
         local=True,
     ),
     Indicator(
@@ -487,8 +499,13 @@ def _results(chosen: list[Indicator], row: dict) -> list[Result]:
 def indicators_by_child(
     scope: Scope, keys: list[str], calendar: WorkCalendar | None = None
 ) -> dict[str, list[Result]]:
-    """The named indicators for each child subtree of the scope's unit, in one grouped
-    query: keyed by the child's path (cases of the unit itself under its own path)."""
+    """The named indicators for each child subtree of the scope's unit, keyed by the child's
+    path (cases of the unit itself under its own path).
+
+    One query grouped by responsible unit (an integer key: no join, no string grouping);
+    every aggregate is a count or a sum, so the units' rows are then added up per child
+    subtree here: as many rows as units, whatever the number of cases.
+    """
     window = window_of(scope, calendar)
     chosen = [BY_KEY[k] for k in keys]
     aggregates: dict = {}
@@ -498,9 +515,20 @@ def indicators_by_child(
     rows = (
         scope_cases(scope)
         .filter(_any_date_q(scope, window))
-        .annotate(child=Substr("responsible_unit__path", 1, length))
-        .values("child")
+        .values("responsible_unit_id")
         .annotate(**aggregates)
         .order_by()
     )
-    return {row["child"]: _results(chosen, row) for row in rows}
+    rows = list(rows)
+    paths = dict(
+        Unit.objects.filter(pk__in={r["responsible_unit_id"] for r in rows}).values_list(
+            "pk", "path"
+        )
+    )
+    totals: dict[str, dict] = {}
+    for row in rows:
+        child = paths[row.pop("responsible_unit_id")][:length]
+        total = totals.setdefault(child, dict.fromkeys(row, 0))
+        for name, value in row.items():
+            total[name] += value or 0
+    return {child: _results(chosen, total) for child, total in totals.items()}

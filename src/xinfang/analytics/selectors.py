@@ -39,6 +39,16 @@ def default_unit_for(user: Staff) -> Unit | None:
     return first.unit if first else None
 
 
+DASHBOARD_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def may_view_dashboard(user: Staff) -> bool:
+    """Leaders, supervisors and admins (of any unit) see the dashboard and its reports."""
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(staff=user, role__in=DASHBOARD_ROLES).exists()
+
+
 def may_view_indicators(user: Staff, unit: Unit) -> bool:
     """Staff working in or above the unit may read its indicators; an informant may not."""
     return user.is_superuser or bool(roles_over(user, unit) - {Role.INFORMANT})

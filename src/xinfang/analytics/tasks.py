@@ -1,11 +1,13 @@
-"""Background jobs of analytics (Huey): the early-warning scan. Idempotent: a rerun updates
-the warnings it raised before (analytics/warnings.py), never raises them twice."""
+"""Background jobs of analytics (Huey): the early-warning scan (idempotent: a rerun updates
+the warnings it raised before, never raises them twice) and the monthly analysis reports."""
 
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from xinfang.analytics.report_models import MonthlyReport
+from xinfang.analytics.reports import monthly_report_build
 from xinfang.analytics.warnings import warnings_raise
 
 
@@ -14,3 +16,10 @@ def warnings_raise_task() -> dict[str, int]:
     """Every hour: run the warning rules over the case data and raise what they find."""
     scan = warnings_raise()
     return {"raised": scan.raised, "updated": scan.updated, "notified": scan.notified}
+
+
+@db_task()
+def monthly_report_task(report_id: int) -> str:
+    """Build one queued monthly analysis report (its progress shows on the report's page)."""
+    record = MonthlyReport.objects.select_related("unit", "created_by").get(pk=report_id)
+    return monthly_report_build(record).status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinfang.analytics import ranking_views, views, warning_views
+from xinfang.analytics import ranking_views, report_views, views, warning_views
 
 app_name = "analytics"
 
@@ -17,5 +17,10 @@ urlpatterns = [
     path("analytics/indicators.xlsx", ranking_views.indicators_export, name="indicators_export"),
     path("analytics/ranking/", ranking_views.ranking_page, name="ranking"),
     path("analytics/ranking/publish/", ranking_views.ranking_publish_view, name="ranking_publish"),
+    path("analytics/reports/", report_views.report_list, name="reports"),
+    path("analytics/reports/new/", report_views.report_request_view, name="report_request"),
+    path("analytics/reports/template/", report_views.report_template_view, name="report_template"),
+    path("analytics/reports/<int:pk>/", report_views.report_detail, name="report"),
+    path("analytics/reports/<int:pk>/file", report_views.report_download, name="report_file"),
     path("analytics/ranking/export.xlsx", ranking_views.ranking_export, name="ranking_export"),
 ]

@@ -24,6 +24,7 @@ from xinfang.analytics.selectors import (
     by_month,
     child_units,
     late_and_at_risk,
+    may_view_dashboard,
     open_supervision_orders,
     scope_from_params,
     unit_month_counts,
@@ -31,10 +32,8 @@ from xinfang.analytics.selectors import (
 from xinfang.analytics.warning_views import warnings_panel
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category
-from xinfang.units.models import Membership, Role, Staff
 from xinfang.units.selectors import units_visible_to
 
-DASHBOARD_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 # The indicators compared month on month at the top of the page.
 HEADLINE = (
     "cases",
@@ -48,13 +47,6 @@ HEADLINE = (
 )
 TREND_MONTHS = 12
 LIST_LIMIT = 20
-
-
-def may_view_dashboard(user: Staff) -> bool:
-    """Leaders, supervisors and admins (of any unit) see the dashboard."""
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(staff=user, role__in=DASHBOARD_ROLES).exists()
 
 
 def _linked(results: list[Result], scope: Scope) -> list[Result]:

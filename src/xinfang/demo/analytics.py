@@ -1,6 +1,7 @@
 """Demo assessment for `xinfang demo`: a scheme for the street offices and townships and one
 for the municipal bureaus, with weights, targets, red lines and the veto item, and 城南区's
-street offices' ranking of last month published by the district supervisor.
+street offices' ranking of last month published by the district supervisor, with last month's
+first collective case there marked 赴省集体访 (the schemes' veto item) before it is published.
 
 Through the services (schemes are logged configuration changes; publishing freezes the
 ranking); each part is skipped when it exists already, so running it twice adds nothing.
@@ -21,7 +22,9 @@ from xinfang.analytics.assessment import (
     scheme_save,
 )
 from xinfang.analytics.models import AssessmentScheme, PublishedRanking
+from xinfang.petitions.models import CapitalVisit, Petition
 from xinfang.units.models import Staff, Unit
+from xinfang.workflow.services.capital_visit import petition_capital_visit_mark
 
 SCHEMES = [
     (
@@ -47,7 +50,7 @@ SCHEMES = [
         ],
     ),
 ]
-VETOES = ["collective_skip_batches"]
+VETOES = ["collective_skip_batches", "capital_collective_batches"]
 # Points off per accountability item confirmed with a measure (demo/accountability.py).
 ACCOUNTABILITY_POINTS = 2
 PARENT = "LJ-CN"
@@ -75,6 +78,8 @@ def demo_assessment_create(*, now: datetime | None = None, stdout: TextIO | None
     parent = Unit.objects.filter(code=PARENT).first()
     publisher = Staff.objects.filter(username=PUBLISHER).first()
     last_month = periods.shift_month(today, -1)
+    if parent is not None and publisher is not None:
+        _capital_visit_mark(publisher, parent, last_month, now)
     if (
         parent is not None
         and publisher is not None
@@ -86,6 +91,39 @@ def demo_assessment_create(*, now: datetime | None = None, stdout: TextIO | None
     if stdout is not None:
         stdout.write(f"演示考核：新建 {made} 项（考核方案、上月已发布的街道考核排名）。")
     return made
+
+
+def _capital_visit_mark(
+    actor: Staff, parent: Unit, month: periods.Period, now: datetime | None
+) -> None:
+    """Mark last month's first collective case of the parent's first street office that had
+    one as 赴省集体访 (the schemes' veto item), once: the published ranking shows it vetoed."""
+    if Petition.objects.exclude(capital_visit="").exists():
+        return
+    streets = Unit.objects.filter(
+        path__startswith=parent.path, depth=parent.depth + 1, kind=Unit.Kind.STREET
+    ).order_by("path")
+    for street in streets:
+        case = (
+            Petition.objects.filter(
+                responsible_unit__path__startswith=street.path,
+                is_collective=True,
+                received_on__gte=month.start,
+                received_on__lte=month.end,
+            )
+            .order_by("received_on", "pk")
+            .first()
+        )
+        if case is None:
+            continue
+        petition_capital_visit_mark(
+            petition=case,
+            actor=actor,
+            kind=CapitalVisit.PROVINCE,
+            note="演示数据：集体赴省上访，已劝返",
+            now=now,
+        )
+        return
 
 
 def demo_assessment_delete() -> int:

@@ -36,6 +36,14 @@ class Difficulty(models.TextChoices):
     HARD = "hard", "疑难"
 
 
+class CapitalVisit(models.TextChoices):
+    """A collective visit that went to Beijing or the provincial capital (进京/赴省集体访):
+    marked on the case by staff; the assessment's veto item (一票否决) counts it."""
+
+    BEIJING = "beijing", "进京集体访"
+    PROVINCE = "province", "赴省集体访"
+
+
 class State(models.TextChoices):
     REGISTERED = "registered", "已登记"
     ACCEPTED = "accepted", "已受理"
@@ -287,6 +295,10 @@ class Petition(models.Model):
     is_litigation = models.BooleanField("涉法涉诉", default=False)
     is_first = models.BooleanField("初信初访", default=True)
     skips_level = models.BooleanField("越级", default=False)
+    # Set only by workflow.services.capital_visit (an event in the history), "" when not.
+    capital_visit = models.CharField(
+        "进京/赴省集体访", max_length=8, choices=CapitalVisit.choices, blank=True, default=""
+    )
     is_urgent = models.BooleanField("重大紧急", default=False)
     repeat_of = models.ForeignKey(
         "self",
@@ -568,6 +580,8 @@ class EventKind(models.TextChoices):
     NOTICE_ISSUED = "notice_issued", "出具告知文书"
     SAME_MATTER_LINK = "same_matter_link", "关联同一事项"
     REPLY_CONFLICT = "reply_conflict", "答复结论与同一事项此前的答复不一致"
+    CAPITAL_VISIT_MARK = "capital_visit_mark", "标记为进京/赴省集体访"
+    CAPITAL_VISIT_UNMARK = "capital_visit_unmark", "取消进京/赴省集体访标记"
 
 
 class PetitionEvent(models.Model):

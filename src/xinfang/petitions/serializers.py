@@ -172,6 +172,7 @@ class PetitionListSerializer(serializers.ModelSerializer):
             "is_litigation",
             "is_first",
             "skips_level",
+            "capital_visit",
             "is_urgent",
             "repeat_of",
             "deadlines",

@@ -1,7 +1,8 @@
 """REST API of ratings: the petitioner's rating of a case's reply, and staff taking it down.
 
-GET /api/v1/petitions/{id}/rating/ and POST {level, comment?, recorded_channel} (工作人员代录,
-counted like a rating given online). Refusals come back as {"code", "message", "extra"}.
+GET /api/v1/petitions/{id}/rating/ and POST {level, office_level?, comment?, recorded_channel}
+(工作人员代录, counted like a rating given online; level rates the reply, office_level the
+petition office). Refusals come back as {"code", "message", "extra"}.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class RatingSerializer(serializers.ModelSerializer):
         model = Rating
         fields = [
             "level",
+            "office_level",
             "comment",
             "rated_at",
             "via",
@@ -38,7 +40,14 @@ class RatingSerializer(serializers.ModelSerializer):
 
 
 class RatingRecordInput(serializers.Serializer):
-    level = serializers.ChoiceField(Rating.Level.choices)
+    level = serializers.ChoiceField(Rating.Level.choices, help_text="对答复（承办单位）的评价")
+    office_level = serializers.ChoiceField(
+        Rating.Level.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="对信访部门的评价（选填，RULES.md §9 分别评价）",
+    )
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     recorded_channel = serializers.ChoiceField(RecordedChannel.choices)
 
@@ -62,6 +71,7 @@ class PetitionRatingApi(APIView):
         rating = rating_submit(
             petition=petition,
             level=data.validated_data["level"],
+            office_level=data.validated_data["office_level"],
             comment=data.validated_data["comment"],
             recorded_by=request.user,
             recorded_channel=data.validated_data["recorded_channel"],

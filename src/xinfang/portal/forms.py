@@ -230,6 +230,13 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "请选择满意、基本满意或不满意。"},
     )
+    # RULES.md §9: the petition office is rated apart from the handling unit, if at all.
+    office_level = forms.ChoiceField(
+        label="您对信访部门接待、登记和转办工作的评价（选填）",
+        choices=Rating.Level.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
     comment = forms.CharField(
         label="意见和建议（选填）", required=False, max_length=MAX_COMMENT_CHARS
     )

@@ -68,7 +68,14 @@ class Rating(models.Model):
     petition = models.ForeignKey(
         Petition, models.CASCADE, related_name="ratings", verbose_name="信访件"
     )
-    level = models.CharField("评价", max_length=24, choices=Level.choices)
+    # RULES.md §9: the petition office and the handling unit may be rated separately. `level`
+    # rates the reply (the handling unit's work; the satisfaction rate counts it);
+    # `office_level` rates the petition office's reception, registration and routing, "" when
+    # the petitioner gave no such rating.
+    level = models.CharField("对答复（承办单位）的评价", max_length=24, choices=Level.choices)
+    office_level = models.CharField(
+        "对信访部门的评价", max_length=24, choices=Level.choices, blank=True, default=""
+    )
     comment = models.TextField("意见", blank=True, max_length=500)
     rated_at = models.DateTimeField("评价时间", db_index=True)
     via = models.CharField("来源", max_length=8, choices=Via.choices, default=Via.PORTAL)
@@ -91,8 +98,7 @@ class Rating(models.Model):
         verbose_name_plural = "满意度评价"
         ordering = ["-rated_at"]
         constraints = [
-            # One rating per case; the petition office and the handling unit could later be
-            # rated separately (RULES.md §9) by adding what is rated to this key.
+            # One rating per case; it holds both the handling unit's and the office's level.
             models.UniqueConstraint(fields=["petition"], name="rating_one_per_petition"),
         ]
 

@@ -126,6 +126,7 @@ class PublicRating:
     level_label: str
     comment: str
     rated_on: date
+    office_label: str = ""
 
 
 @dataclass
@@ -227,6 +228,7 @@ def public_case(petition: Petition, *, now: datetime | None = None) -> PublicCas
             rating.get_level_display(),
             rating.comment,
             timezone.localdate(rating.rated_at),
+            rating.get_office_level_display() if rating.office_level else "",
         )
         if rating
         else None,

@@ -338,6 +338,7 @@ def rating_submit(
     petition: Petition,
     level: str,
     comment: str = "",
+    office_level: str = "",
     via: str = Rating.Via.PORTAL,
     recorded_by: Staff | None = None,
     recorded_channel: str = "",
@@ -345,7 +346,8 @@ def rating_submit(
 ) -> Rating:
     """Record the petitioner's rating of the reply: once, within the rating window; given
     online, or taken down by staff (`recorded_by`, 工作人员代录) for a petitioner who gave it in
-    person or by phone, which counts the same.
+    person or by phone, which counts the same. `level` rates the reply (the handling unit),
+    `office_level` optionally the petition office (RULES.md §9: rated separately).
 
     Raises:
         ValidationFailed: unknown level or recording channel, or a comment that is too long.
@@ -357,6 +359,10 @@ def rating_submit(
     today = timezone.localdate(now)
     if level not in Rating.Level.values:
         raise ValidationFailed("请选择满意、基本满意或不满意。", {"field": "level"})
+    if office_level and office_level not in Rating.Level.values:
+        raise ValidationFailed(
+            "对信访部门的评价应为满意、基本满意或不满意。", {"field": "office_level"}
+        )
     if recorded_by is not None:
         if recorded_channel not in RecordedChannel.values:
             raise ValidationFailed("请选择信访人评价的方式。", {"field": "recorded_channel"})
@@ -386,6 +392,7 @@ def rating_submit(
             return Rating.objects.create(
                 petition=petition,
                 level=level,
+                office_level=office_level or "",
                 comment=comment,
                 rated_at=now,
                 via=via,

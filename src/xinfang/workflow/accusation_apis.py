@@ -3,6 +3,8 @@
 POST /api/v1/petitions/{id}/accusation/mark/ {accused_unit, accused_person?, accused_post?,
     reason, version?}
 POST /api/v1/petitions/{id}/accusation/unmark/ {reason, version?}
+POST /api/v1/petitions/{id}/capital-visit/mark/ {kind: beijing|province|"", note, version?}
+    (a collective case's 进京/赴省集体访 mark)
 GET, POST /api/v1/petitions/{id}/accusation/verification-requests/ {text, due_on?}
     (the answering body)
 GET /api/v1/verification-requests/, GET …/{id}/, POST …/{id}/answer/ {answer}
@@ -20,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinfang.core.errors import NotFound
-from xinfang.petitions.models import Petition
+from xinfang.petitions.models import CapitalVisit, Petition
 from xinfang.petitions.selectors import petition_get_for_user, petitioner_hidden_from
 from xinfang.petitions.serializers import PetitionDetailSerializer
 from xinfang.units.models import Staff, Unit
@@ -30,6 +32,7 @@ from xinfang.workflow.services.accusation import (
     petition_accusation_mark,
     petition_accusation_unmark,
 )
+from xinfang.workflow.services.capital_visit import petition_capital_visit_mark
 from xinfang.workflow.services.verification import (
     REDACTION_NOTE,
     verification_answer,
@@ -199,3 +202,21 @@ class VerificationAnswerApi(APIView):
             actor=request.user, request=found, answer=form.validated_data["answer"]
         )
         return Response(VerificationInboxSerializer(answered).data)
+
+
+class CapitalVisitInput(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[*CapitalVisit.choices, ("", "取消标记")],
+        allow_blank=True,
+        help_text="beijing 进京集体访，province 赴省集体访，空为取消标记",
+    )
+    note = serializers.CharField(max_length=2000, help_text="说明（必填，记入办理记录）")
+    version = serializers.IntegerField(required=False, min_value=1, help_text="乐观锁版本号")
+
+
+class PetitionCapitalVisitApi(APIView):
+    """Set or take off a collective case's 进京/赴省集体访 mark (the assessment's veto item)."""
+
+    @extend_schema(request=CapitalVisitInput, responses=PetitionDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return _write(self, request, pk, CapitalVisitInput, petition_capital_visit_mark)

@@ -29,6 +29,11 @@ urlpatterns = [
         apis.ExtensionRefuseApi.as_view(),
         name="extension-request-refuse",
     ),
+    path(
+        "petitions/<int:pk>/capital-visit/mark/",
+        accusation_apis.PetitionCapitalVisitApi.as_view(),
+        name="petition-capital-visit",
+    ),
     # Accusations after registration and their verification requests (accusation_apis.py);
     # two segments after the id, so the one-segment action route does not take them.
     path(

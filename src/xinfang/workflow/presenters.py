@@ -36,6 +36,7 @@ from xinfang.workflow.deadlines import (
 from xinfang.workflow.forms import case_forms
 from xinfang.workflow.selectors import CasePanel, case_panel
 from xinfang.workflow.services.accusation import ACCUSATION_EVENTS
+from xinfang.workflow.services.capital_visit import CAPITAL_VISIT_EVENTS
 from xinfang.workflow.services.verification import VERIFICATION_EVENTS
 
 FLAGS = [
@@ -216,8 +217,8 @@ SUPERVISION_EVENTS = {
     ),
 }
 
-# An accusation marked or unmarked, and its verification requests (workflow/services).
-SUPERVISION_EVENTS |= ACCUSATION_EVENTS | VERIFICATION_EVENTS
+# An accusation marked or unmarked, its verification requests, a 进京/赴省 mark (services).
+SUPERVISION_EVENTS |= ACCUSATION_EVENTS | VERIFICATION_EVENTS | CAPITAL_VISIT_EVENTS
 
 
 def _note(d: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinfang.workflow import accusation_views, views
+from xinfang.workflow import accusation_views, capital_visit_views, views
 
 app_name = "workflow"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("extensions/<int:pk>/refuse/", views.extension_refuse, name="extension_refuse"),
     path("follow-ups/<int:pk>/record/", views.follow_up_record, name="follow_up_record"),
     path("follow-ups/<int:pk>/reopen/", views.follow_up_reopen, name="follow_up_reopen"),
+    path(
+        "petitions/<int:pk>/capital-visit/mark/",
+        capital_visit_views.capital_visit_mark,
+        name="capital_visit_mark",
+    ),
     # Accusations after registration and verification requests (accusation_views.py).
     path(
         "petitions/<int:pk>/accusation/mark/",

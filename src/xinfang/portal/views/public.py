@@ -341,6 +341,7 @@ def rate(request: HttpRequest) -> HttpResponse:
         rating_submit(
             petition=petition,
             level=form.cleaned_data["level"],
+            office_level=form.cleaned_data["office_level"],
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:

@@ -28,6 +28,7 @@ def rating_record(request: HttpRequest, pk: int) -> HttpResponse:
         rating_submit(
             petition=petition,
             level=form.cleaned_data["level"],
+            office_level=form.cleaned_data["office_level"],
             comment=form.cleaned_data["comment"],
             recorded_by=request.user,
             recorded_channel=form.cleaned_data["recorded_channel"],

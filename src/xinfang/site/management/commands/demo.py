@@ -22,6 +22,7 @@ from xinfang.demo.backlog import demo_backlog_create, demo_backlog_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
+from xinfang.demo.reports import demo_reports_create, demo_reports_delete
 from xinfang.demo.same_matter import demo_same_matter_create, demo_same_matter_delete
 from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
 from xinfang.demo.units import (
@@ -52,6 +53,8 @@ LAYERS = [
     ("目标考核", demo_assessment_create, demo_assessment_delete),
     # After every layer that adds cases, disputes or ratings: the warnings read them all.
     ("预警", demo_warnings_create, demo_warnings_delete),
+    # Last: last month's analysis report prints the ranking and the warnings above.
+    ("分析报告", demo_reports_create, demo_reports_delete),
 ]
 # Cases per transaction: short enough that a login waits for at most one batch.
 PETITION_BATCH = 20
