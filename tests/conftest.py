@@ -9,9 +9,36 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from rest_framework.test import APIClient
 
 from tests.units.factories import MembershipFactory, StaffFactory, unit_tree
+
+_truncate_flush = PostgresOperations.sql_flush
+
+
+def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """Empty the tables with DELETE rather than one TRUNCATE of them all, on PostgreSQL.
+
+    The flush after every transactional and browser test (and after the committed fixtures of
+    tests/demo and tests/analytics) leaves the same empty tables either way, but TRUNCATE gives
+    each of the ~80 tables and their indexes new files, and took 5.2 s against 0.4 s for the
+    DELETEs on the nearly empty test tables (median of 5, loaded machine). Django's foreign
+    keys are deferrable, so the order of the DELETEs does not matter. Identities are not
+    restarted by either; when a test asks for that (reset_sequences) or for CASCADE, the
+    TRUNCATE stays.
+    """
+    if reset_sequences or allow_cascade or not tables:
+        return _truncate_flush(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    delete = style.SQL_KEYWORD("DELETE FROM")
+    return [f"{style.SQL_KEYWORD('SET CONSTRAINTS ALL DEFERRED')};"] + [
+        f"{delete} {style.SQL_FIELD(self.quote_name(table))};" for table in tables
+    ]
+
+
+PostgresOperations.sql_flush = _delete_flush
 
 ORG = {
     "LJ": ("临江市", "city", {

@@ -131,6 +131,15 @@ if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not shared-cache memory: concurrent tests then see real SQLite locking (WAL and
     # busy_timeout), as production does.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
+elif TESTING:
+    # Tests only: a commit returns without waiting for its WAL flush to disk. The test
+    # databases are thrown away, and nothing a test checks depends on durability (a crash of
+    # PostgreSQL mid-run fails the run anyway); every transactional test's flush, every
+    # commit of a thread or of the live server otherwise waits for an fsync.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "options": "-c synchronous_commit=off",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "units.Staff"
