@@ -1,5 +1,6 @@
 """Ledger imports: upload, map, validate every row, then write them all in one transaction
-through the registration and workflow services, so an imported case is an ordinary case."""
+through the workflow's bulk registration (`workflow.services.imports`), which makes each row
+the ordinary case registration and the accept, start and conclude transitions would."""
 
 from __future__ import annotations
 
@@ -13,27 +14,24 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xinfang.core.errors import DomainError, NotPermitted, ValidationFailed
+from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.ledger.fields import FIELD_BY_KEY, REQUIRED, mapping_by_header, mapping_guess
 from xinfang.ledger.models import LedgerImport, LedgerMapping, LedgerRow
 from xinfang.ledger.reading import file_kind, ledger_rows
 from xinfang.ledger.validation import STATE_PATHS, ParsedRow, RowContext, row_parse
-from xinfang.petitions.models import Outcome, Petition, State
+from xinfang.petitions.models import Outcome, State
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
-from xinfang.workflow.services import (
-    petition_accept,
-    petition_conclude,
-    petition_imported_mark,
-    petition_register,
-    petition_start,
-)
+from xinfang.workflow.services.imports import BulkImport, CaseRefused, ImportedCase
 
 MAX_UPLOAD = 50 * 1024 * 1024
 # Error rows kept on the import (the workbook with an error column carries them all).
 MAX_ERRORS_KEPT = 5000
 PROGRESS_EVERY = 200
+# Rows written per batch (a few queries per table each), all in the import's one transaction.
+WRITE_BATCH = 1000
+ROW_TAKEN = "该行已由另一次导入写入"
 # Files above this size are imported by the background worker (about 5,000 rows of .xlsx).
 BACKGROUND_BYTES = 512 * 1024
 # A file not imported is kept this long for its error workbook, then removed.
@@ -143,48 +141,69 @@ def _at(day: date, at: time, now: datetime) -> datetime:
     return min(timezone.make_aware(datetime.combine(day, at)), now)
 
 
-def _case_write(actor: Staff, row: ParsedRow, record: LedgerImport, now: datetime) -> Petition:
-    """One row as a case, through the same services a desk would use, each at its date."""
+def _imported_case(row: ParsedRow, record: LedgerImport, now: datetime) -> ImportedCase:
+    """One row as the case the desk would have made: registered on its date, then accepted,
+    started and concluded as its state says, each at its date."""
     received_at = _at(row.received_on, RECEIVED_AT, now)
-    petition = petition_register(
-        actor=actor,
+    reply = concluded_at = None
+    if "conclude" in STATE_PATHS[row.state]:
+        assert row.reply_on is not None
+        concluded_at = max(_at(row.reply_on, REPLIED_AT, now), received_at)
+        reply = {
+            "request": row.content,
+            "facts": row.reply or NOT_IN_LEDGER,
+            "decision": row.reply or str(Outcome(row.outcome).label),
+            "legal_basis": NOT_IN_LEDGER,
+            "outcome": row.outcome,
+        }
+    return ImportedCase(
         channel=row.channel,
         received_at=received_at,
-        receiving_unit=row.unit,
+        unit=row.unit,
         subject=row.subject,
         content=row.content,
         category=row.category,
-        petitioners=row.people,
+        people=row.people,
         headcount=row.headcount,
-        now=received_at,
+        steps=STATE_PATHS[row.state],
+        reply=reply,
+        delivered_on=row.reply_on,
+        concluded_at=concluded_at,
+        source={"ledger_import": record.pk, "file_name": record.file_name, "row": row.row},
     )
-    steps = STATE_PATHS[row.state]
-    if "accept" in steps:
-        petition = petition_accept(petition=petition, actor=actor, now=received_at)
-    if "start" in steps:
-        petition = petition_start(petition=petition, actor=actor, now=received_at)
-    if "conclude" in steps:
-        assert row.reply_on is not None
-        decision = row.reply or str(Outcome(row.outcome).label)
-        petition = petition_conclude(
-            petition=petition,
-            actor=actor,
-            reply={
-                "request": row.content,
-                "facts": row.reply or NOT_IN_LEDGER,
-                "decision": decision,
-                "legal_basis": NOT_IN_LEDGER,
-                "outcome": row.outcome,
-            },
-            delivered_on=row.reply_on,
-            now=max(_at(row.reply_on, REPLIED_AT, now), received_at),
+
+
+def _batch_write(
+    writer: BulkImport, rows: list[ParsedRow], record: LedgerImport, now: datetime
+) -> None:
+    """Write one batch of rows as cases, with their fingerprints.
+
+    Raises:
+        _RowFailed: a row breaks a rule of the services, or another import wrote it.
+    """
+    prints = [row.fingerprint for row in rows]
+    taken = set(
+        LedgerRow.objects.filter(fingerprint__in=prints).values_list("fingerprint", flat=True)
+    )
+    for row in rows:
+        if row.fingerprint in taken:
+            raise _RowFailed(row.row, ROW_TAKEN)
+    try:
+        petitions = writer.write([_imported_case(row, record, now) for row in rows])
+    except CaseRefused as exc:
+        raise _RowFailed(rows[exc.index].row, exc.error.message) from exc
+    try:
+        LedgerRow.objects.bulk_create(
+            [
+                LedgerRow(
+                    fingerprint=row.fingerprint, ledger_import=record, row=row.row, petition=p
+                )
+                for row, p in zip(rows, petitions, strict=True)
+            ],
+            batch_size=1000,
         )
-    marked = {"ledger_import": record.pk, "file_name": record.file_name, "row": row.row}
-    petition = petition_imported_mark(petition=petition, actor=actor, now=now, source=marked)
-    LedgerRow.objects.create(
-        fingerprint=row.fingerprint, ledger_import=record, row=row.row, petition=petition
-    )
-    return petition
+    except IntegrityError as exc:  # another import wrote one of these rows meanwhile
+        raise _RowFailed(rows[0].row, ROW_TAKEN) from exc
 
 
 class _RowFailed(Exception):
@@ -258,26 +277,29 @@ def ledger_import_run(
             errors=errors,
         )
 
-    # Pass 2: the file read again and written whole, or not at all.
+    # Pass 2: the file read again and written whole, or not at all: batches of rows, each in
+    # a few queries per table, inside one transaction.
     written = 0
     try:
         with transaction.atomic():
+            writer = BulkImport(actor=actor, now=now)
             done: set[str] = set(known)
+            batch: list[ParsedRow] = []
             for number, parsed, row_errors in _parsed_rows(record, ctx, path):
                 if row_errors or parsed is None:  # the file changed under us
                     raise _RowFailed(number, "；".join(row_errors) or "无法读取")
                 if parsed.fingerprint in done:
                     continue
-                try:
-                    _case_write(actor, parsed, record, now)
-                except DomainError as exc:
-                    raise _RowFailed(number, exc.message) from exc
-                except IntegrityError as exc:
-                    raise _RowFailed(number, "该行已由另一次导入写入") from exc
                 done.add(parsed.fingerprint)
-                written += 1
-                if written % PROGRESS_EVERY == 0:
+                batch.append(parsed)
+                if len(batch) >= WRITE_BATCH:
+                    _batch_write(writer, batch, record, now)
+                    written += len(batch)
+                    batch = []
                     cache.set(_written_key(record.pk), written, 3600)
+            if batch:
+                _batch_write(writer, batch, record, now)
+                written += len(batch)
     except _RowFailed as exc:
         _progress(record, rows_written=0)
         return _finish(
