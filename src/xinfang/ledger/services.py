@@ -4,10 +4,12 @@ the ordinary case registration and the accept, start and conclude transitions wo
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +22,7 @@ from xinfang.ledger.models import LedgerImport, LedgerMapping, LedgerRow
 from xinfang.ledger.reading import file_kind, ledger_rows
 from xinfang.ledger.validation import STATE_PATHS, ParsedRow, RowContext, row_parse
 from xinfang.petitions.models import Outcome, State
+from xinfang.petitions.services.people import PersonInput
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
@@ -212,6 +215,125 @@ class _RowFailed(Exception):
         self.row, self.message = row, message
 
 
+def _check_pass(
+    record: LedgerImport, ctx: RowContext, path: Path, spool: IO[bytes] | None
+) -> tuple[int, list[dict[str, Any]], set[str], int] | LedgerImport:
+    """Pass 1: every row checked, the good ones kept in `spool`; nothing written. Returns
+    (rows, bad rows, fingerprints already imported, rows to skip), or the failed import
+    when the file cannot be read to its end."""
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    repeated = total = 0
+    try:
+        for number, parsed, row_errors in _parsed_rows(record, ctx, path):
+            total += 1
+            if row_errors:
+                if len(errors) < MAX_ERRORS_KEPT:
+                    errors.append({"row": number, "errors": row_errors})
+            elif parsed is not None:
+                if parsed.fingerprint in seen:
+                    repeated += 1
+                seen.add(parsed.fingerprint)
+                if spool is not None and not errors:
+                    _spool_put(spool, parsed)
+            if total % PROGRESS_EVERY == 0:
+                _progress(record, rows_checked=total)
+    except ValidationFailed as exc:
+        return ledger_import_failed(record, exc.message)
+    known: set[str] = set()
+    prints = list(seen)
+    for start in range(0, len(prints), 500):
+        known.update(
+            LedgerRow.objects.filter(fingerprint__in=prints[start : start + 500]).values_list(
+                "fingerprint", flat=True
+            )
+        )
+    return total, errors, known, repeated + len(known)
+
+
+def _write_pass(
+    actor: Staff, record: LedgerImport, rows: Iterator[ParsedRow], known: set[str], now: datetime
+) -> int:
+    """Pass 2: the checked rows written whole, or not at all: batches of rows, each in a few
+    queries per table, inside one transaction. Returns the number of cases written.
+
+    Raises:
+        _RowFailed: a row the services refuse; nothing is written.
+    """
+    written = 0
+    with transaction.atomic():
+        writer = BulkImport(actor=actor, now=now)
+        done: set[str] = set(known)
+        batch: list[ParsedRow] = []
+        for parsed in rows:
+            if parsed.fingerprint in done:
+                continue
+            done.add(parsed.fingerprint)
+            batch.append(parsed)
+            if len(batch) >= WRITE_BATCH:
+                _batch_write(writer, batch, record, now)
+                written += len(batch)
+                batch = []
+                cache.set(_written_key(record.pk), written, 3600)
+        if batch:
+            _batch_write(writer, batch, record, now)
+            written += len(batch)
+    return written
+
+
+def _spool_put(spool: IO[bytes], row: ParsedRow) -> None:
+    people = [(p.name, p.id_number, p.phone, p.address, p.kind) for p in row.people]
+    pickle.dump(
+        (
+            row.row,
+            row.received_on,
+            row.channel,
+            people,
+            row.headcount,
+            row.subject,
+            row.content,
+            row.category.pk,
+            row.unit.pk,
+            row.state,
+            row.outcome,
+            row.reply,
+            row.reply_on,
+            row.fingerprint,
+        ),
+        spool,
+    )
+
+
+def _spooled(spool: IO[bytes], ctx: RowContext) -> Iterator[ParsedRow]:
+    """The rows `_spool_put` kept (our own file, written by this process), in order."""
+    categories = {c.pk: c for c in ctx.categories.values()}
+    units = {u.pk: u for u in ctx.units.values()}
+    spool.seek(0)
+    while True:
+        try:
+            kept = pickle.load(spool)  # our own temporary file
+        except EOFError:
+            return
+        number, received_on, channel, people, headcount, subject, content = kept[:7]
+        category, unit, state, outcome, reply, reply_on, fingerprint = kept[7:]
+        yield ParsedRow(
+            row=number,
+            received_on=received_on,
+            channel=channel,
+            people=[PersonInput(*p) for p in people],
+            headcount=headcount,
+            subject=subject,
+            content=content,
+            category=categories[category],
+            unit=units[unit],
+            state=state,
+            outcome=outcome,
+            reply=reply,
+            reply_on=reply_on,
+            fingerprint=fingerprint,
+        )
+
+
 def ledger_import_run(
     *,
     actor: Staff,
@@ -242,69 +364,29 @@ def ledger_import_run(
     record.status, record.errors = LedgerImport.Status.RUNNING, []
     record.save(update_fields=["columns", "status", "errors"])
 
-    # Pass 1: every row checked; nothing written. Fingerprints find repeats in the file.
-    errors: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    repeated = total = 0
-    try:
-        for number, parsed, row_errors in _parsed_rows(record, ctx, path):
-            total += 1
-            if row_errors:
-                if len(errors) < MAX_ERRORS_KEPT:
-                    errors.append({"row": number, "errors": row_errors})
-            elif parsed is not None:
-                if parsed.fingerprint in seen:
-                    repeated += 1
-                seen.add(parsed.fingerprint)
-            if total % PROGRESS_EVERY == 0:
-                _progress(record, rows_checked=total)
-    except ValidationFailed as exc:
-        return ledger_import_failed(record, exc.message)
-    known: set[str] = set()
-    prints = list(seen)
-    for start in range(0, len(prints), 500):
-        known.update(
-            LedgerRow.objects.filter(fingerprint__in=prints[start : start + 500]).values_list(
-                "fingerprint", flat=True
+    # The checked rows wait in an unnamed temporary file (gone with the process, even a
+    # killed one) for the writing pass, so the file is read and checked once.
+    with tempfile.TemporaryFile() as spool:
+        outcome = _check_pass(record, ctx, path, None if dry_run else spool)
+        if isinstance(outcome, LedgerImport):
+            return outcome
+        total, errors, known, skipped = outcome
+        _progress(record, rows_total=total, rows_checked=total, rows_skipped=skipped)
+        if errors or dry_run:
+            return _finish(
+                record,
+                LedgerImport.Status.INVALID if errors else LedgerImport.Status.CHECKED,
+                errors=errors,
             )
-        )
-    skipped = repeated + len(known)
-    _progress(record, rows_total=total, rows_checked=total, rows_skipped=skipped)
-    if errors or dry_run:
-        return _finish(
-            record,
-            LedgerImport.Status.INVALID if errors else LedgerImport.Status.CHECKED,
-            errors=errors,
-        )
-
-    # Pass 2: the file read again and written whole, or not at all: batches of rows, each in
-    # a few queries per table, inside one transaction.
-    written = 0
-    try:
-        with transaction.atomic():
-            writer = BulkImport(actor=actor, now=now)
-            done: set[str] = set(known)
-            batch: list[ParsedRow] = []
-            for number, parsed, row_errors in _parsed_rows(record, ctx, path):
-                if row_errors or parsed is None:  # the file changed under us
-                    raise _RowFailed(number, "；".join(row_errors) or "无法读取")
-                if parsed.fingerprint in done:
-                    continue
-                done.add(parsed.fingerprint)
-                batch.append(parsed)
-                if len(batch) >= WRITE_BATCH:
-                    _batch_write(writer, batch, record, now)
-                    written += len(batch)
-                    batch = []
-                    cache.set(_written_key(record.pk), written, 3600)
-            if batch:
-                _batch_write(writer, batch, record, now)
-                written += len(batch)
-    except _RowFailed as exc:
-        _progress(record, rows_written=0)
-        return _finish(
-            record, LedgerImport.Status.INVALID, errors=[{"row": exc.row, "errors": [exc.message]}]
-        )
+        try:
+            written = _write_pass(actor, record, _spooled(spool, ctx), known, now)
+        except _RowFailed as exc:
+            _progress(record, rows_written=0)
+            return _finish(
+                record,
+                LedgerImport.Status.INVALID,
+                errors=[{"row": exc.row, "errors": [exc.message]}],
+            )
     _progress(record, rows_written=written)
     finished = _finish(record, LedgerImport.Status.IMPORTED, errors=[])
     # The file held identity numbers in the clear; the cases now hold them encrypted.

@@ -83,7 +83,7 @@ def petitions_search_index_bulk(documents: Iterable[tuple[int, Iterable[str | No
     """Write the search documents of many new cases at once (a ledger import): each
     (case id, its texts: subject, content, the issued replies' parts), as
     `petition_search_index` writes one. The cases have no document yet."""
-    rows = [(pk, fts.index_words(*texts)) for pk, texts in documents]
+    rows = [(pk, _words(list(texts))) for pk, texts in documents]
     if not rows:
         return
     with connection.cursor() as cur:
@@ -97,3 +97,15 @@ def petitions_search_index_bulk(documents: Iterable[tuple[int, Iterable[str | No
                 f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (%s, %s)",
                 [(pk, " ".join(words)) for pk, words in rows],
             )
+
+
+def _words(texts: list[str | None]) -> list[str]:
+    """`fts.index_words(*texts)`, each distinct text cut once (a ledger's reply repeats the
+    request, and its facts and legal basis are often the same note)."""
+    cut: dict[str | None, list[str]] = {}
+    words: list[str] = []
+    for text in texts:
+        if text not in cut:
+            cut[text] = fts.index_words(text)
+        words += cut[text]
+    return words
