@@ -17,6 +17,7 @@ from django.db import transaction
 from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
+from xinfang.demo.ledger import demo_ledger_create, demo_ledger_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
@@ -34,6 +35,8 @@ from xinfang.workflow.category_suggester import suggester_train_from_cases
 
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [
+    # First: an office's Excel ledger brought in through the import service.
+    ("台帐导入", demo_ledger_create, demo_ledger_delete),
     ("公众服务", demo_portal_create, demo_portal_delete),
     ("预防化解", demo_prevention_create, demo_prevention_delete),
     # Last: its deadline check also covers the cases the layers above registered.
