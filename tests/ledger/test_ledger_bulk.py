@@ -8,6 +8,7 @@ import csv
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -252,11 +253,13 @@ def test_the_batch_path_makes_the_cases_the_services_make_one_by_one(
     assert last == 9
 
 
+@pytest.mark.parametrize("batch", [1000, 1])  # in the same batch, or written one before
 def test_a_matter_pending_below_is_not_accepted_again_and_nothing_is_written(
-    org, dc_leader, tmp_path
+    org, dc_leader, tmp_path, monkeypatch, batch
 ):
     """Art.19: the same person's matter is being handled by the community below, within
     its limit; the street office's row for it cannot be accepted."""
+    monkeypatch.setattr(services, "WRITE_BATCH", batch)
     today = timezone.localdate()
     cat = categories()[0]
     common = {

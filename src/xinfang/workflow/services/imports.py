@@ -189,6 +189,7 @@ class BulkImport:
             for i, (case, people) in enumerate(zip(cleaned, indexed, strict=True))
         ]
         self._save(drafts)
+        self.pending.settle()
         return [d.petition for d in drafts]
 
     def _earlier_petitions(self, indexes: set[str]) -> set[str]:

@@ -143,6 +143,7 @@ class _Open:
     unit_path: str
     accused_path: str | None
     case: Petition | None = None  # a case written in this import, as it stands
+    indexes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -154,10 +155,12 @@ class PendingFinder:
 
     _cases: dict[object, _Open] = field(default_factory=dict)
     _by_index: dict[str, set[object]] = field(default_factory=dict)
+    _added: int = 0
 
     def _put(self, key: object, case: _Open, indexes: Iterable[str]) -> None:
+        case.indexes = tuple(index for index in indexes if index)
         self._cases[key] = case
-        for index in indexes:
+        for index in case.indexes:
             if index:
                 self._by_index.setdefault(index, set()).add(key)
 
@@ -172,7 +175,6 @@ class PendingFinder:
         person = Q(parties__petitioner__id_number_index__in=ids) | Q(
             parties__petitioner__phone_index__in=phones
         )
-        written = {c.case.pk for c in self._cases.values() if c.case is not None}
         rows = (
             Petition.objects.open()
             .filter(person & under)
@@ -191,8 +193,6 @@ class PendingFinder:
             )
         )
         for pk, at, state, conclude_by, due_on, cat, unit, accusation, accused, i, ph in rows:
-            if pk in written:
-                continue
             limit = conclude_by if state in HANDLING else due_on
             case = _Open(at, pk, state, limit, cat, unit, accused if accusation else None)
             self._put(pk, case, (i, ph))
@@ -212,7 +212,21 @@ class PendingFinder:
             None,
             petition,
         )
-        self._put(("new", len(self._cases)), case, indexes)
+        self._added += 1
+        self._put(("new", self._added), case, indexes)
+
+    def settle(self) -> None:
+        """The cases added so far are saved: keep their ids, not the cases (an import of
+        100,000 rows holds a few scalars a case), under the keys the database rows have."""
+        for key, c in list(self._cases.items()):
+            if c.case is None or c.case.pk is None:
+                continue
+            c.pk, c.case = c.case.pk, None
+            del self._cases[key]
+            self._cases[c.pk] = c
+            for index in c.indexes:
+                self._by_index[index].discard(key)
+                self._by_index[index].add(c.pk)
 
     def find(
         self, *, unit: Unit, category: Category, indexes: Iterable[str], today: date
