@@ -7,6 +7,7 @@ from django.db import connection
 
 from tests.ledger.conftest import BAD, BAD_SHEET_ROWS, upload_of
 from xinfang.core.crypto import blind_index
+from xinfang.ledger import services
 from xinfang.ledger.models import LedgerImport, LedgerRow
 from xinfang.ledger.services import ledger_import_run, ledger_import_upload
 from xinfang.petitions.models import Petition, Petitioner, PetitionEvent, State
@@ -92,46 +93,28 @@ def test_another_units_handler_cannot_import_here(org, xc_handler, ledger_file):
     assert BAD  # the scenario's bad rows are defined for the other tests
 
 
-def test_a_write_that_fails_half_way_leaves_nothing(org, dc_leader, ledger_file, monkeypatch):
-    from xinfang.ledger import services
+@pytest.mark.parametrize("dies_at", [1, 2])
+def test_a_write_that_fails_half_way_leaves_nothing(  # a killed worker
+    org, dc_leader, ledger_file, monkeypatch, dies_at
+):
+    real, calls = services._batch_write, []
 
-    real, calls = services._case_write, []
-
-    def dies_on_the_fifth(*args, **kwargs):
+    def dies(writer, rows, record, now):
         calls.append(1)
-        if len(calls) == 5:
+        if len(calls) == dies_at:
+            real(writer, rows[:1], record, now)  # part of the batch is in the tables
             raise RuntimeError("the worker was killed")
-        return real(*args, **kwargs)
+        return real(writer, rows, record, now)
 
-    monkeypatch.setattr(services, "_case_write", dies_on_the_fifth)
+    monkeypatch.setattr(services, "WRITE_BATCH", 3)
+    monkeypatch.setattr(services, "_batch_write", dies)
     record = ledger_import_upload(
         actor=dc_leader, unit=org.dongcheng, upload=upload_of(ledger_file(8))
     )
     with pytest.raises(RuntimeError):
         ledger_import_run(actor=dc_leader, ledger_import=record)
     assert not Petition.objects.exists() and not LedgerRow.objects.exists()
-    assert not PetitionEvent.objects.exists()
-
-
-def test_a_domain_refusal_mid_write_reports_the_row_and_writes_nothing(
-    org, dc_leader, ledger_file, monkeypatch
-):
-    from xinfang.core.errors import InvalidTransition
-    from xinfang.ledger import services
-
-    real, calls = services._case_write, []
-
-    def refuses_the_third(actor, row, record, now):
-        calls.append(row.row)
-        if len(calls) == 3:
-            raise InvalidTransition("同一事项正在办理中")
-        return real(actor, row, record, now)
-
-    monkeypatch.setattr(services, "_case_write", refuses_the_third)
-    record = _import(dc_leader, org.dongcheng, ledger_file(6))
-    assert record.status == LedgerImport.Status.INVALID
-    assert record.errors == [{"row": calls[2], "errors": ["同一事项正在办理中"]}]
-    assert not Petition.objects.exists()
+    assert not PetitionEvent.objects.exists() and not Petitioner.objects.exists()
 
 
 @pytest.mark.parametrize(

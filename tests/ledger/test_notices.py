@@ -280,23 +280,68 @@ def test_the_template_screen_is_for_administrators(client, org, dc_leader, admin
     assert ConfigChange.objects.filter(kind="notice_template", actor=admin_staff).exists()
 
 
+def _concluded(dc_registrar, dc_leader, dc_handler, delivered_on):
+    p = register(dc_registrar, dc_leader.memberships.first().unit, at=at(2025, 3, 3))
+    p = wf.petition_accept(petition=p, actor=dc_leader, now=at(2025, 3, 4))
+    p = wf.petition_start(petition=p, actor=dc_handler, now=at(2025, 3, 5))
+    return wf.petition_conclude(
+        petition=p, actor=dc_leader, reply=REPLY, delivered_on=delivered_on, now=at(2025, 5, 20)
+    )
+
+
 def test_a_reply_notice_defaults_to_the_delivery_date_its_review_window_runs_from(
     client, org, dc_registrar, dc_leader, dc_handler
 ):
-    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3))
-    p = wf.petition_accept(petition=p, actor=dc_leader, now=at(2025, 3, 4))
-    p = wf.petition_start(petition=p, actor=dc_handler, now=at(2025, 3, 5))
-    p = wf.petition_conclude(
-        petition=p, actor=dc_leader, reply=REPLY, delivered_on=date(2025, 5, 22),
-        now=at(2025, 5, 20),
-    )  # fmt: skip
+    p = _concluded(dc_registrar, dc_leader, dc_handler, date(2025, 5, 22))
     client.force_login(dc_leader)
     page = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
     assert 'id="nt-reply" value="2025-05-22"' in page
     notice_issue(dc_leader, p.pk, "reply", delivery="in_person", now=at(2025, 5, 25))
     e = p.events.get(kind=EventKind.NOTICE_ISSUED)
-    assert e.data["answer_delivered_on"] == "2025-05-22"
-    assert e.data["delivered_on"] == "2025-05-25"
+    assert e.data["delivered_on"] == "2025-05-22" and "window" not in e.data
+    p.refresh_from_db()
+    assert p.review_request_by == date(2025, 6, 23)  # 6-21 is a Saturday
+
+
+@pytest.mark.parametrize(("delivered", "window"), [(date(2025, 6, 2), date(2025, 7, 2))])
+def test_a_later_delivery_of_the_reply_moves_the_review_window_later(
+    client, org, dc_registrar, dc_leader, dc_handler, delivered, window
+):
+    """RULES.md §4: review may be asked within 30 days of receiving the reply; the notice's
+    delivery date is when it was received."""
+    p = _concluded(dc_registrar, dc_leader, dc_handler, date(2025, 5, 20))
+    assert p.review_request_by == date(2025, 6, 19)
+    notice_issue(
+        dc_leader, p.pk, "reply", delivery="post", delivered_on=delivered, now=at(2025, 6, 3)
+    )
+    p.refresh_from_db()
+    assert p.review_request_by == window > date(2025, 6, 19)
+    assert p.reply_delivered_on == delivered
+    assert p.replies.get().delivered_on == delivered
+    assert p.deadline_basis["review_request_by"]["start"] == delivered.isoformat()
+    e = p.events.get(kind=EventKind.NOTICE_ISSUED)
+    assert e.data["window"] == "review_request_by"
+    assert (e.data["window_from"], e.data["window_to"]) == ("2025-06-19", window.isoformat())
+    assert e.data["answer_delivered_on"] == "2025-05-20"
+    assert "申请复查截止改为 2025-07-02" in event_text(e)[1]
+    assert chain_verify(p, list(p.events.order_by("seq"))) == []
+    client.force_login(dc_leader)
+    page = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    assert "2025-07-02" in page and "2025-06-19" not in page.split("办理过程")[0]
+
+
+def test_an_answer_cannot_be_delivered_before_it_was_issued(
+    org, dc_registrar, dc_leader, dc_handler
+):
+    p = _concluded(dc_registrar, dc_leader, dc_handler, date(2025, 5, 20))
+    with pytest.raises(ValidationFailed, match="不能早于答复出具日期"):
+        notice_issue(
+            dc_leader, p.pk, "reply", delivery="post", delivered_on=date(2025, 5, 19),
+            now=at(2025, 6, 3),
+        )  # fmt: skip
+    p.refresh_from_db()
+    assert p.review_request_by == date(2025, 6, 19)
+    assert not p.events.filter(kind=EventKind.NOTICE_ISSUED).exists()
 
 
 def test_an_anonymous_cases_register_form_says_anonymous(org, dc_registrar, dc_leader):

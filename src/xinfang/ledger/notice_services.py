@@ -14,6 +14,7 @@ from xinfang.core.changes import Kind, record_config_change
 from xinfang.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed, refuse
 from xinfang.ledger.models import NoticeTemplate
 from xinfang.ledger.notices import (
+    ANSWER_STAGES,
     BY_KEY,
     DEFAULTS,
     KINDS,
@@ -79,17 +80,26 @@ def notice_issue(
     now: datetime | None = None,
 ) -> NoticeFile:
     """Generate the notice and record in the case's history that it was issued, how it was
-    delivered and on which date (for a reply, the date its review window runs from)."""
+    delivered and on which date. For an answer's notice (答复意见书, 复查意见书, 复核意见书)
+    that date is when the petitioner received the answer: the review or re-review window
+    runs from it (RULES.md §4), so recording a later delivery moves the window later. An
+    answer's notice given no date keeps the delivery date the case already holds.
+
+    Raises:
+        NotFound, ValidationFailed: as `notice_generate`; no delivery method, a delivery
+            date after today or before the answer was issued.
+    """
     now = now or timezone.now()
+    today = timezone.localdate(now)
     if delivery not in Delivery.LABELS:
         raise ValidationFailed("请选择送达方式。", {"field": "delivery"})
-    delivered_on = delivered_on or timezone.localdate(now)
-    if delivered_on > timezone.localdate(now):
-        raise ValidationFailed("送达日期不能晚于今天。", {"field": "delivered_on"})
     made = notice_generate(actor, petition_id, key)
     kind = BY_KEY[key]
     petition = Petition.objects.get(pk=petition_id)
-    answered = notice_delivered_on(petition, key)
+    held = notice_delivered_on(petition, key)
+    delivered_on = delivered_on or (held if held and held <= today else today)
+    if delivered_on > today:
+        raise ValidationFailed("送达日期不能晚于今天。", {"field": "delivered_on"})
     notice_issued_record(
         petition=petition,
         actor=actor,
@@ -101,10 +111,9 @@ def notice_issue(
             "delivery": delivery,
             "delivery_label": Delivery.LABELS[delivery],
             "delivered_on": delivered_on.isoformat(),
-            # An answer's review window runs from the delivery date given when it was
-            # concluded; a different date here is kept beside it, the window is not moved.
-            **({"answer_delivered_on": answered.isoformat()} if answered else {}),
         },
+        answer_stage=ANSWER_STAGES.get(key),
+        delivered_on=delivered_on,
     )
     return made
 

@@ -60,6 +60,8 @@ def case_notices_section(request: HttpRequest, petition: Petition) -> dict[str, 
         "p": petition,
         "kinds": [(k, notice_delivered_on(petition, k.key) or today) for k in kinds],
         "deliveries": Delivery.CHOICES,
+        # Answers whose delivery opens the petitioner's next window (a re-review's opens none).
+        "answers": ("reply", "review"),
     }
 
 

@@ -55,6 +55,10 @@ def sample_ledger_write(
 
     rng = random.Random(seed)
     bad = bad or {}
+    # Each row is another person: no identity number or phone drawn twice (the same number
+    # is the same person, and a second case of theirs is a repeat, Art.19).
+    ids: set[str] = set()
+    phones: set[str] = set()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("台帐")
     ws.append(HEADERS)
@@ -62,6 +66,13 @@ def sample_ledger_write(
         received = today - timedelta(days=rng.randrange(5, 330))
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + str(i)
         id_number = random_id_number(rng)
+        while id_number in ids:
+            id_number = random_id_number(rng)
+        ids.add(id_number)
+        phone = f"13{rng.randrange(100000000, 999999999)}"
+        while phone in phones:
+            phone = f"13{rng.randrange(100000000, 999999999)}"
+        phones.add(phone)
         subject, content = rng.choice(MATTERS)
         unit = rng.choice(units)
         closed = rng.random() < 0.4
@@ -72,7 +83,7 @@ def sample_ledger_write(
             rng.choice(["来访", "来信", "电话", "网上"]),
             name,
             id_number,
-            f"13{rng.randrange(100000000, 999999999)}",
+            phone,
             f"临江市城南区东湖路{rng.randrange(1, 300)}号",
             1,
             f"{subject}（{i + 1}）",

@@ -9,8 +9,9 @@ against its last event. `history_anchor` (audit) commits to all chains once a da
 a chain rebuilt with the key after the fact differs from an anchor printed before.
 
 This module is the only writer of the chain: `event_append` (one case, the workflow's
-`_transition` and `_record` and registration) and `events_append_bulk` (a job's marks on many
-cases) both link and hash through `_chained`. The audit app only reads it (`chain_verify`).
+`_transition` and `_record` and registration), `events_append_bulk` (a job's marks on many
+cases) and `histories_write_bulk` (the whole history of cases created in bulk, a ledger
+import) all link and hash through `_chained`. The audit app only reads it (`chain_verify`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -178,9 +180,11 @@ def _chained(
     data: dict[str, Any],
     at: datetime,
     case_digest: str,
+    case_version: int | None = None,
 ) -> PetitionEvent:
     """The case's next event (not yet saved), hashed onto its chain; the case's head moves to
-    it. The one place an event's link and hash are made, for one case or for many."""
+    it. The one place an event's link and hash are made, for one case or for many.
+    `case_version` is the case's version after the event (default: the case's own)."""
     event = PetitionEvent(
         petition_id=petition.pk,
         seq=seq,
@@ -192,7 +196,7 @@ def _chained(
         # Round-trip through JSON so the hash covers exactly what the database stores.
         data=json.loads(canonical(data)),
         at=at,
-        case_version=petition.version,
+        case_version=petition.version if case_version is None else case_version,
         case_digest=case_digest,
         prev_hash=petition.history_head,
     )
@@ -251,15 +255,68 @@ def events_append_bulk(
     return events
 
 
-def _heads_update(petitions: Sequence[Any], at: datetime) -> None:
-    """Move each case's head and version in one UPDATE … FROM (VALUES …) per thousand cases
-    (bulk_update's CASE over a thousand ids costs seconds at a million cases)."""
+@dataclass(frozen=True)
+class EventDraft:
+    """One event of a case being created in bulk, as the case stood after it: its version
+    and `case_digest` then (the caller changes the case in memory step by step)."""
+
+    kind: str
+    actor: Any
+    from_state: str
+    to_state: str
+    data: dict[str, Any]
+    at: datetime
+    case_version: int
+    case_digest: str
+
+
+def histories_write_bulk(
+    histories: Sequence[tuple[Petition, Sequence[EventDraft]]],
+) -> list[PetitionEvent]:
+    """Write the whole history of cases just created in bulk (a ledger import): each case's
+    drafted events, in order, hashed into a new chain from seq 1, saved in a few queries;
+    each case's head moves to its last event (in memory and in one UPDATE per thousand).
+
+    The cases are saved rows (the chain hashes their ids) with no events yet, inside the
+    caller's transaction; their version and state columns already stand as after the last
+    draft, so the chain verifies exactly as if each step had been appended one by one.
+    """
+    events: list[PetitionEvent] = []
+    for petition, drafts in histories:
+        for seq, draft in enumerate(drafts, start=1):
+            events.append(
+                _chained(
+                    petition,
+                    seq=seq,
+                    kind=draft.kind,
+                    actor=draft.actor,
+                    from_state=draft.from_state,
+                    to_state=draft.to_state,
+                    data=draft.data,
+                    at=draft.at,
+                    case_digest=draft.case_digest,
+                    case_version=draft.case_version,
+                )
+            )
+    PetitionEvent.objects.bulk_create(events, batch_size=1000)
+    _heads_update([p for p, _ in histories], None)
+    return events
+
+
+def _heads_update(petitions: Sequence[Any], at: datetime | None) -> None:
+    """Move each case's head in one UPDATE … FROM (VALUES …) per thousand cases (bulk_update's
+    CASE over a thousand ids costs seconds at a million cases); with `at`, a job's mark, its
+    version moves on by one and updated_at to `at`."""
     table = Petition._meta.db_table
-    stamp = connection.ops.adapt_datetimefield_value(at)
+    bump = ""
+    params_head: list[Any] = []
+    if at is not None:
+        bump = f", version = {table}.version + 1, updated_at = %s"
+        params_head = [connection.ops.adapt_datetimefield_value(at)]
     for start in range(0, len(petitions), 1000):
         chunk = petitions[start : start + 1000]
         values = ", ".join(["(%s, %s)"] * len(chunk))
-        params: list[Any] = [stamp]
+        params: list[Any] = list(params_head)
         for p in chunk:
             params += [p.pk, p.history_head]
         if connection.vendor == "postgresql":
@@ -268,8 +325,8 @@ def _heads_update(petitions: Sequence[Any], at: datetime) -> None:
             rows, pk, head = f"(VALUES {values}) AS v", "v.column1", "v.column2"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET history_head = {head}, version = {table}.version + 1, "
-                f"updated_at = %s FROM {rows} WHERE {table}.id = {pk}",
+                f"UPDATE {table} SET history_head = {head}{bump} FROM {rows} "
+                f"WHERE {table}.id = {pk}",
                 params,
             )
 

@@ -7,6 +7,8 @@ found: `petitions_visible_to(user).filter(search_q(q))`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -75,3 +77,35 @@ def search_orphans_drop() -> None:
         cur.execute(
             f"DELETE FROM {table} WHERE {key} NOT IN (SELECT id FROM {Petition._meta.db_table})"
         )
+
+
+def petitions_search_index_bulk(documents: Iterable[tuple[int, Iterable[str | None]]]) -> None:
+    """Write the search documents of many new cases at once (a ledger import): each
+    (case id, its texts: subject, content, the issued replies' parts), as
+    `petition_search_index` writes one. The cases have no document yet."""
+    rows = [(pk, _words(list(texts))) for pk, texts in documents]
+    if not rows:
+        return
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.executemany(
+                f"INSERT INTO {PG_TABLE} (petition_id, document) VALUES (%s, %s::tsvector)",
+                [(pk, fts.tsvector_literal(words)) for pk, words in rows],
+            )
+        else:
+            cur.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (%s, %s)",
+                [(pk, " ".join(words)) for pk, words in rows],
+            )
+
+
+def _words(texts: list[str | None]) -> list[str]:
+    """`fts.index_words(*texts)`, each distinct text cut once (a ledger's reply repeats the
+    request, and its facts and legal basis are often the same note)."""
+    cut: dict[str | None, list[str]] = {}
+    words: list[str] = []
+    for text in texts:
+        if text not in cut:
+            cut[text] = fts.index_words(text)
+        words += cut[text]
+    return words

@@ -128,10 +128,10 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
     if k in SUPERVISION_EVENTS:
         return SUPERVISION_EVENTS[k](d)
     if k == EventKind.NOTICE_ISSUED:
-        return (
-            f"出具{d.get('title', '')}",
-            f"送达方式：{d.get('delivery_label', '')}；送达日期：{d.get('delivered_on', '')}",
-        )
+        detail = f"送达方式：{d.get('delivery_label', '')}；送达日期：{d.get('delivered_on', '')}"
+        if d.get("window"):
+            detail += f"；{_moved_label(d['window'])}改为 {d.get('window_to', '')}"
+        return f"出具{d.get('title', '')}", detail
     if k == EventKind.SAME_MATTER_LINK:
         # The linked case is named on the case page to those who may open it, not here.
         return EventKind.SAME_MATTER_LINK.label, ""

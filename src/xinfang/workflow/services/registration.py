@@ -24,6 +24,7 @@ from xinfang.petitions.models import (
     Petition,
     PetitionParty,
     PetitionUnit,
+    Reply,
     State,
 )
 from xinfang.petitions.selectors.co_handling import co_handling_refusal
@@ -237,14 +238,74 @@ def petition_imported_mark(
     )
 
 
+# The window an answer's delivery opens, while the case waits in it (RULES.md §4): the
+# petitioner may ask for review within 30 days of receiving the reply, for re-review within
+# 30 days of receiving the review's answer; nothing follows a re-review's answer.
+ANSWER_WINDOWS: dict[str, tuple[str, str]] = {
+    Reply.Stage.HANDLING: (State.CONCLUDED, "review_request_by"),
+    Reply.Stage.REVIEW: (State.REVIEW_CONCLUDED, "re_review_request_by"),
+}
+
+
 def notice_issued_record(
-    *, petition: Petition, actor: Staff, now: datetime, notice: dict[str, Any]
+    *,
+    petition: Petition,
+    actor: Staff,
+    now: datetime,
+    notice: dict[str, Any],
+    answer_stage: str | None = None,
+    delivered_on: date | None = None,
 ) -> Petition:
     """Record that a written notice was issued on the case: its kind and title, how it was
-    delivered and on which date (the ledger's notices, issue 15)."""
-    return _record(
-        EventKind.NOTICE_ISSUED, petition=petition, actor=actor, now=now, apply=lambda *_: notice
+    delivered and on which date (the ledger's notices, issue 15).
+
+    For the notice of an answer (`answer_stage`: its reply's stage), the delivery date is
+    when the petitioner received the answer: the issued reply keeps it, and while the case
+    waits in the window the answer opens, that window runs from it (moved, either way).
+
+    Raises:
+        ValidationFailed: the answer was delivered before it was issued.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        data = dict(notice)
+        if answer_stage and delivered_on:
+            data |= _answer_delivered(p, answer_stage, delivered_on, clock)
+        return data
+
+    return _record(EventKind.NOTICE_ISSUED, petition=petition, actor=actor, now=now, apply=apply)
+
+
+def _answer_delivered(p: Petition, stage: str, delivered_on: date, clock: Clock) -> dict[str, Any]:
+    reply = (
+        Reply.objects.filter(petition=p, stage=stage, status=Reply.Status.ISSUED)
+        .order_by("-issued_on", "-pk")
+        .first()
     )
+    if reply is None:
+        return {}
+    if reply.issued_on and delivered_on < reply.issued_on:
+        raise ValidationFailed(
+            f"送达日期不能早于答复出具日期（{reply.issued_on:%Y-%m-%d}）。",
+            {"field": "delivered_on"},
+        )
+    data: dict[str, Any] = {}
+    if reply.delivered_on != delivered_on:
+        if reply.delivered_on:
+            data["answer_delivered_on"] = reply.delivered_on.isoformat()
+        reply.delivered_on = delivered_on
+        reply.save(update_fields=["delivered_on", "updated_at"])
+        if stage == Reply.Stage.HANDLING:
+            p.reply_delivered_on = delivered_on
+    state, window = ANSWER_WINDOWS.get(stage, ("", ""))
+    if window and p.state == state:
+        before = getattr(p, window)
+        clock.set(p, window, delivered_on)
+        if getattr(p, window) != before:
+            data["window"] = window
+            data["window_from"] = before.isoformat() if before else None
+            data["window_to"] = getattr(p, window).isoformat()
+    return data
 
 
 def _reception_leader_owns(petition: Petition, leader_id: int, now: datetime) -> None:

@@ -10,13 +10,14 @@ still take it up, with the reason recorded in the case's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.db.models import Q
 
 from xinfang.core.errors import InvalidTransition, ValidationFailed
-from xinfang.petitions.models import Category, Petition, State
+from xinfang.petitions.models import Category, Petition, State, is_open_state
 from xinfang.petitions.selectors import same_person_q
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
@@ -81,6 +82,10 @@ def take_up_refusal(p: Petition, actor: Staff, today: date) -> InvalidTransition
     pending = pending_below(p, today)
     if pending is None:
         return None
+    return _pending_refusal(pending, leader=Role.LEADER in roles_over(actor, p.responsible_unit))
+
+
+def _pending_refusal(pending: PendingBelow, *, leader: bool) -> InvalidTransition | None:
     extra = {"cited": str(pending.case.pk), "reason": "in_progress"}
     if not pending.overdue:
         return InvalidTransition(
@@ -88,12 +93,25 @@ def take_up_refusal(p: Petition, actor: Staff, today: date) -> InvalidTransition
             "上级机关不再受理；请以“同一事项正在办理中”为由不予受理并告知信访人。",
             extra,
         )
-    if Role.LEADER not in roles_over(actor, p.responsible_unit):
+    if not leader:
         return InvalidTransition(
             f"同一事项{pending.summary}，已超过办理期限；是否由本机关受理，须由领导决定并写明理由。",
             extra,
         )
     return None
+
+
+def _reason_wanted(pending: PendingBelow) -> ValidationFailed:
+    return ValidationFailed(
+        f"同一事项{pending.summary}，已超过办理期限。决定由本机关受理的，请写明理由。",
+        {"cited": str(pending.case.pk), "reason": "in_progress", "field": "override_reason"},
+    )
+
+
+def pending_refusal(pending: PendingBelow, *, leader: bool) -> InvalidTransition | ValidationFailed:
+    """Why a case on a matter pending below cannot be accepted without a reason (a bulk
+    import, which gives none): `take_up_refusal`, else `take_up_check`'s demand for one."""
+    return _pending_refusal(pending, leader=leader) or _reason_wanted(pending)
 
 
 def take_up_check(p: Petition, today: date, override_reason: str) -> dict:
@@ -107,12 +125,125 @@ def take_up_check(p: Petition, today: date, override_reason: str) -> dict:
     if pending is None:
         return {}
     if not (override_reason or "").strip():
-        raise ValidationFailed(
-            f"同一事项{pending.summary}，已超过办理期限。决定由本机关受理的，请写明理由。",
-            {"cited": str(pending.case.pk), "reason": "in_progress", "field": "override_reason"},
-        )
+        raise _reason_wanted(pending)
     return {
         "override_reason": override_reason.strip(),
         "same_matter_case": pending.case.pk,
         "same_matter_tracking_code": pending.case.tracking_code,
     }
+
+
+@dataclass
+class _Open:
+    received_at: datetime
+    pk: int | None
+    state: str
+    limit: date | None
+    category_path: str
+    unit_path: str
+    accused_path: str | None
+    case: Petition | None = None  # a case written in this import, as it stands
+    indexes: tuple[str, ...] = ()
+
+
+@dataclass
+class PendingFinder:
+    """`pending_below` for many new cases at once (a bulk import): the open cases of the
+    people concerned are read once per batch (`load`), the cases written so far are added
+    as they are made (`add`), and `find` answers for one case as `pending_below` would
+    once the cases before it were written."""
+
+    _cases: dict[object, _Open] = field(default_factory=dict)
+    _by_index: dict[str, set[object]] = field(default_factory=dict)
+    _added: int = 0
+
+    def _put(self, key: object, case: _Open, indexes: Iterable[str]) -> None:
+        case.indexes = tuple(index for index in indexes if index)
+        self._cases[key] = case
+        for index in case.indexes:
+            if index:
+                self._by_index.setdefault(index, set()).add(key)
+
+    def load(self, units: Iterable[Unit], ids: set[str], phones: set[str]) -> None:
+        """Read the open cases of these people held under any of these units."""
+        ids, phones = ids - {""}, phones - {""}
+        if not ids and not phones:
+            return
+        under = Q(pk__in=[])
+        for unit in units:
+            under |= Q(responsible_unit__path__startswith=unit.path)
+        person = Q(parties__petitioner__id_number_index__in=ids) | Q(
+            parties__petitioner__phone_index__in=phones
+        )
+        rows = (
+            Petition.objects.open()
+            .filter(person & under)
+            .values_list(
+                "pk",
+                "received_at",
+                "state",
+                "conclude_by",
+                "due_on",
+                "category__path",
+                "responsible_unit__path",
+                "is_accusation",
+                "accused_unit__path",
+                "parties__petitioner__id_number_index",
+                "parties__petitioner__phone_index",
+            )
+        )
+        for pk, at, state, conclude_by, due_on, cat, unit, accusation, accused, i, ph in rows:
+            limit = conclude_by if state in HANDLING else due_on
+            case = _Open(at, pk, state, limit, cat, unit, accused if accusation else None)
+            self._put(pk, case, (i, ph))
+
+    def add(self, petition: Petition, indexes: Iterable[str]) -> None:
+        """A case just made (saved or about to be), under the people's blind indexes."""
+        if not is_open_state(petition.state, petition.forwarded_to_body):
+            return
+        limit = petition.conclude_by if petition.state in HANDLING else petition.due_on
+        case = _Open(
+            petition.received_at,
+            None,
+            petition.state,
+            limit,
+            petition.category.path,
+            petition.responsible_unit.path,
+            None,
+            petition,
+        )
+        self._added += 1
+        self._put(("new", self._added), case, indexes)
+
+    def settle(self) -> None:
+        """The cases added so far are saved: keep their ids, not the cases (an import of
+        100,000 rows holds a few scalars a case), under the keys the database rows have."""
+        for key, c in list(self._cases.items()):
+            if c.case is None or c.case.pk is None:
+                continue
+            c.pk, c.case = c.case.pk, None
+            del self._cases[key]
+            self._cases[c.pk] = c
+            for index in c.indexes:
+                self._by_index[index].discard(key)
+                self._by_index[index].add(c.pk)
+
+    def find(
+        self, *, unit: Unit, category: Category, indexes: Iterable[str], today: date
+    ) -> PendingBelow | None:
+        top = category.path[: Category.steplen]
+        above = _prefixes(unit.path)
+        best: _Open | None = None
+        for key in {k for index in indexes if index for k in self._by_index.get(index, ())}:
+            c = self._cases[key]
+            if not c.category_path.startswith(top) or c.unit_path == unit.path:
+                continue
+            if not c.unit_path.startswith(unit.path) or c.accused_path in above:
+                continue
+            pk = c.pk if c.pk is not None else (c.case.pk if c.case and c.case.pk else 1 << 62)
+            if best is None or (c.received_at, pk) < (best.received_at, best.pk or 1 << 62):
+                best = c
+        if best is None:
+            return None
+        case = best.case or Petition.objects.select_related("responsible_unit").get(pk=best.pk)
+        return PendingBelow(case, best.limit, overdue=bool(best.limit and best.limit < today))

@@ -19,6 +19,7 @@ from xinfang.audit.models import HistoryAnchor
 from xinfang.demo.accountability import demo_accountability_create, demo_accountability_delete
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
 from xinfang.demo.backlog import demo_backlog_create, demo_backlog_delete
+from xinfang.demo.ledger import demo_ledger_create, demo_ledger_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
@@ -38,6 +39,8 @@ from xinfang.workflow.category_suggester import suggester_train_from_cases
 
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [
+    # First: an office's Excel ledger brought in through the import service.
+    ("台帐导入", demo_ledger_create, demo_ledger_delete),
     ("公众服务", demo_portal_create, demo_portal_delete),
     ("预防化解", demo_prevention_create, demo_prevention_delete),
     ("同一事项与答复一致", demo_same_matter_create, demo_same_matter_delete),
