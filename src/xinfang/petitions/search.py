@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from xinfang.petitions.models import Petition, Reply
+from xinfang.petitions.userdict import dictionary_sync
 from xinfang.textmining import fts
 
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
@@ -49,6 +50,7 @@ def search_q(q: str) -> Q:
     a visible queryset: the index knows nothing of who may see what."""
     q = (q or "").strip()
     found = Q(subject__icontains=q)
+    dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if not terms:
         return found
