@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from xinfang.analytics import apis, assessment_apis, warning_apis
+from xinfang.analytics import apis, assessment_apis, topic_apis, warning_apis
 
 urlpatterns = [
     path("indicators/", apis.IndicatorListApi.as_view(), name="indicators"),
     path("assessment/rankings/", assessment_apis.RankingApi.as_view(), name="assessment-rankings"),
     path("warnings/", warning_apis.WarningListApi.as_view(), name="warnings"),
+    path("topics/", topic_apis.TopicListApi.as_view(), name="topics"),
+    path("topics/refresh/", topic_apis.TopicRefreshApi.as_view(), name="topics-refresh"),
     path(
         "warnings/<int:pk>/acknowledge/",
         warning_apis.WarningAcknowledgeApi.as_view(),

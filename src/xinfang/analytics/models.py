@@ -1,13 +1,16 @@
 """The analytics app's records; each part keeps its models in its own module."""
 
 from xinfang.analytics.assessment_models import AssessmentScheme, PublishedRanking
+from xinfang.analytics.topic_models import HotTopic, TopicRun
 from xinfang.analytics.warning_models import EarlyWarning, Level, RuleKind, WarningRule
 
 __all__ = [
     "AssessmentScheme",
     "EarlyWarning",
+    "HotTopic",
     "Level",
     "PublishedRanking",
     "RuleKind",
+    "TopicRun",
     "WarningRule",
 ]

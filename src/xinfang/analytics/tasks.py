@@ -4,8 +4,9 @@ the warnings it raised before (analytics/warnings.py), never raises them twice."
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from xinfang.analytics.topics import topics_compute, topics_refresh_all
 from xinfang.analytics.warnings import warnings_raise
 
 
@@ -14,3 +15,15 @@ def warnings_raise_task() -> dict[str, int]:
     """Every hour: run the warning rules over the case data and raise what they find."""
     scan = warnings_raise()
     return {"raised": scan.raised, "updated": scan.updated, "notified": scan.notified}
+
+
+@db_task()
+def topics_compute_task(run_id: int) -> int:
+    """Hot topics of one window, asked for from the page or the API."""
+    return topics_compute(run_id).pk
+
+
+@db_periodic_task(crontab(minute="35"))
+def topics_refresh_task() -> list[int]:
+    """Every hour: the hot topics of the 7, 30 and 90 days up to today."""
+    return topics_refresh_all()
