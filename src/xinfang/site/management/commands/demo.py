@@ -21,6 +21,7 @@ from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_pe
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
 from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
+from xinfang.demo.topics import demo_topics_create, demo_topics_delete
 from xinfang.demo.units import (
     ACCOUNTS,
     TREE,
@@ -42,6 +43,8 @@ LAYERS = [
     ("目标考核", demo_assessment_create, demo_assessment_delete),
     # After every layer that adds cases, disputes or ratings: the warnings read them all.
     ("预警", demo_warnings_create, demo_warnings_delete),
+    # Last: the message board's messages join the cases the topics are found among.
+    ("热点", demo_topics_create, demo_topics_delete),
 ]
 # Cases per transaction: short enough that a login waits for at most one batch.
 PETITION_BATCH = 20
