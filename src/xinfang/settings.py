@@ -350,3 +350,6 @@ OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
 
 # Password used by `xinfang demo` for every demo account.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="xinfang2026")
+# How many of ../shared/data/messages_hot.csv's newest messages the demo imports as online
+# petitions of 东城街道 for the hot topics, when that file is there (0: none; none in tests).
+DEMO_MESSAGES = env.int("DEMO_MESSAGES", default=0 if TESTING else 400)

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from xinfang.textmining.tokeniser import default_tokeniser
-from xinfang.textmining.topics import Topic, TopicDoc, find_topics
+from xinfang.textmining.topics import Topic, TopicDoc, find_topics, label_of
 
 DAY = date(2026, 3, 1)
 PARKING = [
@@ -58,6 +58,7 @@ def test_it_gives_the_trend_against_the_previous_window():
     window = _docs(PARKING, 100) + _docs(MIXER, 200) + _docs(OTHERS[:3], 300)
     topics = {t.ids[0]: t for t in find_topics(window, previous=previous)}
     assert topics[100].previous == 1 and topics[100].trend == "up"
+    assert topics[100].previous_ids == [600]
     assert topics[200].previous == 9 and topics[200].trend == "down"
     fresh = find_topics(_docs(PARKING, 100) + _docs(OTHERS, 300))[0]
     assert fresh.previous == 0 and fresh.trend == "new"
@@ -70,3 +71,10 @@ def test_the_trend_calls_a_small_change_flat():
     assert topic.trend == "up"
     topic.previous = 20
     assert topic.trend == "down"
+
+
+def test_a_label_of_some_documents_is_their_commonest_words():
+    tk = default_tokeniser()
+    label = label_of([tk.cut(t) for t in MIXER[:2]], n=3)
+    assert "搅拌站" in label and len(label) == 3
+    assert label_of([]) == []

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from xinfang.analytics import apis, assessment_apis, report_apis, warning_apis
+from xinfang.analytics import apis, assessment_apis, report_apis, topic_apis, warning_apis
 
 urlpatterns = [
     path("indicators/", apis.IndicatorListApi.as_view(), name="indicators"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("reports/<int:pk>/", report_apis.ReportDetailApi.as_view(), name="report"),
     path("reports/<int:pk>/file", report_apis.ReportFileApi.as_view(), name="report-file"),
     path("warnings/", warning_apis.WarningListApi.as_view(), name="warnings"),
+    path("topics/", topic_apis.TopicListApi.as_view(), name="topics"),
+    path("topics/refresh/", topic_apis.TopicRefreshApi.as_view(), name="topics-refresh"),
     path(
         "warnings/<int:pk>/acknowledge/",
         warning_apis.WarningAcknowledgeApi.as_view(),

@@ -2,15 +2,18 @@
 
 from xinfang.analytics.assessment_models import AssessmentScheme, PublishedRanking
 from xinfang.analytics.report_models import MonthlyReport, ReportTemplate
+from xinfang.analytics.topic_models import HotTopic, TopicRun
 from xinfang.analytics.warning_models import EarlyWarning, Level, RuleKind, WarningRule
 
 __all__ = [
     "AssessmentScheme",
     "EarlyWarning",
+    "HotTopic",
     "Level",
     "MonthlyReport",
     "PublishedRanking",
     "ReportTemplate",
     "RuleKind",
+    "TopicRun",
     "WarningRule",
 ]

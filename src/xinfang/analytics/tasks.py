@@ -8,6 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from xinfang.analytics.report_models import MonthlyReport
 from xinfang.analytics.reports import monthly_report_build
+from xinfang.analytics.topics import topics_compute, topics_refresh_all
 from xinfang.analytics.warnings import warnings_raise
 
 
@@ -23,3 +24,15 @@ def monthly_report_task(report_id: int) -> str:
     """Build one queued monthly analysis report (its progress shows on the report's page)."""
     record = MonthlyReport.objects.select_related("unit", "created_by").get(pk=report_id)
     return monthly_report_build(record).status
+
+
+@db_task()
+def topics_compute_task(run_id: int) -> int:
+    """Hot topics of one window, asked for from the page or the API."""
+    return topics_compute(run_id).pk
+
+
+@db_periodic_task(crontab(minute="35"))
+def topics_refresh_task() -> list[int]:
+    """Every hour: the hot topics of the 7, 30 and 90 days up to today."""
+    return topics_refresh_all()

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from xinfang.analytics import ranking_views, report_views, views, warning_views
+from xinfang.analytics import ranking_views, report_views, topic_views, views, warning_views
 
 app_name = "analytics"
 
 urlpatterns = [
     path("analytics/", views.dashboard, name="dashboard"),
     path("analytics/warnings/", warning_views.warning_list, name="warnings"),
+    path("analytics/topics/", topic_views.topics_page, name="topics"),
+    path("analytics/topics/refresh/", topic_views.topics_refresh, name="topics_refresh"),
     path("analytics/warnings/rules/", warning_views.warning_rules_page, name="warning_rules"),
     path("analytics/warnings/<int:pk>/", warning_views.warning_detail, name="warning_detail"),
     path(

@@ -67,6 +67,7 @@ class ConfigChange(models.Model):
         ASSESSMENT = "assessment", "考核方案"
         NOTICE_TEMPLATE = "notice_template", "告知文书模板"
         WARNING_RULE = "warning_rule", "预警规则"
+        USER_DICTIONARY = "user_dictionary", "分词词典"
 
     kind = models.CharField("类别", max_length=16, choices=Kind.choices, db_index=True)
     object_id = models.CharField("对象编号", max_length=64, blank=True)

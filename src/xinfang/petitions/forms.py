@@ -223,9 +223,11 @@ class LedgerFilterForm(forms.Form):
         label="排序",
         required=False,
         choices=[
+            ("", "默认（有关键词按相关度）"),
             ("-received", "最新收到在前"),
             ("received", "最早收到在前"),
             ("due", "期限最近在前"),
+            ("relevance", "相关度优先"),
         ],
     )
 

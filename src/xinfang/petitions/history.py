@@ -33,6 +33,7 @@ from django.db.models import OuterRef, Subquery
 from xinfang.petitions.models import DEADLINE_FIELDS, EventKind, Petition, PetitionEvent
 from xinfang.petitions.search import petition_search_index
 from xinfang.petitions.textindex import petition_text_index
+from xinfang.petitions.userdict import dictionary_sync
 
 # The columns of a case that only the workflow changes, each change with an event: its
 # state, who holds it, what was decided and every deadline.
@@ -163,6 +164,7 @@ def _text_indexes_refresh(petition: Petition, kind: str, from_state: str, to_sta
     """Keep the text indexes current in the event's transaction: subject and content are
     written once, at registration (duplicate finder and search); replies are issued with a
     change of state (search)."""
+    dictionary_sync()  # words an admin added cut whole from now on
     if kind == "register":
         petition_text_index(petition)
     if kind == "register" or from_state != to_state:

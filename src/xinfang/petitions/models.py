@@ -10,6 +10,7 @@ from django.db.models import Q
 from treebeard.mp_tree import MP_Node
 
 from xinfang.core.crypto import EncryptedTextField
+from xinfang.petitions.dictionary_models import DictionaryWord as DictionaryWord
 from xinfang.units.models import Unit
 
 

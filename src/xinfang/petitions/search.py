@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from xinfang.petitions.models import Petition, Reply
+from xinfang.petitions.userdict import dictionary_sync
 from xinfang.textmining import fts
 
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
@@ -51,6 +52,7 @@ def search_q(q: str) -> Q:
     a visible queryset: the index knows nothing of who may see what."""
     q = (q or "").strip()
     found = Q(subject__icontains=q)
+    dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if not terms:
         return found
@@ -64,6 +66,61 @@ def search_q(q: str) -> Q:
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts.fts5_match(terms)]
         )
     return found | Q(pk__in=hits)
+
+
+def _hits_sql(terms: list[str]) -> tuple[str, list]:
+    """SQL of (id, score) for the cases whose words contain every term, lower score better:
+    FTS5's bm25 (already negative, best lowest) or PostgreSQL's ts_rank negated."""
+    if connection.vendor == "postgresql":
+        query = fts.tsquery_literal(terms)
+        return (
+            f"SELECT petition_id AS id, -ts_rank(document, %s::tsquery) AS score "
+            f"FROM {PG_TABLE} WHERE document @@ %s::tsquery",
+            [query, query],
+        )
+    return (
+        f"SELECT rowid AS id, bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} "
+        f"WHERE {FTS_TABLE} MATCH %s",
+        [fts.fts5_match(terms)],
+    )
+
+
+def search_ranked_ids(found: QuerySet[Petition], q: str, *, offset: int, limit: int) -> list[int]:
+    """Ids of `found` (a visible queryset already filtered by `search_q(q)`) best match
+    first: the word matches by rank (bm25 on SQLite, ts_rank on PostgreSQL), then the cases
+    found only by the subject as typed; newest first among equals.
+
+    The ranked hits are computed once (a materialised CTE) and joined to `found`: asking
+    the index for one case's rank at a time would recompute its statistics per case.
+    """
+    base_sql, base_params = (
+        found.order_by()
+        .annotate(ranked_id=F("pk"), ranked_at=F("received_at"))
+        .values_list("ranked_id", "ranked_at")
+        .query.sql_with_params()
+    )
+    terms = fts.query_terms(q)
+    if terms:
+        hits_sql, hits_params = _hits_sql(terms)
+    else:  # nothing to rank by: the subject match alone, newest first
+        hits_sql, hits_params = "SELECT 0 AS id, 0.0 AS score WHERE 1 = 0", []
+    sql = (
+        f"WITH hits AS MATERIALIZED ({hits_sql}) "
+        f"SELECT b.ranked_id FROM ({base_sql}) b LEFT JOIN hits ON hits.id = b.ranked_id "
+        "ORDER BY CASE WHEN hits.score IS NULL THEN 1 ELSE 0 END, hits.score, "
+        "b.ranked_at DESC, b.ranked_id DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*hits_params, *base_params, limit, offset])
+        return [row[0] for row in cur.fetchall()]
+
+
+def search_terms(q: str) -> list[str]:
+    """The words to mark in a result for the search `q`: its terms and, for a query the
+    index cannot cut (a fragment of a subject), the text as typed."""
+    q = (q or "").strip()
+    terms = fts.query_terms(q)
+    return [*terms, q] if q else terms
 
 
 def search_orphans_drop() -> None:

@@ -23,7 +23,12 @@ from xinfang.analytics.indicators import INDICATORS
 from xinfang.analytics.models import AssessmentScheme
 from xinfang.core.changes import Kind, config_changes
 from xinfang.core.errors import DomainError, ValidationFailed
-from xinfang.petitions.models import Category, Line
+from xinfang.petitions.dictionary import (
+    dictionary_word_remove,
+    dictionary_words_add,
+    search_reindex_state,
+)
+from xinfang.petitions.models import Category, DictionaryWord, Line
 from xinfang.petitions.services import category_create, category_update
 from xinfang.units.models import Unit
 from xinfang.units.selectors import units_visible_to
@@ -59,6 +64,7 @@ KIND_PAGES = {
     Kind.OPEN311_KEY: "admin:portal_open311key_changelist",
     Kind.ASSESSMENT: "settings:assessment",
     Kind.WARNING_RULE: "analytics:warning_rules",
+    Kind.USER_DICTIONARY: "settings:dictionary",
 }
 
 
@@ -418,3 +424,58 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
             **_changes(Kind.ASSESSMENT),
         },
     )
+
+
+# --- user dictionary ----------------------------------------------------------------------
+
+
+class DictionaryForm(forms.Form):
+    words = forms.CharField(
+        label="新增词语（每行一个：词语 [词频] [词性]）",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+    )
+
+
+def _dictionary_context(form: DictionaryForm) -> dict:
+    return {
+        "form": form,
+        "words": DictionaryWord.objects.select_related("added_by").order_by("-pk"),
+        "reindex": search_reindex_state(),
+        **_changes(Kind.USER_DICTIONARY),
+    }
+
+
+@admin_required
+def dictionary_page(request: HttpRequest) -> HttpResponse:
+    """分词词典: the words an admin adds so that search and similar cases cut them whole."""
+    form = DictionaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = dictionary_words_add(actor=request.user, text=form.cleaned_data["words"])
+        except DomainError as exc:
+            form.add_error("words", exc.message)
+        else:
+            if added:
+                messages.success(
+                    request,
+                    f"已添加或更新 {len(added)} 个词语：新登记的信访件立即按新词切分，"
+                    "已有信访件的检索索引正在后台重建。",
+                )
+            else:
+                messages.info(request, "这些词语已在词典中，未作修改。")
+            return redirect("settings:dictionary")
+    status = 400 if form.errors else 200
+    return render(request, "settings/dictionary.html", _dictionary_context(form), status=status)
+
+
+@admin_required
+@require_POST
+def dictionary_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        dictionary_word_remove(actor=request.user, word_id=pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已删除该词语，已有信访件的检索索引正在后台重建。")
+    return redirect("settings:dictionary")

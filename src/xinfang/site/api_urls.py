@@ -7,6 +7,7 @@ from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
 from xinfang.ledger import apis as ledger
 from xinfang.notifications import apis as notifications
+from xinfang.petitions import dictionary_apis as dictionary
 from xinfang.portal import apis as portal
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
@@ -116,6 +117,8 @@ urlpatterns = [
         ledger.LedgerExportApi.as_view(),
         name="ledger-export",
     ),
+    path("dictionary/", dictionary.DictionaryApi.as_view(), name="dictionary"),
+    path("dictionary/<int:pk>/", dictionary.DictionaryWordApi.as_view(), name="dictionary-word"),
     path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/read-all/",

@@ -16,4 +16,6 @@ urlpatterns = [
     path("rules/", views.rules_page, name="rules"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("assessment/", views.assessment_page, name="assessment"),
+    path("dictionary/", views.dictionary_page, name="dictionary"),
+    path("dictionary/<int:pk>/remove/", views.dictionary_remove, name="dictionary_remove"),
 ]

@@ -132,6 +132,11 @@ class Tokeniser:
                     self._jieba.add_word(entry.word, entry.freq, entry.tag)
 
     @property
+    def extra_words(self) -> tuple[UserWord, ...]:
+        """The entries added beyond the bundled dictionary, in the order added."""
+        return tuple(self._extra)
+
+    @property
     def fingerprint(self) -> str:
         """A short hash of the dictionary: token strings stored under another one are stale."""
         lines = [w.line() for w in (*bundled_user_words(), *self._extra)]
@@ -189,6 +194,28 @@ def default_tokeniser() -> Tokeniser:
             if _default is None:
                 _default = Tokeniser()
     return _default
+
+
+def default_tokeniser_use(words: Iterable[UserWord]) -> Tokeniser:
+    """Make the process-wide tokeniser cut with the bundled dictionary plus exactly `words`:
+    words appended to the current ones are added in place; anything else (a word removed or
+    changed) builds a new tokeniser, as jieba cannot forget a word."""
+    global _default
+    words = list(words)
+    with _default_lock:
+        current = _default
+        if current is not None:
+            have = list(current.extra_words)
+            if words[: len(have)] == have:
+                current.add_words(words[len(have) :])
+                return current
+        _default = Tokeniser(words)
+        return _default
+
+
+def fingerprint_of(words: Iterable[UserWord]) -> str:
+    """The fingerprint a tokeniser with these extra words has (without loading jieba)."""
+    return Tokeniser(words).fingerprint
 
 
 def cut(text: str | None) -> list[str]:

@@ -18,8 +18,9 @@ counts for the topic it would have joined (the topic of its closest document, if
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -46,6 +47,7 @@ class Topic:
     first_day: date
     last_day: date
     previous: int = 0  # documents of the previous window close to this topic
+    previous_ids: list[int] = field(default_factory=list)  # which ones
 
     @property
     def count(self) -> int:
@@ -153,6 +155,16 @@ def find_topics(
     return topics
 
 
+def label_of(docs: Iterable[Sequence[str]], n: int = 5) -> list[str]:
+    """The `n` commonest words of some documents (each counted once a document), for a
+    topic shown through only some of its documents; boilerplate and short words left out."""
+    skip = boilerplate_words()
+    counts = Counter(
+        w for words in docs for w in set(words) if len(w) > 1 and w not in skip and not w.isdigit()
+    )
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
 def _label(vocabulary: Any, weights: Any, n: int) -> list[str]:
     """The `n` single words of highest weight (bigrams help the linking, not the label;
     one-character words say too little)."""
@@ -198,3 +210,4 @@ def _count_previous(
         topic = topic_of.get(int(assignment[best]))
         if topic is not None:
             topics[topic].previous += 1
+            topics[topic].previous_ids.append(previous[row].id)

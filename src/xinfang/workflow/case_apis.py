@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +29,7 @@ from xinfang.petitions.models import (
     State,
     overdue_q,
 )
-from xinfang.petitions.search import search_q
+from xinfang.petitions.search import search_q, search_ranked_ids, search_terms
 from xinfang.petitions.selectors import (
     AccusationReceipt,
     accusation_receipt,
@@ -45,6 +50,7 @@ from xinfang.petitions.serializers import (
     PetitionRegisterSerializer,
 )
 from xinfang.petitions.services import PersonInput
+from xinfang.textmining.highlight import marked_html, snippet_html
 from xinfang.units.models import Unit
 from xinfang.workflow.category_suggester import category_suggestions
 from xinfang.workflow.services import attachment_add, petition_register
@@ -168,7 +174,56 @@ class PetitionFilter(filters.FilterSet):
 
 
 def _list_context(view) -> dict:
-    return {"member_paths": accused_unit_paths_of(view.request.user), "request": view.request}
+    q = (view.request.query_params.get("q") or "").strip()
+    return {
+        "member_paths": accused_unit_paths_of(view.request.user),
+        "request": view.request,
+        "marks": search_terms(q) if q else [],
+    }
+
+
+class SearchHighlightSerializer(serializers.Serializer):
+    subject = serializers.CharField(help_text="标题，HTML：已转义，命中的词以 <mark> 标出")
+    snippet = serializers.CharField(
+        allow_null=True,
+        help_text="内容中命中处前后约 80 字（HTML，已转义，号码以 *** 遮蔽）；检举控告件为 null",
+    )
+
+
+class PetitionSearchListSerializer(PetitionListSerializer):
+    """A row of the case list; with `q=`, where the words were found."""
+
+    highlight = serializers.SerializerMethodField()
+
+    class Meta(PetitionListSerializer.Meta):
+        fields = [*PetitionListSerializer.Meta.fields, "highlight"]
+
+    @extend_schema_field(SearchHighlightSerializer(allow_null=True))
+    def get_highlight(self, p: Petition) -> dict | None:
+        marks = self.context.get("marks")
+        if not marks:
+            return None
+        return {
+            "subject": marked_html(p.subject, marks),
+            # The content of an accusation stays out of lists: it may name the reporter.
+            "snippet": None if p.is_accusation else snippet_html(p.content, marks),
+        }
+
+
+class RankedCases:
+    """A search's cases best match first, sliced a page at a time by the paginator."""
+
+    def __init__(self, found: QuerySet[Petition], q: str) -> None:
+        self.found, self.q = found, q
+
+    def count(self) -> int:
+        return self.found.order_by().count()
+
+    def __getitem__(self, page: slice) -> list[Petition]:
+        start = page.start or 0
+        ids = search_ranked_ids(self.found, self.q, offset=start, limit=page.stop - start)
+        rows = self.found.filter(pk__in=ids).in_bulk()
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 @extend_schema_view(
@@ -181,10 +236,19 @@ def _list_context(view) -> dict:
     )
 )
 class PetitionListCreateApi(generics.ListCreateAPIView):
-    """GET: the cases the caller may see. POST: register a case."""
+    """GET: the cases the caller may see, newest first; with `q=`, best match first (bm25
+    on SQLite, ts_rank on PostgreSQL) and each row's `highlight`. POST: register a case."""
 
     filterset_class = PetitionFilter
-    serializer_class = PetitionListSerializer
+    serializer_class = PetitionSearchListSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        q = (request.query_params.get("q") or "").strip()
+        if not q:
+            return super().list(request, *args, **kwargs)
+        ranked = RankedCases(self.filter_queryset(self.get_queryset()), q)
+        page = self.paginate_queryset(ranked)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_queryset(self) -> QuerySet[Petition]:
         user = self.request.user

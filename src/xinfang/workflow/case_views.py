@@ -96,7 +96,8 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             is_repeat=d["is_repeat"],
             overdue=d["overdue"],
             text=d["q"],
-            sort=d["sort"] or "-received",
+            # With words to look for, the best matches first unless another order is chosen.
+            sort=d["sort"] or ("relevance" if d["q"].strip() else "-received"),
             case_set=d["set"],
         )
     page = ledger_page(request.user, f, cursor=request.GET.get("after"))

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.models import Category, Petition, PetitionParty, overdue_q
-from xinfang.petitions.search import search_q
+from xinfang.petitions.search import search_q, search_ranked_ids, search_terms
 from xinfang.petitions.selectors.visibility import case_hints, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 
@@ -28,6 +28,8 @@ SORTS = {
     "-received": "最新收到在前",
     "received": "最早收到在前",
     "due": "期限最近在前",
+    # Only with a search text: the best word matches first (the default then).
+    "relevance": "相关度优先",
 }
 
 
@@ -60,6 +62,8 @@ class LedgerPage:
     next_cursor: str | None
     # What the case set is, in words, when the ledger is filtered to one.
     case_set_label: str = ""
+    # The words a search matched on, to mark in the rows (empty without a search).
+    marks: list[str] = field(default_factory=list)
 
 
 # prefix → resolver(user, value) → (label, cases) or None for a value it cannot read. Apps
@@ -145,6 +149,28 @@ def _decode(cursor: str, sort: str) -> list | None:
         return None
 
 
+def _searched(f: LedgerFilter) -> str:
+    """The search text when the ledger is filtered by words (not by a tracking code)."""
+    text = f.text.strip()
+    return text if text and not normalise_tracking_code(text) else ""
+
+
+def _ranked_page(
+    base: QuerySet[Petition], text: str, cursor: str | None, size: int
+) -> tuple[list[int], bool, str | None]:
+    """A page of the search's best matches: the cursor is the offset (a rank is no key to
+    seek by, and nobody reads a search's hundredth page)."""
+    offset = 0
+    if cursor:
+        try:
+            offset = max(0, int(cursor.removeprefix("r")))
+        except ValueError:
+            offset = 0
+    ids = search_ranked_ids(base, text, offset=offset, limit=size + 1)
+    more = len(ids) > size
+    return ids[:size], more, f"r{offset + size}" if more else None
+
+
 def _ordered_after(qs: QuerySet[Petition], sort: str, cursor: str | None) -> QuerySet[Petition]:
     after = _decode(cursor, sort) if cursor else None
     if sort == "received":
@@ -176,11 +202,17 @@ def ledger_page(
 ) -> LedgerPage:
     """One page of the ledger after the cursor, with the (capped) number of matching cases."""
     base = _filtered(user, f)
+    text = _searched(f)
     sort = f.sort if f.sort in SORTS else "-received"
-    # The page's ids first (an index-ordered scan), then only those rows in full.
-    ids = list(_ordered_after(base, sort, cursor).values_list("pk", flat=True)[: size + 1])
-    more = len(ids) > size
-    ids = ids[:size]
+    if sort == "relevance" and not text:
+        sort = "-received"
+    if sort == "relevance":
+        ids, more, ranked_cursor = _ranked_page(base, text, cursor, size)
+    else:
+        # The page's ids first (an index-ordered scan), then only those rows in full.
+        ids = list(_ordered_after(base, sort, cursor).values_list("pk", flat=True)[: size + 1])
+        more = len(ids) > size
+        ids = ids[:size]
     rows_by_id = (
         Petition.objects.filter(pk__in=ids)
         .select_related("responsible_unit", "receiving_unit", "category", "accused_unit")
@@ -207,11 +239,14 @@ def ledger_page(
     else:
         total = base.order_by().count() if cap is None else base.order_by()[: cap + 1].count()
     next_cursor = None
-    if more:
+    if sort == "relevance":
+        next_cursor = ranked_cursor
+    elif more:
         last = rows[-1]
         key = last.due_on if sort == "due" else last.received_at
         next_cursor = _encode([key, last.pk])
     resolved = case_set_resolve(user, f.case_set) if f.case_set else None
     label = resolved[0] if resolved else ""
     capped = cap is not None and total > cap
-    return LedgerPage(rows, cap if capped else total, capped, next_cursor, label)
+    marks = search_terms(text) if text else []
+    return LedgerPage(rows, cap if capped else total, capped, next_cursor, label, marks)

@@ -26,6 +26,7 @@ from xinfang.demo.prevention import demo_prevention_create, demo_prevention_dele
 from xinfang.demo.reports import demo_reports_create, demo_reports_delete
 from xinfang.demo.same_matter import demo_same_matter_create, demo_same_matter_delete
 from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
+from xinfang.demo.topics import demo_topics_create, demo_topics_delete
 from xinfang.demo.units import (
     ACCOUNTS,
     TREE,
@@ -56,6 +57,8 @@ LAYERS = [
     ("目标考核", demo_assessment_create, demo_assessment_delete),
     # After every layer that adds cases, disputes or ratings: the warnings read them all.
     ("预警", demo_warnings_create, demo_warnings_delete),
+    # The message board's messages join the cases the topics are found among.
+    ("热点", demo_topics_create, demo_topics_delete),
     # Last: last month's analysis report prints the ranking and the warnings above.
     ("分析报告", demo_reports_create, demo_reports_delete),
 ]

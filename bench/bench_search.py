@@ -1,0 +1,207 @@
+"""Full-text search of the ledger at 100,000 cases (SQLite) or 1,000,000 (PostgreSQL), and the
+search index update a registration makes.
+
+The bulk loader's cases get the real texts of ../shared/data (messages_hot.csv and
+messages_replied.csv, read at run time; generated sentences when the folder is absent), one
+text a case in turn, and are indexed with the application's own cutting
+(`textmining.fts.index_words`, each distinct text cut once). Then:
+
+    search   one GET of the ledger with `q=` (`petitions:list`, ranked, the words marked),
+             through Django's test Client, as district_supervisor (城南区: sees most cases)
+             and dc_registrar (东城街道), for queries drawn from the texts: a common word,
+             two words, a rarer word, a phrase cut into parts, and one that finds nothing;
+             timed with perf_counter around `client.get`
+    update   `petition_search_index(case)` for cases drawn at random: the search document a
+             registration (or an issued reply) writes, inside a transaction (not its commit)
+
+    python -m bench bench_search [--n N] [--samples 40] [--updates 300] [--reuse]
+    BENCH_N, BENCH_SAMPLES and BENCH_REUSE=1 do the same from the environment;
+    BENCH_SHARED_DATA=/path/to/shared/data when the folder is not beside the repository.
+
+Without DATABASE_URL it builds a throwaway SQLite database (kept with BENCH_KEEP=1); with
+DATABASE_URL (PostgreSQL) it loads 1,000,000 cases into a database that must hold none
+(unless --reuse). Targets (issue 16): search p95 ≤ 200 ms, index update ≤ 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import time
+from pathlib import Path
+
+from bench.loaddata import bulk_petitions, database_prepare
+from bench.textdata import _generated_texts, percentiles, shared_file
+
+DEFAULT_N = {"sqlite": 100_000, "postgresql": 1_000_000}
+USERS = ("district_supervisor", "dc_registrar")
+QUERIES = {
+    "common word": "小区",
+    "two words": "物业 电梯",
+    "rarer word": "搅拌站",
+    "phrase": "拆迁补偿款",
+    "no hit": "量子纠缠",
+}
+TARGET_SEARCH_MS = 200.0
+TARGET_UPDATE_MS = 5.0
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench bench_search")
+    parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", 0)) or None)
+    parser.add_argument("--samples", type=int, default=int(os.environ.get("BENCH_SAMPLES", 40)))
+    parser.add_argument("--updates", type=int, default=300)
+    parser.add_argument("--reuse", action="store_true", default=bool(os.environ.get("BENCH_REUSE")))
+    args, _ = parser.parse_known_args()
+    return args
+
+
+def _texts() -> list[tuple[str, str]]:
+    """(subject, content) of the real messages, or generated ones."""
+    out = []
+    folder = os.environ.get("BENCH_SHARED_DATA")  # when ../shared is elsewhere
+    for name in ("messages_hot.csv", "messages_replied.csv"):
+        path = Path(folder) / name if folder else shared_file(name)
+        if path is None or not path.is_file():
+            continue
+        with path.open(newline="", encoding="utf-8") as f:
+            out += [(r["subject"][:200], r["detail"]) for r in csv.DictReader(f)]
+    if not out:
+        out = [(t[:30], t) for t in _generated_texts(4000)]
+    return out
+
+
+def _texts_and_index(texts: list[tuple[str, str]]) -> None:
+    """Give every case a text in turn and write its search document (cut once per text)."""
+    from django.db import connection, transaction
+
+    from xinfang.petitions.models import Petition
+    from xinfang.petitions.search import FTS_TABLE, PG_TABLE
+    from xinfang.textmining import fts
+
+    started = time.perf_counter()
+    docs = [fts.index_words(s, c) for s, c in texts]
+    print(f"  cut {len(texts):,} texts in {time.perf_counter() - started:.0f} s", flush=True)
+    ids = list(Petition.objects.order_by("pk").values_list("pk", flat=True))
+    pg = connection.vendor == "postgresql"
+    for start in range(0, len(ids), 20_000):
+        chunk = ids[start : start + 20_000]
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.executemany(
+                "UPDATE petitions_petition SET subject = %s, content = %s WHERE id = %s",
+                [(*texts[pk % len(texts)], pk) for pk in chunk],
+            )
+            if pg:
+                cur.executemany(
+                    f"INSERT INTO {PG_TABLE} (petition_id, document) VALUES (%s, %s::tsvector) "
+                    "ON CONFLICT (petition_id) DO UPDATE SET document = EXCLUDED.document",
+                    [(pk, fts.tsvector_literal(docs[pk % len(docs)])) for pk in chunk],
+                )
+            else:
+                cur.execute(
+                    f"DELETE FROM {FTS_TABLE} WHERE rowid BETWEEN %s AND %s", [chunk[0], chunk[-1]]
+                )
+                cur.executemany(
+                    f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (%s, %s)",
+                    [(pk, " ".join(docs[pk % len(docs)])) for pk in chunk],
+                )
+        done = start + len(chunk)
+        print(
+            f"  indexed {done:,}/{len(ids):,} in {time.perf_counter() - started:.0f} s", flush=True
+        )
+    with connection.cursor() as cur:
+        if pg:
+            cur.execute(f"VACUUM ANALYZE {PG_TABLE}")
+        else:
+            cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def main() -> None:
+    options = _options()
+    db = database_prepare(reuse=options.reuse)
+
+    from django.db import close_old_connections, transaction
+    from django.test import Client, override_settings
+    from django.urls import reverse
+
+    from xinfang.petitions.models import Petition
+    from xinfang.petitions.search import petition_search_index
+    from xinfang.units.models import Staff
+
+    n = options.n or DEFAULT_N.get(db.vendor, 100_000)
+    print(f"database: {db.label}")
+    count = Petition.objects.count()
+    if count < n:
+        print(f"loading {n - count:,} petitions")
+        bulk_petitions(n - count)
+        print("giving the cases real texts and indexing them")
+        _texts_and_index(_texts())
+    cases = Petition.objects.count()
+    url = reverse("petitions:list")
+    plain_static = override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    )
+    from django.conf import settings
+
+    host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "localhost")
+    clients = {}
+    for username in USERS:
+        client = Client(HTTP_HOST=host.lstrip("."))
+        client.force_login(Staff.objects.get(username=username))
+        clients[username] = client
+    timings: dict[tuple[str, str], list[float]] = {}
+    found: dict[tuple[str, str], str] = {}
+    with plain_static:
+        for client in clients.values():  # warm-up
+            for q in QUERIES.values():
+                client.get(url, {"q": q})
+        for _ in range(options.samples):
+            for username, client in clients.items():
+                for label, q in QUERIES.items():
+                    close_old_connections()
+                    started = time.perf_counter()
+                    response = client.get(url, {"q": q})
+                    timings.setdefault((username, label), []).append(time.perf_counter() - started)
+                    if response.status_code != 200:
+                        raise SystemExit(f"bench: {q!r} answered {response.status_code}")
+                    if (username, label) not in found:
+                        body = response.content.decode()
+                        found[(username, label)] = str(body.count("<mark>"))
+    print(f"\nsearch: ledger page with q=, {cases:,} cases, {options.samples} samples each")
+    print(f"{'user':<22}{'query':<14}{'q':<12}{'marks':>6}{'p50 ms':>9}{'p95 ms':>9}{'max':>8}")
+    worst = 0.0
+    for (username, label), values in timings.items():
+        p = percentiles([_ms(v) for v in values])
+        worst = max(worst, p["p95"])
+        print(
+            f"{username:<22}{label:<14}{QUERIES[label]:<12}{found[(username, label)]:>6}"
+            f"{p['p50']:>9.1f}{p['p95']:>9.1f}{p['max']:>8.1f}"
+        )
+    print(f"worst p95 {worst:.1f} ms (target ≤ {TARGET_SEARCH_MS:.0f} ms)")
+
+    rng = random.Random(7)
+    ids = list(Petition.objects.values_list("pk", flat=True))
+    sample = [Petition.objects.get(pk=rng.choice(ids)) for _ in range(options.updates)]
+    update: list[float] = []
+    for petition in sample:
+        with transaction.atomic():
+            started = time.perf_counter()
+            petition_search_index(petition)
+            update.append(time.perf_counter() - started)
+    p = percentiles([_ms(v) for v in update[10:]])
+    print(
+        f"\nindex update (petition_search_index), {len(update) - 10} samples: "
+        f"p50 {p['p50']:.2f} ms, p95 {p['p95']:.2f} ms, max {p['max']:.2f} ms "
+        f"(target ≤ {TARGET_UPDATE_MS:.0f} ms)"
+    )
+    with open("/proc/loadavg") as f:
+        print(f"load average: {f.read().strip()}")
