@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -240,8 +240,10 @@ def open_supervision_orders(scope: Scope) -> QuerySet[SupervisionOrder]:
     user may see; the most urgent first."""
     return (
         SupervisionOrder.objects.filter(
+            # A correlated check per open order: `petition__in` made SQLite list every
+            # visible case first (40 ms at 20,000 cases with no order at all).
+            Exists(petitions_visible_to(scope.user).filter(pk=OuterRef("petition_id"))),
             unit__path__startswith=scope.unit.path,
-            petition__in=petitions_visible_to(scope.user).values("pk"),
         )
         .exclude(status=SupervisionOrder.Status.CLOSED)
         .select_related("petition", "unit")
