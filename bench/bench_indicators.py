@@ -91,11 +91,15 @@ def main() -> None:
     dc_leader = Staff.objects.get(username="dc_leader")
     city = Unit.objects.get(code="LJ")
     street = Unit.objects.get(code="LJ-CN-DC")
-    city_year = Scope(city_leader, city, year.start, year.end)
     every_key = [i.key for i in INDICATORS]
+
+    def city_year() -> Scope:
+        # A new scope each run: a scope remembers what it has read (Scope.memo).
+        return Scope(city_leader, city, year.start, year.end)
+
     runs = {
-        "city year": lambda: indicators_compute(city_year),
-        "city by unit": lambda: indicators_by_child(city_year, every_key),
+        "city year": lambda: indicators_compute(city_year()),
+        "city by unit": lambda: indicators_by_child(city_year(), every_key),
         "street month": lambda: indicators_compute(
             Scope(dc_leader, street, last_month.start, last_month.end)
         ),

@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from tests.analytics.conftest import add_event
 from xinfang.analytics import periods
-from xinfang.analytics.indicators import Scope, indicator_cases, indicators_compute
+from xinfang.analytics.indicators import (
+    Scope,
+    indicator_cases,
+    indicators_compute,
+    indicators_compute_periods,
+)
+from xinfang.analytics.selectors import by_month, unit_month_counts
 from xinfang.petitions.models import Category, State
 from xinfang.portal.models import Rating
 
@@ -230,3 +236,60 @@ def test_it_counts_in_queries_that_do_not_grow_with_units(org, district_supervis
         return len(ctx.captured_queries)
 
     assert queries(org.district) == queries(org.dongcheng)
+
+
+def _numbers(results):
+    return [(r.key, r.numerator, r.denominator) for r in results]
+
+
+@pytest.mark.django_db
+def test_it_reads_several_periods_in_one_query_with_the_same_numbers(org, dc_leader, case):
+    earlier = case(org.dongcheng, D(2026, 6, 1))
+    case(org.dongcheng, D(2026, 10, 20), channel="letter", headcount=3)
+    case(org.dongcheng, D(2026, 11, 2), repeat_of=earlier, is_first=False, skips_level=True)
+    case(org.donghu, D(2026, 11, 3), decide_by=D(2026, 11, 10), headcount=6)
+    case(org.dongcheng, D(2025, 11, 4), concluded_on=D(2025, 11, 20))
+    oct_, nov_2025 = periods.month(2026, 10), periods.month(2025, 11)
+    scopes = [
+        Scope(dc_leader, org.dongcheng, p.start, p.end, None, AS_OF) for p in (NOV, oct_, nov_2025)
+    ]
+    keys = [None, ["cases", "person_times", "repeat_rate"], None]
+    with CaptureQueriesContext(connection) as ctx:
+        together = indicators_compute_periods(list(zip(scopes, keys, strict=True)))
+    aggregates = [q for q in ctx.captured_queries if "petitions_petition" in q["sql"]]
+    assert len([q for q in aggregates if "COUNT" in q["sql"]]) == 1
+    for scope, chosen, results in zip(scopes, keys, together, strict=True):
+        assert _numbers(results) == _numbers(indicators_compute(scope, chosen))
+    assert [r.numerator for r in together[1]] == [1, 3, 0]
+    assert nums({r.key: r for r in together[0]}["repeat_rate"]) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_it_refuses_periods_of_different_units(org, dc_leader):
+    scopes = [
+        (Scope(dc_leader, unit, NOV.start, NOV.end, None, AS_OF), None)
+        for unit in (org.dongcheng, org.donghu)
+    ]
+    with pytest.raises(ValueError):
+        indicators_compute_periods(scopes)
+
+
+@pytest.mark.django_db
+def test_it_reads_the_trend_and_the_heat_map_from_one_grouping(org, district_supervisor, case):
+    case(org.dongcheng, D(2026, 10, 3), headcount=4)
+    case(org.donghu, D(2026, 11, 3))  # under 东城: its row
+    case(org.xicheng, D(2026, 11, 4), headcount=2)
+    case(org.district, D(2026, 11, 5))  # the district itself: its own path
+    case(org.north, D(2026, 11, 6))  # another district
+    scope = Scope(district_supervisor, org.district, D(2026, 10, 1), NOV.end, None, AS_OF)
+    months, counts = unit_month_counts(scope)
+    assert [(c.key, c.cases, c.persons) for c in months] == [
+        (c.key, c.cases, c.persons) for c in by_month(scope)
+    ]
+    assert [(c.key, c.cases, c.persons) for c in months] == [("2026-10", 1, 4), ("2026-11", 3, 4)]
+    assert counts == {
+        (org.dongcheng.path, "2026-10"): 1,
+        (org.dongcheng.path, "2026-11"): 1,
+        (org.xicheng.path, "2026-11"): 1,
+        (org.district.path, "2026-11"): 1,
+    }

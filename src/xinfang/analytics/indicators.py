@@ -28,10 +28,12 @@ The three escalation rates are not defined in RULES.md §9; they are defined her
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -74,6 +76,16 @@ class Scope:
     end: date
     category: Category | None = None
     as_of: date | None = None
+    # What one request has already read for this user and subtree (the visible units, the
+    # hidden accusations, the subtree's units, the work calendar): scopes derived from one
+    # another share it, so a page asking for several periods reads them once.
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def remembered(self, key: tuple, make: Callable):
+        """`make()`, read once per memo and key."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
 
     @property
     def today(self) -> date:
@@ -168,13 +180,13 @@ def _satisfied(s: Scope, w: Window) -> Q:
     )
 
 
+def _hidden(s: Scope, prefix: str = "") -> Q:
+    return s.remembered(("hidden", s.user.pk, prefix), lambda: hidden_accusations_q(s.user, prefix))
+
+
 def _repeat(s: Scope, w: Window) -> Q:
     # A repeat of an accusation hidden from the user does not show as a repeat (RULES.md §6).
-    return (
-        _received(s, w)
-        & Q(repeat_of__isnull=False)
-        & ~hidden_accusations_q(s.user, prefix="repeat_of__")
-    )
+    return _received(s, w) & Q(repeat_of__isnull=False) & ~_hidden(s, "repeat_of__")
 
 
 def _skips_level(s: Scope, w: Window) -> Q:
@@ -198,9 +210,7 @@ def _capital_collective(s: Scope, w: Window) -> Q:
 
 
 def _later_cases(s: Scope, **filters) -> QuerySet[Petition]:
-    return Petition.objects.filter(repeat_of=OuterRef("pk"), **filters).exclude(
-        hidden_accusations_q(s.user)
-    )
+    return Petition.objects.filter(repeat_of=OuterRef("pk"), **filters).exclude(_hidden(s))
 
 
 def _first_concluded(s: Scope, w: Window) -> Q:
@@ -385,6 +395,7 @@ class Result:
 
 def window_of(scope: Scope, calendar: WorkCalendar | None = None) -> Window:
     """The date bounds of a scope that need the work calendar (computed once)."""
+    calendar = calendar or scope.remembered(("calendar",), calendar_load)
     closing = delivery_dates_closing_between(scope.start, scope.due_end, calendar)
     return Window(*closing) if closing else Window()
 
@@ -392,6 +403,12 @@ def window_of(scope: Scope, calendar: WorkCalendar | None = None) -> Window:
 def scope_cases(scope: Scope) -> QuerySet[Petition]:
     """Every case of the scope, whatever its dates: visible to the user, responsible unit in
     the subtree, category in the subtree, not litigation-related."""
+    category = scope.category.pk if scope.category else None
+    key = ("cases", scope.user.pk, scope.unit.pk, category)
+    return scope.remembered(key, lambda: _scope_cases(scope))
+
+
+def _scope_cases(scope: Scope) -> QuerySet[Petition]:
     units = list(
         Unit.objects.filter(path__startswith=scope.unit.path).values_list("id", flat=True)[
             : UNIT_LIST_LIMIT + 1
@@ -455,15 +472,16 @@ def _any_date_q(scope: Scope, window: Window) -> Q:
     return q
 
 
-def _aggregates(indicator: Indicator, scope: Scope, window: Window) -> dict:
+def _aggregates(indicator: Indicator, scope: Scope, window: Window, prefix: str = "") -> dict:
     out = {}
+    name = f"{prefix}{indicator.key}"
     num = part_q(indicator, "num", scope, window)
     if indicator.sums:
-        out[f"{indicator.key}__num"] = Sum(indicator.sums, filter=num, default=0)
+        out[f"{name}__num"] = Sum(indicator.sums, filter=num, default=0)
     else:
-        out[f"{indicator.key}__num"] = Count("pk", filter=num)
+        out[f"{name}__num"] = Count("pk", filter=num)
     if indicator.denominator is not None:
-        out[f"{indicator.key}__den"] = Count("pk", filter=part_q(indicator, "den", scope, window))
+        out[f"{name}__den"] = Count("pk", filter=part_q(indicator, "den", scope, window))
     return out
 
 
@@ -478,20 +496,42 @@ def indicators_compute(
     scope: Scope, keys: list[str] | None = None, calendar: WorkCalendar | None = None
 ) -> list[Result]:
     """Every indicator (or the named ones) for the scope, in one aggregate query."""
-    window = window_of(scope, calendar)
-    chosen = [BY_KEY[k] for k in keys] if keys else list(INDICATORS)
+    return indicators_compute_periods([(scope, keys)], calendar)[0]
+
+
+def indicators_compute_periods(
+    asked: list[tuple[Scope, list[str] | None]], calendar: WorkCalendar | None = None
+) -> list[list[Result]]:
+    """The named indicators (every one for None) of several periods of one user, unit
+    subtree and category (the dashboard's period, this month, last month, a year ago), in
+    one aggregate query: each number is the same filtered count `indicators_compute` makes.
+
+    Raises:
+        ValueError: the scopes differ in more than their dates.
+    """
+    first = asked[0][0]
+    shared = (first.user, first.unit, first.category)
+    if any((s.user, s.unit, s.category) != shared for s, _ in asked):
+        raise ValueError("scopes must differ only in their dates")
     aggregates: dict = {}
-    for indicator in chosen:
-        aggregates.update(_aggregates(indicator, scope, window))
-    row = scope_cases(scope).filter(_any_date_q(scope, window)).aggregate(**aggregates)
-    return _results(chosen, row)
+    any_date: list[Q] = []
+    chosen: list[list[Indicator]] = []
+    for i, (scope, keys) in enumerate(asked):
+        window = window_of(scope, calendar)
+        any_date.append(_any_date_q(scope, window))
+        chosen.append([BY_KEY[k] for k in keys] if keys else list(INDICATORS))
+        for indicator in chosen[-1]:
+            aggregates.update(_aggregates(indicator, scope, window, f"p{i}_"))
+    row = scope_cases(first).filter(reduce(operator.or_, any_date)).aggregate(**aggregates)
+    return [_results(c, row, f"p{i}_") for i, c in enumerate(chosen)]
 
 
-def _results(chosen: list[Indicator], row: dict) -> list[Result]:
+def _results(chosen: list[Indicator], row: dict, prefix: str = "") -> list[Result]:
     results = []
     for indicator in chosen:
-        num = int(row[f"{indicator.key}__num"] or 0)
-        den = row.get(f"{indicator.key}__den") if indicator.is_rate else None
+        name = f"{prefix}{indicator.key}"
+        num = int(row[f"{name}__num"] or 0)
+        den = row.get(f"{name}__den") if indicator.is_rate else None
         results.append(Result(indicator, num, den, rate(num, den) if indicator.is_rate else None))
     return results
 

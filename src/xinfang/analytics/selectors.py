@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -135,7 +135,10 @@ def by_month(scope: Scope) -> list[Cell]:
         .annotate(n=Count("pk"), persons=Sum("headcount"))
         .order_by("m")
     )
-    found = {r["m"]: r for r in rows}
+    return _month_cells(scope, {r["m"]: r for r in rows})
+
+
+def _month_cells(scope: Scope, found: dict[date, dict]) -> list[Cell]:
     cells = []
     index = scope.start.year * 12 + scope.start.month - 1
     while True:
@@ -182,17 +185,34 @@ def child_units(unit: Unit, user: Staff) -> list[Unit]:
     )
 
 
-def unit_month_counts(scope: Scope) -> dict[tuple[str, str], int]:
-    """Cases received per (child unit path, month): the heat map, in one query. Cases of the
-    unit itself sit under its own path."""
-    length = (scope.unit.depth + 1) * Unit.steplen
+def unit_month_counts(scope: Scope) -> tuple[list[Cell], dict[tuple[str, str], int]]:
+    """The trend (cases and person-times received in each month, as `by_month`) and the heat
+    map (cases received per child unit path and month; cases of the unit itself sit under its
+    own path), from one query grouped by month and responsible unit: as many rows as units
+    times months, whatever the number of cases."""
     rows = (
         _received(scope)
-        .annotate(prefix=Substr("responsible_unit__path", 1, length), m=TruncMonth("received_on"))
-        .values("prefix", "m")
-        .annotate(n=Count("pk"))
+        .annotate(m=TruncMonth("received_on"))
+        .values("responsible_unit_id", "m")
+        .annotate(n=Count("pk"), persons=Sum("headcount"))
+        .order_by()
     )
-    return {(r["prefix"], f"{r['m']:%Y-%m}"): r["n"] for r in rows}
+    rows = list(rows)
+    paths = dict(
+        Unit.objects.filter(pk__in={r["responsible_unit_id"] for r in rows}).values_list(
+            "pk", "path"
+        )
+    )
+    length = (scope.unit.depth + 1) * Unit.steplen
+    months: dict[date, dict] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for r in rows:
+        month = months.setdefault(r["m"], {"n": 0, "persons": 0})
+        month["n"] += r["n"]
+        month["persons"] += r["persons"] or 0
+        key = (paths[r["responsible_unit_id"]][:length], f"{r['m']:%Y-%m}")
+        counts[key] = counts.get(key, 0) + r["n"]
+    return _month_cells(scope, months), counts
 
 
 AT_RISK_DAYS = 3
@@ -220,8 +240,10 @@ def open_supervision_orders(scope: Scope) -> QuerySet[SupervisionOrder]:
     user may see; the most urgent first."""
     return (
         SupervisionOrder.objects.filter(
+            # A correlated check per open order: `petition__in` made SQLite list every
+            # visible case first (40 ms at 20,000 cases with no order at all).
+            Exists(petitions_visible_to(scope.user).filter(pk=OuterRef("petition_id"))),
             unit__path__startswith=scope.unit.path,
-            petition__in=petitions_visible_to(scope.user).values("pk"),
         )
         .exclude(status=SupervisionOrder.Status.CLOSED)
         .select_related("petition", "unit")

@@ -17,11 +17,10 @@ from django.views.decorators.http import require_GET
 
 from xinfang.analytics import periods
 from xinfang.analytics.drill import drill_url
-from xinfang.analytics.indicators import Result, Scope, indicators_compute
+from xinfang.analytics.indicators import Result, Scope, indicators_compute_periods
 from xinfang.analytics.selectors import (
     by_category,
     by_channel,
-    by_month,
     child_units,
     late_and_at_risk,
     may_view_dashboard,
@@ -66,22 +65,36 @@ def _with(scope: Scope, period: periods.Period, **changes) -> Scope:
         "end": period.end,
         "category": scope.category,
         "as_of": scope.today,
+        "memo": scope.memo,
     }
     values.update(changes)
     return Scope(**values)
 
 
-def _comparison(scope: Scope, anchor: date) -> dict:
+def _headline(scope: Scope, anchor: date) -> tuple[list[Result], dict]:
+    """Every indicator of the scope, and the headline ones of the anchor's month against
+    last month and a year ago, in one query (a month equal to the scope's period is read
+    from the scope's numbers)."""
     months = [
         ("本月", periods.month(anchor.year, anchor.month)),
         ("上月", periods.shift_month(anchor, -1)),
         ("去年同月", periods.month(anchor.year - 1, anchor.month)),
     ]
+    asked: list[tuple[Scope, list[str] | None]] = [(scope, None)]
+    which = []
+    for _, period in months:
+        if (period.start, period.end) == (scope.start, scope.end):
+            which.append(0)
+        else:
+            asked.append((_with(scope, period), list(HEADLINE)))
+            which.append(len(asked) - 1)
+    computed = indicators_compute_periods(asked)
+    results = _linked(computed[0], scope)
     columns = []
-    for name, period in months:
-        s = _with(scope, period)
-        results = _linked(indicators_compute(s, list(HEADLINE)), s)
-        columns.append({"name": name, "period": period, "by_key": {r.key: r for r in results}})
+    for (name, period), i in zip(months, which, strict=True):
+        s = asked[i][0]
+        by_key = {r.key: r for r in (results if i == 0 else _linked(computed[i], s))}
+        columns.append({"name": name, "period": period, "by_key": by_key})
     rows = [
         {
             "indicator": columns[0]["by_key"][key].indicator,
@@ -89,14 +102,14 @@ def _comparison(scope: Scope, anchor: date) -> dict:
         }
         for key in HEADLINE
     ]
-    return {"columns": columns, "rows": rows}
+    return results, {"columns": columns, "rows": rows}
 
 
 def _charts(scope: Scope, anchor: date) -> dict:
     last = periods.month(anchor.year, anchor.month)
     first = periods.shift_month(anchor, -(TREND_MONTHS - 1))
     trend_scope = _with(scope, periods.custom(first.start, last.end))
-    months = by_month(trend_scope)
+    months, counts = unit_month_counts(trend_scope)
     month_periods = [periods.month(int(c.key[:4]), int(c.key[5:])) for c in months]
     trend = {
         "labels": [c.label for c in months],
@@ -118,7 +131,6 @@ def _charts(scope: Scope, anchor: date) -> dict:
         for value, label, n in by_channel(scope)
     ]
     units = child_units(scope.unit, scope.user)
-    counts = unit_month_counts(trend_scope)
     cells, urls = [], []
     for y, unit in enumerate(units):
         for x, (cell, period) in enumerate(zip(months, month_periods, strict=True)):
@@ -164,7 +176,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         scope = scope_from_params(request.user, params)
     today = scope.today
     anchor = min(scope.end, today)
-    results = _linked(indicators_compute(scope), scope)
+    results, comparison = _headline(scope, anchor)
     late, soon = late_and_at_risk(scope)
     orders = open_supervision_orders(scope)
     this_month = periods.month(today.year, today.month)
@@ -180,7 +192,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "scope": scope,
         "results": results,
-        "comparison": _comparison(scope, anchor),
+        "comparison": comparison,
         "charts": _charts(scope, anchor),
         "late": late[:LIST_LIMIT],
         "late_count": late.count(),
