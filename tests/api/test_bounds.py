@@ -14,7 +14,7 @@ from xinfang.core.bounds import BoundedPagination, json_depth_exceeds
 from xinfang.notifications.models import Notification
 
 # Lists without pagination: reference tables, bounded by the organisation, no personal data.
-UNPAGED = {"UnitListApi", "CategoryListApi"}
+UNPAGED = {"UnitListApi", "CategoryListApi", "HelpKindListApi"}
 
 
 def _api_views(resolver=None, prefix=""):

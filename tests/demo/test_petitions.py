@@ -241,7 +241,11 @@ class TestASmallDemo:
         petitions = Petition.objects.all()
         assert petitions.count() == SMALL
         _assert_complete(petitions, NOW.date())
-        assert not PetitionEvent.objects.filter(at__gt=NOW).exists()
+        assert not PetitionEvent.objects.filter(at__gt=NOW).exists(), list(
+            PetitionEvent.objects.filter(at__gt=NOW).values_list(
+                "kind", "at", "petition__idempotency_key"
+            )[:5]
+        )
         assert not petitions.filter(received_at__lt=NOW - timedelta(days=SPAN_DAYS + 1))
         # Registered by the demo accounts (or through the portal), each case under its demo key.
         assert not petitions.exclude(idempotency_key__startswith=KEY_PREFIX).exists()

@@ -108,14 +108,17 @@ def test_a_petitioner_submits_tracks_rates_and_asks_for_review(page, org, dc_lea
     other = page.context.new_page()
     other.goto(f"{page.base}/portal/track/case/")
 
-    page.get_by_label("不满意").check()
+    # The reply and the petition office are rated separately (RULES.md §9).
+    page.locator("fieldset", has_text="您对答复的评价").get_by_label("不满意").check()
+    page.locator("fieldset", has_text="信访部门接待").get_by_label("满意", exact=True).check()
     page.get_by_label("意见和建议").fill("只疏通了一半，南门还有积水。")
     page.get_by_role("button", name="提交评价").click()
     assert page.get_by_text("感谢您的评价，我们已经收到。").is_visible()
-    assert "不满意" in page.locator("#rating-done").inner_text()
+    done = page.locator("#rating-done").inner_text()
+    assert "不满意" in done and "对信访部门：满意" in done
     screenshot(page, "portal_case_rated")
 
-    other.get_by_label("满意", exact=True).check()
+    other.get_by_role("group", name="您对答复的评价").get_by_label("满意", exact=True).check()
     other.get_by_role("button", name="提交评价").click()
     refusal = other.get_by_role("alert").filter(has_text="每件只能评价一次")
     assert refusal.is_visible()

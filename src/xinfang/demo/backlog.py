@@ -38,6 +38,9 @@ from xinfang.units.models import Staff, Unit
 from xinfang.workflow import services as wf
 
 S = BacklogEntry.Status
+# The household's later letters: cases of this layer, not of the demo petitions' count (they
+# go with the demo cases on reset, as repeats of one).
+KEY = "backlog-demo:"
 DEMO_OVERDUE_DAYS = 90
 HOUSEHOLD_SUBJECT = "移民后期扶持人口核定时漏登，请求补录"
 MINE_SUBJECT = "煤矿井下开采导致村民房屋开裂、水井干涸"
@@ -128,7 +131,7 @@ def _household_letters(now: datetime) -> Petition | None:
             category=first.category,
             petitioners=people,
             repeat_of=first,
-            idempotency_key=f"{KEY_PREFIX}backlog:household:{days}",
+            idempotency_key=f"{KEY}household:{days}",
             now=when,
         )
     return latest

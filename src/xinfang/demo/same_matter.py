@@ -90,6 +90,7 @@ def demo_same_matter_create(*, now: datetime | None = None, stdout: TextIO | Non
             decision="信访人所提诉求缺乏事实依据，不予支持。",
             legal_basis="《信访工作条例》第三十二条。",
             outcome="not_upheld",
+            now=received,
         )
     return 1
 

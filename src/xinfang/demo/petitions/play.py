@@ -3,6 +3,8 @@ pinned to the planned times. A refusal by a service means the plan is wrong."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from xinfang.demo.petitions import texts
 from xinfang.demo.petitions.cases import Case, Step
 from xinfang.demo.units import ACCOUNTS
@@ -100,7 +102,7 @@ class Player:
                 petition=p, actor=actor, days=a["days"], reason=a["reason"], now=now
             )
         if kind == "draft":
-            return self._draft(p, case, actor)
+            return self._draft(p, case, actor, now)
         if kind == "conclude":
             return wf.petition_conclude(
                 petition=p, actor=actor, delivered_on=a["delivered_on"], now=now
@@ -122,7 +124,7 @@ class Player:
             )
         raise ValueError(f"unknown demo step {kind}")
 
-    def _draft(self, p: Petition, case: Case, actor: Staff | None) -> Petition:
+    def _draft(self, p: Petition, case: Case, actor: Staff | None, now: datetime) -> Petition:
         f = case.fields
         redone = p.replies.filter(stage=Reply.Stage.REVIEW, outcome="redo").exists()
         reply_draft_save(
@@ -133,6 +135,7 @@ class Player:
             decision=f["decision"],
             legal_basis=f["legal_basis"],
             outcome=case.template.outcome,
+            now=now,
         )
         return p
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 
 from xinfang.core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
@@ -54,8 +56,10 @@ def reply_draft_save(
     legal_basis: str,
     outcome: str,
     stage: str = Reply.Stage.HANDLING,
+    now: datetime | None = None,
 ) -> Reply:
     """Save the draft of a stage's written answer (one working draft per case and stage).
+    `now` dates a contradiction found with an earlier answer (default: the present).
 
     Raises:
         NotFound: the actor cannot see the case.
@@ -85,6 +89,6 @@ def reply_draft_save(
     reply.drafted_by = actor
     reply.save()
     if stage == Reply.Stage.HANDLING:
-        reply_conflict_record(petition, reply, actor)
+        reply_conflict_record(petition, reply, actor, now=now)
         draft_ready_notify(petition, actor)
     return reply

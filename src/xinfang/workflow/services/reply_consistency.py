@@ -16,6 +16,7 @@ and set of cases).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -106,7 +107,9 @@ def draft_conflicts(petition: Petition, reader: Staff) -> list[ReplyConflict]:
     return reply_conflicts(petition, draft.outcome, reader=reader) if draft else []
 
 
-def reply_conflict_record(petition: Petition, reply: Reply, actor: Staff | None) -> bool:
+def reply_conflict_record(
+    petition: Petition, reply: Reply, actor: Staff | None, *, now: datetime | None = None
+) -> bool:
     """Record in the case's history that the reply's outcome contradicts earlier answers on
     the same matter (all of them, whoever may see them); nothing when it contradicts none or
     the same finding is already the latest one recorded. The caller holds the case's row
@@ -135,7 +138,7 @@ def reply_conflict_record(petition: Petition, reply: Reply, actor: Staff | None)
         from_state=petition.state,
         to_state=petition.state,
         data=data,
-        at=timezone.now(),
+        at=now or timezone.now(),
     )
     petition.save(update_fields=["history_head", "updated_at"])
     return True
