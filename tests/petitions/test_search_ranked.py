@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from tests.petitions.factories import accuse, register
-from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
+from xinfang.petitions.search import search_ranked_page
+from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page, ledger_queryset
 
 
 @pytest.fixture
@@ -66,6 +67,20 @@ def test_the_ranked_pages_follow_each_other(org, dc_registrar, dc_handler):
     assert sorted(seen) == sorted(p.pk for p in made) and len(seen) == 5
     assert seen[0] == made[-1].pk  # the most 路灯 of all
     assert first.total == 5
+    # The count comes with the ranked page; past the end it is counted apart.
+    for cursor in ("r2", "r4", "r9"):
+        page = ledger_page(
+            dc_handler, LedgerFilter(text="路灯", sort="relevance"), cursor=cursor, size=2
+        )
+        assert page.total == 5
+    ids, total = search_ranked_page(
+        ledger_queryset(dc_handler, LedgerFilter(text="路灯")), "路灯", offset=0, limit=2
+    )
+    assert len(ids) == 2 and total == 5
+    past = search_ranked_page(
+        ledger_queryset(dc_handler, LedgerFilter(text="路灯")), "路灯", offset=9, limit=2
+    )
+    assert past == ([], None)
 
 
 def test_the_ledger_page_marks_the_words_and_escapes_the_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -40,3 +41,17 @@ def test_marking_never_loses_text_or_lets_markup_through(text, terms):
     stripped = out.replace("<mark>", "").replace("</mark>", "")
     assert "<" not in stripped
     assert html.unescape(stripped) == text
+
+
+def test_spans_point_into_the_original_when_a_character_folds_to_several():
+    # "ﬁ" folds to "fi" and "İ" to two characters: the text folded whole is longer.
+    text = "ﬁle İx 小区ＡＢ"
+    assert [text[a:b] for a, b in spans(text, ["小区", "ab", "fi"])] == ["ﬁ", "小区ＡＢ"]
+
+
+@given(st.text(max_size=40), st.text(min_size=1, max_size=3))
+def test_spans_match_folding_each_character_on_its_own(text, term):
+    folded = [unicodedata.normalize("NFKC", ch).lower() for ch in text]
+    term = "".join(unicodedata.normalize("NFKC", ch).lower() for ch in term)
+    for start, end in spans(text, [term]):
+        assert term in "".join(folded[start:end])

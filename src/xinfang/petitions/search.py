@@ -51,7 +51,10 @@ def search_q(q: str) -> Q:
     contains `q` as typed (what the ledger matched before words were indexed). Apply it to
     a visible queryset: the index knows nothing of who may see what."""
     q = (q or "").strip()
-    found = Q(subject__icontains=q)
+    # As a list of ids, not a condition on each visible case: with the word hits below it
+    # is an OR of two id lists that drives the query (on SQLite the subjects are scanned in
+    # their own index, migration 0014), instead of reading every visible case in full.
+    found = Q(pk__in=Petition.objects.filter(subject__icontains=q).values("pk"))
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if not terms:
@@ -86,12 +89,23 @@ def _hits_sql(terms: list[str]) -> tuple[str, list]:
 
 
 def search_ranked_ids(found: QuerySet[Petition], q: str, *, offset: int, limit: int) -> list[int]:
+    """Ids of `found` best match first (`search_ranked_page` without the count)."""
+    return search_ranked_page(found, q, offset=offset, limit=limit)[0]
+
+
+def search_ranked_page(
+    found: QuerySet[Petition], q: str, *, offset: int, limit: int
+) -> tuple[list[int], int | None]:
     """Ids of `found` (a visible queryset already filtered by `search_q(q)`) best match
     first: the word matches by rank (bm25 on SQLite, ts_rank on PostgreSQL), then the cases
     found only by the subject as typed; newest first among equals.
 
     The ranked hits are computed once (a materialised CTE) and joined to `found`: asking
     the index for one case's rank at a time would recompute its statistics per case.
+
+    Also the number of cases in `found`, counted in the same pass (a window count): every
+    case is read once to match the subject as typed, and a second query to count them would
+    read them all again. None when the page is past the end (no row to carry the count).
     """
     base_sql, base_params = (
         found.order_by()
@@ -106,13 +120,15 @@ def search_ranked_ids(found: QuerySet[Petition], q: str, *, offset: int, limit: 
         hits_sql, hits_params = "SELECT 0 AS id, 0.0 AS score WHERE 1 = 0", []
     sql = (
         f"WITH hits AS MATERIALIZED ({hits_sql}) "
-        f"SELECT b.ranked_id FROM ({base_sql}) b LEFT JOIN hits ON hits.id = b.ranked_id "
+        f"SELECT b.ranked_id, COUNT(*) OVER () FROM ({base_sql}) b "
+        "LEFT JOIN hits ON hits.id = b.ranked_id "
         "ORDER BY CASE WHEN hits.score IS NULL THEN 1 ELSE 0 END, hits.score, "
         "b.ranked_at DESC, b.ranked_id DESC LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [*hits_params, *base_params, limit, offset])
-        return [row[0] for row in cur.fetchall()]
+        rows = cur.fetchall()
+    return [row[0] for row in rows], (rows[0][1] if rows else None)
 
 
 def search_terms(q: str) -> list[str]:

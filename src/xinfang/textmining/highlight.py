@@ -13,23 +13,35 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 MASK = "***"
 _IDENTIFIER = re.compile(r"(?<![\d])\d(?:[ -]?\d){6,}[xX]?(?![\dxX])")
 
 
-def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+class _Folding(dict[int, str]):
+    """Each character's folding (NFKC, lower case), learnt as met, for `str.translate`: a
+    whole text is then folded in C. A case's content runs to thousands of characters and a
+    searched ledger page folds every row's; character by character in Python was most of it."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = unicodedata.normalize("NFKC", chr(code)).lower()
+        return folded
+
+
+_FOLDING = _Folding()
+
+
+def _normalised_with_map(text: str) -> tuple[str, Sequence[int]]:
     """`text` normalised character by character, and for each normalised character the
     index of the original one it came from."""
-    chars: list[str] = []
+    folded = text.translate(_FOLDING)
+    if len(folded) == len(text):  # no character folds to nothing: each folded to one
+        return folded, range(len(text))
     origin: list[int] = []
     for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch).lower()
-        for f in folded:
-            chars.append(f)
-            origin.append(i)
-    return "".join(chars), origin
+        origin += [i] * len(_FOLDING[ord(ch)])
+    return folded, origin
 
 
 def spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.models import Category, Petition, PetitionParty, overdue_q
-from xinfang.petitions.search import search_q, search_ranked_ids, search_terms
+from xinfang.petitions.search import search_q, search_ranked_page, search_terms
 from xinfang.petitions.selectors.visibility import case_hints, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 
@@ -157,18 +157,19 @@ def _searched(f: LedgerFilter) -> str:
 
 def _ranked_page(
     base: QuerySet[Petition], text: str, cursor: str | None, size: int
-) -> tuple[list[int], bool, str | None]:
-    """A page of the search's best matches: the cursor is the offset (a rank is no key to
-    seek by, and nobody reads a search's hundredth page)."""
+) -> tuple[list[int], bool, str | None, int | None]:
+    """A page of the search's best matches and the number of them (None past the end): the
+    cursor is the offset (a rank is no key to seek by, and nobody reads a search's
+    hundredth page)."""
     offset = 0
     if cursor:
         try:
             offset = max(0, int(cursor.removeprefix("r")))
         except ValueError:
             offset = 0
-    ids = search_ranked_ids(base, text, offset=offset, limit=size + 1)
+    ids, total = search_ranked_page(base, text, offset=offset, limit=size + 1)
     more = len(ids) > size
-    return ids[:size], more, f"r{offset + size}" if more else None
+    return ids[:size], more, f"r{offset + size}" if more else None, total
 
 
 def _ordered_after(qs: QuerySet[Petition], sort: str, cursor: str | None) -> QuerySet[Petition]:
@@ -206,8 +207,9 @@ def ledger_page(
     sort = f.sort if f.sort in SORTS else "-received"
     if sort == "relevance" and not text:
         sort = "-received"
+    counted: int | None = None  # the ranked search counts its cases as it ranks them
     if sort == "relevance":
-        ids, more, ranked_cursor = _ranked_page(base, text, cursor, size)
+        ids, more, ranked_cursor, counted = _ranked_page(base, text, cursor, size)
     else:
         # The page's ids first (an index-ordered scan), then only those rows in full.
         ids = list(_ordered_after(base, sort, cursor).values_list("pk", flat=True)[: size + 1])
@@ -236,6 +238,8 @@ def ledger_page(
     cap = None if f.case_set else COUNT_CAP
     if fits:
         total = len(rows)
+    elif counted is not None:
+        total = counted
     else:
         total = base.order_by().count() if cap is None else base.order_by()[: cap + 1].count()
     next_cursor = None

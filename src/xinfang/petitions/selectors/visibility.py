@@ -191,8 +191,10 @@ def case_hints(user: Staff, petitions: list[Petition]) -> dict[int, CaseHints]:
         ids = {v for ks in keys.values() for k, v in ks if k == "i"}
         phones = {v for ks in keys.values() for k, v in ks if k == "p"}
         if ids or phones:
-            undisclosed = Q(petition__is_accusation=True) & ~Q(
-                petition_id__in=petitions_visible_to(user).values("pk")
+            # Asked of each found party's case (an EXISTS by key), not as `NOT IN` the
+            # visible cases: that listed every case the reader sees, on every ledger page.
+            undisclosed = Q(petition__is_accusation=True) & ~Exists(
+                petitions_visible_to(user).filter(pk=OuterRef("petition_id"))
             )
             others = (
                 PetitionParty.objects.filter(
