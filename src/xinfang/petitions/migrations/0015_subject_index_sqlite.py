@@ -20,6 +20,6 @@ def index_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("petitions", "0013_dictionary_word")]
+    dependencies = [("petitions", "0014_indicator_date_indexes")]
 
     operations = [migrations.RunPython(index_create, index_drop)]
