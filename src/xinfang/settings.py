@@ -279,6 +279,10 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / ("cache-test" if TESTING else "cache")),
+            # Django's default of 300 entries culls a random third of the files once passed:
+            # rate-limit counters would vanish mid-window and a limit could be walked around by
+            # filling the cache (a flaky phone-limit test on CI showed it).
+            "OPTIONS": {"MAX_ENTRIES": env.int("FILE_CACHE_MAX_ENTRIES", default=100_000)},
         }
     }
 
