@@ -440,3 +440,13 @@ def test_a_double_submit_of_dispute_and_duty_log_registration_makes_one_case(
     client.post(url, data)
     client.post(url, data)
     assert Petition.objects.filter(channel="phone").count() == 1
+
+
+def test_a_reminder_with_garbled_period_ids_is_not_a_server_error(
+    client, org, groups, district_supervisor
+):
+    # '²' passes str.isdigit but not int(); a 25-digit id passes int() but not the database.
+    as_(client, district_supervisor)
+    data = {"unit": org.district.pk, "period": ["²", "9" * 25, "-3"]}
+    r = client.post(reverse("prevention:board_remind"), data)
+    assert r.status_code in (200, 302)

@@ -29,6 +29,7 @@ from xinfang.accountability.models import (
     Status,
 )
 from xinfang.accountability.rules import month_parse
+from xinfang.core.bounds import parse_pk
 from xinfang.core.errors import ValidationFailed
 from xinfang.units.selectors import units_visible_to
 
@@ -137,9 +138,9 @@ def filters_from(user, params) -> sel.Filters:
     unit = None
     raw_unit = (params.get("unit") or "").strip()
     if raw_unit:
-        if not raw_unit.isdigit():
+        if parse_pk(raw_unit) is None:
             raise ValidationFailed("单位应为编号。", {"field": "unit"})
-        unit = units_visible_to(user).filter(pk=int(raw_unit)).first()
+        unit = units_visible_to(user).filter(pk=parse_pk(raw_unit)).first()
         if unit is None:
             raise ValidationFailed("没有该单位或无权查看。", {"field": "unit"})
     kind = params.get("kind") or ""

@@ -38,6 +38,7 @@ from xinfang.backlog.models import (
     PlanStep,
     ProgressNote,
 )
+from xinfang.core.bounds import PkField
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
@@ -220,13 +221,13 @@ class BacklogHelpKindSerializer(serializers.ModelSerializer):
 
 
 class BacklogEntryCreateInput(serializers.Serializer):
-    cases = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=50)
+    cases = serializers.ListField(child=PkField(), min_length=1, max_length=50)
     subject = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class BacklogConfirmInput(serializers.Serializer):
-    owner = serializers.IntegerField()
+    owner = PkField()
     target_on = serializers.DateField()
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -255,7 +256,7 @@ class BacklogCloseInput(serializers.Serializer):
 
 class BacklogStepInput(serializers.Serializer):
     text = serializers.CharField(max_length=300)
-    unit = serializers.IntegerField()
+    unit = PkField()
     due_on = serializers.DateField()
 
 
@@ -265,7 +266,7 @@ class BacklogDoneInput(serializers.Serializer):
 
 class BacklogHelpInput(serializers.Serializer):
     kind = serializers.CharField(max_length=32, help_text="帮扶类别代码（见 help-kinds）")
-    unit = serializers.IntegerField()
+    unit = PkField()
     provided_on = serializers.DateField()
     detail = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -275,27 +276,21 @@ class BacklogNoteInput(serializers.Serializer):
 
 
 class BacklogTaskInputSerializer(serializers.Serializer):
-    unit = serializers.IntegerField()
+    unit = PkField()
     text = serializers.CharField(max_length=2000)
     due_on = serializers.DateField()
-    petition = serializers.IntegerField(required=False, allow_null=True, default=None)
-    entry = serializers.IntegerField(required=False, allow_null=True, default=None)
+    petition = PkField(required=False, allow_null=True, default=None)
+    entry = PkField(required=False, allow_null=True, default=None)
 
 
 class BacklogMeetingInput(serializers.Serializer):
     held_on = serializers.DateField()
     title = serializers.CharField(max_length=200)
-    convening_unit = serializers.IntegerField()
-    units_present = serializers.ListField(
-        child=serializers.IntegerField(), min_length=1, max_length=100
-    )
+    convening_unit = PkField()
+    units_present = serializers.ListField(child=PkField(), min_length=1, max_length=100)
     decisions = serializers.CharField(max_length=20000)
-    cases = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list, max_length=100
-    )
-    entries = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list, max_length=100
-    )
+    cases = serializers.ListField(child=PkField(), required=False, default=list, max_length=100)
+    entries = serializers.ListField(child=PkField(), required=False, default=list, max_length=100)
     tasks = BacklogTaskInputSerializer(many=True, required=False, default=list)
 
 

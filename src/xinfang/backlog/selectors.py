@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 
 from xinfang.backlog.models import BacklogEntry, JointMeeting, MeetingTask, PlanStep
+from xinfang.core.bounds import parse_pk
 from xinfang.core.errors import NotFound
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible_to
@@ -147,8 +148,7 @@ class EntryFilter:
     @classmethod
     def of(cls, params) -> EntryFilter:
         def num(key: str) -> int | None:
-            value = (params.get(key) or "").strip()
-            return int(value) if value.isdigit() else None
+            return parse_pk(params.get(key))
 
         status = params.get("status") or ""
         age = params.get("age") or ""

@@ -22,6 +22,7 @@ from xinfang.backlog import selectors as sel
 from xinfang.backlog import services as bs
 from xinfang.backlog.minutes import DOCX, minutes_docx
 from xinfang.backlog.models import BacklogEntry, MeetingTask
+from xinfang.core.bounds import parse_pks
 from xinfang.core.errors import DomainError, NotFound
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
@@ -340,9 +341,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             form.add_error("codes", f"未找到信访件：{'、'.join(missing)}")
         else:
             entry_ids = request.POST.getlist("entries")
-            entries_ = sel.entries_visible_to(request.user).filter(
-                pk__in=[i for i in entry_ids if i.isdigit()]
-            )
+            entries_ = sel.entries_visible_to(request.user).filter(pk__in=parse_pks(entry_ids))
             try:
                 m = mt.meeting_record(
                     actor=request.user,

@@ -16,7 +16,7 @@ import io
 from typing import Any
 
 from django.conf import settings
-from rest_framework import parsers
+from rest_framework import parsers, serializers
 from rest_framework.pagination import LimitOffsetPagination
 
 from xinfang.core.errors import DomainError, ValidationFailed
@@ -140,3 +140,33 @@ class BoundedMultiPartParser(parsers.MultiPartParser):
         limit = settings.ATTACHMENT_MAX_BYTES + 1024 * 1024
         _read_bounded(None, limit, _meta(parser_context))
         return super().parse(stream, media_type, parser_context)
+
+
+# The largest row id a database integer column holds (SQLite and PostgreSQL bigint).
+MAX_PK = 2**63 - 1
+
+
+class PkField(serializers.IntegerField):
+    """A row id in a request body: a positive integer the database can hold. An id past
+    bigint would reach the database and fail there (SQLite raises OverflowError on
+    `pk__in`), so it is refused here as bad input."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_PK)
+        super().__init__(**kwargs)
+
+
+def parse_pk(value: object) -> int | None:
+    """A row id from a query string or form, or None when it is not one. `str.isdigit`
+    alone lets through '²' (int() then raises) and ids past bigint (the database raises)."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    pk = int(text)
+    return pk if 0 < pk <= MAX_PK else None
+
+
+def parse_pks(values: list[str]) -> list[int]:
+    """The row ids among a form's repeated values, anything else left out."""
+    return [pk for pk in map(parse_pk, values) if pk is not None]

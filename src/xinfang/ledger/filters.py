@@ -7,6 +7,7 @@ from datetime import date
 
 from django.http import QueryDict
 
+from xinfang.core.bounds import parse_pk
 from xinfang.petitions.models import Category, Channel, State
 from xinfang.petitions.selectors.ledger import LedgerFilter
 from xinfang.units.models import Staff, Unit
@@ -21,8 +22,7 @@ def _date(params: QueryDict, name: str) -> date | None:
 
 
 def _int(params: QueryDict, name: str) -> int | None:
-    value = params.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_pk(params.get(name))
 
 
 def _bool(params: QueryDict, name: str) -> bool | None:

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.core.bounds import parse_pk
 from xinfang.petitions.models import Category
 from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
 from xinfang.prevention.selectors import (
@@ -129,8 +130,8 @@ class ScreeningReportApi(generics.ListCreateAPIView):
     def get_queryset(self):
         qs = scoped(ScreeningReport.objects.all(), self.request.user).select_related("period")
         params = self.request.query_params
-        if params.get("unit", "").isdigit():
-            qs = qs.filter(unit_id=int(params["unit"]))
+        if (unit := parse_pk(params.get("unit"))) is not None:
+            qs = qs.filter(unit_id=unit)
         if params.get("period_start"):
             try:
                 starts_on = date.fromisoformat(params["period_start"])
@@ -238,10 +239,10 @@ class ScreeningComplianceApi(APIView):
     def get(self, request: Request) -> Response:
         from datetime import date
 
-        raw_unit = request.query_params.get("unit", "")
-        if not raw_unit.isdigit():
+        unit = parse_pk(request.query_params.get("unit"))
+        if unit is None:
             raise ValidationError({"unit": ["请指定单位。"]})
-        root = visible_unit(request.user, int(raw_unit))
+        root = visible_unit(request.user, unit)
         if not can_oversee(request.user, root):
             raise PermissionDenied("只有督查或领导可以查看排查报送情况。")
         on = None

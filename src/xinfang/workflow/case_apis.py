@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.audit.services import person_history_lookup, personal_data_reveal
-from xinfang.core.bounds import BoundedMultiPartParser, query_params_checked
+from xinfang.core.bounds import BoundedMultiPartParser, parse_pk, query_params_checked
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.models import (
@@ -408,9 +408,10 @@ class PersonHistoryApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        if not (params.get("category") or "0").isdigit():
+        raw_category = params.get("category") or ""
+        if raw_category and parse_pk(raw_category) is None:
             raise ValidationFailed("问题分类应为分类编号。", {"field": "category"})
-        category = Category.objects.filter(pk=params.get("category") or 0).first()
+        category = Category.objects.filter(pk=parse_pk(raw_category) or 0).first()
         earlier = person_history_lookup(
             actor=request.user,
             id_number=params.get("id_number", ""),

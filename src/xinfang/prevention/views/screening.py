@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from xinfang.core.bounds import parse_pks
 from xinfang.core.errors import DomainError
 from xinfang.prevention.forms import (
     DisputeItemForm,
@@ -303,7 +304,7 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_remind(request: HttpRequest) -> HttpResponse:
     """The supervisor's reminder to the units missing the board's period."""
     root = visible_unit(request.user, int_param(request, "unit"))
-    ids = [int(x) for x in request.POST.getlist("period") if x.isdigit()]
+    ids = parse_pks(request.POST.getlist("period"))
     try:
         sent = screening_remind(actor=request.user, root=root, period_ids=ids or None)
     except DomainError as exc:
