@@ -160,6 +160,9 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 accused_unit=Unit.objects.filter(pk=d["accused_unit"]).first(),
                 accused_person=d["accused_person"],
                 accused_post=d["accused_post"],
+                co_handling_units=list(
+                    Unit.objects.filter(pk__in=d["co_handling_units"]).order_by("path")
+                ),
                 is_anonymous=d["is_anonymous"],
                 skips_level=d["skips_level"],
                 is_urgent=d["is_urgent"],
