@@ -47,9 +47,12 @@ from xinfang.workflow.actions import action_run
 from xinfang.workflow.case_sections import case_sections
 from xinfang.workflow.category_suggester import category_suggestions
 from xinfang.workflow.deadlines import limit_words
+from xinfang.workflow.forms import CaseNoteForm
 from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
 from xinfang.workflow.presenters import case_view, person_cases
+from xinfang.workflow.selectors import case_notes_for
 from xinfang.workflow.services import attachment_add, petition_register, reply_draft_save
+from xinfang.workflow.services.case_notes import case_note_may_record
 from xinfang.workflow.services.co_handling import (
     co_handling_add,
     co_handling_remove,
@@ -283,6 +286,7 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         "failed": failed.name if failed else "",
         "refusal": refusal,
         "co_handling": _co_handling_context(request, petition),
+        "case_log": _case_log_context(request, petition, today),
         "draft_form": DraftForm(
             prefix="draft",
             initial=_draft_initial(petition),
@@ -319,6 +323,14 @@ def _co_handling_context(request: HttpRequest, petition: Petition) -> dict:
         "units": co_handling_units(petition),
         "may_arrange": may,
         "candidates": list(co_handling_candidates_for(petition)) if may else [],
+    }
+
+
+def _case_log_context(request: HttpRequest, petition: Petition, today) -> dict:
+    may = case_note_may_record(request.user, petition)
+    return {
+        "notes": case_notes_for(petition),
+        "form": CaseNoteForm(prefix="note", initial={"happened_on": today}) if may else None,
     }
 
 

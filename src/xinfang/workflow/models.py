@@ -487,3 +487,42 @@ class VerificationRequest(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class CaseNote(models.Model):
+    """办理记录: a step a handler records as the case is worked (现场核实, 公示, 约谈, a call,
+    a meeting): when, who took part, what was found, with files. Staff read it in the case's
+    history; the petitioner's timeline shows it only when marked public."""
+
+    class Kind(models.TextChoices):
+        SITE_CHECK = "site_check", "现场核实"
+        PUBLIC_NOTICE = "public_notice", "公示"
+        TALK = "talk", "约谈"
+        CALL = "call", "电话沟通"
+        MEETING = "meeting", "会议协调"
+        OTHER = "other", "其他"
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="case_notes", verbose_name="信访件"
+    )
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    happened_on = models.DateField("日期")
+    participants = models.CharField("参加人员", max_length=500)
+    content = models.TextField("情况")
+    is_public = models.BooleanField("向信访人公开", default=False)
+    attachments = models.ManyToManyField(
+        "petitions.Attachment", blank=True, related_name="case_notes", verbose_name="附件"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["happened_on", "id"]
+        indexes = [models.Index(fields=["petition", "happened_on"], name="case_note_by_case")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.happened_on}"

@@ -16,6 +16,7 @@ from xinfang.workflow.deadlines import rules_load
 from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.models import (
     CalendarYear,
+    CaseNote,
     ExtensionRequest,
     FollowUp,
     Hearing,
@@ -381,3 +382,12 @@ def follow_up_due_q(user: Staff, today: date) -> Q:
         _follow_up_units_q(user)
     )
     return Q(pk__in=due.values("petition_id"))
+
+
+def case_notes_for(p: Petition) -> list[CaseNote]:
+    """The case's running log (办理记录), in the order the steps happened, with their files."""
+    return list(
+        CaseNote.objects.filter(petition=p)
+        .select_related("recorded_by")
+        .prefetch_related("attachments")
+    )

@@ -12,6 +12,7 @@ deadline watch (`deadlines_check`) is the hourly job that reminds and marks case
 
 from xinfang.workflow.services.attachments import attachment_add
 from xinfang.workflow.services.calendar import calendar_year_save
+from xinfang.workflow.services.case_notes import case_note_add
 from xinfang.workflow.services.co_handling import co_handling_add, co_handling_remove
 from xinfang.workflow.services.deadline_watch import DeadlineScan, deadlines_check
 from xinfang.workflow.services.decisions import (
@@ -80,6 +81,7 @@ __all__ = [
     "actor_may",
     "attachment_add",
     "calendar_year_save",
+    "case_note_add",
     "co_handling_add",
     "co_handling_remove",
     "deadline_rule_update",
