@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from typing import TextIO
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from xinfang.demo.petitions.cases import KEY_PREFIX
-from xinfang.petitions.models import Petition, PetitionParty, State, open_q
+from xinfang.petitions.models import Petition, Petitioner, PetitionParty, State, open_q
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import (
@@ -76,6 +76,7 @@ def demo_supervision_create(*, now: datetime | None = None, stdout: TextIO | Non
         made += _case_notes(demo, now, today)
         made += _follow_ups(demo, now, today)
         made += _recusals(demo, now)
+        made += _duplicate_person(demo)
         scan = wf.deadlines_check(now=now)
     _say(
         stdout,
@@ -383,6 +384,41 @@ def _follow_ups(demo, now: datetime, today) -> int:
             made += 1
             break
     return made
+
+
+def _duplicate_person(demo) -> int:
+    """A woman with several 东城 cases recorded twice, as an old desk did before a phone
+    found her again: her latest case names a second record with her identity number, which
+    `dc_registrar` merges from her page (可能是同一人的其他记录)."""
+    parties = PetitionParty.objects.filter(
+        petition__in=demo.filter(responsible_unit__code="LJ-CN-DC", is_accusation=False),
+        role=PetitionParty.Role.PETITIONER,
+        petitioner__id_number_index__gt="",
+    )
+    counts = (
+        parties.values("petitioner")
+        .annotate(n=Count("petition"))
+        .filter(n__gte=3)
+        .order_by("-n", "petitioner")
+    )
+    row = counts.first()
+    if row is None:
+        return 0
+    person = Petitioner.objects.get(pk=row["petitioner"])
+    twins = Petitioner.objects.filter(id_number_index=person.id_number_index).exclude(pk=person.pk)
+    if twins.exists():
+        return 0
+    twin = Petitioner.objects.create(
+        name=person.name,
+        id_number=person.id_number,
+        id_number_index=person.id_number_index,
+        address=person.address,
+        kind=person.kind,
+    )
+    latest = parties.filter(petitioner=person).order_by("-petition__received_at").first()
+    latest.petitioner = twin
+    latest.save(update_fields=["petitioner"])
+    return 1
 
 
 def _recusals(demo, now: datetime) -> int:

@@ -589,6 +589,7 @@ class EventKind(models.TextChoices):
     CAPITAL_VISIT_MARK = "capital_visit_mark", "标记为进京/赴省集体访"
     CAPITAL_VISIT_UNMARK = "capital_visit_unmark", "取消进京/赴省集体访标记"
     CASE_NOTE = "case_note", "办理记录"
+    PETITIONER_MERGE = "petitioner_merge", "合并信访人重复记录"
 
 
 class PetitionEvent(models.Model):

@@ -17,6 +17,7 @@ from xinfang.audit.services import (
     person_history_lookup,
     personal_data_reveal,
 )
+from xinfang.core.bounds import parse_pk
 from xinfang.core.errors import DomainError
 from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.forms import DraftForm, LedgerFilterForm, RegisterForm
@@ -50,7 +51,7 @@ from xinfang.workflow.deadlines import limit_words
 from xinfang.workflow.forms import CaseNoteForm
 from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
 from xinfang.workflow.presenters import case_view, person_cases
-from xinfang.workflow.selectors import case_notes_for
+from xinfang.workflow.selectors import case_notes_for, petitioner_duplicates
 from xinfang.workflow.services import attachment_add, petition_register, reply_draft_save
 from xinfang.workflow.services.case_notes import case_note_may_record
 from xinfang.workflow.services.co_handling import (
@@ -62,6 +63,7 @@ from xinfang.workflow.services.linking import (
     petition_same_matter_link,
     same_matter_link_refusal,
 )
+from xinfang.workflow.services.people_merge import petitioner_merge
 from xinfang.workflow.services.recusal import may_declare_recusal
 from xinfang.workflow.services.reply_consistency import draft_conflicts
 from xinfang.workflow.services.same_matter import pending_below
@@ -573,4 +575,31 @@ def petitioner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cases = person_cases(request.user, person)
     if not cases:
         raise Http404("未找到该信访人。")
-    return render(request, "petitioners/detail.html", {"person": person, "cases": cases})
+    context = {
+        "person": person,
+        "cases": cases,
+        "duplicates": petitioner_duplicates(request.user, person),
+    }
+    return render(request, "petitioners/detail.html", context)
+
+
+@login_required
+@require_POST
+def petitioner_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge another record of the same person into this one (its cases move here)."""
+    keep = Petitioner.objects.filter(pk=pk).first()
+    duplicate = Petitioner.objects.filter(pk=parse_pk(request.POST.get("duplicate"))).first()
+    if keep is None or duplicate is None or not person_cases(request.user, keep):
+        raise Http404("未找到该信访人。")
+    try:
+        merge = petitioner_merge(
+            actor=request.user,
+            keep=keep,
+            duplicate=duplicate,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已合并，{len(merge.petition_ids)} 件信访件归入本记录。")
+    return redirect("petitions:petitioner", pk=keep.pk)

@@ -526,3 +526,29 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.happened_on}"
+
+
+class PetitionerMerge(models.Model):
+    """Two records of one person made one by a registrar: the duplicate's cases now name the
+    kept record; the duplicate stays (the access log points at it), with no cases left."""
+
+    kept = models.ForeignKey(
+        "petitions.Petitioner", models.PROTECT, related_name="+", verbose_name="保留的记录"
+    )
+    merged = models.ForeignKey(
+        "petitions.Petitioner", models.PROTECT, related_name="+", verbose_name="并入的记录"
+    )
+    reason = models.CharField("理由", max_length=500)
+    petition_ids = models.JSONField("涉及的信访件", default=list)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    merged_at = models.DateTimeField("合并时间")
+
+    class Meta:
+        verbose_name = "信访人记录合并"
+        verbose_name_plural = "信访人记录合并"
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id}"

@@ -207,6 +207,10 @@ SUPERVISION_EVENTS = {
         f"理由：{d.get('reason', '')}",
     ),
     "hearing": _hearing_text,
+    "petitioner_merge": lambda d: (
+        EventKind.PETITIONER_MERGE.label,
+        f"信访人记录 #{d.get('merged', '')} 并入 #{d.get('kept', '')}；理由：{d.get('reason', '')}",
+    ),
     "case_note": lambda d: (
         f"{d.get('note_kind_label', '办理记录')}（{d.get('happened_on', '')}）"
         + ("，向信访人公开" if d.get("public") else ""),

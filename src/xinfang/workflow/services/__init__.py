@@ -36,6 +36,7 @@ from xinfang.workflow.services.follow_ups import (
 )
 from xinfang.workflow.services.handling import petition_conclude, petition_extend, petition_start
 from xinfang.workflow.services.hearings import hearing_record
+from xinfang.workflow.services.people_merge import petitioner_merge
 from xinfang.workflow.services.recompute import deadlines_recompute
 from xinfang.workflow.services.recusal import recusal_declare, staff_identity_set
 from xinfang.workflow.services.registration import (
@@ -112,6 +113,7 @@ __all__ = [
     "petition_return",
     "petition_start",
     "petition_terminate",
+    "petitioner_merge",
     "petitions_terminate_lapsed",
     "recusal_declare",
     "reply_draft_save",
