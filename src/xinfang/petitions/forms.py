@@ -137,11 +137,18 @@ class RegisterForm(forms.Form):
             *indented(Unit.objects.filter(is_active=True).order_by("path")),
         ]
         self.fields["co_handling_units"].choices = indented(_co_handling_choices(units))
-        leaders = Staff.objects.filter(memberships__role=Role.LEADER, is_active=True).distinct()
-        self.fields["reception_leader"].choices = [
-            ("", "请选择接访领导"),
-            *[(s.pk, s.display_name) for s in leaders.order_by("full_name")],
-        ]
+        # Only leaders who may own a case received at these units (RULES: the leader of the
+        # unit, or of a body above it), never every leader of the city (issue 20 item 10).
+        paths = {
+            u.path[:i] for u in units for i in range(Unit.steplen, len(u.path) + 1, Unit.steplen)
+        }
+        leading = Membership.objects.filter(
+            role=Role.LEADER, unit__path__in=paths, staff__is_active=True
+        ).select_related("staff", "unit")
+        offered: dict[int, str] = {}
+        for m in leading.order_by("-unit__path", "staff__full_name"):
+            offered.setdefault(m.staff_id, f"{m.staff.display_name}（{m.unit.name}）")
+        self.fields["reception_leader"].choices = [("", "请选择接访领导"), *offered.items()]
         self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         self.fields["idempotency_key"].initial = uuid.uuid4().hex
         for r in range(1, MAX_REPRESENTATIVES + 1):
