@@ -8,11 +8,14 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Count
 
 from xinfang.audit.selectors import histories_verify
 from xinfang.demo import petitions as demo
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
+from xinfang.petitions.models import Petitioner
 from xinfang.workflow.models import (
+    CaseNote,
     ExtensionRequest,
     FollowUp,
     Hearing,
@@ -41,6 +44,12 @@ def test_it_adds_owners_orders_a_request_a_hearing_and_follow_ups_once(db):
     pending = ExtensionRequest.objects.get(status="pending")
     assert pending.requested_by.username == "dc_handler"
     assert Hearing.objects.get().stage == "re_review"
+    # The running case log: the mine's desk records on the case it co-handles.
+    assert CaseNote.objects.filter(recorded_by__username="mine_desk", petition=mine.petition)
+    assert CaseNote.objects.filter(is_public=True).exists()
+    # A woman recorded twice, for dc_registrar to merge from her page.
+    twin = Petitioner.objects.filter(id_number_index__gt="").values("id_number_index")
+    assert twin.annotate(n=Count("id")).filter(n__gt=1).exists()
     assert FollowUp.objects.filter(done_at__isnull=True, due_on__lte=NOW.date()).exists()
     assert FollowUp.objects.filter(done_at__isnull=False).count() == 1
     # The deadline watch raised orders on cases that stayed late, and upgraded a stale one.

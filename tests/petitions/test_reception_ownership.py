@@ -56,3 +56,16 @@ def test_a_reception_leader_who_does_not_lead_the_unit_is_refused(
             channel_details={"reception_leader": xc_handler.pk},
         )
     assert Petition.objects.count() == 0
+
+
+def test_the_registration_form_offers_only_leaders_of_the_unit_and_above(
+    org, dc_registrar, dc_leader, cn_leader
+):
+    from tests.conftest import _member
+    from xinfang.petitions.forms import RegisterForm
+
+    xc_leader = _member("xc_leader", org.xicheng, "leader")
+    offered = dict(RegisterForm(user=dc_registrar).fields["reception_leader"].choices)
+    assert dc_leader.pk in offered and cn_leader.pk in offered
+    assert xc_leader.pk not in offered
+    assert offered[dc_leader.pk].endswith("（东城街道）")

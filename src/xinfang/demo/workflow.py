@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 from typing import TextIO
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from xinfang.demo.petitions.cases import KEY_PREFIX
-from xinfang.petitions.models import Petition, PetitionParty, State, open_q
+from xinfang.petitions.models import Petition, Petitioner, PetitionParty, State, open_q
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import (
+    CaseNote,
     DeadlineReminder,
     ExtensionRequest,
     FollowUp,
@@ -72,12 +73,14 @@ def demo_supervision_create(*, now: datetime | None = None, stdout: TextIO | Non
         made += _orders(demo, now, today)
         made += _extension(demo, now, today)
         made += _hearing(demo, now, today)
+        made += _case_notes(demo, now, today)
         made += _follow_ups(demo, now, today)
         made += _recusals(demo, now)
+        made += _duplicate_person(demo)
         scan = wf.deadlines_check(now=now)
     _say(
         stdout,
-        f"演示督办：新建 {made} 条（包案、督办、延期申请、听证、回访、回避）；"
+        f"演示督办：新建 {made} 条（包案、督办、延期申请、听证、办理记录、回访、回避）；"
         f"期限检查发出提醒 {scan.total} 条，超期标记 {scan.events} 件，"
         f"自动督办 {scan.orders_raised} 件，升级挂牌 {scan.orders_flagged} 件。",
     )
@@ -256,6 +259,106 @@ def _hearing(demo, now: datetime, today) -> int:
     return 0
 
 
+# The running case log (办理记录) of three cases: who records it, the kind, how many days
+# ago, who took part, what was done, and whether the petitioner sees it.
+NOTES = {
+    # SCENARIOS.md 2: the township and the mine's desk (co-handling) at work.
+    "mine": [
+        (
+            "mine_desk",
+            CaseNote.Kind.SITE_CHECK,
+            9,
+            "罗斌、青山村村委会主任",
+            "逐户查看青山村房屋裂缝，拍照登记三十一户，其中六户裂缝宽度超过5毫米。",
+            False,
+        ),
+        (
+            "qs_leader",
+            CaseNote.Kind.MEETING,
+            6,
+            "何志勇、青山煤矿、镇自然资源所、村民代表五人",
+            "协调会议：煤矿同意委托第三方鉴定房屋损坏，先行送水到户。",
+            False,
+        ),
+        (
+            "qs_leader",
+            CaseNote.Kind.PUBLIC_NOTICE,
+            2,
+            "青山镇人民政府",
+            "房屋损坏鉴定机构和送水安排已在青山村村务公开栏公示。",
+            True,
+        ),
+    ],
+    # An ordinary 东城 case: a check, a call to the petitioner, a talk with the company.
+    "dongcheng": [
+        (
+            "dc_handler",
+            CaseNote.Kind.SITE_CHECK,
+            5,
+            "张伟、东湖社区网格员",
+            "到现场查看，问题属实，已拍照取证。",
+            False,
+        ),
+        (
+            "dc_handler",
+            CaseNote.Kind.CALL,
+            3,
+            "张伟与信访人",
+            "电话告知信访人核实情况和下一步安排，信访人表示理解。",
+            True,
+        ),
+        (
+            "dc_handler",
+            CaseNote.Kind.TALK,
+            1,
+            "张伟、物业公司负责人",
+            "约谈物业公司负责人，要求一周内整改到位。",
+            False,
+        ),
+    ],
+}
+
+
+def _case_notes(demo, now: datetime, today) -> int:
+    """A running case log on the mine's case and on a 东城 case in handling."""
+    if CaseNote.objects.filter(petition__in=demo).exists():
+        return 0
+    cases = {
+        "mine": demo.filter(responsible_unit__code="LJ-CN-QS", headcount=12, state__in=HANDLING)
+        .order_by("pk")
+        .first(),
+        "dongcheng": demo.filter(
+            responsible_unit__code="LJ-CN-DC",
+            state=State.IN_PROGRESS,
+            is_accusation=False,
+            handler__username="dc_handler",
+        )
+        .order_by("-received_at")
+        .first(),
+    }
+    made = 0
+    for key, notes in NOTES.items():
+        p = cases[key]
+        if p is None:
+            continue
+        for username, kind, days_ago, participants, content, public in notes:
+            actor = _staff(username)
+            if actor is None:
+                continue
+            wf.case_note_add(
+                petition=p,
+                actor=actor,
+                kind=kind,
+                happened_on=max(p.received_on, today - timedelta(days=days_ago)),
+                participants=participants,
+                content=content,
+                is_public=public,
+                now=now,
+            )
+            made += 1
+    return made
+
+
 def _follow_ups(demo, now: datetime, today) -> int:
     """Schedule the follow-ups of recent demo conclusions; record one of the due ones."""
     made = wf.follow_ups_schedule(now=now)
@@ -281,6 +384,41 @@ def _follow_ups(demo, now: datetime, today) -> int:
             made += 1
             break
     return made
+
+
+def _duplicate_person(demo) -> int:
+    """A woman with several 东城 cases recorded twice, as an old desk did before a phone
+    found her again: her latest case names a second record with her identity number, which
+    `dc_registrar` merges from her page (可能是同一人的其他记录)."""
+    parties = PetitionParty.objects.filter(
+        petition__in=demo.filter(responsible_unit__code="LJ-CN-DC", is_accusation=False),
+        role=PetitionParty.Role.PETITIONER,
+        petitioner__id_number_index__gt="",
+    )
+    counts = (
+        parties.values("petitioner")
+        .annotate(n=Count("petition"))
+        .filter(n__gte=3)
+        .order_by("-n", "petitioner")
+    )
+    row = counts.first()
+    if row is None:
+        return 0
+    person = Petitioner.objects.get(pk=row["petitioner"])
+    twins = Petitioner.objects.filter(id_number_index=person.id_number_index).exclude(pk=person.pk)
+    if twins.exists():
+        return 0
+    twin = Petitioner.objects.create(
+        name=person.name,
+        id_number=person.id_number,
+        id_number_index=person.id_number_index,
+        address=person.address,
+        kind=person.kind,
+    )
+    latest = parties.filter(petitioner=person).order_by("-petition__received_at").first()
+    latest.petitioner = twin
+    latest.save(update_fields=["petitioner"])
+    return 1
 
 
 def _recusals(demo, now: datetime) -> int:
@@ -330,6 +468,7 @@ def demo_supervision_delete() -> int:
         DeadlineReminder,
         FollowUp,
         Hearing,
+        CaseNote,
         ExtensionRequest,
         SupervisionOrder,
         Ownership,

@@ -19,6 +19,7 @@ from xinfang.petitions.models import (
     ReviewOutcome,
     State,
 )
+from xinfang.petitions.selectors.co_handling import co_handling_candidates
 from xinfang.units.models import Membership, Role, Staff, Unit
 
 MAX_REPRESENTATIVES = 5
@@ -52,6 +53,16 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _co_handling_choices(receiving_units) -> list[Unit]:
+    """The units that may co-handle a case registered at any of these units, in tree order
+    (the service checks the choice against the unit that will answer)."""
+    found: dict[int, Unit] = {}
+    for unit in receiving_units:
+        for candidate in co_handling_candidates(unit):
+            found.setdefault(candidate.pk, candidate)
+    return sorted(found.values(), key=lambda u: u.path)
 
 
 class RegisterForm(forms.Form):
@@ -97,6 +108,9 @@ class RegisterForm(forms.Form):
     )
     accused_person = forms.CharField(label="被反映人姓名", required=False, max_length=100)
     accused_post = forms.CharField(label="被反映人职务", required=False, max_length=100)
+    co_handling_units = forms.TypedMultipleChoiceField(
+        label="协办单位", required=False, coerce=int, help_text="登记后也可在信访件页增加或撤销。"
+    )
     skips_level = forms.BooleanField(label="越级", required=False)
     is_urgent = forms.BooleanField(label="重大紧急", required=False)
     repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -122,11 +136,19 @@ class RegisterForm(forms.Form):
             ("", "（不涉及具体单位）"),
             *indented(Unit.objects.filter(is_active=True).order_by("path")),
         ]
-        leaders = Staff.objects.filter(memberships__role=Role.LEADER, is_active=True).distinct()
-        self.fields["reception_leader"].choices = [
-            ("", "请选择接访领导"),
-            *[(s.pk, s.display_name) for s in leaders.order_by("full_name")],
-        ]
+        self.fields["co_handling_units"].choices = indented(_co_handling_choices(units))
+        # Only leaders who may own a case received at these units (RULES: the leader of the
+        # unit, or of a body above it), never every leader of the city (issue 20 item 10).
+        paths = {
+            u.path[:i] for u in units for i in range(Unit.steplen, len(u.path) + 1, Unit.steplen)
+        }
+        leading = Membership.objects.filter(
+            role=Role.LEADER, unit__path__in=paths, staff__is_active=True
+        ).select_related("staff", "unit")
+        offered: dict[int, str] = {}
+        for m in leading.order_by("-unit__path", "staff__full_name"):
+            offered.setdefault(m.staff_id, f"{m.staff.display_name}（{m.unit.name}）")
+        self.fields["reception_leader"].choices = [("", "请选择接访领导"), *offered.items()]
         self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         self.fields["idempotency_key"].initial = uuid.uuid4().hex
         for r in range(1, MAX_REPRESENTATIVES + 1):

@@ -588,6 +588,8 @@ class EventKind(models.TextChoices):
     REPLY_CONFLICT = "reply_conflict", "答复结论与同一事项此前的答复不一致"
     CAPITAL_VISIT_MARK = "capital_visit_mark", "标记为进京/赴省集体访"
     CAPITAL_VISIT_UNMARK = "capital_visit_unmark", "取消进京/赴省集体访标记"
+    CASE_NOTE = "case_note", "办理记录"
+    PETITIONER_MERGE = "petitioner_merge", "合并信访人重复记录"
 
 
 class PetitionEvent(models.Model):

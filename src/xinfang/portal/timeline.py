@@ -198,6 +198,14 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
                     "该信访事项已终结：就同一事项以同一事实和理由再次提出的，不再受理。",
                 )
             )
+        elif kind == EventKind.CASE_NOTE and d.get("public"):
+            # Only a step the handler marked public, and only what was done: never who took
+            # part (staff names) nor the files.
+            text = d.get("content", "")
+            if petition.is_accusation:
+                text = anonymise_for_case(petition, text)
+            day = _d(d.get("happened_on"))
+            lines.append(PublicLine(on, d.get("note_kind_label", "办理情况"), f"{day}：{text}"))
         elif kind == EventKind.DEADLINES_RECOMPUTED and any(
             # Only the case's own deadlines: follow-ups and supervision are internal.
             ":" not in name

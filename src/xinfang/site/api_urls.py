@@ -12,6 +12,7 @@ from xinfang.portal import apis as portal
 from xinfang.units.apis import UnitListApi
 from xinfang.workflow import apis as workflow
 from xinfang.workflow import case_apis as petitions
+from xinfang.workflow import case_note_apis
 from xinfang.workflow import similar_apis as similar
 
 app_name = "api"
@@ -67,6 +68,11 @@ urlpatterns = [
         "petitions/<int:pk>/co-handling/<int:unit_id>/remove/",
         petitions.PetitionCoHandlingRemoveApi.as_view(),
         name="petition-co-handling-remove",
+    ),
+    path(
+        "petitions/<int:pk>/case-notes/",
+        case_note_apis.PetitionCaseNotesApi.as_view(),
+        name="petition-case-notes",
     ),
     path(
         "petitions/<int:pk>/receipt/",

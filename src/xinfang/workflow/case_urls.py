@@ -30,4 +30,5 @@ urlpatterns = [
         name="attachment",
     ),
     path("petitioners/<int:pk>/", views.petitioner_detail, name="petitioner"),
+    path("petitioners/<int:pk>/merge/", views.petitioner_merge_view, name="petitioner_merge"),
 ]

@@ -17,6 +17,7 @@ from xinfang.audit.services import (
     person_history_lookup,
     personal_data_reveal,
 )
+from xinfang.core.bounds import parse_pk
 from xinfang.core.errors import DomainError
 from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.forms import DraftForm, LedgerFilterForm, RegisterForm
@@ -47,9 +48,12 @@ from xinfang.workflow.actions import action_run
 from xinfang.workflow.case_sections import case_sections
 from xinfang.workflow.category_suggester import category_suggestions
 from xinfang.workflow.deadlines import limit_words
+from xinfang.workflow.forms import CaseNoteForm
 from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
 from xinfang.workflow.presenters import case_view, person_cases
+from xinfang.workflow.selectors import case_notes_for, petitioner_duplicates
 from xinfang.workflow.services import attachment_add, petition_register, reply_draft_save
+from xinfang.workflow.services.case_notes import case_note_may_record
 from xinfang.workflow.services.co_handling import (
     co_handling_add,
     co_handling_remove,
@@ -59,6 +63,7 @@ from xinfang.workflow.services.linking import (
     petition_same_matter_link,
     same_matter_link_refusal,
 )
+from xinfang.workflow.services.people_merge import petitioner_merge
 from xinfang.workflow.services.recusal import may_declare_recusal
 from xinfang.workflow.services.reply_consistency import draft_conflicts
 from xinfang.workflow.services.same_matter import pending_below
@@ -160,6 +165,9 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 accused_unit=Unit.objects.filter(pk=d["accused_unit"]).first(),
                 accused_person=d["accused_person"],
                 accused_post=d["accused_post"],
+                co_handling_units=list(
+                    Unit.objects.filter(pk__in=d["co_handling_units"]).order_by("path")
+                ),
                 is_anonymous=d["is_anonymous"],
                 skips_level=d["skips_level"],
                 is_urgent=d["is_urgent"],
@@ -280,6 +288,7 @@ def _detail_context(request: HttpRequest, petition: Petition, failed=None) -> di
         "failed": failed.name if failed else "",
         "refusal": refusal,
         "co_handling": _co_handling_context(request, petition),
+        "case_log": _case_log_context(request, petition, today),
         "draft_form": DraftForm(
             prefix="draft",
             initial=_draft_initial(petition),
@@ -316,6 +325,14 @@ def _co_handling_context(request: HttpRequest, petition: Petition) -> dict:
         "units": co_handling_units(petition),
         "may_arrange": may,
         "candidates": list(co_handling_candidates_for(petition)) if may else [],
+    }
+
+
+def _case_log_context(request: HttpRequest, petition: Petition, today) -> dict:
+    may = case_note_may_record(request.user, petition)
+    return {
+        "notes": case_notes_for(petition),
+        "form": CaseNoteForm(prefix="note", initial={"happened_on": today}) if may else None,
     }
 
 
@@ -558,4 +575,31 @@ def petitioner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cases = person_cases(request.user, person)
     if not cases:
         raise Http404("未找到该信访人。")
-    return render(request, "petitioners/detail.html", {"person": person, "cases": cases})
+    context = {
+        "person": person,
+        "cases": cases,
+        "duplicates": petitioner_duplicates(request.user, person),
+    }
+    return render(request, "petitioners/detail.html", context)
+
+
+@login_required
+@require_POST
+def petitioner_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge another record of the same person into this one (its cases move here)."""
+    keep = Petitioner.objects.filter(pk=pk).first()
+    duplicate = Petitioner.objects.filter(pk=parse_pk(request.POST.get("duplicate"))).first()
+    if keep is None or duplicate is None or not person_cases(request.user, keep):
+        raise Http404("未找到该信访人。")
+    try:
+        merge = petitioner_merge(
+            actor=request.user,
+            keep=keep,
+            duplicate=duplicate,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已合并，{len(merge.petition_ids)} 件信访件归入本记录。")
+    return redirect("petitions:petitioner", pk=keep.pk)

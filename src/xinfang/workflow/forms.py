@@ -9,7 +9,8 @@ from typing import Any
 
 from django import forms
 
-from xinfang.workflow.models import FollowUp, SupervisionOrder
+from xinfang.petitions.forms import MultipleFileField
+from xinfang.workflow.models import CaseNote, FollowUp, SupervisionOrder
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -97,6 +98,25 @@ class FollowUpForm(forms.Form):
         label="回访情况", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
     reopen = forms.BooleanField(label="问题反复的，同时重新登记为新的信访件", required=False)
+
+
+class CaseNoteForm(forms.Form):
+    """One entry of the running case log (办理记录)."""
+
+    kind = forms.ChoiceField(label="类型", choices=CaseNote.Kind.choices)
+    happened_on = forms.DateField(label="日期", widget=DATE)
+    participants = forms.CharField(
+        label="参加人员", max_length=500, help_text="谁参加、和谁谈、给谁打电话"
+    )
+    content = forms.CharField(
+        label="办理情况", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    is_public = forms.BooleanField(
+        label="向信访人公开",
+        required=False,
+        help_text="在信访人查询页的办理进度中显示办理情况（不显示参加人员和附件）。",
+    )
+    attachments = MultipleFileField(label="附件（照片、公示材料、谈话记录等）", required=False)
 
 
 # The case page's forms, each under its own prefix (the views read them back the same way).

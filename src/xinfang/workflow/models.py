@@ -487,3 +487,68 @@ class VerificationRequest(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class CaseNote(models.Model):
+    """办理记录: a step a handler records as the case is worked (现场核实, 公示, 约谈, a call,
+    a meeting): when, who took part, what was found, with files. Staff read it in the case's
+    history; the petitioner's timeline shows it only when marked public."""
+
+    class Kind(models.TextChoices):
+        SITE_CHECK = "site_check", "现场核实"
+        PUBLIC_NOTICE = "public_notice", "公示"
+        TALK = "talk", "约谈"
+        CALL = "call", "电话沟通"
+        MEETING = "meeting", "会议协调"
+        OTHER = "other", "其他"
+
+    petition = models.ForeignKey(
+        "petitions.Petition", models.CASCADE, related_name="case_notes", verbose_name="信访件"
+    )
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    happened_on = models.DateField("日期")
+    participants = models.CharField("参加人员", max_length=500)
+    content = models.TextField("情况")
+    is_public = models.BooleanField("向信访人公开", default=False)
+    attachments = models.ManyToManyField(
+        "petitions.Attachment", blank=True, related_name="case_notes", verbose_name="附件"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["happened_on", "id"]
+        indexes = [models.Index(fields=["petition", "happened_on"], name="case_note_by_case")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.happened_on}"
+
+
+class PetitionerMerge(models.Model):
+    """Two records of one person made one by a registrar: the duplicate's cases now name the
+    kept record; the duplicate stays (the access log points at it), with no cases left."""
+
+    kept = models.ForeignKey(
+        "petitions.Petitioner", models.PROTECT, related_name="+", verbose_name="保留的记录"
+    )
+    merged = models.ForeignKey(
+        "petitions.Petitioner", models.PROTECT, related_name="+", verbose_name="并入的记录"
+    )
+    reason = models.CharField("理由", max_length=500)
+    petition_ids = models.JSONField("涉及的信访件", default=list)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    merged_at = models.DateTimeField("合并时间")
+
+    class Meta:
+        verbose_name = "信访人记录合并"
+        verbose_name_plural = "信访人记录合并"
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id}"

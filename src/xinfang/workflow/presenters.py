@@ -207,6 +207,16 @@ SUPERVISION_EVENTS = {
         f"理由：{d.get('reason', '')}",
     ),
     "hearing": _hearing_text,
+    "petitioner_merge": lambda d: (
+        EventKind.PETITIONER_MERGE.label,
+        f"信访人记录 #{d.get('merged', '')} 并入 #{d.get('kept', '')}；理由：{d.get('reason', '')}",
+    ),
+    "case_note": lambda d: (
+        f"{d.get('note_kind_label', '办理记录')}（{d.get('happened_on', '')}）"
+        + ("，向信访人公开" if d.get("public") else ""),
+        f"参加人员：{d.get('participants', '')}；{d.get('content', '')}"
+        + (f"；附件 {len(d['attachments'])} 个" if d.get("attachments") else ""),
+    ),
     "follow_up": lambda d: (
         f"回访（{d.get('method_label', '')}）：{d.get('finding_label', '')}",
         f"信访人意见：{d.get('petitioner_view', '')}" + (f"；{d['note']}" if d.get("note") else ""),

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from xinfang.petitions.models import Petition, open_q
+from xinfang.petitions.models import Petition, Petitioner, open_q
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow.calendar import Overrides, WorkCalendar
@@ -16,6 +16,7 @@ from xinfang.workflow.deadlines import rules_load
 from xinfang.workflow.machine import TRANSITIONS
 from xinfang.workflow.models import (
     CalendarYear,
+    CaseNote,
     ExtensionRequest,
     FollowUp,
     Hearing,
@@ -31,6 +32,7 @@ from xinfang.workflow.services.follow_ups import (
     follow_up_reopen_refusal,
 )
 from xinfang.workflow.services.hearings import STAGE_OF_STATE, hearing_record_refusal
+from xinfang.workflow.services.people_merge import petitioner_merge_refusal
 from xinfang.workflow.services.standing_aside import recused_staff_ids
 from xinfang.workflow.services.supervision import (
     ownership_assign_refusal,
@@ -381,3 +383,30 @@ def follow_up_due_q(user: Staff, today: date) -> Q:
         _follow_up_units_q(user)
     )
     return Q(pk__in=due.values("petition_id"))
+
+
+def case_notes_for(p: Petition) -> list[CaseNote]:
+    """The case's running log (办理记录), in the order the steps happened, with their files."""
+    return list(
+        CaseNote.objects.filter(petition=p)
+        .select_related("recorded_by")
+        .prefetch_related("attachments")
+    )
+
+
+def petitioner_duplicates(user: Staff, person: Petitioner) -> list[Petitioner]:
+    """Other records sharing the person's phone or identity number that the user may merge
+    into this one (petitioner_merge_refusal), each with its case count."""
+    same = Q(pk__in=[])
+    if person.phone_index:
+        same |= Q(phone_index=person.phone_index)
+    if person.id_number_index:
+        same |= Q(id_number_index=person.id_number_index)
+    found = (
+        Petitioner.objects.filter(same)
+        .exclude(pk=person.pk)
+        .annotate(cases=Count("parties__petition", distinct=True))
+        .filter(cases__gt=0)
+        .order_by("pk")[:10]
+    )
+    return [p for p in found if not petitioner_merge_refusal(user, person, p)]

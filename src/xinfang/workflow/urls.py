@@ -15,6 +15,7 @@ urlpatterns = [
         "petitions/<int:pk>/extension-request/", views.extension_request, name="extension_request"
     ),
     path("petitions/<int:pk>/hearings/", views.hearing_record, name="hearing_record"),
+    path("petitions/<int:pk>/case-notes/", views.case_note_add, name="case_note_add"),
     path("petitions/<int:pk>/recusal/", views.recusal_declare, name="recusal_declare"),
     path("supervision/<int:pk>/respond/", views.order_respond, name="order_respond"),
     path("supervision/<int:pk>/close/", views.order_close, name="order_close"),

@@ -29,11 +29,11 @@ from xinfang.workflow import services as wf
 from xinfang.workflow.models import ExtensionRequest, FollowUp, SupervisionOrder
 
 
-def _back(request: HttpRequest, petition_id: int) -> HttpResponse:
+def _back(request: HttpRequest, petition_id: int, anchor: str = "supervision") -> HttpResponse:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = ""
-    return redirect(target or reverse("petitions:detail", args=[petition_id]) + "#supervision")
+    return redirect(target or reverse("petitions:detail", args=[petition_id]) + f"#{anchor}")
 
 
 def _run(
@@ -42,6 +42,7 @@ def _run(
     form,
     call: Callable[[dict[str, Any]], Any],
     done: str,
+    anchor: str = "supervision",
 ) -> HttpResponse:
     """Validate the form, call the service, say what happened, and go back."""
     if not form.is_valid():
@@ -50,14 +51,14 @@ def _run(
             for k, v in form.errors.items()
         ]
         messages.error(request, "；".join(errors) or "请检查填写的内容。")
-        return _back(request, petition_id)
+        return _back(request, petition_id, anchor)
     try:
         call(form.cleaned_data)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
-    return _back(request, petition_id)
+    return _back(request, petition_id, anchor)
 
 
 def _order(request: HttpRequest, pk: int) -> SupervisionOrder:
@@ -237,6 +238,21 @@ def hearing_record(request: HttpRequest, pk: int) -> HttpResponse:
         f.HearingForm(request.POST, prefix=f.PREFIX["hearing"]),
         lambda d: wf.hearing_record(petition=p, actor=request.user, **d),
         "已记录听证。",
+    )
+
+
+@login_required
+@require_POST
+def case_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a step to the case's running log (办理记录), with its files."""
+    p = petition_get_for_user(request.user, pk)
+    return _run(
+        request,
+        pk,
+        f.CaseNoteForm(request.POST, request.FILES, prefix="note"),
+        lambda d: wf.case_note_add(petition=p, actor=request.user, **d),
+        "已保存办理记录。",
+        anchor="case-log",
     )
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.petitions.models import Petition, Reply, State, overdue_q
+from xinfang.petitions.models import Petition, PetitionUnit, Reply, State, overdue_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff
 from xinfang.workflow.deadlines import limit_words, rules_load
@@ -74,6 +74,16 @@ def my_scope_q(user: Staff) -> Q:
         | Q(state__in=review.sources, reviewing_unit_id__in=_unit_ids(user, review.roles))
         | Q(state__in=re_review.sources, re_reviewing_unit_id__in=_unit_ids(user, re_review.roles))
     )
+
+
+def co_handling_q(user: Staff) -> Q:
+    """Cases on which one of the user's units is a co-handling unit (协办)."""
+    links = PetitionUnit.objects.filter(
+        petition=OuterRef("pk"),
+        relation=PetitionUnit.Relation.CO_HANDLING,
+        unit_id__in=Membership.objects.filter(staff=user).values("unit_id"),
+    )
+    return Q(Exists(links))
 
 
 def _base(user: Staff) -> QuerySet[Petition]:
@@ -217,6 +227,14 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             waiting.filter(state__in=[State.ACCEPTED, State.ACKNOWLEDGED, State.IN_PROGRESS]),
             "已受理、待办结的信访件",
             "?state=accepted&state=acknowledged&state=in_progress",
+        ),
+        _queue(
+            "co_handling",
+            "协办件",
+            "primary",
+            # The answering unit's own queues already hold what it answers.
+            _base(user).open().filter(co_handling_q(user)).exclude(my_scope_q(user)),
+            "本单位协办的信访件，配合承办单位核查办理",
         ),
         supervision["owned"],
         supervision["follow_up_due"],

@@ -63,6 +63,11 @@ def petitioner_for(person: PersonInput) -> Petitioner:
         # Without an identity number, the same name on the same phone is the same person;
         # a family sharing a phone keeps separate records.
         existing = same.filter(id_number_index="").first()
+        if existing is None and same.count() == 1:
+            # Registered by phone alone: the one person of this name on this phone, whose
+            # identity number an earlier case took, is this person (issue 20: no second
+            # 陈秀兰 whose page shows one case instead of four).
+            existing = same.first()
     else:
         existing = None
     if existing is not None:

@@ -12,6 +12,7 @@ deadline watch (`deadlines_check`) is the hourly job that reminds and marks case
 
 from xinfang.workflow.services.attachments import attachment_add
 from xinfang.workflow.services.calendar import calendar_year_save
+from xinfang.workflow.services.case_notes import case_note_add
 from xinfang.workflow.services.co_handling import co_handling_add, co_handling_remove
 from xinfang.workflow.services.deadline_watch import DeadlineScan, deadlines_check
 from xinfang.workflow.services.decisions import (
@@ -35,6 +36,7 @@ from xinfang.workflow.services.follow_ups import (
 )
 from xinfang.workflow.services.handling import petition_conclude, petition_extend, petition_start
 from xinfang.workflow.services.hearings import hearing_record
+from xinfang.workflow.services.people_merge import petitioner_merge
 from xinfang.workflow.services.recompute import deadlines_recompute
 from xinfang.workflow.services.recusal import recusal_declare, staff_identity_set
 from xinfang.workflow.services.registration import (
@@ -80,6 +82,7 @@ __all__ = [
     "actor_may",
     "attachment_add",
     "calendar_year_save",
+    "case_note_add",
     "co_handling_add",
     "co_handling_remove",
     "deadline_rule_update",
@@ -110,6 +113,7 @@ __all__ = [
     "petition_return",
     "petition_start",
     "petition_terminate",
+    "petitioner_merge",
     "petitions_terminate_lapsed",
     "recusal_declare",
     "reply_draft_save",
