@@ -6,9 +6,10 @@ writing pass), then exports the whole ledger as .xlsx (write-only) and .csv (str
 Peak memory is the process's maximum resident set size after each phase (ru_maxrss), so a
 phase that loaded the whole file would show.
 
-    python -m bench bench_ledger_io [--n 100000] [--no-check]
+    python -m bench bench_ledger_io [--n 100000] [--no-check] [--profile]
     BENCH_N does the same from the environment (default 500; the issue's figure is 100k).
     --no-check skips the separate dry run (the import checks every row anyway).
+    --profile prints the cProfile of the import (the checking and writing passes).
 
 Each phase prints rows per second of wall time and per CPU-second of this process: the
 machine is shared (2 cores, load average 6–19 while these ran), so the wall figures say
@@ -32,7 +33,9 @@ band keys) and Django's bulk_create of the cases and their 3–5 events.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import shutil
 import sys
@@ -70,12 +73,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench_ledger_io")
     parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "500")))
     parser.add_argument("--no-check", action="store_true", help="skip the separate dry run")
+    parser.add_argument("--profile", action="store_true", help="cProfile of the import")
     args, _ = parser.parse_known_args(sys.argv[2:] if sys.argv[1:2] == ["bench_ledger_io"] else [])
     db = database_prepare()
     from django.core.files import File
     from django.utils import timezone
 
     from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_write
+    from xinfang.ledger.indexing import ledger_import_index
     from xinfang.ledger.models import LedgerImport
     from xinfang.ledger.sample import sample_ledger_write
     from xinfang.ledger.services import ledger_import_run, ledger_import_upload
@@ -108,12 +113,25 @@ def main() -> None:
         print(f"check:  {check.rates(args.n)}  peak RSS {_rss_mb():.0f} MB (start {base:.0f})")
         record.status = LedgerImport.Status.UPLOADED
         record.save(update_fields=["status"])
+    profiler = cProfile.Profile() if args.profile else None
     with _Timed() as imported:
+        if profiler is not None:
+            profiler.enable()
         done = ledger_import_run(actor=leader, ledger_import=record)
+        if profiler is not None:
+            profiler.disable()
     assert done.status == LedgerImport.Status.IMPORTED, done.errors[:3]
     assert done.rows_written == args.n
     print(f"import: {imported.rates(args.n)}  peak RSS {_rss_mb():.0f} MB")
     print("        (the import checks every row, then writes them in one transaction)")
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    # The index job the import queued (the worker's), run here to time it.
+    with _Timed() as indexed:
+        done = ledger_import_index(ledger_import_id=done.pk)
+    assert not done.is_indexing and done.rows_indexed == args.n
+    print(f"index:  {indexed.rates(args.n)}  peak RSS {_rss_mb():.0f} MB")
+    print("        (the background job after the import: search words, duplicate sketches)")
     f = LedgerFilter(unit=unit)
     with _Timed() as xlsx:
         summary = ledger_xlsx_write(leader, f, work / "out.xlsx")

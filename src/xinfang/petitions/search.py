@@ -172,6 +172,24 @@ def petitions_search_index_bulk(documents: Iterable[tuple[int, Iterable[str | No
             )
 
 
+def petitions_search_indexed(ids: Iterable[int]) -> set[int]:
+    """Which of these cases have a search document."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    table, key = (
+        (PG_TABLE, "petition_id") if connection.vendor == "postgresql" else (FTS_TABLE, "rowid")
+    )
+    found: set[int] = set()
+    with connection.cursor() as cur:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT {key} FROM {table} WHERE {key} IN ({marks})", chunk)
+            found.update(row[0] for row in cur.fetchall())
+    return found
+
+
 def _words(texts: list[str | None]) -> list[str]:
     """`fts.index_words(*texts)`, each distinct text cut once (a ledger's reply repeats the
     request, and its facts and legal basis are often the same note)."""
