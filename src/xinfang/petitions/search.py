@@ -156,7 +156,12 @@ def petitions_search_index_bulk(documents: Iterable[tuple[int, Iterable[str | No
     """Write the search documents of many new cases at once (a ledger import): each
     (case id, its texts: subject, content, the issued replies' parts), as
     `petition_search_index` writes one. The cases have no document yet."""
-    rows = [(pk, _words(list(texts))) for pk, texts in documents]
+    petitions_search_words_bulk([(pk, _words(list(texts))) for pk, texts in documents])
+
+
+def petitions_search_words_bulk(rows: list[tuple[int, list[str]]]) -> None:
+    """Write the search documents of many new cases from their words already cut for the
+    index (`fts.index_words` of their texts)."""
     if not rows:
         return
     with connection.cursor() as cur:

@@ -43,10 +43,11 @@ from xinfang.petitions.models import (
     Reply,
     State,
 )
-from xinfang.petitions.search import petitions_search_index_bulk, petitions_search_indexed
+from xinfang.petitions.search import petitions_search_indexed, petitions_search_words_bulk
 from xinfang.petitions.services.people import COLLECTIVE_HEADCOUNT, PersonInput, person_clean
 from xinfang.petitions.textindex import petitions_text_index_bulk
 from xinfang.petitions.userdict import dictionary_sync
+from xinfang.textmining.tokeniser import default_tokeniser
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, binding_refresh
@@ -467,10 +468,28 @@ def imported_cases_index(petition_ids: Sequence[int]) -> int:
     ):
         replies.setdefault(pk, []).extend(parts)
     dictionary_sync()  # words an admin added cut whole, as registration would
-    petitions_text_index_bulk([p for p in petitions if p.pk not in texts])
-    petitions_search_index_bulk(
-        (p.pk, [p.subject, p.content, *replies.get(p.pk, [])])
-        for p in petitions
-        if p.pk not in searched
-    )
+    # Each text cut once for both indexes (the duplicate finder's precise words of subject。
+    # content, the search's words of every text); a ledger's replies repeat their notes.
+    tk = default_tokeniser()
+    cuts: dict[str, tuple[list[str], list[str]]] = {}
+
+    def both(text: str) -> tuple[list[str], list[str]]:
+        if text not in cuts:
+            cuts[text] = tk.cut_both(text)
+        return cuts[text]
+
+    precise: dict[int, list[str]] = {}
+    documents: list[tuple[int, list[str]]] = []
+    for p in petitions:
+        subject, content = both(p.subject), both(p.content)
+        precise[p.pk] = subject[0] + content[0]
+        if p.pk not in searched:
+            words = subject[1] + content[1]
+            for text in replies.get(p.pk, []):
+                words += both(text)[1]
+            documents.append((p.pk, words))
+        if len(cuts) > 5000:
+            cuts.clear()
+    petitions_text_index_bulk([p for p in petitions if p.pk not in texts], precise)
+    petitions_search_words_bulk(documents)
     return len(petitions)
