@@ -10,6 +10,7 @@ phase that loaded the whole file would show.
     BENCH_N does the same from the environment (default 500; the issue's figure is 100k).
     --no-check skips the separate dry run (the import checks every row anyway).
     --profile prints the cProfile of the import (the checking and writing passes).
+    --export-only loads N cases directly (bulk_petitions) and times only the two exports.
 
 Each phase prints rows per second of wall time and per CPU-second of this process: the
 machine is shared (2 cores, load average 6–19 while these ran), so the wall figures say
@@ -43,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.loaddata import database_prepare
+from bench.loaddata import bulk_petitions, database_prepare
 
 
 def _rss_mb() -> float:
@@ -74,6 +75,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "500")))
     parser.add_argument("--no-check", action="store_true", help="skip the separate dry run")
     parser.add_argument("--profile", action="store_true", help="cProfile of the import")
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="load N cases with loaddata.bulk_petitions and time only the exports",
+    )
     args, _ = parser.parse_known_args(sys.argv[2:] if sys.argv[1:2] == ["bench_ledger_io"] else [])
     db = database_prepare()
     from django.core.files import File
@@ -88,6 +94,9 @@ def main() -> None:
     from xinfang.petitions.selectors.ledger import LedgerFilter
     from xinfang.units.models import Staff
 
+    if args.export_only:
+        _exports_only(args.n)
+        return
     leader = Staff.objects.get(username="dc_leader")
     unit = leader.memberships.get(role="leader").unit
     units = [unit.name, *unit.get_children().values_list("name", flat=True)[:3]]
@@ -140,6 +149,33 @@ def main() -> None:
         size = sum(len(chunk) for chunk in ledger_csv_stream(leader, f))
     rss = _rss_mb()
     print(f"csv:    {streamed.rates(summary.rows)}  ({size / 1e6:.1f} MB)  peak RSS {rss:.0f} MB")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _exports_only(n: int) -> None:
+    """The exports alone, over N cases loaded directly (`bulk_petitions`, across the demo
+    organisation), as the district supervisor sees the whole district."""
+    from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_write
+    from xinfang.petitions.selectors.ledger import LedgerFilter
+    from xinfang.units.models import Staff
+
+    with _Timed() as loaded:
+        bulk_petitions(n)
+    print(f"loaded: {n} cases in {loaded.wall:.0f} s")
+    user = Staff.objects.get(username="district_supervisor")
+    unit = user.memberships.order_by("unit__depth").first().unit
+    f = LedgerFilter(unit=unit)
+    work = Path(tempfile.mkdtemp(prefix="xinfang-bench-ledger-"))
+    with _Timed() as xlsx:
+        summary = ledger_xlsx_write(user, f, work / "out.xlsx")
+    size = (work / "out.xlsx").stat().st_size / 1e6
+    print(f"xlsx:   {xlsx.rates(summary.rows)}  ({size:.1f} MB)  peak RSS {_rss_mb():.0f} MB")
+    with _Timed() as streamed:
+        size = sum(len(chunk) for chunk in ledger_csv_stream(user, f))
+    print(
+        f"csv:    {streamed.rates(summary.rows)}  ({size / 1e6:.1f} MB)  "
+        f"peak RSS {_rss_mb():.0f} MB"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 
