@@ -29,6 +29,18 @@ open cases it remembers) had written 66,000 rows after 34 minutes at load 10–1
 minutes) when it was stopped: the database then held no case, no event and no ledger row.
 Below the 500 rows/s aimed at: the per-row cost is now the text indexes (jieba, MinHash, 64
 band keys) and Django's bulk_create of the cases and their 3–5 events.
+
+Issue 15's remainder (4 Dec 2026, SQLite, the same 5,000-row file, load average 7 → 12): the
+text indexes moved to the index job after the commit (`ledger.indexing`, timed here as
+"index"), events, parties, unit links and ledger rows inserted as plain rows, each text cut
+once for both indexes. Import (check + write) 250 → 454 rows per CPU-second (58 → 63 rows/s
+wall at the higher load); index job 532–588 rows per CPU-second; xlsx 1,164 → 1,191–1,416,
+csv 2,016 → 1,786 (noise: the csv path did not change). At 100,000 rows (load 16–28, this
+process getting about an eighth of a core): 40,000 rows written after 40 minutes, and from
+28,000 to 40,000 rows the write pass ran at 184 rows per CPU-second, well below its rate at
+5,000: the write pass's per-row cost still grows with the import's size (not yet found; the
+blind-index and Art.19 queries per batch use their indexes). Not finished: the 100k wall
+figure, the PostgreSQL run, the export at 100k.
 """
 
 from __future__ import annotations
