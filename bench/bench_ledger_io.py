@@ -6,9 +6,11 @@ writing pass), then exports the whole ledger as .xlsx (write-only) and .csv (str
 Peak memory is the process's maximum resident set size after each phase (ru_maxrss), so a
 phase that loaded the whole file would show.
 
-    python -m bench bench_ledger_io [--n 100000] [--no-check]
+    python -m bench bench_ledger_io [--n 100000] [--no-check] [--profile]
     BENCH_N does the same from the environment (default 500; the issue's figure is 100k).
     --no-check skips the separate dry run (the import checks every row anyway).
+    --profile prints the cProfile of the import (the checking and writing passes).
+    --export-only loads N cases directly (bulk_petitions) and times only the two exports.
 
 Each phase prints rows per second of wall time and per CPU-second of this process: the
 machine is shared (2 cores, load average 6–19 while these ran), so the wall figures say
@@ -27,12 +29,28 @@ open cases it remembers) had written 66,000 rows after 34 minutes at load 10–1
 minutes) when it was stopped: the database then held no case, no event and no ledger row.
 Below the 500 rows/s aimed at: the per-row cost is now the text indexes (jieba, MinHash, 64
 band keys) and Django's bulk_create of the cases and their 3–5 events.
+
+Issue 15's remainder (4 Dec 2026, SQLite, the same 5,000-row file, load average 7 → 12): the
+text indexes moved to the index job after the commit (`ledger.indexing`, timed here as
+"index"), events, parties, unit links and ledger rows inserted as plain rows, each text cut
+once for both indexes. Import (check + write) 250 → 454 rows per CPU-second (58 → 63 rows/s
+wall at the higher load); index job 532–588 rows per CPU-second; xlsx 1,164 → 1,191–1,416,
+csv 2,016 → 1,786 (noise: the csv path did not change). At 100,000 rows (load 16–28, this
+process getting about an eighth of a core): 40,000 rows written after 40 minutes, and from
+28,000 to 40,000 rows the write pass ran at 184 rows per CPU-second, well below its rate at
+5,000: the write pass's per-row cost still grows with the import's size (not yet found; the
+blind-index and Art.19 queries per batch use their indexes); 43,000 rows after 55 minutes it
+was stopped (167 rows per CPU-second from 28,000 on). `--export-only --n 30000` (load 20–28):
+the district's ~16,000 visible rows to .xlsx at 1,212 rows per CPU-second (peak RSS 180 MB,
+2.7 MB file), .csv at 2,280. Not done: the 100k wall figures, PostgreSQL, the export at 100k.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import shutil
 import sys
@@ -40,7 +58,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.loaddata import database_prepare
+from bench.loaddata import bulk_petitions, database_prepare
 
 
 def _rss_mb() -> float:
@@ -70,12 +88,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench_ledger_io")
     parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "500")))
     parser.add_argument("--no-check", action="store_true", help="skip the separate dry run")
+    parser.add_argument("--profile", action="store_true", help="cProfile of the import")
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="load N cases with loaddata.bulk_petitions and time only the exports",
+    )
     args, _ = parser.parse_known_args(sys.argv[2:] if sys.argv[1:2] == ["bench_ledger_io"] else [])
     db = database_prepare()
     from django.core.files import File
     from django.utils import timezone
 
     from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_write
+    from xinfang.ledger.indexing import ledger_import_index
     from xinfang.ledger.models import LedgerImport
     from xinfang.ledger.sample import sample_ledger_write
     from xinfang.ledger.services import ledger_import_run, ledger_import_upload
@@ -83,6 +108,9 @@ def main() -> None:
     from xinfang.petitions.selectors.ledger import LedgerFilter
     from xinfang.units.models import Staff
 
+    if args.export_only:
+        _exports_only(args.n)
+        return
     leader = Staff.objects.get(username="dc_leader")
     unit = leader.memberships.get(role="leader").unit
     units = [unit.name, *unit.get_children().values_list("name", flat=True)[:3]]
@@ -108,12 +136,25 @@ def main() -> None:
         print(f"check:  {check.rates(args.n)}  peak RSS {_rss_mb():.0f} MB (start {base:.0f})")
         record.status = LedgerImport.Status.UPLOADED
         record.save(update_fields=["status"])
+    profiler = cProfile.Profile() if args.profile else None
     with _Timed() as imported:
+        if profiler is not None:
+            profiler.enable()
         done = ledger_import_run(actor=leader, ledger_import=record)
+        if profiler is not None:
+            profiler.disable()
     assert done.status == LedgerImport.Status.IMPORTED, done.errors[:3]
     assert done.rows_written == args.n
     print(f"import: {imported.rates(args.n)}  peak RSS {_rss_mb():.0f} MB")
     print("        (the import checks every row, then writes them in one transaction)")
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    # The index job the import queued (the worker's), run here to time it.
+    with _Timed() as indexed:
+        done = ledger_import_index(ledger_import_id=done.pk)
+    assert not done.is_indexing and done.rows_indexed == args.n
+    print(f"index:  {indexed.rates(args.n)}  peak RSS {_rss_mb():.0f} MB")
+    print("        (the background job after the import: search words, duplicate sketches)")
     f = LedgerFilter(unit=unit)
     with _Timed() as xlsx:
         summary = ledger_xlsx_write(leader, f, work / "out.xlsx")
@@ -122,6 +163,33 @@ def main() -> None:
         size = sum(len(chunk) for chunk in ledger_csv_stream(leader, f))
     rss = _rss_mb()
     print(f"csv:    {streamed.rates(summary.rows)}  ({size / 1e6:.1f} MB)  peak RSS {rss:.0f} MB")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _exports_only(n: int) -> None:
+    """The exports alone, over N cases loaded directly (`bulk_petitions`, across the demo
+    organisation), as the district supervisor sees the whole district."""
+    from xinfang.ledger.export import ledger_csv_stream, ledger_xlsx_write
+    from xinfang.petitions.selectors.ledger import LedgerFilter
+    from xinfang.units.models import Staff
+
+    with _Timed() as loaded:
+        bulk_petitions(n)
+    print(f"loaded: {n} cases in {loaded.wall:.0f} s")
+    user = Staff.objects.get(username="district_supervisor")
+    unit = user.memberships.order_by("unit__depth").first().unit
+    f = LedgerFilter(unit=unit)
+    work = Path(tempfile.mkdtemp(prefix="xinfang-bench-ledger-"))
+    with _Timed() as xlsx:
+        summary = ledger_xlsx_write(user, f, work / "out.xlsx")
+    size = (work / "out.xlsx").stat().st_size / 1e6
+    print(f"xlsx:   {xlsx.rates(summary.rows)}  ({size:.1f} MB)  peak RSS {_rss_mb():.0f} MB")
+    with _Timed() as streamed:
+        size = sum(len(chunk) for chunk in ledger_csv_stream(user, f))
+    print(
+        f"csv:    {streamed.rates(summary.rows)}  ({size / 1e6:.1f} MB)  "
+        f"peak RSS {_rss_mb():.0f} MB"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.ledger.conftest import categories, upload_of
-from xinfang.ledger import services
+from xinfang.ledger import indexing, services
 from xinfang.ledger.models import LedgerImport, LedgerRow
 from xinfang.ledger.sample import HEADERS
 from xinfang.ledger.services import (
@@ -217,7 +217,7 @@ def _snapshot(p: Petition, people_ids: dict[int, int]) -> dict:
 
 
 def test_the_batch_path_makes_the_cases_the_services_make_one_by_one(
-    org, dc_leader, tmp_path, monkeypatch
+    org, dc_leader, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
     path = _ledger(org, tmp_path)
     now = timezone.now()
@@ -236,8 +236,13 @@ def test_the_batch_path_makes_the_cases_the_services_make_one_by_one(
     assert not Petition.objects.exists()
 
     monkeypatch.setattr(services, "WRITE_BATCH", 4)  # several batches, people across them
-    done = ledger_import_run(actor=dc_leader, ledger_import=record, now=now)
+    monkeypatch.setattr(indexing, "INDEX_BATCH", 4)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        done = ledger_import_run(actor=dc_leader, ledger_import=record, now=now)
     assert done.status == LedgerImport.Status.IMPORTED, done.errors
+    assert len(queued) == 1  # the index job, after the commit (run at once in the tests)
+    done.refresh_from_db()
+    assert not done.is_indexing and done.rows_indexed == 9
     people = {}
     for link in LedgerRow.objects.select_related("petition").order_by("row"):
         p = link.petition

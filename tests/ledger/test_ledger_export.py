@@ -308,3 +308,26 @@ def test_the_api_queues_an_export_and_gives_its_link(
     assert job["status"] == "done" and job["download_url"]
     body = b"".join(client.get(job["download_url"]).streaming_content).decode("utf-8-sig")
     assert p.tracking_code in body
+
+
+def test_the_xlsx_keeps_text_that_looks_like_a_formula_as_text_and_dates_as_dates(
+    org, dc_registrar, dc_leader
+):
+    p = register(
+        dc_registrar,
+        org.dongcheng,
+        people=[person('=HYPERLINK("http://x")', phone="13812345678")],
+        subject="=1+1 小区积水",
+    )
+    out = io.BytesIO()
+    ledger_xlsx_write(dc_leader, LedgerFilter(), out)
+    out.seek(0)
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert row["查询码"].value == p.tracking_code
+    for name, text in (("信访人", '=HYPERLINK("http://x")'), ("反映问题", "=1+1 小区积水")):
+        assert (row[name].value, row[name].data_type) == (text, "s")
+    received = HEADERS[2]
+    assert row[received].is_date and row[received].number_format == "yyyy-mm-dd"
+    assert row[received].value.date() == p.received_on

@@ -1,6 +1,8 @@
 """The tokeniser: normalisation, the government-terms dictionary, stop words, identifiers."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xinfang.textmining.text import mask_identifiers, normalise
 from xinfang.textmining.tokeniser import (
@@ -93,3 +95,24 @@ def test_it_splits_a_compound_into_the_parts_that_cover_it():
     assert tk.parts("后期扶持") == ["后期", "扶持"]
     assert tk.parts("信访") == ["信访"]
     assert tk.parts("信访人") == ["信访人"]  # 人 alone is no dictionary word of 2–3 characters
+
+
+# Characters petitions are written in, with digits, Latin letters, spaces and punctuation, so
+# that compounds, stop words, numbers and identifiers all come up.
+_PETITION_CHARS = (
+    "征地拆迁补偿款小区物业管理费下水道堵塞噪音扰民工资拖欠的了和在是我们请求政府部门尽快"
+    "解决问题村委会房屋漏水年月日号第一二三四五六七八九十0123456789abcXY ，。、！？：（）-"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=_PETITION_CHARS, max_size=60), st.text(alphabet=_PETITION_CHARS, max_size=60)
+)
+def test_it_cuts_once_for_both_indexes_as_it_cuts_for_each(subject, content):
+    """cut_both gives exactly cut and cut_for_index; and a case's precise words (subject。
+    content cut as one text) are its subject's then its content's, as the import assumes."""
+    tk = default_tokeniser()
+    for text in (subject, content, f"{subject}。{content}"):
+        assert tk.cut_both(text) == (tk.cut(text), tk.cut_for_index(text))
+    assert tk.cut(f"{subject}。{content}") == tk.cut(subject) + tk.cut(content)

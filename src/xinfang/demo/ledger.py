@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.ledger.indexing import ledger_import_index
 from xinfang.ledger.models import LedgerImport, LedgerRow
 from xinfang.ledger.sample import sample_ledger_write
 from xinfang.ledger.services import ledger_import_run, ledger_import_upload
@@ -52,6 +53,8 @@ def demo_ledger_create(*, now: datetime | None = None, stdout: TextIO | None = N
     upload = SimpleUploadedFile(FILE_NAME, out.getvalue())
     record = ledger_import_upload(actor=actor, unit=unit, upload=upload)
     record = ledger_import_run(actor=actor, ledger_import=record, now=now)
+    # The demo's cases searchable at once, not when a worker gets to the index job.
+    record = ledger_import_index(ledger_import_id=record.pk)
     if stdout is not None and record.status != LedgerImport.Status.IMPORTED:
         stdout.write(f"演示台帐未导入：{record.errors[:3]}")
     return record.rows_written

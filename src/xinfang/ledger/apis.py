@@ -57,6 +57,8 @@ class LedgerImportSerializer(serializers.ModelSerializer):
             "rows_checked",
             "rows_written",
             "rows_skipped",
+            "rows_indexed",
+            "indexed_at",
             "errors",
             "created_at",
             "finished_at",

@@ -55,7 +55,6 @@ HEADERS = [
     ),
     "当前期限",
 ]
-DATE_COLUMNS = {2, 16, 17}
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -203,16 +202,16 @@ def ledger_xlsx_write(
         header.append(cell)
     ws.append(header)
     for row in _rows(user, f, summary):
-        cells = []
+        # Plain values: openpyxl writes them through one reused cell (a date gets the
+        # yyyy-mm-dd format by itself). Only text it would take for a formula gets a cell of
+        # its own, typed as text (no formula injection): a cell object per value cost more
+        # than the rest of the export.
         for i, value in enumerate(row):
-            cell = WriteOnlyCell(ws, value=value)
-            if i in DATE_COLUMNS and value is not None:
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, str):
-                # Text stays text, even when it starts with "=" (no formula injection).
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(ws, value=value)
                 cell.data_type = "s"
-            cells.append(cell)
-        ws.append(cells)
+                row[i] = cell
+        ws.append(row)
     wb.save(out)
     return summary
 

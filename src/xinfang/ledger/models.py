@@ -57,6 +57,10 @@ class LedgerImport(models.Model):
     rows_checked = models.PositiveIntegerField("已检查行数", default=0)
     rows_written = models.PositiveIntegerField("已导入行数", default=0)
     rows_skipped = models.PositiveIntegerField("已存在而跳过的行数", default=0)
+    # The text indexes of the cases written (search, duplicate hints) follow the import in a
+    # background job, a batch at a time: how many rows have them, and when all had them.
+    rows_indexed = models.PositiveIntegerField("已建索引行数", default=0)
+    indexed_at = models.DateTimeField("索引完成时间", null=True, blank=True)
     # [{"row": 7, "errors": ["…", "…"]}, …], row numbers as the spreadsheet shows them.
     errors = models.JSONField("错误", default=list, blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
@@ -69,6 +73,11 @@ class LedgerImport(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+    @property
+    def is_indexing(self) -> bool:
+        """Written, but the text indexes of its cases are still being built (索引中)."""
+        return self.status == self.Status.IMPORTED and self.indexed_at is None
 
 
 class LedgerRow(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.ledger.fields import FIELD_BY_KEY, REQUIRED, mapping_by_header, mapping_guess
+from xinfang.ledger.indexing import ledger_import_index_later
 from xinfang.ledger.models import LedgerImport, LedgerMapping, LedgerRow
 from xinfang.ledger.reading import file_kind, ledger_rows
 from xinfang.ledger.validation import STATE_PATHS, ParsedRow, RowContext, row_parse
@@ -27,7 +28,7 @@ from xinfang.petitions.services.people import PersonInput
 from xinfang.units.models import Staff, Unit
 from xinfang.units.roles import REGISTERING_ROLES
 from xinfang.units.selectors import roles_over
-from xinfang.workflow.services.imports import BulkImport, CaseRefused, ImportedCase
+from xinfang.workflow.services.imports import BulkImport, CaseRefused, ImportedCase, rows_insert
 
 MAX_UPLOAD = 50 * 1024 * 1024
 # Error rows kept on the import (the workbook with an error column carries them all).
@@ -198,14 +199,13 @@ def _batch_write(
     except CaseRefused as exc:
         raise _RowFailed(rows[exc.index].row, exc.error.message) from exc
     try:
-        LedgerRow.objects.bulk_create(
+        rows_insert(
+            LedgerRow,
+            ("fingerprint", "ledger_import", "row", "petition"),
             [
-                LedgerRow(
-                    fingerprint=row.fingerprint, ledger_import=record, row=row.row, petition=p
-                )
+                (row.fingerprint, record.pk, row.row, p.pk)
                 for row, p in zip(rows, petitions, strict=True)
             ],
-            batch_size=1000,
         )
     except IntegrityError as exc:  # another import wrote one of these rows meanwhile
         raise _RowFailed(rows[0].row, ROW_TAKEN) from exc
@@ -408,8 +408,10 @@ def ledger_import_run(
                 LedgerImport.Status.INVALID,
                 errors=[{"row": exc.row, "errors": [exc.message]}],
             )
-    _progress(record, rows_written=written)
+    _progress(record, rows_written=written, rows_indexed=0)
     finished = _finish(record, LedgerImport.Status.IMPORTED, errors=[])
+    # The cases' search words and duplicate sketches follow in a job (索引中 until then).
+    ledger_import_index_later(finished)
     # The file held identity numbers in the clear; the cases now hold them encrypted.
     finished.file.delete(save=False)
     LedgerImport.objects.filter(pk=record.pk).update(file="")
@@ -439,7 +441,7 @@ def ledger_import_start(
         raise ValidationFailed("该文件已经导入或正在处理。")
     record.columns = _clean_columns(record.headers, columns or record.columns)
     record.status, record.errors = LedgerImport.Status.RUNNING, []
-    record.rows_checked = record.rows_written = record.rows_skipped = 0
+    record.rows_checked = record.rows_written = record.rows_skipped = record.rows_indexed = 0
     record.save()
     from xinfang.ledger.tasks import ledger_import_task
 
@@ -454,13 +456,18 @@ def ledger_import_failed(record: LedgerImport, message: str) -> LedgerImport:
 
 
 def ledger_import_progress(record: LedgerImport) -> dict[str, int]:
-    """Rows checked and rows written so far; the writing pass reports through the cache,
+    """Rows checked, written and indexed so far; the writing pass reports through the cache,
     since its own transaction is not visible to the page until it commits."""
     written = record.rows_written
     if record.status == LedgerImport.Status.RUNNING:
         written = cache.get(_written_key(record.pk), 0)
     total = record.rows_total or 0
-    return {"checked": record.rows_checked, "written": written, "total": total}
+    return {
+        "checked": record.rows_checked,
+        "written": written,
+        "indexed": record.rows_indexed,
+        "total": total,
+    }
 
 
 def ledger_files_prune(*, now: datetime | None = None, days: int = KEEP_FILES_DAYS) -> int:

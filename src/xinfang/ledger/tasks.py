@@ -8,6 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from xinfang.core.errors import DomainError
 from xinfang.ledger.exports import ledger_export_build, ledger_exports_expire
+from xinfang.ledger.indexing import ledger_import_index, ledger_imports_index_stalled
 from xinfang.ledger.models import LedgerExport, LedgerImport
 from xinfang.ledger.services import ledger_files_prune, ledger_import_failed, ledger_import_run
 from xinfang.units.models import Staff
@@ -51,3 +52,20 @@ def ledger_export_task(export_id: int) -> str:
 def ledger_exports_expire_task() -> int:
     """Every hour: remove the files of exports whose download link has expired."""
     return ledger_exports_expire()
+
+
+@db_task()
+def ledger_import_index_task(import_id: int) -> int:
+    """Build the text indexes of a written import's cases (resumes where a stopped run left
+    off); returns how many rows have them."""
+    return ledger_import_index(ledger_import_id=import_id).rows_indexed
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def ledger_imports_index_stalled_task() -> int:
+    """Every ten minutes: queue again the index job of an import whose job was lost (a worker
+    stopped); a second job for an import still being indexed waits and finds nothing left."""
+    stalled = ledger_imports_index_stalled()
+    for pk in stalled:
+        ledger_import_index_task(pk)
+    return len(stalled)

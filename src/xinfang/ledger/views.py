@@ -130,17 +130,19 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (field, [_shown(row[i]) if i < len(row) else "" for row in sample])
         for i, field in enumerate(form.column_fields())
     ]
+    phase = _phase(record)
     if request.htmx and request.GET.get("progress"):
-        if record.status != LedgerImport.Status.RUNNING:
-            # Finished: the whole page again, with the result.
+        if request.GET.get("phase") != phase or phase == "done":
+            # Written, or indexed: the whole page again, with the result.
             return HttpResponse(headers={"HX-Refresh": "true"})
         return render(
             request,
             "ledger/_progress.html",
-            {"record": record, "progress": ledger_import_progress(record)},
+            {"record": record, "progress": ledger_import_progress(record), "phase": phase},
         )
     context = {
         "record": record,
+        "phase": phase,
         "progress": ledger_import_progress(record),
         "form": form,
         "rows": rows,
@@ -149,6 +151,13 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "more_errors": max(0, len(record.errors) - 200),
     }
     return render(request, "ledger/import.html", context)
+
+
+def _phase(record: LedgerImport) -> str:
+    """What the import page follows: the import running, its cases being indexed, or done."""
+    if record.status == LedgerImport.Status.RUNNING:
+        return "running"
+    return "indexing" if record.is_indexing else "done"
 
 
 @login_required

@@ -156,7 +156,12 @@ def petitions_search_index_bulk(documents: Iterable[tuple[int, Iterable[str | No
     """Write the search documents of many new cases at once (a ledger import): each
     (case id, its texts: subject, content, the issued replies' parts), as
     `petition_search_index` writes one. The cases have no document yet."""
-    rows = [(pk, _words(list(texts))) for pk, texts in documents]
+    petitions_search_words_bulk([(pk, _words(list(texts))) for pk, texts in documents])
+
+
+def petitions_search_words_bulk(rows: list[tuple[int, list[str]]]) -> None:
+    """Write the search documents of many new cases from their words already cut for the
+    index (`fts.index_words` of their texts)."""
     if not rows:
         return
     with connection.cursor() as cur:
@@ -170,6 +175,24 @@ def petitions_search_index_bulk(documents: Iterable[tuple[int, Iterable[str | No
                 f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (%s, %s)",
                 [(pk, " ".join(words)) for pk, words in rows],
             )
+
+
+def petitions_search_indexed(ids: Iterable[int]) -> set[int]:
+    """Which of these cases have a search document."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    table, key = (
+        (PG_TABLE, "petition_id") if connection.vendor == "postgresql" else (FTS_TABLE, "rowid")
+    )
+    found: set[int] = set()
+    with connection.cursor() as cur:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT {key} FROM {table} WHERE {key} IN ({marks})", chunk)
+            found.update(row[0] for row in cur.fetchall())
+    return found
 
 
 def _words(texts: list[str | None]) -> list[str]:

@@ -98,15 +98,20 @@ def similar_petition_ids(
     )
 
 
-def petitions_text_index_bulk(petitions: Iterable[Petition]) -> None:
+def petitions_text_index_bulk(
+    petitions: Iterable[Petition], words_of: dict[int, list[str]] | None = None
+) -> None:
     """Index many new cases at once (a ledger import), as `petition_text_index` would one by
     one: their words and sketches, then their band keys (64 a case) as plain rows in one
-    statement per batch. The cases are not indexed yet."""
+    statement per batch. The cases are not indexed yet. `words_of` may give a case's words
+    already cut (`cut` of subject。content)."""
     finder = _finder()
     texts: list[PetitionText] = []
     bands: list[tuple[int, int]] = []
     for petition in petitions:
-        words = cut(f"{petition.subject}。{petition.content}")
+        words = (words_of or {}).get(petition.pk)
+        if words is None:
+            words = cut(f"{petition.subject}。{petition.content}")
         sig = finder.signature(words=words)
         if sig is None:
             continue

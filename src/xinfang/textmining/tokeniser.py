@@ -162,6 +162,30 @@ class Tokeniser:
         (征地拆迁 → 征地 拆迁 征地拆迁), so that a query for a part finds the compound."""
         return list(self._raw(text, search=True))
 
+    def cut_both(self, text: str | None) -> tuple[list[str], list[str]]:
+        """`(cut(text), cut_for_index(text))` from one pass of jieba: search mode is the
+        precise mode's words, each longer one preceded by its dictionary parts of two and
+        then three characters, which is how jieba's cut_for_search makes it."""
+        text = mask_identifiers(normalise(text))
+        if not text:
+            return [], []
+        tk = self._tokenizer()
+        freq, stop = tk.FREQ, stop_words()
+        precise: list[str] = []
+        index: list[str] = []
+        for piece in tk.cut(text):
+            size = len(piece)
+            for n in (2, 3):
+                if size > n:
+                    for i in range(size - n + 1):
+                        part = piece[i : i + n]
+                        if freq.get(part) and part not in stop and _WORD.search(part):
+                            index.append(part)
+            if piece not in stop and _WORD.search(piece):
+                precise.append(piece)
+                index.append(piece)
+        return precise, index
+
     def parts(self, word: str) -> list[str]:
         """The fewest dictionary words of two or three characters that cover `word` exactly
         (征地拆迁 → [征地, 拆迁]), or `[word]` when none do or it is short (信访 → [信访])."""

@@ -8,6 +8,11 @@ Art.19 (a matter pending below is not accepted again, `same_matter.PendingFinder
 petitioner found again by identity number or phone (blind indexes), first petitions known
 by the people's earlier cases. The caller holds one transaction around every batch of an
 import, so an import is written whole or not at all.
+
+The text indexes (search document, the duplicate finder's words and bands) cost more than
+everything else a case needs, and nothing in the import reads them: `imported_cases_index`
+writes them after the import has committed (a background job, batch by batch), so an
+imported case is found by search and by the duplicate hints a little later.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from xinfang.core.crypto import blind_index
@@ -32,13 +38,16 @@ from xinfang.petitions.models import (
     Petition,
     Petitioner,
     PetitionParty,
+    PetitionText,
     PetitionUnit,
     Reply,
     State,
 )
-from xinfang.petitions.search import petitions_search_index_bulk
+from xinfang.petitions.search import petitions_search_indexed, petitions_search_words_bulk
 from xinfang.petitions.services.people import COLLECTIVE_HEADCOUNT, PersonInput, person_clean
 from xinfang.petitions.textindex import petitions_text_index_bulk
+from xinfang.petitions.userdict import dictionary_sync
+from xinfang.textmining.tokeniser import default_tokeniser
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
 from xinfang.workflow.deadlines import Clock, binding_refresh
@@ -357,8 +366,11 @@ class BulkImport:
             codes |= drawn - taken
         return sorted(codes)
 
-    def _save(self, drafts: list[_Draft]) -> None:
-        # People first: a record per new (name, phone, identity number), shared in the batch.
+    def _people_save(self, drafts: list[_Draft]) -> list[Petitioner]:
+        """Write the batch's people: a record per new (name, phone index, identity index),
+        shared in the batch and remembered for later batches (`self._people`), and one per
+        person with neither (nobody to find again). Returns those anonymous records, in the
+        order their people appear. The one place the import writes petitioner records."""
         new: dict[tuple[str, str, str] | int, Petitioner] = {}
         for d in drafts:
             for person, id_index, phone_index in d.people:
@@ -380,14 +392,17 @@ class BulkImport:
         for key, record in new.items():
             if isinstance(key, tuple):
                 self._people[key] = record.pk
-        anonymous = iter(record for key, record in new.items() if not isinstance(key, tuple))
+        return [record for key, record in new.items() if not isinstance(key, tuple)]
 
+    def _save(self, drafts: list[_Draft]) -> None:
+        anonymous = iter(self._people_save(drafts))
         petitions = [d.petition for d in drafts]
         for p, code in zip(petitions, self._tracking_codes(len(petitions)), strict=True):
             p.tracking_code = code
         Petition.objects.bulk_create(petitions, batch_size=1000)
 
-        parties, links = [], []
+        parties: list[tuple[int, int, str, int]] = []
+        links: list[tuple[int, int, str]] = []
         for d in drafts:
             p = d.petition
             for position, (person, id_index, phone_index) in enumerate(d.people):
@@ -395,29 +410,12 @@ class BulkImport:
                     petitioner_id = self._people[(person.name, phone_index, id_index)]
                 else:
                     petitioner_id = next(anonymous).pk
-                parties.append(
-                    PetitionParty(
-                        petition=p,
-                        petitioner_id=petitioner_id,
-                        role=PetitionParty.Role.PETITIONER,
-                        position=position,
-                    )
-                )
-            links.append(
-                PetitionUnit(
-                    petition=p, unit=p.receiving_unit, relation=PetitionUnit.Relation.RECEIVING
-                )
-            )
+                parties.append((p.pk, petitioner_id, PetitionParty.Role.PETITIONER.value, position))
+            links.append((p.pk, p.receiving_unit_id, PetitionUnit.Relation.RECEIVING.value))
             if p.accepted_on is not None:
-                links.append(
-                    PetitionUnit(
-                        petition=p,
-                        unit=p.responsible_unit,
-                        relation=PetitionUnit.Relation.RESPONSIBLE,
-                    )
-                )
-        PetitionParty.objects.bulk_create(parties, batch_size=1000)
-        PetitionUnit.objects.bulk_create(links, batch_size=1000)
+                links.append((p.pk, p.responsible_unit_id, PetitionUnit.Relation.RESPONSIBLE.value))
+        rows_insert(PetitionParty, ("petition", "petitioner", "role", "position"), parties)
+        rows_insert(PetitionUnit, ("petition", "unit", "relation"), links)
 
         replies = []
         for d in drafts:
@@ -431,16 +429,67 @@ class BulkImport:
                 conclude.data["reply"] = d.reply.pk
 
         histories_write_bulk([(d.petition, d.events) for d in drafts])
-        petitions_text_index_bulk(petitions)
-        petitions_search_index_bulk(
-            (
-                d.petition.pk,
-                [d.petition.subject, d.petition.content]
-                + (
-                    [d.reply.request, d.reply.facts, d.reply.decision, d.reply.legal_basis]
-                    if d.reply is not None
-                    else []
-                ),
-            )
-            for d in drafts
-        )
+        # The text indexes (search words, the duplicate finder's sketch and bands) are not
+        # written here: `imported_cases_index` writes them after the import commits.
+
+
+def rows_insert(model: type[Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert plain rows (values as the database takes them: ids, strings, numbers) into
+    `model`'s table, a thousand to an executemany: for the narrow link tables of a bulk
+    import, Django's bulk_create costs more in building models than the inserts do."""
+    meta = model._meta
+    columns = ", ".join(meta.get_field(name).column for name in fields)
+    sql = f"INSERT INTO {meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            cursor.executemany(sql, rows[start : start + 1000])
+
+
+def imported_cases_index(petition_ids: Sequence[int]) -> int:
+    """Write the text indexes of cases created by a bulk import: the duplicate finder's words,
+    sketch and bands, and the search document of subject, content and issued replies, as
+    registration and each change of state write them one by one. A case that has its
+    document already (changed since the import, so its change wrote it) keeps it. Returns the
+    number of cases indexed. The caller holds a transaction."""
+    if not petition_ids:
+        return 0
+    ids = list(petition_ids)
+    texts = set(
+        PetitionText.objects.filter(petition_id__in=ids).values_list("petition_id", flat=True)
+    )
+    searched = petitions_search_indexed(ids)
+    petitions = list(
+        Petition.objects.filter(pk__in=ids).only("pk", "subject", "content").order_by("pk")
+    )
+    replies: dict[int, list[str]] = {}
+    issued = Reply.objects.filter(petition_id__in=ids, status=Reply.Status.ISSUED).order_by("pk")
+    for pk, *parts in issued.values_list(
+        "petition_id", "request", "facts", "decision", "legal_basis"
+    ):
+        replies.setdefault(pk, []).extend(parts)
+    dictionary_sync()  # words an admin added cut whole, as registration would
+    # Each text cut once for both indexes (the duplicate finder's precise words of subject。
+    # content, the search's words of every text); a ledger's replies repeat their notes.
+    tk = default_tokeniser()
+    cuts: dict[str, tuple[list[str], list[str]]] = {}
+
+    def both(text: str) -> tuple[list[str], list[str]]:
+        if text not in cuts:
+            cuts[text] = tk.cut_both(text)
+        return cuts[text]
+
+    precise: dict[int, list[str]] = {}
+    documents: list[tuple[int, list[str]]] = []
+    for p in petitions:
+        subject, content = both(p.subject), both(p.content)
+        precise[p.pk] = subject[0] + content[0]
+        if p.pk not in searched:
+            words = subject[1] + content[1]
+            for text in replies.get(p.pk, []):
+                words += both(text)[1]
+            documents.append((p.pk, words))
+        if len(cuts) > 5000:
+            cuts.clear()
+    petitions_text_index_bulk([p for p in petitions if p.pk not in texts], precise)
+    petitions_search_words_bulk(documents)
+    return len(petitions)
