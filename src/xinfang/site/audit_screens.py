@@ -82,6 +82,7 @@ def reads_page(request: HttpRequest) -> HttpResponse:
     else:
         reads = case_reads_by(None, start=start, end=end)
     page = Paginator(reads, PER_PAGE).get_page(request.GET.get("page"))
+    rows = _rows(page)  # before this look is recorded: it is not part of its own answer
     # Looking at the trail is a read too: of the person's cases when a person was asked for.
     case_read_record(
         actor=request.user,
@@ -101,7 +102,7 @@ def reads_page(request: HttpRequest) -> HttpResponse:
             "staff": staff,
             "staff_asked": bool(data.get("staff")),
             "page": page,
-            "rows": _rows(page),
+            "rows": rows,
             "retention_days": settings.AUDIT_READ_RETENTION_DAYS,
             "querystring_prefix": f"{params.urlencode()}&" if params else "",
         },
