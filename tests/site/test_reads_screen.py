@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.petitions.factories import person, register
+from tests.petitions.factories import accuse, person, register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.audit.models import CaseRead
 from xinfang.audit.reads import case_read_record
@@ -100,3 +100,41 @@ def test_it_pages_the_reads(client, sysadmin, dc_handler, monkeypatch):
     assert "第 3 / 3 页" in response.content.decode()
     assert client.get("/settings/reads/", {"page": "x²"}).status_code == 200
     assert client.get("/settings/reads/", {"person": "-5e28"}).status_code == 200
+
+
+def test_the_accused_units_admin_never_learns_the_reporter(client, org, cn_leader, watched):
+    """RULES.md §6: an admin inside the accused unit finds no reporter, and a read of the
+    accusation shows them neither its tracking code nor its query."""
+    case = accuse(
+        cn_leader,
+        org.district,
+        org.dongcheng,
+        subject="举报截留",
+        content="经手人",
+        phone="13900002222",
+    )
+    case_read_record(
+        actor=cn_leader,
+        kind=CaseRead.Kind.LIST,
+        petition_ids=[case.pk],
+        query="petitioner_name=举报人乙",
+    )
+    accused_admin = StaffFactory(username="dc_admin")
+    MembershipFactory(staff=accused_admin, unit=org.dongcheng, role="admin")
+    client.force_login(accused_admin)
+    page = client.get("/settings/reads/", {"phone": "13900002222"}).content.decode()
+    assert "未找到该信访人" in page
+    page = client.get("/settings/reads/", {"staff": "cn_leader"}).content.decode()
+    assert "1 件您无权查看" in page
+    assert case.tracking_code not in page and "举报人乙" not in page
+
+
+def test_identifiers_in_a_query_are_kept_masked(dc_handler):
+    read = case_read_record(
+        actor=dc_handler,
+        kind=CaseRead.Kind.LIST,
+        petition_ids=[],
+        query=f"petitioner_id_number={ID_NUMBER}&petitioner_phone=13900001111&q=下水道",
+    )
+    assert ID_NUMBER not in read.query and "13900001111" not in read.query
+    assert "3201" in read.query and "q=%E4%B8%8B" in read.query

@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from xinfang.audit.models import CaseRead
+from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.core.http import client_ip
 from xinfang.units.models import Staff
 
@@ -65,6 +67,19 @@ class ReadOriginMiddleware:
             _origin.reset(token)
 
 
+def query_masked(query: str) -> str:
+    """The query string with identity numbers and phones masked: the record of a search for
+    a person must not become a clear-text copy of their identifiers."""
+    pairs = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if "id_number" in key:
+            value = mask_id_number(value)
+        elif "phone" in key:
+            value = mask_phone(value)
+        pairs.append((key, value))
+    return urlencode(pairs)
+
+
 def case_read_record(
     *,
     actor: Staff,
@@ -87,7 +102,7 @@ def case_read_record(
         via=origin.via,
         case_ids="," + ",".join(map(str, ids)) + "," if ids else "",
         cases=len(ids),
-        query=query[:QUERY_CHARS],
+        query=query_masked(query)[:QUERY_CHARS],
         path=origin.path,
         ip=origin.ip,
         user_agent=origin.user_agent,

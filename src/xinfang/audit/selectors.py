@@ -95,8 +95,3 @@ def case_reads_by(
     """What this staff member (None: everyone) was shown, newest first."""
     qs = CaseRead.objects.all() if staff is None else CaseRead.objects.filter(staff=staff)
     return _in_window(qs, start, end).select_related("staff")
-
-
-def tracking_codes(petition_ids: set[int]) -> dict[int, str]:
-    """The tracking code of each of these cases (one query, for a page of reads)."""
-    return dict(Petition.objects.filter(pk__in=petition_ids).values_list("pk", "tracking_code"))

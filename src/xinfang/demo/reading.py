@@ -1,6 +1,7 @@
 """Demo of the record of who read what: a month of ordinary reading by 东城街道's staff and
-西城's handler (ledger pages, case pages, a reveal now and then), and yesterday an export of
-far more cases than 东城's registrar ever reads, which the nightly job flags to the admin.
+西城's handler (ledger pages, case pages, a reveal now and then), and yesterday 东城's registrar
+paging through the whole ledger and exporting it, far more than they ever read, which the
+nightly job flags to the admin.
 
 Cheap on purpose: the rows are built in memory and written with one bulk insert."""
 
@@ -29,6 +30,8 @@ READERS = {
 }
 LEDGER_PAGE = 20
 OUTLIER = "dc_registrar"
+# Ledger pages of 20 the outlier reads yesterday: 160 cases, with the floor at 100.
+OUTLIER_PAGES = 8
 
 
 def _row(staff: Staff, at: datetime, kind: str, ids: list[int], ip: str, **extra) -> CaseRead:
@@ -95,15 +98,30 @@ def demo_reading_create(*, now: datetime | None = None, stdout: TextIO | None = 
                 rows.append(_row(reader, at + timedelta(minutes=2), CaseRead.Kind.REVEAL, [pk], ip))
     yesterday = today - timedelta(days=1)
     if OUTLIER in staff and cases["LJ-CN-DC"]:
+        # Late in the evening: the whole ledger paged through under one filter after another,
+        # then exported; well above the job's floor, whatever the number of demo cases.
         code, ip = READERS[OUTLIER]
+        mine = cases[code]
+        at = datetime.combine(yesterday, time(21, 10), tzinfo=tz)
+        for page in range(OUTLIER_PAGES):
+            rows.append(
+                _row(
+                    staff[OUTLIER],
+                    at + timedelta(minutes=page),
+                    CaseRead.Kind.LIST,
+                    rng.sample(mine, min(LEDGER_PAGE, len(mine))),
+                    ip,
+                    query=f"category={page + 1}",
+                    path="/petitions/",
+                )
+            )
         rows.append(
             _row(
                 staff[OUTLIER],
-                datetime.combine(yesterday, time(21, 40), tzinfo=tz),
+                at + timedelta(minutes=30),
                 CaseRead.Kind.EXPORT,
-                cases[code],
+                mine,
                 ip,
-                query="全部信访件",
                 path="/ledger/export.xlsx",
             )
         )

@@ -16,10 +16,10 @@ from xinfang.audit.selectors import (
     case_reads_by,
     case_reads_of_cases,
     people_by_identifier,
-    tracking_codes,
 )
 from xinfang.core.bounds import parse_pk
 from xinfang.petitions.models import Petitioner
+from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.site.admin_screens import admin_required
 from xinfang.units.models import Staff
 
@@ -42,19 +42,26 @@ class ReadsForm(forms.Form):
         return data
 
 
-def _rows(page) -> list[dict]:
-    """Each read of the page with its first cases' tracking codes (one query for the page)."""
+def _rows(user: Staff, page) -> list[dict]:
+    """Each read of the page with the tracking codes of its first cases that `user` may see
+    (one query for the page). A read that showed cases hidden from the admin (an accusation
+    against their unit) counts them and hides its query, which may name the reporter."""
     reads = list(page)
-    shown = {r.pk: r.ids[:LINKS_PER_ROW] for r in reads}
-    codes = tracking_codes({pk for ids in shown.values() for pk in ids})
-    return [
-        {
-            "read": r,
-            "cases": [(pk, codes.get(pk, f"#{pk}")) for pk in shown[r.pk]],
-            "more": r.cases - len(shown[r.pk]),
-        }
-        for r in reads
-    ]
+    ids = {pk for r in reads for pk in r.ids}
+    visible = petitions_visible_to(user).filter(pk__in=ids)
+    codes = dict(visible.values_list("pk", "tracking_code")) if ids else {}
+    rows = []
+    for r in reads:
+        mine = [pk for pk in r.ids if pk in codes]
+        rows.append(
+            {
+                "read": r,
+                "cases": [(pk, codes[pk]) for pk in mine[:LINKS_PER_ROW]],
+                "more": len(mine) - min(len(mine), LINKS_PER_ROW),
+                "hidden": len(r.ids) - len(mine),
+            }
+        )
+    return rows
 
 
 @admin_required
@@ -74,7 +81,15 @@ def reads_page(request: HttpRequest) -> HttpResponse:
     case_ids: list[int] = []
     searched_person = person_pk is not None or bool(data.get("id_number") or data.get("phone"))
     if searched_person:
-        case_ids = case_ids_of_people(people)
+        # Only the cases the admin may see: an accusation's reporter stays unknown to the
+        # accused unit's admin, who is told the person is not found.
+        case_ids = list(
+            petitions_visible_to(request.user)
+            .filter(pk__in=case_ids_of_people(people))
+            .values_list("pk", flat=True)
+        )
+        if not case_ids:
+            people = []
         reads = case_reads_of_cases(case_ids, start=start, end=end)
     elif data.get("staff"):
         staff = Staff.objects.filter(username=data["staff"].strip()).first()
@@ -82,7 +97,9 @@ def reads_page(request: HttpRequest) -> HttpResponse:
     else:
         reads = case_reads_by(None, start=start, end=end)
     page = Paginator(reads, PER_PAGE).get_page(request.GET.get("page"))
-    rows = _rows(page)  # before this look is recorded: it is not part of its own answer
+    rows = _rows(
+        request.user, page
+    )  # before this look is recorded: it is not part of its own answer
     # Looking at the trail is a read too: of the person's cases when a person was asked for.
     case_read_record(
         actor=request.user,
