@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Where each request came from, for the record of who read which case (audit/reads.py).
+    "xinfang.audit.reads.ReadOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -355,6 +357,17 @@ PORTAL_RATING_WINDOW_DAYS = env.int("PORTAL_RATING_WINDOW_DAYS", default=30)
 # it was received is proposed as 未及时登记 (local practice; R22 Arts.22-23, 44).
 ACCOUNTABILITY_REGISTER_WITHIN_DAYS = env.int("ACCOUNTABILITY_REGISTER_WITHIN_DAYS", default=3)
 PORTAL_ATTACHMENT_MAX_BYTES = env.int("PORTAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Who read what (audit/reads.py): how long each read is kept (the Cybersecurity Law's
+# Art.21 asks for network logs of at least six months; 0 keeps them for ever), and when the
+# nightly job tells the admins about unusual reading: a day above FACTOR times the reader's
+# own median day of the last 30 (once they have MIN_DAYS days of reading) or their peers'
+# (same role in the same unit, at least MIN_PEERS of them), and at least FLOOR cases.
+AUDIT_READ_RETENTION_DAYS = env.int("AUDIT_READ_RETENTION_DAYS", default=365)
+AUDIT_UNUSUAL_FACTOR = env.float("AUDIT_UNUSUAL_FACTOR", default=3.0)
+AUDIT_UNUSUAL_PEER_FACTOR = env.float("AUDIT_UNUSUAL_PEER_FACTOR", default=3.0)
+AUDIT_UNUSUAL_FLOOR = env.int("AUDIT_UNUSUAL_FLOOR", default=100)
+AUDIT_UNUSUAL_MIN_DAYS = env.int("AUDIT_UNUSUAL_MIN_DAYS", default=5)
+AUDIT_UNUSUAL_MIN_PEERS = env.int("AUDIT_UNUSUAL_MIN_PEERS", default=3)
 PORTAL_TRUSTED_PROXIES = env.int("PORTAL_TRUSTED_PROXIES", default=0)
 OPEN311_RECEIVING_UNIT_CODE = env.str("OPEN311_RECEIVING_UNIT_CODE", default="")
 OPEN311_SERVICE_TYPE = env.str("OPEN311_SERVICE_TYPE", default="realtime")

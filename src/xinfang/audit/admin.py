@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from xinfang.audit.models import HistoryAnchor, PersonalDataAccess
+from xinfang.audit.models import CaseRead, HistoryAnchor, PersonalDataAccess
 from xinfang.core.admin import ReadOnlyAdmin
 
 
@@ -18,3 +18,13 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
 class HistoryAnchorAdmin(ReadOnlyAdmin):
     list_display = ("day", "cases", "events", "digest", "created_at")
     date_hierarchy = "day"
+
+
+@admin.register(CaseRead)
+class CaseReadAdmin(ReadOnlyAdmin):
+    """Who read which cases; the admins' screen is /settings/reads/, this is the raw list."""
+
+    list_display = ("at", "staff", "kind", "via", "cases", "path", "ip")
+    list_filter = ("kind", "via")
+    search_fields = ("staff__username", "staff__full_name")
+    date_hierarchy = "at"

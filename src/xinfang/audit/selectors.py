@@ -1,14 +1,19 @@
-"""Reads for auditors: verification of case histories, the personal-data access log."""
+"""Reads for auditors: verification of case histories, the personal-data access log, and
+who read which cases."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.models import CaseRead, PersonalDataAccess
+from xinfang.core.crypto import blind_index
 from xinfang.petitions.history import chain_verify
-from xinfang.petitions.models import Petition, PetitionEvent
+from xinfang.petitions.models import Petition, Petitioner, PetitionEvent, PetitionParty
+from xinfang.units.models import Staff
 
 BATCH = 500
 
@@ -40,3 +45,53 @@ def personal_data_accesses(petition: Petition) -> QuerySet[PersonalDataAccess]:
     return PersonalDataAccess.objects.filter(petition=petition).select_related(
         "staff", "petitioner"
     )
+
+
+def _in_window(qs: QuerySet[CaseRead], start: date | None, end: date | None) -> QuerySet[CaseRead]:
+    tz = timezone.get_current_timezone()
+    if start:
+        qs = qs.filter(at__gte=datetime.combine(start, time.min, tzinfo=tz))
+    if end:
+        qs = qs.filter(at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz))
+    return qs
+
+
+def people_by_identifier(*, id_number: str = "", phone: str = "") -> list[Petitioner]:
+    """The petitioners with this identity number or phone, found through the blind indexes."""
+    match = Q(pk__in=[])
+    if id_number.strip():
+        match |= Q(id_number_index=blind_index("id_number", id_number.strip()))
+    if phone.strip():
+        match |= Q(phone_index=blind_index("phone", phone.strip()))
+    return list(Petitioner.objects.filter(match).order_by("pk")[:20])
+
+
+def case_ids_of_people(people: list[Petitioner]) -> list[int]:
+    """Every case these people are a party to (as petitioner or representative)."""
+    return sorted(
+        set(
+            PetitionParty.objects.filter(petitioner__in=people).values_list(
+                "petition_id", flat=True
+            )
+        )
+    )
+
+
+def case_reads_of_cases(
+    petition_ids: list[int], *, start: date | None = None, end: date | None = None
+) -> QuerySet[CaseRead]:
+    """Every recorded read that showed one of these cases, newest first."""
+    if not petition_ids:
+        return CaseRead.objects.none()
+    match = Q()
+    for pk in petition_ids:
+        match |= Q(case_ids__contains=f",{pk},")
+    return _in_window(CaseRead.objects.filter(match), start, end).select_related("staff")
+
+
+def case_reads_by(
+    staff: Staff | None, *, start: date | None = None, end: date | None = None
+) -> QuerySet[CaseRead]:
+    """What this staff member (None: everyone) was shown, newest first."""
+    qs = CaseRead.objects.all() if staff is None else CaseRead.objects.filter(staff=staff)
+    return _in_window(qs, start, end).select_related("staff")

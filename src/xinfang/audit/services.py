@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.models import CaseRead, PersonalDataAccess
+from xinfang.audit.reads import case_read_record
 from xinfang.core.crypto import blind_index
 from xinfang.core.errors import NotPermitted
 from xinfang.petitions.models import Attachment, Petition, Petitioner
@@ -34,6 +35,7 @@ def personal_data_reveal(*, actor: Staff, petition: Petition, via: str) -> list[
         raise NotPermitted("您的角色不能查看完整的个人信息。")
     people = []
     with transaction.atomic():
+        case_read_record(actor=actor, kind=CaseRead.Kind.REVEAL, petition_ids=[petition.pk])
         for party in petition.parties.select_related("petitioner"):
             person = party.petitioner
             PersonalDataAccess.objects.create(
@@ -94,6 +96,12 @@ def person_history_lookup(
             match, parties__petition__in=[e.petition.pk for e in earlier]
         ).distinct()
         with transaction.atomic():
+            case_read_record(
+                actor=actor,
+                kind=CaseRead.Kind.LIST,
+                petition_ids=[e.petition.pk for e in earlier],
+                query="history_lookup",
+            )
             PersonalDataAccess.objects.bulk_create(
                 PersonalDataAccess(
                     staff=actor, petition=None, petitioner=person, fields="history_lookup", via=via
@@ -106,6 +114,12 @@ def person_history_lookup(
 def attachment_download_log(*, actor: Staff, attachment: Attachment) -> None:
     """Log that staff opened a case's file: attachments often hold identity-card copies."""
     people = attachment.petition.parties.values_list("petitioner_id", flat=True).distinct()
+    case_read_record(
+        actor=actor,
+        kind=CaseRead.Kind.EXPORT,
+        petition_ids=[attachment.petition_id],
+        query=f"attachment={attachment.pk}",
+    )
     PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(
             staff=actor,

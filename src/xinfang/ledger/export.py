@@ -10,6 +10,7 @@ reaches anyone in the accused unit's subtree.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.models import CaseRead, PersonalDataAccess
+from xinfang.audit.reads import case_read_record
 from xinfang.audit.services import REVEALING_ROLES
 from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.ledger.fields import FIELD_BY_KEY
@@ -83,6 +85,16 @@ class _Reader:
         return False
 
 
+def _described(f: LedgerFilter) -> str:
+    """The export's filter as the read record keeps it: the fields that were set."""
+    default = LedgerFilter()
+    return "&".join(
+        f"{x.name}={getattr(f, x.name)}"
+        for x in dataclasses.fields(f)
+        if getattr(f, x.name) != getattr(default, x.name)
+    )
+
+
 def _rows(user: Staff, f: LedgerFilter, summary: ExportSummary) -> Iterator[list[Any]]:
     qs = (
         ledger_queryset(user, f)
@@ -102,6 +114,10 @@ def _rows(user: Staff, f: LedgerFilter, summary: ExportSummary) -> Iterator[list
         )
         .order_by("received_at", "id")
     )
+    # Recorded before the first row leaves (fail closed, see audit/reads.py): the ids first,
+    # one query, then one insert for the whole export.
+    ids = list(ledger_queryset(user, f).order_by().values_list("pk", flat=True))
+    case_read_record(actor=user, kind=CaseRead.Kind.EXPORT, petition_ids=ids, query=_described(f))
     reader = _Reader(user)
     log: list[PersonalDataAccess] = []
     for p in qs.iterator(chunk_size=CHUNK):

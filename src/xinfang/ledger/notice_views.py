@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xinfang.audit.models import CaseRead
+from xinfang.audit.reads import case_read_record
 from xinfang.core.errors import DomainError, NotFound
 from xinfang.ledger.notice_services import (
     NoticeFile,
@@ -93,6 +95,8 @@ def notice_issue_view(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("petitions:detail", pk=pk)
+    # The notice names the petitioner: a document that leaves the system.
+    case_read_record(actor=request.user, kind=CaseRead.Kind.EXPORT, petition_ids=[pk], query=kind)
     return docx_response(made)
 
 

@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     FOLLOW_UP = "follow_up", "回访提醒"
     SCREENING = "screening", "排查报告提醒"
     INCIDENT = "incident", "突发事件报告"
+    UNUSUAL_READING = "unusual_reading", "异常查阅提醒"
     GENERAL = "general", "一般通知"
 
 

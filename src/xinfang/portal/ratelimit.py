@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import HttpRequest
 
+from xinfang.core.http import client_ip  # noqa: F401  (re-exported: the portal's views use it)
 from xinfang.portal.models import RateCounter
 
 log = logging.getLogger(__name__)
@@ -148,18 +148,3 @@ def rate_retry_minutes(bucket: str, *, now: float | None = None) -> int:
     now = time.time() if now is None else now
     _, remaining = _key(bucket, "", limit.seconds, now)
     return max(1, -(-remaining // 60))
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or behind N trusted proxies the N-th address from
-    the right of X-Forwarded-For (settings.PORTAL_TRUSTED_PROXIES, default 0)."""
-    proxies = int(getattr(settings, "PORTAL_TRUSTED_PROXIES", 0) or 0)
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from xinfang.site import admin_screens as views
+from xinfang.site import audit_screens
 
 app_name = "settings"
 
 urlpatterns = [
     path("", views.settings_index, name="index"),
     path("changes/", views.changes_page, name="changes"),
+    path("reads/", audit_screens.reads_page, name="reads"),
     path("units/", views.units_page, name="units"),
     path("units/<int:pk>/add/", views.unit_add, name="unit_add"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),

@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.models import CaseRead, PersonalDataAccess
+from xinfang.audit.reads import ListReadMixin, case_read_record
 from xinfang.audit.services import person_history_lookup, personal_data_reveal
 from xinfang.core.bounds import BoundedMultiPartParser, parse_pk, query_params_checked
 from xinfang.core.crypto import blind_index
@@ -235,7 +236,7 @@ class RankedCases:
         ]
     )
 )
-class PetitionListCreateApi(generics.ListCreateAPIView):
+class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
     """GET: the cases the caller may see, newest first; with `q=`, best match first (bm25
     on SQLite, ts_rank on PostgreSQL) and each row's `highlight`. POST: register a case."""
 
@@ -362,7 +363,9 @@ class PetitionDetailApi(APIView):
 
     @extend_schema(responses=PetitionDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return detail_response(self, pk)
+        response = detail_response(self, pk)
+        case_read_record(actor=request.user, kind=CaseRead.Kind.CASE, petition_ids=[pk])
+        return response
 
 
 class PetitionPersonalDataApi(APIView):

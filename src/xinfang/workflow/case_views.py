@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from xinfang.audit.models import PersonalDataAccess
+from xinfang.audit.models import CaseRead, PersonalDataAccess
+from xinfang.audit.reads import case_read_record
 from xinfang.audit.services import (
     attachment_download_log,
     person_history_lookup,
@@ -106,6 +107,13 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             case_set=d["set"],
         )
     page = ledger_page(request.user, f, cursor=request.GET.get("after"))
+    if page.rows:  # the rows name their petitioners
+        case_read_record(
+            actor=request.user,
+            kind=CaseRead.Kind.LIST,
+            petition_ids=[p.pk for p in page.rows],
+            query=request.GET.urlencode(),
+        )
     params = request.GET.copy()
     params.pop("after", None)
     context = {
@@ -377,6 +385,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if accusation_receipt(request.user, pk) is not None:
         return redirect("petitions:receipt", pk=pk)
     petition = _load(request, pk)
+    case_read_record(actor=request.user, kind=CaseRead.Kind.CASE, petition_ids=[petition.pk])
     return render(request, "petitions/detail.html", _detail_context(request, petition))
 
 
@@ -575,6 +584,12 @@ def petitioner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cases = person_cases(request.user, person)
     if not cases:
         raise Http404("未找到该信访人。")
+    case_read_record(
+        actor=request.user,
+        kind=CaseRead.Kind.PERSON,
+        petition_ids=[c.pk for c in cases],
+        query=f"petitioner={person.pk}",
+    )
     context = {
         "person": person,
         "cases": cases,

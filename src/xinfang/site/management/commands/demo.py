@@ -8,11 +8,13 @@ on every page; a load that was stopped mid-way is cleared and loaded again on th
 
 import os
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from xinfang.audit.anchors import history_anchor_make
 from xinfang.audit.models import HistoryAnchor
@@ -23,6 +25,7 @@ from xinfang.demo.ledger import demo_ledger_create, demo_ledger_delete
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
+from xinfang.demo.reading import demo_reading_create, demo_reading_delete
 from xinfang.demo.reports import demo_reports_create, demo_reports_delete
 from xinfang.demo.same_matter import demo_same_matter_create, demo_same_matter_delete
 from xinfang.demo.status import demo_load_done, demo_load_mark, demo_load_status
@@ -36,7 +39,16 @@ from xinfang.demo.units import (
 )
 from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
+from xinfang.site.reading_alerts import unusual_reading_notify
 from xinfang.workflow.category_suggester import suggester_train_from_cases
+
+
+def demo_reading_with_alerts_create(*, stdout=None) -> int:
+    """The demo's reading history, then the nightly job's notice of yesterday's outlier."""
+    made = demo_reading_create(stdout=stdout)
+    unusual_reading_notify(day=timezone.localdate() - timedelta(days=1))
+    return made
+
 
 # Demo layers built on the demo petitions, in order; --reset removes them in reverse.
 LAYERS = [
@@ -61,6 +73,8 @@ LAYERS = [
     ("热点", demo_topics_create, demo_topics_delete),
     # Last: last month's analysis report prints the ranking and the warnings above.
     ("分析报告", demo_reports_create, demo_reports_delete),
+    # After the cases: a month of reading over them, and the nightly job's flag of yesterday.
+    ("查阅记录", demo_reading_with_alerts_create, demo_reading_delete),
 ]
 # Cases per transaction: short enough that a login waits for at most one batch.
 PETITION_BATCH = 20

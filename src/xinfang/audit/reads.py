@@ -1,0 +1,128 @@
+"""The record of who read what: one row per request that showed cases with personal data.
+
+Where a request comes from (address, browser) is taken once by `ReadOriginMiddleware` and
+kept for the request, so a service deep in an export records it without being handed the
+request.
+
+Failure policy (fail closed): the row is written before the data leaves the server, in the
+request's own database connection, and an error writing it is not caught. A read whose
+record cannot be written fails (the database middleware answers 503) instead of being served
+unrecorded: a reader may retry, an unrecorded read cannot be recovered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from xinfang.audit.models import CaseRead
+from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.core.http import client_ip
+from xinfang.units.models import Staff
+
+USER_AGENT_CHARS = 120
+QUERY_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Origin:
+    path: str = ""
+    ip: str = ""
+    user_agent: str = ""
+    via: str = CaseRead.Via.JOB
+
+
+NO_ORIGIN = Origin()
+_origin: ContextVar[Origin | None] = ContextVar("read_origin", default=None)
+
+
+def origin_of(request: HttpRequest) -> Origin:
+    """Where a request came from, as the read record keeps it."""
+    path = request.path
+    return Origin(
+        path=path[:200],
+        ip=client_ip(request)[:64],
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_CHARS],
+        via=CaseRead.Via.API if path.startswith("/api/") else CaseRead.Via.WEB,
+    )
+
+
+class ReadOriginMiddleware:
+    """Keeps the request's origin for the reads it records (no database work)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _origin.set(origin_of(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _origin.reset(token)
+
+
+def query_masked(query: str) -> str:
+    """The query string with identity numbers and phones masked: the record of a search for
+    a person must not become a clear-text copy of their identifiers."""
+    pairs = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if "id_number" in key:
+            value = mask_id_number(value)
+        elif "phone" in key:
+            value = mask_phone(value)
+        pairs.append((key, value))
+    return urlencode(pairs)
+
+
+def case_read_record(
+    *,
+    actor: Staff,
+    kind: str,
+    petition_ids: Iterable[int],
+    query: str = "",
+    now: datetime | None = None,
+) -> CaseRead:
+    """Record that `actor` was shown these cases: one insert, whatever their number.
+
+    Raises:
+        DatabaseError: the record could not be written; the read must not be served.
+    """
+    ids = list(dict.fromkeys(int(pk) for pk in petition_ids))
+    origin = _origin.get() or NO_ORIGIN
+    return CaseRead.objects.create(
+        staff=actor,
+        at=now or timezone.now(),
+        kind=kind,
+        via=origin.via,
+        case_ids="," + ",".join(map(str, ids)) + "," if ids else "",
+        cases=len(ids),
+        query=query_masked(query)[:QUERY_CHARS],
+        path=origin.path,
+        ip=origin.ip,
+        user_agent=origin.user_agent,
+    )
+
+
+class ListReadMixin:
+    """For a DRF list view: records the page of cases it returns (one row, their ids) before
+    serialising it. The list's query string is kept as the query. A list
+    without pagination is not a case list and is not recorded."""
+
+    def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        page = super().paginate_queryset(queryset)  # type: ignore[misc]
+        ids = [p.pk for p in page] if page is not None else []
+        if ids:
+            request = self.request  # type: ignore[attr-defined]
+            case_read_record(
+                actor=request.user,
+                kind=CaseRead.Kind.LIST,
+                petition_ids=ids,
+                query=request.META.get("QUERY_STRING", ""),
+            )
+        return page
