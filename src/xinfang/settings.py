@@ -340,6 +340,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `check --deploy` checks the deployment; the schema's naming warnings (enum names,
+    # operationIds) come from `xinfang spectacular --validate --fail-on-warn` instead.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
