@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bench.cluster import PASSWORD, Cluster, api, token_for
+from bench.cluster import PASSWORD, Cluster, api, leaf_category, rows, token_for
 
 # Registrars and handlers (no second factor required of them): the staff doing the hour's work.
 STAFF = ["dc_registrar", "dc_handler", "cn_registrar", "xc_handler", "dh_handler"]
@@ -190,19 +190,18 @@ def context(cluster: Cluster) -> dict:
         status, body = api(
             "GET", cluster.url(0, "/api/v1/petitions/?limit=200"), token=tokens[username]
         )
-        case_ids[username] = [p["id"] for p in body.get("results", [])] if status == 200 else []
+        case_ids[username] = [p["id"] for p in rows(body)] if status == 200 else []
     for username in REGISTRARS:
         status, body = api("GET", cluster.url(0, "/api/v1/units/"), token=tokens[username])
         name = {"dc_registrar": "东城街道", "cn_registrar": "城南区"}[username]
-        units[username] = next(u["id"] for u in body["results"] if u["name"] == name)
+        units[username] = next(u["id"] for u in rows(body) if u["name"] == name)
     status, cats = api("GET", cluster.url(0, "/api/v1/categories/"), token=tokens["dc_registrar"])
-    leaf = [c for c in cats["results"] if not any(d["parent"] == c["id"] for d in cats["results"])]
     return {
         "cluster": cluster,
         "tokens": tokens,
         "units": units,
         "case_ids": case_ids,
-        "category": leaf[0]["id"],
+        "category": leaf_category(rows(cats)),
         "run": uuid.uuid4().hex[:6],
     }
 
@@ -245,7 +244,9 @@ def level(ctx: dict, users: int, seconds: int) -> dict:
         accepted_found = int(
             cluster.sql(
                 "SELECT count(DISTINCT petition_id) FROM petitions_petitionevent"
-                f" WHERE kind='accept' AND petition_id IN ({','.join(str(p) for p in stats.accepted)})"
+                " WHERE kind='accept' AND petition_id IN ("
+                + ",".join(str(p) for p in stats.accepted)
+                + ")"
             )
         )
     return {

@@ -216,6 +216,16 @@ def api(method: str, url: str, body: dict | None = None, token: str | None = Non
         return exc.code, json.loads(exc.read() or b"null")
 
 
+def rows(body):
+    """The rows of a list answer, paginated (`results`) or whole (units, categories)."""
+    return body["results"] if isinstance(body, dict) else body
+
+
+def leaf_category(categories: list[dict]) -> int:
+    parents = {c["parent"] for c in categories}
+    return next(c["id"] for c in categories if c["id"] not in parents)
+
+
 def token_for(cluster: Cluster, username: str, port_index: int = 0) -> str:
     """An API token from the token endpoint (the way a client gets one)."""
     status, body = api(
@@ -239,18 +249,16 @@ def demo(minutes: int = 2) -> None:
         a, b = 0, 1
         token = token_for(cluster, "dc_registrar", a)
         status, units = api("GET", cluster.url(a, "/api/v1/units/"), token=token)
-        dongcheng = next(u for u in units["results"] if u["name"] == "东城街道")
+        dongcheng = next(u for u in rows(units) if u["name"] == "东城街道")
         status, categories = api("GET", cluster.url(a, "/api/v1/categories/"), token=token)
-        category = categories["results"][0]["id"]
+        category = leaf_category(rows(categories))
         received = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 60))
         status, created = api(
             "POST",
             cluster.url(a, "/api/v1/petitions/"),
             {
                 "channel": "visit",
-                "received_at": time.strftime(
-                    "%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 60)
-                ),
+                "received_at": received,
                 "receiving_unit": dongcheng["id"],
                 "subject": "集群演示：两台应用服务器读到同一件信访件",
                 "content": "在 A 上登记，在 B 上读取。",
@@ -272,11 +280,11 @@ def demo(minutes: int = 2) -> None:
         print(f"等待 {minutes} 分钟，看每分钟一次的发件箱巡检（outbox_sweep_task）……", flush=True)
         since = cluster.sql("SELECT now()")
         time.sleep(minutes * 60 + 5)
-        rows = cluster.sql(
+        runs = cluster.sql(
             "SELECT to_char(slot, 'HH24:MI'), host FROM core_periodicrun WHERE "
             f"task='xinfang.core.tasks.outbox_sweep_task' AND started_at >= '{since}' ORDER BY slot"
         ).splitlines()
-        per_slot = Counter(r.split("|")[0] for r in rows)
+        per_slot = Counter(r.split("|")[0] for r in runs)
         enqueued = {
             log.name: sum(
                 1
@@ -287,7 +295,8 @@ def demo(minutes: int = 2) -> None:
         }
         print(f"两个 worker 的调度器各自入队：{enqueued}")
         print(
-            f"实际运行（每个计划时间）：{dict(per_slot)}；运行进程：{sorted({r.split('|')[1] for r in rows})}"
+            f"实际运行（每个计划时间）：{dict(per_slot)}；"
+            f"运行进程：{sorted({r.split('|')[1] for r in runs})}"
         )
         once = bool(per_slot) and all(n == 1 for n in per_slot.values())
         print("每个计划时间恰好运行一次。" if once else "有计划时间运行了不止一次!")
