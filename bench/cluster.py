@@ -171,11 +171,11 @@ class Cluster:
                     stderr=subprocess.STDOUT,
                 )
             )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 420
         for port in self.ports:
             while True:
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=90) as r:
                         if r.status == 200:
                             break
                 except (urllib.error.URLError, OSError):
