@@ -135,6 +135,8 @@ class Cluster:
     # -- processes ----------------------------------------------------------------------
 
     def start(self) -> None:
+        # A terminated bench stops its servers and workers too (the finally blocks run).
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
         env = self.env()
         for port in self.ports:
             log = (self.logs / f"gunicorn-{port}.log").open("w")
