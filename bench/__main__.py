@@ -14,7 +14,8 @@ def main() -> None:
         for m in pkgutil.iter_modules([str(Path(__file__).parent)])
         if m.name.startswith("bench_")
     )
-    wanted = set(sys.argv[1:])
+    # `python -m bench load` and `python -m bench bench_load` name the same module.
+    wanted = {a if a.startswith("bench_") else f"bench_{a}" for a in sys.argv[1:]}
     for name in names:
         if wanted and name not in wanted:
             continue

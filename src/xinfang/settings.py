@@ -38,6 +38,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or secret_from_data_dir(
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="") or secret_from_data_dir(
     DATA_DIR, "field_encryption_key", new_field_key
 )
+# The key that encrypts backups (64 hex characters), or a file holding it; never in the data
+# directory (`xinfang backup --new-key FILE`, docs/deployment.md).
+BACKUP_KEY = env.str("BACKUP_KEY", default="")
+BACKUP_KEY_FILE = env.str("BACKUP_KEY_FILE", default="")
 # Keys the hash chain of every case's history: without it a chain cannot be rebuilt to pass.
 HISTORY_KEY = env.str("HISTORY_KEY", default="") or secret_from_data_dir(
     DATA_DIR, "history_key", new_field_key
@@ -215,11 +219,23 @@ WHITENOISE_USE_FINDERS = TESTING or DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# HTTPS=true behind TLS (docs/deployment.md): secure cookies, HSTS, redirect to https.
+HTTPS = env.bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+if HTTPS:
+    # nginx terminates TLS and sets X-Forwarded-Proto (deploy/nginx/xinfang.conf): trust it only
+    # there, never on a port clients reach directly.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Health probes from a load balancer may come over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # django-csp 4: everything is vendored, so the policy can be strict.
 CONTENT_SECURITY_POLICY = {
@@ -326,6 +342,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `check --deploy` checks the deployment; the schema's naming warnings (enum names,
+    # operationIds) come from `xinfang spectacular --validate --fail-on-warn` instead.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from xinfang.accountability.rules import month_parse
 from xinfang.accountability.services import accountability_propose
+from xinfang.core.jobs import db_periodic_task
 
 
 @db_periodic_task(crontab(day="1,2,3", hour="3", minute="15"))

@@ -4,12 +4,13 @@ the warnings it raised before, never raises them twice) and the monthly analysis
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
 from xinfang.analytics.report_models import MonthlyReport
 from xinfang.analytics.reports import monthly_report_build
 from xinfang.analytics.topics import topics_compute, topics_refresh_all
 from xinfang.analytics.warnings import warnings_raise
+from xinfang.core.jobs import db_periodic_task
 
 
 @db_periodic_task(crontab(minute="20"))

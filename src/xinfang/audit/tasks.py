@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from xinfang.audit.anchors import history_anchor_make
+from xinfang.core.jobs import db_periodic_task
 
 
 @db_periodic_task(crontab(minute="30", hour="0"))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from xinfang.backlog.jobs import backlog_proposals_make, backlog_reminders_send
+from xinfang.core.jobs import db_periodic_task
 
 
 @db_periodic_task(crontab(minute="20", hour="3"))

@@ -98,3 +98,23 @@ class ConfigChange(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = [*after, *(k for k in before if k not in after)]
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class PeriodicRun(models.Model):
+    """One run of a periodic job for one scheduled time: the unique pair lets exactly one of
+    several workers run it (core/jobs.py), and says which host did."""
+
+    task = models.CharField("任务", max_length=200)
+    slot = models.DateTimeField("计划时间")
+    host = models.CharField("执行进程", max_length=200)
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "定时任务运行记录"
+        verbose_name_plural = "定时任务运行记录"
+        constraints = [
+            models.UniqueConstraint(fields=["task", "slot"], name="periodic_run_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"

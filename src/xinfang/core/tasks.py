@@ -5,8 +5,9 @@ so drains on several workers at once deliver each row once."""
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from xinfang.core.jobs import db_periodic_task
 from xinfang.core.outbox import outbox_drain, outbox_prune
 
 

@@ -4,9 +4,10 @@ run by the worker while the page shows the progress."""
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
 from xinfang.core.errors import DomainError
+from xinfang.core.jobs import db_periodic_task
 from xinfang.ledger.exports import ledger_export_build, ledger_exports_expire
 from xinfang.ledger.indexing import ledger_import_index, ledger_imports_index_stalled
 from xinfang.ledger.models import LedgerExport, LedgerImport

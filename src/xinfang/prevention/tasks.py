@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from xinfang.core.jobs import db_periodic_task
 from xinfang.prevention.services import screening_reminders_due
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from xinfang.core.jobs import db_periodic_task
 from xinfang.core.outbox import outbox_handler
 from xinfang.workflow.category_suggester import suggester_train_from_cases
 from xinfang.workflow.services import (
