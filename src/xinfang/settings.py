@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # 503 (not 500) when the database does not answer; no-store on what may be personal.
     "xinfang.core.middleware.DatabaseUnavailableMiddleware",
     "xinfang.core.middleware.NoStoreMiddleware",
+    # Per-request facts about the user (visible units, own unit paths): core/memo.py.
+    "xinfang.core.memo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -381,6 +381,9 @@ class Petition(models.Model):
             models.Index(fields=["responsible_unit", "state"], name="petition_unit_state"),
             models.Index(fields=["state", "due_on"], name="petition_state_due"),
             models.Index(fields=["-received_at", "id"], name="petition_received_desc"),
+            # A state's cases newest first (the case list's usual filter): a page is an index
+            # walk that stops after its rows, not a sort of every case in the state.
+            models.Index(fields=["state", "-received_at", "-id"], name="petition_state_received"),
             # The overdue filter and the deadline scan read only open cases by due date.
             models.Index(
                 fields=["due_on"],

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from xinfang.audit.reading import case_reads_purge
+from xinfang.core.jobs import db_periodic_task
 from xinfang.site.reading_alerts import unusual_reading_notify
 
 

@@ -36,7 +36,6 @@ from xinfang.petitions.selectors import (
     accusation_receipt,
     accused_unit_paths_of,
     petition_get_for_user,
-    petition_is_visible_to,
     petitions_visible_to,
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
@@ -132,7 +131,9 @@ def _in_subtree(qs: QuerySet, field: str, unit_id: int) -> QuerySet:
 
 
 class PetitionFilter(filters.FilterSet):
-    state = filters.MultipleChoiceFilter(choices=State.choices)
+    # distinct=False: one value per case, so no SELECT DISTINCT over every column (it cost
+    # a sort of the whole visible set on every page, and again in the count).
+    state = filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     unit = filters.NumberFilter(method="filter_unit", label="责任单位（含下级）")
     category = filters.NumberFilter(method="filter_category", label="问题分类（含下级）")
     channel = filters.CharFilter()
@@ -211,6 +212,36 @@ class PetitionSearchListSerializer(PetitionListSerializer):
         }
 
 
+def _page_rows(ids: list[int], *, defer: tuple = ()) -> list[Petition]:
+    """The page's cases in the order of `ids`, with what a row shows, in two queries."""
+    # The ids come from the caller's visible cases: the rows need not be filtered again.
+    rows = (
+        Petition.objects.filter(pk__in=ids)
+        .select_related("receiving_unit", "responsible_unit", "category", "accused_unit")
+        .prefetch_related(Prefetch("parties", PetitionParty.objects.select_related("petitioner")))
+        .defer(*defer)
+        .in_bulk()
+    )
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+class PagedCases:
+    """The caller's cases newest first, a page at a time: the page's ids are found on the
+    case table alone (an index walk on state and received time), then only those rows are
+    read with their units, category and parties. Sorting every visible case with every column
+    joined (the content included) made a page cost as much as the whole list."""
+
+    def __init__(self, qs: QuerySet[Petition]) -> None:
+        self.qs = qs
+
+    def count(self) -> int:
+        return self.qs.order_by().count()
+
+    def __getitem__(self, page: slice) -> list[Petition]:
+        ids = list(self.qs.values_list("pk", flat=True)[page])
+        return _page_rows(ids, defer=("content", "channel_details"))
+
+
 class RankedCases:
     """A search's cases best match first, sliced a page at a time by the paginator."""
 
@@ -223,8 +254,7 @@ class RankedCases:
     def __getitem__(self, page: slice) -> list[Petition]:
         start = page.start or 0
         ids = search_ranked_ids(self.found, self.q, offset=start, limit=page.stop - start)
-        rows = self.found.filter(pk__in=ids).in_bulk()
-        return [rows[pk] for pk in ids if pk in rows]
+        return _page_rows(ids)
 
 
 @extend_schema_view(
@@ -245,10 +275,8 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         q = (request.query_params.get("q") or "").strip()
-        if not q:
-            return super().list(request, *args, **kwargs)
-        ranked = RankedCases(self.filter_queryset(self.get_queryset()), q)
-        page = self.paginate_queryset(ranked)
+        found = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(RankedCases(found, q) if q else PagedCases(found))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_queryset(self) -> QuerySet[Petition]:
@@ -267,13 +295,8 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
         if person:
             # Visibility already leaves out the accusations the searcher's unit is named in.
             qs = qs.filter(pk__in=PetitionParty.objects.filter(person).values("petition_id"))
-        return (
-            qs.select_related("receiving_unit", "responsible_unit", "category", "accused_unit")
-            .prefetch_related(
-                Prefetch("parties", PetitionParty.objects.select_related("petitioner"))
-            )
-            .order_by("-received_at", "-id")
-        )
+        # The page's rows and what they show are read by PagedCases / RankedCases.
+        return qs.order_by("-received_at", "-id")
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), **_list_context(self)}
@@ -302,12 +325,11 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
             **data,
         )
         code = status.HTTP_200_OK if petition.replayed else status.HTTP_201_CREATED
-        if not petition_is_visible_to(request.user, petition.pk):
+        shown = _case_for_detail(request.user, petition.pk)
+        if shown is None:
             # An accusation against the registrar's own unit: the receipt, nothing more.
             return Response(receipt_body(accusation_receipt(request.user, petition.pk)), code)
-        body = PetitionDetailSerializer(
-            petition_get_for_user(request.user, petition.pk), context=_list_context(self)
-        ).data
+        body = PetitionDetailSerializer(shown, context=_list_context(self)).data
         return Response(body, status=code)
 
 
@@ -333,11 +355,12 @@ class PetitionReceiptApi(APIView):
         return Response(receipt_body(receipt))
 
 
-def detail_response(view, petition_id: int, code: int = 200) -> Response:
-    """The case as the caller may see it, with history, replies and attachments."""
-    petition = petition_get_for_user(view.request.user, petition_id)
-    petition = (
-        Petition.objects.select_related(
+def _case_for_detail(user, petition_id: int) -> Petition | None:
+    """The case with everything the detail shows, in one visibility check; None when the
+    caller may not see it."""
+    return (
+        petitions_visible_to(user)
+        .select_related(
             "receiving_unit",
             "responsible_unit",
             "assigning_unit",
@@ -351,8 +374,16 @@ def detail_response(view, petition_id: int, code: int = 200) -> Response:
             "events",
             "attachments",
         )
-        .get(pk=petition.pk)
+        .filter(pk=petition_id)
+        .first()
     )
+
+
+def detail_response(view, petition_id: int, code: int = 200) -> Response:
+    """The case as the caller may see it, with history, replies and attachments."""
+    petition = _case_for_detail(view.request.user, petition_id)
+    if petition is None:
+        raise Http404("未找到该信访件。")
     return Response(
         PetitionDetailSerializer(petition, context=_list_context(view)).data, status=code
     )

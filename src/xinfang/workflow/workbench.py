@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.core.memo import memoized
 from xinfang.petitions.models import Petition, PetitionUnit, Reply, State, overdue_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff
@@ -27,9 +28,12 @@ QUEUE_LIMIT = 8
 
 
 def _unit_ids(user: Staff, roles: frozenset[str] | set[str]) -> list[int]:
-    return list(
-        Membership.objects.filter(staff=user, role__in=roles).values_list("unit_id", flat=True)
+    # The user's memberships read once per request (core/memo), not once per queue's role.
+    held = memoized(
+        ("memberships", user.pk),
+        lambda: tuple(Membership.objects.filter(staff=user).values_list("unit_id", "role")),
     )
+    return sorted({unit_id for unit_id, role in held if role in roles})
 
 
 @dataclass

@@ -10,9 +10,11 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from xinfang.core.crypto import blind_index
+from xinfang.core.memo import memoized
 from xinfang.petitions.models import (
     Category,
     Petition,
+    Petitioner,
     PetitionParty,
     PetitionUnit,
     Reply,
@@ -37,7 +39,12 @@ def petitions_visible_to(user: Staff) -> QuerySet[Petition]:
         return Petition.objects.none()
     if user.is_superuser:
         return Petition.objects.exclude(hidden_accusations_q(user))
-    ids = list(unit_ids_visible_to(user).values_list("id", flat=True)[: UNIT_LIST_LIMIT + 1])
+    ids = memoized(
+        ("visible_unit_ids", user.pk),
+        lambda: tuple(
+            unit_ids_visible_to(user).values_list("id", flat=True)[: UNIT_LIST_LIMIT + 1]
+        ),
+    )
     if not ids:
         return Petition.objects.none()
     hidden = hidden_accusations_q(user)
@@ -84,7 +91,14 @@ def accused_unit_paths_of(user: Staff) -> list[str]:
     """Paths of the user's units; an accusation against any of them or above is hidden."""
     if not user.is_authenticated:
         return []
-    return list(Membership.objects.filter(staff=user).values_list("unit__path", flat=True))
+    return list(
+        memoized(
+            ("member_paths", user.pk),
+            lambda: tuple(
+                Membership.objects.filter(staff=user).values_list("unit__path", flat=True)
+            ),
+        )
+    )
 
 
 def _ancestor_or_self_paths(paths: list[str]) -> set[str]:
@@ -196,10 +210,13 @@ def case_hints(user: Staff, petitions: list[Petition]) -> dict[int, CaseHints]:
             undisclosed = Q(petition__is_accusation=True) & ~Exists(
                 petitions_visible_to(user).filter(pk=OuterRef("petition_id"))
             )
+            # The people first (each key by its own index), then their parties: an OR across
+            # the join made SQLite read every party of every case.
+            people = Petitioner.objects.filter(
+                Q(id_number_index__in=ids) | Q(phone_index__in=phones)
+            ).values("id")
             others = (
-                PetitionParty.objects.filter(
-                    Q(petitioner__id_number_index__in=ids) | Q(petitioner__phone_index__in=phones)
-                )
+                PetitionParty.objects.filter(petitioner_id__in=people)
                 .filter(petition_id__lt=max(unsure))
                 .exclude(undisclosed)
                 .values_list(

@@ -5,14 +5,13 @@ background meanwhile, with a banner on every page until it is done."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 from xinfang.demo.status import demo_load_mark, demo_load_status
 from xinfang.site.management.commands.demo import accounts_banner
@@ -25,7 +24,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        # 2 × 4 for the 2 cores the platform is sized for (site/webserver.py says why).
         parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
         parser.add_argument("--no-demo", action="store_true", help="数据库为空时也不载入演示数据")
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         host: str,
         port: int,
         web_workers: int,
+        threads: int,
         no_worker: bool,
         no_demo: bool,
         **options,
@@ -55,73 +57,38 @@ class Command(BaseCommand):
             self.stdout.write("演示数据正在后台载入（页面顶部显示进度），网页服务同时启动。")
         self.stdout.write(accounts_banner())
 
-        children: list[subprocess.Popen] = [
-            subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "xinfang.wsgi:application",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    str(web_workers),
-                    "--threads",
-                    "4",
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    "5",
-                ]
-            )
+        server = [
+            python,
+            "-m",
+            "xinfang.site.webserver",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(web_workers),
+            "--threads",
+            str(threads),
+            *(["--no-jobs"] if no_worker else []),
         ]
-        if not no_worker:
-            children.append(subprocess.Popen([python, "-m", "xinfang.cli", "run_huey"]))
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n信访事项办理平台已启动: http://{host}:{port}/   (按 Ctrl-C 停止)\n"
                 f"数据目录: {settings.DATA_DIR}   数据库: {settings.DATABASES['default']['ENGINE']}"
             )
         )
-
-        stopping = False
-
-        def stop(signum, frame) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            while not stopping and all(c.poll() is None for c in children):
-                if demo is not None and demo.poll() is not None:
-                    self._demo_finished(demo.returncode)
-                    demo = None
-                time.sleep(0.5)
-        finally:
-            if demo is not None:
-                children.append(demo)
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            deadline = time.monotonic() + 10
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
-            self.stdout.write("已停止。")
-        failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-        if failed and not stopping:
-            raise SystemExit(1)
-
-    def _demo_finished(self, returncode: int) -> None:
-        if returncode == 0:
-            self.stdout.write(self.style.SUCCESS("演示数据已载入完毕。"))
-        else:
-            self.stdout.write(
-                self.style.ERROR(
-                    "演示数据载入失败（错误见上）；网页服务继续运行。"
-                    "重新启动 make run 会清除未完成的部分并重新载入。"
-                )
-            )
+        self.stdout.flush()
+        # This process only supervises from here on: it becomes the stdlib-only supervisor
+        # (same pid; the demo load stays its child), and the memory the migrations took goes.
+        connections.close_all()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(
+            python,
+            [
+                python,
+                "-m",
+                "xinfang.site.supervisor",
+                *(["--demo-pid", str(demo.pid)] if demo is not None else []),
+                "--",
+                *server,
+            ],
+        )

@@ -1,0 +1,201 @@
+"""The web server and the job worker of `xinfang serve`, sharing one loaded application.
+
+The gunicorn master loads Django, the URLconf (every view) and the job modules once, freezes
+the garbage collector's view of them (gc.freeze: a collection in a child then never writes to
+those pages), and only then forks: the web workers and the Huey job worker start as copies of
+it, so the pages of the application are in memory once for the whole tree instead of once per
+process. The master itself serves nothing.
+
+Workers and threads (`xinfang serve --web-workers`, `--threads`): 2 × 4 by default, for the
+2 cores the platform is sized for: one process per core runs Python in parallel (the GIL keeps
+threads of one process on one core), and 4 threads per process keep a core busy while a request
+waits on the database or a file. The job worker runs its tasks in HUEY_WORKERS threads (2).
+
+A job worker that stops stops the server (the supervisor then stops everything), as before.
+
+    python -m xinfang.site.webserver --bind HOST:PORT [--workers 2] [--threads 4] [--no-jobs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import ctypes.util
+import gc
+import os
+import signal
+import sys
+import time
+import traceback
+
+from gunicorn import util
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+from gunicorn.errors import HaltServer
+
+
+def _load_application():
+    """Django, every view and every job module, loaded before the fork."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.settings")
+    import django
+
+    django.setup()  # before any model is imported
+    from django.db import DatabaseError, connections
+    from django.urls import get_resolver
+    from django.utils.module_loading import autodiscover_modules
+
+    from xinfang.petitions.userdict import dictionary_sync
+    from xinfang.textmining.tokeniser import default_tokeniser
+    from xinfang.wsgi import application
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    autodiscover_modules("tasks")
+    # The word dictionary (jieba's, about 150 MB of Python objects) is built on first use:
+    # built here, it is shared by every process instead of built again in each one that
+    # registers or searches a case.
+    # No database yet: the bundled words now, the table's on the first sync in a worker.
+    with contextlib.suppress(DatabaseError):
+        dictionary_sync(force=True)
+    default_tokeniser().cut("信访事项")
+    # Every registration signs the case for similar-case search with datasketch (numpy and
+    # scipy under it, imported on first use): the same, once for all.
+    import datasketch  # noqa: F401
+
+    # The job worker's hourly hot topics import scikit-learn on their first run, at start:
+    # imported here, its modules are in memory once, not in the job worker alone.
+    import sklearn.cluster
+    import sklearn.feature_extraction.text  # noqa: F401
+
+    # Nothing open is inherited: each process opens its own connections.
+    connections.close_all()
+    gc.collect()
+    gc.freeze()
+    return application
+
+
+def _run_job_worker(arbiter: Arbiter) -> int:
+    """In the forked child: the Huey consumer (`run_huey`), with the master's signal handlers
+    and listening sockets put down first."""
+    for sig in [*arbiter.SIGNALS, signal.SIGCHLD]:
+        signal.signal(sig, signal.SIG_DFL)
+    for listener in arbiter.LISTENERS:
+        listener.close()
+    util._setproctitle("xinfang jobs")
+    from django.core.management import call_command
+    from huey.contrib.djhuey import HUEY
+    from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+    @HUEY.signal(SIGNAL_COMPLETE, SIGNAL_ERROR)
+    def _give_memory_back(signal_name, task, exc=None) -> None:
+        # A task's matrices and documents (the hot topics', a report's charts) are freed when
+        # it ends, but the C heap keeps the pages: give them back to the system.
+        gc.collect()
+        if hasattr(libc, "malloc_trim"):  # glibc
+            libc.malloc_trim(0)
+
+    try:
+        call_command("run_huey")
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+class _Arbiter(Arbiter):
+    """gunicorn's master, which also forks the job worker and stops with it."""
+
+    job_worker_pid: int | None = None
+
+    def start(self) -> None:
+        super().start()
+        if self.app.with_jobs:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                os._exit(_run_job_worker(self))
+            self.job_worker_pid = pid
+
+    def _job_worker_exited(self) -> bool:
+        if self.job_worker_pid is None:
+            return False
+        try:
+            done, _ = os.waitpid(self.job_worker_pid, os.WNOHANG)
+        except ChildProcessError:  # reaped already by the waitpid(-1) of reap_workers
+            return True
+        return bool(done)
+
+    def reap_workers(self) -> None:
+        if self._job_worker_exited():
+            self.job_worker_pid = None
+            raise HaltServer("后台任务进程已退出", 1)
+        super().reap_workers()
+
+    def stop(self, graceful: bool = True) -> None:
+        pid = self.job_worker_pid
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pid = None
+        super().stop(graceful)
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while pid is not None and not self._job_worker_exited():
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                deadline = float("inf")
+            time.sleep(0.05)
+        self.job_worker_pid = None
+
+
+class WebServer(BaseApplication):
+    def __init__(self, options: dict, with_jobs: bool) -> None:
+        self.options, self.with_jobs = options, with_jobs
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return _load_application()
+
+    def run(self) -> None:
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as e:
+            print(f"\nError: {e}\n", file=sys.stderr)
+            sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="xinfang-webserver")
+    parser.add_argument("--bind", required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-jobs", action="store_true")
+    args = parser.parse_args(argv)
+    WebServer(
+        {
+            "bind": args.bind,
+            "workers": args.workers,
+            "threads": args.threads,
+            "worker_class": "gthread",
+            "preload_app": True,
+            "accesslog": "-",
+            "graceful_timeout": 5,
+            # gunicorn's control socket lives in ~/.gunicorn, one per user: two servers of the
+            # same user would fight over it, and nothing here uses it.
+            "control_socket_disable": True,
+        },
+        with_jobs=not args.no_jobs,
+    ).run()
+
+
+if __name__ == "__main__":
+    main()

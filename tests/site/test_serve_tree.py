@@ -1,0 +1,112 @@
+"""The process tree of `xinfang serve` (issue 19): a supervisor without Django, one gunicorn
+master that loaded the application before forking its web workers and the job worker, and
+everything stopping when a part stops."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.site.test_first_start import free_port
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_the_supervisor_loads_no_django():
+    done = _run(
+        "-c",
+        "import sys, xinfang.site.supervisor; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'gunicorn')))",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_supervisor_fails_when_the_server_fails_and_not_when_it_ends():
+    supervise = ("-m", "xinfang.site.supervisor", "--", sys.executable, "-c")
+    failed = _run(*supervise, "raise SystemExit(3)")
+    assert failed.returncode == 1
+    assert "已停止" in failed.stdout
+    ended = _run(*supervise, "pass")
+    assert ended.returncode == 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The parent pid is the 2nd field after the command in parentheses.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _poll(check, seconds: float = 300):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(1)
+
+
+@pytest.mark.slow
+def test_serve_forks_workers_and_job_worker_from_one_master_and_stops_with_the_job_worker(
+    tmp_path: Path,
+):
+    port = free_port()
+    env = {
+        **os.environ,
+        "XINFANG_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "XINFANG_TESTING": "0",
+    }
+    env.pop("REDIS_URL", None)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "xinfang.cli", "serve", "--port", str(port), "--no-demo"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _poll(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5))
+        # The serve process became the supervisor (same pid), with one child: the master.
+        cmdline = Path(f"/proc/{serve.pid}/cmdline").read_text().split("\0")
+        assert "xinfang.site.supervisor" in cmdline
+        (master,) = _children(serve.pid)
+        # Two web workers and the job worker, all forked from the master.
+        children = _poll(lambda: len(found := _children(master)) == 3 and found)
+        workers = {int(p) for p in re.findall(r"Booting worker with pid: (\d+)", log.read_text())}
+        (job_worker,) = set(children) - workers
+        os.kill(job_worker, signal.SIGKILL)
+        # A job worker that stops stops the server, and the supervisor reports it.
+        assert serve.wait(timeout=60) == 1
+        _poll(lambda: not any(Path(f"/proc/{p}").exists() for p in (master, *children)), 30)
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
