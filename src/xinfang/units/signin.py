@@ -140,9 +140,12 @@ def otp_devices_reset(*, actor: Staff, user: Staff) -> int:
     """
     if not (actor.is_superuser or Membership.objects.filter(staff=actor, role=Role.ADMIN).exists()):
         raise NotPermitted("只有管理员可以重置双因素验证。")
-    totp, _ = TOTPDevice.objects.filter(user=user).delete()
-    static, _ = StaticDevice.objects.filter(user=user).delete()
-    return totp + static
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        devices = model.objects.filter(user=user)
+        removed += devices.count()
+        devices.delete()  # the recovery codes go with their device
+    return removed
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from xinfang.api.models import ApiToken
 from xinfang.api.tokens import DEFAULT_TOKEN_NAME, api_token_issue, api_token_revoke, api_tokens_of
+from xinfang.core.errors import NotPermitted
 from xinfang.units.signin import otp_has_device, otp_must_verify, otp_verify
 
 
@@ -65,7 +66,7 @@ class TokenObtainApi(APIView):
             raise exceptions.ValidationError({"non_field_errors": ["用户名或密码不正确。"]})
         if otp_must_verify(user):
             if not otp_has_device(user):
-                raise exceptions.PermissionDenied(
+                raise NotPermitted(
                     "该账号须使用双因素验证：请先在网页上登录并绑定验证器，再获取令牌。"
                 )
             code = data.get("otp_token") or ""
