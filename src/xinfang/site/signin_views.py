@@ -3,6 +3,7 @@ enrol with a QR code drawn here, recovery codes), the account's security page an
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -182,7 +183,8 @@ def otp_enrol_page(request: HttpRequest) -> HttpResponse:
         "registration/otp_enrol.html",
         {
             "device": device,
-            "secret": totp_secret(device),
+            # In groups of four, easier to type into an app by hand.
+            "secret": " ".join(re.findall(".{1,4}", totp_secret(device))),
             "qr": qr_svg(totp_uri(device)),
             "error": error,
             "next": next_url,

@@ -74,7 +74,9 @@ def totp_uri(device: TOTPDevice) -> str:
 
 def qr_svg(data: str) -> str:
     """An inline SVG QR code of `data`, drawn here (no outside service sees the secret)."""
-    return segno.make(data, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff")
+    return segno.make(data, error="m").svg_inline(
+        scale=4, border=2, dark="#000", light="#fff", omitsize=True
+    )
 
 
 @transaction.atomic
