@@ -181,7 +181,12 @@ LOGOUT_REDIRECT_URL = "login"
 # failure in that window is refused until the window passes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+# (AXES_COOLOFF_HOURS, the earlier name, still read.)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env.int(
+        "AXES_COOLOFF_MINUTES", default=round(env.float("AXES_COOLOFF_HOURS", default=0.5) * 60)
+    )
+)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HANDLER = "xinfang.core.throttle.SignInAxesHandler"
 AXES_LOCKOUT_CALLABLE = "xinfang.core.throttle.lockout_response"
