@@ -176,3 +176,33 @@ def test_the_session_ends_after_the_absolute_limit_however_busy(client, dc_handl
     with time_machine.travel(start + timedelta(hours=8, minutes=5), tick=False):
         response = client.get("/")
         assert response.status_code == 302 and "expired=absolute" in response["Location"]
+
+
+def test_the_unread_badge_polling_does_not_keep_a_session_alive(client, dc_handler, settings):
+    settings.SESSION_IDLE_MINUTES = 30
+    badge = reverse("notifications:badge")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, "dc_handler")
+        assert client.get("/").status_code == 200
+    for minutes in (10, 20, 29):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get(badge, HTTP_HX_REQUEST="true").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        response = client.get(badge, HTTP_HX_REQUEST="true")
+        # htmx is told to navigate, rather than swap the login page into the badge.
+        assert response.status_code == 204 and "expired=idle" in response["HX-Redirect"]
+
+
+def test_an_admin_resets_a_lost_authenticator_from_the_staff_admin(client, dc_leader):
+    otp_device_for(dc_leader)
+    admin = StaffFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:units_staff_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [dc_leader.pk]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=dc_leader).exists()
+    client.logout()
+    assert "/accounts/otp/enrol/" in sign_in(client, "dc_leader")["Location"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -41,6 +42,22 @@ OPEN_PREFIXES = (
     "/portal/",
     "/open311/",
 )
+
+
+@cache
+def _background_paths() -> frozenset[str]:
+    """Requests a page makes by itself (the unread badge polls every minute): not activity,
+    or an open tab would keep its session alive forever."""
+    return frozenset({reverse("notifications:badge")})
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    # htmx would swap the page it is sent to into the element; HX-Redirect makes it navigate.
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def session_times_start(request: HttpRequest, now: float | None = None) -> None:
@@ -76,7 +93,10 @@ class SignInMiddleware:
             return self._to_login(request, reason)
         if SIGNED_IN_KEY not in request.session:
             session_times_start(request, now)
-        elif now - request.session.get(SEEN_KEY, 0) >= SEEN_EVERY:
+        elif (
+            now - request.session.get(SEEN_KEY, 0) >= SEEN_EVERY
+            and request.path not in _background_paths()
+        ):
             request.session[SEEN_KEY] = now
         if (
             not user.is_verified()
@@ -109,7 +129,7 @@ class SignInMiddleware:
                 json_dumps_params={"ensure_ascii": False},
             )
         query = urlencode({"next": request.get_full_path(), "expired": reason})
-        return redirect(f"{reverse('login')}?{query}")
+        return _redirect(request, f"{reverse('login')}?{query}")
 
     @staticmethod
     def _to_second_factor(request: HttpRequest, user) -> HttpResponse:
@@ -124,4 +144,4 @@ class SignInMiddleware:
                 json_dumps_params={"ensure_ascii": False},
             )
         name = "signin:otp-verify" if otp_has_device(user) else "signin:otp-enrol"
-        return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        return _redirect(request, f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
