@@ -125,18 +125,69 @@ def informant(org):
 
 @pytest.fixture
 def api():
-    """An API client; `api.as_(user)` authenticates with that user's token."""
-    from rest_framework.authtoken.models import Token
+    """An API client; `api.as_(user)` authenticates with a token of that user (one per user,
+    issued the first time: only its hash is stored, so the key is kept here)."""
+    from xinfang.api.tokens import api_token_issue
 
     client = APIClient()
+    keys: dict[int, str] = {}
 
     def as_(user):
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        if user.pk not in keys:
+            keys[user.pk] = api_token_issue(user=user)[1]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {keys[user.pk]}")
         return client
 
     client.as_ = as_
     return client
+
+
+def otp_device_for(user):
+    """The user's confirmed authenticator, enrolled with a random key when they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="测试验证器", confirmed=True)
+
+
+def otp_code(device, *, fresh: bool = True) -> str:
+    """A code the device accepts now: the current step's, or the next one's when the current
+    was used already (a device takes each code once; it allows one step of drift)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    t.time = time.time()
+    step = t.t()
+    if fresh and device.last_t >= step:
+        step = device.last_t + 1
+    t.time = device.t0 + step * device.step
+    return f"{t.token():0{device.digits}d}"
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` skips the password; here it skips the second factor too, as
+    if the user had given their code: pages under test then behave as for a signed-in leader.
+    The sign-in itself is tested in tests/units/test_signin*.py and tests/e2e/test_signin.py."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from xinfang.units.signin import otp_must_verify
+
+        if otp_must_verify(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = otp_device_for(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -63,12 +64,14 @@ INSTALLED_APPS = [
     "treebeard",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "xinfang.core",
     "xinfang.units",
     "xinfang.petitions",
@@ -101,6 +104,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Where each request came from, for the record of who read which case (audit/reads.py).
     "xinfang.audit.reads.ReadOriginMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute session limits; the second factor for those who must (units/signin.py).
+    "xinfang.units.middleware.SignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -176,19 +182,41 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock a username after repeated failures, whatever address it comes from.
+# django-axes (core/throttle.py): a username is locked after AXES_FAILURE_LIMIT failures,
+# an address after AXES_IP_FAILURE_LIMIT (higher: a petition office shares one NAT address),
+# each for AXES_COOLOFF_MINUTES; and when more than SIGNIN_SPRAY_LIMIT failures across all
+# usernames fall in SIGNIN_SPRAY_WINDOW_MINUTES (password spraying), an address with any
+# failure in that window is refused until the window passes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+# (AXES_COOLOFF_HOURS, the earlier name, still read.)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env.int(
+        "AXES_COOLOFF_MINUTES", default=round(env.float("AXES_COOLOFF_HOURS", default=0.5) * 60)
+    )
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "xinfang.core.throttle.SignInAxesHandler"
+AXES_LOCKOUT_CALLABLE = "xinfang.core.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
-# Locking the account (not the address) is the point: a petition office shares one NAT address.
+SIGNIN_SPRAY_LIMIT = env.int("SIGNIN_SPRAY_LIMIT", default=50)
+SIGNIN_SPRAY_WINDOW_MINUTES = env.int("SIGNIN_SPRAY_WINDOW_MINUTES", default=10)
 SILENCED_SYSTEM_CHECKS = [
-    "axes.W006",
     # Covering indexes (INCLUDE) exist on PostgreSQL; SQLite builds them without the extras.
     "models.W040",
 ]
+
+# The second factor (django-otp: TOTP and recovery codes). Staff holding one of these roles
+# (and superusers) must enrol an authenticator at their first sign-in and give its code at
+# every sign-in and to the API token endpoint; others may enrol, and then must give it too.
+# Empty (OTP_REQUIRED_ROLES=) makes it optional for everyone.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["admin", "leader", "supervisor"])
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="信访事项办理平台")
+OTP_RECOVERY_CODES = 10
+# A signed-in session ends after this many minutes without a request, and in any case
+# SESSION_COOKIE_AGE seconds after the sign-in.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -310,7 +338,7 @@ else:
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "xinfang.api.tokens.ExpiringTokenAuthentication",
+        "xinfang.api.tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -396,6 +424,9 @@ OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
 
 # Password used by `xinfang demo` for every demo account.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="xinfang2026")
+# The authenticator secret (base32) `xinfang demo` enrols for the demo accounts that need a
+# second factor; the verification page of such an account shows its current code.
+DEMO_TOTP_SECRET = env.str("DEMO_TOTP_SECRET", default="XINFANGDEMOTWOZEROTWOSIXAAAAAAAA")
 # How many of ../shared/data/messages_hot.csv's newest messages the demo imports as online
 # petitions of 东城街道 for the hot topics, when that file is there (0: none; none in tests).
 DEMO_MESSAGES = env.int("DEMO_MESSAGES", default=0 if TESTING else 400)

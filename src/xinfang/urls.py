@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from xinfang.core import health
-from xinfang.site import views
+from xinfang.site import signin_views, views
 
 admin.site.site_header = "信访事项办理平台 · 系统管理"
 admin.site.site_title = "信访事项办理平台"
@@ -14,12 +15,15 @@ handler500 = "xinfang.core.middleware.server_error"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("xinfang.site.signin_urls")),
+    # The admin signs in through the same page (password, then the second factor).
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True),
+        name="admin-login",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("xinfang.site.api_urls")),
     path("notifications/", include("xinfang.notifications.urls")),

@@ -19,7 +19,7 @@ from datetime import timedelta
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from xinfang.api.tokens import api_token_issue
 from xinfang.core.models import OutboxMessage
 from xinfang.core.outbox import outbox_drain
 from xinfang.notifications.models import Notification
@@ -44,9 +44,9 @@ handler = member("r_handler", community, "handler")
 
 client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
 def api(user, url, data):
-    token, _ = Token.objects.get_or_create(user=user)
+    _, key = api_token_issue(user=user)
     return client.post(url, data, content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Token {token.key}")
+                       HTTP_AUTHORIZATION=f"Token {key}")
 made = api(desk, "/api/v1/petitions/", {
     "channel": "visit",
     "received_at": (timezone.now() - timedelta(hours=1)).isoformat(),

@@ -46,3 +46,22 @@ def test_it_starts_over_with_reset(db):
     assert Unit.objects.get(code="LJ-CB").name == "城北区"
     # Every account, though they share one hash.
     assert all(s.check_password("xinfang2026") for s in Staff.objects.all())
+
+
+def test_demo_leaders_have_the_published_authenticator_and_see_its_code(client, db):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from xinfang.units.signin import is_demo_device, otp_has_device
+
+    call_command("demo", petitions=0)
+    for username in ("admin", "dc_leader", "district_supervisor"):
+        device = TOTPDevice.objects.get(user__username=username)
+        assert device.confirmed and is_demo_device(device)
+    assert not otp_has_device(Staff.objects.get(username="dc_registrar"))
+    response = client.post("/accounts/login/", {"username": "dc_leader", "password": "xinfang2026"})
+    assert "/accounts/otp/verify/" in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="demo-otp"' in page
+    # An authenticator enrolled by its owner never shows its code.
+    TOTPDevice.objects.filter(user__username="dc_leader").update(name="验证器")
+    assert 'id="demo-otp"' not in client.get(response["Location"]).content.decode()

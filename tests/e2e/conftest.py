@@ -114,6 +114,14 @@ def screenshot(page, name: str) -> Path:
 
 
 def login(page, username: str, password: str = "pw") -> None:
+    """Sign in through the login page; a user who must give a second factor is given an
+    authenticator first (unless they have one) and its code is typed on the next page."""
+    from tests.conftest import otp_code, otp_device_for
+    from xinfang.units.models import Staff
+    from xinfang.units.signin import otp_must_verify
+
+    user = Staff.objects.get(username=username)
+    device = otp_device_for(user) if otp_must_verify(user) else None
     page.goto(f"{page.base}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
@@ -122,3 +130,9 @@ def login(page, username: str, password: str = "pw") -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    if device is not None:
+        expect(page).to_have_url(re.compile(r"/accounts/otp/verify/"))
+        page.get_by_label("动态验证码").fill(otp_code(device))
+        with page.expect_navigation():
+            page.get_by_role("button", name="验证").click()
+        expect(page).not_to_have_url(re.compile(r"/accounts/otp/"))

@@ -122,11 +122,12 @@ def test_a_declared_conflict_removes_the_handler_and_the_owner_and_is_logged(
     with pytest.raises(NotPermitted):
         wf.petition_start(petition=p, actor=dc_handler)
     # The owner declares through the API; the ownership ends.
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from xinfang.api.tokens import api_token_issue
+
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=dc_leader).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=dc_leader)[1]}")
     response = api.post("/api/v1/recusals/", {"petition": p.pk, "reason": "与信访人有亲属关系"})
     assert response.status_code == 201, response.content
     assert not Ownership.objects.filter(petition=p, active=True).exists()

@@ -1,38 +1,115 @@
-"""Expiring API tokens: a token taken from a lost laptop or a log stops working by itself.
-The lifetime is API_TOKEN_TTL_HOURS (default 24). Kept apart from the views: DRF imports the
-authentication class while it loads its own views."""
+"""Named, hashed, expiring API tokens.
+
+A staff member holds one token per client (a name: "api", "手机", "台账同步"), each shown once
+when issued and stored only as its SHA-256 (a 160-bit random key needs no slow hash). A token
+stops working when it expires (API_TOKEN_TTL_HOURS, default 24), when it is revoked (from the
+"我的令牌" page or `DELETE /api/v1/auth/token[s]/`), when its owner's password changes (the token
+carries a stamp of the password it was issued under) and when the account is disabled; the
+last two are found on use and delete every token of that user, whichever path changed the
+password (the admin, `changepassword`, the password form).
+
+Clients keep sending `Authorization: Token <key>`, as with DRF's authtoken before.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import hashlib
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
+
+from xinfang.api.models import ApiToken
+
+DEFAULT_TOKEN_NAME = "api"
+# A token's last use is written at most this often (not on every request).
+LAST_USED_EVERY = timedelta(minutes=5)
 
 
-def token_expires_at(token: Token) -> datetime:
-    return token.created + timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
-def token_for(user) -> Token:
-    """The user's live token: the current one, or a new one when it has expired."""
+def password_stamp(user) -> str:
+    """A keyed digest of the user's current password hash (Django's session auth hash)."""
+    return user.get_session_auth_hash()
+
+
+def token_valid_for_user(token: ApiToken, user) -> bool:
+    """Whether the token still belongs to a live account with the password it was issued under."""
+    return user.is_active and constant_time_compare(token.password_stamp, password_stamp(user))
+
+
+def api_token_issue(*, user, name: str = DEFAULT_TOKEN_NAME, now=None) -> tuple[ApiToken, str]:
+    """Issue a new token named `name` for the user, replacing one of that name; returns the
+    token and its key (shown once, never stored)."""
+    now = now or timezone.now()
+    name = (name or DEFAULT_TOKEN_NAME).strip()[:50] or DEFAULT_TOKEN_NAME
+    key = secrets.token_hex(20)
     with transaction.atomic():
-        token, created = Token.objects.select_for_update().get_or_create(user=user)
-        if not created and token_expires_at(token) <= timezone.now():
-            token.delete()
-            token = Token.objects.create(user=user)
-    return token
+        ApiToken.objects.filter(user=user, name=name).delete()
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            key_hash=key_hash(key),
+            prefix=key[:8],
+            password_stamp=password_stamp(user),
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        )
+    return token, key
 
 
-class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, refusing a token past its lifetime."""
+def api_token_revoke(*, user, token_id: int) -> bool:
+    """Revoke one of the user's own tokens; False when it was not theirs or already gone."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return deleted > 0
+
+
+def api_tokens_revoke_all(*, user) -> int:
+    """Revoke every token of the user (a changed password, a disabled account)."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+def api_tokens_of(user, now=None) -> QuerySet[ApiToken]:
+    """The user's live tokens, newest first; tokens left over from an earlier password or
+    past their expiry are deleted first."""
+    now = now or timezone.now()
+    tokens = ApiToken.objects.filter(user=user)
+    stale = [t.pk for t in tokens if not token_valid_for_user(t, user)]
+    if stale:
+        ApiToken.objects.filter(pk__in=stale).delete()
+    tokens.filter(expires_at__lte=now).delete()
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+class HashedTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`, looked up by the key's hash; refuses an expired token and
+    revokes every token of a user whose password changed or whose account was disabled."""
+
+    model = ApiToken
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if token_expires_at(token) <= timezone.now():
+        token = ApiToken.objects.select_related("user").filter(key_hash=key_hash(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("令牌无效。")
+        user = token.user
+        if not token_valid_for_user(token, user):
+            api_tokens_revoke_all(user=user)
+            raise exceptions.AuthenticationFailed(
+                "令牌已失效（密码已更改或账号已停用），请重新获取。"
+            )
+        now = timezone.now()
+        if token.expires_at <= now:
+            token.delete()
             raise exceptions.AuthenticationFailed("令牌已过期，请重新获取。")
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token

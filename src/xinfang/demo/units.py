@@ -11,6 +11,7 @@ from django.db import transaction
 
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.services import membership_grant, staff_create, unit_create, unit_update
+from xinfang.units.signin import otp_has_device, otp_required_for, totp_device_preset
 
 K = Unit.Kind
 
@@ -267,6 +268,10 @@ def demo_organisation_ensure() -> dict[str, int]:
             staff_created += 1
         for code, role in grants:
             membership_grant(staff=staff, unit=Unit.objects.get(code=code), role=role)
+        # Accounts that must give a second factor get the demo's published authenticator
+        # secret (README; the verification page shows its current code).
+        if settings.DEMO_TOTP_SECRET and otp_required_for(staff) and not otp_has_device(staff):
+            totp_device_preset(user=staff, secret=settings.DEMO_TOTP_SECRET)
     return {"units": len(units), "staff": staff_created}
 
 

@@ -1,13 +1,15 @@
 """Django admin pages that need more than one app: the staff record, whose recusal fields
 are saved through the workflow's service (units, below workflow, cannot call it)."""
 
+from axes.utils import reset as axes_reset
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 
 from xinfang.core.errors import DomainError
 from xinfang.units.models import Membership, Staff
+from xinfang.units.signin import otp_devices_reset
 from xinfang.workflow.services import staff_identity_set
 
 
@@ -49,6 +51,25 @@ class StaffAdmin(UserAdmin):
         *UserAdmin.add_fieldsets,
         ("工作信息", {"fields": ("full_name", "phone")}),
     )
+    actions = ["unlock_sign_in", "reset_second_factor"]
+
+    @admin.action(description="解除登录锁定（清除登录失败记录）")
+    def unlock_sign_in(self, request, queryset) -> None:
+        removed = sum(axes_reset(username=staff.username) for staff in queryset)
+        self.message_user(
+            request, f"已解除 {queryset.count()} 个账号的登录锁定（清除 {removed} 条失败记录）。"
+        )
+
+    @admin.action(description="重置双因素验证（手机丢失时：下次登录重新绑定）")
+    def reset_second_factor(self, request, queryset) -> None:
+        try:
+            removed = sum(otp_devices_reset(actor=request.user, user=staff) for staff in queryset)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return
+        self.message_user(
+            request, f"已重置 {queryset.count()} 个账号的双因素验证（删除 {removed} 个设备）。"
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

@@ -2,7 +2,6 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from xinfang.accountability import apis as accountability
-from xinfang.api.auth import TokenObtainApi
 from xinfang.api.docs import DocsView
 from xinfang.api.errors import not_found
 from xinfang.ledger import apis as ledger
@@ -10,6 +9,7 @@ from xinfang.notifications import apis as notifications
 from xinfang.petitions import dictionary_apis as dictionary
 from xinfang.portal import apis as portal
 from xinfang.units.apis import UnitListApi
+from xinfang.units.signin_apis import TokenListApi, TokenObtainApi, TokenRevokeApi
 from xinfang.workflow import apis as workflow
 from xinfang.workflow import case_apis as petitions
 from xinfang.workflow import case_note_apis
@@ -19,6 +19,8 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="tokens"),
+    path("auth/tokens/<int:pk>/", TokenRevokeApi.as_view(), name="token-revoke"),
     path(
         "accountability-items/",
         accountability.ItemListApi.as_view(),

@@ -210,4 +210,10 @@ def accounts_banner() -> str:
     for username, (full_name, grants) in ACCOUNTS.items():
         where = "；".join(f"{names[code]}{role.label}" for code, role in grants)
         lines.append(f"  {username:<20} {full_name}（{where}）")
+    if settings.DEMO_TOTP_SECRET and settings.OTP_REQUIRED_ROLES:
+        lines.append(
+            "领导、督查和管理员账号登录时须输入动态验证码：其验证器已用演示密钥 "
+            f"{settings.DEMO_TOTP_SECRET} 预先绑定（可添加到手机验证器），"
+            "验证码页面也会显示当前验证码。"
+        )
     return "\n".join(lines)
