@@ -35,8 +35,21 @@ SUGGESTER_MODEL_PATH = Path(
 SECRET_KEY = env.str("SECRET_KEY", default="") or secret_from_data_dir(
     DATA_DIR, "secret_key", new_secret_key
 )
-FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="") or secret_from_data_dir(
-    DATA_DIR, "field_encryption_key", new_field_key
+TESTING = "pytest" in sys.modules or os.environ.get("XINFANG_TESTING") == "1"
+# The field-encryption key ring (core/keyring.py, README "Keys"): a ring file that
+# `xinfang keys rotate` maintains, else FIELD_ENCRYPTION_KEYS ("2:hex,1:hex", first is
+# primary), else the single FIELD_ENCRYPTION_KEY (key "1"). In production keep them outside
+# the data directory; only the embedded default generates its key (and ring) beside it.
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="") or (
+    ""
+    if FIELD_ENCRYPTION_KEYS
+    else secret_from_data_dir(DATA_DIR, "field_encryption_key", new_field_key)
+)
+_keys_from_env = bool(env.str("FIELD_ENCRYPTION_KEY", default="") or FIELD_ENCRYPTION_KEYS)
+FIELD_KEY_RING_FILE = env.str(
+    "XINFANG_KEY_RING_FILE",
+    default="" if TESTING or _keys_from_env else str(DATA_DIR / "field_key_ring.json"),
 )
 # Keys the hash chain of every case's history: without it a chain cannot be rebuilt to pass.
 HISTORY_KEY = env.str("HISTORY_KEY", default="") or secret_from_data_dir(
@@ -46,7 +59,6 @@ HISTORY_KEY = env.str("HISTORY_KEY", default="") or secret_from_data_dir(
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-TESTING = "pytest" in sys.modules or os.environ.get("XINFANG_TESTING") == "1"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
