@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,14 +147,34 @@ def _setting_ring(value: str) -> KeyRing:
     return ring
 
 
+# How long a process keeps the ring it read before looking at the file again (a stat per
+# value decrypted cost more than the decryption); `rotate` waits longer than this after
+# adding a key, so every process holds the new key before any row is re-indexed.
+RELOAD_SECONDS = 0.5
+_recent: dict[tuple, tuple[float, KeyRing]] = {}
+
+
 def current_ring() -> KeyRing:
-    """The ring in force now (re-read from its file when the file changed)."""
+    """The ring in force now (re-read from its file when the file changed, at most
+    RELOAD_SECONDS late)."""
+    # Keyed by the settings, so a test (or process) that changes them sees the change at once.
+    settings_key = (
+        str(getattr(settings, "FIELD_KEY_RING_FILE", "") or ""),
+        str(getattr(settings, "FIELD_ENCRYPTION_KEYS", "") or ""),
+        str(getattr(settings, "FIELD_ENCRYPTION_KEY", "") or ""),
+    )
+    now = time.monotonic()
+    recent = _recent.get(settings_key)
+    if recent is not None and now - recent[0] < RELOAD_SECONDS:
+        return recent[1]
+    ring = None
     path = ring_file()
     if path is not None:
         ring = _from_file(path)
-        if ring is not None:
-            return ring
-    return configured_ring()
+    if ring is None:
+        ring = configured_ring()
+    _recent[settings_key] = (now, ring)
+    return ring
 
 
 def write_ring(path: Path, ring: KeyRing) -> KeyRing:
@@ -167,4 +188,5 @@ def write_ring(path: Path, ring: KeyRing) -> KeyRing:
         os.fsync(f.fileno())
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+    _recent.clear()  # this process sees its own change at once
     return KeyRing(ring.primary, ring.keys, ring.rotation, "file", path)

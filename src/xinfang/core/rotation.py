@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from xinfang.core.crypto import (
     encrypt,
     token_key_id,
 )
-from xinfang.core.keyring import KeyRing, current_ring, ring_file, write_ring
+from xinfang.core.keyring import RELOAD_SECONDS, KeyRing, current_ring, ring_file, write_ring
 
 BATCH = 500
 MAX_SWEEPS = 5
@@ -210,6 +211,8 @@ def rotate(
             path,
             KeyRing(new_id, {**ring.keys, new_id: new_field_key()}, {"to": new_id, "done": {}}),
         )
+        # Let every running process pick the new key up before any row is re-indexed.
+        time.sleep(RELOAD_SECONDS * 2)
         old = ", ".join(sorted(ring.keys.keys() - {new_id}))
         progress(f"新密钥 {new_id} 已加入密钥环并设为主密钥；旧密钥 {old} 在轮换期间仍可解密。")
     else:
