@@ -25,7 +25,9 @@ env = environ.Env()
 environ.Env.read_env(PROJECT_DIR / ".env", overwrite=False)
 
 DATA_DIR = Path(env.str("XINFANG_DATA_DIR", default=str(PROJECT_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if DATA_DIR.stat().st_uid == os.getuid():
+    DATA_DIR.chmod(0o700)  # the database, media, keys of the embedded default: owner only
 # The category suggester's model file (trained from the system's own cases; see
 # workflow/category_suggester.py). Absent until the first training: the panel says so.
 SUGGESTER_MODEL_PATH = Path(
@@ -36,8 +38,21 @@ SUGGESTER_MODEL_PATH = Path(
 SECRET_KEY = env.str("SECRET_KEY", default="") or secret_from_data_dir(
     DATA_DIR, "secret_key", new_secret_key
 )
-FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="") or secret_from_data_dir(
-    DATA_DIR, "field_encryption_key", new_field_key
+TESTING = "pytest" in sys.modules or os.environ.get("XINFANG_TESTING") == "1"
+# The field-encryption key ring (core/keyring.py, README "Keys"): a ring file that
+# `xinfang keys rotate` maintains, else FIELD_ENCRYPTION_KEYS ("2:hex,1:hex", first is
+# primary), else the single FIELD_ENCRYPTION_KEY (key "1"). In production keep them outside
+# the data directory; only the embedded default generates its key (and ring) beside it.
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="") or (
+    ""
+    if FIELD_ENCRYPTION_KEYS
+    else secret_from_data_dir(DATA_DIR, "field_encryption_key", new_field_key)
+)
+_keys_from_env = bool(env.str("FIELD_ENCRYPTION_KEY", default="") or FIELD_ENCRYPTION_KEYS)
+FIELD_KEY_RING_FILE = env.str(
+    "XINFANG_KEY_RING_FILE",
+    default="" if TESTING or _keys_from_env else str(DATA_DIR / "field_key_ring.json"),
 )
 # The key that encrypts backups (64 hex characters), or a file holding it; never in the data
 # directory (`xinfang backup --new-key FILE`, docs/deployment.md).
@@ -51,7 +66,6 @@ HISTORY_KEY = env.str("HISTORY_KEY", default="") or secret_from_data_dir(
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-TESTING = "pytest" in sys.modules or os.environ.get("XINFANG_TESTING") == "1"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -231,6 +245,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments and generated documents hold personal data: owner only (core/files.py).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -44,7 +44,7 @@ def field_key(settings) -> str:
 )
 def test_it_round_trips(plaintext: str) -> None:
     token = encrypt(plaintext)
-    assert token.startswith("v1:")
+    assert token.startswith("v2:1:")  # the format, then the id of the key that sealed it
     assert plaintext not in token
     assert decrypt(token) == plaintext
 
@@ -61,9 +61,17 @@ def test_it_uses_a_fresh_nonce_each_time() -> None:
 
 
 def _flip_byte(token: str, index: int) -> str:
-    raw = bytearray(base64.urlsafe_b64decode(token[3:]))
+    prefix, _, body = token.rpartition(":")
+    raw = bytearray(base64.urlsafe_b64decode(body))
     raw[index] ^= 0x01
-    return "v1:" + base64.urlsafe_b64encode(bytes(raw)).decode()
+    return prefix + ":" + base64.urlsafe_b64encode(bytes(raw)).decode()
+
+
+def test_it_still_reads_tokens_of_the_first_format() -> None:
+    # "v1:" tokens (before the key ring) carry no key id: they are key "1"'s.
+    body = encrypt("张三").rpartition(":")[2]
+    assert decrypt("v1:" + body) == "张三"
+    assert crypto.token_key_id("v1:" + body) == "1"
 
 
 @pytest.mark.parametrize("index", [0, 11, 12, -1])
@@ -74,7 +82,15 @@ def test_it_refuses_a_tampered_token(index: int) -> None:
 
 @pytest.mark.parametrize(
     "token",
-    ["13812345678", "v2:AAAA", "v1:not base64!", "v1:AAAA", "v1:" + "A" * 36 + "*"],
+    [
+        "13812345678",
+        "v2:AAAA",
+        "v2::AAAA",
+        "v1:not base64!",
+        "v1:AAAA",
+        "v1:" + "A" * 36 + "*",
+        "v2:9:" + "A" * 40,  # a key the ring does not hold
+    ],
 )
 def test_it_refuses_a_malformed_token(token: str) -> None:
     with pytest.raises(DecryptionError):
@@ -143,7 +159,7 @@ def test_it_gives_an_empty_blind_index_for_an_empty_value() -> None:
 def test_it_encrypts_on_the_way_to_the_database_and_decrypts_on_the_way_back() -> None:
     field = EncryptedTextField()
     stored = field.get_prep_value("欧阳娜娜")
-    assert stored.startswith("v1:")
+    assert stored.startswith("v2:1:")
     assert field.from_db_value(stored, None, None) == "欧阳娜娜"
     assert field.get_prep_value(None) is None
     assert field.from_db_value(None, None, None) is None

@@ -31,9 +31,9 @@ def test_a_search_ranks_and_marks_the_words(page, phone_page, org, dc_registrar,
     register(dc_registrar, org.dongcheng, subject="噪音扰民", content="工地夜间施工噪音扰民。")
     login(page, "dc_handler")
     page.goto(f"{page.base}/petitions/")
-    page.get_by_label("查询码或关键词").fill("下水道")
+    page.get_by_label("查询码、信访人或关键词").fill("下水道")
     with page.expect_navigation():
-        page.get_by_label("查询码或关键词").press("Enter")
+        page.get_by_label("查询码、信访人或关键词").press("Enter")
     rows = page.locator("#ledger-rows tr")
     expect(rows).to_have_count(2)
     expect(rows.first.locator("td.xf-subject a").first).to_have_attribute(

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.ledger.conftest import categories, upload_of
+from xinfang.core.crypto import blind_index
 from xinfang.ledger import indexing, services
 from xinfang.ledger.models import LedgerImport, LedgerRow
 from xinfang.ledger.sample import HEADERS
@@ -250,8 +251,12 @@ def test_the_batch_path_makes_the_cases_the_services_make_one_by_one(
         assert _snapshot(p, people) == expected[link.row], link.row
     assert len(expected) == 9
     # The same person is one record; the first case is a first petition, the next are not.
-    assert Petitioner.objects.filter(name="钱多多").count() == 2  # another phone: new record
-    firsts = Petition.objects.filter(parties__petitioner__name="钱多多").order_by("received_at")
+    assert (
+        Petitioner.objects.filter(name_index=blind_index("name", "钱多多")).count() == 2
+    )  # another phone: new record
+    firsts = Petition.objects.filter(
+        parties__petitioner__name_index=blind_index("name", "钱多多")
+    ).order_by("received_at")
     assert [p.is_first for p in firsts] == [True, False, False]
     # The import event is the last of each chain.
     last = PetitionEvent.objects.filter(kind="ledger_import").count()

@@ -35,7 +35,7 @@ def test_a_fax_is_registered_at_the_desk_with_its_number(client, org, dc_registr
     p = Petition.objects.get()
     assert p.channel == Channel.FAX and p.get_channel_display() == "传真"
     # The sender's number is kept encrypted and shown masked, as a caller's is.
-    assert p.channel_details["caller_number"].startswith("v1:")
+    assert p.channel_details["caller_number"].startswith("v2:")
     detail = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
     assert "传真号码" in detail and "0551-****5678" in detail
     assert "登记（传真）" in detail

@@ -25,7 +25,7 @@ from tests.security.walk import Walk, found_in, ids_touching
 from tests.units.factories import MembershipFactory
 from xinfang.backlog import services as bs
 from xinfang.backlog.meetings import TaskInput, meeting_record
-from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.core.crypto import blind_index, mask_id_number, mask_phone
 from xinfang.notifications.models import Notification
 from xinfang.petitions.identity import random_id_number
 from xinfang.petitions.models import Attachment, Petition
@@ -205,7 +205,9 @@ def _walk(accusation: Petition) -> Walk:
     from xinfang.petitions.models import Category
 
     cases = set(
-        Petition.objects.filter(parties__petitioner__name=NAME).values_list("pk", flat=True)
+        Petition.objects.filter(
+            parties__petitioner__name_index=blind_index("name", NAME)
+        ).values_list("pk", flat=True)
     )
     everything = set(Petition.objects.values_list("pk", flat=True))
     canaries = {**CANARIES, "tracking_code": accusation.tracking_code}

@@ -37,7 +37,7 @@ def test_the_staff_identity_is_encrypted_and_blind_indexed(org, interested):
             "SELECT id_number, personal_phone FROM units_staff WHERE id = %s", [interested.pk]
         )
         raw_id, raw_phone = cursor.fetchone()
-    assert raw_id.startswith("v1:") and ID not in raw_id and PHONE not in raw_phone
+    assert raw_id.startswith("v2:") and ID not in raw_id and PHONE not in raw_phone
     assert interested.id_number == ID and len(interested.id_number_index) == 32
     with pytest.raises(ValidationFailed):
         wf.staff_identity_set(actor=interested, staff=interested, id_number="123")

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from xinfang.audit.models import CaseRead, PersonalDataAccess
 from xinfang.audit.reads import case_read_record
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_indexes
 from xinfang.core.errors import NotPermitted
 from xinfang.petitions.models import Attachment, Petition, Petitioner
 from xinfang.petitions.selectors import petitioner_hidden_from, petitions_of_person
@@ -89,9 +89,9 @@ def person_history_lookup(
     if earlier:
         match = Q(pk__in=[])
         if id_number:
-            match |= Q(id_number_index=blind_index("id_number", id_number))
+            match |= Q(id_number_index__in=blind_indexes("id_number", id_number))
         if phone:
-            match |= Q(phone_index=blind_index("phone", phone))
+            match |= Q(phone_index__in=blind_indexes("phone", phone))
         people = Petitioner.objects.filter(
             match, parties__petition__in=[e.petition.pk for e in earlier]
         ).distinct()

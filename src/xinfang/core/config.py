@@ -5,6 +5,7 @@ Kept free of Django model imports so settings.py can use them.
 
 from __future__ import annotations
 
+import os
 import secrets
 import warnings
 from collections.abc import Callable
@@ -64,8 +65,10 @@ def secret_from_data_dir(data_dir: Path, name: str, make: Callable[[], str]) -> 
     if path.exists():
         return path.read_text().strip()
     value = make()
-    path.write_text(value)
-    path.chmod(0o600)
+    # Created 0600 (never readable by others, not even between write and chmod).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
     warnings.warn(
         f"{name.upper()} was not set: generated one into {path}. Keep and back up this file, "
         "or set the variable in the environment.",

@@ -95,6 +95,18 @@ def normalise_tracking_code(text: str | None) -> str | None:
     return code
 
 
+def tracking_code_fragment(text: str | None) -> str | None:
+    """Fold typed input to a piece of a stored code ("et6-2" → "ET62"), or None if it cannot
+    be one (under 3 or over CODE_LENGTH characters, or a character codes never hold)."""
+    if not text:
+        return None
+    folded = unicodedata.normalize("NFKC", text).upper().translate(_LOOKALIKES)
+    fragment = _SEPARATORS.sub("", folded)
+    if not 3 <= len(fragment) <= CODE_LENGTH or any(c not in _VALUES for c in fragment):
+        return None
+    return fragment
+
+
 def format_tracking_code(code: str) -> str:
     """Group a code as "ABCD-EFGH-JKM" for reading aloud.
 

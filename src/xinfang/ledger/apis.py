@@ -141,7 +141,11 @@ FILTER_PARAMETERS = [
     OpenApiParameter("is_accusation", OpenApiTypes.BOOL),
     OpenApiParameter("is_repeat", OpenApiTypes.BOOL),
     OpenApiParameter("overdue", OpenApiTypes.BOOL),
-    OpenApiParameter("q", OpenApiTypes.STR, description="查询码或标题"),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="查询码（或其中几位）、信访人姓名/身份证号/电话（精确）或关键词",
+    ),
 ]
 
 

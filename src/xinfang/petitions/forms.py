@@ -240,7 +240,7 @@ class LedgerFilterForm(forms.Form):
     overdue = forms.BooleanField(label="只看超期", required=False)
     # A named case set (an indicator's cases, linked from a number); kept when refiltering.
     set = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
-    q = forms.CharField(label="查询码或关键词", required=False, max_length=100)
+    q = forms.CharField(label="查询码、信访人或关键词", required=False, max_length=100)
     sort = forms.ChoiceField(
         label="排序",
         required=False,

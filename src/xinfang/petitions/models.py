@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from treebeard.mp_tree import MP_Node
 
-from xinfang.core.crypto import EncryptedTextField
+from xinfang.core.crypto import EncryptedTextField, blind_index
 from xinfang.petitions.dictionary_models import DictionaryWord as DictionaryWord
 from xinfang.units.models import Unit
 
@@ -176,7 +177,8 @@ class Category(MP_Node):
 
 
 class Petitioner(models.Model):
-    """A person who petitions; identity number and phone are encrypted, found by blind index."""
+    """A person who petitions; name, identity number, phone and address are encrypted, the
+    first three found by blind index."""
 
     class Kind(models.TextChoices):
         RESETTLED = "resettled", "移民"
@@ -189,12 +191,20 @@ class Petitioner(models.Model):
         STUDENT_PARENT = "student_parent", "学生或家长"
         OTHER = "other", "其他"
 
-    name = models.CharField("姓名", max_length=50)
-    id_number = EncryptedTextField("身份证号码", blank=True, default="")
+    # Encrypted; `name_index` is the blind index of the normalised name (crypto.normalise_name)
+    # that ledger search and person lookups match exactly. At most 50 characters
+    # (people.person_clean).
+    name = EncryptedTextField("姓名", blind_index=("name_index", "name"))
+    name_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    id_number = EncryptedTextField(
+        "身份证号码", blank=True, default="", blind_index=("id_number_index", "id_number")
+    )
     id_number_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
-    phone = EncryptedTextField("联系电话", blank=True, default="")
+    phone = EncryptedTextField(
+        "联系电话", blank=True, default="", blind_index=("phone_index", "phone")
+    )
     phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
-    address = models.CharField("住址", max_length=200, blank=True)
+    address = EncryptedTextField("住址", blank=True, default="")  # at most 200 characters
     kind = models.CharField("人员类别", max_length=16, choices=Kind.choices, default=Kind.OTHER)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -204,6 +214,14 @@ class Petitioner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the name's blind index in step with the name (bulk writers set it too)."""
+        self.name_index = blind_index("name", self.name or "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_index"}
+        super().save(*args, **kwargs)
 
 
 class Petition(models.Model):

@@ -2,7 +2,9 @@
 `textmining.fts` (identifiers cut out first), in SQLite FTS5 or a PostgreSQL tsvector
 column with a GIN index (migration 0010). Written by history.event_append in the case's
 transaction; read as a subquery, so the caller's queryset (visibility) decides what is
-found: `petitions_visible_to(user).filter(search_q(q))`.
+found: `petitions_visible_to(user).filter(search_q(q))`. The same filter also finds cases
+by a petitioner's name, identity number or phone (blind indexes) and by part of a tracking
+code; those come after the ranked word matches, newest first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from xinfang.petitions.models import Petition, Reply
+from xinfang.core.crypto import blind_indexes
+from xinfang.core.tracking import tracking_code_fragment
+from xinfang.petitions.models import Petition, PetitionParty, Reply
 from xinfang.petitions.userdict import dictionary_sync
 from xinfang.textmining import fts
 
@@ -46,15 +50,40 @@ def petition_search_index(petition: Petition) -> None:
             )
 
 
+def person_q(q: str) -> Q | None:
+    """The cases naming a person whose name, identity number or phone is exactly `q` once
+    normalised (through the blind indexes, under every key of the ring), or None when `q`
+    is no such thing (a blank)."""
+    q = (q or "").strip()
+    if not q:
+        return None
+    match = Q(petitioner__name_index__in=blind_indexes("name", q))
+    if any(c.isdigit() for c in q):  # numbers: only a query with digits can be one
+        match |= Q(petitioner__id_number_index__in=blind_indexes("id_number", q))
+        match |= Q(petitioner__phone_index__in=blind_indexes("phone", q))
+    return Q(pk__in=PetitionParty.objects.filter(match).values("petition_id"))
+
+
 def search_q(q: str) -> Q:
     """A filter for the cases whose words contain every term of `q`, or whose subject
-    contains `q` as typed (what the ledger matched before words were indexed). Apply it to
-    a visible queryset: the index knows nothing of who may see what."""
+    contains `q` as typed (what the ledger matched before words were indexed), or whose
+    tracking code contains `q` (any part, dashes or not), or that name a person whose name,
+    identity number or phone is `q` (exactly, after normalisation: `person_q`).
+
+    Apply it to a visible queryset: neither index knows who may see what, so an accusation
+    hidden from the searcher's unit (RULES.md §6) is never found by its reporter's name.
+    """
     q = (q or "").strip()
     # As a list of ids, not a condition on each visible case: with the word hits below it
     # is an OR of two id lists that drives the query (on SQLite the subjects are scanned in
     # their own index, migration 0014), instead of reading every visible case in full.
     found = Q(pk__in=Petition.objects.filter(subject__icontains=q).values("pk"))
+    fragment = tracking_code_fragment(q)
+    if fragment:
+        found |= Q(pk__in=Petition.objects.filter(tracking_code__contains=fragment).values("pk"))
+    person = person_q(q)
+    if person is not None:
+        found |= person
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if not terms:

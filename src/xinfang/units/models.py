@@ -58,9 +58,19 @@ class Staff(AbstractUser):
     phone = models.CharField("电话", max_length=20, blank=True)
     # Optional, only to find the cases a staff member must stay out of (R22 Art.28): kept
     # encrypted and matched by blind index, like a petitioner's (core/crypto).
-    id_number = EncryptedTextField("身份证号码（回避核对）", blank=True, default="")
+    id_number = EncryptedTextField(
+        "身份证号码（回避核对）",
+        blank=True,
+        default="",
+        blind_index=("id_number_index", "id_number"),
+    )
     id_number_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
-    personal_phone = EncryptedTextField("个人手机（回避核对）", blank=True, default="")
+    personal_phone = EncryptedTextField(
+        "个人手机（回避核对）",
+        blank=True,
+        default="",
+        blind_index=("personal_phone_index", "phone"),
+    )
     personal_phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
 
     class Meta:

@@ -20,7 +20,7 @@ from xinfang.audit.models import CaseRead, PersonalDataAccess
 from xinfang.audit.reads import ListReadMixin, case_read_record
 from xinfang.audit.services import person_history_lookup, personal_data_reveal
 from xinfang.core.bounds import BoundedMultiPartParser, parse_pk, query_params_checked
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_indexes
 from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.models import (
     Category,
@@ -145,7 +145,8 @@ class PetitionFilter(filters.FilterSet):
     is_accusation = filters.BooleanFilter()
     tracking_code = filters.CharFilter()
     q = filters.CharFilter(
-        method="filter_q", label="全文检索：标题、内容和已出具答复中的词语（每个词都须出现）"
+        method="filter_q",
+        label="全文检索：标题、内容和已出具答复中的词语（每个词都须出现）；另按查询码的任意几位、信访人姓名、身份证号或电话（精确）查找",
     )
 
     class Meta:
@@ -286,12 +287,16 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
         person = Q()
         if params.get("petitioner_id_number"):
             person &= Q(
-                petitioner__id_number_index=blind_index("id_number", params["petitioner_id_number"])
+                petitioner__id_number_index__in=blind_indexes(
+                    "id_number", params["petitioner_id_number"]
+                )
             )
         if params.get("petitioner_phone"):
-            person &= Q(petitioner__phone_index=blind_index("phone", params["petitioner_phone"]))
+            person &= Q(
+                petitioner__phone_index__in=blind_indexes("phone", params["petitioner_phone"])
+            )
         if params.get("petitioner_name"):
-            person &= Q(petitioner__name=params["petitioner_name"].strip())
+            person &= Q(petitioner__name_index__in=blind_indexes("name", params["petitioner_name"]))
         if person:
             # Visibility already leaves out the accusations the searcher's unit is named in.
             qs = qs.filter(pk__in=PetitionParty.objects.filter(person).values("petition_id"))

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_indexes
 from xinfang.core.memo import memoized
 from xinfang.petitions.models import (
     Category,
@@ -262,13 +262,14 @@ def petitions_of_person(
     Shown to the registrar across units so no one answers the same matter two ways. An
     accusation is among them only when the user may see that case anyway.
     """
-    id_index = blind_index("id_number", id_number) if id_number else ""
-    phone_index = blind_index("phone", phone) if phone else ""
+    # Every key's index: rows not yet re-indexed by a key rotation are found too.
+    id_index = blind_indexes("id_number", id_number) if id_number else []
+    phone_index = blind_indexes("phone", phone) if phone else []
     person = Q(pk__in=[])
     if id_index:
-        person |= Q(petitioner__id_number_index=id_index)
+        person |= Q(petitioner__id_number_index__in=id_index)
     if phone_index:
-        person |= Q(petitioner__phone_index=phone_index)
+        person |= Q(petitioner__phone_index__in=phone_index)
     if not (id_index or phone_index):
         return []
     parties = PetitionParty.objects.filter(person).values("petition_id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_index, blind_indexes
 from xinfang.core.errors import ValidationFailed
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import Petitioner
@@ -56,24 +56,30 @@ def petitioner_for(person: PersonInput) -> Petitioner:
     """
     id_index = blind_index("id_number", person.id_number) if person.id_number else ""
     phone_index = blind_index("phone", person.phone) if person.phone else ""
-    same = Petitioner.objects.filter(name=person.name, phone_index=phone_index)
+    # Lookups match the index under every key of the ring (a rotation may be under way).
+    same = Petitioner.objects.filter(
+        name_index__in=blind_indexes("name", person.name),
+        phone_index__in=blind_indexes("phone", person.phone) if phone_index else [""],
+    )
     if id_index:
-        existing = same.filter(id_number_index=id_index).first()
+        existing = same.filter(id_number_index__in=blind_indexes("id_number", person.id_number))
+        existing = existing.order_by("pk").first()
     elif phone_index:
         # Without an identity number, the same name on the same phone is the same person;
         # a family sharing a phone keeps separate records.
-        existing = same.filter(id_number_index="").first()
+        existing = same.filter(id_number_index="").order_by("pk").first()
         if existing is None and same.count() == 1:
             # Registered by phone alone: the one person of this name on this phone, whose
             # identity number an earlier case took, is this person (issue 20: no second
             # 陈秀兰 whose page shows one case instead of four).
-            existing = same.first()
+            existing = same.order_by("pk").first()
     else:
         existing = None
     if existing is not None:
         return existing
     return Petitioner.objects.create(
         name=person.name,
+        name_index=blind_index("name", person.name),
         id_number=person.id_number,
         id_number_index=id_index,
         phone=person.phone,

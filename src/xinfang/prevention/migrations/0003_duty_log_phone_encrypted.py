@@ -12,7 +12,7 @@ import xinfang.core.crypto
 def encrypt_phones(apps, schema_editor):
     DutyLogEntry = apps.get_model("prevention", "DutyLogEntry")
     for pk, phone in DutyLogEntry.objects.exclude(phone="").values_list("pk", "phone"):
-        if not phone.startswith(xinfang.core.crypto.TOKEN_PREFIX):
+        if not xinfang.core.crypto.is_token(phone):
             token = xinfang.core.crypto.encrypt(phone)
             DutyLogEntry.objects.filter(pk=pk).update(phone=token)
 
@@ -20,7 +20,7 @@ def encrypt_phones(apps, schema_editor):
 def decrypt_phones(apps, schema_editor):
     DutyLogEntry = apps.get_model("prevention", "DutyLogEntry")
     for pk, token in DutyLogEntry.objects.exclude(phone="").values_list("pk", "phone"):
-        if token.startswith(xinfang.core.crypto.TOKEN_PREFIX):
+        if xinfang.core.crypto.is_token(token):
             plain = xinfang.core.crypto.decrypt(token)[:30]
             DutyLogEntry.objects.filter(pk=pk).update(phone=plain)
 

@@ -381,6 +381,7 @@ class BulkImport:
                     continue
                 new[key] = Petitioner(
                     name=person.name,
+                    name_index=blind_index("name", person.name),
                     id_number=person.id_number,
                     id_number_index=id_index,
                     phone=person.phone,

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from xinfang.core.crypto import blind_index, encrypt
+from xinfang.core.crypto import blind_indexes, encrypt
 from xinfang.core.errors import DomainError, NotPermitted, ValidationFailed, refuse
 from xinfang.core.tracking import new_tracking_code
 from xinfang.petitions.history import event_append
@@ -60,8 +60,9 @@ def _answering_unit(receiving_unit: Unit, accused_unit: Unit | None) -> Unit:
 
 
 def _has_earlier_petitions(people: list[PersonInput]) -> bool:
-    indexes_id = [blind_index("id_number", p.id_number) for p in people if p.id_number]
-    indexes_phone = [blind_index("phone", p.phone) for p in people if p.phone]
+    # Every key's index: rows not yet re-indexed by a key rotation are found too.
+    indexes_id = [i for p in people if p.id_number for i in blind_indexes("id_number", p.id_number)]
+    indexes_phone = [i for p in people if p.phone for i in blind_indexes("phone", p.phone)]
     if not indexes_id and not indexes_phone:
         return False
 
