@@ -57,3 +57,10 @@ def test_the_compliance_board_is_described_as_the_object_it_is(schema):
     board = _response_ref(schema, "/api/v1/screening/compliance/", "get", "200")
     assert set(board["properties"]) == {"unit", "date", "period", "counts", "results"}
     assert board["properties"]["results"]["type"] == "array"
+
+
+def test_the_case_log_is_described_as_the_object_it_answers(schema):
+    # The fuzzer found GET case-notes described as a bare list while it answers an object.
+    log = _response_ref(schema, "/api/v1/petitions/{id}/case-notes/", "get", "200")
+    assert set(log["properties"]) == {"may_record", "notes"}
+    assert log["properties"]["notes"]["type"] == "array"

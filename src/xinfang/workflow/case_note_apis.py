@@ -41,6 +41,13 @@ class CaseNoteSerializer(serializers.ModelSerializer):
         return [{"id": a.pk, "name": a.original_name} for a in note.attachments.all()]
 
 
+class CaseNoteLogSerializer(serializers.Serializer):
+    """What GET answers: the entries, and whether the caller may add one."""
+
+    may_record = serializers.BooleanField()
+    notes = CaseNoteSerializer(many=True)
+
+
 class CaseNoteInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CaseNote.Kind.choices)
     happened_on = serializers.DateField()
@@ -55,7 +62,7 @@ class PetitionCaseNotesApi(APIView):
 
     parser_classes = [JSONParser, BoundedMultiPartParser]
 
-    @extend_schema(responses=CaseNoteSerializer(many=True))
+    @extend_schema(responses=CaseNoteLogSerializer)
     def get(self, request: Request, pk: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
         return Response(
