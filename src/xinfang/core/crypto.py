@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import FieldError
 from django.db import models
 
+from xinfang.core.keyring import current_ring
+
 TOKEN_PREFIX = "v1:"  # the first format: no key id, sealed under key "1"
 TOKEN_PREFIX_V2 = "v2:"
 LEGACY_KEY_ID = "1"
@@ -88,9 +90,6 @@ def _keys(key_id: str | None = None) -> _Keys:
     Raises:
         DecryptionError: the ring holds no key of that id (it was retired).
     """
-    # Imported here: the key ring reads settings and files, this module only derives keys.
-    from xinfang.core.keyring import current_ring
-
     ring = current_ring()
     key_id = ring.primary if key_id is None else key_id
     master = ring.keys.get(key_id)
@@ -136,8 +135,6 @@ def encrypt(plaintext: str, key_id: str | None = None) -> str:
     the empty string stays empty."""
     if plaintext == "":
         return ""
-    from xinfang.core.keyring import current_ring
-
     key_id = current_ring().primary if key_id is None else key_id
     nonce = os.urandom(NONCE_BYTES)
     sealed = _keys(key_id).aead.encrypt(nonce, plaintext.encode("utf-8"), None)
@@ -214,8 +211,6 @@ def blind_index(kind: str, value: str, key_id: str | None = None) -> str:
 def blind_indexes(kind: str, value: str) -> list[str]:
     """The value's blind index under every key of the ring, the primary key's first
     (one entry outside a rotation); [] for an empty value. Filter with `__in`."""
-    from xinfang.core.keyring import current_ring
-
     ring = current_ring()
     found = [blind_index(kind, value, key_id) for key_id in ring.lookup_order()]
     return [index for index in dict.fromkeys(found) if index]

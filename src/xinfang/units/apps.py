@@ -1,12 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 
+from xinfang.core.memo import memo_clear
+
 
 def _forget_request_facts(sender, **kwargs) -> None:
     # A membership or unit changed mid-request: what the request worked out about its user's
     # units (core/memo.py) is recomputed on the next question.
-    from xinfang.core.memo import memo_clear
-
     memo_clear()
 
 
