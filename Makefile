@@ -19,10 +19,10 @@ run: install
 
 # The whole suite, browser tests included. DATABASE_URL=postgres://… runs it on PostgreSQL.
 test: install
-	$(RUN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(RUN)/pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-fast: install
-	$(RUN)/pytest -n 2 --dist loadfile -m "not e2e" $(PYTEST_ARGS)
+	$(RUN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not e2e" $(PYTEST_ARGS)
 
 lint: install
 	$(RUN)/ruff check src tests bench
