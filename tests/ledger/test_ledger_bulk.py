@@ -302,3 +302,47 @@ def test_a_matter_pending_below_is_not_accepted_again_and_nothing_is_written(
     assert done.errors[0]["row"] == 3
     assert "第十九条" in done.errors[0]["errors"][0]
     assert not Petition.objects.exists() and not LedgerRow.objects.exists()
+
+
+def _person_row(org, unit, days_ago: int, subject: str, state: str = "办理中") -> dict:
+    return {
+        "来信来访日期": (timezone.localdate() - timedelta(days=days_ago)).isoformat(),
+        "信访人": "吴某",
+        "联系电话": "13500000005",
+        "问题类别": categories()[0],
+        "反映问题": subject,
+        "主要诉求": "道路破损，请求维修",
+        "责任单位": unit.name,
+        "办理状态": state,
+    }
+
+
+def test_a_matter_pending_below_from_an_earlier_import_is_not_accepted_again(
+    org, dc_leader, tmp_path
+):
+    """Art.19 across imports: the open case the community holds is read from the database
+    (the person by blind index, their cases, the open ones under the units)."""
+    first = _csv(tmp_path / "一.csv", [_person_row(org, org.donghu, 20, "道路破损")])
+    record = ledger_import_upload(actor=dc_leader, unit=org.dongcheng, upload=upload_of(first))
+    assert ledger_import_run(actor=dc_leader, ledger_import=record).status == "imported"
+    second = _csv(tmp_path / "二.csv", [_person_row(org, org.dongcheng, 10, "道路仍未修")])
+    record = ledger_import_upload(actor=dc_leader, unit=org.dongcheng, upload=upload_of(second))
+    done = ledger_import_run(actor=dc_leader, ledger_import=record)
+    assert done.status == LedgerImport.Status.INVALID
+    assert "第十九条" in done.errors[0]["errors"][0]
+    assert Petition.objects.count() == 1
+
+
+def test_a_person_with_cases_from_an_earlier_import_is_found_again_and_not_first(
+    org, dc_leader, tmp_path
+):
+    first = _csv(tmp_path / "一.csv", [_person_row(org, org.dongcheng, 20, "道路破损", "已登记")])
+    record = ledger_import_upload(actor=dc_leader, unit=org.dongcheng, upload=upload_of(first))
+    assert ledger_import_run(actor=dc_leader, ledger_import=record).status == "imported"
+    second = _csv(tmp_path / "二.csv", [_person_row(org, org.dongcheng, 10, "路灯不亮", "已登记")])
+    record = ledger_import_upload(actor=dc_leader, unit=org.dongcheng, upload=upload_of(second))
+    assert ledger_import_run(actor=dc_leader, ledger_import=record).status == "imported"
+    cases = list(Petition.objects.order_by("received_at"))
+    assert [p.is_first for p in cases] == [True, False]
+    assert Petitioner.objects.count() == 1
+    assert {p.parties.get().petitioner_id for p in cases} == {Petitioner.objects.get().pk}

@@ -17,7 +17,14 @@ from datetime import date, datetime
 from django.db.models import Q
 
 from xinfang.core.errors import InvalidTransition, ValidationFailed
-from xinfang.petitions.models import Category, Petition, State, is_open_state
+from xinfang.petitions.models import (
+    Category,
+    Petition,
+    Petitioner,
+    PetitionParty,
+    State,
+    is_open_state,
+)
 from xinfang.petitions.selectors import same_person_q
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_over
@@ -156,6 +163,7 @@ class PendingFinder:
     _cases: dict[object, _Open] = field(default_factory=dict)
     _by_index: dict[str, set[object]] = field(default_factory=dict)
     _added: int = 0
+    _unsettled: list[object] = field(default_factory=list)
 
     def _put(self, key: object, case: _Open, indexes: Iterable[str]) -> None:
         case.indexes = tuple(index for index in indexes if index)
@@ -172,12 +180,24 @@ class PendingFinder:
         under = Q(pk__in=[])
         for unit in units:
             under |= Q(responsible_unit__path__startswith=unit.path)
-        person = Q(parties__petitioner__id_number_index__in=ids) | Q(
-            parties__petitioner__phone_index__in=phones
-        )
+        # The people (by their indexed blind indexes), their cases (by petitioner), then
+        # those of the cases still open: a single query joining the three went through every
+        # open case instead, a cost that grew with each batch an import wrote.
+        people = {
+            pk: (i, ph)
+            for pk, i, ph in Petitioner.objects.filter(
+                Q(id_number_index__in=ids) | Q(phone_index__in=phones)
+            ).values_list("pk", "id_number_index", "phone_index")
+        }
+        parties: dict[int, list[int]] = {}
+        named = PetitionParty.objects.filter(petitioner__in=list(people)).order_by()
+        for case, who in named.values_list("petition", "petitioner"):
+            parties.setdefault(case, []).append(who)
+        if not parties:
+            return
         rows = (
             Petition.objects.open()
-            .filter(person & under)
+            .filter(under, pk__in=list(parties))
             .values_list(
                 "pk",
                 "received_at",
@@ -188,14 +208,12 @@ class PendingFinder:
                 "responsible_unit__path",
                 "is_accusation",
                 "accused_unit__path",
-                "parties__petitioner__id_number_index",
-                "parties__petitioner__phone_index",
             )
         )
-        for pk, at, state, conclude_by, due_on, cat, unit, accusation, accused, i, ph in rows:
+        for pk, at, state, conclude_by, due_on, cat, unit, accusation, accused in rows:
             limit = conclude_by if state in HANDLING else due_on
             case = _Open(at, pk, state, limit, cat, unit, accused if accusation else None)
-            self._put(pk, case, (i, ph))
+            self._put(pk, case, [x for who in parties[pk] for x in people[who]])
 
     def add(self, petition: Petition, indexes: Iterable[str]) -> None:
         """A case just made (saved or about to be), under the people's blind indexes."""
@@ -213,13 +231,22 @@ class PendingFinder:
             petition,
         )
         self._added += 1
-        self._put(("new", self._added), case, indexes)
+        key = ("new", self._added)
+        self._put(key, case, indexes)
+        self._unsettled.append(key)
 
     def settle(self) -> None:
         """The cases added so far are saved: keep their ids, not the cases (an import of
-        100,000 rows holds a few scalars a case), under the keys the database rows have."""
-        for key, c in list(self._cases.items()):
+        100,000 rows holds a few scalars a case), under the keys the database rows have.
+        Only the cases added since the last call are looked at: going over every case held
+        made each batch of an import cost more than the one before."""
+        unsettled, self._unsettled = self._unsettled, []
+        for key in unsettled:
+            c = self._cases.get(key)
+            if c is None:
+                continue
             if c.case is None or c.case.pk is None:
+                self._unsettled.append(key)  # not saved yet
                 continue
             c.pk, c.case = c.case.pk, None
             del self._cases[key]
