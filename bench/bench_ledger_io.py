@@ -53,6 +53,7 @@ import os
 import pstats
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,9 +79,10 @@ class _Timed:
         self.cpu = time.process_time() - self.cpu
 
     def rates(self, rows: int) -> str:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         return (
             f"{rows / self.wall:8.0f} rows/s ({self.wall:.1f} s wall), "
-            f"{rows / max(self.cpu, 1e-9):6.0f} rows per CPU-second"
+            f"{rows / max(self.cpu, 1e-9):6.0f} rows per CPU-second, load {load}"
         )
 
 
@@ -126,6 +128,7 @@ def main() -> None:
         today=timezone.localdate(),
     )
     print(f"database: {db.label}; {args.n} rows, file {path.stat().st_size / 1e6:.1f} MB")
+    print(f"commit {_commit()}, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     base = _rss_mb()
     with path.open("rb") as fh:
         record = ledger_import_upload(actor=leader, unit=unit, upload=File(fh, name=path.name))
@@ -166,6 +169,18 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def _commit() -> str:
+    """The checked-out commit the figures are of (with + when the tree has changes)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], check=False).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if dirty else "")
+
+
 def _exports_only(n: int) -> None:
     """The exports alone, over N cases loaded directly (`bulk_petitions`, across the demo
     organisation), as the district supervisor sees the whole district."""
@@ -175,7 +190,7 @@ def _exports_only(n: int) -> None:
 
     with _Timed() as loaded:
         bulk_petitions(n)
-    print(f"loaded: {n} cases in {loaded.wall:.0f} s")
+    print(f"loaded: {n} cases in {loaded.wall:.0f} s; commit {_commit()}")
     user = Staff.objects.get(username="district_supervisor")
     unit = user.memberships.order_by("unit__depth").first().unit
     f = LedgerFilter(unit=unit)
