@@ -38,11 +38,41 @@ wall at the higher load); index job 532–588 rows per CPU-second; xlsx 1,164 �
 csv 2,016 → 1,786 (noise: the csv path did not change). At 100,000 rows (load 16–28, this
 process getting about an eighth of a core): 40,000 rows written after 40 minutes, and from
 28,000 to 40,000 rows the write pass ran at 184 rows per CPU-second, well below its rate at
-5,000: the write pass's per-row cost still grows with the import's size (not yet found; the
-blind-index and Art.19 queries per batch use their indexes); 43,000 rows after 55 minutes it
+5,000: the write pass's per-row cost still grows with the import's size (found on 5 Dec,
+below); 43,000 rows after 55 minutes it
 was stopped (167 rows per CPU-second from 28,000 on). `--export-only --n 30000` (load 20–28):
 the district's ~16,000 visible rows to .xlsx at 1,212 rows per CPU-second (peak RSS 180 MB,
-2.7 MB file), .csv at 2,280. Not done: the 100k wall figures, PostgreSQL, the export at 100k.
+2.7 MB file), .csv at 2,280.
+
+The slowdown found (5 Dec 2026, profiled batch by batch at 25k and 40k rows, SQLite): three
+costs grew with every row already written. Each case's first-petition test built
+`earlier | seen`, a copy of every blind index the import had met (at 30,000 rows 2.5 of the
+batch's 3 profiled CPU-seconds, against 0.17 at 2,000); `PendingFinder.settle` went over
+every case held after each batch (0.35 s a batch at 30,000); the Art.19 query put both
+conditions on the joined petitioner, so SQLite walked every open case by the state index
+(0.009 s a batch at 2,000, 0.21 s at 30,000), and the earlier-petition query every party.
+Now two intersections, only the cases added since the last settle, and the people first by
+their indexed blind indexes, then their parties, then those cases still open. A batch of
+1,000 rows costs the same CPU at 19,000 rows as at 2,000 (0.8–0.9 s).
+
+100,000 rows after the fix (5 Dec 2026, commit 510de53, `--n 100000 --no-check`, the SQLite
+and the PostgreSQL run side by side on the shared machine, load average 9 → 15, so each
+process had about a sixth of a core; the CPU figures say what the work costs):
+
+    SQLite      import (check + write)  127 rows/s (790 s wall),    725 per CPU-second  RSS 563 MB
+                index job               162 rows/s (618 s wall),  1,252 per CPU-second  RSS 577 MB
+                xlsx (all 100,000 rows) 175 rows/s (571 s wall),  1,681 per CPU-second  RSS 577 MB
+                csv                     344 rows/s (290 s wall),  2,383 per CPU-second  RSS 577 MB (15.9 MB)
+    PostgreSQL  import (check + write)  109 rows/s (920 s wall),    843 per CPU-second  RSS 273 MB
+                index job               105 rows/s (956 s wall),  1,218 per CPU-second  RSS 273 MB
+                xlsx                    259 rows/s (387 s wall),  2,026 per CPU-second  RSS 283 MB
+                csv                     @PGCSV@
+
+So a 100k import costs about 2.3 CPU-minutes on SQLite (2 on PostgreSQL): minutes on a
+quiet machine, 13–15 minutes of wall time at load 10–15; the write pass went 11,000 →
+100,000 rows in 11 minutes on PostgreSQL at an even 7,000–8,000 rows a minute. The SQLite
+RSS is mostly the 256 MB page cache the writing transaction asks for; the check pass alone
+stays near 165 MB, and the exports add nothing to the peak (write-only and streamed).
 """
 
 from __future__ import annotations
