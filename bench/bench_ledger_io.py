@@ -62,17 +62,17 @@ process had about a sixth of a core; the CPU figures say what the work costs):
     SQLite      import (check + write)  127 rows/s (790 s wall),    725 per CPU-second  RSS 563 MB
                 index job               162 rows/s (618 s wall),  1,252 per CPU-second  RSS 577 MB
                 xlsx (all 100,000 rows) 175 rows/s (571 s wall),  1,681 per CPU-second  RSS 577 MB
-                csv                     344 rows/s (290 s wall),  2,383 per CPU-second  RSS 577 MB (15.9 MB)
+                csv                     344 rows/s (290 s wall),  2,383 per CPU-second  RSS 577 MB
     PostgreSQL  import (check + write)  109 rows/s (920 s wall),    843 per CPU-second  RSS 273 MB
                 index job               105 rows/s (956 s wall),  1,218 per CPU-second  RSS 273 MB
                 xlsx                    259 rows/s (387 s wall),  2,026 per CPU-second  RSS 283 MB
-                csv                     @PGCSV@
+                csv                     816 rows/s (123 s wall),  3,322 per CPU-second  RSS 286 MB
 
 So a 100k import costs about 2.3 CPU-minutes on SQLite (2 on PostgreSQL): minutes on a
 quiet machine, 13–15 minutes of wall time at load 10–15; the write pass went 11,000 →
 100,000 rows in 11 minutes on PostgreSQL at an even 7,000–8,000 rows a minute. The SQLite
 RSS is mostly the 256 MB page cache the writing transaction asks for; the check pass alone
-stays near 165 MB, and the exports add nothing to the peak (write-only and streamed).
+stays near 165 MB, and the exports add little or nothing to the peak (write-only, streamed).
 """
 
 from __future__ import annotations
