@@ -15,7 +15,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from xinfang.analytics import periods
-from xinfang.analytics.indicators import Scope, scope_cases
+from xinfang.analytics.indicators import Scope, scope_cases, subtree_cases
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category, Channel, Petition, open_q, overdue_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
@@ -225,7 +225,7 @@ def late_and_at_risk(
     whose deadline falls within the next few days; as the ledger's overdue filter reads them
     (all cases, litigation-related ones included: they are late all the same)."""
     today = scope.today
-    qs = petitions_visible_to(scope.user).filter(responsible_unit__path__startswith=scope.unit.path)
+    qs = subtree_cases(scope)
     if scope.category is not None:
         subtree = Category.objects.filter(path__startswith=scope.category.path).values("id")
         qs = qs.filter(category_id__in=subtree)
