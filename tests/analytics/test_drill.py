@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from tests.analytics.conftest import add_event, make_case
 from xinfang.analytics.drill import drill_url, drill_value, resolve
-from xinfang.analytics.indicators import INDICATORS, Scope, indicators_compute
+from xinfang.analytics.indicators import (
+    INDICATORS,
+    Scope,
+    indicators_by_child,
+    indicators_compute,
+)
 from xinfang.petitions.models import Category, State
 from xinfang.petitions.selectors.ledger import LedgerFilter, case_set_resolve, ledger_page
 from xinfang.portal.models import Rating
@@ -148,6 +153,14 @@ def test_it_links_every_number_to_a_ledger_of_that_many_cases(
                 else:
                     assert page.total == number, (result.key, part)
                     assert len(page.rows) == number
+        # The ranking's grouped query (by responsible unit and mask) adds up to the same.
+        computed = {r.key: r for r in indicators_compute(scope)}
+        children = indicators_by_child(scope, list(computed))
+        for key, result in computed.items():
+            mine = [r for rs in children.values() for r in rs if r.key == key]
+            assert sum(r.numerator for r in mine) == result.numerator, key
+            if result.indicator.is_rate:
+                assert sum(r.denominator for r in mine) == result.denominator, key
         transaction.set_rollback(True)
 
 

@@ -67,6 +67,22 @@ def test_it_counts_the_whole_subtree_for_a_supervisor(org, district_supervisor, 
 
 
 @pytest.mark.django_db
+def test_it_counts_an_accusation_only_for_those_it_is_not_hidden_from(
+    org, dc_leader, district_supervisor, case
+):
+    # Responsible in 东城 but accusing 东城: hidden from its leader, seen from the district
+    # above (RULES.md §6), though the indicators read no unit links of a subtree one sees.
+    accusation = case(org.dongcheng, D(2026, 11, 3), is_accusation=True, accused_unit=org.dongcheng)
+    case(org.dongcheng, D(2026, 11, 4))
+    scope, r = compute(dc_leader, org.dongcheng)
+    assert r["cases"].numerator == 1
+    assert accusation not in indicator_cases(scope, "cases")
+    scope, r = compute(district_supervisor, org.district)
+    assert r["cases"].numerator == 2
+    assert accusation in indicator_cases(scope, "cases")
+
+
+@pytest.mark.django_db
 def test_it_leaves_out_litigation_flagged_cases_of_any_category(org, dc_leader, case):
     case(org.dongcheng, D(2026, 11, 3), is_litigation=True, decide_by=D(2026, 11, 18))
     case(org.dongcheng, D(2026, 11, 3), decide_by=D(2026, 11, 18), decided_on=D(2026, 11, 4))

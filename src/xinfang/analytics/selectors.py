@@ -15,7 +15,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from xinfang.analytics import periods
-from xinfang.analytics.indicators import Scope, scope_cases
+from xinfang.analytics.indicators import Scope, roomy, scope_cases, subtree_cases
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category, Channel, Petition, open_q, overdue_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to
@@ -190,14 +190,15 @@ def unit_month_counts(scope: Scope) -> tuple[list[Cell], dict[tuple[str, str], i
     map (cases received per child unit path and month; cases of the unit itself sit under its
     own path), from one query grouped by month and responsible unit: as many rows as units
     times months, whatever the number of cases."""
-    rows = (
+    grouped = (
         _received(scope)
         .annotate(m=TruncMonth("received_on"))
         .values("responsible_unit_id", "m")
         .annotate(n=Count("pk"), persons=Sum("headcount"))
         .order_by()
     )
-    rows = list(rows)
+    with roomy():
+        rows = list(grouped)
     paths = dict(
         Unit.objects.filter(pk__in={r["responsible_unit_id"] for r in rows}).values_list(
             "pk", "path"
@@ -225,7 +226,7 @@ def late_and_at_risk(
     whose deadline falls within the next few days; as the ledger's overdue filter reads them
     (all cases, litigation-related ones included: they are late all the same)."""
     today = scope.today
-    qs = petitions_visible_to(scope.user).filter(responsible_unit__path__startswith=scope.unit.path)
+    qs = subtree_cases(scope)
     if scope.category is not None:
         subtree = Category.objects.filter(path__startswith=scope.category.path).values("id")
         qs = qs.filter(category_id__in=subtree)
