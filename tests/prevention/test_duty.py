@@ -8,6 +8,7 @@ from django.db import connection
 
 from tests.clock import at
 from tests.conftest import _member
+from xinfang.core.crypto import is_token
 from xinfang.core.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category
 from xinfang.petitions.services import PersonInput
@@ -198,8 +199,11 @@ def test_a_call_in_the_log_becomes_a_phone_petition(org, shift, dc_handler, dc_r
     assert petition.petitioners.get().phone == "13807162288"
     with connection.cursor() as cursor:
         table = DutyLogEntry._meta.db_table
-        cursor.execute(f"SELECT phone FROM {table} WHERE id = %s", [entry.pk])
-        assert "13807162288" not in cursor.fetchone()[0]
+        cursor.execute(f"SELECT phone, caller FROM {table} WHERE id = %s", [entry.pk])
+        phone, caller = cursor.fetchone()
+    # Nor the caller's name (issue 18): read back decrypted, stored as a token.
+    assert "13807162288" not in phone and "吴秀珍" not in caller and is_token(caller)
+    assert entry.caller == "吴秀珍"
     assert entry.phone_masked.endswith("2288") and "0716" not in entry.phone_masked
     assert petition.receiving_unit == org.dongcheng
     with pytest.raises(InvalidTransition, match="已经登记"):

@@ -36,6 +36,8 @@ PROJECT_APPS = (
     "units",
     "backlog",
 )
+# A route under a case names the case by its pk: any other id can only answer 404.
+CASE_ROUTE = re.compile(r"(?:api/v1/)?petitions/<pk>/")
 ROUTE_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 REGEX_PARAM = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>(?:[^()]|\([^()]*\))*)\)")
 
@@ -120,8 +122,9 @@ class Walk:
             choices = []
             for name, alternatives in params:
                 vals = self.values_for(name, alternatives)
-                # Two ids in one route: the case first, then its own rows.
-                if name == "pk" and len(params) > 1 and any(n.endswith("_id") for n in names):
+                # A case's routes, and two ids in one route (the case first, then its own rows).
+                two_ids = len(params) > 1 and any(n.endswith("_id") for n in names)
+                if name == "pk" and (two_ids or CASE_ROUTE.match(template)):
                     vals = [str(i) for i in sorted(self.petition_ids)]
                 choices.append(vals)
             for combo in itertools.product(*choices):

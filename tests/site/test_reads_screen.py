@@ -104,7 +104,8 @@ def test_it_pages_the_reads(client, sysadmin, dc_handler, monkeypatch):
 
 def test_the_accused_units_admin_never_learns_the_reporter(client, org, cn_leader, watched):
     """RULES.md §6: an admin inside the accused unit finds no reporter, and a read of the
-    accusation shows them neither its tracking code nor its query."""
+    accusation (by someone who works in both units) shows them neither its tracking code
+    nor its query."""
     case = accuse(
         cn_leader,
         org.district,
@@ -113,20 +114,36 @@ def test_the_accused_units_admin_never_learns_the_reporter(client, org, cn_leade
         content="经手人",
         phone="13900002222",
     )
-    case_read_record(
-        actor=cn_leader,
-        kind=CaseRead.Kind.LIST,
-        petition_ids=[case.pk],
-        query="petitioner_name=举报人乙",
-    )
+    both = StaffFactory(username="cn_dc_handler")
+    MembershipFactory(staff=both, unit=org.district, role="handler")
+    MembershipFactory(staff=both, unit=org.dongcheng, role="handler")
+    for reader in (cn_leader, both):
+        case_read_record(
+            actor=reader,
+            kind=CaseRead.Kind.LIST,
+            petition_ids=[case.pk],
+            query="petitioner_name=举报人乙",
+        )
     accused_admin = StaffFactory(username="dc_admin")
     MembershipFactory(staff=accused_admin, unit=org.dongcheng, role="admin")
     client.force_login(accused_admin)
     page = client.get("/settings/reads/", {"phone": "13900002222"}).content.decode()
     assert "未找到该信访人" in page
-    page = client.get("/settings/reads/", {"staff": "cn_leader"}).content.decode()
+    page = client.get("/settings/reads/", {"staff": "cn_dc_handler"}).content.decode()
     assert "1 件您无权查看" in page
     assert case.tracking_code not in page and "举报人乙" not in page
+
+
+def test_an_admin_audits_only_the_staff_of_their_units(client, org, cn_leader, watched):
+    """A street office's admin sees what its own staff read, not the district's leader."""
+    case_read_record(actor=cn_leader, kind=CaseRead.Kind.LIST, petition_ids=[])
+    street_admin = StaffFactory(username="dc_admin")
+    MembershipFactory(staff=street_admin, unit=org.dongcheng, role="admin")
+    client.force_login(street_admin)
+    readers = {row["read"].staff.username for row in client.get("/settings/reads/").context["rows"]}
+    assert readers == {"dc_leader", "dc_handler"}
+    page = client.get("/settings/reads/", {"staff": "cn_leader"}).content.decode()
+    assert "未找到该用户名的工作人员" in page
 
 
 def test_identifiers_in_a_query_are_kept_masked(dc_handler):

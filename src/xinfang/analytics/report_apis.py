@@ -65,10 +65,11 @@ class ReportListApi(APIView):
     """The monthly reports the caller may read; POST queues a new one."""
 
     @extend_schema(
+        operation_id="reports_list",
         responses=inline_serializer(
             "MonthlyReportList",
             {"count": serializers.IntegerField(), "results": MonthlyReportSerializer(many=True)},
-        )
+        ),
     )
     def get(self, request: Request) -> Response:
         qs = reports_visible_to(request.user)

@@ -13,7 +13,8 @@ from xinfang.audit.models import CaseRead, PersonalDataAccess
 from xinfang.core.crypto import blind_index
 from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition, Petitioner, PetitionEvent, PetitionParty
-from xinfang.units.models import Staff
+from xinfang.units.models import Membership, Staff
+from xinfang.units.selectors import unit_ids_visible_to
 
 BATCH = 500
 
@@ -95,3 +96,19 @@ def case_reads_by(
     """What this staff member (None: everyone) was shown, newest first."""
     qs = CaseRead.objects.all() if staff is None else CaseRead.objects.filter(staff=staff)
     return _in_window(qs, start, end).select_related("staff")
+
+
+def staff_audited_by(admin: Staff) -> QuerySet[Staff]:
+    """The staff whose reads this admin may look at: members of the admin's units and the
+    units below (a superuser: everyone). A street office's admin does not audit the district."""
+    if admin.is_superuser:
+        return Staff.objects.all()
+    members = Membership.objects.filter(unit_id__in=unit_ids_visible_to(admin))
+    return Staff.objects.filter(pk__in=members.values("staff_id"))
+
+
+def case_reads_audited_by(admin: Staff, reads: QuerySet[CaseRead]) -> QuerySet[CaseRead]:
+    """These reads, less those by staff outside the admin's units."""
+    if admin.is_superuser:
+        return reads
+    return reads.filter(staff__in=staff_audited_by(admin))

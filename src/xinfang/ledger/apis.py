@@ -230,6 +230,7 @@ class LedgerExportApi(APIView):
     masked unless the caller's role may see them, and then logged as a reveal."""
 
     @extend_schema(
+        operation_id="ledger_export_download",
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["xlsx", "csv"]),
             *FILTER_PARAMETERS,

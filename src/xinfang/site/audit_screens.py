@@ -13,9 +13,11 @@ from xinfang.audit.models import CaseRead
 from xinfang.audit.reads import case_read_record
 from xinfang.audit.selectors import (
     case_ids_of_people,
+    case_reads_audited_by,
     case_reads_by,
     case_reads_of_cases,
     people_by_identifier,
+    staff_audited_by,
 )
 from xinfang.core.bounds import parse_pk
 from xinfang.petitions.models import Petitioner
@@ -92,10 +94,12 @@ def reads_page(request: HttpRequest) -> HttpResponse:
             people = []
         reads = case_reads_of_cases(case_ids, start=start, end=end)
     elif data.get("staff"):
-        staff = Staff.objects.filter(username=data["staff"].strip()).first()
+        # Only staff of the admin's units and below: a street's admin does not audit the district.
+        staff = staff_audited_by(request.user).filter(username=data["staff"].strip()).first()
         reads = case_reads_by(staff, start=start, end=end) if staff else CaseRead.objects.none()
     else:
         reads = case_reads_by(None, start=start, end=end)
+    reads = case_reads_audited_by(request.user, reads)
     page = Paginator(reads, PER_PAGE).get_page(request.GET.get("page"))
     rows = _rows(
         request.user, page

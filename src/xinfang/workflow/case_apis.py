@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
     extend_schema_view,
+    inline_serializer,
 )
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -349,10 +350,31 @@ def receipt_body(receipt: AccusationReceipt) -> dict:
     }
 
 
+class AccusationReceiptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tracking_code = serializers.CharField()
+    received_on = serializers.DateField()
+    status = serializers.CharField()
+    receipt = serializers.BooleanField()
+
+
+class CoHandlingUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CoHandlingSerializer(serializers.Serializer):
+    units = CoHandlingUnitSerializer(many=True)
+    may_arrange = serializers.BooleanField()
+    candidates = CoHandlingUnitSerializer(many=True)
+
+
 class PetitionReceiptApi(APIView):
     """The receipt the registrar keeps of an accusation against their own unit (RULES.md §6);
     404 for anyone else."""
 
+    @extend_schema(responses=AccusationReceiptSerializer)
     def get(self, request: Request, pk: int) -> Response:
         receipt = accusation_receipt(request.user, pk)
         if receipt is None:
@@ -492,6 +514,7 @@ class PetitionCoHandlingApi(APIView):
     """GET: the case's co-handling units and the units that may be added. POST {"unit": id}:
     add one (an event in the case's history)."""
 
+    @extend_schema(responses=CoHandlingSerializer)
     def get(self, request: Request, pk: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
         may = may_arrange_co_handling(request.user, petition)
@@ -505,6 +528,10 @@ class PetitionCoHandlingApi(APIView):
             }
         )
 
+    @extend_schema(
+        request=inline_serializer("CoHandlingAdd", {"unit": serializers.IntegerField()}),
+        responses={201: PetitionDetailSerializer},
+    )
     def post(self, request: Request, pk: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
         co_handling_add(petition=petition, actor=request.user, unit=_unit_param(request))
@@ -514,6 +541,12 @@ class PetitionCoHandlingApi(APIView):
 class PetitionCoHandlingRemoveApi(APIView):
     """POST {"reason": "..."}: end this unit's co-handling (an event in the case's history)."""
 
+    @extend_schema(
+        request=inline_serializer(
+            "CoHandlingRemove", {"reason": serializers.CharField(required=False)}
+        ),
+        responses=PetitionDetailSerializer,
+    )
     def post(self, request: Request, pk: int, unit_id: int) -> Response:
         petition = petition_get_for_user(request.user, pk)
         unit = Unit.objects.filter(pk=unit_id).first()

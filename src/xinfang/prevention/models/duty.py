@@ -93,8 +93,9 @@ class DutyLogEntry(models.Model):
     shift = models.ForeignKey(DutyShift, models.PROTECT, related_name="log", verbose_name="班次")
     at = models.DateTimeField("时间")
     kind = models.CharField("类别", max_length=8, choices=Kind.choices, default=Kind.CALL)
-    caller = models.CharField("来电/来访人", max_length=100, blank=True)
-    # A caller's number is personal data: encrypted, shown masked (`phone_masked`).
+    # Who called and their number are personal data: encrypted; the number shown masked
+    # (`phone_masked`). The form and the service keep the name to 100 characters.
+    caller = EncryptedTextField("来电/来访人", blank=True, default="")
     phone = EncryptedTextField("联系电话", blank=True, default="")
     summary = models.TextField("主要内容")
     action = models.TextField("处理情况", blank=True)
