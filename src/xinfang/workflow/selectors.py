@@ -410,3 +410,11 @@ def petitioner_duplicates(user: Staff, person: Petitioner) -> list[Petitioner]:
         .order_by("pk")[:10]
     )
     return [p for p in found if not petitioner_merge_refusal(user, person, p)]
+
+
+def case_note_texts(petition: Petition) -> list[str]:
+    """What a case's notes add to its search document: what each found (情况). Not who took
+    part: those are people's names, which the search index never holds in clear."""
+    return list(
+        CaseNote.objects.filter(petition=petition).order_by("pk").values_list("content", flat=True)
+    )
