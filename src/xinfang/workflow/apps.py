@@ -8,7 +8,6 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         # The search document of a case holds its notes' words too (petitions/search.py
         # knows nothing of the workflow's models).
-        from xinfang.petitions.search import search_text_source_register
-        from xinfang.workflow.selectors import case_note_texts
+        from xinfang.workflow.selectors import case_notes_searched
 
-        search_text_source_register(case_note_texts)
+        case_notes_searched()

@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from xinfang.petitions.models import Petition, Petitioner, open_q
+from xinfang.petitions.search import search_text_source_register
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow.calendar import Overrides, WorkCalendar
@@ -418,3 +419,8 @@ def case_note_texts(petition: Petition) -> list[str]:
     return list(
         CaseNote.objects.filter(petition=petition).order_by("pk").values_list("content", flat=True)
     )
+
+
+def case_notes_searched() -> None:
+    """Put the notes' words in every case's search document (WorkflowConfig.ready)."""
+    search_text_source_register(case_note_texts)
