@@ -118,6 +118,32 @@ def _texts_and_index(texts: list[tuple[str, str]]) -> None:
             cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
 
 
+def _second_factor_given(client, staff) -> None:
+    """The session as after the user's code (the demo users have an authenticator): the
+    pages measured, not the redirect to the second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=staff, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=staff, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def _documents() -> int:
+    """How many cases have a search document."""
+    from django.db import connection
+
+    from xinfang.petitions.search import FTS_TABLE, PG_TABLE
+
+    table = PG_TABLE if connection.vendor == "postgresql" else FTS_TABLE
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table}")
+        return cur.fetchone()[0]
+
+
 def _ms(seconds: float) -> float:
     return seconds * 1000
 
@@ -140,6 +166,7 @@ def main() -> None:
     if count < n:
         print(f"loading {n - count:,} petitions")
         bulk_petitions(n - count)
+    if _documents() < Petition.objects.count():  # also after a load that was stopped
         print("giving the cases real texts and indexing them")
         _texts_and_index(_texts())
     cases = Petition.objects.count()
@@ -156,9 +183,14 @@ def main() -> None:
     clients = {}
     for username in USERS:
         client = Client(HTTP_HOST=host.lstrip("."))
-        client.force_login(Staff.objects.get(username=username))
+        staff = Staff.objects.get(username=username)
+        client.force_login(staff)
+        _second_factor_given(client, staff)
         clients[username] = client
     timings: dict[tuple[str, str], list[float]] = {}
+    # The process's CPU time: on SQLite the query's too (in process), on PostgreSQL not the
+    # server's. On a shared machine it says what the request costs when wall time cannot.
+    cpu_times: dict[tuple[str, str], list[float]] = {}
     found: dict[tuple[str, str], str] = {}
     with plain_static:
         for client in clients.values():  # warm-up
@@ -168,23 +200,31 @@ def main() -> None:
             for username, client in clients.items():
                 for label, q in QUERIES.items():
                     close_old_connections()
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     response = client.get(url, {"q": q})
                     timings.setdefault((username, label), []).append(time.perf_counter() - started)
+                    cpu_times.setdefault((username, label), []).append(time.process_time() - cpu)
                     if response.status_code != 200:
-                        raise SystemExit(f"bench: {q!r} answered {response.status_code}")
+                        raise SystemExit(
+                            f"bench: {q!r} answered {response.status_code} "
+                            f"{response.headers.get('Location', '')}"
+                        )
                     if (username, label) not in found:
                         body = response.content.decode()
                         found[(username, label)] = str(body.count("<mark>"))
     print(f"\nsearch: ledger page with q=, {cases:,} cases, {options.samples} samples each")
-    print(f"{'user':<22}{'query':<14}{'q':<12}{'marks':>6}{'p50 ms':>9}{'p95 ms':>9}{'max':>8}")
+    print(
+        f"{'user':<22}{'query':<14}{'q':<12}{'marks':>6}{'p50 ms':>9}{'p95 ms':>9}{'max':>8}"
+        f"{'cpu p50':>9}{'cpu p95':>9}"
+    )
     worst = 0.0
     for (username, label), values in timings.items():
         p = percentiles([_ms(v) for v in values])
+        c = percentiles([_ms(v) for v in cpu_times[(username, label)]])
         worst = max(worst, p["p95"])
         print(
             f"{username:<22}{label:<14}{QUERIES[label]:<12}{found[(username, label)]:>6}"
-            f"{p['p50']:>9.1f}{p['p95']:>9.1f}{p['max']:>8.1f}"
+            f"{p['p50']:>9.1f}{p['p95']:>9.1f}{p['max']:>8.1f}{c['p50']:>9.1f}{c['p95']:>9.1f}"
         )
     print(f"worst p95 {worst:.1f} ms (target ≤ {TARGET_SEARCH_MS:.0f} ms)")
 
@@ -192,16 +232,19 @@ def main() -> None:
     ids = list(Petition.objects.values_list("pk", flat=True))
     sample = [Petition.objects.get(pk=rng.choice(ids)) for _ in range(options.updates)]
     update: list[float] = []
+    update_cpu: list[float] = []
     for petition in sample:
         with transaction.atomic():
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             petition_search_index(petition)
             update.append(time.perf_counter() - started)
+            update_cpu.append(time.process_time() - cpu)
     p = percentiles([_ms(v) for v in update[10:]])
+    c = percentiles([_ms(v) for v in update_cpu[10:]])
     print(
         f"\nindex update (petition_search_index), {len(update) - 10} samples: "
         f"p50 {p['p50']:.2f} ms, p95 {p['p95']:.2f} ms, max {p['max']:.2f} ms "
-        f"(target ≤ {TARGET_UPDATE_MS:.0f} ms)"
+        f"(target ≤ {TARGET_UPDATE_MS:.0f} ms); CPU p50 {c['p50']:.2f} ms, p95 {c['p95']:.2f} ms"
     )
     with open("/proc/loadavg") as f:
         print(f"load average: {f.read().strip()}")

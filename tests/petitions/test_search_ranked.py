@@ -4,6 +4,8 @@ ledger and the API, the matched words marked in safe HTML, visibility as the led
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.petitions.factories import accuse, register
@@ -143,3 +145,23 @@ def test_a_subject_fragment_is_found_after_the_word_matches(cases, dc_handler):
     page = ledger_page(dc_handler, LedgerFilter(text="水道堵", sort="relevance"))
     assert [p.pk for p in page.rows] == [most.pk]
     assert "水道堵" in page.marks
+
+
+def test_the_api_counts_in_the_ranked_query_and_past_the_end(api, cases, dc_handler):
+    # The count comes from the ranked page's own query (COUNT(*) OVER ()), not from a
+    # second count of every visible case; a page past the end is counted apart.
+    once, most, _other = cases
+    client = api.as_(dc_handler)
+    client.get("/api/v1/petitions/", {"q": "下水道"})  # warm the caches of the request
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "offset": 1}).json()
+    assert body["count"] == 2 and [r["id"] for r in body["results"]] == [once.pk]
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT COUNT(*)")]
+    ranked = [q for q in queries if "COUNT(*) OVER ()" in q["sql"]]
+    assert len(ranked) == 1
+    past = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "offset": 5}).json()
+    assert past["count"] == 2 and past["results"] == []
+    none = client.get("/api/v1/petitions/", {"q": "量子纠缠"}).json()
+    assert none["count"] == 0 and none["results"] == []
+    first = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1}).json()
+    assert [r["id"] for r in first["results"]] == [most.pk]

@@ -7,11 +7,15 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import _member
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import PetitionEvent, PetitionUnit
+from xinfang.petitions.search import FTS_TABLE, PG_TABLE
+from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 from xinfang.portal.timeline import public_timeline
 from xinfang.workflow.models import CaseNote
 from xinfang.workflow.presenters import event_text
@@ -113,3 +117,29 @@ def test_the_api_adds_and_lists_entries(api, case, dc_handler, xc_handler, org):
     assert api.as_(supervisor).post(url, body, format="json").status_code == 403
     bad = api.as_(dc_handler).post(url, {**body, "kind": "x"}, format="json")
     assert bad.status_code == 400
+
+
+def _search_ids(user, q: str) -> list[int]:
+    return [p.pk for p in ledger_page(user, LedgerFilter(text=q)).rows]
+
+
+def test_a_note_is_searched_by_its_words_not_by_who_took_part(case, api, dc_handler, xc_handler):
+    # Issue 16: the search covers the cases' notes; the note's event rewrites the document.
+    assert _search_ids(dc_handler, "养护单位 疏通") == []
+    add(case, dc_handler, participants="王小明", content="已联系养护单位，约定周五疏通管道。")
+    assert _search_ids(dc_handler, "养护单位 疏通") == [case.pk]
+    body = api.as_(dc_handler).get("/api/v1/petitions/", {"q": "养护单位"}).json()
+    assert [r["id"] for r in body["results"]] == [case.pk]
+    # Visibility is the ledger's: a unit with no part in the case finds nothing.
+    assert _search_ids(xc_handler, "养护单位") == []
+    # Who took part are people's names: never in the index in clear.
+    table, key = (
+        (PG_TABLE, "petition_id") if connection.vendor == "postgresql" else (FTS_TABLE, "rowid")
+    )
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT * FROM {table} WHERE {key} = %s", [case.pk])
+        stored = " ".join(str(v) for v in cur.fetchone())
+    assert "养护" in stored and "王小明" not in stored and "小明" not in stored
+    # The rebuild (textindex) writes the notes' words as registration and the note did.
+    call_command("textindex")
+    assert _search_ids(dc_handler, "周五 管道") == [case.pk]

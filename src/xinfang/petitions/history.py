@@ -32,9 +32,10 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from xinfang.petitions.models import DEADLINE_FIELDS, EventKind, Petition, PetitionEvent
-from xinfang.petitions.search import petition_search_index
+from xinfang.petitions.search import SEARCH_EVENT_KINDS, petition_search_index
 from xinfang.petitions.textindex import petition_text_index
 from xinfang.petitions.userdict import dictionary_sync
+from xinfang.textmining.tokeniser import default_tokeniser
 
 # The columns of a case that only the workflow changes, each change with an event: its
 # state, who holds it, what was decided and every deadline.
@@ -200,12 +201,15 @@ def event_append(
 
 def _text_indexes_refresh(petition: Petition, kind: str, from_state: str, to_state: str) -> None:
     """Keep the text indexes current in the event's transaction: subject and content are
-    written once, at registration (duplicate finder and search); replies are issued with a
-    change of state (search)."""
+    written once, at registration (duplicate finder and search, from one cutting of the
+    words); replies are issued with a change of state, notes are recorded as events of
+    their own (search)."""
     dictionary_sync()  # words an admin added cut whole from now on
-    if kind == "register":
-        petition_text_index(petition)
-    if kind == "register" or from_state != to_state:
+    if kind == EventKind.REGISTER:
+        words, index_words = default_tokeniser().cut_both(f"{petition.subject}。{petition.content}")
+        petition_text_index(petition, words=words)
+        petition_search_index(petition, base_words=index_words)
+    elif from_state != to_state or kind in SEARCH_EVENT_KINDS:
         petition_search_index(petition)
 
 

@@ -1,4 +1,5 @@
-"""Full-text search over cases: the words of subject, content and issued replies, cut by
+"""Full-text search over cases: the words of subject, content, issued replies and the texts
+registered sources add (the workflow's case notes), cut by
 `textmining.fts` (identifiers cut out first), in SQLite FTS5 or a PostgreSQL tsvector
 column with a GIN index (migration 0010). Written by history.event_append in the case's
 transaction; read as a subquery, so the caller's queryset (visibility) decides what is
@@ -9,7 +10,7 @@ code; those come after the ranked word matches, newest first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
@@ -17,7 +18,7 @@ from django.db.models.expressions import RawSQL
 
 from xinfang.core.crypto import blind_indexes
 from xinfang.core.tracking import tracking_code_fragment
-from xinfang.petitions.models import Petition, PetitionParty, Reply
+from xinfang.petitions.models import EventKind, Petition, PetitionParty, Reply
 from xinfang.petitions.userdict import dictionary_sync
 from xinfang.textmining import fts
 
@@ -25,16 +26,37 @@ FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
 
 
-def _texts(petition: Petition) -> list[str]:
-    texts = [petition.subject, petition.content]
+# Events after which a case's search document is rewritten although its state stays: the
+# texts they add are among those the sources below return.
+SEARCH_EVENT_KINDS = frozenset({EventKind.CASE_NOTE})
+
+# More texts of a case to search, from the apps above this one (the workflow's notes):
+# each a function of the case returning its texts. Registered in their AppConfig.ready.
+_text_sources: list[Callable[[Petition], Iterable[str | None]]] = []
+
+
+def search_text_source_register(source: Callable[[Petition], Iterable[str | None]]) -> None:
+    """Add a source of texts to every case's search document (idempotent)."""
+    if source not in _text_sources:
+        _text_sources.append(source)
+
+
+def _more_texts(petition: Petition) -> list[str | None]:
+    """The texts of a case besides subject and content: issued replies, then each source's."""
+    texts: list[str | None] = []
     for reply in Reply.objects.filter(petition=petition, status=Reply.Status.ISSUED):
         texts += [reply.request, reply.facts, reply.decision, reply.legal_basis]
+    for source in _text_sources:
+        texts += list(source(petition))
     return texts
 
 
-def petition_search_index(petition: Petition) -> None:
-    """(Re)write one case's search document."""
-    words = fts.index_words(*_texts(petition))
+def petition_search_index(petition: Petition, *, base_words: list[str] | None = None) -> None:
+    """(Re)write one case's search document. `base_words`: the index words of its subject
+    and content (`cut_for_index` of subject。content) when the caller has cut them already."""
+    if base_words is None:
+        base_words = fts.index_words(petition.subject, petition.content)
+    words = base_words + _words(_more_texts(petition))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(

@@ -29,14 +29,7 @@ class DbSketchStore:
     """The duplicate finder's store over PetitionText (sketch) and PetitionBand (keys)."""
 
     def put(self, doc_id: int, keys: np.ndarray, sketch: np.ndarray) -> None:
-        row, _ = PetitionText.objects.update_or_create(
-            petition_id=doc_id,
-            defaults={"sketch": np.asarray(sketch, SKETCH_DTYPE).tobytes()},
-        )
-        PetitionBand.objects.filter(petition=row).delete()
-        PetitionBand.objects.bulk_create(
-            PetitionBand(key=int(k), petition=row) for k in np.asarray(keys, KEY_DTYPE).tolist()
-        )
+        _rows_write(doc_id, None, keys, sketch)
 
     def delete(self, doc_id: int) -> bool:
         deleted, _ = PetitionText.objects.filter(petition_id=doc_id).delete()
@@ -73,11 +66,47 @@ def _words_of(ids: list[int]) -> dict[int, list[str]]:
     return {pk: words.split() for pk, words in rows}
 
 
-def petition_text_index(petition: Petition) -> None:
-    """(Re)index one case's subject and content; a case without words is forgotten."""
-    words = cut(f"{petition.subject}。{petition.content}")
-    if _finder().add(petition.pk, words=words):
-        PetitionText.objects.filter(petition_id=petition.pk).update(words=" ".join(words))
+def _rows_write(doc_id: int, words: str | None, keys: np.ndarray, sketch: np.ndarray) -> None:
+    """Replace a case's text row (its words too unless None) and its band rows: an upsert,
+    a delete and one multi-row insert, three statements whatever the number of bands (the
+    ORM's update_or_create, delete and bulk_create took eight, with a savepoint)."""
+    text_table, band_table = PetitionText._meta.db_table, PetitionBand._meta.db_table
+    blob = np.asarray(sketch, SKETCH_DTYPE).tobytes()
+    band_keys = [int(k) for k in np.asarray(keys, KEY_DTYPE).tolist()]
+    with connection.cursor() as cursor:
+        if words is None:
+            cursor.execute(
+                f"INSERT INTO {text_table} (petition_id, words, sketch) VALUES (%s, '', %s) "
+                "ON CONFLICT (petition_id) DO UPDATE SET sketch = excluded.sketch",
+                [doc_id, blob],
+            )
+        else:
+            cursor.execute(
+                f"INSERT INTO {text_table} (petition_id, words, sketch) VALUES (%s, %s, %s) "
+                "ON CONFLICT (petition_id) DO UPDATE SET words = excluded.words, "
+                "sketch = excluded.sketch",
+                [doc_id, words, blob],
+            )
+        cursor.execute(f"DELETE FROM {band_table} WHERE petition_id = %s", [doc_id])
+        if band_keys:
+            values = ", ".join(["(%s, %s)"] * len(band_keys))
+            params: list[int] = []
+            for key in band_keys:
+                params += [key, doc_id]
+            cursor.execute(f"INSERT INTO {band_table} (key, petition_id) VALUES {values}", params)
+
+
+def petition_text_index(petition: Petition, *, words: list[str] | None = None) -> None:
+    """(Re)index one case's subject and content; a case without words is forgotten.
+    `words`: `cut` of subject。content when the caller has cut it already."""
+    if words is None:
+        words = cut(f"{petition.subject}。{petition.content}")
+    finder = _finder()
+    sig = finder.signature(words=words)
+    if sig is None:
+        finder.remove(petition.pk)
+        return
+    _rows_write(petition.pk, " ".join(words), sig.keys, sig.sketch)
 
 
 def similar_petition_ids(

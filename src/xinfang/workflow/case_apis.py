@@ -31,7 +31,12 @@ from xinfang.petitions.models import (
     State,
     overdue_q,
 )
-from xinfang.petitions.search import search_q, search_ranked_ids, search_terms
+from xinfang.petitions.search import (
+    search_q,
+    search_ranked_ids,
+    search_ranked_page,
+    search_terms,
+)
 from xinfang.petitions.selectors import (
     AccusationReceipt,
     accusation_receipt,
@@ -245,17 +250,37 @@ class PagedCases:
 
 
 class RankedCases:
-    """A search's cases best match first, sliced a page at a time by the paginator."""
+    """A search's cases best match first, sliced a page at a time by the paginator.
 
-    def __init__(self, found: QuerySet[Petition], q: str) -> None:
+    Given the page the paginator will ask for (`offset`, `limit`), `count` reads that page
+    and the number of cases in one ranked query (`search_ranked_page` counts in the same
+    pass) and the slice reuses it: a separate count read every visible case a second time.
+    """
+
+    def __init__(
+        self, found: QuerySet[Petition], q: str, *, offset: int = 0, limit: int | None = None
+    ) -> None:
         self.found, self.q = found, q
+        self.offset, self.limit = offset, limit
+        self._ids: list[int] | None = None
 
     def count(self) -> int:
+        if self.limit:
+            ids, total = search_ranked_page(
+                self.found, self.q, offset=self.offset, limit=self.limit
+            )
+            if total is not None:
+                self._ids = ids
+                return total
+        # No page size, or the page is past the end (no row carries the count).
         return self.found.order_by().count()
 
     def __getitem__(self, page: slice) -> list[Petition]:
         start = page.start or 0
-        ids = search_ranked_ids(self.found, self.q, offset=start, limit=page.stop - start)
+        if self._ids is not None and (start, page.stop) == (self.offset, self.offset + self.limit):
+            ids = self._ids
+        else:
+            ids = search_ranked_ids(self.found, self.q, offset=start, limit=page.stop - start)
         return _page_rows(ids)
 
 
@@ -278,7 +303,17 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
     def list(self, request: Request, *args, **kwargs) -> Response:
         q = (request.query_params.get("q") or "").strip()
         found = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(RankedCases(found, q) if q else PagedCases(found))
+        if q:
+            paginator = self.paginator
+            cases = RankedCases(
+                found,
+                q,
+                offset=paginator.get_offset(request),
+                limit=paginator.get_limit(request),
+            )
+        else:
+            cases = PagedCases(found)
+        page = self.paginate_queryset(cases)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_queryset(self) -> QuerySet[Petition]:

@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from xinfang.petitions.models import Petition, Petitioner, open_q
+from xinfang.petitions.search import search_text_source_register
 from xinfang.petitions.selectors import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow.calendar import Overrides, WorkCalendar
@@ -410,3 +411,16 @@ def petitioner_duplicates(user: Staff, person: Petitioner) -> list[Petitioner]:
         .order_by("pk")[:10]
     )
     return [p for p in found if not petitioner_merge_refusal(user, person, p)]
+
+
+def case_note_texts(petition: Petition) -> list[str]:
+    """What a case's notes add to its search document: what each found (情况). Not who took
+    part: those are people's names, which the search index never holds in clear."""
+    return list(
+        CaseNote.objects.filter(petition=petition).order_by("pk").values_list("content", flat=True)
+    )
+
+
+def case_notes_searched() -> None:
+    """Put the notes' words in every case's search document (WorkflowConfig.ready)."""
+    search_text_source_register(case_note_texts)
