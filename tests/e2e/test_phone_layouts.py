@@ -109,6 +109,10 @@ def test_registration_on_a_phone_shows_earlier_cases_above_the_submit_button(
     phone_page.get_by_label("身份证号码", exact=True).fill(ID_NUMBER)
     earlier = phone_page.locator("#earlier")
     expect(earlier).to_contain_text("安置房交付延期")
+    # Found: a note by the person's fields leads down to them.
+    found = phone_page.locator("#earlier-found")
+    expect(found).to_be_visible()
+    screenshot(phone_page, "phone360_registration_found")
     submit = phone_page.locator("#register-submit")
     assert earlier.bounding_box()["y"] < submit.bounding_box()["y"]
     # Inside the form, just above its buttons: seen on the way to 登记.
@@ -126,6 +130,13 @@ def test_registration_on_a_phone_shows_earlier_cases_above_the_submit_button(
     expect(phone_page.locator("#file-list")).to_contain_text("来信扫描.pdf")
     assert fits(phone_page)
     screenshot(phone_page, "phone360_registration")
+    found.get_by_role("link").click()
+    expect(earlier).to_be_in_viewport()
+    # A number that finds no one hides the note again.
+    phone_page.get_by_label("身份证号码", exact=True).fill("")
+    phone_page.get_by_label("联系电话", exact=True).fill("13900009999")
+    expect(earlier).to_contain_text("未查到")
+    expect(found).to_be_hidden()
 
 
 def test_the_case_page_home_and_screening_board_fit_a_phone(

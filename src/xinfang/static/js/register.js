@@ -96,6 +96,12 @@
   }
   if (narrow.addEventListener) narrow.addEventListener("change", placePanels);
   placePanels();
+  // When the lookup finds earlier cases, a note by the person's fields points to them.
+  var found = document.getElementById("earlier-found");
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (!found || e.detail.target.id !== "earlier") return;
+    found.classList.toggle("d-none", !e.detail.target.querySelector("[data-earlier-found]"));
+  });
 
   form.addEventListener("submit", function () {
     // The idempotency key makes a second submit harmless; this just spares the wait.
