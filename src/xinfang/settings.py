@@ -419,11 +419,16 @@ SITE_URL = public_site_url(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # An ordinary 403 logs its line without a traceback (core/logfilters.py).
+    "filters": {"no_403_traceback": {"()": "xinfang.core.logfilters.NoTracebackOnForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # The worker (run_huey) gives the "huey" logger a handler of its own; without this every
-    # line of the worker would be printed twice.
-    "loggers": {"huey": {"propagate": False}},
+    "loggers": {
+        # The worker (run_huey) gives the "huey" logger a handler of its own; without this
+        # every line of the worker would be printed twice.
+        "huey": {"propagate": False},
+        "django.request": {"filters": ["no_403_traceback"]},
+    },
 }
 
 # The public site and Open311 (portal app).

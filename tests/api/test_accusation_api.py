@@ -86,7 +86,7 @@ def test_verification_requests_from_both_sides(api, org, dc_registrar, dc_leader
     one = api.as_(dc_leader).get(f"/api/v1/verification-requests/{pk}/").json()
     assert one["text"] == TEXT and one["from_unit_name"] == "城南区"
     assert not {"petition", "tracking_code", "petition_id"} & set(one)
-    assert p.tracking_code not in str(one)
+    assert p.tracking_code not in str(one) and p.tracking_code_display not in str(one)
 
     answered = api.as_(dc_leader).post(
         f"/api/v1/verification-requests/{pk}/answer/", {"answer": "经核查无此事。"}, format="json"

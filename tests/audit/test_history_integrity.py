@@ -58,7 +58,7 @@ def test_a_direct_update_of_a_case_row_is_found(three, capsys, change):
     with pytest.raises(CommandError, match="1 件"):
         call_command("verify_history")
     err = capsys.readouterr().err
-    assert victim.tracking_code in err and three[0].tracking_code not in err
+    assert victim.tracking_code_display in err and three[0].tracking_code_display not in err
 
 
 def _rechain(p, key: bytes | None):

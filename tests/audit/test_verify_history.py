@@ -29,8 +29,8 @@ def test_it_names_a_case_whose_event_was_edited(cases, capsys):
     with pytest.raises(CommandError, match="1 件"):
         call_command("verify_history")
     err = capsys.readouterr().err
-    assert victim.tracking_code in err and "内容被改动" in err
-    assert cases[0].tracking_code not in err
+    assert victim.tracking_code_display in err and "内容被改动" in err
+    assert cases[0].tracking_code_display not in err
 
 
 def test_it_catches_reordered_and_deleted_events(cases, capsys):
@@ -45,7 +45,7 @@ def test_it_catches_reordered_and_deleted_events(cases, capsys):
     with pytest.raises(CommandError, match="2 件"):
         call_command("verify_history")
     err = capsys.readouterr().err
-    assert a.tracking_code in err and b.tracking_code in err
+    assert a.tracking_code_display in err and b.tracking_code_display in err
 
 
 def test_the_console_script_exits_non_zero(cases):

@@ -43,7 +43,7 @@ def test_a_sqlite_database_is_made_private_when_opened(tmp_path, django_db_block
         conn.close()
 
 
-def test_a_generated_key_is_private_from_the_start(tmp_path, recwarn):
+def test_a_generated_key_is_private_from_the_start(tmp_path):
     value = secret_from_data_dir(tmp_path, "field_encryption_key", lambda: "ab" * 32)
     assert value == "ab" * 32
     assert mode(tmp_path / "field_encryption_key") == 0o600

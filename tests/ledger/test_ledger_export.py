@@ -46,7 +46,7 @@ def test_it_masks_identifiers_for_a_supervisor_and_logs_nothing(
     p = register(dc_registrar, org.dongcheng, people=[person("王建国", phone="13812345678")])
     full = p.parties.get().petitioner
     rows = _csv(district_supervisor)
-    assert [r["查询码"] for r in rows] == [p.tracking_code]
+    assert [r["查询码"] for r in rows] == [p.tracking_code_display]
     assert rows[0]["信访人"] == "王建国"
     assert full.id_number not in rows[0]["身份证号"] and rows[0]["身份证号"]
     assert rows[0]["联系电话"] != "13812345678"
@@ -78,6 +78,7 @@ def test_an_accusations_petitioner_never_reaches_the_accused_units_staff(
     for user in (dc_leader, community_leader):
         text = "".join(ledger_csv_stream(user, LedgerFilter()))
         assert "举报人甲" not in text and accusation.tracking_code not in text
+        assert accusation.tracking_code_display not in text
         buf = io.BytesIO()
         ledger_xlsx_write(user, LedgerFilter(), buf)
         buf.seek(0)
@@ -94,11 +95,11 @@ def test_the_export_pages_follow_the_ledger_filter(client, org, dc_registrar, dc
     since = (timezone.localdate() - timedelta(days=10)).isoformat()
     response = client.get(f"/ledger/export.csv?received_after={since}")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert new.tracking_code in text and old.tracking_code not in text
+    assert new.tracking_code_display in text and old.tracking_code_display not in text
     response = client.get(f"/ledger/export.xlsx?received_after={since}")
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADERS and [r[1] for r in rows[1:]] == [new.tracking_code]
+    assert list(rows[0]) == HEADERS and [r[1] for r in rows[1:]] == [new.tracking_code_display]
 
 
 def test_the_commands_export_and_import(org, dc_registrar, dc_leader, tmp_path, capsys):
@@ -307,7 +308,7 @@ def test_the_api_queues_an_export_and_gives_its_link(
     job = client.get(f"/api/v1/ledger/exports/{queued.json()['id']}/").json()
     assert job["status"] == "done" and job["download_url"]
     body = b"".join(client.get(job["download_url"]).streaming_content).decode("utf-8-sig")
-    assert p.tracking_code in body
+    assert p.tracking_code_display in body
 
 
 def test_the_xlsx_keeps_text_that_looks_like_a_formula_as_text_and_dates_as_dates(
@@ -325,7 +326,7 @@ def test_the_xlsx_keeps_text_that_looks_like_a_formula_as_text_and_dates_as_date
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
     row = {h: c for h, c in zip(header, sheet[2], strict=True)}
-    assert row["查询码"].value == p.tracking_code
+    assert row["查询码"].value == p.tracking_code_display
     for name, text in (("信访人", '=HYPERLINK("http://x")'), ("反映问题", "=1+1 小区积水")):
         assert (row[name].value, row[name].data_type) == (text, "s")
     received = HEADERS[2]

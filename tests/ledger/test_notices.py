@@ -58,7 +58,7 @@ def test_the_notices_of_a_case_through_every_stage(
     p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3))
     assert applying(p) == {"register_form"}
     form = text_of(notice_generate(dc_leader, p.pk, "register_form").content)
-    assert "信访事项登记表" in form and p.tracking_code in form and "王建国" in form
+    assert "信访事项登记表" in form and p.tracking_code_display in form and "王建国" in form
 
     p = wf.petition_accept(petition=p, actor=dc_leader, now=at(2025, 3, 4))
     assert applying(p) == {"register_form", "accept"}
@@ -202,7 +202,9 @@ def test_the_api_serves_a_notice_as_the_case_page_is_visible(
     r = api.as_(dc_leader).get(url)
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert p.tracking_code in text_of(b"".join(r) if hasattr(r, "streaming_content") else r.content)
+    assert p.tracking_code_display in text_of(
+        b"".join(r) if hasattr(r, "streaming_content") else r.content
+    )
     assert api.as_(xc_handler).get(url).status_code == 404
     assert api.as_(dc_leader).get(url.replace("register_form", "accept")).status_code == 400
     assert api.as_(dc_leader).get(url.replace("register_form", "nonsense")).status_code == 404

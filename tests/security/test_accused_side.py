@@ -87,9 +87,10 @@ def test_a_later_case_at_the_accused_unit_does_not_betray_the_earlier_accusation
     client.force_login(dc_handler)
     page = client.get(f"/petitions/{repeat.pk}/").content.decode()
     assert "重复访" not in page and accusation.tracking_code not in page
+    assert accusation.tracking_code_display not in page
     assert "初信初访" in client.get(f"/petitions/{later.pk}/").content.decode()
     ledger = client.get("/petitions/", {"is_repeat": "true"}).content.decode()
-    assert repeat.tracking_code not in ledger
+    assert repeat.tracking_code not in ledger and repeat.tracking_code_display not in ledger
     assert "重复</span>" not in client.get("/petitions/").content.decode()
 
 

@@ -58,7 +58,7 @@ CANARIES = {
     "notification": NOTICE,
 }
 # What the registrar at the accused unit saw at the desk and keeps on the receipt.
-REGISTRAR_KEEPS = {"tracking_code"}
+REGISTRAR_KEEPS = {"tracking_code", "tracking_code_display"}
 
 
 def _reporter() -> PersonInput:
@@ -210,7 +210,12 @@ def _walk(accusation: Petition) -> Walk:
         ).values_list("pk", flat=True)
     )
     everything = set(Petition.objects.values_list("pk", flat=True))
-    canaries = {**CANARIES, "tracking_code": accusation.tracking_code}
+    # Both spellings: pages, messages and notices show the code as "ABCD-EFGH-JKM".
+    canaries = {
+        **CANARIES,
+        "tracking_code": accusation.tracking_code,
+        "tracking_code_display": accusation.tracking_code_display,
+    }
     return Walk(
         canaries=canaries,
         ids=ids_touching(cases, canaries.values()) | everything,

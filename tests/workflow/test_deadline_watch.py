@@ -187,7 +187,7 @@ def test_the_command_is_a_dry_run_unless_told_to_commit(org, handling):
     out = StringIO()
     call_command("check_deadlines", "--now", "2025-08-05", stdout=out)
     text = out.getvalue()
-    assert p.tracking_code in text and "已超期" in text and "预览" in text
+    assert p.tracking_code_display in text and "已超期" in text and "预览" in text
     assert not DeadlineReminder.objects.exists()
     out = StringIO()
     call_command("check_deadlines", "--now", "2025-08-05T10:00", "--commit", stdout=out)

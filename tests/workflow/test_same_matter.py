@@ -53,7 +53,7 @@ def test_it_cannot_be_taken_up_while_the_lower_body_is_within_its_limit(
     ):
         with pytest.raises(InvalidTransition, match="第十九条") as refused:
             take_up()
-        assert below.tracking_code in refused.value.message
+        assert below.tracking_code_display in refused.value.message
         assert refused.value.extra["cited"] == str(below.pk)
     assert Petition.objects.get(pk=again.pk).state == State.REGISTERED
     declined = wf.petition_decline(
@@ -68,7 +68,7 @@ def test_the_case_page_offers_the_decline_filled_in(client, again, below, dc_lea
     with time_machine.travel(at(2026, 11, 21, 9), tick=False):
         client.force_login(dc_leader)
         page = client.get(reverse("petitions:detail", args=[again.pk])).content.decode()
-    assert 'id="same-matter"' in page and below.tracking_code in page and "第十九条" in page
+    assert 'id="same-matter"' in page and below.tracking_code_display in page and "第十九条" in page
     assert 'data-bs-target="#act-accept"' not in page
     assert 'data-bs-target="#act-assign"' not in page
     assert 'data-bs-target="#act-decline"' in page

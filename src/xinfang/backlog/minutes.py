@@ -21,7 +21,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def minutes_fields(user: Staff, m: JointMeeting) -> dict:
     visible = petitions_visible_to(user).values("pk")
     cases = m.cases.filter(pk__in=visible).order_by("received_at")
-    matters = [f"{p.subject}（查询码 {p.tracking_code}）" for p in cases]
+    matters = [f"{p.subject}（查询码 {p.tracking_code_display}）" for p in cases]
     matters += [f"积案：{e.subject}" for e in entries_visible_to(user).filter(meetings=m)]
     tasks = [
         {

@@ -11,11 +11,18 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    JsonResponse,
+)
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
@@ -79,6 +86,31 @@ def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     if isinstance(sys.exc_info()[1], UNAVAILABLE_ERRORS):
         return unavailable_response(request)
     return defaults.server_error(request, *args, **kwargs)
+
+
+# A message is ours (Chinese, for the reader) when it holds a CJK character; Django's own
+# ("Resolver404", "No Petition matches the given query.") is not shown.
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _own_message(exception: Exception | None) -> str:
+    message = exception.args[0] if exception is not None and exception.args else ""
+    return message if isinstance(message, str) and _CJK.search(message) else ""
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the Chinese page, with the view's own message if it gave one (never
+    Django's technical names for a URL that matched nothing)."""
+    return HttpResponseNotFound(
+        render_to_string("404.html", {"exception": _own_message(exception)}, request=request)
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: the Chinese page, with the view's own message if it gave one."""
+    return HttpResponseForbidden(
+        render_to_string("403.html", {"exception": _own_message(exception)}, request=request)
+    )
 
 
 def _signed_in(request: HttpRequest) -> bool:

@@ -122,3 +122,12 @@ def format_tracking_code(code: str) -> str:
         parts.append(normalised[start : start + size])
         start += size
     return "-".join(parts)
+
+
+def display_tracking_code(code: str) -> str:
+    """The one spelling people see ("H2Y6-4PV1-3XP"), in pages, messages, notices and the
+    API's display field; a value that is not a valid code (imported, legacy) as it is."""
+    try:
+        return format_tracking_code(code)
+    except ValueError:
+        return code

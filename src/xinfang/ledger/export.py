@@ -138,7 +138,7 @@ def _rows(user: Staff, f: LedgerFilter, summary: ExportSummary) -> Iterator[list
         summary.rows += 1
         yield [
             summary.rows,
-            p.tracking_code,
+            p.tracking_code_display,
             p.received_on,
             p.get_channel_display(),
             "、".join(person.name for person in people),

@@ -67,7 +67,7 @@ def notice_generate(actor: Staff, petition_id: int, key: str) -> NoticeFile:
     petition = petition_get_for_user(actor, petition_id)
     refuse(notice_refusal(actor, petition, key))
     content = notice_render(_template(key), notice_fields(petition, key))
-    return NoticeFile(f"{petition.tracking_code}-{BY_KEY[key].title}.docx", content)
+    return NoticeFile(f"{petition.tracking_code_display}-{BY_KEY[key].title}.docx", content)
 
 
 def notice_issue(

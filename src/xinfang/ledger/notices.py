@@ -96,7 +96,7 @@ def _d(value: date | str | None) -> str:
 
 def _common(p: Petition) -> dict[str, Any]:
     return {
-        "tracking_code": p.tracking_code,
+        "tracking_code": p.tracking_code_display,
         "subject": p.subject,
         "received_on": _d(p.received_on),
         "channel": p.get_channel_display(),

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from xinfang.core.errors import ValidationFailed
+from xinfang.core.forms import name_fields_in_length_messages
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import (
     Category,
@@ -123,6 +124,7 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args, user: Staff, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        name_fields_in_length_messages(self)
         units = (
             Unit.objects.filter(
                 memberships__staff=user, memberships__role__in=[Role.REGISTRAR, Role.LEADER]
@@ -331,7 +333,10 @@ class DeclineForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["cited"].choices = [
             ("", "不引用"),
-            *[(p.pk, f"{p.tracking_code} {p.subject}（{p.get_state_display()}）") for p in earlier],
+            *[
+                (p.pk, f"{p.tracking_code_display} {p.subject}（{p.get_state_display()}）")
+                for p in earlier
+            ],
         ]
 
 

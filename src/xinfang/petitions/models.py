@@ -11,6 +11,7 @@ from django.db.models import Q
 from treebeard.mp_tree import MP_Node
 
 from xinfang.core.crypto import EncryptedTextField, blind_index
+from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.dictionary_models import DictionaryWord as DictionaryWord
 from xinfang.units.models import Unit
 
@@ -472,7 +473,12 @@ class Petition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tracking_code} {self.subject}"
+        return f"{self.tracking_code_display} {self.subject}"
+
+    @property
+    def tracking_code_display(self) -> str:
+        """The tracking code as people read it ("H2Y6-4PV1-3XP"); stored without dashes."""
+        return display_tracking_code(self.tracking_code)
 
     @property
     def is_open(self) -> bool:

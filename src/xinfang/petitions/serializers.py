@@ -143,6 +143,9 @@ def events_redacted(user, rows: list[dict]) -> list[dict]:
 
 
 class PetitionListSerializer(serializers.ModelSerializer):
+    tracking_code_display = serializers.CharField(
+        read_only=True, help_text="查询码的显示写法（如 H2Y6-4PV1-3XP），与页面、通知一致"
+    )
     receiving_unit = serializers.SerializerMethodField()
     is_first = serializers.SerializerMethodField()
     repeat_of = serializers.SerializerMethodField()
@@ -157,6 +160,7 @@ class PetitionListSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "tracking_code",
+            "tracking_code_display",
             "state",
             "channel",
             "received_at",

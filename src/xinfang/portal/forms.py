@@ -7,6 +7,7 @@ import uuid
 from django import forms
 
 from xinfang.core.errors import ValidationFailed
+from xinfang.core.forms import name_fields_in_length_messages
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import Category
 from xinfang.portal.models import PublicAnswer, QueryCredential, Rating, RecordedChannel
@@ -137,6 +138,7 @@ class SubmitForm(forms.Form):
             "credential": "请选择查询方式。",
             "submission_key": "页面已过期，请刷新后重新填写。",
         }
+        name_fields_in_length_messages(self)
         for name, message in messages.items():
             self.fields[name].error_messages["required"] = message
         self.fields["unit"].error_messages["invalid_choice"] = "请从列表中选择受理单位。"

@@ -41,7 +41,7 @@ class QueryCredential(models.Model):
         verbose_name_plural = "查询凭据"
 
     def __str__(self) -> str:
-        return f"{self.petition.tracking_code} · {self.get_kind_display()}"
+        return f"{self.petition.tracking_code_display} · {self.get_kind_display()}"
 
 
 class RecordedChannel(models.TextChoices):
@@ -103,7 +103,7 @@ class Rating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.petition.tracking_code} · {self.get_level_display()}"
+        return f"{self.petition.tracking_code_display} · {self.get_level_display()}"
 
 
 class PublicAnswer(models.Model):
@@ -230,7 +230,7 @@ class Open311Request(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.petition.tracking_code}"
+        return f"#{self.pk} {self.petition.tracking_code_display}"
 
 
 class RateCounter(models.Model):

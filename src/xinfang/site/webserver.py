@@ -97,13 +97,42 @@ def _run_job_worker(arbiter: Arbiter) -> int:
             libc.malloc_trim(0)
 
     try:
-        call_command("run_huey")
+        # Quiet: its warnings and errors still print, not a line per task and per minute
+        # (the console is the banner's and the pages' log).
+        call_command("run_huey", verbose=False)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 0
     except BaseException:
         traceback.print_exc()
         return 1
     return 0
+
+
+# The addresses a server bound to every interface answers on locally.
+ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}
+
+
+def served_urls(listeners) -> list[str]:
+    """The address of each socket the server listens on, as a person would type it: the real
+    port (also when 0 asked for any free one), and the local address for 0.0.0.0 or ::."""
+    urls = []
+    for listener in listeners:
+        address = listener.getsockname() if hasattr(listener, "getsockname") else None
+        if not isinstance(address, tuple):
+            urls.append(str(listener))
+            continue
+        host, port = address[0], address[1]
+        if host in ANY_ADDRESS:
+            urls.append(f"http://{ANY_ADDRESS[host]}:{port}/（本机所有网络地址均可访问）")
+        else:
+            urls.append(f"http://{f'[{host}]' if ':' in host else host}:{port}/")
+    return urls
+
+
+def _announce(arbiter: Arbiter) -> None:
+    """The banner, once the sockets are bound: where the platform really answers."""
+    urls = "  ".join(served_urls(arbiter.LISTENERS))
+    print(f"\n信访事项办理平台已启动: {urls}   (按 Ctrl-C 停止)\n", flush=True)
 
 
 class _Arbiter(Arbiter):
@@ -192,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
             # gunicorn's control socket lives in ~/.gunicorn, one per user: two servers of the
             # same user would fight over it, and nothing here uses it.
             "control_socket_disable": True,
+            "when_ready": _announce,
         },
         with_jobs=not args.no_jobs,
     ).run()

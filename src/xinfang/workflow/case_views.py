@@ -78,6 +78,41 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 # --- ledger -------------------------------------------------------------------------------------
 
 
+# The ledger's filters that fold behind one button on a phone (the search box stays out).
+FOLDED_FILTERS = (
+    "received_after",
+    "received_before",
+    "unit",
+    "category",
+    "state",
+    "channel",
+    "accused_unit",
+    "is_collective",
+    "is_accusation",
+    "is_repeat",
+    "overdue",
+    "sort",
+)
+
+
+def _filter_defaults(form: LedgerFilterForm) -> dict:
+    """Each filter's value when it is left empty (or its value was not valid)."""
+    return {name: field.clean(None) for name, field in form.fields.items()}
+
+
+def _filter_errors(form: LedgerFilterForm) -> list[tuple[str, str, str]]:
+    """(label, value given, message) for each filter whose value is not valid."""
+    if not form.is_bound:
+        return []
+    found = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        given = "、".join(v for v in form.data.getlist(name) if v)[:100]
+        label = field.label if field is not None and field.label else "筛选条件"
+        found.append((str(label), given, "；".join(errors)))
+    return found
+
+
 @login_required
 @require_GET
 def petition_list(request: HttpRequest) -> HttpResponse:
@@ -85,8 +120,11 @@ def petition_list(request: HttpRequest) -> HttpResponse:
     units = units_visible_to(request.user).order_by("path")
     form = LedgerFilterForm(request.GET or None, units=units)
     f = LedgerFilter()
-    if form.is_valid():
-        d = form.cleaned_data
+    if form.is_bound:
+        form.is_valid()
+        # A value that is not valid (a unit that does not exist, a date like 2026-13-01) is
+        # named on the page; the valid filters still apply (cleaned_data holds only those).
+        d = {**_filter_defaults(form), **form.cleaned_data}
         f = LedgerFilter(
             received_after=d["received_after"],
             received_before=d["received_before"],
@@ -122,6 +160,10 @@ def petition_list(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "querystring": params.urlencode(),
         "filtered": bool(params),
+        "filter_errors": _filter_errors(form),
+        "active_filters": sum(
+            1 for name in FOLDED_FILTERS if any(v.strip() for v in request.GET.getlist(name))
+        ),
         "hidden_paths": [m.unit.path for m in request.user.memberships.select_related("unit")],
     }
     template = "petitions/_ledger_rows.html" if request.htmx else "petitions/list.html"
@@ -206,7 +248,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 return redirect("petitions:receipt", pk=petition.pk)
             messages.success(
                 request,
-                f"已登记，查询码 {petition.tracking_code}。"
+                f"已登记，查询码 {petition.tracking_code_display}。"
                 f"请在{limit_words('decide_by')}内作出受理决定。",
             )
             return redirect("petitions:detail", pk=petition.pk)
@@ -470,7 +512,7 @@ def same_matter_link_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         _fail(request, exc)
     else:
-        messages.success(request, f"已与 {other.tracking_code} 关联为同一事项。")
+        messages.success(request, f"已与 {other.tracking_code_display} 关联为同一事项。")
     return redirect("petitions:detail", pk=pk)
 
 

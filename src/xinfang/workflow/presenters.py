@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 
 from xinfang.audit.services import REVEALING_ROLES
 from xinfang.core.crypto import mask_id_number, mask_phone
-from xinfang.core.tracking import format_tracking_code
+from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.identity import caller_number_masked
 from xinfang.petitions.models import (
     DEADLINE_FIELDS,
@@ -223,7 +223,7 @@ SUPERVISION_EVENTS = {
     ),
     "follow_up_reopen": lambda d: (
         EventKind.FOLLOW_UP_REOPEN.label,
-        f"新信访件查询码 {d.get('new_tracking_code', '')}",
+        f"新信访件查询码 {display_tracking_code(d.get('new_tracking_code', ''))}",
     ),
 }
 
@@ -330,7 +330,7 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
     hints = case_hints(user, [p])[p.pk]
     shown = {"is_first": hints.is_first}
     return CaseView(
-        tracking_code=format_tracking_code(p.tracking_code),
+        tracking_code=p.tracking_code_display,
         flags=[(label, tone) for attr, label, tone in FLAGS if shown.get(attr, getattr(p, attr))]
         + ([("重复访", "warning")] if hints.repeat_of_id else []),
         state_tone=STATE_TONES.get(p.state, "primary"),

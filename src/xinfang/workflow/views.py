@@ -277,7 +277,9 @@ def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 messages.warning(request, f"回访已记录，但未能重新登记：{exc.message}")
             else:
-                messages.info(request, f"已重新登记为新的信访件，查询码 {new.tracking_code}。")
+                messages.info(
+                    request, f"已重新登记为新的信访件，查询码 {new.tracking_code_display}。"
+                )
 
     return _run(request, follow_up.petition_id, f.FollowUpForm(request.POST), call, "已记录回访。")
 
@@ -292,7 +294,7 @@ def follow_up_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return _back(request, follow_up.petition_id)
-    messages.success(request, f"已重新登记为新的信访件，查询码 {new.tracking_code}。")
+    messages.success(request, f"已重新登记为新的信访件，查询码 {new.tracking_code_display}。")
     return redirect("petitions:detail", pk=new.pk)
 
 

@@ -10,18 +10,15 @@ from django.utils.safestring import mark_safe
 
 from xinfang.core.crypto import mask_name
 from xinfang.core.dates import PROVISIONAL, provisional_reason
-from xinfang.core.tracking import format_tracking_code
+from xinfang.core.tracking import display_tracking_code
 
 register = template.Library()
 
 
 @register.filter
 def tracking(code: str) -> str:
-    """A tracking code grouped for reading aloud."""
-    try:
-        return format_tracking_code(code)
-    except ValueError:
-        return code
+    """A tracking code grouped for reading aloud (the one spelling: display_tracking_code)."""
+    return display_tracking_code(code)
 
 
 @register.simple_tag

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from xinfang.core.tracking import format_tracking_code
+from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.prevention.models import ScreeningPeriod
 from xinfang.prevention.selectors import duty_today_for
@@ -97,9 +97,5 @@ def duty_today_card(context) -> dict:
 
 @register.filter
 def tracking(code: str) -> str:
-    """A tracking code grouped for reading aloud."""
-
-    try:
-        return format_tracking_code(code)
-    except ValueError:
-        return code
+    """A tracking code grouped for reading aloud (the one spelling: display_tracking_code)."""
+    return display_tracking_code(code)

@@ -123,7 +123,8 @@ def dispute_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"已转为信访件，查询码 {petition.tracking_code}，登记单位{receiving.name}。",
+                f"已转为信访件，查询码 {petition.tracking_code_display}，"
+                f"登记单位{receiving.name}。",
             )
             return redirect("prevention:dispute_detail", pk=pk)
     return render(request, "prevention/dispute_convert.html", {"dispute": dispute, "form": form})

@@ -346,7 +346,7 @@ def duty_log_register(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已登记为信访件，查询码 {petition.tracking_code}。")
+            messages.success(request, f"已登记为信访件，查询码 {petition.tracking_code_display}。")
             return redirect("prevention:duty_shift", pk=entry.shift_id)
     return render(request, "prevention/duty_log_register.html", {"entry": entry, "form": form})
 

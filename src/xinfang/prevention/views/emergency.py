@@ -259,7 +259,7 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 messages.error(request, "未找到该查询码的信访件。")
             else:
                 incident_link_petition(actor=user, incident=incident, petition=petition)
-                messages.success(request, f"已关联信访件 {petition.tracking_code}。")
+                messages.success(request, f"已关联信访件 {petition.tracking_code_display}。")
         elif action == "close":
             form = SummaryForm(request.POST)
             summary = form.cleaned_data["summary"] if form.is_valid() else ""

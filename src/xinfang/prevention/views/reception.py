@@ -194,7 +194,7 @@ def reception_register(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{_registered(petition)}，查询码 {petition.tracking_code}；"
+                f"{_registered(petition)}，查询码 {petition.tracking_code_display}；"
                 f"接访领导{session.leader.display_name}。",
             )
             if "again" in request.POST:
@@ -321,6 +321,8 @@ def outreach_register(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(request, exc)
         else:
-            messages.success(request, f"{_registered(petition)}，查询码 {petition.tracking_code}。")
+            messages.success(
+                request, f"{_registered(petition)}，查询码 {petition.tracking_code_display}。"
+            )
             return redirect("prevention:outreach_detail", pk=pk)
     return render(request, "prevention/outreach_register.html", {"visit": visit, "form": form})

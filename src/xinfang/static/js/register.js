@@ -83,6 +83,26 @@
   linkButton(".xf-mark-repeat", "repeat_of", "repeat-chosen", ["作为 ", " 的重复访登记。"]);
   linkButton(".xf-mark-same-matter", "same_matter_as", "same-matter-chosen", ["与 ", " 关联为同一事项登记。"]);
 
+  // On a phone the earlier and similar cases would come after the whole form, below the
+  // submit button: they move into the form just above it, and back beside it when wide.
+  var panels = document.getElementById("register-panels");
+  var slot = document.getElementById("register-panels-slot");
+  var aside = panels && panels.parentNode;
+  var narrow = window.matchMedia("(max-width: 991.98px)");
+  function placePanels() {
+    if (!panels || !slot) return;
+    var target = narrow.matches ? slot : aside;
+    if (panels.parentNode !== target) target.appendChild(panels);
+  }
+  if (narrow.addEventListener) narrow.addEventListener("change", placePanels);
+  placePanels();
+  // When the lookup finds earlier cases, a note by the person's fields points to them.
+  var found = document.getElementById("earlier-found");
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (!found || e.detail.target.id !== "earlier") return;
+    found.classList.toggle("d-none", !e.detail.target.querySelector("[data-earlier-found]"));
+  });
+
   form.addEventListener("submit", function () {
     // The idempotency key makes a second submit harmless; this just spares the wait.
     var submit = document.getElementById("register-submit");

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.core.dates import date_text
+from xinfang.core.tracking import display_tracking_code
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
 from xinfang.petitions.history import events_append_bulk
@@ -288,6 +289,11 @@ class CaseRow:
     deadlines_provisional: bool = False
     updated_at: datetime | None = None
 
+    @property
+    def tracking_code_display(self) -> str:
+        """The tracking code as people read it, as Petition.tracking_code_display."""
+        return display_tracking_code(self.tracking_code)
+
 
 def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
     cases = Petition.objects.filter(pk__in=ids_param(d.petition_id for d in batch)).order_by("pk")
@@ -375,19 +381,19 @@ def _text(p: CaseRow, d: Due, today: date, calendar: WorkCalendar | None) -> tup
         if d.field == TARGET:
             return (
                 f"服务承诺期限已过：{subject}",
-                f"{p.tracking_code} 的{label}（{when}）已过，请抓紧办理。",
+                f"{p.tracking_code_display} 的{label}（{when}）已过，请抓紧办理。",
                 Kind.DEADLINE_REMINDER,
             )
         return (
             f"已超期：{subject}",
-            f"{p.tracking_code} 的{label}（{when}）已过，本件已超期，请立即办理。",
+            f"{p.tracking_code_display} 的{label}（{when}）已过，本件已超期，请立即办理。",
             Kind.OVERDUE,
         )
     left = (d.due_on - today).days
     rest = "今天到期" if left <= 0 else f"还剩{left}天"
     return (
         f"期限提醒：{subject}",
-        f"{p.tracking_code} 的{label}为{when}，{rest}。",
+        f"{p.tracking_code_display} 的{label}为{when}，{rest}。",
         Kind.DEADLINE_REMINDER,
     )
 

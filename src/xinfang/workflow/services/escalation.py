@@ -289,14 +289,15 @@ def _ownership_remind(today: date, now: datetime, commit: bool, days: list[int])
             p = o.petition
             people = {o.owner_id} | _leaders_above_owner(o)
             when = f"{o.target_on:%Y年%m月%d日}"
+            whose = f"{o.owner.display_name}包案的 {p.tracking_code_display}"
             if d.point == OVERDUE:
                 title = f"包案化解时限已过：{p.subject[:60]}"
-                body = f"{o.owner.display_name}包案的 {p.tracking_code} 化解时限（{when}）已过。"
+                body = f"{whose} 化解时限（{when}）已过。"
             else:
                 left = (o.target_on - today).days
                 rest = "今天到期" if left <= 0 else f"还剩{left}天"
                 title = f"包案化解时限提醒：{p.subject[:60]}"
-                body = f"{o.owner.display_name}包案的 {p.tracking_code} 化解时限为{when}，{rest}。"
+                body = f"{whose} 化解时限为{when}，{rest}。"
             body += f"包案事项：{o.matter}"
             key = f"ownership:{o.pk}:{o.target_on.isoformat()}:{d.point}"
             url = reverse("petitions:detail", args=[p.pk])

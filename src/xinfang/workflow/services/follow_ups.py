@@ -139,7 +139,7 @@ def follow_ups_remind(*, now: datetime | None = None, commit: bool = True) -> tu
                         Kind.FOLLOW_UP,
                         f"待回访：{p.subject[:60]}",
                         f"follow_up:{f.pk}:due",
-                        f"{p.tracking_code} 应于{f.due_on:%Y年%m月%d日}回访信访人，"
+                        f"{p.tracking_code_display} 应于{f.due_on:%Y年%m月%d日}回访信访人，"
                         "了解问题是否解决。",
                         url,
                         p.pk,
@@ -285,7 +285,7 @@ def follow_up_reopen(*, follow_up: FollowUp, actor: Staff, now: datetime | None 
         found = f"{timezone.localdate(f.done_at):%Y年%m月%d日}{f.get_method_display()}发现问题反复"
         content = (
             f"{found}：{f.note or f.petitioner_view}\n信访人意见：{f.petitioner_view}\n"
-            f"原信访件查询码：{old.tracking_code}\n\n{old.content}"
+            f"原信访件查询码：{old.tracking_code_display}\n\n{old.content}"
         )
         petitioners = _people(old, PetitionParty.Role.PETITIONER)
         new = petition_register(

@@ -49,7 +49,8 @@ def same_matter_link_refusal(
         return ValidationFailed("不能把信访件关联到它自己。", {"field": "other"})
     if other.pk in matter_case_ids(petition):
         return ValidationFailed(
-            f"{other.tracking_code}已与本件关联为同一事项（或是其重复访）。", {"field": "other"}
+            f"{other.tracking_code_display}已与本件关联为同一事项（或是其重复访）。",
+            {"field": "other"},
         )
     return None
 
@@ -72,7 +73,7 @@ def petition_same_matter_link(
         if root.pk == p.pk:
             # The other case's group starts here: link it the other way round instead.
             raise ValidationFailed(
-                f"{other.tracking_code}已与本件关联为同一事项。", {"field": "other"}
+                f"{other.tracking_code_display}已与本件关联为同一事项。", {"field": "other"}
             )
         before = p.same_matter_as_id
         p.same_matter_as = root

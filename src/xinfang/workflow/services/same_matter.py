@@ -47,9 +47,8 @@ class PendingBelow:
     def summary(self) -> str:
         c = self.case
         due = f"，办理期限至{self.limit:%Y-%m-%d}" if self.limit else ""
-        return (
-            f"{c.responsible_unit.name}正在办理（{c.tracking_code}，{c.get_state_display()}{due}）"
-        )
+        code = c.tracking_code_display
+        return f"{c.responsible_unit.name}正在办理（{code}，{c.get_state_display()}{due}）"
 
 
 def pending_below(p: Petition, today: date) -> PendingBelow | None:

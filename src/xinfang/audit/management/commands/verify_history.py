@@ -21,7 +21,7 @@ class Command(BaseCommand):
         for petition, problems in histories_verify():
             bad += 1
             self.stderr.write(
-                f"{petition.tracking_code}（ID {petition.pk}）：" + "；".join(problems)
+                f"{petition.tracking_code_display}（ID {petition.pk}）：" + "；".join(problems)
             )
         anchor = HistoryAnchor.objects.order_by("-day").first()
         mismatch = anchor_mismatch(anchor) if anchor else None

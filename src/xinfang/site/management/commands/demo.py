@@ -22,6 +22,7 @@ from xinfang.demo.accountability import demo_accountability_create, demo_account
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
 from xinfang.demo.backlog import demo_backlog_create, demo_backlog_delete
 from xinfang.demo.ledger import demo_ledger_create, demo_ledger_delete
+from xinfang.demo.notifications import demo_notifications_settle, demo_notifications_unsettle
 from xinfang.demo.petitions import DEFAULT_COUNT, demo_petitions_create, demo_petitions_delete
 from xinfang.demo.portal import demo_portal_create, demo_portal_delete
 from xinfang.demo.prevention import demo_prevention_create, demo_prevention_delete
@@ -75,6 +76,9 @@ LAYERS = [
     ("分析报告", demo_reports_create, demo_reports_delete),
     # After the cases: a month of reading over them, and the nightly job's flag of yesterday.
     ("查阅记录", demo_reading_with_alerts_create, demo_reading_delete),
+    # Last: every layer above notified as it loaded; the notices get the times of what they
+    # are about, and all but each person's newest are read.
+    ("通知", demo_notifications_settle, demo_notifications_unsettle),
 ]
 # Cases per transaction: short enough that a login waits for at most one batch.
 PETITION_BATCH = 20

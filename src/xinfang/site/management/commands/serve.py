@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
+from xinfang.core.config import generated_secrets_note
 from xinfang.demo.status import demo_load_mark, demo_load_status
 from xinfang.site.management.commands.demo import accounts_banner
 from xinfang.units.models import Unit
@@ -69,11 +70,14 @@ class Command(BaseCommand):
             str(threads),
             *(["--no-jobs"] if no_worker else []),
         ]
+        note = generated_secrets_note()
+        if note:
+            self.stdout.write(self.style.WARNING(note))
+        # The address is printed by the web server once it is listening (site/webserver.py):
+        # the port it really got, or its error when the port is taken.
         self.stdout.write(
-            self.style.SUCCESS(
-                f"\n信访事项办理平台已启动: http://{host}:{port}/   (按 Ctrl-C 停止)\n"
-                f"数据目录: {settings.DATA_DIR}   数据库: {settings.DATABASES['default']['ENGINE']}"
-            )
+            f"\n正在启动网页服务（{host}:{port}）……\n"
+            f"数据目录: {settings.DATA_DIR}   数据库: {settings.DATABASES['default']['ENGINE']}"
         )
         self.stdout.flush()
         # This process only supervises from here on: it becomes the stdlib-only supervisor

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         )
         for d in scan.found[:limit]:
             p = cases.get(d.petition_id)
-            code = p.tracking_code if p else d.petition_id
+            code = p.tracking_code_display if p else d.petition_id
             subject = p.subject[:30] if p else ""
             label = DEADLINE_LABELS.get(d.field, d.field)
             self.stdout.write(
