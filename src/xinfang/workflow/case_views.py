@@ -179,6 +179,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 is_anonymous=d["is_anonymous"],
                 skips_level=d["skips_level"],
                 is_urgent=d["is_urgent"],
+                sms_consent=d["sms_consent"],
                 repeat_of=petitions_visible_to(request.user).filter(pk=d["repeat_of"]).first()
                 if d["repeat_of"]
                 else None,
