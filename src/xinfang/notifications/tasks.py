@@ -1,5 +1,6 @@
-"""Email delivery of notifications and text messages to petitioners, off the request path: `notify` writes an outbox row in
-the caller's transaction, the worker carries it out here (core/outbox.py)."""
+"""Email delivery of notifications and text messages to petitioners, off the request path:
+`notify` and `sms.text_queue` write an outbox row in the caller's transaction, the worker
+carries it out here (core/outbox.py)."""
 
 from __future__ import annotations
 
