@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from xinfang.core.crypto import EncryptedTextField
 
@@ -122,7 +123,8 @@ class TextMessage(models.Model):
     result = models.CharField("通道回执", max_length=200, blank=True)
     # The case, the event and the number's blind index: a retried event texts no one twice.
     dedupe_key = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField("生成时间", auto_now_add=True, db_index=True)
+    # The time of the event that caused it (a demo load replays past events).
+    created_at = models.DateTimeField("生成时间", default=timezone.now, db_index=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
 
     class Meta:

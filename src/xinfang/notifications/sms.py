@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from xinfang.core.crypto import blind_index
@@ -76,7 +78,13 @@ def is_mobile(number: str) -> bool:
 
 
 def text_queue(
-    *, petition: Any, numbers: list[str], body: str, event_kind: str, event_seq: int
+    *,
+    petition: Any,
+    numbers: list[str],
+    body: str,
+    event_kind: str,
+    event_seq: int,
+    now: datetime | None = None,
 ) -> list[TextMessage]:
     """Write one outbox message per mobile number for a case event and have the worker send
     it after the commit; a number texted for this event before is skipped. Returns the rows
@@ -99,6 +107,7 @@ def text_queue(
                     phone_tail=number[-4:],
                     body=body,
                     dedupe_key=key,
+                    created_at=now or timezone.now(),
                 )
         except IntegrityError:
             continue

@@ -13,7 +13,7 @@ at all, so the accused cannot cause a message to the reporter.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from xinfang.core.tracking import format_tracking_code
 from xinfang.notifications.sms import text_queue
@@ -98,7 +98,9 @@ def petitioner_numbers(p: Petition) -> list[str]:
     return [party.petitioner.phone for party in parties if party.petitioner.phone]
 
 
-def petitioner_text(name: str, p: Petition, actor: Staff | None, seq: int) -> int:
+def petitioner_text(
+    name: str, p: Petition, actor: Staff | None, seq: int, now: datetime | None = None
+) -> int:
     """Queue the text a transition owes the petitioner, when they agreed to texts; return
     how many messages were written (0: not texted, no consent, no mobile, or withheld)."""
     if name not in TEXTED or not p.sms_consent or p.is_anonymous:
@@ -109,6 +111,11 @@ def petitioner_text(name: str, p: Petition, actor: Staff | None, seq: int) -> in
     if not body:
         return 0
     rows = text_queue(
-        petition=p, numbers=petitioner_numbers(p), body=body, event_kind=name, event_seq=seq
+        petition=p,
+        numbers=petitioner_numbers(p),
+        body=body,
+        event_kind=name,
+        event_seq=seq,
+        now=now,
     )
     return len(rows)

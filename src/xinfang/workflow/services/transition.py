@@ -229,7 +229,7 @@ def _transition(
         )
         _save_changed(p, before)
         transition_notify(name, p, actor, event.seq)
-        petitioner_text(name, p, actor, event.seq)
+        petitioner_text(name, p, actor, event.seq, now)
     return p
 
 
