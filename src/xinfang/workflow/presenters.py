@@ -74,6 +74,25 @@ ANSWER_KINDS = {
 }
 
 
+def decline_cited_words(d: dict[str, Any], *, public: bool = False) -> str:
+    """The earlier case a decline cites, in words ("" when none): its tracking code and state
+    for staff; for the petitioner (portal, notices) their own earlier case by its code, and
+    another person's case on the same matter only as such."""
+    code = d.get("cited_tracking_code")
+    if not code:
+        return ""
+    try:
+        shown = format_tracking_code(code)
+    except ValueError:
+        shown = code
+    state = f"（{d['cited_state']}）" if d.get("cited_state") else ""
+    if not public:
+        return f"引用原信访件 {shown}{state}"
+    if d.get("cited_same_person"):
+        return f"所依据的是您此前的信访事项（查询码 {shown}）{state}"
+    return f"所依据的是同一事项的另一信访件{state}"
+
+
 def event_text(e: PetitionEvent) -> tuple[str, str]:
     """A Chinese headline and detail line for one history event."""
     d: dict[str, Any] = e.data or {}
@@ -93,7 +112,9 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
             detail += f"；交办意见：{d['instructions']}"
         return f"交办至 {d.get('to_unit_name', '')}{who}", detail
     if k == EventKind.DECLINE:
-        return f"不予受理：{d.get('reason_text', '')}", f"告知途径：{d.get('channel', '')}"
+        cited = decline_cited_words(d)
+        detail = f"告知途径：{d.get('channel', '')}" + (f"；{cited}" if cited else "")
+        return f"不予受理：{d.get('reason_text', '')}", detail
     if k == EventKind.ACKNOWLEDGE:
         return EventKind.ACKNOWLEDGE.label, _note(d).lstrip("；")
     if k == EventKind.RETURN:
@@ -263,6 +284,11 @@ class CaseView:
     earlier: list[Petition] = field(default_factory=list)
     # The earlier case this repeats, only when the reader may open it (RULES.md §6).
     repeat_of: Petition | None = None
+    # The last decline's words to the petitioner and the earlier case it cited (the case
+    # itself only when the reader may open it).
+    decline_channel: str = ""
+    decline_cited: str = ""
+    decline_cited_case: Petition | None = None
     # Ownership, supervision orders, extension requests, hearings, follow-ups (workflow).
     panel: CasePanel | None = None
     panel_forms: dict[str, Any] = field(default_factory=dict)
@@ -326,6 +352,15 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
             .distinct()
             .order_by("-received_at")[:10]
         )
+    declined = next(
+        (e for e in reversed(list(p.events.all())) if e.kind == EventKind.DECLINE), None
+    )
+    decline_data = declined.data if declined else {}
+    cited_case = (
+        petitions_visible_to(user).filter(pk=decline_data["cited"]).first()
+        if decline_data.get("cited")
+        else None
+    )
     panel = case_panel(p, user, today)
     hints = case_hints(user, [p])[p.pk]
     shown = {"is_first": hints.is_first}
@@ -346,6 +381,9 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
         draft=draft,
         earlier=earlier,
         repeat_of=p.repeat_of if hints.repeat_of_id else None,
+        decline_channel=decline_data.get("channel", "") if p.decline_reason else "",
+        decline_cited=decline_cited_words(decline_data) if p.decline_reason else "",
+        decline_cited_case=cited_case if p.decline_reason else None,
         panel=panel,
         panel_forms=case_forms(panel, p, today),
     )
