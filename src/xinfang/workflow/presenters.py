@@ -74,6 +74,15 @@ ANSWER_KINDS = {
 }
 
 
+def extension_approval_words(d: dict[str, Any], actor_name: str = "") -> str:
+    """Who approved an extension and who asked for it ("；王主任批准（李四申请）")."""
+    approver = d.get("approved_by_name") or actor_name
+    if not approver:
+        return ""
+    asker = d.get("requested_by_name")
+    return f"；{approver}批准" + (f"（{asker}申请）" if asker and asker != approver else "")
+
+
 def decline_cited_words(d: dict[str, Any], *, public: bool = False) -> str:
     """The earlier case a decline cites, in words ("" when none): its tracking code and state
     for staff; for the petitioner (portal, notices) their own earlier case by its code, and
@@ -124,13 +133,15 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
     if k == EventKind.EXTEND:
         return (
             f"延期 {d.get('days')} 日",
-            f"办结期限由 {d.get('from')} 延至 {d.get('conclude_by')}；理由：{d.get('reason', '')}",
+            f"办结期限由 {d.get('from')} 延至 {d.get('conclude_by')}；理由：{d.get('reason', '')}"
+            + extension_approval_words(d, e.actor_name),
         )
     if k in ANSWER_KINDS:
         # 答复结论 / 复查结论 / 复核结论, labelled by the stage (a review's upheld is 维持).
         word = "答复" if k == EventKind.CONCLUDE else STAGES[ANSWER_KINDS[k]].word
         outcome = outcome_label(d.get("outcome", ""), review=k != EventKind.CONCLUDE)
-        return EventKind(k).label, f"{word}结论：{outcome}"
+        visit = f"；{d['follow_up_on']} 回访" if d.get("follow_up_on") else ""
+        return EventKind(k).label, f"{word}结论：{outcome}{visit}"
     if k == EventKind.REQUEST_REVIEW:
         return EventKind.REQUEST_REVIEW.label, f"复查机关：{d.get('reviewing_unit_name', '')}"
     if k == EventKind.REQUEST_RE_REVIEW:
@@ -289,6 +300,8 @@ class CaseView:
     decline_channel: str = ""
     decline_cited: str = ""
     decline_cited_case: Petition | None = None
+    # Who approved the extension in force (and who asked), for the deadlines table.
+    extension_approval: str = ""
     # Ownership, supervision orders, extension requests, hearings, follow-ups (workflow).
     panel: CasePanel | None = None
     panel_forms: dict[str, Any] = field(default_factory=dict)
@@ -352,9 +365,9 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
             .distinct()
             .order_by("-received_at")[:10]
         )
-    declined = next(
-        (e for e in reversed(list(p.events.all())) if e.kind == EventKind.DECLINE), None
-    )
+    events = list(p.events.all())
+    declined = next((e for e in reversed(events) if e.kind == EventKind.DECLINE), None)
+    extended = next((e for e in reversed(events) if e.kind == EventKind.EXTEND), None)
     decline_data = declined.data if declined else {}
     cited_case = (
         petitions_visible_to(user).filter(pk=decline_data["cited"]).first()
@@ -384,6 +397,11 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
         decline_channel=decline_data.get("channel", "") if p.decline_reason else "",
         decline_cited=decline_cited_words(decline_data) if p.decline_reason else "",
         decline_cited_case=cited_case if p.decline_reason else None,
+        extension_approval=(
+            extension_approval_words(extended.data or {}, extended.actor_name).lstrip("；")
+            if extended and p.extension_days
+            else ""
+        ),
         panel=panel,
         panel_forms=case_forms(panel, p, today),
     )
