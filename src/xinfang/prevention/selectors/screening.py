@@ -283,6 +283,18 @@ def disputes_visible_to(
     )
 
 
+def disputes_filed_by(user: Staff, *, limit: int = 10) -> list[Dispute]:
+    """The disputes the user reported in their screening reports (not withdrawn), newest
+    first: an informant's own record on their landing page."""
+    return list(
+        scoped(
+            Dispute.objects.filter(withdrawn_in__isnull=True, reported_in__submitted_by=user), user
+        )
+        .select_related("unit", "period")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def dispute_get(user: Staff, pk: int) -> Dispute:
     """One dispute the user may see.
 
