@@ -47,6 +47,8 @@ FLAGS = [
     ("is_litigation", "涉法涉诉", "secondary"),
     ("is_anonymous", "匿名", "secondary"),
     ("is_first", "初信初访", "light"),
+    # The petitioner agreed to text messages at registration (issue 20).
+    ("sms_consent", "短信告知", "light"),
 ]
 STATE_TONES = {
     State.REGISTERED: "primary",
