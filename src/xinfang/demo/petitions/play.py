@@ -4,7 +4,7 @@ pinned to the planned times. A refusal by a service means the plan is wrong."""
 from __future__ import annotations
 
 import zlib
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -13,12 +13,15 @@ from xinfang.demo.petitions.cases import Case, Step
 from xinfang.demo.units import ACCOUNTS
 from xinfang.notifications.sms import is_mobile
 from xinfang.petitions.models import Category, Petition, Reply
-from xinfang.units.models import Staff, Unit
+from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.workflow import services as wf
+from xinfang.workflow.models import FollowUp
 from xinfang.workflow.services import petition_register, reply_draft_save
 
 FORWARD_REASON = "该事项属于其职责范围，依法转送。"
 TEXTS_SINCE_DAYS = 60
+# Follow-ups due within this many days before now are left for the desk to record.
+FOLLOW_UPS_PENDING_DAYS = 30
 
 
 class Player:
@@ -62,8 +65,39 @@ class Player:
         )
         for step in case.steps:
             petition = self._step(petition, case, step)
+        self._visit_old_follow_ups(petition)
         self.made[case.key] = petition
         return petition
+
+    def _visit_old_follow_ups(self, p: Petition) -> None:
+        """A follow-up is scheduled with each conclusion (issue 20); the ones that fell due
+        long before the demo's now were visited (by phone, after the case's last event),
+        so the follow-up list holds the recent ones, as a desk that keeps up would have."""
+        before = timezone.localdate(self.now) - timedelta(days=FOLLOW_UPS_PENDING_DAYS)
+        for visit in FollowUp.objects.filter(petition=p, done_at__isnull=True, due_on__lt=before):
+            last = p.events.order_by("-seq").values_list("at", flat=True).first()
+            due = datetime.combine(visit.due_on, time(10), tzinfo=self.now.tzinfo)
+            when = max(due, last + timedelta(hours=1)) if last else due
+            actor = p.handler or self._leader_of(p.responsible_unit)
+            if when >= self.now or actor is None:
+                continue
+            p = wf.follow_up_record(
+                follow_up=visit,
+                actor=actor,
+                method=FollowUp.Method.PHONE,
+                finding=FollowUp.Finding.SOLVED,
+                petitioner_view="问题已经解决，对处理结果满意。",
+                now=when,
+            ).petition
+
+    def _leader_of(self, unit: Unit) -> Staff | None:
+        member = (
+            Membership.objects.filter(unit=unit, role=Role.LEADER)
+            .select_related("staff")
+            .order_by("pk")
+            .first()
+        )
+        return member.staff if member else None
 
     def _agrees_to_texts(self, case: Case) -> bool:
         """About one in four people registered in the last two months agreed to be told by
