@@ -406,6 +406,9 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="xinfang@localhost")
+# Text messages to petitioners (notifications/sms.py): the dotted path of the gateway class.
+# The default sends nothing: messages stay in the admin's 短信发件箱 and the log.
+SMS_GATEWAY = env.str("SMS_GATEWAY", default="xinfang.notifications.sms.OutboxGateway")
 # The address links in emails and Open311 answers point to: required on a public site.
 SITE_URL = public_site_url(
     env.str("SITE_URL", default=""),

@@ -42,6 +42,19 @@ def test_it_registers_a_petition_and_returns_its_deadlines(api, org, dc_registra
     assert [e["kind"] for e in body["events"]] == ["register"]
 
 
+def test_it_records_consent_to_text_messages_only_when_given(api, org, dc_registrar):
+    client = api.as_(dc_registrar)
+    plain = client.post("/api/v1/petitions/", payload(org), format="json").json()
+    agreed = client.post("/api/v1/petitions/", payload(org, sms_consent=True), format="json")
+
+    assert plain["sms_consent"] is False
+    assert agreed.status_code == 201 and agreed.json()["sms_consent"] is True
+    landline = payload(org, sms_consent=True)
+    landline["petitioners"][0]["phone"] = "0571-87654321"
+    refused = client.post("/api/v1/petitions/", landline, format="json")
+    assert refused.status_code == 400 and "手机号码" in refused.json()["message"]
+
+
 def test_it_creates_one_case_for_a_repeated_idempotency_key(api, org, dc_registrar):
     client = api.as_(dc_registrar)
     data = payload(org, idempotency_key="form-123")

@@ -19,6 +19,7 @@ from xinfang.demo.petitions import routes, texts
 from xinfang.demo.petitions.cases import KEY_PREFIX, SPAN_DAYS
 from xinfang.demo.petitions.plan import Planner
 from xinfang.demo.units import demo_organisation_ensure
+from xinfang.notifications.models import TextMessage
 from xinfang.petitions.models import (
     Category,
     Channel,
@@ -269,6 +270,15 @@ class TestASmallDemo:
         complaints = Petition.objects.filter(is_accusation=False, accused_unit__isnull=False)
         assert set(complaints.values_list("accused_unit__code", flat=True)) >= {"LJ-CN-MK"}
         assert not Petition.objects.filter(~Q(line=F("category__line"))).exists()
+
+    def test_it_fills_the_text_message_outbox_for_those_who_agreed(self, db):
+        texted = TextMessage.objects.select_related("petition")
+        assert texted.count() >= 3
+        assert {m.event_kind for m in texted} & {"accept", "forward", "assign"}
+        assert all(m.petition.sms_consent for m in texted)
+        # Each message carries the time of its event, not the time of the load.
+        assert not texted.filter(created_at__gt=NOW).exists()
+        assert texted.values("created_at").distinct().count() > 1
 
 
 def test_it_reviews_by_the_same_rule_as_the_workflow(db):

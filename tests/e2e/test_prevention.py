@@ -72,6 +72,18 @@ def test_an_informant_files_a_zero_report_on_a_phone(phone_page, org, informant,
     assert report.is_zero and report.unit == org.group and not report.is_late
 
 
+def test_an_informant_lands_on_the_reporting_task_after_signing_in(
+    phone_page, org, informant, clock
+):
+    page = phone_page
+    login(page, "informant_1")
+    # No empty case counters: the first page is this period's report and the one-tap zero.
+    expect(page).to_have_url(re.compile(r"/prevention/$"))
+    expect(page.get_by_role("button", name=re.compile("报送零报告"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "informant_landing_phone")
+
+
 def test_an_informant_adds_two_items_with_htmx_on_a_phone(phone_page, org, informant, clock):
     page = phone_page
     errors: list[str] = []

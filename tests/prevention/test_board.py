@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.clock import at
@@ -96,6 +97,37 @@ def test_it_counts_each_units_status_for_the_day(org, groups, district_superviso
         "LJ-CN-XC-XM",
         "LJ-CN-XC-XM-01",
     }
+
+
+def test_it_lists_the_units_that_have_not_reported_first_with_a_chart(
+    org, groups, district_supervisor, filed
+):
+    result = board(district_supervisor, org.district, mode="date", on=MARCH_5)
+
+    order = [r.status_now for r in result.rows]
+    assert order == ["missing"] * 5 + ["late", "zero", "filed"]
+    # Within a status, by the tree.
+    assert [r.unit.code for r in result.rows][:2] == ["LJ-CN-DC", "LJ-CN-DC-DH"]
+    assert result.chart == [
+        ("missing", "未报", 5, 62.5),
+        ("late", "迟报", 1, 12.5),
+        ("zero", "零报告", 1, 12.5),
+        ("filed", "已报", 1, 12.5),
+    ]
+
+
+def test_the_board_page_draws_the_chart(client, org, groups, district_supervisor, filed):
+    client.force_login(district_supervisor)
+    with time_machine.travel(at(2026, 3, 6, 10, 30), tick=False):
+        page = client.get(
+            reverse("prevention:board"),
+            {"unit": org.district.pk, "mode": "date", "date": "2026-03-05"},
+        ).content.decode()
+    chart = page.split('id="board-chart"')[1].split("</figure>")[0]
+    assert 'aria-label="未报 5 个，迟报 1 个，零报告 1 个，已报 1 个"' in chart
+    assert 'style="width: 62.5%"' in chart
+    rows = page.split('id="board-rows"')[1]
+    assert rows.index('data-status="missing"') < rows.index('data-status="filed"')
 
 
 def test_before_the_due_time_an_unfiled_day_is_pending(org, district_supervisor, lianghui):

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from tests.clock import at
 from tests.conftest import _member
@@ -208,3 +209,47 @@ def test_a_call_in_the_log_becomes_a_phone_petition(org, shift, dc_handler, dc_r
     assert petition.receiving_unit == org.dongcheng
     with pytest.raises(InvalidTransition, match="已经登记"):
         duty_log_register_petition(actor=dc_registrar, entry=entry, draft=draft)
+
+
+def test_the_roster_warns_when_one_person_is_on_duty_and_leads_it(
+    client, org, shift, dc_registrar, dc_leader
+):
+    same = duty_shift_create(
+        actor=dc_registrar,
+        unit=org.dongcheng,
+        on_date=DAY + timedelta(days=1),
+        officer=dc_leader,
+        leader=dc_leader,
+    )
+    assert same.same_person and not shift.same_person
+
+    client.force_login(dc_registrar)
+    month = client.get(
+        reverse("prevention:duty"), {"unit": org.dongcheng.pk, "month": "2026-03"}
+    ).content.decode()
+    warning = month.split('id="duty-same-person"')[1].split("</div>")[0]
+    assert "3月6日" in warning and "3月5日" not in warning
+    assert "同一人" in client.get(reverse("prevention:duty_shift", args=[same.pk])).content.decode()
+    assert (
+        'id="duty-same-person"'
+        not in client.get(reverse("prevention:duty_shift", args=[shift.pk])).content.decode()
+    )
+
+
+def test_putting_one_person_on_both_posts_warns_the_roster_keeper(
+    client, org, dc_registrar, dc_leader
+):
+    client.force_login(dc_registrar)
+    response = client.post(
+        f"{reverse('prevention:duty_new')}?unit={org.dongcheng.pk}",
+        {
+            "form": "fill",
+            "first": "2026-03-09",
+            "last": "2026-03-10",
+            "officers": [dc_leader.pk],
+            "leaders": [dc_leader.pk],
+        },
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("3月9日至10日" in m and "同一人" in m for m in shown), shown

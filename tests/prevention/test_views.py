@@ -194,6 +194,41 @@ def test_the_informant_files_a_zero_report_in_one_tap(client, org, informant):
     assert "已经报送（第1版）" in again.content.decode()
 
 
+def test_an_informant_lands_on_the_reporting_task_with_the_disputes_they_filed(
+    client, org, informant, dc_leader, category
+):
+    screening_report_submit(
+        actor=informant,
+        unit=org.group,
+        period_start=date(2026, 3, 9),
+        is_zero=False,
+        disputes=[
+            DisputeInput(subject="宅基地边界纠纷", parties="刘德明、刘德华", category=category)
+        ],
+        now=NOW,
+    )
+    screening_report_submit(
+        actor=dc_leader,
+        unit=org.group,
+        period_start=date(2026, 3, 2),
+        is_zero=False,
+        disputes=[DisputeInput(subject="楼上漏水纠纷", parties="甲、乙", category=category)],
+        now=NOW,
+    )
+    as_(client, informant)
+    with time_machine.travel(NOW, tick=False):
+        landing = client.get("/", follow=True)
+    assert landing.redirect_chain == [(reverse("prevention:home"), 302)]
+    page = landing.content.decode()
+    assert "报送零报告" in page  # this period's task, one tap
+    filed = page.split('id="filed-disputes"')[1].split("</section>")[0]
+    assert "宅基地边界纠纷" in filed and "楼上漏水纠纷" not in filed
+
+    # Whoever handles cases still lands on the workbench.
+    as_(client, dc_leader)
+    assert client.get("/").status_code == 200
+
+
 def test_the_form_files_items_and_adds_more_without_javascript(client, org, informant, category):
     as_(client, informant)
     url = reverse("prevention:report_form") + f"?unit={org.group.pk}&period=2026-03-16"

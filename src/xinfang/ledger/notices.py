@@ -27,6 +27,7 @@ from xinfang.petitions.models import (
     Reply,
 )
 from xinfang.units.selectors import unit_parent
+from xinfang.workflow.presenters import decline_cited_words
 from xinfang.workflow.services.transition import reviewing_body
 
 DEFAULTS = Path(__file__).resolve().parent / "notice_templates"
@@ -140,6 +141,7 @@ def _decline(p: Petition) -> dict[str, Any]:
         "decided_on": _d(p.decided_on),
         "reason": reason,
         "go_instead": data.get("channel", ""),
+        "cited": decline_cited_words(data, public=True),
     }
 
 

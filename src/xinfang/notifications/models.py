@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from xinfang.core.crypto import EncryptedTextField
 
 
 class Kind(models.TextChoices):
@@ -88,3 +91,46 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} · {self.get_kind_display()}"
+
+
+class TextMessage(models.Model):
+    """One text message (短信) to a petitioner about their case: the outbox every message is
+    written to before the gateway (notifications/sms.py) is asked to send it. The number is
+    encrypted like the petitioner's own; the row keeps what the gateway answered."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    petition = models.ForeignKey(
+        "petitions.Petition",
+        models.CASCADE,
+        related_name="text_messages",
+        verbose_name="信访件",
+    )
+    # The workflow event that caused it (its kind and its place in the case's history).
+    event_kind = models.CharField("事件", max_length=32)
+    event_seq = models.PositiveIntegerField("事件序号")
+    phone = EncryptedTextField("手机号码")
+    # The last four digits, for the outbox list: enough to tell two numbers apart.
+    phone_tail = models.CharField("尾号", max_length=4)
+    body = models.TextField("短信内容")
+    status = models.CharField(
+        "状态", max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    gateway = models.CharField("发送通道", max_length=100, blank=True)
+    result = models.CharField("通道回执", max_length=200, blank=True)
+    # The case, the event and the number's blind index: a retried event texts no one twice.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    # The time of the event that caused it (a demo load replays past events).
+    created_at = models.DateTimeField("生成时间", default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信发件箱"
+        verbose_name_plural = "短信发件箱"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"尾号{self.phone_tail} · {self.body[:20]}"

@@ -1,5 +1,6 @@
-"""Email delivery of notifications, off the request path: `notify` writes an outbox row in
-the caller's transaction, the worker carries it out here (core/outbox.py)."""
+"""Email delivery of notifications and text messages to petitioners, off the request path:
+`notify` and `sms.text_queue` write an outbox row in the caller's transaction, the worker
+carries it out here (core/outbox.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from xinfang.core.outbox import outbox_handler
-from xinfang.notifications.models import Notification
+from xinfang.notifications.models import Notification, TextMessage
 from xinfang.notifications.selectors import received_by
+from xinfang.notifications.sms import SMS_TOPIC, sms_gateway
 
 EMAIL_TOPIC = "notifications.email"
 
@@ -39,3 +41,22 @@ def notification_email_send(payload: dict[str, Any]) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[note.recipient.email],
     )
+
+
+@outbox_handler(SMS_TOPIC)
+def text_message_send(payload: dict[str, Any]) -> None:
+    """Send one queued text message through the configured gateway, once.
+
+    A gateway that raises (the network, the provider down) is retried by the outbox with
+    growing delays; one that answers "not taken" (a refused number) marks the row failed,
+    which a retry would not change."""
+    row = TextMessage.objects.select_for_update().filter(pk=payload["text_id"]).first()
+    if row is None or row.status != TextMessage.Status.QUEUED:
+        return
+    gateway = sms_gateway()
+    result = gateway.send(row.phone, row.body)
+    row.gateway = type(gateway).__name__[:100]
+    row.result = (result.reference or result.error)[:200]
+    row.status = TextMessage.Status.SENT if result.ok else TextMessage.Status.FAILED
+    row.sent_at = timezone.now() if result.ok else None
+    row.save(update_fields=["gateway", "result", "status", "sent_at"])

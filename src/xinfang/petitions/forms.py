@@ -114,6 +114,8 @@ class RegisterForm(forms.Form):
     )
     skips_level = forms.BooleanField(label="越级", required=False)
     is_urgent = forms.BooleanField(label="重大紧急", required=False)
+    # Asked of the petitioner at the window; off unless they said yes (issue 20).
+    sms_consent = forms.BooleanField(label="信访人同意短信告知办理进展", required=False)
     repeat_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
     same_matter_as = forms.IntegerField(required=False, widget=forms.HiddenInput)
     attachments = MultipleFileField(label="附件", required=False)

@@ -312,6 +312,9 @@ class Petition(models.Model):
     is_collective = models.BooleanField("集体访", default=False)
     is_accusation = models.BooleanField("检举控告", default=False)
     is_anonymous = models.BooleanField("匿名", default=False)
+    # The petitioner agreed at registration to be told of the case's progress by text message
+    # (issue 20); off unless they said yes.
+    sms_consent = models.BooleanField("同意短信告知", default=False)
     is_litigation = models.BooleanField("涉法涉诉", default=False)
     is_first = models.BooleanField("初信初访", default=True)
     skips_level = models.BooleanField("越级", default=False)

@@ -178,6 +178,7 @@ class PetitionListSerializer(serializers.ModelSerializer):
             "skips_level",
             "capital_visit",
             "is_urgent",
+            "sms_consent",
             "repeat_of",
             "deadlines",
             "petitioners",
@@ -355,6 +356,12 @@ class PetitionRegisterSerializer(serializers.Serializer):
     is_litigation = serializers.BooleanField(required=False, allow_null=True, default=None)
     skips_level = serializers.BooleanField(required=False, default=False)
     is_urgent = serializers.BooleanField(required=False, default=False)
+    sms_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="the petitioner agreed to be told of acceptance, forwarding, extension, the "
+        "reply and the review window by text message; needs a mobile number",
+    )
     repeat_of = serializers.PrimaryKeyRelatedField(
         queryset=Petition.objects.all(), required=False, allow_null=True
     )

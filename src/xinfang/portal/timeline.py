@@ -16,6 +16,7 @@ from django.utils import timezone
 from xinfang.core.dates import date_text
 from xinfang.petitions.models import Channel, EventKind, Petition, Reply, ReviewOutcome
 from xinfang.portal.anonymise import anonymise_for_case
+from xinfang.workflow.presenters import decline_cited_words
 
 
 @dataclass
@@ -124,6 +125,9 @@ def public_timeline(petition: Petition) -> list[PublicLine]:
             lines.append(PublicLine(on, "交办", text + "。"))
         elif kind == EventKind.DECLINE:
             text = f"{current}决定不予受理。理由：{d.get('reason_text', '')}。"
+            cited = decline_cited_words(d, public=True)
+            if cited:
+                text += f"{cited}。"
             if d.get("channel"):
                 text += f"{d['channel']}"
             lines.append(PublicLine(on, "不予受理", text))

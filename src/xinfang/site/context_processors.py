@@ -3,6 +3,7 @@ from django.http import HttpRequest
 
 from xinfang.demo.status import demo_load_status
 from xinfang.notifications.selectors import unread_count
+from xinfang.site.navigation import small_desk_menu
 from xinfang.units.models import Membership
 
 
@@ -21,4 +22,5 @@ def site(request: HttpRequest) -> dict:
             Membership.objects.filter(staff=user).values_list("role", flat=True)
         )
         context["unread"] = unread_count(user)
+        context["small_desk"] = small_desk_menu(user)
     return context

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xinfang.prevention.selectors import duty_today_for
+from xinfang.units.models import Role
 from xinfang.units.selectors import staff_memberships
 from xinfang.workflow.workbench import workbench_for
 
@@ -11,6 +12,11 @@ from xinfang.workflow.workbench import workbench_for
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """My work: what needs the user now, most urgent first."""
+    memberships = staff_memberships(request.user)
+    roles = {m.role for m in memberships}
+    if roles == {Role.INFORMANT} and not request.user.is_superuser:
+        # An informant has no cases: they land on their reporting task (issue 20).
+        return redirect("prevention:home")
     today = timezone.localdate()
     return render(
         request,
@@ -18,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "workbench": workbench_for(request.user, today=today),
             "duty_today": duty_today_for(request.user, today=today),
-            "memberships": staff_memberships(request.user),
+            "memberships": memberships,
             "today": today,
         },
     )

@@ -36,6 +36,10 @@ class Unit(MP_Node):
     postal_address = models.CharField("通信地址", max_length=200, blank=True)
     reception_place = models.CharField("接待场所", max_length=200, blank=True)
     reception_hours = models.CharField("接待时间", max_length=200, blank=True)
+    # What a decline tells the petitioner instead of a generic sentence (R22 Arts.22, 30):
+    # where the legal procedure is (the court, the review body) and the discipline body.
+    legal_channel = models.CharField("法定途径（诉讼、复议等受理机关）", max_length=200, blank=True)
+    discipline_channel = models.CharField("纪检监察机关信访受理处", max_length=200, blank=True)
     accepts_online = models.BooleanField(
         "接收网上信访", default=False, help_text="在公众网站上可被选择为受理单位"
     )

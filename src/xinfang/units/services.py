@@ -49,7 +49,14 @@ def unit_create(
     return unit
 
 
-CONTACT_FIELDS = ("hotline", "postal_address", "reception_place", "reception_hours")
+CONTACT_FIELDS = (
+    "hotline",
+    "postal_address",
+    "reception_place",
+    "reception_hours",
+    "legal_channel",
+    "discipline_channel",
+)
 # What the configuration change log keeps of a unit.
 LOGGED_FIELDS = ("name", "code", "kind", "is_active", "accepts_online", *CONTACT_FIELDS)
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("petitions/suggest-category/", views.category_suggest, name="suggest_category"),
     path("petitions/<int:pk>/", views.petition_detail, name="detail"),
     path("petitions/<int:pk>/receipt/", views.petition_receipt, name="receipt"),
+    path(
+        "petitions/<int:pk>/registration-receipt/",
+        views.registration_receipt_view,
+        name="registration_receipt",
+    ),
     path("petitions/<int:pk>/act/<slug:action>/", views.petition_act, name="act"),
     path("petitions/<int:pk>/draft/", views.reply_draft, name="draft"),
     path("petitions/<int:pk>/same-matter/", views.same_matter_link_view, name="same_matter"),

@@ -52,6 +52,7 @@ from xinfang.workflow.deadlines import limit_words
 from xinfang.workflow.forms import CaseNoteForm
 from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
 from xinfang.workflow.presenters import case_view, person_cases
+from xinfang.workflow.receipts import PAPERS, registration_receipt
 from xinfang.workflow.selectors import case_notes_for, petitioner_duplicates
 from xinfang.workflow.services import attachment_add, petition_register, reply_draft_save
 from xinfang.workflow.services.case_notes import case_note_may_record
@@ -221,6 +222,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 is_anonymous=d["is_anonymous"],
                 skips_level=d["skips_level"],
                 is_urgent=d["is_urgent"],
+                sms_consent=d["sms_consent"],
                 repeat_of=petitions_visible_to(request.user).filter(pk=d["repeat_of"]).first()
                 if d["repeat_of"]
                 else None,
@@ -440,6 +442,22 @@ def petition_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if receipt is None:
         raise Http404("未找到该登记回执。")
     return render(request, "petitions/receipt.html", {"receipt": receipt})
+
+
+@login_required
+@require_GET
+def registration_receipt_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The registration receipt for the petitioner at the window, printable on A5 or A4."""
+    if accusation_receipt(request.user, pk) is not None:
+        return redirect("petitions:receipt", pk=pk)
+    receipt = registration_receipt(request.user, pk)
+    case_read_record(actor=request.user, kind=CaseRead.Kind.EXPORT, petition_ids=[pk])
+    paper = request.GET.get("paper", PAPERS[0])
+    return render(
+        request,
+        "petitions/registration_receipt.html",
+        {"receipt": receipt, "paper": paper if paper in PAPERS else PAPERS[0], "papers": PAPERS},
+    )
 
 
 @login_required

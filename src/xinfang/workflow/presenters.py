@@ -47,6 +47,8 @@ FLAGS = [
     ("is_litigation", "涉法涉诉", "secondary"),
     ("is_anonymous", "匿名", "secondary"),
     ("is_first", "初信初访", "light"),
+    # The petitioner agreed to text messages at registration (issue 20).
+    ("sms_consent", "短信告知", "light"),
 ]
 STATE_TONES = {
     State.REGISTERED: "primary",
@@ -74,6 +76,34 @@ ANSWER_KINDS = {
 }
 
 
+def extension_approval_words(d: dict[str, Any], actor_name: str = "") -> str:
+    """Who approved an extension and who asked for it ("；王主任批准（李四申请）")."""
+    approver = d.get("approved_by_name") or actor_name
+    if not approver:
+        return ""
+    asker = d.get("requested_by_name")
+    return f"；{approver}批准" + (f"（{asker}申请）" if asker and asker != approver else "")
+
+
+def decline_cited_words(d: dict[str, Any], *, public: bool = False) -> str:
+    """The earlier case a decline cites, in words ("" when none): its tracking code and state
+    for staff; for the petitioner (portal, notices) their own earlier case by its code, and
+    another person's case on the same matter only as such."""
+    code = d.get("cited_tracking_code")
+    if not code:
+        return ""
+    try:
+        shown = format_tracking_code(code)
+    except ValueError:
+        shown = code
+    state = f"（{d['cited_state']}）" if d.get("cited_state") else ""
+    if not public:
+        return f"引用原信访件 {shown}{state}"
+    if d.get("cited_same_person"):
+        return f"所依据的是您此前的信访事项（查询码 {shown}）{state}"
+    return f"所依据的是同一事项的另一信访件{state}"
+
+
 def event_text(e: PetitionEvent) -> tuple[str, str]:
     """A Chinese headline and detail line for one history event."""
     d: dict[str, Any] = e.data or {}
@@ -93,7 +123,9 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
             detail += f"；交办意见：{d['instructions']}"
         return f"交办至 {d.get('to_unit_name', '')}{who}", detail
     if k == EventKind.DECLINE:
-        return f"不予受理：{d.get('reason_text', '')}", f"告知途径：{d.get('channel', '')}"
+        cited = decline_cited_words(d)
+        detail = f"告知途径：{d.get('channel', '')}" + (f"；{cited}" if cited else "")
+        return f"不予受理：{d.get('reason_text', '')}", detail
     if k == EventKind.ACKNOWLEDGE:
         return EventKind.ACKNOWLEDGE.label, _note(d).lstrip("；")
     if k == EventKind.RETURN:
@@ -103,13 +135,15 @@ def event_text(e: PetitionEvent) -> tuple[str, str]:
     if k == EventKind.EXTEND:
         return (
             f"延期 {d.get('days')} 日",
-            f"办结期限由 {d.get('from')} 延至 {d.get('conclude_by')}；理由：{d.get('reason', '')}",
+            f"办结期限由 {d.get('from')} 延至 {d.get('conclude_by')}；理由：{d.get('reason', '')}"
+            + extension_approval_words(d, e.actor_name),
         )
     if k in ANSWER_KINDS:
         # 答复结论 / 复查结论 / 复核结论, labelled by the stage (a review's upheld is 维持).
         word = "答复" if k == EventKind.CONCLUDE else STAGES[ANSWER_KINDS[k]].word
         outcome = outcome_label(d.get("outcome", ""), review=k != EventKind.CONCLUDE)
-        return EventKind(k).label, f"{word}结论：{outcome}"
+        visit = f"；{d['follow_up_on']} 回访" if d.get("follow_up_on") else ""
+        return EventKind(k).label, f"{word}结论：{outcome}{visit}"
     if k == EventKind.REQUEST_REVIEW:
         return EventKind.REQUEST_REVIEW.label, f"复查机关：{d.get('reviewing_unit_name', '')}"
     if k == EventKind.REQUEST_RE_REVIEW:
@@ -263,6 +297,13 @@ class CaseView:
     earlier: list[Petition] = field(default_factory=list)
     # The earlier case this repeats, only when the reader may open it (RULES.md §6).
     repeat_of: Petition | None = None
+    # The last decline's words to the petitioner and the earlier case it cited (the case
+    # itself only when the reader may open it).
+    decline_channel: str = ""
+    decline_cited: str = ""
+    decline_cited_case: Petition | None = None
+    # Who approved the extension in force (and who asked), for the deadlines table.
+    extension_approval: str = ""
     # Ownership, supervision orders, extension requests, hearings, follow-ups (workflow).
     panel: CasePanel | None = None
     panel_forms: dict[str, Any] = field(default_factory=dict)
@@ -326,6 +367,15 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
             .distinct()
             .order_by("-received_at")[:10]
         )
+    events = list(p.events.all())
+    declined = next((e for e in reversed(events) if e.kind == EventKind.DECLINE), None)
+    extended = next((e for e in reversed(events) if e.kind == EventKind.EXTEND), None)
+    decline_data = declined.data if declined else {}
+    cited_case = (
+        petitions_visible_to(user).filter(pk=decline_data["cited"]).first()
+        if decline_data.get("cited")
+        else None
+    )
     panel = case_panel(p, user, today)
     hints = case_hints(user, [p])[p.pk]
     shown = {"is_first": hints.is_first}
@@ -346,6 +396,14 @@ def case_view(p: Petition, user: Staff, today: date) -> CaseView:
         draft=draft,
         earlier=earlier,
         repeat_of=p.repeat_of if hints.repeat_of_id else None,
+        decline_channel=decline_data.get("channel", "") if p.decline_reason else "",
+        decline_cited=decline_cited_words(decline_data) if p.decline_reason else "",
+        decline_cited_case=cited_case if p.decline_reason else None,
+        extension_approval=(
+            extension_approval_words(extended.data or {}, extended.actor_name).lstrip("；")
+            if extended and p.extension_days
+            else ""
+        ),
         panel=panel,
         panel_forms=case_forms(panel, p, today),
     )

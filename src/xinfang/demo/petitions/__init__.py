@@ -61,7 +61,7 @@ def demo_petitions_create(
     demo_organisation_ensure()
     # One of them is the accusation taken in at the unit it accuses (demo/petitions/accusation.py).
     cases = Planner(now, count - 1).plan() if count > 1 else []
-    player = Player()
+    player = Player(now)
     total = len(cases) + 1
     # One transaction (or one per batch): without batches a failed load leaves nothing
     # behind, so "already loaded" is all or none.

@@ -33,7 +33,7 @@ BODIES: dict[str, tuple[str, list[str], str]] = {
         [
             "你（你们）于{{ received_on }}反映的“{{ subject }}”（查询码 {{ tracking_code }}），"
             "经审查，决定不予受理。",
-            "理由：{{ reason }}",
+            "理由：{{ reason }}{% if cited %}；{{ cited }}{% endif %}",
             "请通过以下途径反映：{{ go_instead }}",
         ],
         "{{ unit_name }}",

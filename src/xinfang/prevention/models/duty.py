@@ -50,6 +50,12 @@ class DutyShift(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} {self.on_date:%Y-%m-%d} 值班：{self.officer}，带班：{self.leader}"
 
+    @property
+    def same_person(self) -> bool:
+        """The officer also leads the shift: allowed (a one-desk school has no one else), but
+        no second person checks the duty, so the roster warns of it (issue 20)."""
+        return self.officer_id == self.leader_id
+
 
 class DutySwap(models.Model):
     """A change of who is on a shift (调班), kept as a record; the shift shows the result."""

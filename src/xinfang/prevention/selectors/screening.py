@@ -29,6 +29,9 @@ from xinfang.units.models import Membership, Staff, Unit
 from xinfang.units.selectors import unit_is_visible_to
 
 Status = ScreeningPeriod.Status
+# The board's order and its chart's: who has not reported, then who reported late or not at
+# all yet, then who did.
+NOT_REPORTED_FIRST = (Status.MISSING, Status.PENDING, Status.LATE, Status.ZERO, Status.FILED)
 STATUS_ORDER = [Status.MISSING, Status.LATE, Status.PENDING, Status.FILED, Status.ZERO]
 PREVIOUS, CURRENT, ON_DATE = "previous", "current", "date"
 
@@ -72,6 +75,18 @@ class Board:
     rows: QuerySet[ScreeningPeriod]
     counts: dict[str, int]
     branches: list[Branch] = field(default_factory=list)
+
+    @property
+    def chart(self) -> list[tuple[str, str, int, float]]:
+        """The period's statuses as one stacked bar, not reported first: (status, label,
+        units, percent of all) for each status with any unit."""
+        total = self.counts.get("total") or 0
+        labels = dict(Status.choices)
+        return [
+            (s, labels[s], self.counts.get(s, 0), round(100 * self.counts.get(s, 0) / total, 1))
+            for s in NOT_REPORTED_FIRST
+            if total and self.counts.get(s)
+        ]
 
 
 def board_periods(
@@ -137,7 +152,12 @@ def screening_board(
     }
     branch_units = Unit.objects.filter(path__in=list(per_branch)).order_by("path")
     branches = [Branch(unit=u, counts=per_branch[u.path]) for u in branch_units if u.pk != root.pk]
-    rows = base.order_by("unit__path")
+    # The units that have not reported come first (issue 20), then by the tree.
+    rank = Case(
+        *[When(status_now=s, then=Value(i)) for i, s in enumerate(NOT_REPORTED_FIRST)],
+        default=Value(len(NOT_REPORTED_FIRST)),
+    )
+    rows = base.order_by(rank, "unit__path")
     if status in Status.values:
         rows = rows.filter(status_now=status)
     return Board(root=root, mode=mode, on=on, rows=rows, counts=counts, branches=branches)
@@ -260,6 +280,18 @@ def disputes_visible_to(
         qs = qs.filter(unit__path__startswith=root.path)
     return qs.select_related("unit", "category", "period", "petition").order_by(
         "-created_at", "-id"
+    )
+
+
+def disputes_filed_by(user: Staff, *, limit: int = 10) -> list[Dispute]:
+    """The disputes the user reported in their screening reports (not withdrawn), newest
+    first: an informant's own record on their landing page."""
+    return list(
+        scoped(
+            Dispute.objects.filter(withdrawn_in__isnull=True, reported_in__submitted_by=user), user
+        )
+        .select_related("unit", "period")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

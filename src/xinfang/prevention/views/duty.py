@@ -49,6 +49,9 @@ from xinfang.units.models import Role, Staff, Unit
 WEEKDAYS = "一二三四五六日"
 
 
+SAME_PERSON_WARNING = "值班员和带班领导是同一人，无人复核带班，请尽量另行安排带班领导。"
+
+
 def _month(request: HttpRequest) -> tuple[int, int]:
     raw = request.GET.get("month") or ""
     try:
@@ -154,6 +157,7 @@ def duty_month_view(request: HttpRequest) -> HttpResponse:
         return any(sp.starts_on <= day <= sp.ends_on for sp, _ in gaps)
 
     weeks = [[(d, shifts, in_special(d)) for d, shifts in week] for week in weeks]
+    same_person = [s.on_date for s in shifts if s.same_person]
     prev_month = (first - timedelta(days=1)).strftime("%Y-%m")
     next_month = (first + timedelta(days=32)).replace(day=1).strftime("%Y-%m")
     return render(
@@ -172,6 +176,7 @@ def duty_month_view(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "may_organise": duty_schedule_refusal(request.user, unit) is None,
             "gaps": gaps,
+            "same_person": _ranges(sorted(set(same_person))),
         },
     )
 
@@ -214,6 +219,8 @@ def duty_new(request: HttpRequest) -> HttpResponse:
                     note=d["note"],
                 )
                 messages.success(request, f"已安排{shift.on_date:%m月%d日}的值班。")
+                if shift.same_person:
+                    messages.warning(request, SAME_PERSON_WARNING)
                 return redirect(_month_url(unit, shift.on_date))
             if request.POST.get("form") == "fill" and fill_form.is_valid():
                 d = fill_form.cleaned_data
@@ -226,6 +233,9 @@ def duty_new(request: HttpRequest) -> HttpResponse:
                     leaders=list(d["leaders"]),
                 )
                 messages.success(request, f"已排班 {len(made)} 天（已有班次的日期未改动）。")
+                same = [m.on_date for m in made if m.same_person]
+                if same:
+                    messages.warning(request, f"{'、'.join(_ranges(same))}：{SAME_PERSON_WARNING}")
                 return redirect(_month_url(unit, d["first"]))
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -25,6 +25,7 @@ from xinfang.prevention.roles import OVERSEEING_ROLES
 from xinfang.prevention.schedule import schedule_for
 from xinfang.prevention.selectors import (
     can_oversee,
+    disputes_filed_by,
     disputes_visible_to,
     duty_today_for,
     incidents_visible_to,
@@ -87,6 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "cards": cards,
         "overseen": overseen,
         "duty_today": duty_today_for(user, today=today),
+        "filed_disputes": disputes_filed_by(user),
         "open_disputes": disputes_visible_to(user, status="open").count(),
         "high_risk": disputes_visible_to(user, status="open", risk="high").count(),
         "open_incidents": incidents_visible_to(user).filter(status="open").count(),

@@ -108,6 +108,39 @@ DEFAULT_CHANNELS = {
 }
 
 
+def _nearest_with(unit: Unit, field: str) -> Unit | None:
+    """The unit itself or the nearest unit above it whose `field` is filled in."""
+    if getattr(unit, field):
+        return unit
+    paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)]
+    return Unit.objects.filter(path__in=paths).exclude(**{field: ""}).order_by("-depth").first()
+
+
+def decline_channel(reason: str, unit: Unit) -> str:
+    """What a decline tells the petitioner to do instead, in the deciding unit's configured
+    words (its own or the nearest unit's above: the legal procedure's body, the discipline
+    body, the reception place where counselling goes on); the generic sentence where no unit
+    has configured one (`/settings/units/`)."""
+    if reason == DeclineReason.LITIGATION:
+        legal = _nearest_with(unit, "legal_channel")
+        if legal is not None:
+            return f"请依法通过诉讼、仲裁、行政复议等法定途径提出：{legal.legal_channel}。"
+    elif reason == DeclineReason.DISCIPLINE:
+        body = _nearest_with(unit, "discipline_channel")
+        if body is not None:
+            return f"请向纪检监察机关反映：{body.discipline_channel}。"
+    elif reason == DeclineReason.TERMINATED:
+        place = _nearest_with(unit, "reception_place")
+        if place is not None:
+            hours = f"（{place.reception_hours}）" if place.reception_hours else ""
+            phone = f"，电话 {place.hotline}" if place.hotline else ""
+            return (
+                "该事项已复核终结，不再受理；如有困难，可到"
+                f"{place.reception_place}{hours}咨询{phone}，我们将继续做好疏导和帮扶工作。"
+            )
+    return DEFAULT_CHANNELS[reason]
+
+
 def petition_accept(
     *,
     petition: Petition,
@@ -301,7 +334,7 @@ def petition_decline(
         raise ValidationFailed("不能引用本件。", {"field": "cited"})
     if cited is not None and not _may_cite(actor, petition, cited):
         raise ValidationFailed("引用的原信访件不存在。", {"field": "cited"})
-    channel = (channel or "").strip() or DEFAULT_CHANNELS[reason]
+    channel = (channel or "").strip() or decline_channel(reason, petition.responsible_unit)
 
     def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
         p.decision, p.decided_on, p.decline_reason = "decline", today, reason
@@ -316,7 +349,16 @@ def petition_decline(
             "timely": today <= p.decide_by,
         }
         if cited is not None:
-            data |= {"cited": cited.pk, "cited_tracking_code": cited.tracking_code}
+            data |= {
+                "cited": cited.pk,
+                "cited_tracking_code": cited.tracking_code,
+                "cited_state": cited.get_state_display(),
+                # The petitioner's own earlier case may be named to them; another person's
+                # case on the same matter only as such (portal, notices).
+                "cited_same_person": PetitionParty.objects.filter(
+                    same_person_q(p.pk), petition=cited
+                ).exists(),
+            }
         return data
 
     return _transition(

@@ -96,6 +96,26 @@ def follow_ups_schedule(*, now: datetime | None = None, commit: bool = True) -> 
     return len(rows)
 
 
+def follow_up_schedule(
+    *, petition: Petition, concluded_on: date, now: datetime | None = None
+) -> FollowUp | None:
+    """Schedule the follow-up visit of a conclusion at once (in the conclusion's transaction);
+    return it, or the one scheduled before for that conclusion. `follow_ups_schedule` stays as
+    the job that catches any conclusion without one (an import, an older release)."""
+    delay = follow_up_delay_days()
+    when = calendar_load().add(concluded_on, delay, "calendar")
+    visit, _ = FollowUp.objects.get_or_create(
+        petition=petition,
+        concluded_on=concluded_on,
+        defaults={
+            "due_on": when.date,
+            "due_basis": basis_of(concluded_on, delay, "calendar", when),
+            "scheduled_at": now or timezone.now(),
+        },
+    )
+    return visit
+
+
 def follow_ups_remind(*, now: datetime | None = None, commit: bool = True) -> tuple[int, int]:
     """Remind the handler (or the unit's leaders) and the owner, once, when a follow-up falls
     due (part of the hourly deadline job); return (follow-ups, notifications)."""

@@ -20,6 +20,7 @@ from xinfang.units.models import Staff
 from xinfang.workflow.deadlines import Clock
 from xinfang.workflow.models import ExtensionRequest
 from xinfang.workflow.services.decisions import handler_roles, named_handler_refusal
+from xinfang.workflow.services.follow_ups import follow_up_schedule
 from xinfang.workflow.services.standing_aside import recusal_refusal
 from xinfang.workflow.services.transition import (
     Given,
@@ -153,6 +154,10 @@ def petition_extend(
             )
         if settled is not None:
             data["request"] = settled
+            asked = ExtensionRequest.objects.select_related("requested_by").get(pk=settled)
+            data["requested_by_name"] = asked.requested_by.display_name
+        # R22 Art.34: the head of the body approves; the case shows who.
+        data["approved_by_name"] = actor.display_name
         return data
 
     return _transition(
@@ -188,11 +193,14 @@ def petition_conclude(
         )
         p.concluded_on, p.reply_delivered_on = today, issued.delivered_on
         clock.set(p, "review_request_by", issued.delivered_on)
+        # The follow-up visit (Art.32) is scheduled with the conclusion, not by the next job.
+        visit = follow_up_schedule(petition=p, concluded_on=today, now=now)
         return {
             "reply": issued.pk,
             "outcome": issued.outcome,
             "on_time": p.conclude_by is None or today <= p.conclude_by,
             "review_request_by": p.review_request_by.isoformat(),
+            **({"follow_up_on": visit.due_on.isoformat()} if visit else {}),
         }
 
     return _transition(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from xinfang.core.crypto import blind_indexes, encrypt
 from xinfang.core.errors import DomainError, NotPermitted, ValidationFailed, refuse
 from xinfang.core.tracking import new_tracking_code
+from xinfang.notifications.sms import is_mobile
 from xinfang.petitions.history import event_append
 from xinfang.petitions.models import (
     Category,
@@ -110,6 +111,7 @@ def petition_register(
     is_litigation: bool | None = None,
     skips_level: bool = False,
     is_urgent: bool = False,
+    sms_consent: bool = False,
     repeat_of: Petition | None = None,
     same_matter_as: Petition | None = None,
     co_handling_units: Iterable[Unit] = (),
@@ -132,6 +134,9 @@ def petition_register(
 
     The unit or official complained about (accused_unit, accused_person and accused_post) is
     recorded for any complaint; an accusation must name the unit.
+
+    `sms_consent`: the petitioner agreed to be told of the case's steps by text message
+    (workflow/services/texts.py); it needs a mobile number among the people registered.
 
     Raises:
         NotPermitted: the actor is not a registrar or leader of the receiving unit.
@@ -176,6 +181,9 @@ def petition_register(
         accused_unit=accused_unit,
         accused_person=accused_person,
     )
+    # Numbers are already normalised by person_clean; a landline cannot receive a text.
+    if sms_consent and not any(is_mobile(person.phone) for person in [*people, *reps]):
+        raise ValidationFailed("同意短信告知须填写信访人的手机号码。", {"field": "sms_consent"})
 
     try:
         with transaction.atomic():
@@ -201,6 +209,7 @@ def petition_register(
                 is_litigation=category.is_litigation if is_litigation is None else is_litigation,
                 skips_level=skips_level,
                 is_urgent=is_urgent,
+                sms_consent=sms_consent,
                 repeat_of=repeat_of,
                 same_matter_as=same_matter_root(same_matter_as) if same_matter_as else None,
                 co_handling_units=list(co_handling_units),
@@ -451,6 +460,7 @@ def _register(
     is_litigation,
     skips_level,
     is_urgent,
+    sms_consent,
     repeat_of,
     same_matter_as,
     co_handling_units,
@@ -487,6 +497,7 @@ def _register(
         is_first=repeat_of is None and not _has_earlier_petitions(people),
         skips_level=skips_level,
         is_urgent=is_urgent,
+        sms_consent=sms_consent,
         repeat_of=repeat_of,
         same_matter_as=same_matter_as,
         idempotency_key=idempotency_key or None,
@@ -557,6 +568,7 @@ def _register(
             ),
             "decide_by": petition.decide_by.isoformat(),
             "target_on": petition.target_on.isoformat(),
+            **({"sms_consent": True} if sms_consent else {}),
         },
         at=now,
     )

@@ -33,6 +33,7 @@ from xinfang.workflow.deadlines import Clock, binding_refresh
 from xinfang.workflow.machine import REDO_TARGET, TRANSITIONS, Transition
 from xinfang.workflow.services.notices import transition_notify
 from xinfang.workflow.services.standing_aside import recusal_refusal, recusal_refuse
+from xinfang.workflow.services.texts import petitioner_text
 
 STAFF, PORTAL, SYSTEM = "staff", "portal", "system"
 # A case forwarded outside the system is finished here: nobody in it receives or returns it.
@@ -228,6 +229,7 @@ def _transition(
         )
         _save_changed(p, before)
         transition_notify(name, p, actor, event.seq)
+        petitioner_text(name, p, actor, event.seq, now)
     return p
 
 
