@@ -92,10 +92,7 @@ def decline_cited_words(d: dict[str, Any], *, public: bool = False) -> str:
     code = d.get("cited_tracking_code")
     if not code:
         return ""
-    try:
-        shown = format_tracking_code(code)
-    except ValueError:
-        shown = code
+    shown = display_tracking_code(code)
     state = f"（{d['cited_state']}）" if d.get("cited_state") else ""
     if not public:
         return f"引用原信访件 {shown}{state}"

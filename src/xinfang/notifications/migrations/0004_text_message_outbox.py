@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notifications', '0003_unusual_reading_kind'),
-        ('petitions', '0018_petition_sms_consent'),
+        ('petitions', '0019_petition_sms_consent'),
     ]
 
     operations = [

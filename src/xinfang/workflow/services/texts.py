@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from xinfang.core.tracking import format_tracking_code
 from xinfang.notifications.sms import text_queue
 from xinfang.petitions.models import Petition, PetitionParty
 from xinfang.units.models import Membership, Staff, Unit
@@ -41,7 +40,7 @@ def _day(d: date | None) -> str:
 
 
 def _lead(p: Petition) -> str:
-    code = format_tracking_code(p.tracking_code)
+    code = p.tracking_code_display
     if p.is_accusation:
         return f"您反映的事项（查询码{code}）"
     subject = p.subject if len(p.subject) <= SUBJECT_CHARS else p.subject[:SUBJECT_CHARS] + "…"

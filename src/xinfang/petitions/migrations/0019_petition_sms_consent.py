@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('petitions', '0017_petitioner_name_address_encrypted'),
+        ('petitions', '0018_indicator_indexes'),
     ]
 
     operations = [
