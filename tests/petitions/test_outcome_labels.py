@@ -46,7 +46,8 @@ def test_the_same_value_reads_by_stage():
 def test_a_reviews_upheld_reads_weichi_in_the_history_and_on_the_case_page(client, reviewed):
     p, cn_leader = reviewed
     texts = {e.kind: event_text(e) for e in PetitionEvent.objects.filter(petition=p)}
-    assert texts["conclude"] == ("办结", "答复结论：支持")
+    # The conclusion names its follow-up visit too (scheduled with it).
+    assert texts["conclude"][0] == "办结" and texts["conclude"][1].startswith("答复结论：支持；")
     assert texts["conclude_review"] == ("复查答复", "复查结论：维持")
     client.force_login(cn_leader)
     page = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
