@@ -4,6 +4,7 @@ from xinfang.prevention import apis
 
 urlpatterns = [
     path("screening/reports/", apis.ScreeningReportApi.as_view(), name="screening-reports"),
+    path("screening/parts/", apis.ScreeningPartApi.as_view(), name="screening-parts"),
     path(
         "screening/compliance/",
         apis.ScreeningComplianceApi.as_view(),

@@ -1,5 +1,6 @@
-"""REST API of screening: filing reports (POST /api/v1/screening/reports/) and the
-compliance of a subtree (GET /api/v1/screening/compliance/)."""
+"""REST API of screening: filing reports (POST /api/v1/screening/reports/), a department's
+part of one (POST /api/v1/screening/parts/) and the compliance of a subtree
+(GET /api/v1/screening/compliance/)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from xinfang.prevention.selectors import (
 from xinfang.prevention.selectors.screening import CURRENT, ON_DATE, PREVIOUS
 from xinfang.prevention.services import (
     DisputeInput,
+    screening_part_submit,
     screening_periods_ensure,
     screening_report_submit,
 )
@@ -63,6 +65,15 @@ class ReportInSerializer(serializers.Serializer):
     correction_reason = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
+
+
+class PartInSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    period_start = serializers.DateField()
+    part = serializers.CharField(max_length=50, help_text="分项（部门），如“教务处”")
+    is_zero = serializers.BooleanField(default=False, help_text="本部门未发现矛盾纠纷")
+    disputes = DisputeInSerializer(many=True, required=False, default=list)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class DisputeOutSerializer(serializers.ModelSerializer):
@@ -108,6 +119,7 @@ class ReportOutSerializer(serializers.ModelSerializer):
             "is_late",
             "note",
             "correction_reason",
+            "part",
             "submitted_by",
             "submitted_at",
             "disputes",
@@ -174,6 +186,27 @@ class ScreeningReportApi(generics.ListCreateAPIView):
             supersedes=supersedes,
             note=data["note"],
             correction_reason=data["correction_reason"],
+        )
+        return Response(ReportOutSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ScreeningPartApi(APIView):
+    """POST: file one department's part (分项) of a unit's report: a new version keeping what
+    was reported and adding the part's items (or saying it found nothing)."""
+
+    @extend_schema(request=PartInSerializer, responses={201: ReportOutSerializer})
+    def post(self, request: Request) -> Response:
+        form = PartInSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        report = screening_part_submit(
+            actor=request.user,
+            unit=visible_unit(request.user, data["unit"]),
+            period_start=data["period_start"],
+            part=data["part"],
+            is_zero=data["is_zero"],
+            disputes=[DisputeInput(**d) for d in data["disputes"]],
+            note=data["note"],
         )
         return Response(ReportOutSerializer(report).data, status=status.HTTP_201_CREATED)
 

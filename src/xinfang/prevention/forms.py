@@ -133,6 +133,17 @@ class ReportNoteForm(StyledForm):
     correction_reason = forms.CharField(label="更正原因", max_length=200, required=False)
 
 
+class PartForm(StyledForm):
+    """A head of department's part (分项) of the unit's report: which department, a note."""
+
+    part = forms.CharField(
+        label="分项（部门）",
+        max_length=50,
+        help_text="如：教务处、安保处、后勤处。每个部门每期报送一次。",
+    )
+    note = forms.CharField(label="其他情况说明", widget=TEXTAREA, required=False)
+
+
 class PetitionDraftForm(StyledForm):
     """What a prevention page asks to register a petition on the spot."""
 

@@ -12,10 +12,9 @@ from django.db.models import Q
 
 from xinfang.accountability.models import AccountabilityItem
 from xinfang.backlog.models import BacklogEntry
-from xinfang.units.models import Membership, Staff, Unit
+from xinfang.units.models import Membership, Staff
+from xinfang.units.selectors import SMALL_DESK_KINDS
 from xinfang.workflow.models import SupervisionOrder
-
-SMALL_DESK_KINDS = frozenset({Unit.Kind.SCHOOL, Unit.Kind.ENTERPRISE})
 
 
 def small_desk_menu(user: Staff) -> dict[str, bool] | None:

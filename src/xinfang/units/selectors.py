@@ -57,6 +57,20 @@ def roles_of(user: Staff, unit: Unit) -> set[str]:
     return set(Membership.objects.filter(staff=user, unit=unit).values_list("role", flat=True))
 
 
+# A school or an enterprise keeps one petition desk and one leader (issue 20): a user whose
+# units are all of these kinds works a small desk, whose pages leave out what it never uses
+# and show what it relies on (the responsible leader of each case in the ledger).
+SMALL_DESK_KINDS = frozenset({Unit.Kind.SCHOOL, Unit.Kind.ENTERPRISE})
+
+
+def is_small_desk(user: Staff) -> bool:
+    """True when every unit the user belongs to is a school or an enterprise (a small desk)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    kinds = set(Membership.objects.filter(staff=user).values_list("unit__kind", flat=True))
+    return bool(kinds) and kinds <= SMALL_DESK_KINDS
+
+
 # Leaders, supervisors and admins answer for the whole subtree below their unit.
 ROLES_REACHING_DOWN = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 

@@ -43,7 +43,7 @@ from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 from xinfang.petitions.selectors.similar import reply_precedents_for, similar_cases_for
 from xinfang.petitions.services import PersonInput
 from xinfang.units.models import Unit
-from xinfang.units.selectors import units_visible_to
+from xinfang.units.selectors import is_small_desk, units_visible_to
 from xinfang.workflow import case_actions as actions
 from xinfang.workflow.actions import action_run
 from xinfang.workflow.case_sections import case_sections
@@ -53,7 +53,11 @@ from xinfang.workflow.forms import CaseNoteForm
 from xinfang.workflow.machine import DECIDABLE, TRANSITIONS
 from xinfang.workflow.presenters import case_view, person_cases
 from xinfang.workflow.receipts import PAPERS, registration_receipt
-from xinfang.workflow.selectors import case_notes_for, petitioner_duplicates
+from xinfang.workflow.selectors import (
+    case_notes_for,
+    petitioner_duplicates,
+    responsible_leaders,
+)
 from xinfang.workflow.services import attachment_add, petition_register, reply_draft_save
 from xinfang.workflow.services.case_notes import case_note_may_record
 from xinfang.workflow.services.co_handling import (
@@ -153,11 +157,20 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             petition_ids=[p.pk for p in page.rows],
             query=request.GET.urlencode(),
         )
+    # A small desk (a school, an enterprise) answers to its leader for each case: its ledger
+    # names that leader (issue 20).
+    show_leader = is_small_desk(request.user)
+    if show_leader:
+        leaders = responsible_leaders(page.rows)
+        for row in page.rows:
+            row.leader = leaders.get(row.pk)
     params = request.GET.copy()
     params.pop("after", None)
     context = {
         "form": form,
         "page": page,
+        "show_leader": show_leader,
+        "ledger_cols": 10 if show_leader else 9,
         "today": timezone.localdate(),
         "querystring": params.urlencode(),
         "filtered": bool(params),

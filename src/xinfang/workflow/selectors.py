@@ -298,6 +298,44 @@ def ownerships_of(user: Staff, *, active: bool = True) -> QuerySet[Ownership]:
     )
 
 
+@dataclass
+class ResponsibleLeader:
+    """Who answers for a case in the ledger's 责任领导 column: its owning leader (包案), else
+    the leader(s) of its responsible unit."""
+
+    names: str
+    is_owner: bool
+
+
+def responsible_leaders(rows: list[Petition]) -> dict[int, ResponsibleLeader]:
+    """Each case's responsible leader (case id -> leader), in two queries for a page of cases:
+    the active ownership's leader where one is named, else the responsible unit's leaders."""
+    owners = {
+        o.petition_id: o.owner
+        for o in Ownership.objects.filter(
+            petition_id__in=[p.pk for p in rows], active=True
+        ).select_related("owner")
+    }
+    unit_leaders: dict[int, list[str]] = {}
+    for m in (
+        Membership.objects.filter(
+            unit_id__in={p.responsible_unit_id for p in rows if p.pk not in owners},
+            role=Role.LEADER,
+            staff__is_active=True,
+        )
+        .select_related("staff")
+        .order_by("staff__full_name", "staff_id")
+    ):
+        unit_leaders.setdefault(m.unit_id, []).append(m.staff.display_name)
+    found: dict[int, ResponsibleLeader] = {}
+    for p in rows:
+        if p.pk in owners:
+            found[p.pk] = ResponsibleLeader(owners[p.pk].display_name, is_owner=True)
+        elif names := unit_leaders.get(p.responsible_unit_id):
+            found[p.pk] = ResponsibleLeader("、".join(names), is_owner=False)
+    return found
+
+
 def extension_requests_to_decide(user: Staff) -> QuerySet[ExtensionRequest]:
     """Pending extension requests of cases in units the user leads (or below)."""
     return (

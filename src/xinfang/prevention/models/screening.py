@@ -209,6 +209,9 @@ class ScreeningReport(models.Model):
     """One version of a unit's screening report for a period: items found, or a zero report.
 
     A correction is a new version that names the one it supersedes; versions are never edited.
+    A part (分项) is a version filed by one head of department for their area: it keeps every
+    item already reported and adds its own, so several people each file their part of the
+    unit's report, and each item names the version (and the person) that reported it.
     """
 
     period = models.ForeignKey(
@@ -231,6 +234,8 @@ class ScreeningReport(models.Model):
     is_late = models.BooleanField("迟报", default=False)
     note = models.TextField("情况说明", blank=True)
     correction_reason = models.CharField("更正原因", max_length=200, blank=True)
+    # The department or area this version adds (blank for a whole report or a correction).
+    part = models.CharField("分项（部门）", max_length=50, blank=True, default="")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -252,11 +257,18 @@ class ScreeningReport(models.Model):
                 condition=Q(is_current=True),
                 name="screening_report_one_current",
             ),
+            # Each department files its part of a period once; changes go through a correction.
+            models.UniqueConstraint(
+                fields=["period", "part"],
+                condition=~Q(part=""),
+                name="screening_report_one_per_part",
+            ),
         ]
 
     def __str__(self) -> str:
         kind = "零报告" if self.is_zero else "排查报告"
-        return f"{self.unit} {self.period.label} {kind} 第{self.version}版"
+        part = f"（{self.part}分项）" if self.part else ""
+        return f"{self.unit} {self.period.label} {kind}{part} 第{self.version}版"
 
 
 class Dispute(models.Model):

@@ -235,12 +235,28 @@ def report_versions(period: ScreeningPeriod) -> list[ScreeningReport]:
 
 
 def report_items(report: ScreeningReport) -> list[Dispute]:
-    """The disputes as they stood in this version of the report."""
+    """The disputes as they stood in this version of the report, each with the version (and
+    the person) that reported it."""
     return list(
         Dispute.objects.filter(period_id=report.period_id, reported_in__version__lte=report.version)
         .filter(Q(withdrawn_in__isnull=True) | Q(withdrawn_in__version__gt=report.version))
-        .select_related("category", "petition")
+        .select_related("category", "petition", "reported_in", "reported_in__submitted_by")
         .order_by("id")
+    )
+
+
+def report_parts(report: ScreeningReport) -> list[ScreeningReport]:
+    """The parts (分项) filed up to this version of the report, oldest first, each with who
+    filed it and how many of its items still stand in this version."""
+    standing = Q(disputes__withdrawn_in__isnull=True) | Q(
+        disputes__withdrawn_in__version__gt=report.version
+    )
+    return list(
+        report.period.reports.filter(version__lte=report.version)
+        .exclude(part="")
+        .select_related("submitted_by")
+        .annotate(n_items=Count("disputes", filter=standing))
+        .order_by("version")
     )
 
 

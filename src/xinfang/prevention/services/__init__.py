@@ -50,6 +50,8 @@ from xinfang.prevention.services.reception import (
 )
 from xinfang.prevention.services.screening import (
     DisputeInput,
+    screening_part_refusal,
+    screening_part_submit,
     screening_report_refusal,
     screening_report_submit,
     screening_zero_report,
@@ -110,6 +112,8 @@ __all__ = [
     "reception_session_record",
     "registering_units",
     "registration_refusal",
+    "screening_part_refusal",
+    "screening_part_submit",
     "screening_period_for",
     "screening_period_to_file",
     "screening_periods_ensure",

@@ -121,22 +121,7 @@ def screening_report_submit(
     keep_ids = {i.keep for i in items if i.keep is not None}
 
     with transaction.atomic():
-        screening_periods_ensure(first=period_start, units=[unit], now=now)
-        period = (
-            ScreeningPeriod.objects.select_for_update()
-            .filter(unit=unit, starts_on__lte=period_start, ends_on__gte=period_start)
-            # The shortest: a sensitive period's day inside a period reported before it.
-            .order_by("-starts_on", "ends_on")
-            .first()
-        )
-        if period is None:
-            raise ValidationFailed(f"{unit.name}不需要报送矛盾纠纷排查报告。", {"field": "unit"})
-        if period.starts_on != period_start:
-            raise ValidationFailed(
-                f"{period_start:%Y-%m-%d}不是{unit.name}排查周期的第一天；"
-                f"该日所在的周期为{period.label}。",
-                {"field": "period_start", "period_start": period.starts_on.isoformat()},
-            )
+        period = _period_locked(unit, period_start, now)
         current = period.current_report
         if current is not None and (supersedes is None or supersedes.pk != current.pk):
             raise VersionConflict(
@@ -162,50 +147,188 @@ def screening_report_submit(
                     {"field": "disputes", "dispute": d.pk},
                 )
 
-        if current is not None:
-            current.is_current = False
-            current.save(update_fields=["is_current"])
-        report = ScreeningReport.objects.create(
-            period=period,
-            unit=unit,
-            version=current.version + 1 if current else 1,
-            supersedes=current,
-            is_current=True,
+        return _version_file(
+            period,
+            current,
+            actor=actor,
             is_zero=is_zero,
-            is_late=now > period.due_at,
-            note=(note or "").strip(),
-            correction_reason=(correction_reason or "").strip()[:200],
-            submitted_by=actor,
-            submitted_at=now,
+            new_items=new_items,
+            dropped=dropped,
+            note=note,
+            correction_reason=correction_reason,
+            now=now,
         )
-        Dispute.objects.filter(pk__in=[d.pk for d in dropped]).update(withdrawn_in=report)
-        Dispute.objects.bulk_create(
-            [
-                Dispute(
-                    unit=unit,
-                    period=period,
-                    reported_in=report,
-                    subject=i.subject,
-                    parties=i.parties,
-                    people_count=i.people_count,
-                    category=i.category,
-                    place=i.place,
-                    risk_level=i.risk_level,
-                    description=i.description,
-                    measures=i.measures,
-                    responsible=i.responsible,
-                )
-                for i in new_items
-            ]
+
+
+def _period_locked(unit: Unit, period_start: date, now: datetime) -> ScreeningPeriod:
+    """The unit's period starting on period_start, locked for the new version.
+
+    Raises:
+        ValidationFailed: the unit does not report, or the date does not start its period.
+    """
+    screening_periods_ensure(first=period_start, units=[unit], now=now)
+    period = (
+        ScreeningPeriod.objects.select_for_update()
+        .filter(unit=unit, starts_on__lte=period_start, ends_on__gte=period_start)
+        # The shortest: a sensitive period's day inside a period reported before it.
+        .order_by("-starts_on", "ends_on")
+        .first()
+    )
+    if period is None:
+        raise ValidationFailed(f"{unit.name}不需要报送矛盾纠纷排查报告。", {"field": "unit"})
+    if period.starts_on != period_start:
+        raise ValidationFailed(
+            f"{period_start:%Y-%m-%d}不是{unit.name}排查周期的第一天；"
+            f"该日所在的周期为{period.label}。",
+            {"field": "period_start", "period_start": period.starts_on.isoformat()},
         )
-        period.first_filed_at = period.first_filed_at or now
-        period.current_report = report
-        if period.first_filed_at > period.due_at:
-            period.status = Status.LATE
-        else:
-            period.status = Status.ZERO if is_zero else Status.FILED
-        period.save(update_fields=["first_filed_at", "current_report", "status"])
+    return period
+
+
+def _version_file(
+    period: ScreeningPeriod,
+    current: ScreeningReport | None,
+    *,
+    actor: Staff | None,
+    is_zero: bool,
+    new_items: list[DisputeInput],
+    dropped: Sequence[Dispute] = (),
+    note: str = "",
+    correction_reason: str = "",
+    part: str = "",
+    now: datetime,
+) -> ScreeningReport:
+    """Write the period's next version (its new items, the withdrawn ones) and its status."""
+    if current is not None:
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    report = ScreeningReport.objects.create(
+        period=period,
+        unit_id=period.unit_id,
+        version=current.version + 1 if current else 1,
+        supersedes=current,
+        is_current=True,
+        is_zero=is_zero,
+        is_late=now > period.due_at,
+        note=(note or "").strip(),
+        correction_reason=(correction_reason or "").strip()[:200],
+        part=part,
+        submitted_by=actor,
+        submitted_at=now,
+    )
+    Dispute.objects.filter(pk__in=[d.pk for d in dropped]).update(withdrawn_in=report)
+    Dispute.objects.bulk_create(
+        [
+            Dispute(
+                unit_id=period.unit_id,
+                period=period,
+                reported_in=report,
+                subject=i.subject,
+                parties=i.parties,
+                people_count=i.people_count,
+                category=i.category,
+                place=i.place,
+                risk_level=i.risk_level,
+                description=i.description,
+                measures=i.measures,
+                responsible=i.responsible,
+            )
+            for i in new_items
+        ]
+    )
+    period.first_filed_at = period.first_filed_at or now
+    period.current_report = report
+    if period.first_filed_at > period.due_at:
+        period.status = Status.LATE
+    else:
+        period.status = Status.ZERO if is_zero else Status.FILED
+    period.save(update_fields=["first_filed_at", "current_report", "status"])
     return report
+
+
+def screening_part_refusal(
+    actor: Staff | None, unit: Unit, period: ScreeningPeriod | None = None, part: str = ""
+) -> DomainError | None:
+    """Why the actor may not file a part (分项) of the unit's screening report, or None: the
+    unit's own staff and informants may, once per department and period (a part already
+    filed is changed by correcting the report)."""
+    refusal = screening_report_refusal(actor, unit)
+    if refusal is not None or period is None or not part:
+        return refusal
+    filed = period.reports.filter(part=part).select_related("submitted_by").first()
+    if filed is not None:
+        by = filed.submitted_by.display_name if filed.submitted_by else "系统"
+        return ValidationFailed(
+            f"{unit.name}{period.label}“{part}”的分项已由{by}报送（第{filed.version}版）；"
+            "如需修改，请更正本期报告。",
+            {"field": "part", "report": filed.pk},
+        )
+    return None
+
+
+def screening_part_submit(
+    *,
+    actor: Staff | None,
+    unit: Unit,
+    period_start: date,
+    part: str,
+    is_zero: bool,
+    disputes: Sequence[DisputeInput] = (),
+    note: str = "",
+    now: datetime | None = None,
+) -> ScreeningReport:
+    """File one department's part of the unit's screening report for the period: a new
+    version that keeps every item already reported and adds the part's items, or says the
+    department found nothing. The unit's report is a zero report only while every part is.
+
+    Raises:
+        NotFound: the unit is outside the actor's units.
+        NotPermitted: the actor is not an informant or staff member of the unit.
+        ValidationFailed: no department named, the department already filed its part, the
+            period is wrong or has not begun, or the items are missing, incomplete or
+            contradict a zero part.
+    """
+    now = now or timezone.now()
+    refuse(screening_part_refusal(actor, unit))
+    part = (part or "").strip()
+    if not part:
+        raise ValidationFailed("请填写分项（部门）名称。", {"field": "part"})
+    if len(part) > 50:
+        raise ValidationFailed(f"分项名称最多 50 字（现在 {len(part)} 字）。", {"field": "part"})
+    if period_start is None:
+        raise ValidationFailed("请选择排查周期。", {"field": "period_start"})
+    if period_start > timezone.localdate(now):
+        raise ValidationFailed("该周期尚未开始，不能提前报送。", {"field": "period_start"})
+    items = list(disputes)
+    if any(i.keep is not None for i in items):
+        raise ValidationFailed(
+            "分项只能新增纠纷；要改动已报的纠纷，请更正本期报告。", {"field": "disputes"}
+        )
+    if len(items) > MAX_ITEMS:
+        raise ValidationFailed(f"一份报告最多填写{MAX_ITEMS}条纠纷。", {"field": "disputes"})
+    if is_zero and items:
+        raise ValidationFailed(
+            "零报告不能同时填写纠纷；请去掉纠纷或取消零报告。", {"field": "is_zero"}
+        )
+    if not is_zero and not items:
+        raise ValidationFailed(
+            "请填写本部门排查发现的纠纷，或者报“本部门未发现”。", {"field": "disputes"}
+        )
+    new_items = [_clean_item(i, n) for n, i in enumerate(items, start=1)]
+    with transaction.atomic():
+        period = _period_locked(unit, period_start, now)
+        refuse(screening_part_refusal(actor, unit, period, part))
+        current = period.current_report
+        return _version_file(
+            period,
+            current,
+            actor=actor,
+            is_zero=is_zero and (current is None or current.is_zero),
+            new_items=new_items,
+            note=note,
+            part=part,
+            now=now,
+        )
 
 
 def screening_zero_report(

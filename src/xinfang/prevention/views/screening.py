@@ -16,6 +16,7 @@ from xinfang.core.bounds import parse_pks
 from xinfang.core.errors import DomainError
 from xinfang.prevention.forms import (
     DisputeItemForm,
+    PartForm,
     ReportNoteForm,
     SpecialPeriodForm,
     item_indexes,
@@ -32,6 +33,7 @@ from xinfang.prevention.selectors import (
     my_filing_units,
     reception_sessions_visible_to,
     report_items,
+    report_parts,
     report_versions,
     screening_board,
     screening_history,
@@ -40,6 +42,8 @@ from xinfang.prevention.selectors import (
 )
 from xinfang.prevention.selectors.screening import CURRENT, ON_DATE, PREVIOUS
 from xinfang.prevention.services import (
+    screening_part_refusal,
+    screening_part_submit,
     screening_period_to_file,
     screening_periods_ensure,
     screening_remind,
@@ -134,30 +138,38 @@ def _item_forms(request: HttpRequest, current: ScreeningReport | None):
     return [DisputeItemForm(prefix="item-0")]
 
 
-@login_required
-def report_form(request: HttpRequest) -> HttpResponse:
-    """File (or correct) a unit's screening report for a period, items added as needed."""
-    user = request.user
+def _filing_unit(request: HttpRequest) -> Unit:
+    """The unit named by ?unit=, or the user's own reporting unit."""
     unit_id = int_param(request, "unit")
-    if unit_id is None:
-        mine = my_filing_units(user)
-        if not mine:
-            forbid("您不是任何单位的信息员或工作人员，不能报送排查报告。")
-        unit = mine[0]
-    else:
-        unit = visible_unit(user, unit_id)
-    deny(screening_report_refusal(user, unit))
-    now = timezone.now()
+    if unit_id is not None:
+        return visible_unit(request.user, unit_id)
+    mine = my_filing_units(request.user)
+    if not mine:
+        forbid("您不是任何单位的信息员或工作人员，不能报送排查报告。")
+    return mine[0]
+
+
+def _period_of(request: HttpRequest, unit: Unit, now) -> ScreeningPeriod | None:
+    """The period named by ?period= (a day in it), or the one the unit should file now."""
     start = date_param(request, "period")
     if start is not None and start <= timezone.localdate(now):
         screening_periods_ensure(first=start, units=[unit], now=now)
-        period = (
+        return (
             ScreeningPeriod.objects.filter(unit=unit, starts_on__lte=start, ends_on__gte=start)
             .order_by("-starts_on", "ends_on")
             .first()
         )
-    else:
-        period = screening_period_to_file(unit=unit, now=now)
+    return screening_period_to_file(unit=unit, now=now)
+
+
+@login_required
+def report_form(request: HttpRequest) -> HttpResponse:
+    """File (or correct) a unit's screening report for a period, items added as needed."""
+    user = request.user
+    unit = _filing_unit(request)
+    deny(screening_report_refusal(user, unit))
+    now = timezone.now()
+    period = _period_of(request, unit, now)
     if period is None:
         messages.info(request, f"{unit.name}不需要报送矛盾纠纷排查报告。")
         return redirect("prevention:home")
@@ -210,6 +222,70 @@ def report_form(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def part_form(request: HttpRequest) -> HttpResponse:
+    """File one department's part (分项) of a unit's report for a period: its own items, or
+    that the department found nothing; the parts already filed are listed above."""
+    user = request.user
+    unit = _filing_unit(request)
+    deny(screening_part_refusal(user, unit))
+    now = timezone.now()
+    period = _period_of(request, unit, now)
+    if period is None:
+        messages.info(request, f"{unit.name}不需要报送矛盾纠纷排查报告。")
+        return redirect("prevention:home")
+    current = period.current_report
+    if request.method == "POST":
+        item_forms = [
+            DisputeItemForm(request.POST, prefix=f"item-{i}") for i in item_indexes(request.POST)
+        ]
+    else:
+        item_forms = [DisputeItemForm(prefix="item-0")]
+    about = PartForm(request.POST or None, initial={"part": request.GET.get("part", "")})
+    if request.method == "POST" and "add" in request.POST:
+        nxt = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
+        item_forms.append(DisputeItemForm(prefix=f"item-{nxt}"))
+    elif request.method == "POST":
+        is_zero = request.POST.get("is_zero") == "1"
+        filled = [] if is_zero else [f for f in item_forms if not f.is_blank()]
+        if about.is_valid() and all(f.is_valid() for f in filled):
+            try:
+                report = screening_part_submit(
+                    actor=user,
+                    unit=unit,
+                    period_start=period.starts_on,
+                    part=about.cleaned_data["part"],
+                    is_zero=is_zero,
+                    disputes=[f.to_input() for f in filled],
+                    note=about.cleaned_data["note"],
+                    now=now,
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                kind = "未发现矛盾纠纷" if is_zero else f"{len(filled)}条纠纷"
+                late = "，已标记为迟报" if report.is_late else ""
+                messages.success(
+                    request, f"已报送{unit.name}{period.label}“{report.part}”分项（{kind}）{late}。"
+                )
+                return redirect("prevention:report_detail", pk=report.pk)
+        else:
+            messages.error(request, "请检查标红的内容。")
+    next_index = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
+    for form in item_forms:
+        form.kept = None
+    context = {
+        "unit": unit,
+        "period": period,
+        "current": current,
+        "parts": report_parts(current) if current else [],
+        "about": about,
+        "item_forms": item_forms,
+        "next_index": next_index,
+    }
+    return render(request, "prevention/part_form.html", context)
+
+
+@login_required
 @require_GET
 def report_item_form(request: HttpRequest) -> HttpResponse:
     """One more empty item for the report form (htmx)."""
@@ -236,9 +312,12 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "period": period,
             "items": report_items(report),
+            "parts": report_parts(report),
             "versions": report_versions(period),
             "can_correct": report.is_current
             and screening_report_refusal(request.user, report.unit) is None,
+            "can_file_part": report.is_current
+            and screening_part_refusal(request.user, report.unit) is None,
         },
     )
 
