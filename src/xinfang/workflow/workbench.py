@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xinfang.core.memo import memoized
 from xinfang.petitions.models import Petition, PetitionUnit, Reply, State, overdue_q
+from xinfang.petitions.selectors.ledger import case_set_register
 from xinfang.petitions.selectors.visibility import petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff
 from xinfang.workflow.deadlines import limit_words, rules_load
@@ -88,6 +89,29 @@ def co_handling_q(user: Staff) -> Q:
         unit_id__in=Membership.objects.filter(staff=user).values("unit_id"),
     )
     return Q(Exists(links))
+
+
+def co_handled_open(user: Staff, qs: QuerySet[Petition] | None = None) -> QuerySet[Petition]:
+    """Open cases the user's units co-handle and do not answer themselves (the answering
+    unit's own queues already hold those): the 协办件 queue and its ledger view."""
+    qs = petitions_visible_to(user) if qs is None else qs
+    return qs.open().filter(co_handling_q(user)).exclude(my_scope_q(user))
+
+
+QUEUE_SETS = "queue"
+
+
+def _queue_case_set(user: Staff, value: str) -> tuple[str, QuerySet[Petition]] | None:
+    """The ledger's view of a workbench queue ("queue:co_handling"), so its 查看全部 link
+    lists exactly the queue's cases."""
+    if value == f"{QUEUE_SETS}:co_handling":
+        return "本单位协办的未办结信访件", co_handled_open(user)
+    return None
+
+
+def register() -> None:
+    """Teach the ledger to read the workbench's queue case sets."""
+    case_set_register(QUEUE_SETS, _queue_case_set)
 
 
 def _base(user: Staff) -> QuerySet[Petition]:
@@ -236,9 +260,9 @@ def workbench_for(user: Staff, *, today: date | None = None) -> Workbench:
             "co_handling",
             "协办件",
             "primary",
-            # The answering unit's own queues already hold what it answers.
-            _base(user).open().filter(co_handling_q(user)).exclude(my_scope_q(user)),
+            co_handled_open(user, _base(user)),
             "本单位协办的信访件，配合承办单位核查办理",
+            f"?set={QUEUE_SETS}:co_handling",
         ),
         supervision["owned"],
         supervision["follow_up_due"],
