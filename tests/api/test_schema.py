@@ -74,3 +74,16 @@ def test_the_schema_builds_without_a_warning(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
     text = (tmp_path / "s.yml").read_text()
     assert "CaseNoteKindEnum" in text and "CoHandling" in text
+
+
+def test_every_answer_with_a_tracking_code_also_gives_its_display_spelling(schema):
+    """Issue 20 item 10: one spelling of the tracking code for people (H2Y6-4PV1-3XP); an API
+    answer that carries the code carries its display form beside it."""
+    missing = [
+        name
+        for name, component in schema["components"]["schemas"].items()
+        if "tracking_code" in component.get("properties", {})
+        and "tracking_code_display" not in component["properties"]
+        and not name.endswith(("Request", "Input"))
+    ]
+    assert missing == []

@@ -136,7 +136,14 @@ def test_an_accusation_registered_at_the_accused_unit_leaves_the_registrar_a_rec
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "tracking_code", "received_on", "status", "receipt"}
+    assert set(body) == {
+        "id",
+        "tracking_code",
+        "tracking_code_display",
+        "received_on",
+        "status",
+        "receipt",
+    }
     assert body["status"] == "移送上级处理"
     page = client.get(f"/petitions/{body['id']}/", follow=True)
     assert page.redirect_chain[-1][0] == f"/petitions/{body['id']}/receipt/"

@@ -39,6 +39,7 @@ def test_a_supervisor_issues_and_closes_and_the_unit_responds(
     assert response.status_code == 201, response.json()
     order = response.json()
     assert order["level"] == "flagged" and order["status"] == "open" and not order["overdue"]
+    assert order["tracking_code_display"] == case.tracking_code_display  # the one spelling
     listed = api.as_(dc_handler).get("/api/v1/supervision-orders/?status=open").json()
     assert [o["id"] for o in listed["results"]] == [order["id"]]
     response = api.as_(dc_handler).post(

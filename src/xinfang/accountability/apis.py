@@ -49,6 +49,7 @@ class ItemSerializer(serializers.ModelSerializer):
     month = serializers.SerializerMethodField()
     petition = serializers.SerializerMethodField()
     tracking_code = serializers.SerializerMethodField()
+    tracking_code_display = serializers.SerializerMethodField()
     event_ids = serializers.SerializerMethodField()
     counts_as_deduction = serializers.BooleanField(read_only=True)
 
@@ -66,6 +67,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "summary",
             "petition",
             "tracking_code",
+            "tracking_code_display",
             "event_ids",
             "supervision_order",
             "screening_period",
@@ -98,6 +100,10 @@ class ItemSerializer(serializers.ModelSerializer):
     def get_tracking_code(self, item: AccountabilityItem) -> str | None:
         case = self._case(item)
         return case.tracking_code if case else None
+
+    def get_tracking_code_display(self, item: AccountabilityItem) -> str | None:
+        case = self._case(item)
+        return case.tracking_code_display if case else None
 
     def get_event_ids(self, item: AccountabilityItem) -> list[int]:
         return list(item.event_ids) if self._case(item) else []

@@ -416,6 +416,9 @@ class HistoryReplySerializer(serializers.Serializer):
 class HistoryCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="他单位的信访件为 null")
     tracking_code = serializers.CharField(allow_null=True, help_text="他单位的信访件为 null")
+    tracking_code_display = serializers.CharField(
+        allow_null=True, help_text="他单位的信访件为 null"
+    )
     received_at = serializers.DateTimeField()
     subject = serializers.CharField()
     state = serializers.CharField()

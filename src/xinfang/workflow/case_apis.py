@@ -23,6 +23,7 @@ from xinfang.audit.services import person_history_lookup, personal_data_reveal
 from xinfang.core.bounds import BoundedMultiPartParser, parse_pk, query_params_checked
 from xinfang.core.crypto import blind_indexes
 from xinfang.core.errors import ValidationFailed
+from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.models import (
     Category,
     Petition,
@@ -379,6 +380,7 @@ def receipt_body(receipt: AccusationReceipt) -> dict:
     return {
         "id": receipt.petition_id,
         "tracking_code": receipt.tracking_code,
+        "tracking_code_display": display_tracking_code(receipt.tracking_code),
         "received_on": receipt.received_on.isoformat(),
         "status": receipt.status,
         "receipt": True,
@@ -388,6 +390,7 @@ def receipt_body(receipt: AccusationReceipt) -> dict:
 class AccusationReceiptSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     tracking_code = serializers.CharField()
+    tracking_code_display = serializers.CharField()
     received_on = serializers.DateField()
     status = serializers.CharField()
     receipt = serializers.BooleanField()
@@ -522,6 +525,9 @@ class PersonHistoryApi(APIView):
                         # A case in another unit: what was decided, not where to find it.
                         "id": e.petition.pk if e.visible else None,
                         "tracking_code": e.petition.tracking_code if e.visible else None,
+                        "tracking_code_display": (
+                            e.petition.tracking_code_display if e.visible else None
+                        ),
                         "received_at": e.petition.received_at,
                         "subject": e.petition.subject,
                         "state": e.petition.state,

@@ -48,6 +48,7 @@ class ReplyExcerptSerializer(serializers.Serializer):
 class SimilarCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     tracking_code = serializers.CharField()
+    tracking_code_display = serializers.CharField()
     subject = serializers.CharField()
     state = serializers.CharField()
     state_label = serializers.CharField()
@@ -74,6 +75,7 @@ def similar_body(s: SimilarCase) -> dict:
     return {
         "id": p.pk,
         "tracking_code": p.tracking_code,
+        "tracking_code_display": p.tracking_code_display,
         "subject": p.subject,
         "state": p.state,
         "state_label": p.get_state_display(),
@@ -122,6 +124,7 @@ class PetitionSameMatterApi(APIView):
 class ReplyConflictSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True, help_text="null: a case the caller may not open")
     tracking_code = serializers.CharField(allow_null=True)
+    tracking_code_display = serializers.CharField(allow_null=True)
     responsible_unit = UnitRefSerializer()
     reply = ReplyExcerptSerializer()
 
@@ -144,6 +147,7 @@ def _conflict_body(c: ReplyConflict) -> dict:
     return {
         "id": p.pk if c.visible else None,
         "tracking_code": p.tracking_code if c.visible else None,
+        "tracking_code_display": p.tracking_code_display if c.visible else None,
         "responsible_unit": {"id": p.responsible_unit_id, "name": p.responsible_unit.name},
         "reply": reply,
     }

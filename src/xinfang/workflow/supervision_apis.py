@@ -28,6 +28,9 @@ from xinfang.workflow.models import ExtensionRequest, SupervisionOrder
 
 class SupervisionOrderSerializer(serializers.ModelSerializer):
     tracking_code = serializers.CharField(source="petition.tracking_code", read_only=True)
+    tracking_code_display = serializers.CharField(
+        source="petition.tracking_code_display", read_only=True
+    )
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -37,6 +40,7 @@ class SupervisionOrderSerializer(serializers.ModelSerializer):
             "id",
             "petition",
             "tracking_code",
+            "tracking_code_display",
             "unit",
             "unit_name",
             "level",
@@ -144,6 +148,9 @@ class SupervisionOrderCloseApi(APIView):
 
 class ExtensionRequestSerializer(serializers.ModelSerializer):
     tracking_code = serializers.CharField(source="petition.tracking_code", read_only=True)
+    tracking_code_display = serializers.CharField(
+        source="petition.tracking_code_display", read_only=True
+    )
 
     class Meta:
         model = ExtensionRequest
@@ -151,6 +158,7 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
             "id",
             "petition",
             "tracking_code",
+            "tracking_code_display",
             "days",
             "reason",
             "status",
