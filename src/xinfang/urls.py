@@ -11,7 +11,7 @@ admin.site.site_title = "信访事项办理平台"
 admin.site.index_title = "系统管理"
 # A database failure outside a view is a 503 too (core/middleware.py).
 handler500 = "xinfang.core.middleware.server_error"
-handler404 = "xinfang.core.middleware.page_not_found"
+handler404 = "xinfang.site.views.page_not_found"
 handler403 = "xinfang.core.middleware.permission_denied"
 
 urlpatterns = [

@@ -132,3 +132,14 @@ def test_a_bad_url_shows_the_chinese_404_page(client, dc_handler, settings, path
     assert re.search(r"[\u4e00-\u9fff]", heading), heading
     assert "Resolver404" not in page and "matches the given query" not in page
     assert "回到工作台" in page
+
+
+def test_a_bad_url_on_the_public_site_shows_the_public_404_page(client, settings, db):
+    """A petitioner who mistypes an address on the public site stays on the public site's
+    layout, with the way back to it and to the lookup, never the staff workbench's page."""
+    settings.DEBUG = False
+    response = client.get("/portal/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "没有找到您要的页面" in page and 'href="/portal/track/"' in page
+    assert "回到工作台" not in page

@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from xinfang.core.middleware import page_not_found as staff_page_not_found
+from xinfang.portal.views.public import not_found as portal_not_found
 from xinfang.prevention.selectors import duty_today_for
 from xinfang.units.models import Role
 from xinfang.units.selectors import staff_memberships
@@ -28,3 +30,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "today": today,
         },
     )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the public site's own page under /portal/, the workbench's elsewhere."""
+    if request.path.startswith("/portal/"):
+        return portal_not_found(request)
+    return staff_page_not_found(request, exception)

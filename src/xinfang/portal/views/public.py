@@ -71,6 +71,11 @@ def _page(request: HttpRequest, template: str, context: dict | None = None, stat
     return render(request, template, context, status=status)
 
 
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The public site's own 404 page (its layout, not the staff workbench's)."""
+    return _page(request, "portal/404.html", status=404)
+
+
 def _no_store(response: HttpResponse) -> HttpResponse:
     """Pages with a case or a credential on them are kept out of every cache."""
     response["Cache-Control"] = "no-store, private"
