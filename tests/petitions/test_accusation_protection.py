@@ -50,6 +50,7 @@ def test_the_accused_units_staff_never_see_the_accusation_in_the_api(
     assert receipt == {
         "id": accusation.pk,
         "tracking_code": accusation.tracking_code,
+        "tracking_code_display": accusation.tracking_code_display,
         "received_on": accusation.received_on.isoformat(),
         "status": "移送上级处理",
         "receipt": True,
