@@ -33,7 +33,9 @@ def test_a_handler_keeps_a_running_log(page, org, dc_registrar, dc_leader, dc_ha
     form.locator("input[type=file]").set_input_files(
         files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": PNG}]
     )
-    with page.expect_navigation():
+    # Saving a note with a file rewrites the case's search document too: on a loaded
+    # 2-core machine the first one has taken over 20 s (CI at stop 25).
+    with page.expect_navigation(timeout=60_000):
         form.get_by_role("button", name="保存办理记录").click()
     expect(page.get_by_text("已保存办理记录")).to_be_visible()
     expect(log).to_contain_text("现场照片.png")
@@ -45,7 +47,7 @@ def test_a_handler_keeps_a_running_log(page, org, dc_registrar, dc_leader, dc_ha
     form.get_by_label("参加人员").fill("张伟")
     form.get_by_label("办理情况").fill("疏通方案在小区公告栏公示七日。")
     form.get_by_label("向信访人公开").check()
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=60_000):
         form.get_by_role("button", name="保存办理记录").click()
     expect(log.locator(".xf-case-note")).to_have_count(2)
     expect(log).to_contain_text("向信访人公开")
