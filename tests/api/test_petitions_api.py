@@ -155,6 +155,20 @@ def test_it_lists_with_filters(api, org, dc_registrar, dc_leader, district_super
     assert [p["id"] for p in recent] == [new.pk]
 
 
+def test_a_search_with_a_person_filter_that_cannot_match_answers_an_empty_page(
+    api, org, dc_registrar, district_supervisor
+):
+    # Found by the fuzzer: a name that normalises to nothing filters on `pk__in=[]`, which
+    # Django cannot compile into the ranked search's SQL (EmptyResultSet, a 500).
+    register(dc_registrar, org.dongcheng, subject="欠薪问题")
+    client = api.as_(district_supervisor)
+    for person in ("petitioner_name=%0C", "petitioner_phone=%0C%C3%A7"):
+        response = client.get(f"/api/v1/petitions/?q=欠薪&{person}&limit=5")
+        assert response.status_code == 200, person
+        assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert client.get("/api/v1/petitions/?q=欠薪").json()["count"] == 1
+
+
 def test_it_lists_categories_as_a_tree(api, dc_handler):
     body = api.as_(dc_handler).get("/api/v1/categories/").json()
     by_code = {c["code"]: c for c in body}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -158,12 +159,15 @@ def search_ranked_page(
     case is read once to match the subject as typed, and a second query to count them would
     read them all again. None when the page is past the end (no row to carry the count).
     """
-    base_sql, base_params = (
-        found.order_by()
-        .annotate(ranked_id=F("pk"), ranked_at=F("received_at"))
-        .values_list("ranked_id", "ranked_at")
-        .query.sql_with_params()
-    )
+    try:
+        base_sql, base_params = (
+            found.order_by()
+            .annotate(ranked_id=F("pk"), ranked_at=F("received_at"))
+            .values_list("ranked_id", "ranked_at")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # a filter that matches nothing by construction (`pk__in=[]`)
+        return [], 0
     terms = fts.query_terms(q)
     if terms:
         hits_sql, hits_params = _hits_sql(terms)
