@@ -307,6 +307,27 @@ def test_it_plans_the_same_data_for_the_same_now(db):
     assert plan() == plan()
 
 
+# Days on which the demo once found no timeline for a case (a repeat of a case still in
+# progress, "a week after its last step", or a window of two days that fell in a holiday):
+# `make run` failed on them. Weekends, the New Year, Spring Festival and National Day.
+AWKWARD_NOWS = [
+    datetime(2026, 12, 6, 5, 15, tzinfo=SH),
+    datetime(2026, 11, 22, 10, 0, tzinfo=SH),
+    datetime(2027, 1, 3, 8, 0, tzinfo=SH),
+    datetime(2026, 10, 4, 23, 50, tzinfo=SH),
+    datetime(2026, 10, 8, 7, 0, tzinfo=SH),
+    datetime(2027, 2, 12, 12, 0, tzinfo=SH),
+    datetime(2026, 12, 31, 23, 59, tzinfo=SH),
+]
+
+
+@pytest.mark.parametrize("now", AWKWARD_NOWS, ids=lambda d: d.strftime("%Y%m%d%H%M"))
+def test_it_plans_on_any_day_weekends_and_holidays_included(db, now):
+    cases = Planner(now, SMALL).plan()
+    assert len(cases) == SMALL
+    assert all(c.received_at <= now and all(step.at <= now for step in c.steps) for c in cases)
+
+
 @pytest.mark.slow
 def test_it_resets_the_demo_and_everything_hanging_off_it(db):
     call_command("demo", petitions=SMALL)

@@ -60,7 +60,7 @@ def scripted_cases(planner: Planner) -> list[Case]:
     )  # fmt: skip
     add(
         new(t["demolition_again"], r["dc"], slot(S.REGISTERED), C.VISIT,
-            repeat_of=w3, max_age=6)
+            repeat_of=w3, max_age=9)
     )  # fmt: skip
     # SCENARIOS.md 6: online at 23:40; the next morning the registrar sends it to 东湖社区,
     # which handles it; review asked on day 20 and answered by 城南区 within 30 days.
@@ -103,12 +103,14 @@ def scripted_cases(planner: Planner) -> list[Case]:
     add(new(t["neighbour_dispute"], r["dc_dh"], slot(S.RETURNED), C.VISIT))
     # 东湖社区: assigned, acknowledged and in progress for dh_handler; a review waiting for
     # 城南区, and a re-review answered by the city.
-    held = add(new(t["property_service"], r["dc_dh"], slot(S.ASSIGNED), C.VISIT, max_age=20))
+    held = add(
+        new(t["property_service"], r["dc_dh"], slot(S.ASSIGNED), C.VISIT, min_age=3, max_age=20)
+    )
     # R22 Art.19: the same person brings the same matter to 东城街道 again while 东湖社区 is
     # within its limit; dc_leader's page says so and fills in the decline.
     again = add(
         new(t["property_service"], r["dc"], slot(S.REGISTERED), C.PHONE,
-            repeat_of=held, max_age=2)
+            repeat_of=held, max_age=9)
     )  # fmt: skip
     again.people, again.headcount = held.people, held.headcount
     add(new(t["public_health_pests"], r["dc_dh"], slot(S.ASSIGNED), C.PHONE))

@@ -31,7 +31,7 @@ from xinfang.demo.petitions.routes import (
     parent_of,
     reviewing_body,
 )
-from xinfang.petitions.models import DeclineReason
+from xinfang.petitions.models import OPEN_STATES, DeclineReason
 from xinfang.workflow.deadlines import Clock
 
 ATTEMPTS = 400
@@ -52,9 +52,18 @@ class Timeline:
         """Find a received date for which the case's timeline fits its target at "now"."""
         if case.repeat_of:
             earlier = case.repeat_of
-            gap = timedelta(days=7) if case.decline_reason != DeclineReason.IN_PROGRESS else None
-            anchor = earlier.steps[-1].at if gap else earlier.steps[0].at
-            case.after = anchor + (gap or timedelta(days=3))
+            if (
+                earlier.slot.state in OPEN_STATES
+                and case.decline_reason != DeclineReason.IN_PROGRESS
+            ):
+                # Back while the earlier case is still being handled: any day after it was
+                # registered. Its last step may be today, so "a week after the last step"
+                # (below) would leave no date before now on some days.
+                case.after = earlier.reg_at + timedelta(days=1)
+            else:
+                in_progress = case.decline_reason == DeclineReason.IN_PROGRESS
+                anchor = earlier.steps[0].at if in_progress else earlier.steps[-1].at
+                case.after = anchor + timedelta(days=3 if in_progress else 7)
         lo, hi = case.min_age, case.max_age
         if case.after is not None:
             hi = min(hi, (self.today - case.after.date()).days)
