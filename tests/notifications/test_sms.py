@@ -138,17 +138,21 @@ def test_it_skips_a_landline_and_wants_a_mobile_for_consent(org, dc_registrar):
         register(dc_registrar, org.dongcheng, at=WHEN, people=[person()], sms_consent=True)
 
 
-def test_it_names_nothing_of_an_accusation_in_the_text(org, dc_registrar, cn_leader):
-    p = accuse(
-        dc_registrar,
-        org.dongcheng,
-        org.dongcheng,
-        subject="举报街道副主任李四收受红包",
-        content="东城街道副主任李四收受拆迁户红包。",
-        phone=MOBILE,
-    )
+def _accusation_with_consent(registrar, unit, subject: str, content: str):
+    """An accusation against `unit` registered there, its reporter agreeing to texts."""
+    p = accuse(registrar, unit, unit, subject=subject, content=content, phone=MOBILE)
     p.sms_consent = True
     p.save(update_fields=["sms_consent"])
+    return p
+
+
+def test_it_names_nothing_of_an_accusation_in_the_text(org, dc_registrar, cn_leader):
+    p = _accusation_with_consent(
+        dc_registrar,
+        org.dongcheng,
+        "举报街道副主任李四收受红包",
+        "东城街道副主任李四收受拆迁户红包。",
+    )
 
     wf.petition_accept(petition=p, actor=cn_leader, now=WHEN)
 
@@ -159,16 +163,7 @@ def test_it_names_nothing_of_an_accusation_in_the_text(org, dc_registrar, cn_lea
 
 
 def test_it_never_lets_the_accused_unit_text_the_reporter(org, dc_registrar, dc_leader):
-    p = accuse(
-        dc_registrar,
-        org.dongcheng,
-        org.dongcheng,
-        subject="举报街道干部",
-        content="街道干部吃拿卡要。",
-        phone=MOBILE,
-    )
-    p.sms_consent = True
-    p.save(update_fields=["sms_consent"])
+    p = _accusation_with_consent(dc_registrar, org.dongcheng, "举报街道干部", "街道干部吃拿卡要。")
 
     # Whatever step a member of the accused unit could reach, it texts no one.
     assert petitioner_text("accept", p, dc_leader, seq=99) == 0

@@ -17,37 +17,32 @@ from xinfang.core.config import generated_secrets_note, secret_from_data_dir
 from xinfang.site.webserver import served_urls
 
 
-def test_an_ordinary_403_logs_one_line_without_its_traceback(caplog):
+def _log_failed_request(caplog, message: str, status: int, exc: Exception) -> None:
+    """Log a request that raised `exc` as Django's handler does."""
     request = RequestFactory().get("/petitions/1/accept/")
     try:
-        raise PermissionDenied("您没有权限进行这项操作。")
-    except PermissionDenied as exc:
+        raise exc
+    except type(exc) as raised:
         with caplog.at_level(logging.WARNING, logger="django.request"):
             log_response(
-                "Forbidden (Permission denied): %s",
+                message,
                 request.path,
-                response=HttpResponse(status=403),
+                response=HttpResponse(status=status),
                 request=request,
-                exception=exc,
+                exception=raised,
             )
+
+
+def test_an_ordinary_403_logs_one_line_without_its_traceback(caplog):
+    forbidden = PermissionDenied("您没有权限进行这项操作。")
+    _log_failed_request(caplog, "Forbidden (Permission denied): %s", 403, forbidden)
     (record,) = caplog.records
     assert "Forbidden" in record.getMessage() and record.exc_info is None
     assert "Traceback" not in caplog.text
 
 
 def test_a_server_error_keeps_its_traceback(caplog):
-    request = RequestFactory().get("/")
-    try:
-        raise ValueError("boom")
-    except ValueError as exc:
-        with caplog.at_level(logging.ERROR, logger="django.request"):
-            log_response(
-                "Internal Server Error: %s",
-                request.path,
-                response=HttpResponse(status=500),
-                request=request,
-                exception=exc,
-            )
+    _log_failed_request(caplog, "Internal Server Error: %s", 500, ValueError("boom"))
     assert "Traceback" in caplog.text and "boom" in caplog.text
 
 
