@@ -26,6 +26,7 @@ from xinfang.textmining import fts
 
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
+SUBJECT_TABLE = "petitions_subject_trigram"  # SQLite: fts5 trigram over petitions' subject
 
 
 # Events after which a case's search document is rewritten although its state stays: the
@@ -99,7 +100,15 @@ def _found_otherwise(q: str) -> list[QuerySet[int]]:
     """Querysets of the ids of the cases `search_q` finds other than by their words: the
     subject as typed, part of the tracking code, a person (`_person_ids`)."""
     q = (q or "").strip()
-    found = [Petition.objects.filter(subject__icontains=q).values_list("pk", flat=True)]
+    subject = Petition.objects.filter(subject__icontains=q)
+    if connection.vendor == "sqlite" and len(q) >= 3 and not {"%", "_"} & set(q):
+        # The subjects holding every three characters of q (trigrams, migration 0020), then
+        # the match itself on those few. Not for a shorter q, nor one with LIKE's wildcards:
+        # a run of fewer than three characters matches nothing in a trigram index.
+        subject = subject.filter(
+            pk__in=RawSQL(f"SELECT rowid FROM {SUBJECT_TABLE} WHERE subject LIKE %s", [f"%{q}%"])
+        )
+    found = [subject.values_list("pk", flat=True)]
     fragment = tracking_code_fragment(q)
     if fragment:
         found.append(
@@ -188,9 +197,9 @@ def search_ranked_page(
     With `visible` (`found` before `search_q`), the same page from lists of ids instead
     (`_ranked_by_ids`), and the count even past the end: the word hits ranked in the index
     and asked about in `visible` a list at a time, not a join that reads every visible case
-    and every subject twice. With a `count_cap` too, a count of `count_cap + 1` says "more
-    than the cap", and when the word matches alone hold the page and more than the cap no
-    case's subject is read.
+    and every subject twice. With a `count_cap` too, a count above the cap may be just
+    `count_cap + 1` ("more than the cap"): when the word matches alone hold the page and
+    more than the cap, no case's subject is read.
     """
     if visible is not None:
         by_ids = _ranked_by_ids(visible, q, offset=offset, limit=limit, count_cap=count_cap)
