@@ -248,7 +248,7 @@ def _visible_received(visible: QuerySet[Petition], ids: list[int]) -> list[tuple
     """(id, received_at) of those of `ids` in `visible`."""
     rows: list[tuple[int, object]] = []
     for at in range(0, len(ids), _IDS_PER_QUERY):
-        chunk = visible.filter(pk__in=_ids_sql(ids[at : at + _IDS_PER_QUERY]))
+        chunk = visible.filter(pk__in=_ids_sql(ids[at : at + _IDS_PER_QUERY])).order_by()
         rows += chunk.values_list("pk", "received_at")
     return rows
 
