@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.petitions.factories import accuse, register
+from xinfang.petitions.models import Petition
 from xinfang.petitions.search import search_ranked_page
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page, ledger_queryset
 
@@ -165,3 +166,75 @@ def test_the_api_counts_in_the_ranked_query_and_past_the_end(api, cases, dc_hand
     assert none["count"] == 0 and none["results"] == []
     first = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1}).json()
     assert [r["id"] for r in first["results"]] == [most.pk]
+
+
+@pytest.fixture
+def lamps(org, dc_registrar, cn_leader):
+    """Cases about street lamps, some with the same text (the same score: ties), one found
+    only by its subject as typed, and an accusation about 东城街道 hidden from its staff."""
+    made = [
+        register(
+            dc_registrar,
+            org.dongcheng,
+            subject=f"路灯问题{i}",
+            content="路灯" * (1 + i % 2) + "坏了很久，晚上看不见。",
+        )
+        for i in range(6)
+    ]
+    fragment = register(dc_registrar, org.dongcheng, subject="修理路灯问题", content="夜里太暗。")
+    hidden = accuse(
+        cn_leader,
+        org.district,
+        org.dongcheng,
+        subject="反映路灯工程",
+        content="东城街道路灯工程款被截留，路灯至今不亮。",
+    )
+    return made, fragment, hidden
+
+
+def test_the_ranking_from_ids_is_the_joins_and_caps_its_count(lamps, dc_handler):
+    _made, _fragment, hidden = lamps
+    for q in ("路灯", "灯问题", "路灯问题"):
+        found = ledger_queryset(dc_handler, LedgerFilter(text=q))
+        visible = ledger_queryset(dc_handler, LedgerFilter())
+        total = found.count()
+        assert total >= 6
+        for offset in range(total + 2):
+            for limit in (1, 2, 3, total + 1):
+                joined = search_ranked_page(found, q, offset=offset, limit=limit)
+                exact = search_ranked_page(found, q, offset=offset, limit=limit, visible=visible)
+                assert exact[0] == joined[0], (q, offset, limit)
+                assert exact[1] == total  # counted even past the end
+                assert hidden.pk not in exact[0]
+                for cap in (1, 2, 4, 100):
+                    capped = search_ranked_page(
+                        found, q, offset=offset, limit=limit, visible=visible, count_cap=cap
+                    )
+                    assert capped[0] == joined[0], (q, offset, limit, cap)
+                    # Above the cap, the exact count or cap + 1 ("more than the cap").
+                    assert capped[1] in ({total, cap + 1} if total > cap else {total})
+
+
+def test_the_word_matches_past_the_cap_read_no_subject(lamps, dc_handler):
+    _made, _fragment, hidden = lamps
+    found = ledger_queryset(dc_handler, LedgerFilter(text="路灯"))
+    visible = ledger_queryset(dc_handler, LedgerFilter())
+    with CaptureQueriesContext(connection) as queries:
+        ids, total = search_ranked_page(
+            found, "路灯", offset=0, limit=2, visible=visible, count_cap=3
+        )
+    assert total == 4 and len(ids) == 2 and hidden.pk not in ids
+    assert not [q for q in queries if "subject" in q["sql"]]
+    # The ledger says "more than" its cap from that count.
+    page = ledger_page(dc_handler, LedgerFilter(text="路灯", sort="relevance"), size=2)
+    assert page.total == 7 and not page.capped
+
+
+def test_the_subject_as_typed_follows_its_changes_and_wildcards(org, dc_registrar, dc_handler):
+    case = register(dc_registrar, org.dongcheng, subject="完成率100%达标", content="无。")
+    assert _ids(dc_handler, "100%达") == [case.pk]
+    assert _ids(dc_handler, "0_达") == []  # LIKE's wildcards are plain characters here
+    assert _ids(dc_handler, "完成率1") == [case.pk]
+    Petition.objects.filter(pk=case.pk).update(subject="验收合格通知")
+    assert _ids(dc_handler, "完成率1") == []
+    assert _ids(dc_handler, "收合格") == [case.pk]

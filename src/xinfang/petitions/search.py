@@ -10,6 +10,7 @@ code; those come after the ranked word matches, newest first.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import EmptyResultSet
@@ -25,6 +26,7 @@ from xinfang.textmining import fts
 
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
+SUBJECT_TABLE = "petitions_subject_trigram"  # SQLite: fts5 trigram over petitions' subject
 
 
 # Events after which a case's search document is rewritten although its state stays: the
@@ -73,10 +75,10 @@ def petition_search_index(petition: Petition, *, base_words: list[str] | None = 
             )
 
 
-def person_q(q: str) -> Q | None:
-    """The cases naming a person whose name, identity number or phone is exactly `q` once
-    normalised (through the blind indexes, under every key of the ring), or None when `q`
-    is no such thing (a blank)."""
+def _person_ids(q: str) -> QuerySet[int] | None:
+    """The ids of the cases naming a person whose name, identity number or phone is exactly
+    `q` once normalised (through the blind indexes, under every key of the ring), or None
+    when `q` is no such thing (a blank)."""
     q = (q or "").strip()
     if not q:
         return None
@@ -84,7 +86,38 @@ def person_q(q: str) -> Q | None:
     if any(c.isdigit() for c in q):  # numbers: only a query with digits can be one
         match |= Q(petitioner__id_number_index__in=blind_indexes("id_number", q))
         match |= Q(petitioner__phone_index__in=blind_indexes("phone", q))
-    return Q(pk__in=PetitionParty.objects.filter(match).values("petition_id"))
+    return PetitionParty.objects.filter(match).values_list("petition_id", flat=True)
+
+
+def person_q(q: str) -> Q | None:
+    """The cases naming a person whose name, identity number or phone is exactly `q` once
+    normalised, or None when `q` is no such thing (a blank)."""
+    ids = _person_ids(q)
+    return None if ids is None else Q(pk__in=ids)
+
+
+def _found_otherwise(q: str) -> list[QuerySet[int]]:
+    """Querysets of the ids of the cases `search_q` finds other than by their words: the
+    subject as typed, part of the tracking code, a person (`_person_ids`)."""
+    q = (q or "").strip()
+    subject = Petition.objects.filter(subject__icontains=q)
+    if connection.vendor == "sqlite" and len(q) >= 3 and not {"%", "_"} & set(q):
+        # The subjects holding every three characters of q (trigrams, migration 0020), then
+        # the match itself on those few. Not for a shorter q, nor one with LIKE's wildcards:
+        # a run of fewer than three characters matches nothing in a trigram index.
+        subject = subject.filter(
+            pk__in=RawSQL(f"SELECT rowid FROM {SUBJECT_TABLE} WHERE subject LIKE %s", [f"%{q}%"])
+        )
+    found = [subject.values_list("pk", flat=True)]
+    fragment = tracking_code_fragment(q)
+    if fragment:
+        found.append(
+            Petition.objects.filter(tracking_code__contains=fragment).values_list("pk", flat=True)
+        )
+    person = _person_ids(q)
+    if person is not None:
+        found.append(person)
+    return found
 
 
 def search_q(q: str) -> Q:
@@ -97,16 +130,12 @@ def search_q(q: str) -> Q:
     hidden from the searcher's unit (RULES.md §6) is never found by its reporter's name.
     """
     q = (q or "").strip()
-    # As a list of ids, not a condition on each visible case: with the word hits below it
-    # is an OR of two id lists that drives the query (on SQLite the subjects are scanned in
+    # As lists of ids, not a condition on each visible case: with the word hits below they
+    # are an OR of id lists that drives the query (on SQLite the subjects are scanned in
     # their own index, migration 0014), instead of reading every visible case in full.
-    found = Q(pk__in=Petition.objects.filter(subject__icontains=q).values("pk"))
-    fragment = tracking_code_fragment(q)
-    if fragment:
-        found |= Q(pk__in=Petition.objects.filter(tracking_code__contains=fragment).values("pk"))
-    person = person_q(q)
-    if person is not None:
-        found |= person
+    found = Q()
+    for ids in _found_otherwise(q):
+        found |= Q(pk__in=ids)
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if not terms:
@@ -146,7 +175,13 @@ def search_ranked_ids(found: QuerySet[Petition], q: str, *, offset: int, limit: 
 
 
 def search_ranked_page(
-    found: QuerySet[Petition], q: str, *, offset: int, limit: int
+    found: QuerySet[Petition],
+    q: str,
+    *,
+    offset: int,
+    limit: int,
+    visible: QuerySet[Petition] | None = None,
+    count_cap: int | None = None,
 ) -> tuple[list[int], int | None]:
     """Ids of `found` (a visible queryset already filtered by `search_q(q)`) best match
     first: the word matches by rank (bm25 on SQLite, ts_rank on PostgreSQL), then the cases
@@ -158,7 +193,18 @@ def search_ranked_page(
     Also the number of cases in `found`, counted in the same pass (a window count): every
     case is read once to match the subject as typed, and a second query to count them would
     read them all again. None when the page is past the end (no row to carry the count).
+
+    With `visible` (`found` before `search_q`), the same page from lists of ids instead
+    (`_ranked_by_ids`), and the count even past the end: the word hits ranked in the index
+    and asked about in `visible` a list at a time, not a join that reads every visible case
+    and every subject twice. With a `count_cap` too, a count above the cap may be just
+    `count_cap + 1` ("more than the cap"): when the word matches alone hold the page and
+    more than the cap, no case's subject is read.
     """
+    if visible is not None:
+        by_ids = _ranked_by_ids(visible, q, offset=offset, limit=limit, count_cap=count_cap)
+        if by_ids is not None:
+            return by_ids
     try:
         base_sql, base_params = (
             found.order_by()
@@ -184,6 +230,86 @@ def search_ranked_page(
         cur.execute(sql, [*hits_params, *base_params, limit, offset])
         rows = cur.fetchall()
     return [row[0] for row in rows], (rows[0][1] if rows else None)
+
+
+# Ids asked about in one query.
+_IDS_PER_QUERY = 5_000
+
+
+def _ids_sql(ids: list[int]) -> RawSQL:
+    """A subquery of these ids as one parameter: Django's `pk__in=[…]` prepares every value
+    on its own, which costs more than the query for thousands of them."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+
+
+def _visible_received(visible: QuerySet[Petition], ids: list[int]) -> list[tuple[int, object]]:
+    """(id, received_at) of those of `ids` in `visible`."""
+    rows: list[tuple[int, object]] = []
+    for at in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = visible.filter(pk__in=_ids_sql(ids[at : at + _IDS_PER_QUERY])).order_by()
+        rows += chunk.values_list("pk", "received_at")
+    return rows
+
+
+def _newest_first(rows: list[tuple[object, int]]) -> list[int]:
+    """Ids of (received_at, id) rows, newest first (received_at, then id, descending)."""
+    return [pk for _, pk in sorted(rows, reverse=True)]
+
+
+def _ranked_by_ids(
+    visible: QuerySet[Petition], q: str, *, offset: int, limit: int, count_cap: int | None
+) -> tuple[list[int], int] | None:
+    """`search_ranked_page` from lists of ids, or None when `q` has no words to rank by.
+
+    The word hits come best first from the index. With a `count_cap`, visibility and the
+    tie-break (newest first among equal scores) are read for a prefix of them only, grown
+    until it holds the page and more than the cap (the count is then `count_cap + 1`) and
+    ending at a change of score so no tie is cut: the cases found otherwise rank after
+    every word match and are not read at all. Otherwise every hit and every case found
+    otherwise (`_found_otherwise`) is asked about in one list, and counted exactly.
+    """
+    dictionary_sync()  # cut the query as the documents are cut
+    terms = fts.query_terms(q)
+    if not terms:
+        return None
+    hits_sql, hits_params = _hits_sql(terms)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, score FROM ({hits_sql}) h ORDER BY score", hits_params)
+        hits = cur.fetchall()
+    score = dict(hits)
+    seen: list[tuple[int, object]] = []  # (id, received_at) of the visible hits read so far
+    end = 0
+    needed = offset + limit if count_cap is None else max(offset + limit, count_cap + 1)
+    if count_cap is not None and len(hits) >= needed:
+        size = 3 * needed // 2
+        while end < len(hits) and len(seen) < needed:
+            start, end = end, min(end + size, len(hits))
+            while end < len(hits) and hits[end][1] == hits[end - 1][1]:
+                end += 1  # the whole group of equal scores, or the order among them is unknown
+            seen += _visible_received(visible, [pk for pk, _ in hits[start:end]])
+            # Enough more for what is missing at the share of visible hits so far, and a fifth.
+            share = max(len(seen), 1) / end
+            size = max(int((needed - len(seen)) / share * 1.2), needed)
+    if len(seen) >= needed:
+        words, others = seen, []
+        total = count_cap + 1 if count_cap is not None else len(seen)
+    else:
+        rest = {pk for pk, _ in hits[end:]}
+        for ids in _found_otherwise(q):
+            rest.update(ids)
+        rest.difference_update(pk for pk, _ in hits[:end])
+        seen += _visible_received(visible, sorted(rest))
+        words = [(pk, at) for pk, at in seen if pk in score]
+        others = [(pk, at) for pk, at in seen if pk not in score]
+        total = len(seen)
+    # Best score first, newest first among equals; then the others, newest first.
+    words.sort(key=lambda row: row[0], reverse=True)
+    words.sort(key=lambda row: row[1], reverse=True)
+    words.sort(key=lambda row: score[row[0]])
+    ranked = [pk for pk, _ in words] + _newest_first([(at, pk) for pk, at in others])
+    return ranked[offset : offset + limit], total
 
 
 def search_terms(q: str) -> list[str]:

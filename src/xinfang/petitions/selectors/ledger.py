@@ -84,6 +84,11 @@ def case_set_resolve(user: Staff, value: str) -> tuple[str, QuerySet[Petition]] 
 
 
 def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
+    """The cases of the ledger the user may see under the filter, its search text included."""
+    return _text_filtered(_filtered_but_text(user, f), f)
+
+
+def _filtered_but_text(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
     qs = petitions_visible_to(user)
     if f.case_set:
         resolved = case_set_resolve(user, f.case_set)
@@ -118,6 +123,11 @@ def _filtered(user: Staff, f: LedgerFilter) -> QuerySet[Petition]:
         qs = qs.filter(repeats) if f.is_repeat else qs.exclude(repeats)
     if f.overdue:
         qs = qs.filter(overdue_q(timezone.localdate()))
+    return qs
+
+
+def _text_filtered(qs: QuerySet[Petition], f: LedgerFilter) -> QuerySet[Petition]:
+    """`qs` (the ledger's cases under every other filter) to those the search text finds."""
     text = f.text.strip()
     if text:
         code = normalise_tracking_code(text)
@@ -156,18 +166,25 @@ def _searched(f: LedgerFilter) -> str:
 
 
 def _ranked_page(
-    base: QuerySet[Petition], text: str, cursor: str | None, size: int
+    visible: QuerySet[Petition],
+    base: QuerySet[Petition],
+    text: str,
+    cursor: str | None,
+    size: int,
+    cap: int | None,
 ) -> tuple[list[int], bool, str | None, int | None]:
-    """A page of the search's best matches and the number of them (None past the end): the
-    cursor is the offset (a rank is no key to seek by, and nobody reads a search's
-    hundredth page)."""
+    """A page of the search's best matches and the number of them (None past the end; more
+    than `cap` when it says so): the cursor is the offset (a rank is no key to seek by, and
+    nobody reads a search's hundredth page). `visible`: `base` before the search text."""
     offset = 0
     if cursor:
         try:
             offset = max(0, int(cursor.removeprefix("r")))
         except ValueError:
             offset = 0
-    ids, total = search_ranked_page(base, text, offset=offset, limit=size + 1)
+    ids, total = search_ranked_page(
+        base, text, offset=offset, limit=size + 1, visible=visible, count_cap=cap
+    )
     more = len(ids) > size
     return ids[:size], more, f"r{offset + size}" if more else None, total
 
@@ -202,14 +219,17 @@ def ledger_page(
     user: Staff, f: LedgerFilter, *, cursor: str | None = None, size: int = PAGE_SIZE
 ) -> LedgerPage:
     """One page of the ledger after the cursor, with the (capped) number of matching cases."""
-    base = _filtered(user, f)
+    visible = _filtered_but_text(user, f)
+    base = _text_filtered(visible, f)
     text = _searched(f)
     sort = f.sort if f.sort in SORTS else "-received"
     if sort == "relevance" and not text:
         sort = "-received"
+    # A case set is a number shown elsewhere: its ledger counts it in full, to match it.
+    cap = None if f.case_set else COUNT_CAP
     counted: int | None = None  # the ranked search counts its cases as it ranks them
     if sort == "relevance":
-        ids, more, ranked_cursor, counted = _ranked_page(base, text, cursor, size)
+        ids, more, ranked_cursor, counted = _ranked_page(visible, base, text, cursor, size, cap)
     else:
         # The page's ids first (an index-ordered scan), then only those rows in full.
         ids = list(_ordered_after(base, sort, cursor).values_list("pk", flat=True)[: size + 1])
@@ -234,8 +254,6 @@ def ledger_page(
         row.hint = hints[row.pk]
     # When everything is on this first page there is nothing to count.
     fits = cursor is None and not more
-    # A case set is a number shown elsewhere: its ledger counts it in full, to match it.
-    cap = None if f.case_set else COUNT_CAP
     if fits:
         total = len(rows)
     elif counted is not None:
