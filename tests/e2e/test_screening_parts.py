@@ -45,3 +45,30 @@ def test_two_heads_each_file_their_part_on_a_phone(phone_page, school):
     expect(page.get_by_text("零报告：本期排查未发现矛盾纠纷。")).to_be_visible()
     assert page.evaluate(FITS)
     screenshot(page, "phone360_screening_parts")
+
+
+def test_the_board_shows_a_school_with_one_part_of_three_as_partly_reported(
+    phone_page, school, dc_leader
+):
+    from xinfang.prevention.services import cadence_rule_set
+
+    cadence_rule_set(actor=None, unit=school, cadence="weekly", parts="教务处\n安保处\n后勤处")
+    page = phone_page
+    login(page, "head_teaching")
+    page.goto(f"{page.base}/prevention/screening/part/?unit={school.pk}")
+    expect(page.locator("#xf-expected-parts")).to_contain_text("教务处、安保处、后勤处")
+    page.get_by_label("分项（部门）").fill("教务处")
+    with page.expect_navigation():
+        page.get_by_role("button", name="本部门未发现").click()
+    page.context.clear_cookies()
+    login(page, "dc_leader")
+    page.goto(f"{page.base}/prevention/screening/board/?unit={school.pk}&mode=current")
+    row = page.locator(f'#board-rows tr[data-unit="{school.code}"]')
+    expect(row).to_have_attribute("data-status", "partial")
+    expect(row).to_contain_text("部分上报")
+    expect(row).to_contain_text("分项 1/3")
+    expect(page.locator("#board-chart")).to_contain_text("部分上报 1")
+    assert page.evaluate(FITS)
+    screenshot(page, "phone360_screening_board_partial")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "desktop_screening_board_partial")

@@ -218,6 +218,10 @@ class ComplianceRowSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="status_now")
     report = serializers.IntegerField(source="current_report_id", allow_null=True)
     disputes = serializers.IntegerField(source="n_disputes")
+    parts_expected = serializers.IntegerField(
+        help_text="应报分项数（按部门分项报送的单位；0 为整份报送）"
+    )
+    parts_filed = serializers.IntegerField(help_text="已报分项数")
 
     class Meta:
         model = ScreeningPeriod
@@ -230,6 +234,8 @@ class ComplianceRowSerializer(serializers.ModelSerializer):
             "status",
             "report",
             "disputes",
+            "parts_expected",
+            "parts_filed",
             "reminded_at",
         ]
 
@@ -239,8 +245,9 @@ class ComplianceRowSerializer(serializers.ModelSerializer):
 
 class ScreeningComplianceApi(APIView):
     """Each reporting unit in the subtree of `unit` with its period and status (filed, zero,
-    late, missing, pending): the period containing `date`, or without a date the last
-    period that has ended (`?period=current` for the one under way)."""
+    late, missing, pending, or partial: some of its parts not yet filed): the period
+    containing `date`, or without a date the last period that has ended (`?period=current`
+    for the one under way)."""
 
     @extend_schema(
         parameters=[

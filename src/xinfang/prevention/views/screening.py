@@ -23,8 +23,9 @@ from xinfang.prevention.forms import (
 )
 from xinfang.prevention.models import ScreeningPeriod, ScreeningReport, SpecialPeriod
 from xinfang.prevention.roles import OVERSEEING_ROLES
-from xinfang.prevention.schedule import schedule_for
+from xinfang.prevention.schedule import expected_parts, schedule_for
 from xinfang.prevention.selectors import (
+    BoardStatus,
     can_oversee,
     disputes_filed_by,
     disputes_visible_to,
@@ -241,6 +242,9 @@ def part_form(request: HttpRequest) -> HttpResponse:
     else:
         item_forms = [DisputeItemForm(prefix="item-0")]
     about = PartForm(request.POST or None, initial={"part": request.GET.get("part", "")})
+    expected = expected_parts(unit)
+    if expected:
+        about.fields["part"].widget.attrs["list"] = "xf-part-names"
     if request.method == "POST" and "add" in request.POST:
         nxt = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
         item_forms.append(DisputeItemForm(prefix=f"item-{nxt}"))
@@ -278,6 +282,7 @@ def part_form(request: HttpRequest) -> HttpResponse:
         "period": period,
         "current": current,
         "parts": report_parts(current) if current else [],
+        "expected_parts": expected,
         "about": about,
         "item_forms": item_forms,
         "next_index": next_index,
@@ -369,7 +374,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "board": data,
         "rows": rows,
         "status": status,
-        "statuses": ScreeningPeriod.Status,
+        "statuses": BoardStatus,
         "missing_ids": missing_ids,
         "mode": mode,
         "on": on or today,
