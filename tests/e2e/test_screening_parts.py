@@ -72,3 +72,48 @@ def test_the_board_shows_a_school_with_one_part_of_three_as_partly_reported(
     screenshot(page, "phone360_screening_board_partial")
     page.set_viewport_size({"width": 1280, "height": 800})
     screenshot(page, "desktop_screening_board_partial")
+
+
+def test_a_head_corrects_their_own_part_on_a_phone(phone_page, school):
+    from django.utils import timezone
+
+    from xinfang.petitions.models import Category
+    from xinfang.prevention.services import (
+        DisputeInput,
+        screening_part_submit,
+        screening_period_to_file,
+    )
+    from xinfang.units.models import Staff
+
+    teaching = Staff.objects.get(username="head_teaching")
+    period = screening_period_to_file(unit=school, now=timezone.now())
+    report = screening_part_submit(
+        actor=teaching,
+        unit=school,
+        period_start=period.starts_on,
+        part="教务处",
+        is_zero=False,
+        disputes=[
+            DisputeInput(
+                subject="家长对分班有意见",
+                parties="家长代表",
+                category=Category.objects.get(code="land.demolition"),
+            )
+        ],
+    )
+    page = phone_page
+    login(page, "head_teaching")
+    page.goto(f"{page.base}/prevention/screening/reports/{report.pk}/")
+    page.locator('[data-part-correct="教务处"]').click()
+    subject = page.locator("#id_item-0-subject")
+    expect(subject).to_have_value("家长对分班有意见")
+    assert page.evaluate(FITS)
+    screenshot(page, "phone360_screening_part_correct")
+    subject.fill("家长对分班结果有意见（已约谈）")
+    page.get_by_label("更正原因").fill("补充约谈情况")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存更正").click()
+    expect(page.locator(".alert-success")).to_contain_text("已更正")
+    expect(page.locator("#xf-parts")).to_contain_text("已更正")
+    expect(page.locator("body")).to_contain_text("家长对分班结果有意见（已约谈）")
+    assert page.evaluate(FITS)

@@ -31,26 +31,6 @@ WEEK = date(2026, 3, 16)  # Monday 16 – Sunday 22 March 2026; a school reports
 NOW = at(2026, 3, 20, 16)
 
 
-@pytest.fixture
-def school(org):
-    return Unit.objects.add_child(
-        Unit.objects.get(pk=org.dongcheng.pk),
-        {"code": "LJ-CN-DC-SCH", "name": "东城第一小学", "kind": "school"},
-    )
-
-
-@pytest.fixture
-def heads(school):
-    """The heads of the teaching and the security offices, and the school's desk."""
-    teaching = _member("head_teaching", school, "handler")
-    teaching.full_name = "钱教务"
-    teaching.save(update_fields=["full_name"])
-    security = _member("head_security", school, "handler")
-    security.full_name = "郑安保"
-    security.save(update_fields=["full_name"])
-    return teaching, security
-
-
 def item(category, subject="家长对分班结果有意见") -> DisputeInput:
     return DisputeInput(subject=subject, parties="家长代表", category=category)
 

@@ -267,6 +267,9 @@ class ScreeningReport(models.Model):
     correction_reason = models.CharField("更正原因", max_length=200, blank=True)
     # The department or area this version adds (blank for a whole report or a correction).
     part = models.CharField("分项（部门）", max_length=50, blank=True, default="")
+    # The part a correction of one department's part (分项更正) replaces the items of: its
+    # new items belong to that part, as the part's own do.
+    corrects_part = models.CharField("更正的分项", max_length=50, blank=True, default="")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,

@@ -317,15 +317,28 @@ def report_items(report: ScreeningReport) -> list[Dispute]:
 
 def report_parts(report: ScreeningReport) -> list[ScreeningReport]:
     """The parts (分项) filed up to this version of the report, oldest first, each with who
-    filed it and how many of its items still stand in this version."""
-    standing = Q(disputes__withdrawn_in__isnull=True) | Q(
-        disputes__withdrawn_in__version__gt=report.version
+    filed it, how many of its items stand in this version (a correction of the part alone
+    included), and when it was last corrected alone (`corrected_at`, None if never)."""
+    standing = Q(withdrawn_in__isnull=True) | Q(withdrawn_in__version__gt=report.version)
+    of_part = Q(reported_in__part=OuterRef("part")) | Q(reported_in__corrects_part=OuterRef("part"))
+    items = (
+        Dispute.objects.filter(period_id=report.period_id, reported_in__version__lte=report.version)
+        .filter(standing, of_part)
+        .values("period")
+        .annotate(n=Count("id"))
+        .values("n")
     )
+    corrected = ScreeningReport.objects.filter(
+        period_id=report.period_id, corrects_part=OuterRef("part"), version__lte=report.version
+    ).order_by("-version")
     return list(
         report.period.reports.filter(version__lte=report.version)
         .exclude(part="")
-        .select_related("submitted_by")
-        .annotate(n_items=Count("disputes", filter=standing))
+        .select_related("submitted_by", "unit", "period")
+        .annotate(
+            n_items=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+            corrected_at=Subquery(corrected.values("submitted_at")[:1]),
+        )
         .order_by("version")
     )
 
