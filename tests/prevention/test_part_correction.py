@@ -167,3 +167,24 @@ def test_no_template_comment_leaks_onto_the_pages(client, school, heads, filed):
             f"/prevention/screening/part/?unit={school.pk}&period=2026-03-16",
         ):
             assert "{#" not in client.get(url).content.decode(), url
+
+
+def test_the_api_corrects_a_part_and_refuses_someone_else(api, school, heads, category, filed):
+    teaching, security = heads
+    teaching_part, _ = filed
+    url = f"/api/v1/screening/parts/{teaching_part.pk}/correction/"
+    body = {
+        "disputes": [{"subject": "分班", "parties": "家长代表", "category": category.code}],
+        "reason": "收费一条是误报",
+    }
+    with time_machine.travel(NOW, tick=False):
+        refused = api.as_(security).post(url, body, format="json")
+        done = api.as_(teaching).post(url, body, format="json")
+        stale = api.as_(teaching).post(
+            url, {"is_zero": True, "basis": [teaching_part.pk * 1000]}, format="json"
+        )
+    assert refused.status_code == 403
+    assert "只有报送人本人或本单位登记员可以更正" in refused.json()["message"]
+    assert done.status_code == 201, done.json()
+    assert (done.json()["corrects_part"], done.json()["version"]) == ("教务处", 3)
+    assert stale.status_code == 409 and "刚被他人更正过" in stale.json()["message"]
