@@ -106,3 +106,28 @@ def test_a_get_does_not_issue_one(client, walk_in, dc_registrar):
     url = f"/petitions/{walk_in.pk}/registration-receipt/password/"
     assert client.get(url).status_code == 405
     assert not QueryCredential.objects.exists()
+
+
+def test_the_api_answers_the_password_once_and_refuses_who_cannot_see(
+    api, walk_in, dc_registrar, xc_handler
+):
+    url = f"/api/v1/petitions/{walk_in.pk}/query-password/"
+    response = api.as_(dc_registrar).post(url, {}, format="json")
+    assert response.status_code == 201 and "no-store" in response["Cache-Control"]
+    password = response.json()["password"]
+    assert case_for_credentials(walk_in.tracking_code, password) == walk_in
+    assert api.as_(xc_handler).post(url, {}, format="json").status_code == 404
+    again = api.as_(dc_registrar).post(url, {}, format="json").json()["password"]
+    assert case_for_credentials(walk_in.tracking_code, password) is None
+    assert case_for_credentials(walk_in.tracking_code, again) == walk_in
+
+
+def test_an_online_submissions_key_survives_the_new_password(org, dc_registrar, online):
+    from tests.portal.helpers import portal_case
+
+    petition, _ = portal_case(online)
+    key = QueryCredential.objects.get(petition=petition).submission_key
+    _, password = receipt_password_issue(actor=dc_registrar, petition_id=petition.pk)
+    credential = QueryCredential.objects.get(petition=petition)
+    assert credential.submission_key == key and credential.kind == "password"
+    assert case_for_credentials(petition.tracking_code, password) == petition
