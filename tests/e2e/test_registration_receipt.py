@@ -9,8 +9,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SCREENSHOTS, login
-from tests.petitions.factories import accuse
+from tests.e2e.conftest import SCREENSHOTS, login, screenshot
+from tests.petitions.factories import accuse, person, register
 from xinfang.petitions.models import Petition
 
 # A5 is 420 × 595 points, A4 595 × 842 (Chromium rounds some of them).
@@ -74,3 +74,38 @@ def test_the_accused_unit_gets_no_receipt_of_an_accusation(page, org, dc_registr
     )
     login(page, "dc_registrar")
     assert page.goto(f"{page.base}/petitions/{p.pk}/registration-receipt/").status == 404
+
+
+def test_it_prints_a_query_password_once_for_a_person_without_a_phone(
+    phone_page, org, dc_registrar
+):
+    """Someone at the window with no phone: the registrar makes a password, prints it on the
+    receipt, and it opens the case on the public site; a reload shows it no more."""
+    page = phone_page
+    petition = register(dc_registrar, org.dongcheng, people=[person("冯德胜", phone="")])
+    login(page, "dc_registrar")
+    page.goto(f"{page.base}/petitions/{petition.pk}/registration-receipt/")
+    expect(page.locator("#receipt-secret")).to_contain_text("本件未登记手机号码")
+    page.locator("#issue-password").click()
+    expect(page.locator("#password-once")).to_be_visible()
+    password = page.locator("#receipt-password").inner_text().strip()
+    assert re.fullmatch(r"\d{8}", password)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "registration_receipt_password_360")
+    page.emulate_media(media="print")
+    expect(page.locator("#receipt-password")).to_be_visible()
+    expect(page.locator("#password-form")).to_be_hidden()
+    expect(page.locator("#password-once")).to_be_hidden()
+    page.emulate_media(media="screen")
+
+    page.goto(f"{page.base}/petitions/{petition.pk}/registration-receipt/")
+    expect(page.locator("#password-issued")).to_contain_text("密码不再显示")
+    expect(page.locator("#receipt-password")).to_have_count(0)
+    expect(page.locator("#issue-password")).to_have_text(re.compile("重新生成查询密码"))
+
+    page.goto(f"{page.base}/portal/track/")
+    page.locator("#id_tracking_code").fill(petition.tracking_code)
+    page.locator("#id_secret").fill(password)
+    page.locator("#id_secret").press("Enter")
+    page.wait_for_url(re.compile(r"/portal/track/case/"))
+    expect(page.locator("body")).to_contain_text("小区门口下水道堵塞")

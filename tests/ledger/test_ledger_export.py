@@ -332,3 +332,39 @@ def test_the_xlsx_keeps_text_that_looks_like_a_formula_as_text_and_dates_as_date
     received = HEADERS[2]
     assert row[received].is_date and row[received].number_format == "yyyy-mm-dd"
     assert row[received].value.date() == p.received_on
+
+
+def test_a_small_desks_export_has_the_leader_column_when_its_ledger_page_does(client, org):
+    """责任领导 after 责任单位 in the .csv and the .xlsx exactly when the ledger page shows it
+    (a school's desk), not for a street office's registrar (issue 20)."""
+    from xinfang.units.models import Unit
+
+    school = Unit.objects.add_child(
+        Unit.objects.get(pk=org.dongcheng.pk),
+        {"code": "LJ-CN-DC-SCH", "name": "东城第一小学", "kind": "school"},
+    )
+    desk = _member("school_desk", school, "registrar", "handler")
+    head = _member("school_head", school, "leader")
+    head.full_name = "周建国"
+    head.save(update_fields=["full_name"])
+    case = register(desk, school, subject="食堂饭菜价格上涨")
+
+    client.force_login(desk)
+    assert '<th scope="col">责任领导</th>' in client.get("/petitions/").content.decode()
+    [row] = _csv(desk)
+    assert list(row)[12:15] == ["责任单位", "责任领导", "办理状态"]
+    assert (row["查询码"], row["责任单位"], row["责任领导"]) == (
+        case.tracking_code_display,
+        "东城第一小学",
+        "周建国",
+    )
+    xlsx = io.BytesIO(b"".join(client.get("/ledger/export.xlsx").streaming_content))
+    sheet = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert list(sheet[0]) == [*HEADERS[:13], "责任领导", *HEADERS[13:]]
+    assert sheet[1][13] == "周建国" and sheet[1][14] == row["办理状态"]
+
+    # A street office's registrar: neither the page nor the export has the column.
+    client.force_login(org_registrar := _member("dc_desk", org.dongcheng, "registrar"))
+    assert "责任领导" not in client.get("/petitions/").content.decode()
+    text = "".join(ledger_csv_stream(org_registrar, LedgerFilter())).lstrip("\ufeff")
+    assert text.splitlines()[0].split(",") == HEADERS

@@ -40,3 +40,24 @@ def dh_handler(org):
 @pytest.fixture
 def category(db) -> Category:
     return Category.objects.get(code="land.demolition")
+
+
+# A school whose heads of department each file their part (分项) of its weekly report.
+@pytest.fixture
+def school(org):
+    return Unit.objects.add_child(
+        Unit.objects.get(pk=org.dongcheng.pk),
+        {"code": "LJ-CN-DC-SCH", "name": "东城第一小学", "kind": "school"},
+    )
+
+
+@pytest.fixture
+def heads(school):
+    """The heads of the teaching and the security offices, and the school's desk."""
+    teaching = _member("head_teaching", school, "handler")
+    teaching.full_name = "钱教务"
+    teaching.save(update_fields=["full_name"])
+    security = _member("head_security", school, "handler")
+    security.full_name = "郑安保"
+    security.save(update_fields=["full_name"])
+    return teaching, security

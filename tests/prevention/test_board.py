@@ -78,6 +78,7 @@ def test_it_counts_each_units_status_for_the_day(org, groups, district_superviso
     assert result.counts == {
         "total": 8,
         "pending": 0,
+        "partial": 0,
         "filed": 1,
         "zero": 1,
         "late": 1,

@@ -6,6 +6,7 @@ status keep working."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -17,8 +18,10 @@ from xinfang.prevention.models import ScreeningPeriod
 from xinfang.prevention.selectors import report_items, report_parts, screening_board
 from xinfang.prevention.services import (
     DisputeInput,
+    cadence_rule_set,
     screening_part_refusal,
     screening_part_submit,
+    screening_periods_ensure,
     screening_report_submit,
     screening_zero_report,
 )
@@ -26,26 +29,6 @@ from xinfang.units.models import Unit
 
 WEEK = date(2026, 3, 16)  # Monday 16 – Sunday 22 March 2026; a school reports weekly
 NOW = at(2026, 3, 20, 16)
-
-
-@pytest.fixture
-def school(org):
-    return Unit.objects.add_child(
-        Unit.objects.get(pk=org.dongcheng.pk),
-        {"code": "LJ-CN-DC-SCH", "name": "东城第一小学", "kind": "school"},
-    )
-
-
-@pytest.fixture
-def heads(school):
-    """The heads of the teaching and the security offices, and the school's desk."""
-    teaching = _member("head_teaching", school, "handler")
-    teaching.full_name = "钱教务"
-    teaching.save(update_fields=["full_name"])
-    security = _member("head_security", school, "handler")
-    security.full_name = "郑安保"
-    security.save(update_fields=["full_name"])
-    return teaching, security
 
 
 def item(category, subject="家长对分班结果有意见") -> DisputeInput:
@@ -223,3 +206,88 @@ def test_the_api_files_a_part(api, school, heads):
         assert (response.json()["part"], response.json()["is_zero"]) == ("教务处", True)
         again = api.as_(security).post("/api/v1/screening/parts/", body, format="json")
     assert again.status_code == 400 and "钱教务" in again.json()["message"]
+
+
+@pytest.fixture
+def schools(org, school, heads, category):
+    """Schools that file in three parts: 东城第一小学 with one part in, one with nothing,
+    one with every part in, one that filed its report whole."""
+    cadence_rule_set(
+        actor=None, unit_kind="school", cadence="weekly", parts="教务处、安保处\n后勤处"
+    )
+    teaching, _ = heads
+    part(teaching, school, "教务处", is_zero=True)
+    dongcheng = Unit.objects.get(pk=org.dongcheng.pk)
+    names = {}
+    for code, name in (
+        ("SCH2", "东城第二小学"),
+        ("SCH3", "东城第三小学"),
+        ("SCH4", "东城第四小学"),
+    ):
+        names[code] = Unit.objects.add_child(
+            dongcheng, {"code": f"LJ-CN-DC-{code}", "name": name, "kind": "school"}
+        )
+        names[code].desk = _member(f"desk_{code.lower()}", names[code], "handler")
+    for dept in ("教务处", "安保处", "后勤处"):
+        part(names["SCH3"].desk, names["SCH3"], dept, disputes=[item(category, dept)])
+    screening_report_submit(
+        actor=names["SCH4"].desk, unit=names["SCH4"], period_start=WEEK, is_zero=True, now=NOW
+    )
+    screening_periods_ensure(first=WEEK, units=Unit.objects.filter(kind="school"), now=NOW)
+    return SimpleNamespace(partial=school, nothing=names["SCH2"], all_parts=names["SCH3"],
+                           whole=names["SCH4"])  # fmt: skip
+
+
+def test_the_board_counts_a_unit_with_some_parts_as_partly_reported(org, schools, dc_leader):
+    with time_machine.travel(NOW, tick=False):
+        board = screening_board(dc_leader, root=org.dongcheng, mode="current", now=NOW)
+        rows = {r.unit_id: r for r in board.rows}
+        order = [r.status_now for r in board.rows]
+    partial = rows[schools.partial.pk]
+    assert partial.status_now == "partial"
+    assert (partial.parts_filed, partial.parts_expected) == (1, 3)
+    assert rows[schools.nothing.pk].status_now == "pending"
+    assert (rows[schools.nothing.pk].parts_filed, rows[schools.nothing.pk].parts_expected) == (0, 3)
+    assert rows[schools.all_parts.pk].status_now == "filed"
+    assert rows[schools.whole.pk].status_now == "zero"
+    # Nothing reported first, then partly, then reported.
+    assert order.index("partial") > max(i for i, s in enumerate(order) if s == "pending")
+    assert order.index("partial") < min(order.index("zero"), order.index("filed"))
+    assert board.counts["partial"] == 1 and board.counts["filed"] == 1
+    assert ("partial", "部分上报", 1, round(100 / board.counts["total"], 1)) in board.chart
+    # The unit's own rule wins over its kind's: without parts the school has reported.
+    cadence_rule_set(actor=None, unit=schools.partial, cadence="weekly")
+    with time_machine.travel(NOW, tick=False):
+        again = screening_board(dc_leader, root=schools.partial, mode="current", now=NOW)
+        [row] = list(again.rows)
+    assert row.status_now == "zero" and row.parts_expected == 0
+
+
+def test_the_board_page_shows_parts_and_the_partial_count(client, org, schools, dc_leader):
+    client.force_login(dc_leader)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(
+            "/prevention/screening/board/", {"unit": org.dongcheng.pk, "mode": "current"}
+        ).content.decode()
+        only = client.get(
+            "/prevention/screening/board/",
+            {"unit": org.dongcheng.pk, "mode": "current", "status": "partial"},
+        ).content.decode()
+    rows = page.split('id="board-rows"')[1]
+    assert "分项 1/3" in rows and "分项 3/3" in rows
+    assert rows.index('data-status="pending"') < rows.index('data-status="partial"')
+    assert rows.index('data-status="partial"') < rows.index('data-status="filed"')
+    assert "部分上报 1 个" in page.split('id="board-chart"')[1].split("</figure>")[0]
+    listed = only.split('id="board-rows"')[1]
+    assert "东城第一小学" in listed and "东城第二小学" not in listed
+
+
+def test_the_part_form_offers_the_departments_of_the_rule(client, school, heads):
+    cadence_rule_set(actor=None, unit=school, cadence="weekly", parts="教务处，安保处；教务处")
+    client.force_login(heads[0])
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(
+            "/prevention/screening/part/", {"unit": school.pk, "period": "2026-03-16"}
+        ).content.decode()
+    assert 'list="xf-part-names"' in page and '<option value="安保处">' in page
+    assert "本单位按部门分项报送：教务处、安保处；" in page

@@ -28,7 +28,8 @@ from xinfang.ledger.fields import FIELD_BY_KEY
 from xinfang.petitions.models import Outcome, Petition, PetitionParty, Reply
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_queryset
 from xinfang.units.models import Staff
-from xinfang.units.selectors import roles_over
+from xinfang.units.selectors import is_small_desk, roles_over
+from xinfang.workflow.selectors import ResponsibleLeader, responsible_leaders
 
 CHUNK = 500
 # Export-only columns (the import ignores them) around the importable ones.
@@ -57,6 +58,10 @@ HEADERS = [
     ),
     "当前期限",
 ]
+# A small desk's ledger names each case's responsible leader after its unit, as its ledger
+# page does (units.selectors.is_small_desk, issue 20).
+LEADER_HEADER = "责任领导"
+LEADER_AFTER = HEADERS.index(FIELD_BY_KEY["responsible_unit"].headers[0])
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -65,6 +70,8 @@ FORMULA_START = ("=", "+", "-", "@")
 class ExportSummary:
     rows: int = 0
     revealed: int = 0
+    show_leader: bool = False
+    reader: _Reader | None = None
 
 
 class _Reader:
@@ -95,7 +102,42 @@ def _described(f: LedgerFilter) -> str:
     )
 
 
+def ledger_headers(user: Staff) -> list[str]:
+    """The export's header row for this reader: with 责任领导 exactly when their ledger page
+    shows it (a small desk)."""
+    if not is_small_desk(user):
+        return list(HEADERS)
+    return [*HEADERS[: LEADER_AFTER + 1], LEADER_HEADER, *HEADERS[LEADER_AFTER + 1 :]]
+
+
+def _leader_text(leader: ResponsibleLeader | None) -> str:
+    if leader is None:
+        return ""
+    return f"{leader.names}（包案）" if leader.is_owner else leader.names
+
+
+def _in_chunks(qs: Any) -> Iterator[list[Petition]]:
+    chunk: list[Petition] = []
+    for p in qs.iterator(chunk_size=CHUNK):
+        chunk.append(p)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _rows(user: Staff, f: LedgerFilter, summary: ExportSummary) -> Iterator[list[Any]]:
+    """The export's rows in the order of `ledger_headers(user)`."""
+    for chunk in _in_chunks(_cases(user, f, summary)):
+        leaders = responsible_leaders(chunk) if summary.show_leader else {}
+        for p, row in zip(chunk, _case_rows(user, chunk, summary), strict=True):
+            if summary.show_leader:
+                row.insert(LEADER_AFTER + 1, _leader_text(leaders.get(p.pk)))
+            yield row
+
+
+def _cases(user: Staff, f: LedgerFilter, summary: ExportSummary) -> Any:
     qs = (
         ledger_queryset(user, f)
         .select_related("receiving_unit", "responsible_unit", "category")
@@ -118,9 +160,18 @@ def _rows(user: Staff, f: LedgerFilter, summary: ExportSummary) -> Iterator[list
     # one query, then one insert for the whole export.
     ids = list(ledger_queryset(user, f).order_by().values_list("pk", flat=True))
     case_read_record(actor=user, kind=CaseRead.Kind.EXPORT, petition_ids=ids, query=_described(f))
-    reader = _Reader(user)
+    summary.show_leader = is_small_desk(user)
+    return qs
+
+
+def _case_rows(user: Staff, chunk: list[Petition], summary: ExportSummary) -> list[list[Any]]:
+    """One chunk's rows without the leader column, its reveals logged."""
+    if summary.reader is None:
+        summary.reader = _Reader(user)
+    reader = summary.reader
     log: list[PersonalDataAccess] = []
-    for p in qs.iterator(chunk_size=CHUNK):
+    rows: list[list[Any]] = []
+    for p in chunk:
         people = [party.petitioner for party in p.parties.all()]
         full = reader.may_see_full(p)
         if full:
@@ -136,41 +187,42 @@ def _rows(user: Staff, f: LedgerFilter, summary: ExportSummary) -> Iterator[list
             )
         reply = p.handling_replies[-1] if p.handling_replies else None
         summary.rows += 1
-        yield [
-            summary.rows,
-            p.tracking_code_display,
-            p.received_on,
-            p.get_channel_display(),
-            "、".join(person.name for person in people),
-            "、".join(
-                (person.id_number if full else mask_id_number(person.id_number)) or ""
-                for person in people
-                if person.id_number
-            ),
-            "、".join(
-                (person.phone if full else mask_phone(person.phone)) or ""
-                for person in people
-                if person.phone
-            ),
-            people[0].address if people else "",
-            p.headcount,
-            p.subject,
-            p.content,
-            p.category.name,
-            p.responsible_unit.name,
-            p.get_state_display(),
-            str(Outcome(reply.outcome).label) if reply and reply.outcome in Outcome.values else "",
-            reply.decision if reply else "",
-            reply.delivered_on if reply else None,
-            p.due_on,
-        ]
-        if len(log) >= CHUNK:
-            summary.revealed += len(log)
-            PersonalDataAccess.objects.bulk_create(log)
-            log = []
+        rows.append(
+            [
+                summary.rows,
+                p.tracking_code_display,
+                p.received_on,
+                p.get_channel_display(),
+                "、".join(person.name for person in people),
+                "、".join(
+                    (person.id_number if full else mask_id_number(person.id_number)) or ""
+                    for person in people
+                    if person.id_number
+                ),
+                "、".join(
+                    (person.phone if full else mask_phone(person.phone)) or ""
+                    for person in people
+                    if person.phone
+                ),
+                people[0].address if people else "",
+                p.headcount,
+                p.subject,
+                p.content,
+                p.category.name,
+                p.responsible_unit.name,
+                p.get_state_display(),
+                str(Outcome(reply.outcome).label)
+                if reply and reply.outcome in Outcome.values
+                else "",
+                reply.decision if reply else "",
+                reply.delivered_on if reply else None,
+                p.due_on,
+            ]
+        )
     if log:
         summary.revealed += len(log)
         PersonalDataAccess.objects.bulk_create(log)
+    return rows
 
 
 def _csv_cell(value: Any) -> Any:
@@ -189,7 +241,7 @@ def ledger_csv_stream(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(HEADERS)
+    writer.writerow(ledger_headers(user))
     for i, row in enumerate(_rows(user, f, summary), start=1):
         writer.writerow([_csv_cell(v) for v in row])
         if i % 100 == 0:
@@ -212,7 +264,7 @@ def ledger_xlsx_write(
     ws = wb.create_sheet("信访台帐")
     bold = Font(bold=True)
     header = []
-    for text in HEADERS:
+    for text in ledger_headers(user):
         cell = WriteOnlyCell(ws, value=text)
         cell.font = bold
         header.append(cell)

@@ -669,6 +669,7 @@ class EventKind(models.TextChoices):
     CAPITAL_VISIT_UNMARK = "capital_visit_unmark", "取消进京/赴省集体访标记"
     CASE_NOTE = "case_note", "办理记录"
     PETITIONER_MERGE = "petitioner_merge", "合并信访人重复记录"
+    QUERY_PASSWORD_ISSUE = "query_password_issue", "生成查询密码"
 
 
 class PetitionEvent(models.Model):

@@ -1,8 +1,10 @@
-"""REST API of ratings: the petitioner's rating of a case's reply, and staff taking it down.
+"""REST API of ratings: the petitioner's rating of a case's reply, and staff taking it down;
+and the query password a desk prints on the registration receipt.
 
 GET /api/v1/petitions/{id}/rating/ and POST {level, office_level?, comment?, recorded_channel}
 (工作人员代录, counted like a rating given online; level rates the reply, office_level the
-petition office). Refusals come back as {"code", "message", "extra"}.
+petition office). POST /api/v1/petitions/{id}/query-password/ makes a new query password
+(生成查询密码) and answers it once. Refusals come back as {"code", "message", "extra"}.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from rest_framework.views import APIView
 
 from xinfang.petitions.selectors import petition_get_for_user
 from xinfang.portal.models import Rating, RecordedChannel
-from xinfang.portal.services import rating_submit
+from xinfang.portal.services import rating_submit, receipt_password_issue
 
 
 class RatingSerializer(serializers.ModelSerializer):
@@ -77,3 +79,20 @@ class PetitionRatingApi(APIView):
             recorded_channel=data.validated_data["recorded_channel"],
         )
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class QueryPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(help_text="查询密码，仅此一次返回；系统只保存其摘要")
+    issued_at = serializers.DateTimeField()
+
+
+class QueryPasswordApi(APIView):
+    """POST: a new query password for the case, to print on its registration receipt for the
+    person at the window; any earlier credential of the case stops working. Allowed to those
+    who may print the receipt (404 otherwise)."""
+
+    @extend_schema(request=None, responses={201: QueryPasswordSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        credential, password = receipt_password_issue(actor=request.user, petition_id=pk)
+        body = {"password": password, "issued_at": credential.created_at}
+        return Response(QueryPasswordSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from xinfang.core.errors import (
     DeadlineExpired,
     InvalidTransition,
+    NotFound,
     NotPermitted,
     ValidationFailed,
     refuse,
@@ -32,12 +33,14 @@ from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over, unit_is_visible_to
 from xinfang.workflow.calendar import WorkCalendar
 from xinfang.workflow.deadlines import calendar_load
+from xinfang.workflow.receipts import receipt_printable_by
 from xinfang.workflow.services import (
     PORTAL,
     attachment_add,
     petition_register,
     petition_request_re_review,
     petition_request_review,
+    query_password_issued_record,
 )
 
 MAX_ATTACHMENTS = 5
@@ -144,6 +147,48 @@ def query_credential_issue(
         submission_key=submission_key or None,
     )
     return credential, secret
+
+
+def receipt_password_issue(
+    *, actor: Staff, petition_id: int, now: datetime | None = None
+) -> tuple[QueryCredential, str]:
+    """Give the person at the window a query password for the case, printed once on the
+    registration receipt (生成查询密码); return the credential and the password to show.
+
+    Only the hash is kept. A case's earlier credential (an earlier password, or the full
+    phone number chosen online) is replaced: from now on the case opens with this password
+    only. The history records the issue, never the password. Who may: those who may print
+    the receipt (workflow.receipts.receipt_printable_by).
+
+    Raises:
+        NotFound: the actor may not print the case's receipt (or see the case).
+    """
+    now = now or timezone.now()
+    if not receipt_printable_by(actor, petition_id):
+        raise NotFound("未找到该信访件。")
+    petition = Petition.objects.get(pk=petition_id)
+    secret = new_query_password()
+    issued: list[QueryCredential] = []
+
+    def store() -> None:
+        credential = QueryCredential.objects.select_for_update().filter(petition=petition).first()
+        if credential is None:
+            credential = QueryCredential(petition=petition)
+        credential.kind = QueryCredential.Kind.PASSWORD
+        credential.secret_hash = make_password(secret)
+        credential.save()
+        # created_at is when this password was made: the receipt says so after a reload.
+        QueryCredential.objects.filter(pk=credential.pk).update(created_at=now)
+        credential.created_at = now
+        issued.append(credential)
+
+    reissue = QueryCredential.objects.filter(
+        petition=petition, kind=QueryCredential.Kind.PASSWORD
+    ).exists()
+    query_password_issued_record(
+        petition=petition, actor=actor, now=now, reissue=reissue, then=store
+    )
+    return issued[0], secret
 
 
 def portal_upload_check(upload: UploadedFile) -> str:

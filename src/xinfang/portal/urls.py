@@ -28,6 +28,11 @@ urlpatterns = [
     path("portal/privacy/", public.privacy, name="privacy"),
     # Staff side: a rating taken down for the petitioner, from the case page.
     path("petitions/<int:pk>/rating/", staff.rating_record, name="staff_rating"),
+    path(
+        "petitions/<int:pk>/registration-receipt/password/",
+        staff.receipt_password,
+        name="receipt_password",
+    ),
     path("portal/manage/answers/", manage.manage_answers, name="manage_answers"),
     path(
         "portal/manage/answers/new/<int:petition_id>/",

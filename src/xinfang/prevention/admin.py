@@ -31,6 +31,7 @@ class CadenceRuleAdmin(ServiceAdmin):
         "cadence",
         "grace_hours",
         "remind_hour",
+        "parts",
     )
     list_filter = ("cadence", "reports")
     raw_id_fields = ("unit",)
@@ -44,6 +45,7 @@ class CadenceRuleAdmin(ServiceAdmin):
             unit=obj.unit,
             grace_hours=obj.grace_hours,
             remind_hour=obj.remind_hour,
+            parts=obj.parts,
         )
         obj.pk = rule.pk
 

@@ -1,5 +1,6 @@
 """REST API of screening: filing reports (POST /api/v1/screening/reports/), a department's
-part of one (POST /api/v1/screening/parts/) and the compliance of a subtree
+part of one (POST /api/v1/screening/parts/), its correction by its filer
+(POST /api/v1/screening/parts/<id>/correction/) and the compliance of a subtree
 (GET /api/v1/screening/compliance/)."""
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from xinfang.prevention.selectors import (
     report_items_many,
     scoped,
     screening_board,
+    screening_report_get,
 )
 from xinfang.prevention.selectors.screening import CURRENT, ON_DATE, PREVIOUS
 from xinfang.prevention.services import (
     DisputeInput,
+    screening_part_correct,
     screening_part_submit,
     screening_periods_ensure,
     screening_report_submit,
@@ -76,6 +79,22 @@ class PartInSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class PartCorrectionInSerializer(serializers.Serializer):
+    is_zero = serializers.BooleanField(default=False, help_text="更正为本部门未发现矛盾纠纷")
+    disputes = DisputeInSerializer(
+        many=True, required=False, default=list, help_text="本分项更正后的全部纠纷（均为新填）"
+    )
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    basis = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="据以更正的本分项纠纷 id；他人已先更正时拒绝（409）",
+    )
+
+
 class DisputeOutSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     petition = serializers.SlugRelatedField(slug_field="tracking_code", read_only=True)
@@ -120,6 +139,7 @@ class ReportOutSerializer(serializers.ModelSerializer):
             "note",
             "correction_reason",
             "part",
+            "corrects_part",
             "submitted_by",
             "submitted_at",
             "disputes",
@@ -211,6 +231,29 @@ class ScreeningPartApi(APIView):
         return Response(ReportOutSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
+class ScreeningPartCorrectionApi(APIView):
+    """POST: correct one department's part (分项) alone, by its filer or the unit's
+    registrar until the report is due: the part's items are replaced by the ones given (or
+    none), in a new version naming the part; the other parts stay."""
+
+    @extend_schema(request=PartCorrectionInSerializer, responses={201: ReportOutSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        report = screening_report_get(request.user, pk)
+        form = PartCorrectionInSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        corrected = screening_part_correct(
+            actor=request.user,
+            report=report,
+            is_zero=data["is_zero"],
+            disputes=[DisputeInput(**d) for d in data["disputes"]],
+            reason=data["reason"],
+            note=data["note"],
+            basis=data["basis"],
+        )
+        return Response(ReportOutSerializer(corrected).data, status=status.HTTP_201_CREATED)
+
+
 class ComplianceRowSerializer(serializers.ModelSerializer):
     unit = serializers.SerializerMethodField()
     period_start = serializers.DateField(source="starts_on")
@@ -218,6 +261,10 @@ class ComplianceRowSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="status_now")
     report = serializers.IntegerField(source="current_report_id", allow_null=True)
     disputes = serializers.IntegerField(source="n_disputes")
+    parts_expected = serializers.IntegerField(
+        help_text="应报分项数（按部门分项报送的单位；0 为整份报送）"
+    )
+    parts_filed = serializers.IntegerField(help_text="已报分项数")
 
     class Meta:
         model = ScreeningPeriod
@@ -230,6 +277,8 @@ class ComplianceRowSerializer(serializers.ModelSerializer):
             "status",
             "report",
             "disputes",
+            "parts_expected",
+            "parts_filed",
             "reminded_at",
         ]
 
@@ -239,8 +288,9 @@ class ComplianceRowSerializer(serializers.ModelSerializer):
 
 class ScreeningComplianceApi(APIView):
     """Each reporting unit in the subtree of `unit` with its period and status (filed, zero,
-    late, missing, pending): the period containing `date`, or without a date the last
-    period that has ended (`?period=current` for the one under way)."""
+    late, missing, pending, or partial: some of its parts not yet filed): the period
+    containing `date`, or without a date the last period that has ended (`?period=current`
+    for the one under way)."""
 
     @extend_schema(
         parameters=[

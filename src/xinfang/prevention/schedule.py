@@ -92,6 +92,16 @@ def schedules_for(units: Iterable[Unit], *, first: date, last: date) -> list[Sch
     return schedules
 
 
+def expected_parts(unit: Unit) -> list[str]:
+    """The departments that each file a part (分项) of the unit's report, [] when the unit
+    reports as a whole: its own rule's, else its kind's."""
+    rule = (
+        CadenceRule.objects.filter(unit=unit).first()
+        or CadenceRule.objects.filter(unit__isnull=True, unit_kind=unit.kind).first()
+    )
+    return rule.part_names if rule is not None else []
+
+
 def schedule_for(unit: Unit, *, first: date, last: date | None = None) -> Schedule | None:
     """The unit's schedule, or None when it does not report."""
     found = schedules_for([unit], first=first, last=last or first)

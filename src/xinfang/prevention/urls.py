@@ -12,6 +12,7 @@ urlpatterns = [
     path(P, screening.home, name="home"),
     path(f"{P}screening/report/", screening.report_form, name="report_form"),
     path(f"{P}screening/part/", screening.part_form, name="part_form"),
+    path(f"{P}screening/part/<int:pk>/correct/", screening.part_correct, name="part_correct"),
     path(f"{P}screening/report/item/", screening.report_item_form, name="report_item_form"),
     path(f"{P}screening/zero/", screening.zero_report, name="zero"),
     path(f"{P}screening/reports/<int:pk>/", screening.report_detail, name="report_detail"),

@@ -99,6 +99,11 @@ urlpatterns = [
     # Before the action route, which would read "rating" as an action.
     path("petitions/<int:pk>/rating/", portal.PetitionRatingApi.as_view(), name="petition-rating"),
     path(
+        "petitions/<int:pk>/query-password/",
+        portal.QueryPasswordApi.as_view(),
+        name="petition-query-password",
+    ),
+    path(
         "petitions/<int:pk>/<slug:action>/",
         workflow.PetitionActionApi.as_view(),
         name="petition-action",

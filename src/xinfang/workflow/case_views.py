@@ -463,13 +463,29 @@ def registration_receipt_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The registration receipt for the petitioner at the window, printable on A5 or A4."""
     if accusation_receipt(request.user, pk) is not None:
         return redirect("petitions:receipt", pk=pk)
+    return registration_receipt_render(request, pk, paper=request.GET.get("paper", ""))
+
+
+def registration_receipt_render(
+    request: HttpRequest, pk: int, *, paper: str, query_password: str = ""
+) -> HttpResponse:
+    """The receipt page on the paper asked for (A5 unless A4), with a query password just
+    made to print once (portal.views.staff.receipt_password). A print counts as a read.
+
+    Raises:
+        Http404: the user may not print the receipt (receipts.receipt_printable_by).
+    """
     receipt = registration_receipt(request.user, pk)
     case_read_record(actor=request.user, kind=CaseRead.Kind.EXPORT, petition_ids=[pk])
-    paper = request.GET.get("paper", PAPERS[0])
     return render(
         request,
         "petitions/registration_receipt.html",
-        {"receipt": receipt, "paper": paper if paper in PAPERS else PAPERS[0], "papers": PAPERS},
+        {
+            "receipt": receipt,
+            "paper": paper if paper in PAPERS else PAPERS[0],
+            "papers": PAPERS,
+            "query_password": query_password,
+        },
     )
 
 

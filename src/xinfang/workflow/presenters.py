@@ -242,6 +242,10 @@ SUPERVISION_EVENTS = {
         EventKind.PETITIONER_MERGE.label,
         f"信访人记录 #{d.get('merged', '')} 并入 #{d.get('kept', '')}；理由：{d.get('reason', '')}",
     ),
+    "query_password_issue": lambda d: (
+        EventKind.QUERY_PASSWORD_ISSUE.label,
+        "重新生成，原查询密码作废" if d.get("reissue") else "打印在登记回执上交信访人",
+    ),
     "case_note": lambda d: (
         f"{d.get('note_kind_label', '办理记录')}（{d.get('happened_on', '')}）"
         + ("，向信访人公开" if d.get("public") else ""),

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.http import Http404
 
 from xinfang.core.crypto import mask_phone
 from xinfang.petitions.models import Petition, PetitionParty
-from xinfang.petitions.selectors import petition_get_for_user
+from xinfang.petitions.selectors import petition_get_for_user, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.deadlines import limit_words
 
@@ -61,12 +62,25 @@ def _first_phone(p: Petition) -> str:
     return party.petitioner.phone if party else ""
 
 
+def receipt_printable_by(user: Staff, petition_id: int) -> bool:
+    """Who may print a case's registration receipt, and so give the person at the window a
+    query password on it (portal.services.receipt_password_issue): anyone who may see the
+    case. An accusation against the user's own unit is not seen by them (they keep the
+    accusation receipt instead, RULES.md §6)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return petitions_visible_to(user).filter(pk=petition_id).exists()
+
+
 def registration_receipt(user: Staff, petition_id: int) -> RegistrationReceipt:
     """The receipt of a case the user may see (an accusation's hides its subject).
 
     Raises:
-        Http404: the user may not see the case (an accusation against their unit included).
+        Http404: the user may not print the receipt (receipt_printable_by), an accusation
+            against their unit included.
     """
+    if not receipt_printable_by(user, petition_id):
+        raise Http404("未找到该信访件。")
     p = petition_get_for_user(user, petition_id)
     phone = _first_phone(p)
     first = p.parties.select_related("petitioner").order_by("role", "position").first()

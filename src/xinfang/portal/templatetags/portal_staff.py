@@ -1,13 +1,16 @@
-"""The case page's rating panel: the petitioner's rating, or the form to take it down."""
+"""The case page's rating panel: the petitioner's rating, or the form to take it down; the
+registration receipt's query password (查询密码) as the case has it."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django import template
 from django.utils import timezone
 
 from xinfang.petitions.models import Petition
 from xinfang.portal.forms import StaffRatingForm
-from xinfang.portal.models import Rating
+from xinfang.portal.models import QueryCredential, Rating
 from xinfang.portal.services import may_record_rating, rating_closes_on
 
 register = template.Library()
@@ -32,3 +35,14 @@ def staff_rating_panel(context: template.Context, petition: Petition) -> dict:
         "form": StaffRatingForm() if can_record else None,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def receipt_password_issued_at(petition_id: int) -> datetime | None:
+    """When the case's query password was made (at the window or online), or None when the
+    case opens with the petitioner's full phone number."""
+    return (
+        QueryCredential.objects.filter(petition_id=petition_id, kind=QueryCredential.Kind.PASSWORD)
+        .values_list("created_at", flat=True)
+        .first()
+    )

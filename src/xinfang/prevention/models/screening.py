@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,17 @@ class Cadence(models.TextChoices):
     WEEKLY = periods.WEEKLY, "每周"
     SEMIMONTHLY = periods.SEMIMONTHLY, "每半月"
     MONTHLY = periods.MONTHLY, "每月"
+
+
+def parts_split(text: str) -> list[str]:
+    """Department names as an administrator types them: one per line (or separated by
+    、，,；;), blanks and repeats dropped."""
+    names: list[str] = []
+    for raw in re.split(r"[\n、，,；;]+", text or ""):
+        name = raw.strip()[:50]
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 class CadenceRule(models.Model):
@@ -47,6 +60,14 @@ class CadenceRule(models.Model):
         default=periods.DEFAULT_REMIND_HOUR,
         help_text="逾期未报的单位在该时刻（0–23时）收到提醒。",
     )
+    # The departments that each file their part (分项) of the report, one per line; the
+    # screening board counts a unit as fully reported once all of them have (issue 20).
+    parts = models.TextField(
+        "分项（部门）",
+        blank=True,
+        default="",
+        help_text="由各部门分项报送时，每行填写一个部门名称；各分项报齐才算报齐。留空则不分项。",
+    )
 
     class Meta:
         verbose_name = "排查周期规则"
@@ -74,6 +95,16 @@ class CadenceRule(models.Model):
     def __str__(self) -> str:
         who = self.unit.name if self.unit_id else Unit.Kind(self.unit_kind).label
         return f"{who}：{self.get_cadence_display() if self.reports else '不报送'}"
+
+    def save(self, *args, **kwargs) -> None:
+        # One name a line, each once: the board counts the lines in the database.
+        self.parts = "\n".join(parts_split(self.parts))
+        super().save(*args, **kwargs)
+
+    @property
+    def part_names(self) -> list[str]:
+        """The departments expected to file a part, in the order given, each once."""
+        return parts_split(self.parts)
 
 
 class SpecialPeriod(models.Model):
@@ -236,6 +267,9 @@ class ScreeningReport(models.Model):
     correction_reason = models.CharField("更正原因", max_length=200, blank=True)
     # The department or area this version adds (blank for a whole report or a correction).
     part = models.CharField("分项（部门）", max_length=50, blank=True, default="")
+    # The part a correction of one department's part (分项更正) replaces the items of: its
+    # new items belong to that part, as the part's own do.
+    corrects_part = models.CharField("更正的分项", max_length=50, blank=True, default="")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,

@@ -29,6 +29,7 @@ from xinfang.prevention.selectors.duty import (
 from xinfang.prevention.selectors.public import reception_sessions_published
 from xinfang.prevention.selectors.screening import (
     Board,
+    BoardStatus,
     board_periods,
     dispute_get,
     disputes_filed_by,
@@ -48,6 +49,7 @@ from xinfang.prevention.selectors.screening import (
 
 __all__ = [
     "Board",
+    "BoardStatus",
     "board_periods",
     "can_file",
     "can_organise",

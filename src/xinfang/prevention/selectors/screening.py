@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db import models
 from django.db.models import (
     Case,
     Count,
@@ -18,44 +19,113 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Coalesce, Length, Replace, Substr
 from django.http import Http404
 from django.utils import timezone
 
-from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
+from xinfang.prevention.models import CadenceRule, Dispute, ScreeningPeriod, ScreeningReport
 from xinfang.prevention.roles import FILING_ROLES
 from xinfang.prevention.selectors.common import get_scoped, scoped
 from xinfang.units.models import Membership, Staff, Unit
 from xinfang.units.selectors import unit_is_visible_to
 
 Status = ScreeningPeriod.Status
-# The board's order and its chart's: who has not reported, then who reported late or not at
-# all yet, then who did.
-NOT_REPORTED_FIRST = (Status.MISSING, Status.PENDING, Status.LATE, Status.ZERO, Status.FILED)
+
+
+class BoardStatus(models.TextChoices):
+    """A period's status as the board and a unit's history show it: the stored status, or
+    "missing" for a pending one past its due time, or "partial" for a unit that reports in
+    parts (分项) while some of its departments have not filed theirs. Never stored."""
+
+    PENDING = Status.PENDING.value, Status.PENDING.label
+    PARTIAL = "partial", "部分上报"
+    FILED = Status.FILED.value, Status.FILED.label
+    ZERO = Status.ZERO.value, Status.ZERO.label
+    LATE = Status.LATE.value, Status.LATE.label
+    MISSING = Status.MISSING.value, Status.MISSING.label
+
+
+# The board's order and its chart's: who has not reported, then who has reported some of
+# their parts, then who reported late, then who did (issue 20).
+NOT_REPORTED_FIRST = (
+    BoardStatus.MISSING,
+    BoardStatus.PENDING,
+    BoardStatus.PARTIAL,
+    BoardStatus.LATE,
+    BoardStatus.ZERO,
+    BoardStatus.FILED,
+)
 STATUS_ORDER = [Status.MISSING, Status.LATE, Status.PENDING, Status.FILED, Status.ZERO]
 PREVIOUS, CURRENT, ON_DATE = "previous", "current", "date"
 
 
+def _parts_expected() -> Coalesce:
+    """How many parts each period's unit files, by its cadence rule (the unit's own wins
+    over its kind's): the lines of the rule's `parts` (one name a line, CadenceRule.save);
+    0 for a unit that reports as a whole."""
+    lines = Case(
+        When(parts="", then=Value(0)),
+        default=Length("parts") - Length(Replace("parts", Value("\n"), Value(""))) + 1,
+        output_field=IntegerField(),
+    )
+    own = CadenceRule.objects.filter(unit=OuterRef("unit")).annotate(n=lines).values("n")
+    kind = (
+        CadenceRule.objects.filter(unit__isnull=True, unit_kind=OuterRef("unit__kind"))
+        .annotate(n=lines)
+        .values("n")
+    )
+    return Coalesce(
+        Subquery(own, output_field=IntegerField()),
+        Subquery(kind, output_field=IntegerField()),
+        Value(0),
+    )
+
+
 def _with_details(qs: QuerySet[ScreeningPeriod], now: datetime) -> QuerySet[ScreeningPeriod]:
+    """The periods with `status_now` (BoardStatus), `n_disputes` (open items), and for a
+    unit reporting in parts `parts_expected` and `parts_filed`."""
     open_items = (
         Dispute.objects.filter(period=OuterRef("pk"), withdrawn_in__isnull=True)
         .values("period")
         .annotate(n=Count("id"))
         .values("n")
     )
-    return qs.annotate(
-        status_now=Case(
-            When(status=Status.PENDING, due_at__lt=now, then=Value(Status.MISSING)),
-            default=F("status"),
-        ),
-        n_disputes=Coalesce(Subquery(open_items, output_field=IntegerField()), 0),
-    ).select_related("unit", "current_report", "current_report__submitted_by", "special_period")
+    parts = (
+        ScreeningReport.objects.filter(period=OuterRef("pk"))
+        .exclude(part="")
+        .values("period")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    # A report filed whole (not a part, not a correction) reports every department.
+    whole = ScreeningReport.objects.filter(period=OuterRef("pk"), part="", supersedes__isnull=True)
+    return (
+        qs.annotate(
+            n_disputes=Coalesce(Subquery(open_items, output_field=IntegerField()), 0),
+            parts_expected=_parts_expected(),
+            parts_filed=Coalesce(Subquery(parts, output_field=IntegerField()), 0),
+            filed_whole=Exists(whole),
+        )
+        .annotate(
+            status_now=Case(
+                When(
+                    current_report__isnull=False,
+                    filed_whole=False,
+                    parts_filed__lt=F("parts_expected"),
+                    then=Value(BoardStatus.PARTIAL),
+                ),
+                When(status=Status.PENDING, due_at__lt=now, then=Value(Status.MISSING)),
+                default=F("status"),
+            ),
+        )
+        .select_related("unit", "current_report", "current_report__submitted_by", "special_period")
+    )
 
 
 def _counts(qs: QuerySet[ScreeningPeriod]) -> dict[str, int]:
     return qs.aggregate(
         total=Count("id"),
-        **{s: Count("id", filter=Q(status_now=s)) for s in Status.values},
+        **{s: Count("id", filter=Q(status_now=s)) for s in BoardStatus.values},
     )
 
 
@@ -81,7 +151,7 @@ class Board:
         """The period's statuses as one stacked bar, not reported first: (status, label,
         units, percent of all) for each status with any unit."""
         total = self.counts.get("total") or 0
-        labels = dict(Status.choices)
+        labels = dict(BoardStatus.choices)
         return [
             (s, labels[s], self.counts.get(s, 0), round(100 * self.counts.get(s, 0) / total, 1))
             for s in NOT_REPORTED_FIRST
@@ -146,7 +216,7 @@ def screening_board(
         .values("branch")
         .annotate(
             total=Count("id"),
-            **{s: Count("id", filter=Q(status_now=s)) for s in Status.values},
+            **{s: Count("id", filter=Q(status_now=s)) for s in BoardStatus.values},
         )
         .order_by()
     }
@@ -158,7 +228,7 @@ def screening_board(
         default=Value(len(NOT_REPORTED_FIRST)),
     )
     rows = base.order_by(rank, "unit__path")
-    if status in Status.values:
+    if status in BoardStatus.values:
         rows = rows.filter(status_now=status)
     return Board(root=root, mode=mode, on=on, rows=rows, counts=counts, branches=branches)
 
@@ -247,15 +317,28 @@ def report_items(report: ScreeningReport) -> list[Dispute]:
 
 def report_parts(report: ScreeningReport) -> list[ScreeningReport]:
     """The parts (分项) filed up to this version of the report, oldest first, each with who
-    filed it and how many of its items still stand in this version."""
-    standing = Q(disputes__withdrawn_in__isnull=True) | Q(
-        disputes__withdrawn_in__version__gt=report.version
+    filed it, how many of its items stand in this version (a correction of the part alone
+    included), and when it was last corrected alone (`corrected_at`, None if never)."""
+    standing = Q(withdrawn_in__isnull=True) | Q(withdrawn_in__version__gt=report.version)
+    of_part = Q(reported_in__part=OuterRef("part")) | Q(reported_in__corrects_part=OuterRef("part"))
+    items = (
+        Dispute.objects.filter(period_id=report.period_id, reported_in__version__lte=report.version)
+        .filter(standing, of_part)
+        .values("period")
+        .annotate(n=Count("id"))
+        .values("n")
     )
+    corrected = ScreeningReport.objects.filter(
+        period_id=report.period_id, corrects_part=OuterRef("part"), version__lte=report.version
+    ).order_by("-version")
     return list(
         report.period.reports.filter(version__lte=report.version)
         .exclude(part="")
-        .select_related("submitted_by")
-        .annotate(n_items=Count("disputes", filter=standing))
+        .select_related("submitted_by", "unit", "period")
+        .annotate(
+            n_items=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+            corrected_at=Subquery(corrected.values("submitted_at")[:1]),
+        )
         .order_by("version")
     )
 

@@ -50,6 +50,9 @@ from xinfang.prevention.services.reception import (
 )
 from xinfang.prevention.services.screening import (
     DisputeInput,
+    part_item_ids,
+    screening_part_correct,
+    screening_part_correction_refusal,
     screening_part_refusal,
     screening_part_submit,
     screening_report_refusal,
@@ -101,6 +104,7 @@ __all__ = [
     "outreach_visit_cancel",
     "outreach_visit_plan",
     "outreach_visit_record",
+    "part_item_ids",
     "parties_as_people",
     "reception_organise_refusal",
     "reception_register_petition",
@@ -112,6 +116,8 @@ __all__ = [
     "reception_session_record",
     "registering_units",
     "registration_refusal",
+    "screening_part_correct",
+    "screening_part_correction_refusal",
     "screening_part_refusal",
     "screening_part_submit",
     "screening_period_for",

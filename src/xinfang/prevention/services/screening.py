@@ -8,9 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from xinfang.core.errors import DomainError, ValidationFailed, VersionConflict, refuse
+from xinfang.core.errors import (
+    DomainError,
+    NotPermitted,
+    ValidationFailed,
+    VersionConflict,
+    refuse,
+)
 from xinfang.petitions.models import Category
 from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport
 from xinfang.prevention.services.common import FILING_ROLES, roles_refusal
@@ -18,7 +25,7 @@ from xinfang.prevention.services.screening_periods import (
     screening_period_to_file,
     screening_periods_ensure,
 )
-from xinfang.units.models import Staff, Unit
+from xinfang.units.models import Membership, Role, Staff, Unit
 
 Status = ScreeningPeriod.Status
 MAX_ITEMS = 50
@@ -109,14 +116,7 @@ def screening_report_submit(
     if period_start > timezone.localdate(now):
         raise ValidationFailed("该周期尚未开始，不能提前报送。", {"field": "period_start"})
     items = list(disputes)
-    if len(items) > MAX_ITEMS:
-        raise ValidationFailed(f"一份报告最多填写{MAX_ITEMS}条纠纷。", {"field": "disputes"})
-    if is_zero and items:
-        raise ValidationFailed(
-            "零报告不能同时填写纠纷；请去掉纠纷或取消零报告。", {"field": "is_zero"}
-        )
-    if not is_zero and not items:
-        raise ValidationFailed("请填写排查发现的纠纷，或者报送零报告。", {"field": "disputes"})
+    _items_or_zero(items, is_zero, "请填写排查发现的纠纷，或者报送零报告。")
     new_items = [_clean_item(i, n) for n, i in enumerate(items, start=1) if i.keep is None]
     keep_ids = {i.keep for i in items if i.keep is not None}
 
@@ -139,13 +139,7 @@ def screening_report_submit(
         if unknown:
             raise ValidationFailed("要保留的纠纷不属于本期现行报告。", {"field": "disputes"})
         dropped = [d for d in open_items if d.pk not in keep_ids]
-        for d in dropped:
-            if d.status != Dispute.Status.OPEN:
-                done = "已化解" if d.status == Dispute.Status.RESOLVED else "已转为信访件"
-                raise ValidationFailed(
-                    f"纠纷“{d.subject}”{done}，更正时不能删去。",
-                    {"field": "disputes", "dispute": d.pk},
-                )
+        _refuse_dropping(dropped)
 
         return _version_file(
             period,
@@ -158,6 +152,21 @@ def screening_report_submit(
             correction_reason=correction_reason,
             now=now,
         )
+
+
+def _refuse_dropping(dropped: Sequence[Dispute]) -> None:
+    """A correction withdraws only items still being worked on.
+
+    Raises:
+        ValidationFailed: one of them was resolved or turned into a petition.
+    """
+    for d in dropped:
+        if d.status != Dispute.Status.OPEN:
+            done = "已化解" if d.status == Dispute.Status.RESOLVED else "已转为信访件"
+            raise ValidationFailed(
+                f"纠纷“{d.subject}”{done}，更正时不能删去。",
+                {"field": "disputes", "dispute": d.pk},
+            )
 
 
 def _period_locked(unit: Unit, period_start: date, now: datetime) -> ScreeningPeriod:
@@ -196,6 +205,7 @@ def _version_file(
     note: str = "",
     correction_reason: str = "",
     part: str = "",
+    corrects_part: str = "",
     now: datetime,
 ) -> ScreeningReport:
     """Write the period's next version (its new items, the withdrawn ones) and its status."""
@@ -213,6 +223,7 @@ def _version_file(
         note=(note or "").strip(),
         correction_reason=(correction_reason or "").strip()[:200],
         part=part,
+        corrects_part=corrects_part,
         submitted_by=actor,
         submitted_at=now,
     )
@@ -266,6 +277,38 @@ def screening_part_refusal(
     return None
 
 
+def _items_or_zero(items: list[DisputeInput], is_zero: bool, missing: str) -> None:
+    """Items, or "found nothing", not both and not neither, and not too many.
+
+    Raises:
+        ValidationFailed: the message `missing` when there is neither.
+    """
+    if len(items) > MAX_ITEMS:
+        raise ValidationFailed(f"一份报告最多填写{MAX_ITEMS}条纠纷。", {"field": "disputes"})
+    if is_zero and items:
+        raise ValidationFailed(
+            "零报告不能同时填写纠纷；请去掉纠纷或取消零报告。", {"field": "is_zero"}
+        )
+    if not is_zero and not items:
+        raise ValidationFailed(missing, {"field": "disputes"})
+
+
+def _part_items(disputes: Sequence[DisputeInput], is_zero: bool) -> list[DisputeInput]:
+    """A part's items checked: new ones only, or none for a department that found nothing.
+
+    Raises:
+        ValidationFailed: an item names one already reported, too many, missing or
+            incomplete items, or items with "found nothing".
+    """
+    items = list(disputes)
+    if any(i.keep is not None for i in items):
+        raise ValidationFailed(
+            "分项只能新增纠纷；要改动已报的纠纷，请更正本期报告。", {"field": "disputes"}
+        )
+    _items_or_zero(items, is_zero, "请填写本部门排查发现的纠纷，或者报“本部门未发现”。")
+    return [_clean_item(i, n) for n, i in enumerate(items, start=1)]
+
+
 def screening_part_submit(
     *,
     actor: Staff | None,
@@ -299,22 +342,7 @@ def screening_part_submit(
         raise ValidationFailed("请选择排查周期。", {"field": "period_start"})
     if period_start > timezone.localdate(now):
         raise ValidationFailed("该周期尚未开始，不能提前报送。", {"field": "period_start"})
-    items = list(disputes)
-    if any(i.keep is not None for i in items):
-        raise ValidationFailed(
-            "分项只能新增纠纷；要改动已报的纠纷，请更正本期报告。", {"field": "disputes"}
-        )
-    if len(items) > MAX_ITEMS:
-        raise ValidationFailed(f"一份报告最多填写{MAX_ITEMS}条纠纷。", {"field": "disputes"})
-    if is_zero and items:
-        raise ValidationFailed(
-            "零报告不能同时填写纠纷；请去掉纠纷或取消零报告。", {"field": "is_zero"}
-        )
-    if not is_zero and not items:
-        raise ValidationFailed(
-            "请填写本部门排查发现的纠纷，或者报“本部门未发现”。", {"field": "disputes"}
-        )
-    new_items = [_clean_item(i, n) for n, i in enumerate(items, start=1)]
+    new_items = _part_items(disputes, is_zero)
     with transaction.atomic():
         period = _period_locked(unit, period_start, now)
         refuse(screening_part_refusal(actor, unit, period, part))
@@ -329,6 +357,102 @@ def screening_part_submit(
             part=part,
             now=now,
         )
+
+
+def screening_part_correction_refusal(
+    actor: Staff | None, report: ScreeningReport, now: datetime | None = None
+) -> DomainError | None:
+    """Why the actor may not correct this department's part (分项) alone, or None: its filer
+    or a registrar of the unit may, until the period's report is due; after that (or for
+    anyone else of the unit) the whole report is corrected instead."""
+    refusal = screening_report_refusal(actor, report.unit)
+    if refusal is not None:
+        return refusal
+    if not report.part:
+        return ValidationFailed("这不是部门分项，请更正本期报告。", {"field": "report"})
+    filer = report.submitted_by
+    registrar = Membership.objects.filter(
+        staff=actor, unit_id=report.unit_id, role=Role.REGISTRAR
+    ).exists()
+    if not (actor.is_superuser or registrar or (filer is not None and filer.pk == actor.pk)):
+        by = filer.display_name if filer else "系统"
+        return NotPermitted(
+            f"“{report.part}”分项由{by}报送，只有报送人本人或本单位登记员可以更正。"
+        )
+    period = report.period
+    if (now or timezone.now()) > period.due_at:
+        return ValidationFailed(
+            f"{period.label}的排查报告已于{timezone.localtime(period.due_at):%m月%d日 %H:%M}截止，"
+            "不能再单独更正分项；如需修改，请更正本期报告。",
+            {"field": "report"},
+        )
+    return None
+
+
+def screening_part_correct(
+    *,
+    actor: Staff,
+    report: ScreeningReport,
+    is_zero: bool,
+    disputes: Sequence[DisputeInput] = (),
+    reason: str = "",
+    note: str = "",
+    basis: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> ScreeningReport:
+    """Correct one department's part alone: a new version of the period's report that
+    withdraws the part's items and adds the corrected ones (or none: the department found
+    nothing after all), naming the part it corrects; every other item stays. The versions
+    keep what the part said before, who corrected it and why.
+
+    `basis` is the ids of the part's items the form was filled from: when someone else has
+    corrected the part since, the correction is refused rather than undo theirs.
+
+    Raises:
+        NotFound, NotPermitted, ValidationFailed: screening_part_correction_refusal says no.
+        ValidationFailed: the items are missing, incomplete or contradict "found nothing",
+            or an item of the part was already resolved or turned into a petition.
+        VersionConflict: the part changed since the form was filled.
+    """
+    now = now or timezone.now()
+    refuse(screening_part_correction_refusal(actor, report, now))
+    new_items = _part_items(disputes, is_zero)
+    part = report.part
+    with transaction.atomic():
+        period = ScreeningPeriod.objects.select_for_update().get(pk=report.period_id)
+        standing = list(period.disputes.filter(withdrawn_in__isnull=True))
+        ids = set(part_item_ids(period, part))
+        items = [d for d in standing if d.pk in ids]
+        if basis is not None and set(basis) != {d.pk for d in items}:
+            raise VersionConflict(
+                f"“{part}”分项刚被他人更正过，请刷新页面后重新填写。",
+                {"field": "basis", "items": sorted(d.pk for d in items)},
+            )
+        _refuse_dropping(items)
+        others = [d for d in standing if d not in items]
+        return _version_file(
+            period,
+            period.current_report,
+            actor=actor,
+            is_zero=not new_items and not others,
+            new_items=new_items,
+            dropped=items,
+            note=note,
+            correction_reason=(reason or "").strip() or f"更正“{part}”分项",
+            corrects_part=part,
+            now=now,
+        )
+
+
+def part_item_ids(period: ScreeningPeriod, part: str) -> list[int]:
+    """The ids of the period's standing items that belong to a department's part: reported
+    in the part, or in a later correction of that part alone."""
+    return list(
+        Dispute.objects.filter(period=period, withdrawn_in__isnull=True)
+        .filter(Q(reported_in__part=part) | Q(reported_in__corrects_part=part))
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
 
 
 def screening_zero_report(

@@ -15,6 +15,7 @@ from xinfang.core.changes import Kind, config_snapshot, record_config_change
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.prevention import periods
 from xinfang.prevention.models import CadenceRule, ScreeningPeriod, SpecialPeriod
+from xinfang.prevention.models.screening import parts_split
 from xinfang.prevention.schedule import DEFAULT_RULES, Schedule, schedules_for
 from xinfang.prevention.services.common import OVERSEEING_ROLES, require_roles
 from xinfang.units.models import Staff, Unit
@@ -22,7 +23,7 @@ from xinfang.units.services import is_admin
 
 Status = ScreeningPeriod.Status
 # What the configuration change log keeps of a cadence rule and of a sensitive period.
-RULE_FIELDS = ("unit_kind", "unit", "reports", "cadence", "grace_hours", "remind_hour")
+RULE_FIELDS = ("unit_kind", "unit", "reports", "cadence", "grace_hours", "remind_hour", "parts")
 SPECIAL_FIELDS = ("name", "starts_on", "ends_on", "cadence", "grace_hours", "round_the_clock_duty")
 
 
@@ -47,8 +48,10 @@ def cadence_rule_set(
     unit: Unit | None = None,
     grace_hours: int | None = None,
     remind_hour: int = periods.DEFAULT_REMIND_HOUR,
+    parts: str = "",
 ) -> CadenceRule:
-    """Set the cadence of a kind of unit, or of one unit (which then wins over its kind).
+    """Set the cadence of a kind of unit, or of one unit (which then wins over its kind),
+    and the departments that each file a part (分项) of its report, if it reports in parts.
 
     Periods already made keep their dates; the new rule applies to periods made from now on.
 
@@ -78,6 +81,7 @@ def cadence_rule_set(
         "reports": reports,
         "grace_hours": grace_hours,
         "remind_hour": remind_hour,
+        "parts": "\n".join(parts_split(parts)),
     }
     where = {"unit": unit} if unit is not None else {"unit_kind": unit_kind, "unit": None}
     before = config_snapshot(CadenceRule.objects.filter(**where).first(), RULE_FIELDS)

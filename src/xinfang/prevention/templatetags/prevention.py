@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.prevention.models import ScreeningPeriod
-from xinfang.prevention.selectors import duty_today_for
+from xinfang.prevention.selectors import BoardStatus, duty_today_for
 from xinfang.prevention.views.common import petition_url
 
 register = template.Library()
@@ -19,6 +19,7 @@ STATUS_CLASS = {
     ScreeningPeriod.Status.LATE: "text-bg-warning",
     ScreeningPeriod.Status.MISSING: "text-bg-danger",
     ScreeningPeriod.Status.PENDING: "text-bg-light border",
+    BoardStatus.PARTIAL: "xf-badge-partial",
 }
 RISK_CLASS = {"low": "text-bg-light border", "medium": "text-bg-warning", "high": "text-bg-danger"}
 
@@ -26,7 +27,7 @@ RISK_CLASS = {"low": "text-bg-light border", "medium": "text-bg-warning", "high"
 @register.simple_tag
 def status_badge(status: str) -> str:
     """A coloured badge for a period's status."""
-    label = ScreeningPeriod.Status(status).label if status in ScreeningPeriod.Status.values else ""
+    label = BoardStatus(status).label if status in BoardStatus.values else ""
     return format_html(
         '<span class="badge {} xf-status xf-status-{}">{}</span>',
         STATUS_CLASS.get(status, "text-bg-light"),

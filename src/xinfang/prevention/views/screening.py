@@ -3,6 +3,7 @@ board, a unit's history, a report's versions, special periods."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -21,10 +22,11 @@ from xinfang.prevention.forms import (
     SpecialPeriodForm,
     item_indexes,
 )
-from xinfang.prevention.models import ScreeningPeriod, ScreeningReport, SpecialPeriod
+from xinfang.prevention.models import Dispute, ScreeningPeriod, ScreeningReport, SpecialPeriod
 from xinfang.prevention.roles import OVERSEEING_ROLES
-from xinfang.prevention.schedule import schedule_for
+from xinfang.prevention.schedule import expected_parts, schedule_for
 from xinfang.prevention.selectors import (
+    BoardStatus,
     can_oversee,
     disputes_filed_by,
     disputes_visible_to,
@@ -42,6 +44,9 @@ from xinfang.prevention.selectors import (
 )
 from xinfang.prevention.selectors.screening import CURRENT, ON_DATE, PREVIOUS
 from xinfang.prevention.services import (
+    part_item_ids,
+    screening_part_correct,
+    screening_part_correction_refusal,
     screening_part_refusal,
     screening_part_submit,
     screening_period_to_file,
@@ -63,7 +68,7 @@ from xinfang.prevention.views.common import (
     units_where,
     visible_unit,
 )
-from xinfang.units.models import Unit
+from xinfang.units.models import Staff, Unit
 
 
 @login_required
@@ -124,18 +129,29 @@ def zero_report(request: HttpRequest) -> HttpResponse:
     return redirect("prevention:home")
 
 
-def _item_forms(request: HttpRequest, current: ScreeningReport | None):
-    if request.method == "POST":
-        forms = [
-            DisputeItemForm(request.POST, prefix=f"item-{i}") for i in item_indexes(request.POST)
-        ]
-        return forms
-    if current is not None and not current.is_zero:
-        return [
-            DisputeItemForm(prefix=f"item-{i}", initial={"keep": d.pk})
-            for i, d in enumerate(report_items(current))
-        ]
-    return [DisputeItemForm(prefix="item-0")]
+def _item_forms(
+    request: HttpRequest, unposted: Callable[[], list[DisputeItemForm]]
+) -> list[DisputeItemForm]:
+    """The page's item forms: as posted (with one more empty one when "add an item" posted
+    the form back without htmx), or `unposted()` on a first visit."""
+    if request.method != "POST":
+        return unposted()
+    forms = [DisputeItemForm(request.POST, prefix=f"item-{i}") for i in item_indexes(request.POST)]
+    if "add" in request.POST:
+        forms.append(DisputeItemForm(prefix=f"item-{_next_index(forms)}"))
+    return forms
+
+
+def _next_index(forms: list[DisputeItemForm]) -> int:
+    return max([int(f.prefix.split("-")[1]) for f in forms] + [-1]) + 1
+
+
+def _filled(request: HttpRequest, forms: list[DisputeItemForm]) -> list[DisputeItemForm]:
+    """The items a posted form files: none for "found nothing", else those filled in and
+    not dropped."""
+    if request.POST.get("is_zero") == "1":
+        return []
+    return [f for f in forms if not f.is_blank() and not f.is_dropped()]
 
 
 def _filing_unit(request: HttpRequest) -> Unit:
@@ -162,31 +178,51 @@ def _period_of(request: HttpRequest, unit: Unit, now) -> ScreeningPeriod | None:
     return screening_period_to_file(unit=unit, now=now)
 
 
+def _filing(
+    request: HttpRequest, refusal: Callable[[Staff, Unit], DomainError | None]
+) -> tuple[Unit, ScreeningPeriod | None]:
+    """The prelude of the report and part forms: the unit (its rule refusing the user stops
+    the page) and its period; a None period has been told to the user, who goes home."""
+    unit = _filing_unit(request)
+    deny(refusal(request.user, unit))
+    period = _period_of(request, unit, timezone.now())
+    if period is None:
+        messages.info(request, f"{unit.name}不需要报送矛盾纠纷排查报告。")
+    return unit, period
+
+
+def _filed(request: HttpRequest, report: ScreeningReport, what: str) -> HttpResponse:
+    late = "，已标记为迟报" if report.is_late else ""
+    messages.success(request, f"已报送{report.unit.name}{report.period.label}{what}{late}。")
+    return redirect("prevention:report_detail", pk=report.pk)
+
+
 @login_required
 def report_form(request: HttpRequest) -> HttpResponse:
     """File (or correct) a unit's screening report for a period, items added as needed."""
-    user = request.user
-    unit = _filing_unit(request)
-    deny(screening_report_refusal(user, unit))
-    now = timezone.now()
-    period = _period_of(request, unit, now)
+    unit, period = _filing(request, screening_report_refusal)
     if period is None:
-        messages.info(request, f"{unit.name}不需要报送矛盾纠纷排查报告。")
         return redirect("prevention:home")
     current = period.current_report
-    item_forms = _item_forms(request, current)
-    note_form = ReportNoteForm(request.POST or None)
     kept = {d.pk: d for d in report_items(current)} if current else {}
-    if request.method == "POST" and "add" in request.POST:
-        # Without htmx the "add an item" button posts the form back with one more item.
-        nxt = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
-        item_forms.append(DisputeItemForm(prefix=f"item-{nxt}"))
-    elif request.method == "POST":
-        filled = [f for f in item_forms if not f.is_blank() and not f.is_dropped()]
+    item_forms = _item_forms(
+        request,
+        lambda: (
+            [
+                DisputeItemForm(prefix=f"item-{i}", initial={"keep": d.pk})
+                for i, d in enumerate(kept.values())
+            ]
+            if current is not None and not current.is_zero
+            else [DisputeItemForm(prefix="item-0")]
+        ),
+    )
+    note_form = ReportNoteForm(request.POST or None)
+    if request.method == "POST" and "add" not in request.POST:
+        filled = _filled(request, item_forms)
         if note_form.is_valid() and all(f.is_valid() for f in filled):
             try:
                 report = screening_report_submit(
-                    actor=user,
+                    actor=request.user,
                     unit=unit,
                     period_start=period.starts_on,
                     is_zero=request.POST.get("is_zero") == "1",
@@ -194,18 +230,14 @@ def report_form(request: HttpRequest) -> HttpResponse:
                     supersedes=current,
                     note=note_form.cleaned_data["note"],
                     correction_reason=note_form.cleaned_data["correction_reason"],
-                    now=now,
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
                 kind = "零报告" if report.is_zero else f"排查报告（{len(filled)}条纠纷）"
-                late = "，已标记为迟报" if report.is_late else ""
-                messages.success(request, f"已报送{unit.name}{period.label}{kind}{late}。")
-                return redirect("prevention:report_detail", pk=report.pk)
+                return _filed(request, report, kind)
         else:
             messages.error(request, "请检查标红的内容。")
-    next_index = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
     for form in item_forms:
         keep = form["keep"].value()
         form.kept = kept.get(int(keep)) if keep not in (None, "") else None
@@ -215,7 +247,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
         "current": current,
         "item_forms": item_forms,
         "note_form": note_form,
-        "next_index": next_index,
+        "next_index": _next_index(item_forms),
         "schedule": schedule_for(unit, first=period.starts_on),
     }
     return render(request, "prevention/report_form.html", context)
@@ -225,52 +257,35 @@ def report_form(request: HttpRequest) -> HttpResponse:
 def part_form(request: HttpRequest) -> HttpResponse:
     """File one department's part (分项) of a unit's report for a period: its own items, or
     that the department found nothing; the parts already filed are listed above."""
-    user = request.user
-    unit = _filing_unit(request)
-    deny(screening_part_refusal(user, unit))
-    now = timezone.now()
-    period = _period_of(request, unit, now)
+    unit, period = _filing(request, screening_part_refusal)
     if period is None:
-        messages.info(request, f"{unit.name}不需要报送矛盾纠纷排查报告。")
         return redirect("prevention:home")
     current = period.current_report
-    if request.method == "POST":
-        item_forms = [
-            DisputeItemForm(request.POST, prefix=f"item-{i}") for i in item_indexes(request.POST)
-        ]
-    else:
-        item_forms = [DisputeItemForm(prefix="item-0")]
+    item_forms = _item_forms(request, lambda: [DisputeItemForm(prefix="item-0")])
     about = PartForm(request.POST or None, initial={"part": request.GET.get("part", "")})
-    if request.method == "POST" and "add" in request.POST:
-        nxt = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
-        item_forms.append(DisputeItemForm(prefix=f"item-{nxt}"))
-    elif request.method == "POST":
-        is_zero = request.POST.get("is_zero") == "1"
-        filled = [] if is_zero else [f for f in item_forms if not f.is_blank()]
+    expected = expected_parts(unit)
+    if expected:
+        about.fields["part"].widget.attrs["list"] = "xf-part-names"
+    if request.method == "POST" and "add" not in request.POST:
+        filled = _filled(request, item_forms)
         if about.is_valid() and all(f.is_valid() for f in filled):
             try:
                 report = screening_part_submit(
-                    actor=user,
+                    actor=request.user,
                     unit=unit,
                     period_start=period.starts_on,
                     part=about.cleaned_data["part"],
-                    is_zero=is_zero,
+                    is_zero=request.POST.get("is_zero") == "1",
                     disputes=[f.to_input() for f in filled],
                     note=about.cleaned_data["note"],
-                    now=now,
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                kind = "未发现矛盾纠纷" if is_zero else f"{len(filled)}条纠纷"
-                late = "，已标记为迟报" if report.is_late else ""
-                messages.success(
-                    request, f"已报送{unit.name}{period.label}“{report.part}”分项（{kind}）{late}。"
-                )
-                return redirect("prevention:report_detail", pk=report.pk)
+                kind = f"{len(filled)}条纠纷" if filled else "未发现矛盾纠纷"
+                return _filed(request, report, f"“{report.part}”分项（{kind}）")
         else:
             messages.error(request, "请检查标红的内容。")
-    next_index = max([int(f.prefix.split("-")[1]) for f in item_forms] + [-1]) + 1
     for form in item_forms:
         form.kept = None
     context = {
@@ -278,11 +293,94 @@ def part_form(request: HttpRequest) -> HttpResponse:
         "period": period,
         "current": current,
         "parts": report_parts(current) if current else [],
+        "expected_parts": expected,
         "about": about,
         "item_forms": item_forms,
-        "next_index": next_index,
+        "next_index": _next_index(item_forms),
     }
     return render(request, "prevention/part_form.html", context)
+
+
+def _as_initial(d: Dispute) -> dict:
+    """A reported item as the correction form starts from it."""
+    return {
+        "subject": d.subject,
+        "parties": d.parties,
+        "category": d.category_id,
+        "risk_level": d.risk_level,
+        "people_count": d.people_count,
+        "place": d.place,
+        "description": d.description,
+        "measures": d.measures,
+        "responsible": d.responsible,
+    }
+
+
+@login_required
+def part_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct one department's part (分项) alone, from its filed version: the form starts
+    with the part's items as they stand; saving replaces them (the other parts stay)."""
+    report = screening_report_get(request.user, pk)
+    refusal = screening_part_correction_refusal(request.user, report)
+    deny(refusal)
+    if refusal is not None:
+        messages.error(request, refusal.message)
+        return redirect("prevention:report_detail", pk=report.pk)
+    period = report.period
+    items = list(
+        Dispute.objects.filter(pk__in=part_item_ids(period, report.part))
+        .select_related("category")
+        .order_by("id")
+    )
+    item_forms = _item_forms(
+        request,
+        lambda: (
+            [
+                DisputeItemForm(prefix=f"item-{i}", initial=_as_initial(d))
+                for i, d in enumerate(items)
+            ]
+            or [DisputeItemForm(prefix="item-0")]
+        ),
+    )
+    note_form = ReportNoteForm(request.POST or None)
+    basis = request.POST.get("basis") if request.method == "POST" else None
+    if request.method == "POST" and "add" not in request.POST:
+        filled = _filled(request, item_forms)
+        if note_form.is_valid() and all(f.is_valid() for f in filled):
+            try:
+                corrected = screening_part_correct(
+                    actor=request.user,
+                    report=report,
+                    is_zero=request.POST.get("is_zero") == "1",
+                    disputes=[f.to_input() for f in filled],
+                    reason=note_form.cleaned_data["correction_reason"],
+                    note=note_form.cleaned_data["note"],
+                    basis=parse_pks((basis or "").split(",")) if basis is not None else None,
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                kind = f"{len(filled)}条纠纷" if filled else "未发现矛盾纠纷"
+                messages.success(
+                    request,
+                    f"已更正{report.unit.name}{period.label}“{report.part}”分项（{kind}），"
+                    f"为本期报告第{corrected.version}版。",
+                )
+                return redirect("prevention:report_detail", pk=corrected.pk)
+        else:
+            messages.error(request, "请检查标红的内容。")
+    for form in item_forms:
+        form.kept = None
+    context = {
+        "report": report,
+        "unit": report.unit,
+        "period": period,
+        "item_forms": item_forms,
+        "note_form": note_form,
+        "next_index": _next_index(item_forms),
+        "basis": basis if basis is not None else ",".join(str(d.pk) for d in items),
+    }
+    return render(request, "prevention/part_correct.html", context)
 
 
 @login_required
@@ -305,6 +403,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One version of a report, with every version of its period."""
     report = screening_report_get(request.user, pk)
     period = report.period
+    parts = report_parts(report)
     return render(
         request,
         "prevention/report_detail.html",
@@ -312,12 +411,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "period": period,
             "items": report_items(report),
-            "parts": report_parts(report),
+            "parts": parts,
             "versions": report_versions(period),
             "can_correct": report.is_current
             and screening_report_refusal(request.user, report.unit) is None,
             "can_file_part": report.is_current
             and screening_part_refusal(request.user, report.unit) is None,
+            "correctable": [
+                v.pk for v in parts if screening_part_correction_refusal(request.user, v) is None
+            ],
         },
     )
 
@@ -369,7 +471,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "board": data,
         "rows": rows,
         "status": status,
-        "statuses": ScreeningPeriod.Status,
+        "statuses": BoardStatus,
         "missing_ids": missing_ids,
         "mode": mode,
         "on": on or today,

@@ -43,6 +43,7 @@ from xinfang.workflow.services.registration import (
     notice_issued_record,
     petition_imported_mark,
     petition_register,
+    query_password_issued_record,
 )
 from xinfang.workflow.services.replies import DRAFTABLE_STATES, reply_draft_save
 from xinfang.workflow.services.review import (
@@ -115,6 +116,7 @@ __all__ = [
     "petition_terminate",
     "petitioner_merge",
     "petitions_terminate_lapsed",
+    "query_password_issued_record",
     "recusal_declare",
     "reply_draft_save",
     "reply_fields_clean",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -284,6 +284,34 @@ def notice_issued_record(
         return data
 
     return _record(EventKind.NOTICE_ISSUED, petition=petition, actor=actor, now=now, apply=apply)
+
+
+def query_password_issued_record(
+    *,
+    petition: Petition,
+    actor: Staff,
+    now: datetime,
+    reissue: bool,
+    then: Callable[[], Any],
+) -> Petition:
+    """Record that a query password was given for the case at the window (the password
+    itself is never in the history); then() stores its hash in the same transaction.
+
+    Raises:
+        NotFound: the actor may not see the case.
+    """
+
+    def apply(p: Petition, today: date, clock: Clock) -> dict[str, Any]:
+        return {"reissue": reissue}
+
+    return _record(
+        EventKind.QUERY_PASSWORD_ISSUE,
+        petition=petition,
+        actor=actor,
+        now=now,
+        apply=apply,
+        then=then,
+    )
 
 
 def _answer_delivered(p: Petition, stage: str, delivered_on: date, clock: Clock) -> dict[str, Any]:
