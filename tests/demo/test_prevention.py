@@ -18,7 +18,8 @@ from xinfang.prevention.models import (
     SpecialPeriod,
 )
 from xinfang.prevention.selectors import reception_sessions_published
-from xinfang.units.models import Unit
+from xinfang.prevention.selectors.screening import CURRENT, screening_board
+from xinfang.units.models import Staff, Unit
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +58,15 @@ def test_the_demo_loads_once_and_tells_the_two_mess_story(db):
         "LJ-CN-SX",
     }
     assert this_month.filter(unit__code="LJ-CN").count() == 30
+
+    # The school files this week's report in parts: one of its three departments is in.
+    school = Unit.objects.get(code="LJ-CN-SX")
+    board = screening_board(
+        Staff.objects.get(username="cn_leader"), root=school, mode=CURRENT, now=now
+    )
+    (row,) = board.rows
+    assert (row.status_now, row.parts_filed, row.parts_expected) == ("partial", 1, 3)
+    assert row.reports.get().part == "德育处"
 
     published = reception_sessions_published(today=timezone.localdate(now))
     fifteenth = published.get(date=date(2026, 12, 15))

@@ -55,6 +55,7 @@ def demo_prevention_create(*, now: datetime | None = None, stdout: TextIO | None
     with transaction.atomic():
         builder = _Builder(now, stdout)
         made = builder.screening()
+        builder.parts()
         builder.disputes()
         builder.duty()
         builder.reception()

@@ -8,10 +8,12 @@ from xinfang.demo.prevention.base import DemoBase
 from xinfang.demo.prevention.data import DISPUTES, LIANGHUI, lianghui_year, local_at
 from xinfang.petitions.services import PersonInput
 from xinfang.prevention.models import (
+    CadenceRule,
     Dispute,
     ScreeningPeriod,
     ScreeningReport,
 )
+from xinfang.prevention.periods import WEEKLY
 from xinfang.prevention.schedule import schedules_for
 from xinfang.prevention.services import (
     dispute_convert,
@@ -19,11 +21,14 @@ from xinfang.prevention.services import (
     screening_report_submit,
     special_period_create,
 )
-from xinfang.prevention.services.screening import DisputeInput
+from xinfang.prevention.services.screening import DisputeInput, screening_part_submit
 from xinfang.prevention.services.screening_periods import period_row
 from xinfang.units.models import Unit
 
 Status = ScreeningPeriod.Status
+# The unit that files its report in parts, and its departments.
+PARTS_UNIT = "LJ-CN-SX"
+PARTS = ("教务处", "德育处", "总务处")
 
 
 class ScreeningDemo(DemoBase):
@@ -89,7 +94,10 @@ class ScreeningDemo(DemoBase):
         for row in rows:
             key = (row.unit_id, row.starts_on)
             ended = row.due_at <= self.now
-            if key in missing or (not ended and self.rng.random() < 0.45):
+            # The school files this week's report in parts (`parts` below), not whole.
+            if key in missing or (
+                not ended and (self.rng.random() < 0.45 or row.unit.code == PARTS_UNIT)
+            ):
                 row.status = Status.MISSING if ended else Status.PENDING
                 continue
             is_late = key in late and ended
@@ -141,6 +149,31 @@ class ScreeningDemo(DemoBase):
         )
         self.say(f"演示排查报告：{len(reports)} 份（含零报告）。")
         return len(reports)
+
+    def parts(self) -> None:
+        """The school files its weekly report by department (分项): three departments are
+        expected, and this week 德育处 has reported finding nothing, so the board shows the
+        school as 部分上报 (分项 1/3) and its desk can correct that part or file the others."""
+        school = self.units[PARTS_UNIT]
+        CadenceRule.objects.update_or_create(
+            unit=school,
+            defaults={"unit_kind": "", "cadence": WEEKLY, "parts": "\n".join(PARTS)},
+        )
+        period = ScreeningPeriod.objects.filter(
+            unit=school, starts_on__lte=self.today, ends_on__gte=self.today
+        ).first()
+        if period is None or period.current_report_id is not None:
+            return
+        screening_part_submit(
+            actor=self.staff["school_desk"],
+            unit=school,
+            period_start=period.starts_on,
+            part=PARTS[1],
+            is_zero=True,
+            note="本周德育处走访各班级，未发现矛盾纠纷。",
+            now=self.now,
+        )
+        self.say(f"演示分项报送：{school.name}（{'、'.join(PARTS)}）。")
 
     def disputes(self) -> None:
         made = []
