@@ -20,8 +20,8 @@ from xinfang.petitions.models import (
     Reply,
     State,
 )
-from xinfang.units.models import Membership, Staff, Unit
-from xinfang.units.selectors import unit_ids_visible_to
+from xinfang.units.models import Staff, Unit
+from xinfang.units.selectors import member_paths_of, unit_ids_visible_to
 
 # Above this many visible units the ids stay a subquery instead of a literal list.
 UNIT_LIST_LIMIT = 2000
@@ -91,14 +91,7 @@ def accused_unit_paths_of(user: Staff) -> list[str]:
     """Paths of the user's units; an accusation against any of them or above is hidden."""
     if not user.is_authenticated:
         return []
-    return list(
-        memoized(
-            ("member_paths", user.pk),
-            lambda: tuple(
-                Membership.objects.filter(staff=user).values_list("unit__path", flat=True)
-            ),
-        )
-    )
+    return list(member_paths_of(user))
 
 
 def _ancestor_or_self_paths(paths: list[str]) -> set[str]:
