@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -238,40 +237,16 @@ class PagedCases:
     """The caller's cases newest first, a page at a time: the page's ids are found on the
     case table alone (an index walk on state and received time), then only those rows are
     read with their units, category and parties. Sorting every visible case with every column
-    joined (the content included) made a page cost as much as the whole list.
+    joined (the content included) made a page cost as much as the whole list."""
 
-    On SQLite, given the page the paginator will ask for (`offset`, `limit`), `count` reads
-    the page's ids and the number of cases in one query (a window count: the count reads
-    every visible case anyway) and the slice reuses them. PostgreSQL keeps the two queries:
-    there a window count would hold every visible case to hand out one page.
-    """
-
-    def __init__(
-        self, qs: QuerySet[Petition], *, offset: int = 0, limit: int | None = None
-    ) -> None:
+    def __init__(self, qs: QuerySet[Petition]) -> None:
         self.qs = qs
-        self.offset, self.limit = offset, limit
-        self._ids: list[int] | None = None
 
     def count(self) -> int:
-        if self.limit and connection.vendor == "sqlite":
-            rows = list(
-                self.qs.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
-                    self.offset : self.offset + self.limit
-                ]
-            )
-            if rows:
-                self._ids = [pk for pk, _ in rows]
-                return rows[0][1]
-        # No page size, or the page is past the end (no row carries the count).
         return self.qs.order_by().count()
 
     def __getitem__(self, page: slice) -> list[Petition]:
-        start = page.start or 0
-        if self._ids is not None and (start, page.stop) == (self.offset, self.offset + self.limit):
-            ids = self._ids
-        else:
-            ids = list(self.qs.values_list("pk", flat=True)[page])
+        ids = list(self.qs.values_list("pk", flat=True)[page])
         return _page_rows(ids, defer=("content", "channel_details"))
 
 
@@ -329,9 +304,16 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
     def list(self, request: Request, *args, **kwargs) -> Response:
         q = (request.query_params.get("q") or "").strip()
         found = self.filter_queryset(self.get_queryset())
-        paginator = self.paginator
-        page_at = {"offset": paginator.get_offset(request), "limit": paginator.get_limit(request)}
-        cases = RankedCases(found, q, **page_at) if q else PagedCases(found, **page_at)
+        if q:
+            paginator = self.paginator
+            cases = RankedCases(
+                found,
+                q,
+                offset=paginator.get_offset(request),
+                limit=paginator.get_limit(request),
+            )
+        else:
+            cases = PagedCases(found)
         page = self.paginate_queryset(cases)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
