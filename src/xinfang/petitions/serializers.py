@@ -142,7 +142,50 @@ def events_redacted(user, rows: list[dict]) -> list[dict]:
     return rows
 
 
-class PetitionListSerializer(serializers.ModelSerializer):
+class DirectFieldsMixin:
+    """Serialises a row without DRF's per-field machinery: a plain attribute's value goes
+    straight to its field's `to_representation`, a method field's method is called directly.
+    The output is the same; a page of 20 cases made 560 `get_attribute` round trips."""
+
+    def _plan(self) -> list[tuple]:
+        plan = self.__dict__.get("_direct_plan")
+        if plan is None:
+            plan = []
+            for name, field in self.fields.items():
+                if field.write_only:
+                    continue
+                if isinstance(field, serializers.SerializerMethodField):
+                    plan.append((name, None, getattr(self, field.method_name), None))
+                elif (
+                    len(field.source_attrs) == 1
+                    and not isinstance(field, serializers.BaseSerializer)
+                    and field.source != "*"
+                ):
+                    plan.append((name, field.source_attrs[0], None, field))
+                else:
+                    plan.append((name, None, None, field))
+            self.__dict__["_direct_plan"] = plan
+        return plan
+
+    def to_representation(self, instance) -> dict[str, Any]:
+        ret: dict[str, Any] = {}
+        for name, attr, method, field in self._plan():
+            if method is not None:
+                ret[name] = method(instance)
+                continue
+            if attr is not None:
+                value = getattr(instance, attr)
+                if callable(value):
+                    value = value()
+            else:
+                value = field.get_attribute(instance)
+                if isinstance(value, serializers.PKOnlyObject):
+                    value = value if value.pk is not None else None
+            ret[name] = None if value is None else field.to_representation(value)
+        return ret
+
+
+class PetitionListSerializer(DirectFieldsMixin, serializers.ModelSerializer):
     tracking_code_display = serializers.CharField(
         read_only=True, help_text="查询码的显示写法（如 H2Y6-4PV1-3XP），与页面、通知一致"
     )

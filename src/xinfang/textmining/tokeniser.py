@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from xinfang.textmining.freqtable import FrequencyTable
 from xinfang.textmining.text import mask_identifiers, normalise
 
 _WORD = re.compile(r"[^\W_]")  # a letter, digit or ideograph; punctuation-only tokens go
@@ -95,6 +96,28 @@ def bundled_user_words() -> tuple[UserWord, ...]:
     return tuple(parse_user_words(_data_lines("userdict.txt")))
 
 
+_bundled: tuple[FrequencyTable, int] | None = None
+_bundled_lock = threading.Lock()
+
+
+def _bundled_frequencies(cache_dir: str | None) -> tuple[FrequencyTable, int]:
+    """jieba's bundled dictionary as a compact table (textmining/freqtable.py) and its total,
+    loaded once per process: every tokeniser starts from the same arrays, shared, with its
+    own words added beside them."""
+    global _bundled
+    with _bundled_lock:
+        if _bundled is None:
+            import jieba
+
+            loader = jieba.Tokenizer()
+            if cache_dir:
+                loader.tmp_dir = cache_dir
+            loader.initialize()
+            _bundled = (FrequencyTable(loader.FREQ), loader.total)
+    table, total = _bundled
+    return table.fresh(), total
+
+
 class Tokeniser:
     """Cuts normalised Chinese text into words; thread-safe once built."""
 
@@ -116,7 +139,8 @@ class Tokeniser:
                     tk = jieba.Tokenizer()
                     if self._cache_dir:
                         tk.tmp_dir = self._cache_dir
-                    tk.initialize()
+                    tk.FREQ, tk.total = _bundled_frequencies(self._cache_dir)
+                    tk.initialized = True
                     for entry in (*bundled_user_words(), *self._extra):
                         tk.add_word(entry.word, entry.freq, entry.tag)
                     self._jieba = tk

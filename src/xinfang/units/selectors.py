@@ -8,6 +8,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
+from xinfang.core.memo import memoized
 from xinfang.units.models import Membership, Role, Staff, Unit
 
 
@@ -30,11 +31,19 @@ def units_visible_to(user: Staff) -> QuerySet[Unit]:
         return Unit.objects.none()
     if user.is_superuser:
         return Unit.objects.all()
-    paths = Membership.objects.filter(staff=user).values_list("unit__path", flat=True)
-    tops = _top_paths(paths)
+    tops = _top_paths(member_paths_of(user))
     if not tops:
         return Unit.objects.none()
     return Unit.objects.filter(_subtree_q(tops))
+
+
+def member_paths_of(user: Staff) -> tuple[str, ...]:
+    """The paths of the units the user belongs to, read once per request (core/memo.py):
+    the visible units and the accusations hidden from the user both start from them."""
+    return memoized(
+        ("member_paths", user.pk),
+        lambda: tuple(Membership.objects.filter(staff=user).values_list("unit__path", flat=True)),
+    )
 
 
 def unit_ids_visible_to(user: Staff) -> QuerySet:

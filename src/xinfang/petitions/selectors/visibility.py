@@ -20,8 +20,8 @@ from xinfang.petitions.models import (
     Reply,
     State,
 )
-from xinfang.units.models import Membership, Staff, Unit
-from xinfang.units.selectors import unit_ids_visible_to
+from xinfang.units.models import Staff, Unit
+from xinfang.units.selectors import member_paths_of, unit_ids_visible_to
 
 # Above this many visible units the ids stay a subquery instead of a literal list.
 UNIT_LIST_LIMIT = 2000
@@ -91,14 +91,7 @@ def accused_unit_paths_of(user: Staff) -> list[str]:
     """Paths of the user's units; an accusation against any of them or above is hidden."""
     if not user.is_authenticated:
         return []
-    return list(
-        memoized(
-            ("member_paths", user.pk),
-            lambda: tuple(
-                Membership.objects.filter(staff=user).values_list("unit__path", flat=True)
-            ),
-        )
-    )
+    return list(member_paths_of(user))
 
 
 def _ancestor_or_self_paths(paths: list[str]) -> set[str]:
@@ -205,24 +198,38 @@ def case_hints(user: Staff, petitions: list[Petition]) -> dict[int, CaseHints]:
         ids = {v for ks in keys.values() for k, v in ks if k == "i"}
         phones = {v for ks in keys.values() for k, v in ks if k == "p"}
         if ids or phones:
-            # Asked of each found party's case (an EXISTS by key), not as `NOT IN` the
-            # visible cases: that listed every case the reader sees, on every ledger page.
-            undisclosed = Q(petition__is_accusation=True) & ~Exists(
-                petitions_visible_to(user).filter(pk=OuterRef("petition_id"))
-            )
             # The people first (each key by its own index), then their parties: an OR across
             # the join made SQLite read every party of every case.
             people = Petitioner.objects.filter(
                 Q(id_number_index__in=ids) | Q(phone_index__in=phones)
             ).values("id")
-            others = (
+            found_parties = list(
                 PetitionParty.objects.filter(petitioner_id__in=people)
                 .filter(petition_id__lt=max(unsure))
-                .exclude(undisclosed)
                 .values_list(
-                    "petition_id", "petitioner__id_number_index", "petitioner__phone_index"
+                    "petition_id",
+                    "petitioner__id_number_index",
+                    "petitioner__phone_index",
+                    "petition__is_accusation",
                 )
             )
+            # An earlier accusation counts only when the reader may see it: asked of those
+            # few cases alone, and only when there are any (most pages have none).
+            accusations = {pk for pk, _, _, is_accusation in found_parties if is_accusation}
+            seen = (
+                set(
+                    petitions_visible_to(user)
+                    .filter(pk__in=accusations)
+                    .values_list("pk", flat=True)
+                )
+                if accusations
+                else set()
+            )
+            others = [
+                (pk, id_index, phone_index)
+                for pk, id_index, phone_index, is_accusation in found_parties
+                if not is_accusation or pk in seen
+            ]
             for other_pk, id_index, phone_index in others:
                 found = {("i", id_index), ("p", phone_index)}
                 for pk, mine in keys.items():
