@@ -9,6 +9,7 @@ from xinfang.textmining.tokeniser import (
     Tokeniser,
     UserDictError,
     UserWord,
+    bundled_user_words,
     default_tokeniser,
     joined,
     parse_user_words,
@@ -116,3 +117,25 @@ def test_it_cuts_once_for_both_indexes_as_it_cuts_for_each(subject, content):
     for text in (subject, content, f"{subject}。{content}"):
         assert tk.cut_both(text) == (tk.cut(text), tk.cut_for_index(text))
     assert tk.cut(f"{subject}。{content}") == tk.cut(subject) + tk.cut(content)
+
+
+def test_the_compact_frequency_table_cuts_exactly_as_jiebas_own(shared_data):
+    """The tokeniser's jieba reads its bundled dictionary from a compact table
+    (textmining/freqtable.py); a plain jieba with the same user words cuts the same words."""
+    import csv
+    from itertools import islice
+
+    import jieba
+
+    ours = Tokeniser()
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    for entry in bundled_user_words():
+        plain.add_word(entry.word, entry.freq, entry.tag)
+    with (shared_data / "messages_hot.csv").open(encoding="utf-8") as f:
+        texts = [" ".join(row.values()) for row in islice(csv.DictReader(f), 300)]
+    mine = ours._tokenizer()
+    for text in texts:
+        text = normalise(text)
+        assert list(mine.cut(text)) == list(plain.cut(text))
+        assert list(mine.cut_for_search(text)) == list(plain.cut_for_search(text))
