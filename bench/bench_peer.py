@@ -51,7 +51,7 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PEER_PORT", 8129)))
     parser.add_argument(
         "--peers-dir",
-        default=os.environ.get("PEERS_DIR", str(ROOT.parent.parent / "shared" / "peers")),
+        default=os.environ.get("PEERS_DIR", str(ROOT.parent / "shared" / "peers")),
     )
     options, _ = parser.parse_known_args(sys.argv[1:])
     return options
