@@ -12,7 +12,9 @@ import pytest
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from rest_framework.test import APIClient
 
+from tests.petitions.factories import register
 from tests.units.factories import MembershipFactory, StaffFactory, unit_tree
+from xinfang.units.models import Unit
 
 _truncate_flush = PostgresOperations.sql_flush
 
@@ -105,6 +107,21 @@ def _member(username: str, unit, *roles: str):
     for role in roles:
         MembershipFactory(staff=staff, unit=unit, role=role)
     return staff
+
+
+@pytest.fixture
+def school_case(org):
+    """A school under 东城街道 with one desk (registrar and handler) and its leader 周建国, and
+    a case its desk registered: a small desk (units.selectors.is_small_desk)."""
+    school = Unit.objects.add_child(
+        Unit.objects.get(pk=org.dongcheng.pk),
+        {"code": "LJ-CN-DC-SCH", "name": "东城第一小学", "kind": "school"},
+    )
+    desk = _member("school_desk", school, "registrar", "handler")
+    head = _member("school_head", school, "leader")
+    head.full_name = "周建国"
+    head.save(update_fields=["full_name"])
+    return register(desk, school, subject="食堂饭菜价格上涨")
 
 
 @pytest.fixture

@@ -3,26 +3,9 @@ leaves it out (issue 20 item 8)."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import _member
 from tests.e2e.conftest import login
-from tests.petitions.factories import register
-from xinfang.units.models import Unit
-
-
-@pytest.fixture
-def school_case(org):
-    school = Unit.objects.add_child(
-        Unit.objects.get(pk=org.dongcheng.pk),
-        {"code": "LJ-CN-DC-SCH", "name": "东城第一小学", "kind": "school"},
-    )
-    desk = _member("school_desk", school, "registrar", "handler")
-    head = _member("school_head", school, "leader")
-    head.full_name = "周建国"
-    head.save(update_fields=["full_name"])
-    return register(desk, school, subject="食堂饭菜价格上涨")
 
 
 def test_the_school_desk_ledger_names_the_leader_except_on_a_phone(page, phone_page, school_case):

@@ -334,20 +334,12 @@ def test_the_xlsx_keeps_text_that_looks_like_a_formula_as_text_and_dates_as_date
     assert row[received].value.date() == p.received_on
 
 
-def test_a_small_desks_export_has_the_leader_column_when_its_ledger_page_does(client, org):
+def test_a_small_desks_export_has_the_leader_column_when_its_ledger_page_does(
+    client, org, school_case
+):
     """责任领导 after 责任单位 in the .csv and the .xlsx exactly when the ledger page shows it
     (a school's desk), not for a street office's registrar (issue 20)."""
-    from xinfang.units.models import Unit
-
-    school = Unit.objects.add_child(
-        Unit.objects.get(pk=org.dongcheng.pk),
-        {"code": "LJ-CN-DC-SCH", "name": "东城第一小学", "kind": "school"},
-    )
-    desk = _member("school_desk", school, "registrar", "handler")
-    head = _member("school_head", school, "leader")
-    head.full_name = "周建国"
-    head.save(update_fields=["full_name"])
-    case = register(desk, school, subject="食堂饭菜价格上涨")
+    case, desk = school_case, school_case.registered_by
 
     client.force_login(desk)
     assert '<th scope="col">责任领导</th>' in client.get("/petitions/").content.decode()
