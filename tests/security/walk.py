@@ -19,7 +19,9 @@ from urllib.parse import quote, quote_plus
 
 from django.apps import apps
 from django.conf import settings
+from django.core.handlers import wsgi
 from django.db import models, transaction
+from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -70,6 +72,84 @@ def params_of(template: str) -> list[tuple[str, str]]:
 
 def fill(template: str, values: dict[str, str]) -> str:
     return re.sub(r"<(\w+)(?:=(?:[^<>])*)?>", lambda m: quote(str(values[m.group(1)])), template)
+
+
+ALL_KEYS = "*"
+PROBE_KEY = "walk-probe"
+
+
+class _ReadQueryDict(QueryDict):
+    """request.GET noting the keys the code read (ALL_KEYS once it was listed):
+    a query key a route never reads cannot change what that route answers. Its length is
+    not noted: the walk compares one-key queries with a one-key probe."""
+
+    reads: set[str] | None = None  # set while a request is walked
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._noting = True  # parsing the query string is not reading it
+
+    def _note(self, key: str) -> None:
+        if getattr(self, "_noting", False) and _ReadQueryDict.reads is not None:
+            _ReadQueryDict.reads.add(key)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self._note(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        self._note(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self._note(key)
+        return super().getlist(key, default)
+
+    def _all(self, method: str, *args):
+        self._note(ALL_KEYS)
+        return getattr(super(), method)(*args)
+
+    def __iter__(self):
+        return self._all("__iter__")
+
+    def __len__(self) -> int:
+        # The length of a one-key query is the same whatever the key: not a read of a key.
+        return super().__len__()
+
+    def keys(self):
+        return self._all("keys")
+
+    def items(self):
+        return self._all("items")
+
+    def lists(self):
+        return self._all("lists")
+
+    def values(self):
+        return self._all("values")
+
+    def dict(self):
+        return self._all("dict")
+
+    def copy(self):
+        # A copy notes its own reads; copying is not reading.
+        self._noting = False
+        try:
+            return super().copy()
+        finally:
+            self._noting = True
+
+    def urlencode(self, safe=None):
+        # Written back into links and forms: an echo of the query, which is not a leak.
+        self._noting = False
+        try:
+            return super().urlencode(safe)
+        finally:
+            self._noting = True
 
 
 @dataclass
@@ -135,48 +215,74 @@ class Walk:
 
     def run(self, client: Client, user, *, skip: Iterable[str] = ()) -> list[Leak]:
         """Request everything as the user; the canaries found, by where."""
-        skip = set(skip)
-        leaks: list[Leak] = []
         # Thousands of 404s and 405s are expected here; their log lines only cost time.
         logging.getLogger("django.request").setLevel(logging.ERROR)
-        account = user.username
         client.force_login(user)
-        refused: set[tuple[str, str]] = set()
+        asking = _Asking(self, client, user, set(skip))
+        # The query keys a route without parameters reads when asked with one key it does
+        # not know: a one-key query on a key it never reads takes the same path there and
+        # gives the same answer, so it is not sent.
+        read: dict[str, set[str]] = {}
         for template, url, query, filled in self.urls():
+            if len(query) == 1 and (template, "get") not in asking.refused:
+                if template not in read:
+                    read[template] = asking.ask(template, "get", url, {PROBE_KEY: "1"}, [])
+                if ALL_KEYS not in read[template] and not read[template] & set(query):
+                    continue
             for method in ("get", "post") if not query else ("get",):
-                if (template, method) in refused:
-                    continue  # the route answered 405 to this method already
-                if not client.cookies.get(settings.SESSION_COOKIE_NAME, None) or not (
-                    client.cookies[settings.SESSION_COOKIE_NAME].value
-                ):
-                    client.force_login(user)  # the logout route was walked too
-                body, status = self._request(client, method, url, query)
-                self.requests += 1
-                if status == 405:
-                    refused.add((template, method))
-                if status >= 500:
-                    self.errors.append((method.upper(), url, status))
-                # What the request itself carried is echoed by forms and links: not a leak.
-                echoed = [*query.values(), url, *(v for v in filled if len(v) >= 6)]
-                for value in echoed:
-                    for form in {value, quote(value), quote(value, safe=""), quote_plus(value)}:
-                        body = body.replace(form.encode(), b"")
-                for name, canary in self.canaries.items():
-                    if name in skip:
-                        continue
-                    form = found_in(body, canary)
-                    if form:
-                        leaks.append(Leak(account, method.upper(), url, status, name, form))
-        return leaks
+                if (template, method) not in asking.refused:
+                    asking.ask(template, method, url, query, filled)
+        return asking.leaks
 
     @staticmethod
-    def _request(client: Client, method: str, url: str, query: dict) -> tuple[bytes, int]:
-        with transaction.atomic():
-            response = client.get(url, query) if method == "get" else client.post(url, {})
-            body = b"".join(response) if response.streaming else response.content
-            # A POST that did something is undone, so every account sees the same data.
-            transaction.set_rollback(True)
+    def _request(
+        client: Client, method: str, url: str, query: dict, reads: set[str]
+    ) -> tuple[bytes, int]:
+        plain = wsgi.QueryDict
+        wsgi.QueryDict, _ReadQueryDict.reads = _ReadQueryDict, reads
+        try:
+            with transaction.atomic():
+                response = client.get(url, query) if method == "get" else client.post(url, {})
+                body = b"".join(response) if response.streaming else response.content
+                # A POST that did something is undone, so every account sees the same data.
+                transaction.set_rollback(True)
+        finally:
+            wsgi.QueryDict, _ReadQueryDict.reads = plain, None
         return body, response.status_code
+
+
+@dataclass
+class _Asking:
+    """One account's requests of a walk, and what they found."""
+
+    walk: Walk
+    client: Client
+    user: object
+    skip: set[str]
+    leaks: list[Leak] = field(default_factory=list)
+    refused: set[tuple[str, str]] = field(default_factory=set)  # answered 405 already
+
+    def ask(self, template: str, method: str, url: str, query: dict, filled: list[str]):
+        """Request once, note leaks and errors; the query keys the code read."""
+        client, session = self.client, settings.SESSION_COOKIE_NAME
+        if not client.cookies.get(session, None) or not client.cookies[session].value:
+            client.force_login(self.user)  # the logout route was walked too
+        reads: set[str] = set()
+        body, status = Walk._request(client, method, url, query, reads)
+        self.walk.requests += 1
+        if status == 405:
+            self.refused.add((template, method))
+        if status >= 500:
+            self.walk.errors.append((method.upper(), url, status))
+        # What the request itself carried is echoed by forms and links: not a leak.
+        echoed = [*query.values(), url, *(v for v in filled if len(v) >= 6)]
+        for value in echoed:
+            for form in {value, quote(value), quote(value, safe=""), quote_plus(value)}:
+                body = body.replace(form.encode(), b"")
+        for name, canary in self.walk.canaries.items():
+            if name not in self.skip and (form := found_in(body, canary)):
+                self.leaks.append(Leak(self.user.username, method.upper(), url, status, name, form))
+        return reads
 
 
 def encodings(canary: str) -> dict[str, bytes]:
