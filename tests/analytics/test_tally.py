@@ -4,7 +4,7 @@ it has read them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import transaction
@@ -23,6 +23,7 @@ from xinfang.analytics.indicators import (
     indicators_count_periods,
 )
 from xinfang.analytics.tally import (
+    _pieces,
     summary_by_child,
     summary_compute_periods,
     tally_catch_up,
@@ -30,7 +31,7 @@ from xinfang.analytics.tally import (
     tally_rebuild,
     tally_refresh,
 )
-from xinfang.analytics.tally_models import CaseFacts, DayTally, DirtyCase
+from xinfang.analytics.tally_models import CaseFacts, DayTally, DirtyCase, MonthTally
 from xinfang.analytics.views import _headline
 from xinfang.petitions.models import Category, Petition, State
 from xinfang.portal.models import Rating
@@ -188,14 +189,18 @@ def test_the_summary_gives_the_numbers_counted_from_the_cases_after_random_write
         tally_refresh()
         assert not DirtyCase.objects.exists()
         _assert_same(scopes())
+
         # Refreshed sums are the sums a rebuild makes.
-        sums = sorted(
-            DayTally.objects.values_list("unit_id", "kind", "day", "bits", "n", "headcount")
-        )
+        def sums() -> tuple[list, list]:
+            fields = ("unit_id", "kind", "bits", "n", "headcount")
+            return (
+                sorted(DayTally.objects.values_list("day", *fields)),
+                sorted(MonthTally.objects.values_list("month", *fields)),
+            )
+
+        refreshed = sums()
         tally_rebuild()
-        assert sums == sorted(
-            DayTally.objects.values_list("unit_id", "kind", "day", "bits", "n", "headcount")
-        )
+        assert refreshed == sums()
         transaction.set_rollback(True)
 
 
@@ -265,3 +270,29 @@ def test_the_dashboard_reads_the_summary_and_links_the_same_numbers(client, org,
     }
     assert cells["cases"] == [1, 1, 1]
     assert cells["timely_acceptance_rate"] == [1, 1, 1]
+
+
+@given(first=st.dates(date(2024, 1, 1), date(2027, 12, 31)), length=st.integers(0, 800))
+def test_whole_months_and_the_days_at_either_end_cover_a_range_exactly_once(first, length):
+    last = first + timedelta(days=length)
+    covered: list[date] = []
+    for model, _, low, high in _pieces(first, last):
+        if model is MonthTally:
+            # The month sums of the months whose first day is in low..high: whole months.
+            assert low.day == 1 and high == _month_end(high)
+            day = low
+            while day <= high:
+                covered.append(day)
+                day += timedelta(days=1)
+        else:
+            covered.extend(low + timedelta(days=i) for i in range((high - low).days + 1))
+    assert sorted(covered) == [first + timedelta(days=i) for i in range(length + 1)]
+    assert _pieces(date(2026, 1, 15), date(2026, 3, 1)) == [
+        (MonthTally, "month", date(2026, 2, 1), date(2026, 2, 28)),
+        (DayTally, "day", date(2026, 1, 15), date(2026, 1, 31)),
+        (DayTally, "day", date(2026, 3, 1), date(2026, 3, 1)),
+    ]
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)

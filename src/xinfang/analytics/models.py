@@ -2,7 +2,7 @@
 
 from xinfang.analytics.assessment_models import AssessmentScheme, PublishedRanking
 from xinfang.analytics.report_models import MonthlyReport, ReportTemplate
-from xinfang.analytics.tally_models import CaseFacts, DayTally, DirtyCase, TallyState
+from xinfang.analytics.tally_models import CaseFacts, DayTally, DirtyCase, MonthTally, TallyState
 from xinfang.analytics.topic_models import HotTopic, TopicRun
 from xinfang.analytics.warning_models import EarlyWarning, Level, RuleKind, WarningRule
 
@@ -14,6 +14,7 @@ __all__ = [
     "EarlyWarning",
     "HotTopic",
     "Level",
+    "MonthTally",
     "MonthlyReport",
     "PublishedRanking",
     "ReportTemplate",

@@ -27,11 +27,12 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import reduce
 
 from django.db import connection, transaction
 from django.db.models import Case, DateField, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from xinfang.analytics import indicators
@@ -50,7 +51,7 @@ from xinfang.analytics.indicators import (
     subtree_cases,
     window_of,
 )
-from xinfang.analytics.tally_models import CaseFacts, DayTally, DirtyCase, TallyState
+from xinfang.analytics.tally_models import CaseFacts, DayTally, DirtyCase, MonthTally, TallyState
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors.visibility import UNIT_LIST_LIMIT
 from xinfang.units.models import Unit
@@ -207,9 +208,31 @@ def tally_rebuild() -> int:
                     f"GROUP BY unit_id, {field}, bits & %s",
                     [code, KIND_MASK[kind], KIND_MASK[kind]],
                 )
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {table}")
-                cursor.execute(f"ANALYZE {DayTally._meta.db_table}")
+        months = (
+            DayTally.objects.annotate(m=TruncMonth("day"))
+            .values("unit_id", "kind", "m", "bits")
+            .annotate(s_n=Sum("n"), s_h=Sum("headcount"))
+            .order_by()
+        )
+        MonthTally.objects.all().delete()
+        MonthTally.objects.bulk_create(
+            [
+                MonthTally(
+                    unit_id=r["unit_id"],
+                    kind=r["kind"],
+                    month=_as_date(r["m"]),
+                    bits=r["bits"],
+                    n=r["s_n"],
+                    headcount=r["s_h"],
+                )
+                for r in months
+            ],
+            batch_size=5000,
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for model in (CaseFacts, DayTally, MonthTally):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
         DirtyCase.objects.filter(id__lte=marked).delete()
         state.built = True
         state.signature = SIGNATURE
@@ -270,28 +293,49 @@ def tally_catch_up() -> int:
 
 
 def _sums_move(delta: dict[tuple[int, int, date, int], list[int]]) -> None:
+    """Move the day sums and the month sums by the differences (rows at 0 go)."""
     if not delta:
         return
-    days = {k[2] for k in delta}
-    kinds = {k[1] for k in delta}
-    units = {k[0] for k in delta}
-    rows = DayTally.objects.filter(kind__in=kinds, day__in=days, unit_id__in=units)
-    existing = {(r.unit_id, r.kind, _as_date(r.day), r.bits): r for r in rows}
+    monthly: dict[tuple[int, int, date, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (unit, kind, day, bits), (n, heads) in delta.items():
+        row = monthly[(unit, kind, day.replace(day=1), bits)]
+        row[0] += n
+        row[1] += heads
+    _grain_move(DayTally, "day", delta)
+    _grain_move(MonthTally, "month", {k: v for k, v in monthly.items() if v != [0, 0]})
+
+
+def _grain_move(model, field: str, delta: dict[tuple[int, int, date, int], list[int]]) -> None:
+    if not delta:
+        return
+    rows = model.objects.filter(
+        kind__in={k[1] for k in delta},
+        unit_id__in={k[0] for k in delta},
+        **{f"{field}__in": {k[2] for k in delta}},
+    )
+    existing = {(r.unit_id, r.kind, _as_date(getattr(r, field)), r.bits): r for r in rows}
     changed, gone, added = [], [], []
     for key, (n, heads) in delta.items():
         row = existing.get(key)
         if row is None:
             added.append(
-                DayTally(unit_id=key[0], kind=key[1], day=key[2], bits=key[3], n=n, headcount=heads)
+                model(
+                    unit_id=key[0],
+                    kind=key[1],
+                    bits=key[3],
+                    n=n,
+                    headcount=heads,
+                    **{field: key[2]},
+                )
             )
             continue
         row.n += n
         row.headcount += heads
         (gone if row.n == 0 else changed).append(row)
     if gone:
-        DayTally.objects.filter(pk__in=[r.pk for r in gone]).delete()
-    DayTally.objects.bulk_update(changed, ["n", "headcount"], batch_size=1000)
-    DayTally.objects.bulk_create(added, batch_size=1000)
+        model.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    model.objects.bulk_update(changed, ["n", "headcount"], batch_size=1000)
+    model.objects.bulk_create(added, batch_size=1000)
 
 
 # -- reading the sums ---------------------------------------------------------------------
@@ -351,19 +395,22 @@ def _read(scope: Scope, units: list[int], ranges: list[Range]) -> list[Groups] |
     out: list[Groups] = [defaultdict(lambda: [0, 0]) for _ in ranges]
     parts = []
     for tag, (kind, first, last) in enumerate(ranges):
-        if first > last:
-            continue
-        parts.append(
-            DayTally.objects.filter(
-                kind=KINDS[kind], day__gte=first, day__lte=last, unit_id__in=units
+        for model, field, low, high in _pieces(first, last):
+            parts.append(
+                model.objects.filter(
+                    kind=KINDS[kind],
+                    unit_id__in=units,
+                    **{f"{field}__gte": low, f"{field}__lte": high},
+                )
+                .values("unit_id", "bits")
+                .annotate(
+                    tag=Value(tag, output_field=IntegerField()),
+                    s_n=Sum("n"),
+                    s_h=Sum("headcount"),
+                )
+                .values_list("tag", "unit_id", "bits", "s_n", "s_h")
+                .order_by()
             )
-            .values("unit_id", "bits")
-            .annotate(
-                tag=Value(tag, output_field=IntegerField()), s_n=Sum("n"), s_h=Sum("headcount")
-            )
-            .values_list("tag", "unit_id", "bits", "s_n", "s_h")
-            .order_by()
-        )
     if parts:
         query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         for tag, unit, bits, n, heads in query:
@@ -378,6 +425,28 @@ def _read(scope: Scope, units: list[int], ranges: list[Range]) -> list[Groups] |
     if _state() != (True, generation):
         return None
     return [{k: v for k, v in groups.items() if v[0]} for groups in out]
+
+
+def _pieces(first: date, last: date) -> list[tuple[type, str, date, date]]:
+    """Where the sums of the days first..last are read: the whole months among them from
+    the month sums, the days of the partial months at either end from the day sums."""
+    if first > last:
+        return []
+    start = first if first.day == 1 else _next_month(first)
+    after = _next_month(last)
+    end = after if after - timedelta(days=1) == last else last.replace(day=1)
+    if start >= end:  # no whole month
+        return [(DayTally, "day", first, last)]
+    pieces = [(MonthTally, "month", start, end - timedelta(days=1))]
+    if first < start:
+        pieces.append((DayTally, "day", first, start - timedelta(days=1)))
+    if end <= last:
+        pieces.append((DayTally, "day", end, last))
+    return pieces
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _add(out: list[Groups], ranges: list[Range], facts: Iterable[Fact], sign: int) -> None:

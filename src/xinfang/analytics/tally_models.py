@@ -55,6 +55,30 @@ class DayTally(models.Model):
         return f"{self.unit_id} {self.kind} {self.day} {self.bits}: {self.n}"
 
 
+class MonthTally(models.Model):
+    """`DayTally` added up per month (`month` is its first day): whole months of a period
+    are read here, only its partial months day by day."""
+
+    unit_id = models.BigIntegerField()
+    kind = models.PositiveSmallIntegerField()
+    month = models.DateField()
+    bits = models.BigIntegerField()
+    n = models.BigIntegerField()
+    headcount = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "指标汇总（每月）"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "month", "unit_id", "bits"], name="analytics_monthtally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.kind} {self.month:%Y-%m} {self.bits}: {self.n}"
+
+
 class DirtyCase(models.Model):
     """A case written since the summary last read it: database triggers add one row for
     each write to a case (and to the case a repeat points at), a rating or a review

@@ -178,5 +178,23 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('kind', 'day', 'unit_id', 'bits'), name='analytics_daytally_key')],
             },
         ),
+        migrations.CreateModel(
+            name='MonthTally',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('unit_id', models.BigIntegerField()),
+                ('kind', models.PositiveSmallIntegerField()),
+                ('month', models.DateField()),
+                ('bits', models.BigIntegerField()),
+                ('n', models.BigIntegerField()),
+                ('headcount', models.BigIntegerField()),
+            ],
+            options={
+                'verbose_name': '指标汇总（每月）',
+                'verbose_name_plural': '指标汇总（每月）',
+                'constraints': [models.UniqueConstraint(fields=('kind', 'month', 'unit_id', 'bits'), name='analytics_monthtally_key')],
+            },
+        ),
+    
         migrations.RunPython(triggers_create, triggers_drop),
     ]
