@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from functools import reduce
 
 from django.db import connection, transaction
-from django.db.models import Case, DateField, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, DateField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -373,6 +373,8 @@ def tally_groups(scope: Scope, ranges: list[Range]) -> list[Groups] | None:
         return None
     for _ in range(3):
         found = _read(scope, units, ranges)
+        if found is CANNOT:
+            return None
         if found is not None:
             return found
     return None
@@ -385,38 +387,42 @@ def _state() -> tuple[bool, int]:
     return bool(row[0] and row[1] == SIGNATURE), row[2]
 
 
+# _read's answer when the summary cannot answer at all (not built, too many to recount).
+CANNOT: list = []
+
+
 def _read(scope: Scope, units: list[int], ranges: list[Range]) -> list[Groups] | None:
     built, generation = _state()
-    if not built:
-        return None
-    recount = _recount_ids(scope)
-    if recount is None:
-        return None
+    recount = _recount_ids(scope) if built else None
+    if not built or recount is None:
+        return CANNOT
     out: list[Groups] = [defaultdict(lambda: [0, 0]) for _ in ranges]
-    parts = []
+    # One query per grain, whatever the number of ranges and units: the sums of each
+    # (kind, day or month, unit, bits) in any of the pieces, then added to every range
+    # whose piece holds them (ranges may overlap: a year and its months).
+    pieces: dict[type, list[tuple[int, str, date, date, int]]] = defaultdict(list)
     for tag, (kind, first, last) in enumerate(ranges):
         for model, field, low, high in _pieces(first, last):
-            parts.append(
-                model.objects.filter(
-                    kind=KINDS[kind],
-                    unit_id__in=units,
-                    **{f"{field}__gte": low, f"{field}__lte": high},
-                )
-                .values("unit_id", "bits")
-                .annotate(
-                    tag=Value(tag, output_field=IntegerField()),
-                    s_n=Sum("n"),
-                    s_h=Sum("headcount"),
-                )
-                .values_list("tag", "unit_id", "bits", "s_n", "s_h")
-                .order_by()
-            )
-    if parts:
-        query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        for tag, unit, bits, n, heads in query:
-            group = out[tag][(unit, bits)]
-            group[0] += n
-            group[1] += heads or 0
+            pieces[model].append((KINDS[kind], field, low, high, tag))
+    unit_ids = Unit.objects.filter(path__startswith=scope.unit.path).values("id")
+    for model, wanted in pieces.items():
+        field = wanted[0][1]
+        where = reduce(
+            operator.or_,
+            (Q(kind=k, **{f"{field}__gte": lo, f"{field}__lte": hi}) for k, _, lo, hi, _ in wanted),
+        )
+        rows = (
+            model.objects.filter(where, unit_id__in=unit_ids)
+            .values_list("kind", field, "unit_id", "bits", "n", "headcount")
+            .order_by()
+        )
+        for kind, bucket, unit, bits, n, heads in rows:
+            bucket = _as_date(bucket)
+            for k, _, lo, hi, tag in wanted:
+                if k == kind and lo <= bucket <= hi:
+                    group = out[tag][(unit, bits)]
+                    group[0] += n
+                    group[1] += heads
     if recount:
         stored = CaseFacts.objects.filter(petition_id__in=recount, unit_id__in=units)
         _add(out, ranges, (_fact(r) for r in stored.values_list(*COLUMNS)), -1)
