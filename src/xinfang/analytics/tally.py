@@ -71,6 +71,8 @@ KIND_FIELD = {kind: field for kind, (field, _) in DATES.items()}
 # More cases to recount than this, and the caller counts directly (after a bulk load).
 CORRECTION_LIMIT = 5000
 BATCH = 100_000
+# More marked cases than this (a bulk load), and the summary is rebuilt, not refreshed.
+REBUILD_ABOVE = 100_000
 
 
 # -- the facts of cases --------------------------------------------------------------------
@@ -281,10 +283,10 @@ def tally_refresh(limit: int = 20_000) -> int:
 
 
 def tally_catch_up() -> int:
-    """Refresh the summary, or build it when it is not built for these conditions. Returns
-    the cases read."""
+    """Refresh the summary, or build it when it is not built for these conditions (or after
+    a bulk load marked more cases than a rebuild reads). Returns the cases read."""
     built, _ = _state()
-    if not built:
+    if not built or DirtyCase.objects.count() > REBUILD_ABOVE:
         return tally_rebuild()
     done = 0
     while (step := tally_refresh()) > 0:
