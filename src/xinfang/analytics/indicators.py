@@ -73,7 +73,7 @@ _ROLL_MARGIN = timedelta(days=15)
 class Scope:
     """What an indicator is computed over: whose view, which units, which days, which matter."""
 
-    user: Staff
+    user: Staff | None
     unit: Unit
     start: date
     end: date
@@ -138,39 +138,64 @@ def delivery_dates_closing_between(
     return (found[0], found[-1]) if found else None
 
 
-def _received(s: Scope, w: Window) -> Q:
-    return Q(received_on__gte=s.start, received_on__lte=s.end)
+# Every condition an indicator counts by is a date in the period (`DATES`: which date, and
+# its bounds for the scope) and, optionally, a fact of the case that does not depend on the
+# period (`static`). The summary (analytics.tally) stores each case's dates and facts and
+# adds them up per day; the direct count evaluates the same Q in the database.
 
 
-def _decision_due(s: Scope, w: Window) -> Q:
-    return Q(decide_by__gte=s.start, decide_by__lte=s.due_end)
+def _received_range(s: Scope, w: Window) -> tuple[date, date] | None:
+    return (s.start, s.end)
 
 
-def _decided_in_time(s: Scope, w: Window) -> Q:
-    # A returned case waits for a new decision; its earlier one no longer counts.
-    return (
-        _decision_due(s, w)
-        & Q(decided_on__isnull=False, decided_on__lte=F("decide_by"))
-        & ~Q(state=State.RETURNED)
-    )
+def _due_range(s: Scope, w: Window) -> tuple[date, date] | None:
+    return (s.start, s.due_end)
 
 
-def _conclusion_due(s: Scope, w: Window) -> Q:
-    return Q(conclude_by__gte=s.start, conclude_by__lte=s.due_end)
-
-
-def _concluded_in_time(s: Scope, w: Window) -> Q:
-    return _conclusion_due(s, w) & Q(concluded_on__isnull=False, concluded_on__lte=F("conclude_by"))
-
-
-def _rating_closed(s: Scope, w: Window) -> Q:
+def _delivered_range(s: Scope, w: Window) -> tuple[date, date] | None:
     if w.delivered_from is None:
-        return Q(pk__in=[])
-    return Q(
-        concluded_on__isnull=False,
-        reply_delivered_on__gte=w.delivered_from,
-        reply_delivered_on__lte=w.delivered_to,
-    )
+        return None
+    return (w.delivered_from, w.delivered_to)
+
+
+# kind -> (the case's date field, its bounds for a scope; None when no day can count).
+DATES: dict[str, tuple[str, Callable[[Scope, Window], tuple[date, date] | None]]] = {
+    "received": ("received_on", _received_range),
+    "decision": ("decide_by", _due_range),
+    "conclusion": ("conclude_by", _due_range),
+    "delivered": ("reply_delivered_on", _delivered_range),
+    "concluded": ("concluded_on", _received_range),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Condition:
+    """One condition of an indicator: the case's `kind` date lies in the scope's bounds for
+    it, and the case meets `static` (its own facts, and rows that point at it), whatever
+    the period. Called like a filter: `condition(scope, window)` is its Q."""
+
+    name: str
+    kind: str
+    static: Callable[[Scope], Q] | None = None
+
+    def __call__(self, s: Scope, w: Window) -> Q:
+        field_name, bounds = DATES[self.kind]
+        found = bounds(s, w)
+        if found is None:
+            return Q(pk__in=[])
+        q = Q(**{f"{field_name}__gte": found[0], f"{field_name}__lte": found[1]})
+        if self.kind == "delivered":
+            q &= Q(concluded_on__isnull=False)
+        return q if self.static is None else q & self.static(s)
+
+
+def _decided_in_time_facts(s: Scope) -> Q:
+    # A returned case waits for a new decision; its earlier one no longer counts.
+    return Q(decided_on__isnull=False, decided_on__lte=F("decide_by")) & ~Q(state=State.RETURNED)
+
+
+def _concluded_in_time_facts(s: Scope) -> Q:
+    return Q(concluded_on__isnull=False, concluded_on__lte=F("conclude_by"))
 
 
 # The conditions on other rows (a rating, a review request, a later case) are written as
@@ -181,17 +206,17 @@ def _rating_closed(s: Scope, w: Window) -> Q:
 # the plain complement.
 
 
-def _rated(s: Scope, w: Window) -> Q:
-    return _rating_closed(s, w) & Q(pk__in=Rating.objects.values("petition_id"))
+def _rated_facts(s: Scope) -> Q:
+    return Q(pk__in=Rating.objects.values("petition_id"))
 
 
-def _satisfied(s: Scope, w: Window) -> Q:
-    return _rating_closed(s, w) & Q(
-        pk__in=Rating.objects.filter(level__in=SATISFIED_LEVELS).values("petition_id")
-    )
+def _satisfied_facts(s: Scope) -> Q:
+    return Q(pk__in=Rating.objects.filter(level__in=SATISFIED_LEVELS).values("petition_id"))
 
 
 def _hidden(s: Scope, prefix: str = "") -> Q:
+    if s.user is None:  # the summary's view: nothing hidden (analytics.tally corrects it)
+        return Q(pk__in=[])
     return s.remembered(("hidden", s.user.pk, prefix), lambda: hidden_accusations_q(s.user, prefix))
 
 
@@ -200,29 +225,9 @@ def _hidden_ids(s: Scope) -> QuerySet[Petition]:
     return Petition.objects.filter(_hidden(s)).values("pk")
 
 
-def _repeat(s: Scope, w: Window) -> Q:
+def _repeat_facts(s: Scope) -> Q:
     # A repeat of an accusation hidden from the user does not show as a repeat (RULES.md §6).
-    return _received(s, w) & Q(repeat_of__isnull=False) & ~Q(repeat_of_id__in=_hidden_ids(s))
-
-
-def _skips_level(s: Scope, w: Window) -> Q:
-    return _received(s, w) & Q(skips_level=True)
-
-
-def _collective(s: Scope, w: Window) -> Q:
-    return _received(s, w) & Q(is_collective=True)
-
-
-def _collective_skip(s: Scope, w: Window) -> Q:
-    # A collective petition that went over the level: the case's 越级 mark together with its
-    # 集体访 mark (its destination, Beijing or the provincial capital, is the finer mark below).
-    return _collective(s, w) & Q(skips_level=True)
-
-
-def _capital_collective(s: Scope, w: Window) -> Q:
-    # A collective visit to Beijing or the provincial capital, as staff marked it on the case
-    # (workflow.services.capital_visit): the veto item (一票否决) the assessment papers name.
-    return _collective(s, w) & ~Q(capital_visit="")
+    return Q(repeat_of__isnull=False) & ~Q(repeat_of_id__in=_hidden_ids(s))
 
 
 def _later_cases(s: Scope, **filters) -> Q:
@@ -231,32 +236,49 @@ def _later_cases(s: Scope, **filters) -> Q:
     return Q(pk__in=later.values("repeat_of_id"))
 
 
-def _first_concluded(s: Scope, w: Window) -> Q:
-    return Q(is_first=True, concluded_on__gte=s.start, concluded_on__lte=s.end)
-
-
-def _first_resolved(s: Scope, w: Window) -> Q:
+def _first_resolved_facts(s: Scope) -> Q:
     asked_review = PetitionEvent.objects.filter(kind=EventKind.REQUEST_REVIEW)
-    return _first_concluded(s, w) & ~Q(pk__in=asked_review.values("petition_id")) & ~_later_cases(s)
+    return Q(is_first=True) & ~Q(pk__in=asked_review.values("petition_id")) & ~_later_cases(s)
 
 
-def _written(s: Scope, w: Window) -> Q:
-    return _received(s, w) & Q(channel__in=WRITTEN_CHANNELS)
+_received = Condition("received", "received")
+_decision_due = Condition("decision_due", "decision")
+_decided_in_time = Condition("decided_in_time", "decision", _decided_in_time_facts)
+_conclusion_due = Condition("conclusion_due", "conclusion")
+_concluded_in_time = Condition("concluded_in_time", "conclusion", _concluded_in_time_facts)
+_rating_closed = Condition("rating_closed", "delivered")
+_rated = Condition("rated", "delivered", _rated_facts)
+_satisfied = Condition("satisfied", "delivered", _satisfied_facts)
+_repeat = Condition("repeat", "received", _repeat_facts)
+_skips_level = Condition("skips_level", "received", lambda s: Q(skips_level=True))
+_collective = Condition("collective", "received", lambda s: Q(is_collective=True))
+# A collective petition that went over the level: the case's 越级 mark together with its
+# 集体访 mark (its destination, Beijing or the provincial capital, is the finer mark below).
+_collective_skip = Condition(
+    "collective_skip", "received", lambda s: Q(is_collective=True, skips_level=True)
+)
+# A collective visit to Beijing or the provincial capital, as staff marked it on the case
+# (workflow.services.capital_visit): the veto item (一票否决) the assessment papers name.
+_capital_collective = Condition(
+    "capital_collective", "received", lambda s: Q(is_collective=True) & ~Q(capital_visit="")
+)
+_first_concluded = Condition("first_concluded", "concluded", lambda s: Q(is_first=True))
+_first_resolved = Condition("first_resolved", "concluded", _first_resolved_facts)
+_written = Condition("written", "received", lambda s: Q(channel__in=WRITTEN_CHANNELS))
+_letter_to_visit = Condition(
+    "letter_to_visit",
+    "received",
+    lambda s: Q(channel__in=WRITTEN_CHANNELS) & _later_cases(s, channel__in=IN_PERSON_CHANNELS),
+)
+_individual = Condition("individual", "received", lambda s: Q(is_collective=False))
+_individual_to_collective = Condition(
+    "individual_to_collective",
+    "received",
+    lambda s: Q(is_collective=False) & _later_cases(s, is_collective=True),
+)
 
 
-def _letter_to_visit(s: Scope, w: Window) -> Q:
-    return _written(s, w) & _later_cases(s, channel__in=IN_PERSON_CHANNELS)
-
-
-def _individual(s: Scope, w: Window) -> Q:
-    return _received(s, w) & Q(is_collective=False)
-
-
-def _individual_to_collective(s: Scope, w: Window) -> Q:
-    return _individual(s, w) & _later_cases(s, is_collective=True)
-
-
-QFn = Callable[[Scope, Window], Q]
+QFn = Condition
 
 
 @dataclass(frozen=True)
@@ -591,6 +613,17 @@ def rate(numerator: int, denominator: int | None) -> Decimal | None:
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
+# The summary's readers (analytics.tally, which builds on this module, registers them when
+# the app is ready): each answers as its direct count here would, or None when it cannot.
+_summary: dict[str, Callable] = {}
+
+
+def summary_register(compute_periods: Callable, by_child: Callable) -> None:
+    """Read the indicators from the summary (analytics.tally) where it can answer."""
+    _summary["periods"] = compute_periods
+    _summary["by_child"] = by_child
+
+
 def indicators_compute(
     scope: Scope, keys: list[str] | None = None, calendar: WorkCalendar | None = None
 ) -> list[Result]:
@@ -606,6 +639,8 @@ def indicators_compute_periods(
     one query grouped by each period's mask (`_mask`): each number is the count of the
     cases `indicator_cases` lists.
 
+    Read from the summary (analytics.tally) when it can answer, to the same numbers.
+
     Raises:
         ValueError: the scopes differ in more than their dates.
     """
@@ -613,6 +648,18 @@ def indicators_compute_periods(
     shared = (first.user, first.unit, first.category)
     if any((s.user, s.unit, s.category) != shared for s, _ in asked):
         raise ValueError("scopes must differ only in their dates")
+    if "periods" in _summary:
+        found = _summary["periods"](asked, calendar)
+        if found is not None:
+            return found
+    return indicators_count_periods(asked, calendar)
+
+
+def indicators_count_periods(
+    asked: list[tuple[Scope, list[str] | None]], calendar: WorkCalendar | None = None
+) -> list[list[Result]]:
+    """`indicators_compute_periods` counted from the cases themselves, never the summary."""
+    first = asked[0][0]
     masks: dict = {}
     any_date: list[Q] = []
     chosen: list[list[Indicator]] = []
@@ -648,8 +695,20 @@ def indicators_by_child(
 
     One query grouped by responsible unit (an integer key: no join, no string grouping)
     and mask (`_mask`); the units' groups are then added up per child subtree here: as
-    many rows as units times masks, whatever the number of cases.
+    many rows as units times masks, whatever the number of cases. Read from the summary
+    (analytics.tally) when it can answer, to the same numbers.
     """
+    if "by_child" in _summary:
+        found = _summary["by_child"](scope, keys, calendar)
+        if found is not None:
+            return found
+    return indicators_count_by_child(scope, keys, calendar)
+
+
+def indicators_count_by_child(
+    scope: Scope, keys: list[str], calendar: WorkCalendar | None = None
+) -> dict[str, list[Result]]:
+    """`indicators_by_child` counted from the cases themselves, never the summary."""
     window = window_of(scope, calendar)
     chosen = [BY_KEY[k] for k in keys]
     conditions = _condition_bits(chosen)

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from xinfang.analytics import periods
+from xinfang.analytics import periods, tally
 from xinfang.analytics.indicators import Scope, roomy, scope_cases, subtree_cases
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category, Channel, Petition, open_q, overdue_q
@@ -189,16 +189,22 @@ def unit_month_counts(scope: Scope) -> tuple[list[Cell], dict[tuple[str, str], i
     """The trend (cases and person-times received in each month, as `by_month`) and the heat
     map (cases received per child unit path and month; cases of the unit itself sit under its
     own path), from one query grouped by month and responsible unit: as many rows as units
-    times months, whatever the number of cases."""
-    grouped = (
-        _received(scope)
-        .annotate(m=TruncMonth("received_on"))
-        .values("responsible_unit_id", "m")
-        .annotate(n=Count("pk"), persons=Sum("headcount"))
-        .order_by()
+    times months, whatever the number of cases. Read from the summary (analytics.tally) when
+    it can answer, to the same numbers."""
+    cells = _month_cells(scope, {})
+    months_asked = [periods.month(int(c.key[:4]), int(c.key[5:])) for c in cells]
+    found = tally.tally_groups(
+        scope,
+        [("received", max(m.start, scope.start), min(m.end, scope.end)) for m in months_asked],
     )
-    with roomy():
-        rows = list(grouped)
+    if found is not None:
+        rows = [
+            {"responsible_unit_id": unit, "m": m.start, "n": v[0], "persons": v[1]}
+            for m, groups in zip(months_asked, found, strict=True)
+            for (unit, _), v in groups.items()
+        ]
+    else:
+        rows = _unit_month_rows(scope)
     paths = dict(
         Unit.objects.filter(pk__in={r["responsible_unit_id"] for r in rows}).values_list(
             "pk", "path"
@@ -214,6 +220,19 @@ def unit_month_counts(scope: Scope) -> tuple[list[Cell], dict[tuple[str, str], i
         key = (paths[r["responsible_unit_id"]][:length], f"{r['m']:%Y-%m}")
         counts[key] = counts.get(key, 0) + r["n"]
     return _month_cells(scope, months), counts
+
+
+def _unit_month_rows(scope: Scope) -> list[dict]:
+    """Cases and person-times received per responsible unit and month, counted directly."""
+    grouped = (
+        _received(scope)
+        .annotate(m=TruncMonth("received_on"))
+        .values("responsible_unit_id", "m")
+        .annotate(n=Count("pk"), persons=Sum("headcount"))
+        .order_by()
+    )
+    with roomy():
+        return [{**r, "m": r["m"].date() if hasattr(r["m"], "date") else r["m"]} for r in grouped]
 
 
 AT_RISK_DAYS = 3

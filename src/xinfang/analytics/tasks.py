@@ -8,6 +8,7 @@ from huey.contrib.djhuey import db_task
 
 from xinfang.analytics.report_models import MonthlyReport
 from xinfang.analytics.reports import monthly_report_build
+from xinfang.analytics.tally import tally_catch_up
 from xinfang.analytics.topics import topics_compute, topics_refresh_all
 from xinfang.analytics.warnings import warnings_raise
 from xinfang.core.jobs import db_periodic_task
@@ -37,3 +38,10 @@ def topics_compute_task(run_id: int) -> int:
 def topics_refresh_task() -> list[int]:
     """Every hour: the hot topics of the 7, 30 and 90 days up to today."""
     return topics_refresh_all()
+
+
+@db_periodic_task(crontab(minute="*"))
+def tally_refresh_task() -> int:
+    """Every minute: bring the indicators' summary up to date with the cases written since
+    (built first when it is not)."""
+    return tally_catch_up()
