@@ -253,14 +253,22 @@ def _chained(
 
 
 def events_append_bulk(
-    petitions: Sequence[Any], *, kind: str, data: dict[int, dict[str, Any]], at: datetime
+    petitions: Sequence[Any],
+    *,
+    kind: str,
+    data: dict[int, dict[str, Any]],
+    at: datetime,
+    digests: dict[int, str] | None = None,
 ) -> list[PetitionEvent]:
-    """Append one system event to each of many cases in a few queries (a job's overdue marks).
+    """Append one system event to each of many cases in a few queries (a job's overdue marks,
+    its automatic supervision orders).
 
     The caller holds the cases' row locks inside a transaction; each case's version moves on
     and its chain grows by one, exactly as `event_append` would have done one by one. The
     cases may be Petition instances or any rows with pk, state, history_head and version;
-    `data` maps each case's id to its event's data.
+    `data` maps each case's id to its event's data. `digests` gives each case's digest to
+    record (`case_digest` of the row as it now stands, what `event_append` records); without
+    it the digest of the case's newest event carries forward.
     """
     if not petitions:
         return []
@@ -278,6 +286,8 @@ def events_append_bulk(
     events = []
     for p in petitions:
         seq, digest = last.get(p.pk, (0, ""))
+        if digests is not None:
+            digest = digests[p.pk]
         # The UPDATE below moves the stored version on by one, as this does in memory.
         p.version += 1
         events.append(
