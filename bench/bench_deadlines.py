@@ -82,12 +82,15 @@ def open_every_case(today) -> int:
 
 
 def clear_log() -> None:
-    """Forget what earlier runs on this database sent, so that run 1 starts cold again."""
+    """Forget what earlier runs on this database sent, so that run 1 starts cold again: the
+    log, the notifications and the supervision orders the scan raised (with them left, no
+    case of the backlog would be escalated again and run 1 would skip its largest part)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM workflow_deadlinereminder")
         cursor.execute("DELETE FROM notifications_notification")
+        cursor.execute("DELETE FROM workflow_supervisionorder WHERE issued_by_id IS NULL")
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE workflow_deadlinereminder")
 
@@ -144,6 +147,11 @@ def main() -> None:
     clear_log()
     print(f"opened {opened:,} cases in {time.perf_counter() - started:.0f} s")
     open_cases = Petition.objects.filter(open_q()).count()
+    # A worker loads the URLconf (every view module) once, at its first reverse(), not each
+    # hour: load it here so that run 1 does not carry a second or more of imports.
+    from django.urls import reverse
+
+    reverse("petitions:detail", args=[1])
     morning = timezone.make_aware(datetime.combine(today, datetime.min.time())) + timedelta(
         hours=10, minutes=5
     )

@@ -304,7 +304,29 @@ def events_append_bulk(
             )
         )
         p.updated_at = at
-    PetitionEvent.objects.bulk_create(events, batch_size=1000)
+    # Plain rows, as `histories_write_bulk` inserts them: bulk_create's preparing of a model
+    # per event cost more than the database's storing of it (the events come back without keys).
+    at_db = connection.ops.adapt_datetimefield_value
+    _events_insert(
+        [
+            (
+                e.petition_id,
+                e.seq,
+                e.kind,
+                e.actor_id,
+                e.actor_name,
+                e.from_state,
+                e.to_state,
+                canonical(e.data).decode("utf-8"),
+                at_db(e.at),
+                e.case_version,
+                e.case_digest,
+                e.prev_hash,
+                e.hash,
+            )
+            for e in events
+        ]
+    )
     _heads_update(petitions, at)
     return events
 
