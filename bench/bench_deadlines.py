@@ -5,7 +5,8 @@ handling limit spread from 5 days ago to 90 days ahead and a service target befo
 each day about 1/96 of the cases reaches each reminder point and 1/96 becomes overdue. Then
 it runs the scan as a worker would and counts the queries:
 
-1. the first run, which also works through the backlog (the ~5 % already overdue);
+1. the first run, which also works through the backlog (the ~5 % already overdue, and the
+   automatic supervision orders of those 3 or more days late);
 2. the same hour again: nothing left to send, the cost of the scan itself (every hour);
 3. the next morning: one day's new reminders and overdue marks (the busiest run of a day).
 
@@ -13,8 +14,10 @@ it runs the scan as a worker would and counts the queries:
         python -m bench bench_deadlines [--n 1000000] [--reuse]
 
 BENCH_N and BENCH_REUSE=1 do the same from the environment. Target: runs 2 and 3 under 10 s
-at 1,000,000 open cases on PostgreSQL, with a number of queries that does not grow with the
-number of cases scanned (it grows only with what is sent, by one batch per 1,000).
+at 1,000,000 open cases on PostgreSQL (issue 19: run 1 too), with a number of queries that does
+not grow with the number of cases scanned (it grows only with what is sent, by one batch per
+5,000). The database is changed for good (every case opened, events and orders added): run it
+on a database of its own, or a copy (CREATE DATABASE … TEMPLATE …).
 """
 
 from __future__ import annotations
