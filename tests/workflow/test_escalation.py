@@ -150,3 +150,67 @@ def test_only_the_escalation_rules_may_be_switched_off(org):
     wf.deadline_rule_update(actor=admin, key="escalate_flag", days=0, unit="calendar")
     with pytest.raises(ValidationFailed, match="1至365"):
         wf.deadline_rule_update(actor=admin, key="conclude_by", days=0, unit="calendar")
+
+
+def test_orders_are_raised_a_batch_at_a_time_in_queries_that_do_not_grow_with_the_cases(
+    settings, org, handling, dc_leader, cn_leader, dc_handler, district_supervisor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xinfang.petitions.history import case_digest, chain_verify
+    from xinfang.workflow.services.escalation import escalations_run
+
+    # Only the raising is measured: no 挂牌督办 of the first cases' orders on the later day.
+    DeadlineRule.objects.filter(key="escalate_flag").update(days=0)
+
+    def raise_on(received_day: int, n: int, raised_on: date) -> int:
+        for i in range(n):
+            handling(at(2025, 6, received_day, 9, i), difficulty="hard")
+        with CaptureQueriesContext(connection) as queries:
+            done = escalations_run(now=at(raised_on.year, raised_on.month, raised_on.day, 9))
+        assert done.raised == n
+        return len(queries)
+
+    few = raise_on(2, 2, date(2025, 8, 4))
+    assert raise_on(9, 12, date(2025, 8, 11)) == few
+    assert escalations_run(now=at(2025, 8, 11, 10)).raised == 0
+
+    # Batches of two, one case with an owner (the district's leader), one changed directly in
+    # the table (its handler cleared without an event): each is supervised once, as one case
+    # at a time would be.
+    settings.DEADLINE_SCAN_BATCH = 2
+    cases = [handling(at(2025, 6, 16, 9, i), difficulty="hard") for i in range(5)]
+    wf.ownership_assign(
+        petition=cases[0],
+        actor=dc_leader,
+        owner=cn_leader,
+        matter="督促办理",
+        target_on=date(2025, 9, 30),
+        now=at(2025, 6, 17),
+    )
+    Petition.objects.filter(pk=cases[1].pk).update(handler=None)
+    versions = {p.pk: Petition.objects.get(pk=p.pk).version for p in cases}
+    first = escalations_run(now=at(2025, 8, 18, 9))
+    again = escalations_run(now=at(2025, 8, 18, 10))
+    assert (first.raised, again.raised, again.notifications) == (5, 0, 0)
+    for i, p in enumerate(cases):
+        p.refresh_from_db()
+        order = SupervisionOrder.objects.get(petition=p)
+        assert order.issued_by is None and order.unit == org.dongcheng
+        assert "办结期限（2025年08月15日）已超期3日" in order.requirements
+        event = p.events.get(kind="supervise")
+        assert event.actor is None and event.data["order"] == order.pk
+        assert event.data["via"] == "system" and event.data["days_late"] == 3
+        assert event.case_digest == case_digest(p) and event.case_version == p.version
+        assert p.version == versions[p.pk] + 1
+        assert chain_verify(p, list(p.events.order_by("seq"))) == []
+        told = set(
+            Notification.objects.filter(
+                petition=p, kind="supervision", dedupe_key=f"supervision:{order.pk}:raised"
+            ).values_list("recipient__username", flat=True)
+        )
+        expected = {"dc_leader", "district_supervisor"}
+        expected |= {"cn_leader"} if i == 0 else set()
+        expected |= set() if i == 1 else {"dc_handler"}
+        assert told == expected, i
