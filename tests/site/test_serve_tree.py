@@ -34,11 +34,12 @@ def test_the_supervisor_loads_no_django():
     assert done.stdout.strip() == "[]"
 
 
-def test_the_application_loaded_before_the_fork_and_a_registration_need_no_scikit_learn(
+def test_the_application_loaded_before_the_fork_and_a_registration_need_no_heavy_libraries(
     tmp_path,
 ):
     # scikit-learn, scipy and datasketch (about 100 MiB) are for the suggester and the hot
-    # topics only: a process that never suggests must not carry them.
+    # topics only, openpyxl and python-docx (about 60 MiB) for exports and documents: a
+    # process that never does those must not carry them.
     done = subprocess.run(
         [
             sys.executable,
@@ -48,7 +49,7 @@ def test_the_application_loaded_before_the_fork_and_a_registration_need_no_sciki
             "from xinfang.textmining.similar import DuplicateFinder; "
             "assert DuplicateFinder().signature(text='小区排水管道堵塞，污水外溢') is not None; "
             "print(sorted({m.split('.')[0] for m in sys.modules} "
-            "& {'sklearn', 'scipy', 'datasketch'}))",
+            "& {'sklearn', 'scipy', 'datasketch', 'openpyxl', 'docx', 'docxtpl'}))",
         ],
         capture_output=True,
         text=True,
