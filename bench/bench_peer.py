@@ -195,6 +195,8 @@ def main() -> None:
             print(f"-- round {n + 1}: RT 5 (cookie auth)", flush=True)
             rt = _rt_round(peers, o)
             rt_rounds.append(_figures(rt))
+            # On a fresh data directory RT runs first, before `serve` has made it.
+            last_rt.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             last_rt.write_text(json.dumps(rt, ensure_ascii=False, indent=2))
         print(f"-- round {n + 1}: xinfang", flush=True)
         xf_rounds.append(_figures(_xinfang_round(peers, o)))

@@ -34,6 +34,33 @@ def test_the_supervisor_loads_no_django():
     assert done.stdout.strip() == "[]"
 
 
+def test_the_application_loaded_before_the_fork_and_a_registration_need_no_heavy_libraries(
+    tmp_path,
+):
+    # scikit-learn, scipy and datasketch (about 100 MiB) are for the suggester and the hot
+    # topics only, openpyxl and python-docx (about 60 MiB) for exports and documents: a
+    # process that never does those must not carry them.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from xinfang.site.webserver import _load_application; "
+            "_load_application(); "
+            "from xinfang.textmining.similar import DuplicateFinder; "
+            "assert DuplicateFinder().signature(text='小区排水管道堵塞，污水外溢') is not None; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} "
+            "& {'sklearn', 'scipy', 'datasketch', 'openpyxl', 'docx', 'docxtpl'}))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "XINFANG_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_the_supervisor_fails_when_the_server_fails_and_not_when_it_ends():
     supervise = ("-m", "xinfang.site.supervisor", "--", sys.executable, "-c")
     failed = _run(*supervise, "raise SystemExit(3)")

@@ -4,6 +4,7 @@ import sqlite3
 
 import numpy as np
 import pytest
+from datasketch import MinHash
 
 from xinfang.textmining import lsh_store
 from xinfang.textmining.lsh_store import MemoryStore
@@ -12,6 +13,7 @@ from xinfang.textmining.similar import (
     LshParams,
     band_keys,
     jaccard,
+    minhash_values,
     shingles,
 )
 
@@ -188,3 +190,13 @@ def test_the_store_survives_many_inserts_removals_and_merges(max_run, monkeypatc
     reloaded = MemoryStore.from_bytes(store.to_bytes())
     assert len(reloaded) == len(store)
     assert 5999 in reloaded.candidates(keys[5999])[0].tolist()
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 300])
+def test_the_signature_is_datasketchs_affine32_minhash(count):
+    items = [f"词{i}·{i * 7919}".encode() for i in range(count)]
+    theirs = MinHash(num_perm=192, seed=1, scheme="affine32")
+    theirs.update_batch(items)
+    ours = minhash_values(items, 192, 1)
+    assert ours.dtype == theirs.hashvalues.dtype
+    assert np.array_equal(ours, theirs.hashvalues)

@@ -6,20 +6,23 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from xinfang.analytics.assessment import Ranking
 from xinfang.analytics.indicators import Result, Scope
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cells(ws, values: Iterable[Any], bold: bool = False) -> list:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cells = []
     for value in values:
         cell = WriteOnlyCell(ws, value=value)
@@ -104,6 +107,9 @@ def indicator_sheet(wb: Workbook, scope: Scope, results: list[Result], now: date
 def workbook_tempfile(*sheets) -> tempfile.SpooledTemporaryFile:
     """A write-only workbook of the given sheet writers (each called with the workbook and
     the export time), saved to a rewound temporary file for the response to stream."""
+    # openpyxl (about 40 MiB) is imported by the process that exports, not by every one.
+    from openpyxl import Workbook
+
     wb = Workbook(write_only=True)
     now = timezone.now()
     for write in sheets:

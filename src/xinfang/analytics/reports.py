@@ -25,8 +25,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
 
 from xinfang.analytics import periods
 from xinfang.analytics.assessment import ranking_for, scheme_codes, scheme_in_force, siblings
@@ -208,6 +206,10 @@ def monthly_report_render(
     today = today or timezone.localdate()
     fields = report_fields(user, unit, period, today=today, progress=progress)
     progress(85, "绘制图表")
+    # docxtpl (python-docx, jinja2: about 25 MiB) only in the process that writes one.
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
     doc = DocxTemplate(template or report_template())
     charts = report_charts(fields)
     for name, png in charts.items():
@@ -468,6 +470,8 @@ def report_template() -> BytesIO:
 
 
 def _sample_render(data: bytes) -> None:
+    from docxtpl import DocxTemplate
+
     doc = DocxTemplate(BytesIO(data))
     doc.render({"title": "样例", "indicators": [], "ranking_rows": []}, autoescape=True)
 

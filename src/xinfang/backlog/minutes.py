@@ -7,8 +7,6 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
-from docxtpl import DocxTemplate
-
 from xinfang.backlog.models import JointMeeting
 from xinfang.backlog.selectors import entries_visible_to
 from xinfang.petitions.selectors import petitions_visible_to
@@ -44,6 +42,9 @@ def minutes_fields(user: Staff, m: JointMeeting) -> dict:
 
 
 def minutes_docx(user: Staff, m: JointMeeting) -> bytes:
+    # docxtpl (python-docx, jinja2: about 25 MiB) only in the process that writes one.
+    from docxtpl import DocxTemplate
+
     doc = DocxTemplate(TEMPLATE)
     doc.render(minutes_fields(user, m), autoescape=True)
     out = BytesIO()

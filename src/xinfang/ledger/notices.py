@@ -16,8 +16,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
-
 from xinfang.petitions.models import (
     DeclineReason,
     EventKind,
@@ -320,6 +318,9 @@ def notice_fields(petition: Petition, key: str) -> dict[str, Any]:
 
 def notice_render(template: Path | BytesIO, fields: dict[str, Any]) -> bytes:
     """The filled document."""
+    # docxtpl (python-docx, jinja2: about 25 MiB) only in the process that writes one.
+    from docxtpl import DocxTemplate
+
     doc = DocxTemplate(template)
     doc.render(fields, autoescape=True)
     out = BytesIO()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from rest_framework import serializers
 
 from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.core.dates import provisional_reason
+from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.identity import caller_number_masked
 from xinfang.petitions.models import (
     DEADLINE_FIELDS,
@@ -19,6 +21,7 @@ from xinfang.petitions.models import (
     Petition,
     Petitioner,
     PetitionEvent,
+    PetitionParty,
     Reply,
 )
 from xinfang.petitions.selectors import CaseHints, case_hints, petitions_visible_to
@@ -478,3 +481,143 @@ class PersonHistorySerializer(serializers.Serializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class ListRow:
+    """A case of a list page read as plain values (`list_rows`): what `deadlines_of`,
+    `case_hints` and the paginator's audit record read, as attributes, and no model."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.pk = values["id"]
+
+
+# What a list row shows besides its plain fields: units, category, hints, deadlines.
+_ROW_VALUES = (
+    "receiving_unit_id",
+    "receiving_unit__code",
+    "receiving_unit__name",
+    "responsible_unit_id",
+    "responsible_unit__code",
+    "responsible_unit__name",
+    "category_id",
+    "category__code",
+    "category__name",
+    "accused_unit_id",
+    "accused_unit__path",
+    "repeat_of_id",
+    "is_first",
+    *DEADLINE_FIELDS,
+    "due_on",
+    "target_on",
+    "deadline_basis",
+    "extension_days",
+)
+
+
+@functools.cache
+def _list_plan() -> tuple[tuple[str, Any], ...]:
+    """(name, to_representation) of each field of a list row, in the serializer's order;
+    None for the fields `list_row_data` works out itself. The serializer's own fields, so a
+    plain value is shown exactly as PetitionListSerializer shows it."""
+    return tuple(
+        (
+            name,
+            None
+            if isinstance(field, serializers.SerializerMethodField)
+            or name == "tracking_code_display"
+            else field.to_representation,
+        )
+        for name, field in PetitionListSerializer().fields.items()
+        if not field.write_only
+    )
+
+
+def list_rows(ids: list[int]) -> list[ListRow]:
+    """The cases of `ids` (already the caller's visible cases), in that order, as plain
+    values in one query with their units and category, and their parties in a second: the
+    model instances, the prefetch and DRF's fields cost more than the queries."""
+    plain = [name for name, show in _list_plan() if show is not None]
+    rows = {
+        values["id"]: ListRow(values)
+        for values in Petition.objects.filter(pk__in=ids).values(*plain, *_ROW_VALUES)
+    }
+    for row in rows.values():
+        row.parties = []
+    parties = (
+        PetitionParty.objects.filter(petition_id__in=list(rows))
+        .order_by("petition_id", *PetitionParty._meta.ordering)
+        .values(
+            "petition_id",
+            "role",
+            "petitioner__name",
+            "petitioner__id_number",
+            "petitioner__phone",
+            "petitioner__kind",
+        )
+    )
+    for party in parties:
+        rows[party["petition_id"]].parties.append(party)
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def list_rows_data(user, rows: list[ListRow], member_paths: list[str]) -> list[dict[str, Any]]:
+    """The page as PetitionListSerializer(rows, many=True).data shows it: masked
+    identifiers, no petitioners of an accusation against the reader's unit, the hints as the
+    reader may learn them (tests/api/test_case_list_lean.py holds the two equal)."""
+    hints = case_hints(user, rows)
+    plan = _list_plan()
+    out = []
+    for row in rows:
+        hidden = (
+            bool(row.is_accusation)
+            and row.accused_unit_id is not None
+            and any(path.startswith(row.accused_unit__path) for path in member_paths)
+        )
+        hint = hints[row.pk]
+        computed = {
+            "tracking_code_display": display_tracking_code(row.tracking_code),
+            "receiving_unit": _unit_values(row, "receiving_unit"),
+            "responsible_unit": _unit_values(row, "responsible_unit"),
+            "category": {
+                "id": row.category_id,
+                "code": row.category__code,
+                "name": row.category__name,
+            },
+            "is_first": hint.is_first,
+            "repeat_of": hint.repeat_of_id,
+            "deadlines": deadlines_of(row),  # type: ignore[arg-type]
+            "petitioners": []
+            if hidden
+            else [
+                {
+                    "role": party["role"],
+                    "name": party["petitioner__name"],
+                    "id_number": mask_id_number(party["petitioner__id_number"]),
+                    "phone": mask_phone(party["petitioner__phone"]),
+                    "kind": party["petitioner__kind"],
+                }
+                for party in row.parties
+            ],
+            "petitioners_hidden": hidden,
+        }
+        data: dict[str, Any] = {}
+        for name, show in plan:
+            if show is None:
+                data[name] = computed[name]
+            else:
+                value = getattr(row, name)
+                data[name] = None if value is None else show(value)
+        out.append(data)
+    return out
+
+
+def _unit_values(row: ListRow, field: str) -> dict[str, Any] | None:
+    pk = getattr(row, f"{field}_id")
+    if pk is None:
+        return None
+    return {
+        "id": pk,
+        "code": getattr(row, f"{field}__code"),
+        "name": getattr(row, f"{field}__name"),
+    }

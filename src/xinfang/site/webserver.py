@@ -58,14 +58,12 @@ def _load_application():
     with contextlib.suppress(DatabaseError):
         dictionary_sync(force=True)
     default_tokeniser().cut("信访事项")
-    # Every registration signs the case for similar-case search with datasketch (numpy and
-    # scipy under it, imported on first use): the same, once for all.
-    import datasketch  # noqa: F401
-
-    # The job worker's hourly hot topics import scikit-learn on their first run, at start:
-    # imported here, its modules are in memory once, not in the job worker alone.
-    import sklearn.cluster
-    import sklearn.feature_extraction.text  # noqa: F401
+    # Every registration signs the case for similar-case search with numpy (textmining/
+    # similar.py): loaded once for all. scikit-learn and scipy (about 100 MiB) are not: only
+    # the category suggester (a web worker asked for suggestions) and the job worker's hot
+    # topics and training need them, and each imports them on first use; loaded here they
+    # were in every process of the tree, also where nothing suggests.
+    import numpy  # noqa: F401
 
     # Nothing open is inherited: each process opens its own connections.
     connections.close_all()

@@ -1,13 +1,13 @@
 """The same matter, found by its words: MinHash over word shingles with banded LSH.
 
 A document's shingles are its distinct words (stop words and petition boilerplate such as
-领导/您好/问题 left out; `LshParams.shingle` > 1 uses runs of words instead). datasketch
-computes the MinHash signature (`affine32` scheme, pinned so stored signatures stay valid
-across datasketch releases); the signature is cut into `bands` bands of `rows` values, each
-band hashed into one uint32 key. Two documents become candidates when they share a band key,
-which happens with probability 1 − (1 − J^rows)^bands for Jaccard similarity J; with the
-default 64 × 3 (192 permutations) that is 0.40 at J = 0.2, 0.83 at 0.3 and 0.98 at 0.4,
-while unrelated petitions (J ≈ 0.02) collide with about 1 in 2,000.
+领导/您好/问题 left out; `LshParams.shingle` > 1 uses runs of words instead). The MinHash
+signature is datasketch's `affine32` scheme, computed here (`minhash_values`, pinned so stored
+signatures stay valid whatever datasketch does next); the signature is cut into `bands` bands
+of `rows` values, each band hashed into one uint32 key. Two documents become candidates when
+they share a band key, which happens with probability 1 − (1 − J^rows)^bands for Jaccard
+similarity J; with the default 64 × 3 (192 permutations) that is 0.40 at J = 0.2, 0.83 at
+0.3 and 0.98 at 0.4, while unrelated petitions (J ≈ 0.02) collide with about 1 in 2,000.
 
 Candidates are ranked by the Jaccard similarity estimated from their sketches (16 bits of
 each MinHash value, collisions of 1 in 65,536 corrected for), then — when the caller can
@@ -21,7 +21,9 @@ as `words` here and for the exact ranking.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -92,10 +94,33 @@ def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float
 
 
 @cache
-def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    from datasketch import MinHash
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations (a odd, b), drawn as it draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
-    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+
+def minhash_values(items: Iterable[bytes], num_perm: int, seed: int) -> np.ndarray:
+    """The MinHash signature of `items` exactly as datasketch's `MinHash(scheme="affine32")`
+    computes it (tests/textmining/test_similar.py holds the two equal): each item's first 4
+    bytes of SHA-1, mixed by the MurmurHash3 finaliser, through a·h + b mod 2³² per
+    permutation, the minimum kept. Computed here so that registering a case imports numpy
+    alone, not datasketch (whose package imports scipy: about 75 MiB in every process)."""
+    hashes = np.array(
+        [struct.unpack("<I", hashlib.sha1(item).digest()[:4])[0] for item in items],
+        dtype=np.uint32,
+    ).reshape(-1, 1)
+    a, b = _permutations(num_perm, seed)
+    if not len(hashes):
+        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    h = hashes ^ (hashes >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    h = h ^ (h >> np.uint32(16))
+    return (h * a + b).min(axis=0)
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -151,17 +176,8 @@ class DuplicateFinder:
         found = shingles(self._words(text, words), self.params.shingle)
         if not found:
             return None
-        from datasketch import MinHash
-
         p = self.params
-        minhash = MinHash(
-            num_perm=p.num_perm,
-            seed=p.seed,
-            scheme="affine32",
-            permutations=_permutations(p.num_perm, p.seed),
-        )
-        minhash.update_batch([s.encode() for s in found])
-        values = minhash.hashvalues
+        values = minhash_values([s.encode() for s in found], p.num_perm, p.seed)
         return Signature(
             shingles=found,
             keys=band_keys(values, p.bands, p.rows),
