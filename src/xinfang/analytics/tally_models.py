@@ -31,16 +31,25 @@ class CaseFacts(models.Model):
         return f"case {self.petition_id}"
 
 
-class DayTally(models.Model):
-    """The cases of one responsible unit whose `kind` date is `day` and whose facts are
-    `bits` (that kind's conditions only): how many, and their headcount."""
+class _Tally(models.Model):
+    """How many cases of one responsible unit, with these facts (`bits`, one date kind's
+    conditions only) and that kind's date in one period, and their headcount."""
 
     unit_id = models.BigIntegerField()
     kind = models.PositiveSmallIntegerField()
-    day = models.DateField()
     bits = models.BigIntegerField()
     n = models.BigIntegerField()
     headcount = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class DayTally(_Tally):
+    """The cases of one responsible unit whose `kind` date is `day` and whose facts are
+    `bits` (that kind's conditions only): how many, and their headcount."""
+
+    day = models.DateField()
 
     class Meta:
         verbose_name = "指标汇总（每日）"
@@ -55,16 +64,11 @@ class DayTally(models.Model):
         return f"{self.unit_id} {self.kind} {self.day} {self.bits}: {self.n}"
 
 
-class MonthTally(models.Model):
+class MonthTally(_Tally):
     """`DayTally` added up per month (`month` is its first day): whole months of a period
     are read here, only its partial months day by day."""
 
-    unit_id = models.BigIntegerField()
-    kind = models.PositiveSmallIntegerField()
     month = models.DateField()
-    bits = models.BigIntegerField()
-    n = models.BigIntegerField()
-    headcount = models.BigIntegerField()
 
     class Meta:
         verbose_name = "指标汇总（每月）"
