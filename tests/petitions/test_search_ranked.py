@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.petitions.factories import accuse, register
 from xinfang.petitions.models import Petition
-from xinfang.petitions.search import search_ranked_page
+from xinfang.petitions.search import search_ranked_page, subject_ids
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page, ledger_queryset
 
 
@@ -238,3 +238,39 @@ def test_the_subject_as_typed_follows_its_changes_and_wildcards(org, dc_registra
     Petition.objects.filter(pk=case.pk).update(subject="验收合格通知")
     assert _ids(dc_handler, "完成率1") == []
     assert _ids(dc_handler, "收合格") == [case.pk]
+
+
+def test_two_characters_of_a_subject_are_found_through_an_index(org, dc_registrar, dc_handler):
+    # Two characters that are no word of the index (区物, 梯坏, 坏) are matched on the subject
+    # as typed, wherever they stand: at the start, inside, at the very end, the whole subject.
+    start = register(dc_registrar, org.dongcheng, subject="区物业费纠纷", content="无。")
+    inside = register(dc_registrar, org.dongcheng, subject="小区物业不作为", content="无。")
+    end = register(dc_registrar, org.dongcheng, subject="电梯坏", content="无。")
+    whole = register(dc_registrar, org.dongcheng, subject="梯坏", content="无。")
+    latin = register(dc_registrar, org.dongcheng, subject="WiFi信号差", content="无。")
+    assert set(_ids(dc_handler, "区物")) == {start.pk, inside.pk}
+    assert set(_ids(dc_handler, "梯坏")) == {end.pk, whole.pk}
+    assert set(_ids(dc_handler, "fi")) == set(_ids(dc_handler, "FI")) == {latin.pk}
+    assert _ids(dc_handler, "坏电") == []
+    assert list(subject_ids("%坏")) == list(subject_ids("_坏")) == []  # plain characters
+    # The same as a scan of every subject, through the index, after a change of subject.
+    Petition.objects.filter(pk=whole.pk).update(subject="电梯坏了")
+    Petition.objects.filter(pk=latin.pk).update(subject="无线网络ab")
+    assert set(_ids(dc_handler, "梯坏")) == {end.pk, whole.pk}
+    assert _ids(dc_handler, "fi") == [] and _ids(dc_handler, "AB") == [latin.pk]
+    for q in ("区物", "梯坏", "坏了", "ab", "网络", "物业"):
+        scan = set(Petition.objects.filter(subject__icontains=q).values_list("pk", flat=True))
+        assert set(subject_ids(q)) == scan, q
+    with CaptureQueriesContext(connection) as queries:
+        list(subject_ids("区物"))
+    sql = queries[-1]["sql"]
+    index = "petitions_subject_pairs" if connection.vendor == "postgresql" else "_terms"
+    assert index in sql
+
+
+def test_two_characters_keep_the_ledgers_visibility(lamps, dc_handler, cn_leader):
+    _made, _fragment, hidden = lamps
+    # "工程" is in the hidden accusation's subject: its accused unit's staff never find it.
+    assert hidden.pk not in _ids(dc_handler, "工程")
+    assert hidden.pk not in _ids(dc_handler, "映路")
+    assert hidden.pk in _ids(cn_leader, "映路")

@@ -27,6 +27,8 @@ from xinfang.textmining import fts
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
 SUBJECT_TABLE = "petitions_subject_trigram"  # SQLite: fts5 trigram over petitions' subject
+SUBJECT_TERMS_TABLE = "petitions_subject_trigram_terms"  # SQLite: fts5vocab of its trigrams
+SUBJECT_PAIRS_FUNCTION = "petitions_subject_pairs"  # PostgreSQL: a subject's lower-cased pairs
 
 
 # Events after which a case's search document is rewritten although its state stays: the
@@ -96,19 +98,58 @@ def person_q(q: str) -> Q | None:
     return None if ids is None else Q(pk__in=ids)
 
 
-def _found_otherwise(q: str) -> list[QuerySet[int]]:
-    """Querysets of the ids of the cases `search_q` finds other than by their words: the
-    subject as typed, part of the tracking code, a person (`_person_ids`)."""
-    q = (q or "").strip()
+def _ascii_or_uncased(q: str) -> bool:
+    """True when every character of `q` folds alike in Python, SQLite's lower() and LIKE,
+    and FTS5's trigram tokenizer: ASCII, or without case (Chinese)."""
+    return all(c.isascii() or c.lower() == c == c.upper() for c in q)
+
+
+def subject_ids(q: str) -> QuerySet[int]:
+    """The ids of the cases whose subject contains `q` as typed (case-insensitively, as
+    `icontains`), through an index when one serves (migrations 0020, 0021): the subjects
+    holding every three characters of q (FTS5 trigrams on SQLite, pg_trgm on PostgreSQL),
+    or for two characters those with a trigram starting with them or ending in them
+    (SQLite), or holding the pair (PostgreSQL). The match itself is then made on those few.
+    Not for one character, nor for LIKE's wildcards: those scan the subjects."""
     subject = Petition.objects.filter(subject__icontains=q)
-    if connection.vendor == "sqlite" and len(q) >= 3 and not {"%", "_"} & set(q):
-        # The subjects holding every three characters of q (trigrams, migration 0020), then
-        # the match itself on those few. Not for a shorter q, nor one with LIKE's wildcards:
-        # a run of fewer than three characters matches nothing in a trigram index.
+    if {"%", "_"} & set(q) or len(q) < 2:
+        return subject.values_list("pk", flat=True)
+    if connection.vendor == "postgresql":
+        if len(q) == 2:  # pg_trgm finds no trigram in two characters: the pairs' index
+            subject = subject.filter(
+                pk__in=RawSQL(
+                    f"SELECT id FROM {Petition._meta.db_table} "
+                    f"WHERE {SUBJECT_PAIRS_FUNCTION}(subject) @> ARRAY[lower(%s)]",
+                    [q],
+                )
+            )
+        # Three or more: the trigram index serves the ILIKE itself.
+    elif len(q) >= 3:
         subject = subject.filter(
             pk__in=RawSQL(f"SELECT rowid FROM {SUBJECT_TABLE} WHERE subject LIKE %s", [f"%{q}%"])
         )
-    found = [subject.values_list("pk", flat=True)]
+    elif _ascii_or_uncased(q):
+        # The trigrams are folded to lower case; a range of the terms is every trigram
+        # that starts with the pair (the upper bound: the pair's last character plus one).
+        low = q.lower()
+        high = low[0] + chr(ord(low[1]) + 1) if ord(low[1]) < 0x10FFFF else None
+        terms = "term >= %s" + (" AND term < %s" if high else "")
+        subject = subject.filter(
+            pk__in=RawSQL(
+                f"SELECT doc FROM {SUBJECT_TERMS_TABLE} WHERE {terms} "
+                f"UNION SELECT id FROM {Petition._meta.db_table} "
+                "WHERE lower(substr(subject, -2)) = lower(%s)",
+                [low, *([high] if high else []), q],
+            )
+        )
+    return subject.values_list("pk", flat=True)
+
+
+def _found_otherwise(q: str) -> list[QuerySet[int]]:
+    """Querysets of the ids of the cases `search_q` finds other than by their words: the
+    subject as typed (`subject_ids`), part of the tracking code, a person (`_person_ids`)."""
+    q = (q or "").strip()
+    found = [subject_ids(q)]
     fragment = tracking_code_fragment(q)
     if fragment:
         found.append(
