@@ -9,9 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.petitions.factories import accuse, register
+from tests.units.factories import StaffFactory
 from xinfang.petitions.models import Petition
-from xinfang.petitions.search import search_ranked_page, subject_ids
+from xinfang.petitions.search import search_count, search_q, search_ranked_page, subject_ids
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page, ledger_queryset
+from xinfang.petitions.selectors.visibility import petitions_visible_to, visible_ids_among
 
 
 @pytest.fixture
@@ -148,24 +150,52 @@ def test_a_subject_fragment_is_found_after_the_word_matches(cases, dc_handler):
     assert "水道堵" in page.marks
 
 
-def test_the_api_counts_in_the_ranked_query_and_past_the_end(api, cases, dc_handler):
-    # The count comes from the ranked page's own query (COUNT(*) OVER ()), not from a
-    # second count of every visible case; a page past the end is counted apart.
+def test_the_api_counts_exactly_and_past_the_end(api, cases, dc_handler):
+    # A plain search (q, limit, offset) is counted from the index's ids and the caller's
+    # links (`search_count`), not by a ranked query over every visible case.
     once, most, _other = cases
     client = api.as_(dc_handler)
     client.get("/api/v1/petitions/", {"q": "下水道"})  # warm the caches of the request
     with CaptureQueriesContext(connection) as queries:
         body = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "offset": 1}).json()
     assert body["count"] == 2 and [r["id"] for r in body["results"]] == [once.pk]
-    assert not [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT COUNT(*)")]
-    ranked = [q for q in queries if "COUNT(*) OVER ()" in q["sql"]]
-    assert len(ranked) == 1
+    assert not [q for q in queries if "COUNT(*) OVER ()" in q["sql"]]
     past = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "offset": 5}).json()
     assert past["count"] == 2 and past["results"] == []
     none = client.get("/api/v1/petitions/", {"q": "量子纠缠"}).json()
     assert none["count"] == 0 and none["results"] == []
     first = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1}).json()
     assert [r["id"] for r in first["results"]] == [most.pk]
+    # With another filter, the ranked query counts (the same number).
+    other = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "is_collective": "false"})
+    assert other.json()["count"] == 2
+
+
+def test_the_api_count_is_the_visible_cases_found(
+    api, lamps, org, dc_handler, cn_leader, xc_handler, district_supervisor
+):
+    _made, _fragment, hidden = lamps
+    code = hidden.tracking_code[-6:]
+    root = StaffFactory(username="root", is_superuser=True)
+    for user in (dc_handler, cn_leader, xc_handler, district_supervisor, root):
+        client = api.as_(user)
+        for q in ("路灯", "灯问题", "路灯问题", "灯问", "工程", "映路", code, "量子纠缠"):
+            found = petitions_visible_to(user).filter(search_q(q))
+            body = client.get("/api/v1/petitions/", {"q": q, "limit": 2}).json()
+            assert body["count"] == found.count() == search_count(user, q), (user, q)
+            assert body["count"] == len({*found.values_list("pk", flat=True)})
+            ids = [r["id"] for r in body["results"]]
+            assert ids == search_ranked_page(found, q, offset=0, limit=2)[0], (user, q)
+            if user == dc_handler:
+                assert hidden.pk not in ids
+            # The links alone give the visible cases among any ids, as the ledger's rule.
+            among = Petition.objects.filter(
+                pk__in=[*found.values_list("pk", flat=True)[:3], hidden.pk]
+            )
+            expected = petitions_visible_to(user).filter(pk__in=among.values("pk"))
+            assert set(visible_ids_among(user, among.values("pk"))) == set(
+                expected.values_list("pk", flat=True)
+            )
 
 
 @pytest.fixture

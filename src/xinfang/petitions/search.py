@@ -21,8 +21,10 @@ from django.db.models.expressions import RawSQL
 from xinfang.core.crypto import blind_indexes
 from xinfang.core.tracking import tracking_code_fragment
 from xinfang.petitions.models import EventKind, Petition, PetitionParty, Reply
+from xinfang.petitions.selectors.visibility import visible_ids_among
 from xinfang.petitions.userdict import dictionary_sync
 from xinfang.textmining import fts
+from xinfang.units.models import Staff
 
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
@@ -111,6 +113,16 @@ def subject_ids(q: str) -> QuerySet[int]:
     or for two characters those with a trigram starting with them or ending in them
     (SQLite), or holding the pair (PostgreSQL). The match itself is then made on those few.
     Not for one character, nor for LIKE's wildcards: those scan the subjects."""
+    ids = _subject_id_set(q)
+    if isinstance(ids, RawSQL):
+        return Petition.objects.filter(pk__in=ids).values_list("pk", flat=True)
+    return ids
+
+
+def _subject_id_set(q: str) -> QuerySet[int] | RawSQL:
+    """`subject_ids(q)`, or for two characters without case on SQLite the index's answer
+    itself (a RawSQL of ids, no case's row read): a trigram starting with them or a subject
+    ending in them is exactly a subject containing them."""
     subject = Petition.objects.filter(subject__icontains=q)
     if {"%", "_"} & set(q) or len(q) < 2:
         return subject.values_list("pk", flat=True)
@@ -134,22 +146,37 @@ def subject_ids(q: str) -> QuerySet[int]:
         low = q.lower()
         high = low[0] + chr(ord(low[1]) + 1) if ord(low[1]) < 0x10FFFF else None
         terms = "term >= %s" + (" AND term < %s" if high else "")
-        subject = subject.filter(
-            pk__in=RawSQL(
-                f"SELECT doc FROM {SUBJECT_TERMS_TABLE} WHERE {terms} "
-                f"UNION SELECT id FROM {Petition._meta.db_table} "
-                "WHERE lower(substr(subject, -2)) = lower(%s)",
-                [low, *([high] if high else []), q],
-            )
+        pairs = RawSQL(
+            f"SELECT doc FROM {SUBJECT_TERMS_TABLE} WHERE {terms} "
+            f"UNION SELECT id FROM {Petition._meta.db_table} "
+            "WHERE lower(substr(subject, -2)) = lower(%s)",
+            [low, *([high] if high else []), q],
         )
+        if all(c.lower() == c.upper() for c in q):
+            return pairs  # nothing to fold (a letter of another script may fold to ASCII)
+        subject = subject.filter(pk__in=pairs)
     return subject.values_list("pk", flat=True)
 
 
-def _found_otherwise(q: str) -> list[QuerySet[int]]:
-    """Querysets of the ids of the cases `search_q` finds other than by their words: the
-    subject as typed (`subject_ids`), part of the tracking code, a person (`_person_ids`)."""
+def search_count(user: Staff, q: str) -> int:
+    """`petitions_visible_to(user).filter(search_q(q)).count()`, exactly, from the ids each
+    index gives (word hits, subjects as typed, tracking codes, persons) and the user's
+    links (`visible_ids_among`): no case's row is read for a word found in thousands."""
     q = (q or "").strip()
-    found = [subject_ids(q)]
+    found = _found_otherwise(q, subject=_subject_id_set(q))
+    dictionary_sync()  # cut the query as the documents are cut
+    terms = fts.query_terms(q)
+    if terms:
+        found.append(_hit_ids(terms))
+    return visible_ids_among(user, *found).count()
+
+
+def _found_otherwise(q: str, *, subject: QuerySet[int] | RawSQL | None = None) -> list:
+    """Querysets of the ids of the cases `search_q` finds other than by their words: the
+    subject as typed (`subject_ids`, or `subject` when given), part of the tracking code, a
+    person (`_person_ids`)."""
+    q = (q or "").strip()
+    found: list = [subject_ids(q) if subject is None else subject]
     fragment = tracking_code_fragment(q)
     if fragment:
         found.append(
@@ -181,16 +208,19 @@ def search_q(q: str) -> Q:
     terms = fts.query_terms(q)
     if not terms:
         return found
+    return found | Q(pk__in=_hit_ids(terms))
+
+
+def _hit_ids(terms: list[str]) -> RawSQL:
+    """The ids of the cases whose words contain every term, unranked."""
     if connection.vendor == "postgresql":
-        hits = RawSQL(
+        return RawSQL(
             f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery",
             [fts.tsquery_literal(terms)],
         )
-    else:
-        hits = RawSQL(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts.fts5_match(terms)]
-        )
-    return found | Q(pk__in=hits)
+    return RawSQL(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts.fts5_match(terms)]
+    )
 
 
 def _hits_sql(terms: list[str]) -> tuple[str, list]:
