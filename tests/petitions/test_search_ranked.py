@@ -304,3 +304,28 @@ def test_two_characters_keep_the_ledgers_visibility(lamps, dc_handler, cn_leader
     assert hidden.pk not in _ids(dc_handler, "工程")
     assert hidden.pk not in _ids(dc_handler, "映路")
     assert hidden.pk in _ids(cn_leader, "映路")
+
+
+def test_the_ledgers_plain_search_is_counted_from_the_links(
+    lamps, dc_handler, cn_leader, monkeypatch
+):
+    _made, _fragment, hidden = lamps
+    for user in (dc_handler, cn_leader):
+        for q in ("路灯", "灯问", "路灯问题", "工程"):
+            found = petitions_visible_to(user).filter(search_q(q))
+            page = ledger_page(user, LedgerFilter(text=q, sort="relevance"), size=2)
+            assert page.total == found.count() == search_count(user, q), (user, q)
+            assert [p.pk for p in page.rows] == search_ranked_page(found, q, offset=0, limit=2)[0]
+            if user == dc_handler:
+                assert hidden.pk not in [p.pk for p in page.rows]
+    # Above the ledger's cap it still says "more than" the cap; with another filter the
+    # capped ranking counts, the same number.
+    monkeypatch.setattr("xinfang.petitions.selectors.ledger.COUNT_CAP", 3)
+    page = ledger_page(dc_handler, LedgerFilter(text="路灯", sort="relevance"), size=2)
+    assert page.capped and page.total == 3
+    filtered = ledger_page(
+        dc_handler,
+        LedgerFilter(text="路灯", sort="relevance", overdue=False, channel="visit"),
+        size=2,
+    )
+    assert filtered.capped and filtered.total == 3
