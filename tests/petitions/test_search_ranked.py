@@ -329,3 +329,19 @@ def test_the_ledgers_plain_search_is_counted_from_the_links(
         size=2,
     )
     assert filtered.capped and filtered.total == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm: PostgreSQL only")
+def test_postgresql_matches_subjects_through_trigram_and_pair_indexes(org, dc_registrar):
+    register(dc_registrar, org.dongcheng, subject="小区物业不作为", content="无。")
+    for q, index in (
+        ("小区物业", "petitions_subject_trgm"),
+        ("区物", "petitions_subject_pairs_gin"),
+    ):
+        sql, params = subject_ids(q).query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask what can serve
+            cur.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        assert index in plan, plan
+        assert len(subject_ids(q)) == 1

@@ -30,7 +30,7 @@ FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
 SUBJECT_TABLE = "petitions_subject_trigram"  # SQLite: fts5 trigram over petitions' subject
 SUBJECT_TERMS_TABLE = "petitions_subject_trigram_terms"  # SQLite: fts5vocab of its trigrams
-SUBJECT_PAIRS_FUNCTION = "petitions_subject_pairs"  # PostgreSQL: a subject's lower-cased pairs
+SUBJECT_PAIRS_FUNCTION = "petitions_subject_pairs"  # PostgreSQL: upper-cased subject's pairs
 
 
 # Events after which a case's search document is rewritten although its state stays: the
@@ -127,15 +127,16 @@ def _subject_id_set(q: str) -> QuerySet[int] | RawSQL:
     if {"%", "_"} & set(q) or len(q) < 2:
         return subject.values_list("pk", flat=True)
     if connection.vendor == "postgresql":
-        if len(q) == 2:  # pg_trgm finds no trigram in two characters: the pairs' index
+        if len(q) == 2 and len(q.upper()) == 2:
+            # pg_trgm finds no trigram in two characters: the index of the pairs.
             subject = subject.filter(
                 pk__in=RawSQL(
                     f"SELECT id FROM {Petition._meta.db_table} "
-                    f"WHERE {SUBJECT_PAIRS_FUNCTION}(subject) @> ARRAY[lower(%s)]",
+                    f"WHERE {SUBJECT_PAIRS_FUNCTION}(subject) @> ARRAY[upper(%s)]",
                     [q],
                 )
             )
-        # Three or more: the trigram index serves the ILIKE itself.
+        # Three or more: the trigram index of UPPER(subject) serves icontains's LIKE itself.
     elif len(q) >= 3:
         subject = subject.filter(
             pk__in=RawSQL(f"SELECT rowid FROM {SUBJECT_TABLE} WHERE subject LIKE %s", [f"%{q}%"])

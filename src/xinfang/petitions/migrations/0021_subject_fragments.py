@@ -2,11 +2,11 @@
 that serve fragments of two characters too, so no such query scans every subject.
 
 PostgreSQL: the pg_trgm extension (trusted: a database owner may create it) and a GIN
-trigram index on the subject, which the planner uses for `subject ILIKE '%q%'` when q has
-three characters or more; for two, a GIN index over the subject's lower-cased pairs of
-characters (`petitions_subject_pairs(subject)`, an immutable SQL function), asked with
-`@> ARRAY[lower(q)]` (ILIKE compares lower() of both sides on UTF-8, so the pairs are the
-same test).
+trigram index on the upper-cased subject, the expression Django's `icontains` compares
+(`UPPER(subject::text) LIKE UPPER('%q%')`), which the planner uses when q has three
+characters or more; for two, a GIN index over the upper-cased subject's pairs of characters
+(`petitions_subject_pairs(subject)`, an immutable SQL function), asked with
+`@> ARRAY[upper(q)]`; the LIKE itself is still made on the rows found.
 
 SQLite: migration 0020's trigram index already holds every three characters of every
 subject; an fts5vocab table over it lists them, so the subjects with a trigram starting with
@@ -26,12 +26,12 @@ def create(apps, schema_editor):
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         schema_editor.execute(
             "CREATE INDEX IF NOT EXISTS petitions_subject_trgm ON petitions_petition "
-            "USING GIN (subject gin_trgm_ops)"
+            "USING GIN ((UPPER(subject::text)) gin_trgm_ops)"
         )
         schema_editor.execute(
             f"CREATE OR REPLACE FUNCTION {PAIRS_FUNCTION}(text) RETURNS text[] "
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
-            "SELECT coalesce(array_agg(DISTINCT substr(lower($1), i, 2)), '{}') "
+            "SELECT coalesce(array_agg(DISTINCT substr(upper($1), i, 2)), '{}') "
             "FROM generate_series(1, char_length($1) - 1) AS i $$"
         )
         schema_editor.execute(
