@@ -315,6 +315,8 @@ def test_the_ledgers_plain_search_is_counted_from_the_links(
             found = petitions_visible_to(user).filter(search_q(q))
             page = ledger_page(user, LedgerFilter(text=q, sort="relevance"), size=2)
             assert page.total == found.count() == search_count(user, q), (user, q)
+            for cap in (1, 2, 100):
+                assert search_count(user, q, cap=cap) == min(found.count(), cap + 1)
             assert [p.pk for p in page.rows] == search_ranked_page(found, q, offset=0, limit=2)[0]
             if user == dc_handler:
                 assert hidden.pk not in [p.pk for p in page.rows]

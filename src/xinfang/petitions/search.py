@@ -159,17 +159,19 @@ def _subject_id_set(q: str) -> QuerySet[int] | RawSQL:
     return subject.values_list("pk", flat=True)
 
 
-def search_count(user: Staff, q: str) -> int:
+def search_count(user: Staff, q: str, *, cap: int | None = None) -> int:
     """`petitions_visible_to(user).filter(search_q(q)).count()`, exactly, from the ids each
     index gives (word hits, subjects as typed, tracking codes, persons) and the user's
-    links (`visible_ids_among`): no case's row is read for a word found in thousands."""
+    links (`visible_ids_among`): no case's row is read for a word found in thousands.
+    With a `cap`, `cap + 1` when there are more (the counting stops there)."""
     q = (q or "").strip()
     found = _found_otherwise(q, subject=_subject_id_set(q))
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if terms:
         found.append(_hit_ids(terms))
-    return visible_ids_among(user, *found).count()
+    visible = visible_ids_among(user, *found)
+    return visible.count() if cap is None else visible[: cap + 1].count()
 
 
 def _found_otherwise(q: str, *, subject: QuerySet[int] | RawSQL | None = None) -> list:

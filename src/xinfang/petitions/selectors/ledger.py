@@ -183,8 +183,8 @@ def _ranked_page(
     """A page of the search's best matches and the number of them (None past the end; more
     than `cap` when it says so): the cursor is the offset (a rank is no key to seek by, and
     nobody reads a search's hundredth page). `visible`: `base` before the search text.
-    With `user`, when the text is the ledger's only filter, counted exactly by
-    `search_count` (cheaper than reading the cap's worth of visible hits)."""
+    With `user`, when the text is the ledger's only filter, counted by `search_count` up to
+    the cap (the links, no case's row) and the page from the prefix of the hits it needs."""
     offset = 0
     if cursor:
         try:
@@ -196,7 +196,7 @@ def _ranked_page(
         ids, _ = search_ranked_page(
             base, text, offset=offset, limit=size + 1, visible=visible, count_cap=offset + size
         )
-        total: int | None = search_count(user, text)
+        total: int | None = search_count(user, text, cap=cap)
     else:
         ids, total = search_ranked_page(
             base, text, offset=offset, limit=size + 1, visible=visible, count_cap=cap
