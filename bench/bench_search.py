@@ -43,6 +43,7 @@ QUERIES = {
     "rarer word": "搅拌站",
     "phrase": "拆迁补偿款",
     "no hit": "量子纠缠",
+    "two chars": "区物",
 }
 TARGET_SEARCH_MS = 200.0
 TARGET_UPDATE_MS = 5.0
@@ -148,6 +149,40 @@ def _ms(seconds: float) -> float:
     return seconds * 1000
 
 
+def _api_search(clients: dict, samples: int) -> None:
+    """`GET /api/v1/petitions/?q=` (a page of 20 and its exact count) per user and query."""
+    from django.db import close_old_connections
+
+    timings: dict[tuple[str, str], list[float]] = {}
+    cpu_times: dict[tuple[str, str], list[float]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for client in clients.values():  # warm-up
+        client.get("/api/v1/petitions/", {"q": "小区"})
+    for _ in range(samples):
+        for username, client in clients.items():
+            for label, q in QUERIES.items():
+                close_old_connections()
+                started, cpu = time.perf_counter(), time.process_time()
+                response = client.get("/api/v1/petitions/", {"q": q})
+                timings.setdefault((username, label), []).append(time.perf_counter() - started)
+                cpu_times.setdefault((username, label), []).append(time.process_time() - cpu)
+                if response.status_code != 200:
+                    raise SystemExit(f"bench: API {q!r} answered {response.status_code}")
+                counts[(username, label)] = response.json()["count"]
+    print(f"\nAPI: GET /api/v1/petitions/?q= (20 rows and the exact count), {samples} samples each")
+    print(
+        f"{'user':<22}{'query':<14}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max':>8}"
+        f"{'cpu p50':>9}{'cpu p95':>9}"
+    )
+    for (username, label), values in timings.items():
+        p = percentiles([_ms(v) for v in values])
+        c = percentiles([_ms(v) for v in cpu_times[(username, label)]])
+        print(
+            f"{username:<22}{label:<14}{counts[(username, label)]:>7}"
+            f"{p['p50']:>9.1f}{p['p95']:>9.1f}{p['max']:>8.1f}{c['p50']:>9.1f}{c['p95']:>9.1f}"
+        )
+
+
 def main() -> None:
     options = _options()
     db = database_prepare(reuse=options.reuse)
@@ -227,6 +262,8 @@ def main() -> None:
             f"{p['p50']:>9.1f}{p['p95']:>9.1f}{p['max']:>8.1f}{c['p50']:>9.1f}{c['p95']:>9.1f}"
         )
     print(f"worst p95 {worst:.1f} ms (target ≤ {TARGET_SEARCH_MS:.0f} ms)")
+    with plain_static:
+        _api_search(clients, options.samples)
 
     rng = random.Random(7)
     ids = list(Petition.objects.values_list("pk", flat=True))

@@ -9,9 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.petitions.factories import accuse, register
+from tests.units.factories import StaffFactory
 from xinfang.petitions.models import Petition
-from xinfang.petitions.search import search_ranked_page
+from xinfang.petitions.search import search_count, search_q, search_ranked_page, subject_ids
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page, ledger_queryset
+from xinfang.petitions.selectors.visibility import petitions_visible_to, visible_ids_among
 
 
 @pytest.fixture
@@ -148,24 +150,52 @@ def test_a_subject_fragment_is_found_after_the_word_matches(cases, dc_handler):
     assert "水道堵" in page.marks
 
 
-def test_the_api_counts_in_the_ranked_query_and_past_the_end(api, cases, dc_handler):
-    # The count comes from the ranked page's own query (COUNT(*) OVER ()), not from a
-    # second count of every visible case; a page past the end is counted apart.
+def test_the_api_counts_exactly_and_past_the_end(api, cases, dc_handler):
+    # A plain search (q, limit, offset) is counted from the index's ids and the caller's
+    # links (`search_count`), not by a ranked query over every visible case.
     once, most, _other = cases
     client = api.as_(dc_handler)
     client.get("/api/v1/petitions/", {"q": "下水道"})  # warm the caches of the request
     with CaptureQueriesContext(connection) as queries:
         body = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "offset": 1}).json()
     assert body["count"] == 2 and [r["id"] for r in body["results"]] == [once.pk]
-    assert not [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT COUNT(*)")]
-    ranked = [q for q in queries if "COUNT(*) OVER ()" in q["sql"]]
-    assert len(ranked) == 1
+    assert not [q for q in queries if "COUNT(*) OVER ()" in q["sql"]]
     past = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "offset": 5}).json()
     assert past["count"] == 2 and past["results"] == []
     none = client.get("/api/v1/petitions/", {"q": "量子纠缠"}).json()
     assert none["count"] == 0 and none["results"] == []
     first = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1}).json()
     assert [r["id"] for r in first["results"]] == [most.pk]
+    # With another filter, the ranked query counts (the same number).
+    other = client.get("/api/v1/petitions/", {"q": "下水道", "limit": 1, "is_collective": "false"})
+    assert other.json()["count"] == 2
+
+
+def test_the_api_count_is_the_visible_cases_found(
+    api, lamps, org, dc_handler, cn_leader, xc_handler, district_supervisor
+):
+    _made, _fragment, hidden = lamps
+    code = hidden.tracking_code[-6:]
+    root = StaffFactory(username="root", is_superuser=True)
+    for user in (dc_handler, cn_leader, xc_handler, district_supervisor, root):
+        client = api.as_(user)
+        for q in ("路灯", "灯问题", "路灯问题", "灯问", "工程", "映路", code, "量子纠缠"):
+            found = petitions_visible_to(user).filter(search_q(q))
+            body = client.get("/api/v1/petitions/", {"q": q, "limit": 2}).json()
+            assert body["count"] == found.count() == search_count(user, q), (user, q)
+            assert body["count"] == len({*found.values_list("pk", flat=True)})
+            ids = [r["id"] for r in body["results"]]
+            assert ids == search_ranked_page(found, q, offset=0, limit=2)[0], (user, q)
+            if user == dc_handler:
+                assert hidden.pk not in ids
+            # The links alone give the visible cases among any ids, as the ledger's rule.
+            among = Petition.objects.filter(
+                pk__in=[*found.values_list("pk", flat=True)[:3], hidden.pk]
+            )
+            expected = petitions_visible_to(user).filter(pk__in=among.values("pk"))
+            assert set(visible_ids_among(user, among.values("pk"))) == set(
+                expected.values_list("pk", flat=True)
+            )
 
 
 @pytest.fixture
@@ -238,3 +268,82 @@ def test_the_subject_as_typed_follows_its_changes_and_wildcards(org, dc_registra
     Petition.objects.filter(pk=case.pk).update(subject="验收合格通知")
     assert _ids(dc_handler, "完成率1") == []
     assert _ids(dc_handler, "收合格") == [case.pk]
+
+
+def test_two_characters_of_a_subject_are_found_through_an_index(org, dc_registrar, dc_handler):
+    # Two characters that are no word of the index (区物, 梯坏, 坏) are matched on the subject
+    # as typed, wherever they stand: at the start, inside, at the very end, the whole subject.
+    start = register(dc_registrar, org.dongcheng, subject="区物业费纠纷", content="无。")
+    inside = register(dc_registrar, org.dongcheng, subject="小区物业不作为", content="无。")
+    end = register(dc_registrar, org.dongcheng, subject="电梯坏", content="无。")
+    whole = register(dc_registrar, org.dongcheng, subject="梯坏", content="无。")
+    latin = register(dc_registrar, org.dongcheng, subject="WiFi信号差", content="无。")
+    assert set(_ids(dc_handler, "区物")) == {start.pk, inside.pk}
+    assert set(_ids(dc_handler, "梯坏")) == {end.pk, whole.pk}
+    assert set(_ids(dc_handler, "fi")) == set(_ids(dc_handler, "FI")) == {latin.pk}
+    assert _ids(dc_handler, "坏电") == []
+    assert list(subject_ids("%坏")) == list(subject_ids("_坏")) == []  # plain characters
+    # The same as a scan of every subject, through the index, after a change of subject.
+    Petition.objects.filter(pk=whole.pk).update(subject="电梯坏了")
+    Petition.objects.filter(pk=latin.pk).update(subject="无线网络ab")
+    assert set(_ids(dc_handler, "梯坏")) == {end.pk, whole.pk}
+    assert _ids(dc_handler, "fi") == [] and _ids(dc_handler, "AB") == [latin.pk]
+    for q in ("区物", "梯坏", "坏了", "ab", "网络", "物业"):
+        scan = set(Petition.objects.filter(subject__icontains=q).values_list("pk", flat=True))
+        assert set(subject_ids(q)) == scan, q
+    with CaptureQueriesContext(connection) as queries:
+        list(subject_ids("区物"))
+    sql = queries[-1]["sql"]
+    index = "petitions_subject_pairs" if connection.vendor == "postgresql" else "_terms"
+    assert index in sql
+
+
+def test_two_characters_keep_the_ledgers_visibility(lamps, dc_handler, cn_leader):
+    _made, _fragment, hidden = lamps
+    # "工程" is in the hidden accusation's subject: its accused unit's staff never find it.
+    assert hidden.pk not in _ids(dc_handler, "工程")
+    assert hidden.pk not in _ids(dc_handler, "映路")
+    assert hidden.pk in _ids(cn_leader, "映路")
+
+
+def test_the_ledgers_plain_search_is_counted_from_the_links(
+    lamps, dc_handler, cn_leader, monkeypatch
+):
+    _made, _fragment, hidden = lamps
+    for user in (dc_handler, cn_leader):
+        for q in ("路灯", "灯问", "路灯问题", "工程"):
+            found = petitions_visible_to(user).filter(search_q(q))
+            page = ledger_page(user, LedgerFilter(text=q, sort="relevance"), size=2)
+            assert page.total == found.count() == search_count(user, q), (user, q)
+            for cap in (1, 2, 100):
+                assert search_count(user, q, cap=cap) == min(found.count(), cap + 1)
+            assert [p.pk for p in page.rows] == search_ranked_page(found, q, offset=0, limit=2)[0]
+            if user == dc_handler:
+                assert hidden.pk not in [p.pk for p in page.rows]
+    # Above the ledger's cap it still says "more than" the cap; with another filter the
+    # capped ranking counts, the same number.
+    monkeypatch.setattr("xinfang.petitions.selectors.ledger.COUNT_CAP", 3)
+    page = ledger_page(dc_handler, LedgerFilter(text="路灯", sort="relevance"), size=2)
+    assert page.capped and page.total == 3
+    filtered = ledger_page(
+        dc_handler,
+        LedgerFilter(text="路灯", sort="relevance", overdue=False, channel="visit"),
+        size=2,
+    )
+    assert filtered.capped and filtered.total == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm: PostgreSQL only")
+def test_postgresql_matches_subjects_through_trigram_and_pair_indexes(org, dc_registrar):
+    register(dc_registrar, org.dongcheng, subject="小区物业不作为", content="无。")
+    for q, index in (
+        ("小区物业", "petitions_subject_trgm"),
+        ("区物", "petitions_subject_pairs_gin"),
+    ):
+        sql, params = subject_ids(q).query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask what can serve
+            cur.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        assert index in plan, plan
+        assert len(subject_ids(q)) == 1

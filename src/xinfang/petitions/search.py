@@ -21,12 +21,16 @@ from django.db.models.expressions import RawSQL
 from xinfang.core.crypto import blind_indexes
 from xinfang.core.tracking import tracking_code_fragment
 from xinfang.petitions.models import EventKind, Petition, PetitionParty, Reply
+from xinfang.petitions.selectors.visibility import visible_ids_among
 from xinfang.petitions.userdict import dictionary_sync
 from xinfang.textmining import fts
+from xinfang.units.models import Staff
 
 FTS_TABLE = "petitions_fts"  # SQLite: fts5(words), rowid = petition id
 PG_TABLE = "petitions_search"  # PostgreSQL: (petition_id primary key, document tsvector)
 SUBJECT_TABLE = "petitions_subject_trigram"  # SQLite: fts5 trigram over petitions' subject
+SUBJECT_TERMS_TABLE = "petitions_subject_trigram_terms"  # SQLite: fts5vocab of its trigrams
+SUBJECT_PAIRS_FUNCTION = "petitions_subject_pairs"  # PostgreSQL: upper-cased subject's pairs
 
 
 # Events after which a case's search document is rewritten although its state stays: the
@@ -96,19 +100,86 @@ def person_q(q: str) -> Q | None:
     return None if ids is None else Q(pk__in=ids)
 
 
-def _found_otherwise(q: str) -> list[QuerySet[int]]:
-    """Querysets of the ids of the cases `search_q` finds other than by their words: the
-    subject as typed, part of the tracking code, a person (`_person_ids`)."""
-    q = (q or "").strip()
+def _ascii_or_uncased(q: str) -> bool:
+    """True when every character of `q` folds alike in Python, SQLite's lower() and LIKE,
+    and FTS5's trigram tokenizer: ASCII, or without case (Chinese)."""
+    return all(c.isascii() or c.lower() == c == c.upper() for c in q)
+
+
+def subject_ids(q: str) -> QuerySet[int]:
+    """The ids of the cases whose subject contains `q` as typed (case-insensitively, as
+    `icontains`), through an index when one serves (migrations 0020, 0021): the subjects
+    holding every three characters of q (FTS5 trigrams on SQLite, pg_trgm on PostgreSQL),
+    or for two characters those with a trigram starting with them or ending in them
+    (SQLite), or holding the pair (PostgreSQL). The match itself is then made on those few.
+    Not for one character, nor for LIKE's wildcards: those scan the subjects."""
+    ids = _subject_id_set(q)
+    if isinstance(ids, RawSQL):
+        return Petition.objects.filter(pk__in=ids).values_list("pk", flat=True)
+    return ids
+
+
+def _subject_id_set(q: str) -> QuerySet[int] | RawSQL:
+    """`subject_ids(q)`, or for two characters without case on SQLite the index's answer
+    itself (a RawSQL of ids, no case's row read): a trigram starting with them or a subject
+    ending in them is exactly a subject containing them."""
     subject = Petition.objects.filter(subject__icontains=q)
-    if connection.vendor == "sqlite" and len(q) >= 3 and not {"%", "_"} & set(q):
-        # The subjects holding every three characters of q (trigrams, migration 0020), then
-        # the match itself on those few. Not for a shorter q, nor one with LIKE's wildcards:
-        # a run of fewer than three characters matches nothing in a trigram index.
+    if {"%", "_"} & set(q) or len(q) < 2:
+        return subject.values_list("pk", flat=True)
+    if connection.vendor == "postgresql":
+        if len(q) == 2 and len(q.upper()) == 2:
+            # pg_trgm finds no trigram in two characters: the index of the pairs.
+            subject = subject.filter(
+                pk__in=RawSQL(
+                    f"SELECT id FROM {Petition._meta.db_table} "
+                    f"WHERE {SUBJECT_PAIRS_FUNCTION}(subject) @> ARRAY[upper(%s)]",
+                    [q],
+                )
+            )
+        # Three or more: the trigram index of UPPER(subject) serves icontains's LIKE itself.
+    elif len(q) >= 3:
         subject = subject.filter(
             pk__in=RawSQL(f"SELECT rowid FROM {SUBJECT_TABLE} WHERE subject LIKE %s", [f"%{q}%"])
         )
-    found = [subject.values_list("pk", flat=True)]
+    elif _ascii_or_uncased(q):
+        # The trigrams are folded to lower case; a range of the terms is every trigram
+        # that starts with the pair (the upper bound: the pair's last character plus one).
+        low = q.lower()
+        high = low[0] + chr(ord(low[1]) + 1) if ord(low[1]) < 0x10FFFF else None
+        terms = "term >= %s" + (" AND term < %s" if high else "")
+        pairs = RawSQL(
+            f"SELECT doc FROM {SUBJECT_TERMS_TABLE} WHERE {terms} "
+            f"UNION SELECT id FROM {Petition._meta.db_table} "
+            "WHERE lower(substr(subject, -2)) = lower(%s)",
+            [low, *([high] if high else []), q],
+        )
+        if all(c.lower() == c.upper() for c in q):
+            return pairs  # nothing to fold (a letter of another script may fold to ASCII)
+        subject = subject.filter(pk__in=pairs)
+    return subject.values_list("pk", flat=True)
+
+
+def search_count(user: Staff, q: str, *, cap: int | None = None) -> int:
+    """`petitions_visible_to(user).filter(search_q(q)).count()`, exactly, from the ids each
+    index gives (word hits, subjects as typed, tracking codes, persons) and the user's
+    links (`visible_ids_among`): no case's row is read for a word found in thousands.
+    With a `cap`, `cap + 1` when there are more (the counting stops there)."""
+    q = (q or "").strip()
+    found = _found_otherwise(q, subject=_subject_id_set(q))
+    dictionary_sync()  # cut the query as the documents are cut
+    terms = fts.query_terms(q)
+    if terms:
+        found.append(_hit_ids(terms))
+    visible = visible_ids_among(user, *found)
+    return visible.count() if cap is None else visible[: cap + 1].count()
+
+
+def _found_otherwise(q: str, *, subject: QuerySet[int] | RawSQL | None = None) -> list:
+    """Querysets of the ids of the cases `search_q` finds other than by their words: the
+    subject as typed (`subject_ids`, or `subject` when given), part of the tracking code, a
+    person (`_person_ids`)."""
+    q = (q or "").strip()
+    found: list = [subject_ids(q) if subject is None else subject]
     fragment = tracking_code_fragment(q)
     if fragment:
         found.append(
@@ -140,16 +211,19 @@ def search_q(q: str) -> Q:
     terms = fts.query_terms(q)
     if not terms:
         return found
+    return found | Q(pk__in=_hit_ids(terms))
+
+
+def _hit_ids(terms: list[str]) -> RawSQL:
+    """The ids of the cases whose words contain every term, unranked."""
     if connection.vendor == "postgresql":
-        hits = RawSQL(
+        return RawSQL(
             f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery",
             [fts.tsquery_literal(terms)],
         )
-    else:
-        hits = RawSQL(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts.fts5_match(terms)]
-        )
-    return found | Q(pk__in=hits)
+    return RawSQL(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts.fts5_match(terms)]
+    )
 
 
 def _hits_sql(terms: list[str]) -> tuple[str, list]:

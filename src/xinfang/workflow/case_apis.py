@@ -33,6 +33,7 @@ from xinfang.petitions.models import (
     overdue_q,
 )
 from xinfang.petitions.search import (
+    search_count,
     search_q,
     search_ranked_ids,
     search_ranked_page,
@@ -61,7 +62,7 @@ from xinfang.petitions.serializers import (
 )
 from xinfang.petitions.services import PersonInput
 from xinfang.textmining.highlight import marked_html, snippet_html
-from xinfang.units.models import Unit
+from xinfang.units.models import Staff, Unit
 from xinfang.workflow.category_suggester import category_suggestions
 from xinfang.workflow.services import attachment_add, petition_register
 from xinfang.workflow.services.co_handling import (
@@ -259,16 +260,39 @@ class RankedCases:
     Given the page the paginator will ask for (`offset`, `limit`), `count` reads that page
     and the number of cases in one ranked query (`search_ranked_page` counts in the same
     pass) and the slice reuses it: a separate count read every visible case a second time.
+
+    With `user` (the cases are exactly those the user may see, no other filter), the page
+    is ranked from the index's ids (`visible`: the cases before the search) and counted
+    by `search_count` from the ids and the user's links, exactly, reading no case's row.
     """
 
     def __init__(
-        self, found: QuerySet[Petition], q: str, *, offset: int = 0, limit: int | None = None
+        self,
+        found: QuerySet[Petition],
+        q: str,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        user: Staff | None = None,
+        visible: QuerySet[Petition] | None = None,
     ) -> None:
         self.found, self.q = found, q
         self.offset, self.limit = offset, limit
+        self.user, self.visible = user, visible
         self._ids: list[int] | None = None
 
     def count(self) -> int:
+        if self.limit and self.user is not None and self.visible is not None:
+            # The page's prefix of the hits only (a cap at the page's end), then the count.
+            self._ids, _ = search_ranked_page(
+                self.found,
+                self.q,
+                offset=self.offset,
+                limit=self.limit,
+                visible=self.visible,
+                count_cap=self.offset + self.limit - 1,
+            )
+            return search_count(self.user, self.q)
         if self.limit:
             ids, total = search_ranked_page(
                 self.found, self.q, offset=self.offset, limit=self.limit
@@ -290,6 +314,8 @@ class RankedCases:
 
 # The list's parameters PetitionListCreateApi.filter_queryset answers without PetitionFilter.
 SIMPLE_LIST_PARAMS = {"state", "limit", "offset"}
+# A search with only these: its cases are the caller's visible ones, counted from the ids.
+SEARCH_COUNT_PARAMS = {"q", "limit", "offset"}
 
 
 @extend_schema_view(
@@ -313,11 +339,14 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
         found = self.filter_queryset(self.get_queryset())
         if q:
             paginator = self.paginator
+            plain = set(request.query_params) <= SEARCH_COUNT_PARAMS
             cases = RankedCases(
                 found,
                 q,
                 offset=paginator.get_offset(request),
                 limit=paginator.get_limit(request),
+                user=request.user if plain else None,
+                visible=self.get_queryset() if plain else None,
             )
         else:
             # Plain values shown as the serializer shows them, without building it (the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from xinfang.core.tracking import normalise_tracking_code
 from xinfang.petitions.models import Category, Petition, PetitionParty, overdue_q
-from xinfang.petitions.search import search_q, search_ranked_page, search_terms
+from xinfang.petitions.search import search_count, search_q, search_ranked_page, search_terms
 from xinfang.petitions.selectors.visibility import case_hints, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 
@@ -165,6 +165,12 @@ def _searched(f: LedgerFilter) -> str:
     return text if text and not normalise_tracking_code(text) else ""
 
 
+def _only_searched(f: LedgerFilter) -> bool:
+    """True when the search text is the filter's one condition (the sort aside): its cases
+    are then exactly those the user may see that the search finds."""
+    return replace(f, text="", sort="-received") == LedgerFilter()
+
+
 def _ranked_page(
     visible: QuerySet[Petition],
     base: QuerySet[Petition],
@@ -172,19 +178,29 @@ def _ranked_page(
     cursor: str | None,
     size: int,
     cap: int | None,
+    user: Staff | None = None,
 ) -> tuple[list[int], bool, str | None, int | None]:
     """A page of the search's best matches and the number of them (None past the end; more
     than `cap` when it says so): the cursor is the offset (a rank is no key to seek by, and
-    nobody reads a search's hundredth page). `visible`: `base` before the search text."""
+    nobody reads a search's hundredth page). `visible`: `base` before the search text.
+    With `user`, when the text is the ledger's only filter, counted by `search_count` up to
+    the cap (the links, no case's row) and the page from the prefix of the hits it needs."""
     offset = 0
     if cursor:
         try:
             offset = max(0, int(cursor.removeprefix("r")))
         except ValueError:
             offset = 0
-    ids, total = search_ranked_page(
-        base, text, offset=offset, limit=size + 1, visible=visible, count_cap=cap
-    )
+    if user is not None:
+        # The page from the hits' prefix it needs, the count from the ids and the links.
+        ids, _ = search_ranked_page(
+            base, text, offset=offset, limit=size + 1, visible=visible, count_cap=offset + size
+        )
+        total: int | None = search_count(user, text, cap=cap)
+    else:
+        ids, total = search_ranked_page(
+            base, text, offset=offset, limit=size + 1, visible=visible, count_cap=cap
+        )
     more = len(ids) > size
     return ids[:size], more, f"r{offset + size}" if more else None, total
 
@@ -229,7 +245,10 @@ def ledger_page(
     cap = None if f.case_set else COUNT_CAP
     counted: int | None = None  # the ranked search counts its cases as it ranks them
     if sort == "relevance":
-        ids, more, ranked_cursor, counted = _ranked_page(visible, base, text, cursor, size, cap)
+        plain = user if _only_searched(f) else None
+        ids, more, ranked_cursor, counted = _ranked_page(
+            visible, base, text, cursor, size, cap, plain
+        )
     else:
         # The page's ids first (an index-ordered scan), then only those rows in full.
         ids = list(_ordered_after(base, sort, cursor).values_list("pk", flat=True)[: size + 1])
