@@ -283,7 +283,12 @@ def _remove_data_dir(data_dir: Path) -> None:
 
 
 def bulk_petitions(
-    n: int, *, seed: int = 1, people: int | None = None, now: datetime | None = None
+    n: int,
+    *,
+    seed: int = 1,
+    people: int | None = None,
+    now: datetime | None = None,
+    texts: list[tuple[str, str]] | None = None,
 ) -> None:
     """Add n realistic petitions received in the 18 months before now, from a pool of people.
 
@@ -292,6 +297,10 @@ def bulk_petitions(
     topping a database up in steps keeps adding cases to the same people. Petitions get
     explicit keys (the register event's hash covers the key), so nothing else may write
     petitions during the load.
+
+    `texts`: (subject, content) pairs; case pk then gets `texts[pk % len(texts)]` instead of
+    a generated sentence (the real petitions of bench_search, written with the case rather
+    than by an UPDATE of every row afterwards).
 
     Raises:
         RuntimeError: the demo organisation is missing.
@@ -312,6 +321,7 @@ def bulk_petitions(
         now=now or timezone.now(),
         stream=first_pk,
     )
+    generator.texts = texts or []
     # Cases arrive in time order, as they would have been registered.
     times = sorted(generator.received_at() for _ in range(n))
     done = 0
@@ -488,6 +498,7 @@ class _Generator:
         self.pk_of_person: dict[int, int] = {}
         self.pk_of_index: dict[str, int] = {}
         self.has_case: set[int] = set()
+        self.texts: list[tuple[str, str]] = []
 
     # -- drawing ---------------------------------------------------------------------
 
@@ -627,6 +638,8 @@ class _Generator:
         self.has_case.update(pks + rep_pks)
         name = random_name(rng)
         subject, content, place = self._text(rng, unit, category, name)
+        if self.texts:
+            subject, content = self.texts[pk % len(self.texts)]
         is_accusation = category.line == "discipline" or rng.random() < 0.01
         accused = rng.choice(self.subordinates[unit.pk] or [unit]) if is_accusation else None
         p = Petition(
@@ -835,3 +848,86 @@ class _Generator:
 
         payload = "".join(self.rng.choices(ALPHABET, k=10))
         return payload + check_character(payload)
+
+
+# -- PostgreSQL bulk fills -----------------------------------------------------------------
+
+# The tables bulk_petitions writes that nothing reads back during the load.
+LOAD_TABLES = (
+    "petitions_petition",
+    "petitions_petitionparty",
+    "petitions_petitionunit",
+    "petitions_petitionevent",
+    "petitions_reply",
+)
+
+
+@contextlib.contextmanager
+def pg_bulk_fill(tables: tuple[str, ...] | list[str], saved: Path | None = None) -> Any:
+    """PostgreSQL, for a bench's own fill of a database: the session without synchronous
+    commits and without triggers or foreign-key checks (`session_replication_role =
+    replica`: the rows are consistent by construction; the indicators' summary is rebuilt
+    afterwards rather than marked case by case), and the tables' indexes that back no
+    constraint dropped for the fill and built again after it, all at once instead of one
+    row at a time. Their definitions are written to `saved` first, so that a fill that is
+    stopped can put them back (`pg_indexes_restore`). Elsewhere it does nothing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "JOIN pg_class c ON c.relname = i.indexname "
+            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) "
+            "ORDER BY i.tablename, i.indexname",
+            [list(tables)],
+        )
+        found = cursor.fetchall()
+        if saved is not None:
+            with saved.open("a", encoding="utf-8") as f:
+                f.writelines(f"{sql};\n" for _, sql in found)
+        for name, _ in found:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET session_replication_role = replica")
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = origin")
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+        print(f"  building {len(found)} indexes again", flush=True)
+        t0 = time.perf_counter()
+        pg_indexes_restore(saved, [sql for _, sql in found])
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+            cursor.execute("RESET maintenance_work_mem")
+        print(
+            f"  indexes built in {time.perf_counter() - t0:.0f} s "
+            f"(fill and indexes {time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+
+
+def pg_indexes_restore(saved: Path | None, statements: list[str] | None = None) -> None:
+    """Create the indexes a stopped `pg_bulk_fill` dropped (those of `saved` that are
+    missing, or `statements`), then forget the file."""
+    from django.db import connection
+
+    if statements is None:
+        if saved is None or not saved.is_file():
+            return
+        statements = [s for s in saved.read_text(encoding="utf-8").split(";\n") if s.strip()]
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(
+                sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1).replace(
+                    "CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1
+                )
+            )
+    if saved is not None:
+        saved.unlink(missing_ok=True)
