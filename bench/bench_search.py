@@ -37,6 +37,7 @@ import numpy as np
 from bench.loaddata import (
     LOAD_TABLES,
     bulk_petitions,
+    bulk_petitions_parallel,
     database_prepare,
     pg_bulk_fill,
     pg_indexes_restore,
@@ -62,6 +63,9 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=int(os.environ.get("BENCH_SAMPLES", 40)))
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--reuse", action="store_true", default=bool(os.environ.get("BENCH_REUSE")))
+    parser.add_argument(
+        "--workers", type=int, default=3, help="PostgreSQL: processes loading cases at once"
+    )
     parser.add_argument(
         "--build-only", action="store_true", help="load and index the database, measure nothing"
     )
@@ -234,10 +238,10 @@ def _summary_and_vacuum() -> None:
     this database as a template) pays for setting hint bits on first read."""
     from django.db import connection
 
-    from xinfang.analytics.tally import tally_catch_up
+    from xinfang.analytics.tally import tally_rebuild
 
     started = time.perf_counter()
-    read = tally_catch_up()
+    read = tally_rebuild()
     print(f"  summary: {read:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
     with connection.cursor() as cur:
@@ -305,7 +309,7 @@ def main() -> None:
         print(f"loading {n - count:,} petitions")
         if pg:  # the real texts written with the cases; indexes built after the fill
             with pg_bulk_fill(LOAD_TABLES, saved=_saved_indexes()):
-                bulk_petitions(n - count, texts=texts)
+                bulk_petitions_parallel(n - count, workers=options.workers, texts=texts)
         else:
             bulk_petitions(n - count)
     built = count < n

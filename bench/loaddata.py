@@ -289,6 +289,9 @@ def bulk_petitions(
     people: int | None = None,
     now: datetime | None = None,
     texts: list[tuple[str, str]] | None = None,
+    first_pk: int | None = None,
+    times: list[datetime] | None = None,
+    finish: bool = True,
 ) -> None:
     """Add n realistic petitions received in the 18 months before now, from a pool of people.
 
@@ -300,13 +303,14 @@ def bulk_petitions(
 
     `texts`: (subject, content) pairs; case pk then gets `texts[pk % len(texts)]` instead of
     a generated sentence (the real petitions of bench_search, written with the case rather
-    than by an UPDATE of every row afterwards).
+    than by an UPDATE of every row afterwards). `first_pk` and `times` (sorted, n of them):
+    the keys and receipt times of this part of a parallel load (`bulk_petitions_parallel`),
+    whose caller moves the sequence and analyses the tables (`finish=False`).
 
     Raises:
         RuntimeError: the demo organisation is missing.
     """
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from xinfang.petitions.models import Petition
@@ -314,7 +318,8 @@ def bulk_petitions(
     if n <= 0:
         return
     started = time.perf_counter()
-    first_pk = (Petition.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    if first_pk is None:
+        first_pk = (Petition.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     generator = _Generator(
         seed=seed,
         people=max(1, people if people is not None else n // 3),
@@ -323,7 +328,8 @@ def bulk_petitions(
     )
     generator.texts = texts or []
     # Cases arrive in time order, as they would have been registered.
-    times = sorted(generator.received_at() for _ in range(n))
+    if times is None:
+        times = sorted(generator.received_at() for _ in range(n))
     done = 0
     for start in range(0, n, BATCH):
         chunk = times[start : start + BATCH]
@@ -335,7 +341,17 @@ def bulk_petitions(
             f"  loaded {done:,}/{n:,} petitions in {elapsed:.0f} s ({done / elapsed:,.0f}/s)",
             flush=True,
         )
-    # Rows were inserted with explicit keys; move PostgreSQL's sequence past them.
+    if finish:
+        _load_finish()
+
+
+def _load_finish() -> None:
+    """Rows were inserted with explicit keys: move PostgreSQL's sequence past them."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from xinfang.petitions.models import Petition
+
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Petition]):
             cursor.execute(sql)
@@ -344,6 +360,78 @@ def bulk_petitions(
                 "ANALYZE petitions_petition, petitions_petitioner, petitions_petitionparty, "
                 "petitions_petitionunit, petitions_petitionevent, petitions_reply"
             )
+
+
+def bulk_petitions_parallel(
+    n: int, *, workers: int, texts: list[tuple[str, str]] | None = None, seed: int = 1
+) -> None:
+    """PostgreSQL: `bulk_petitions` in `workers` forked processes at once (on a shared
+    machine one process gets a fraction of a core), each a contiguous range of keys with
+    the matching slice of the receipt times, drawn here and sorted, so keys still follow
+    time as one load's do; each has its own pool of people (seeds seed, seed+1, …: no two
+    processes create the same person). The sessions run without synchronous commits,
+    triggers or foreign-key checks, as in `pg_bulk_fill`.
+
+    Raises:
+        RuntimeError: a worker failed.
+    """
+    import multiprocessing
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from xinfang.petitions.models import Petition
+
+    if n <= 0:
+        return
+    first_pk = (Petition.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    now = timezone.now()
+    drawer = _Generator(seed=seed, people=1, now=now, stream=first_pk)
+    times = sorted(drawer.received_at() for _ in range(n))
+    connections.close_all()  # each child opens its own
+    context = multiprocessing.get_context("fork")
+    processes = []
+    size = -(-n // workers)
+    for i, start in enumerate(range(0, n, size)):
+        part = times[start : start + size]
+        process = context.Process(
+            target=_load_part,
+            args=(first_pk + start, part, seed + i, max(1, len(part) // 3), now, texts),
+        )
+        process.start()
+        processes.append(process)
+    for process in processes:
+        process.join()
+    if any(process.exitcode for process in processes):
+        raise RuntimeError("bench: a loading process failed")
+    _load_finish()
+
+
+def _load_part(
+    first_pk: int,
+    times: list[datetime],
+    seed: int,
+    people: int,
+    now: datetime,
+    texts: list[tuple[str, str]] | None,
+) -> None:
+    """One process of `bulk_petitions_parallel`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET session_replication_role = replica")
+    bulk_petitions(
+        len(times),
+        seed=seed,
+        people=people,
+        now=now,
+        texts=texts,
+        first_pk=first_pk,
+        times=times,
+        finish=False,
+    )
+    connection.close()
 
 
 def _insert(model: Any, objs: list[Any], *, batch_size: int) -> None:
