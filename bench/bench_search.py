@@ -32,7 +32,16 @@ import random
 import time
 from pathlib import Path
 
-from bench.loaddata import bulk_petitions, database_prepare
+import numpy as np
+
+from bench.loaddata import (
+    LOAD_TABLES,
+    bulk_petitions,
+    bulk_petitions_parallel,
+    database_prepare,
+    pg_bulk_fill,
+    pg_indexes_restore,
+)
 from bench.textdata import _generated_texts, percentiles, shared_file
 
 DEFAULT_N = {"sqlite": 100_000, "postgresql": 1_000_000}
@@ -55,6 +64,12 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=int(os.environ.get("BENCH_SAMPLES", 40)))
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--reuse", action="store_true", default=bool(os.environ.get("BENCH_REUSE")))
+    parser.add_argument(
+        "--workers", type=int, default=3, help="PostgreSQL: processes loading cases at once"
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="load and index the database, measure nothing"
+    )
     args, _ = parser.parse_known_args()
     return args
 
@@ -117,6 +132,129 @@ def _texts_and_index(texts: list[tuple[str, str]]) -> None:
             cur.execute(f"VACUUM ANALYZE {PG_TABLE}")
         else:
             cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+
+
+def _texts_and_index_pg(texts: list[tuple[str, str]]) -> None:
+    """PostgreSQL: both text indexes of every case whose text is `texts[pk % len(texts)]`
+    (as `bulk_petitions(texts=…)` writes them), the server joining the cases to one row per
+    distinct text: the search document (`petition_search_index` without replies' texts),
+    and the similar-case text row and 64 band rows (`petition_text_index`). Each text is
+    cut once; the rows go in case order, as registrations would write them, with the
+    tables' own indexes dropped for the fill and built after it."""
+    from django.db import connection, transaction
+
+    from xinfang.petitions.models import PetitionBand, PetitionText
+    from xinfang.petitions.search import PG_TABLE
+    from xinfang.petitions.textindex import _finder
+    from xinfang.textmining import fts
+    from xinfang.textmining.lsh_store import KEY_DTYPE, SKETCH_DTYPE
+    from xinfang.textmining.tokeniser import default_tokeniser
+
+    started = time.perf_counter()
+    finder, tk = _finder(), default_tokeniser()
+    text_rows, band_rows = [], []
+    for n, (subject, content) in enumerate(texts):
+        # One cutting for both, as a registration does (history._text_indexes_refresh).
+        words, index_words = tk.cut_both(f"{subject}。{content}")
+        sig = finder.signature(words=words)
+        document = fts.tsvector_literal(index_words)
+        if sig is None:
+            text_rows.append((n, document, None, None))
+            continue
+        text_rows.append(
+            (n, document, " ".join(words), np.asarray(sig.sketch, SKETCH_DTYPE).tobytes())
+        )
+        band_rows += [(n, int(k)) for k in np.asarray(sig.keys, KEY_DTYPE).tolist()]
+    print(f"  cut {len(texts):,} texts in {time.perf_counter() - started:.0f} s", flush=True)
+    text_table, band_table = PetitionText._meta.db_table, PetitionBand._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"TRUNCATE {PG_TABLE}, {band_table}, {text_table}")
+        cur.execute(
+            "CREATE TEMP TABLE bench_text (n integer PRIMARY KEY, document tsvector, "
+            "words text, sketch bytea)"
+        )
+        cur.execute("CREATE TEMP TABLE bench_band (n integer, key bigint)")
+        with cur.cursor.copy("COPY bench_text (n, document, words, sketch) FROM STDIN") as copy:
+            for row in text_rows:
+                copy.write_row(row)
+        with cur.cursor.copy("COPY bench_band (n, key) FROM STDIN") as copy:
+            for row in band_rows:
+                copy.write_row(row)
+        cur.execute("CREATE INDEX ON bench_band (n)")
+        cur.execute("ANALYZE bench_text")
+        cur.execute("ANALYZE bench_band")
+        cur.execute("SELECT min(id), max(id) FROM petitions_petition")
+        low, high = cur.fetchone()
+    size = len(texts)
+    step = 50_000
+    # Each case's rows follow its own, in case order: a nested loop over the cases' keys.
+    join = "FROM petitions_petition p JOIN {} t ON t.n = p.id %% {} WHERE p.id BETWEEN %s AND %s"
+    with pg_bulk_fill([PG_TABLE, text_table, band_table], saved=_saved_indexes()):
+        for first in range(low, high + 1, step):
+            bounds = [first, first + step - 1]
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SET LOCAL enable_hashjoin = off")
+                cur.execute("SET LOCAL enable_mergejoin = off")
+                cur.execute(
+                    f"INSERT INTO {PG_TABLE} (petition_id, document) SELECT p.id, t.document "
+                    + join.format("bench_text", size)
+                    + " ORDER BY p.id",
+                    bounds,
+                )
+                cur.execute(
+                    f"INSERT INTO {text_table} (petition_id, words, sketch) "
+                    "SELECT p.id, t.words, t.sketch "
+                    + join.format("bench_text", size)
+                    + " AND t.sketch IS NOT NULL ORDER BY p.id",
+                    bounds,
+                )
+                cur.execute(
+                    f"INSERT INTO {band_table} (key, petition_id) SELECT t.key, p.id "
+                    + join.format("bench_band", size)
+                    + " ORDER BY p.id",
+                    bounds,
+                )
+            print(
+                f"  indexed to case {min(high, first + step - 1):,} "
+                f"in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_text, bench_band")
+        cur.execute(f"VACUUM ANALYZE {PG_TABLE}, {text_table}, {band_table}")
+    print(f"  text indexes done in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _texts_written(texts: list[tuple[str, str]]) -> bool:
+    """Whether the cases carry the texts (`bulk_petitions(texts=…)`): a few of them read."""
+    from xinfang.petitions.models import Petition
+
+    rows = Petition.objects.order_by("?").values_list("pk", "subject", "content")[:20]
+    return all(texts[pk % len(texts)] == (subject, content) for pk, subject, content in rows)
+
+
+def _summary_and_vacuum() -> None:
+    """PostgreSQL after a load: the indicators' summary built (the fill marked no case), and
+    every table vacuumed, frozen and analysed, so that no measurement (nor a copy made from
+    this database as a template) pays for setting hint bits on first read."""
+    from django.db import connection
+
+    from xinfang.analytics.tally import tally_rebuild
+
+    started = time.perf_counter()
+    read = tally_rebuild()
+    print(f"  summary: {read:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("VACUUM (FREEZE, ANALYZE)")
+    print(f"  VACUUM (FREEZE, ANALYZE) in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _saved_indexes() -> Path:
+    """Where a PostgreSQL fill writes the indexes it drops (the data directory)."""
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "bench-dropped-indexes.sql"
 
 
 def _second_factor_given(client, staff) -> None:
@@ -197,14 +335,32 @@ def main() -> None:
 
     n = options.n or DEFAULT_N.get(db.vendor, 100_000)
     print(f"database: {db.label}")
+    pg = db.vendor == "postgresql"
+    if pg:  # indexes a stopped fill dropped
+        pg_indexes_restore(_saved_indexes())
     count = Petition.objects.count()
+    texts = _texts()
     if count < n:
         print(f"loading {n - count:,} petitions")
-        bulk_petitions(n - count)
+        if pg:  # the real texts written with the cases; indexes built after the fill
+            with pg_bulk_fill(LOAD_TABLES, saved=_saved_indexes()):
+                bulk_petitions_parallel(n - count, workers=options.workers, texts=texts)
+        else:
+            bulk_petitions(n - count)
+    built = count < n
     if _documents() < Petition.objects.count():  # also after a load that was stopped
-        print("giving the cases real texts and indexing them")
-        _texts_and_index(_texts())
+        print("indexing the cases' real texts", flush=True)
+        built = True
+        if pg and _texts_written(texts):
+            _texts_and_index_pg(texts)
+        else:
+            _texts_and_index(texts)
+    if pg and built:
+        _summary_and_vacuum()
     cases = Petition.objects.count()
+    if options.build_only:
+        print(f"built: {cases:,} cases, {_documents():,} search documents")
+        return
     url = reverse("petitions:list")
     plain_static = override_settings(
         STORAGES={

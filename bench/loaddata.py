@@ -283,7 +283,15 @@ def _remove_data_dir(data_dir: Path) -> None:
 
 
 def bulk_petitions(
-    n: int, *, seed: int = 1, people: int | None = None, now: datetime | None = None
+    n: int,
+    *,
+    seed: int = 1,
+    people: int | None = None,
+    now: datetime | None = None,
+    texts: list[tuple[str, str]] | None = None,
+    first_pk: int | None = None,
+    times: list[datetime] | None = None,
+    finish: bool = True,
 ) -> None:
     """Add n realistic petitions received in the 18 months before now, from a pool of people.
 
@@ -293,11 +301,16 @@ def bulk_petitions(
     explicit keys (the register event's hash covers the key), so nothing else may write
     petitions during the load.
 
+    `texts`: (subject, content) pairs; case pk then gets `texts[pk % len(texts)]` instead of
+    a generated sentence (the real petitions of bench_search, written with the case rather
+    than by an UPDATE of every row afterwards). `first_pk` and `times` (sorted, n of them):
+    the keys and receipt times of this part of a parallel load (`bulk_petitions_parallel`),
+    whose caller moves the sequence and analyses the tables (`finish=False`).
+
     Raises:
         RuntimeError: the demo organisation is missing.
     """
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from xinfang.petitions.models import Petition
@@ -305,15 +318,18 @@ def bulk_petitions(
     if n <= 0:
         return
     started = time.perf_counter()
-    first_pk = (Petition.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    if first_pk is None:
+        first_pk = (Petition.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     generator = _Generator(
         seed=seed,
         people=max(1, people if people is not None else n // 3),
         now=now or timezone.now(),
         stream=first_pk,
     )
+    generator.texts = texts or []
     # Cases arrive in time order, as they would have been registered.
-    times = sorted(generator.received_at() for _ in range(n))
+    if times is None:
+        times = sorted(generator.received_at() for _ in range(n))
     done = 0
     for start in range(0, n, BATCH):
         chunk = times[start : start + BATCH]
@@ -325,7 +341,17 @@ def bulk_petitions(
             f"  loaded {done:,}/{n:,} petitions in {elapsed:.0f} s ({done / elapsed:,.0f}/s)",
             flush=True,
         )
-    # Rows were inserted with explicit keys; move PostgreSQL's sequence past them.
+    if finish:
+        _load_finish()
+
+
+def _load_finish() -> None:
+    """Rows were inserted with explicit keys: move PostgreSQL's sequence past them."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from xinfang.petitions.models import Petition
+
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Petition]):
             cursor.execute(sql)
@@ -334,6 +360,78 @@ def bulk_petitions(
                 "ANALYZE petitions_petition, petitions_petitioner, petitions_petitionparty, "
                 "petitions_petitionunit, petitions_petitionevent, petitions_reply"
             )
+
+
+def bulk_petitions_parallel(
+    n: int, *, workers: int, texts: list[tuple[str, str]] | None = None, seed: int = 1
+) -> None:
+    """PostgreSQL: `bulk_petitions` in `workers` forked processes at once (on a shared
+    machine one process gets a fraction of a core), each a contiguous range of keys with
+    the matching slice of the receipt times, drawn here and sorted, so keys still follow
+    time as one load's do; each has its own pool of people (seeds seed, seed+1, …: no two
+    processes create the same person). The sessions run without synchronous commits,
+    triggers or foreign-key checks, as in `pg_bulk_fill`.
+
+    Raises:
+        RuntimeError: a worker failed.
+    """
+    import multiprocessing
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from xinfang.petitions.models import Petition
+
+    if n <= 0:
+        return
+    first_pk = (Petition.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    now = timezone.now()
+    drawer = _Generator(seed=seed, people=1, now=now, stream=first_pk)
+    times = sorted(drawer.received_at() for _ in range(n))
+    connections.close_all()  # each child opens its own
+    context = multiprocessing.get_context("fork")
+    processes = []
+    size = -(-n // workers)
+    for i, start in enumerate(range(0, n, size)):
+        part = times[start : start + size]
+        process = context.Process(
+            target=_load_part,
+            args=(first_pk + start, part, seed + i, max(1, len(part) // 3), now, texts),
+        )
+        process.start()
+        processes.append(process)
+    for process in processes:
+        process.join()
+    if any(process.exitcode for process in processes):
+        raise RuntimeError("bench: a loading process failed")
+    _load_finish()
+
+
+def _load_part(
+    first_pk: int,
+    times: list[datetime],
+    seed: int,
+    people: int,
+    now: datetime,
+    texts: list[tuple[str, str]] | None,
+) -> None:
+    """One process of `bulk_petitions_parallel`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET session_replication_role = replica")
+    bulk_petitions(
+        len(times),
+        seed=seed,
+        people=people,
+        now=now,
+        texts=texts,
+        first_pk=first_pk,
+        times=times,
+        finish=False,
+    )
+    connection.close()
 
 
 def _insert(model: Any, objs: list[Any], *, batch_size: int) -> None:
@@ -488,6 +586,7 @@ class _Generator:
         self.pk_of_person: dict[int, int] = {}
         self.pk_of_index: dict[str, int] = {}
         self.has_case: set[int] = set()
+        self.texts: list[tuple[str, str]] = []
 
     # -- drawing ---------------------------------------------------------------------
 
@@ -627,6 +726,8 @@ class _Generator:
         self.has_case.update(pks + rep_pks)
         name = random_name(rng)
         subject, content, place = self._text(rng, unit, category, name)
+        if self.texts:
+            subject, content = self.texts[pk % len(self.texts)]
         is_accusation = category.line == "discipline" or rng.random() < 0.01
         accused = rng.choice(self.subordinates[unit.pk] or [unit]) if is_accusation else None
         p = Petition(
@@ -835,3 +936,86 @@ class _Generator:
 
         payload = "".join(self.rng.choices(ALPHABET, k=10))
         return payload + check_character(payload)
+
+
+# -- PostgreSQL bulk fills -----------------------------------------------------------------
+
+# The tables bulk_petitions writes that nothing reads back during the load.
+LOAD_TABLES = (
+    "petitions_petition",
+    "petitions_petitionparty",
+    "petitions_petitionunit",
+    "petitions_petitionevent",
+    "petitions_reply",
+)
+
+
+@contextlib.contextmanager
+def pg_bulk_fill(tables: tuple[str, ...] | list[str], saved: Path | None = None) -> Any:
+    """PostgreSQL, for a bench's own fill of a database: the session without synchronous
+    commits and without triggers or foreign-key checks (`session_replication_role =
+    replica`: the rows are consistent by construction; the indicators' summary is rebuilt
+    afterwards rather than marked case by case), and the tables' indexes that back no
+    constraint dropped for the fill and built again after it, all at once instead of one
+    row at a time. Their definitions are written to `saved` first, so that a fill that is
+    stopped can put them back (`pg_indexes_restore`). Elsewhere it does nothing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "JOIN pg_class c ON c.relname = i.indexname "
+            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) "
+            "ORDER BY i.tablename, i.indexname",
+            [list(tables)],
+        )
+        found = cursor.fetchall()
+        if saved is not None:
+            with saved.open("a", encoding="utf-8") as f:
+                f.writelines(f"{sql};\n" for _, sql in found)
+        for name, _ in found:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET session_replication_role = replica")
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = origin")
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+        print(f"  building {len(found)} indexes again", flush=True)
+        t0 = time.perf_counter()
+        pg_indexes_restore(saved, [sql for _, sql in found])
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+            cursor.execute("RESET maintenance_work_mem")
+        print(
+            f"  indexes built in {time.perf_counter() - t0:.0f} s "
+            f"(fill and indexes {time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+
+
+def pg_indexes_restore(saved: Path | None, statements: list[str] | None = None) -> None:
+    """Create the indexes a stopped `pg_bulk_fill` dropped (those of `saved` that are
+    missing, or `statements`), then forget the file."""
+    from django.db import connection
+
+    if statements is None:
+        if saved is None or not saved.is_file():
+            return
+        statements = [s for s in saved.read_text(encoding="utf-8").split(";\n") if s.strip()]
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(
+                sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1).replace(
+                    "CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1
+                )
+            )
+    if saved is not None:
+        saved.unlink(missing_ok=True)

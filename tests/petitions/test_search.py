@@ -11,7 +11,12 @@ from django.urls import reverse
 
 from tests.petitions.factories import REPLY, accuse, register
 from xinfang.petitions.models import Reply
-from xinfang.petitions.search import FTS_TABLE, PG_TABLE, petition_search_index
+from xinfang.petitions.search import (
+    FTS_TABLE,
+    PG_TABLE,
+    petition_search_index,
+    search_orphans_drop,
+)
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 
 PHONE = "13811112222"
@@ -123,6 +128,24 @@ def _index_rows() -> int:
     with connection.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {table}")
         return cur.fetchone()[0]
+
+
+def test_orphan_documents_are_dropped_and_the_cases_kept(land, dc_handler):
+    # A document whose case is gone (written outside the models) goes; the case's stays.
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"INSERT INTO {PG_TABLE} (petition_id, document) VALUES (%s, 'x'::tsvector)",
+                [land.pk + 1000],
+            )
+        else:
+            cur.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, words) VALUES (%s, 'x')", [land.pk + 1000]
+            )
+    assert _index_rows() == 2
+    search_orphans_drop()
+    assert _index_rows() == 1
+    assert ledger_ids(dc_handler, "发放") == [land.pk]
 
 
 @pytest.mark.django_db(transaction=True)
