@@ -127,6 +127,20 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# A cookie-less request to the API with `Authorization: Token …` (core/handlers.py): no
+# session, CSRF, second factor, messages, htmx or sign-in lockout to consult, so none of
+# their middleware; everything else in MIDDLEWARE, in the same order.
+API_TOKEN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "xinfang.core.middleware.DatabaseUnavailableMiddleware",
+    "xinfang.core.middleware.NoStoreMiddleware",
+    "xinfang.core.memo.RequestMemoMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "xinfang.audit.reads.ReadOriginMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
 
 ROOT_URLCONF = "xinfang.urls"
 WSGI_APPLICATION = "xinfang.wsgi.application"

@@ -1,6 +1,9 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
+
+from xinfang.core.handlers import XinfangWSGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+application = XinfangWSGIHandler()

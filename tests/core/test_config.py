@@ -23,6 +23,13 @@ def test_it_sets_wal_and_a_busy_timeout_on_sqlite():
     assert "busy_timeout" in config["OPTIONS"]["init_command"]
 
 
+def test_it_keeps_sqlite_connections_open_across_requests():
+    # A connection per request ran the PRAGMAs again and checkpointed the WAL on close.
+    config = database_config("sqlite:////tmp/x.sqlite3", conn_max_age=60)
+    assert config["CONN_MAX_AGE"] == 60
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
 def test_it_reads_a_postgres_url():
     config = database_config("postgres://postgres@127.0.0.1:5432/test")
     assert config["ENGINE"] == "django.db.backends.postgresql"

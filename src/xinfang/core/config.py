@@ -49,6 +49,10 @@ def database_config(url: str, *, conn_max_age: int = 60) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # Kept open across requests, as on PostgreSQL: a new connection per request ran its
+        # PRAGMAs again, and closing the last one checkpointed the WAL (an fsync) each time.
+        config["CONN_MAX_AGE"] = conn_max_age
+        config["CONN_HEALTH_CHECKS"] = True
     else:
         port = config.get("PORT")
         if port not in ("", None) and not str(port).isdigit():

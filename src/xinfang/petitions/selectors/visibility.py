@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,12 +43,21 @@ def petitions_visible_to(user: Staff) -> QuerySet[Petition]:
     ids = _visible_unit_ids(user)
     if not ids:
         return Petition.objects.none()
-    hidden = hidden_accusations_q(user)
-    links = PetitionUnit.objects.filter(petition=OuterRef("pk"))
     if len(ids) > UNIT_LIST_LIMIT:
+        links = PetitionUnit.objects.filter(petition=OuterRef("pk"))
         return Petition.objects.filter(
             Exists(links.filter(unit_id__in=unit_ids_visible_to(user)))
-        ).exclude(hidden)
+        ).exclude(hidden_accusations_q(user))
+    # A clone: the cached queryset itself is never evaluated.
+    return _visible_through(ids, tuple(accused_unit_paths_of(user))).all()
+
+
+@functools.lru_cache(maxsize=512)
+def _visible_through(ids: tuple[int, ...], paths: tuple[str, ...]) -> QuerySet[Petition]:
+    """The cases linked to any of the units `ids`, less the accusations against the units at
+    `paths` or above. Its SQL depends on nothing else, so it is built once per process for
+    each set of units (resolving the EXISTS and the exclusion cost ~1.5 ms a request)."""
+    links = PetitionUnit.objects.filter(petition=OuterRef("pk"))
     # A literal list lets PostgreSQL estimate how many cases the user's units hold. SQLite
     # would probe the (unit, petition) index once per visible unit for every case scanned;
     # comparing an expression makes it read the case's few links instead (bench_ledger).
@@ -55,7 +65,7 @@ def petitions_visible_to(user: Staff) -> QuerySet[Petition]:
         links = links.alias(unit_key=F("unit_id") + 0).filter(unit_key__in=ids)
     else:
         links = links.filter(unit_id__in=ids)
-    return Petition.objects.filter(Exists(links)).exclude(hidden)
+    return Petition.objects.filter(Exists(links)).exclude(_hidden_q(paths))
 
 
 def _visible_unit_ids(user: Staff) -> tuple[int, ...]:
@@ -151,7 +161,10 @@ def hidden_accusations_q(user: Staff, prefix: str = "") -> Q:
 
     `prefix` reaches the case through a relation ("petition__", "repeat_of__").
     """
-    paths = accused_unit_paths_of(user)
+    return _hidden_q(tuple(accused_unit_paths_of(user)), prefix)
+
+
+def _hidden_q(paths: tuple[str, ...], prefix: str = "") -> Q:
     if not paths:
         return Q(pk__in=[])
     # The accused unit is an ancestor-or-self of one of the user's units: its path is a
