@@ -19,6 +19,7 @@ from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.services import deadline_watch
 from xinfang.workflow.services.reminder_log import point_ranges, sql_array
 from xinfang.workflow.tasks import deadlines_check_task
 
@@ -264,3 +265,53 @@ def test_it_passes_an_array_as_a_plain_literal_only_when_nothing_needs_quoting()
     assert sql_array([]) == "{}"
     for awkward in (["a b"], ['a"b'], ["a,b"], ["{a}"], ["NULL"], [""], ["办结"]):
         assert sql_array(awkward) == awkward
+
+
+def test_a_batch_that_fails_leaves_nothing_half_done_and_the_rerun_finishes(
+    settings, monkeypatch, org, dc_registrar, dc_leader, district_supervisor
+):
+    cases = [
+        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
+        for i in range(4)
+    ]
+    before = {p.pk: Petition.objects.get(pk=p.pk) for p in cases}
+    settings.DEADLINE_SCAN_BATCH = 2
+    real = deadline_watch.notify_bulk
+    calls = []
+
+    def failing_second(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(deadline_watch, "notify_bulk", failing_second)
+    now = at(2025, 3, 19, 10)
+    try:
+        wf.deadlines_check(now=now)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the second batch should have failed")
+    # The first batch (the two lowest ids) went in whole; the second left no trace.
+    first, second = cases[:2], cases[2:]
+    assert set(DeadlineReminder.objects.values_list("petition_id", flat=True)) == {
+        p.pk for p in first
+    }
+    for p in second:
+        p = Petition.objects.get(pk=p.pk)
+        assert [e.kind for e in p.events.order_by("seq")] == ["register"]
+        assert (p.version, p.history_head) == (before[p.pk].version, before[p.pk].history_head)
+        assert not notes(petition=p).exists()
+    monkeypatch.setattr(deadline_watch, "notify_bulk", real)
+    again = wf.deadlines_check(now=now)
+    assert again.counts["decide_by:overdue"] == 2 and again.events == 2
+    assert wf.deadlines_check(now=now).total == 0
+    for p in cases:
+        p = Petition.objects.get(pk=p.pk)
+        events = list(p.events.order_by("seq"))
+        assert [e.kind for e in events] == ["register", "overdue"]
+        assert chain_verify(p, events) == []
+        assert p.version == before[p.pk].version + 1
+        told = notes(petition=p, kind="overdue").values_list("recipient__username", flat=True)
+        assert sorted(told) == ["dc_leader", "dc_registrar", "district_supervisor"]
