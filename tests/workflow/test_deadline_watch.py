@@ -20,7 +20,11 @@ from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services import deadline_watch
-from xinfang.workflow.services.reminder_log import point_ranges, sql_array
+from xinfang.workflow.services.reminder_log import (
+    interleaved_batches,
+    point_ranges,
+    sql_array,
+)
 from xinfang.workflow.tasks import deadlines_check_task
 
 
@@ -38,6 +42,17 @@ def days(start: date, end: date):
 def test_it_splits_the_reminder_points_into_ranges_of_days_left():
     assert point_ranges([3, 1, 0]) == [("0d", 0, 0), ("1d", 1, 1), ("3d", 2, 3)]
     assert point_ranges([7, 3]) == [("3d", 0, 3), ("7d", 4, 7)]
+
+
+def test_it_deals_the_sorted_cases_into_batches_round_robin_each_in_order():
+    # Neighbouring cases (one page of the case table) go to different transactions.
+    assert interleaved_batches(list(range(11)), 5) == [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8]]
+    assert interleaved_batches([1, 2], 5) == [[1, 2]]
+    assert interleaved_batches([], 5) == []
+    dealt = interleaved_batches(list(range(12_345)), 5000)
+    assert [len(b) for b in dealt] == [4115, 4115, 4115]
+    assert sorted(x for b in dealt for x in b) == list(range(12_345))
+    assert all(list(b) == sorted(b) for b in dealt)
 
 
 def test_it_reminds_once_at_each_point_and_marks_overdue_the_day_after(
@@ -293,14 +308,17 @@ def test_a_batch_that_fails_leaves_nothing_half_done_and_the_rerun_finishes(
         pass
     else:
         raise AssertionError("the second batch should have failed")
-    # The first batch (the two lowest ids) went in whole; the second left no trace.
-    first, second = cases[:2], cases[2:]
-    assert set(DeadlineReminder.objects.values_list("petition_id", flat=True)) == {
-        p.pk for p in first
-    }
-    for p in second:
+    # The first batch went in whole (its cases logged, marked and told); the second left no
+    # trace: no log row, no event, the case row as it was, nobody told.
+    logged = set(DeadlineReminder.objects.values_list("petition_id", flat=True))
+    assert len(logged) == 2
+    for p in cases:
         p = Petition.objects.get(pk=p.pk)
-        assert [e.kind for e in p.events.order_by("seq")] == ["register"]
+        kinds = [e.kind for e in p.events.order_by("seq")]
+        if p.pk in logged:
+            assert kinds == ["register", "overdue"] and notes(petition=p).exists()
+            continue
+        assert kinds == ["register"]
         assert (p.version, p.history_head) == (before[p.pk].version, before[p.pk].history_head)
         assert not notes(petition=p).exists()
     monkeypatch.setattr(deadline_watch, "notify_bulk", real)
