@@ -4,6 +4,7 @@ once per person, and each person's choice of inbox or email honoured."""
 from datetime import timedelta
 
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from tests.clock import at
@@ -61,3 +62,24 @@ def test_the_deadline_job_reaches_an_inbox_and_emails_who_chose_it(
     assert note.kind == "deadline_reminder" and note.read_at is None and note.petition_id == p.pk
     assert [m.to for m in mail.outbox] == [["handler@example.gov.cn"]]
     assert timezone.now() - note.created_at < timedelta(minutes=5)
+
+
+def test_it_stores_every_text_as_given_twice_in_one_transaction(dc_handler, dc_leader):
+    # PostgreSQL sends the rows by COPY through a temporary table: the texts must come out as
+    # they went in (tabs, newlines, backslashes, COPY's own null marker), and a second call in
+    # the same transaction (the deadline job's batches) must find the table gone.
+    awkward = "第一行\t制表\n第二行\\N 反斜杠\\ \"引号\" '单引号' {花括号,逗号}"
+    with transaction.atomic():
+        for round_ in (1, 2):
+            sent = notify_bulk(
+                messages=[
+                    Message(s.pk, "overdue", f"{awkward}{round_}", f"k{round_}", awkward, "", None)
+                    for s in (dc_handler, dc_leader)
+                ]
+            )
+            assert sent == 2
+    notes = Notification.objects.order_by("dedupe_key", "recipient_id")
+    assert notes.count() == 4
+    for note in notes:
+        assert note.title == f"{awkward}{note.dedupe_key[1]}" and note.body == awkward
+        assert note.url == "" and note.petition_id is None and note.read_at is None

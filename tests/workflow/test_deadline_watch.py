@@ -19,7 +19,12 @@ from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineReminder
-from xinfang.workflow.services.reminder_log import point_ranges, sql_array
+from xinfang.workflow.services import deadline_watch
+from xinfang.workflow.services.reminder_log import (
+    interleaved_batches,
+    point_ranges,
+    sql_array,
+)
 from xinfang.workflow.tasks import deadlines_check_task
 
 
@@ -37,6 +42,17 @@ def days(start: date, end: date):
 def test_it_splits_the_reminder_points_into_ranges_of_days_left():
     assert point_ranges([3, 1, 0]) == [("0d", 0, 0), ("1d", 1, 1), ("3d", 2, 3)]
     assert point_ranges([7, 3]) == [("3d", 0, 3), ("7d", 4, 7)]
+
+
+def test_it_deals_the_sorted_cases_into_batches_round_robin_each_in_order():
+    # Neighbouring cases (one page of the case table) go to different transactions.
+    assert interleaved_batches(list(range(11)), 5) == [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8]]
+    assert interleaved_batches([1, 2], 5) == [[1, 2]]
+    assert interleaved_batches([], 5) == []
+    dealt = interleaved_batches(list(range(12_345)), 5000)
+    assert [len(b) for b in dealt] == [4115, 4115, 4115]
+    assert sorted(x for b in dealt for x in b) == list(range(12_345))
+    assert all(list(b) == sorted(b) for b in dealt)
 
 
 def test_it_reminds_once_at_each_point_and_marks_overdue_the_day_after(
@@ -264,3 +280,56 @@ def test_it_passes_an_array_as_a_plain_literal_only_when_nothing_needs_quoting()
     assert sql_array([]) == "{}"
     for awkward in (["a b"], ['a"b'], ["a,b"], ["{a}"], ["NULL"], [""], ["办结"]):
         assert sql_array(awkward) == awkward
+
+
+def test_a_batch_that_fails_leaves_nothing_half_done_and_the_rerun_finishes(
+    settings, monkeypatch, org, dc_registrar, dc_leader, district_supervisor
+):
+    cases = [
+        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
+        for i in range(4)
+    ]
+    before = {p.pk: Petition.objects.get(pk=p.pk) for p in cases}
+    settings.DEADLINE_SCAN_BATCH = 2
+    real = deadline_watch.notify_bulk
+    calls = []
+
+    def failing_second(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(deadline_watch, "notify_bulk", failing_second)
+    now = at(2025, 3, 19, 10)
+    try:
+        wf.deadlines_check(now=now)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the second batch should have failed")
+    # The first batch went in whole (its cases logged, marked and told); the second left no
+    # trace: no log row, no event, the case row as it was, nobody told.
+    logged = set(DeadlineReminder.objects.values_list("petition_id", flat=True))
+    assert len(logged) == 2
+    for p in cases:
+        p = Petition.objects.get(pk=p.pk)
+        kinds = [e.kind for e in p.events.order_by("seq")]
+        if p.pk in logged:
+            assert kinds == ["register", "overdue"] and notes(petition=p).exists()
+            continue
+        assert kinds == ["register"]
+        assert (p.version, p.history_head) == (before[p.pk].version, before[p.pk].history_head)
+        assert not notes(petition=p).exists()
+    monkeypatch.setattr(deadline_watch, "notify_bulk", real)
+    again = wf.deadlines_check(now=now)
+    assert again.counts["decide_by:overdue"] == 2 and again.events == 2
+    assert wf.deadlines_check(now=now).total == 0
+    for p in cases:
+        p = Petition.objects.get(pk=p.pk)
+        events = list(p.events.order_by("seq"))
+        assert [e.kind for e in events] == ["register", "overdue"]
+        assert chain_verify(p, events) == []
+        assert p.version == before[p.pk].version + 1
+        told = notes(petition=p, kind="overdue").values_list("recipient__username", flat=True)
+        assert sorted(told) == ["dc_leader", "dc_registrar", "district_supervisor"]

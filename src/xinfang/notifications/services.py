@@ -161,8 +161,14 @@ COLUMNS = (
 
 
 def _insert(rows: list[tuple]) -> None:
-    """Insert the rows, skipping (recipient, key) pairs present: on PostgreSQL one statement
-    of arrays per 5,000 rows, elsewhere Django's bulk_create."""
+    """Insert the rows, skipping (recipient, key) pairs present: on PostgreSQL COPY into a
+    temporary table and one INSERT … SELECT … ON CONFLICT from it, elsewhere Django's
+    bulk_create.
+
+    COPY because the deadline scan sends a hundred thousand at a time: the same rows as nine
+    array parameters unnested in one INSERT cost the server three times as much (parsing
+    arrays of long Chinese texts), 0.5 s a 5,000 against 0.15 s (bench_deadlines).
+    """
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -172,16 +178,24 @@ def _insert(rows: list[tuple]) -> None:
             batch_size=1000,
         )
         return
-    sql = (
-        f"INSERT INTO {Notification._meta.db_table} ({', '.join(COLUMNS)}) "
-        "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::text[], "
-        "%s::varchar[], %s::bigint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[]) "
-        "ON CONFLICT (recipient_id, dedupe_key) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
-            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+    table = Notification._meta.db_table
+    columns = ", ".join(COLUMNS)
+    # Dropped at the commit (or rollback) of the caller's transaction; atomic() makes one
+    # when there is none, so the table outlives the COPY.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE notify_bulk_rows ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        copy_sql = f"COPY notify_bulk_rows ({columns}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM notify_bulk_rows "
+            "ON CONFLICT (recipient_id, dedupe_key) DO NOTHING"
+        )
+        cursor.execute("DROP TABLE notify_bulk_rows")
 
 
 def notification_mark_read(*, actor: Staff, notification_id: int | None = None) -> int:

@@ -45,6 +45,7 @@ from xinfang.workflow.services.reminder_log import (
     OVERDUE,
     TARGET,
     Due,
+    interleaved_batches,
     log_insert,
     point_ranges,
     points_by_date,
@@ -263,10 +264,9 @@ def _run(scan: DeadlineScan, found: list[Due], *, overdue: bool) -> None:
         scan.found += found
         scan.counts.update(f"{d.field}:{d.point}" for d in found)
         return
-    size = batch_size()
-    for start in range(0, len(found), size):
+    for batch in interleaved_batches(found, batch_size()):
         with transaction.atomic():
-            _send_batch(scan, found[start : start + size], overdue=overdue)
+            _send_batch(scan, list(batch), overdue=overdue)
 
 
 @dataclass(slots=True)

@@ -50,6 +50,7 @@ from xinfang.workflow.services.recipients import (
 from xinfang.workflow.services.reminder_log import (
     OVERDUE,
     Due,
+    interleaved_batches,
     log_insert,
     point_ranges,
     points_by_date,
@@ -125,9 +126,9 @@ def _raise_all(due: list[tuple[int, date]], clock: Clock, now: datetime) -> tupl
     raised = sent = 0
     due = sorted(due)  # one global order of row locks, as the overdue marks take them
     size = int(getattr(settings, "DEADLINE_SCAN_BATCH", 5000))
-    for start in range(0, len(due), size):
+    for batch in interleaved_batches(due, size):
         with transaction.atomic():
-            batch_raised, batch_sent = _raise_batch(dict(due[start : start + size]), clock, now)
+            batch_raised, batch_sent = _raise_batch(dict(batch), clock, now)
         raised += batch_raised
         sent += batch_sent
     return raised, sent
