@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('petitions', '0020_subject_trigram_sqlite'),
+        ('petitions', '0021_subject_fragments'),
         ('units', '0004_decline_channels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
