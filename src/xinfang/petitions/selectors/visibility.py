@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from xinfang.core.crypto import blind_indexes
+from xinfang.core.db import roomy
 from xinfang.core.memo import memoized
 from xinfang.petitions.models import (
     Category,
@@ -100,10 +101,12 @@ def petitions_visible_count(user: Staff) -> int:
     index and the accusations' partial index: the distinct cases linked to a unit the user
     sees, less the accusations against the user's units. Counting the cases themselves
     visited every one of them (157,000 rows for a district's registrar at 1M cases).
-    A superuser's cases are not those of some units: counted from the cases."""
+    A superuser's cases are not those of some units: counted from the cases. (With
+    `roomy`: 343,000 links sorted in memory, not on disk, 85 ms instead of 110 at 1M.)"""
     if not (user.is_authenticated and user.is_active) or user.is_superuser:
         return petitions_visible_to(user).count()
-    return _visible_links(user).aggregate(n=Count("petition_id", distinct=True))["n"]
+    with roomy():
+        return _visible_links(user).aggregate(n=Count("petition_id", distinct=True))["n"]
 
 
 def _visible_links(user: Staff, among: Q | None = None) -> QuerySet[PetitionUnit]:
