@@ -29,18 +29,18 @@ The three escalation rates are not defined in RULES.md §9; they are defined her
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from xinfang.core.db import roomy
 from xinfang.petitions.models import (
     Category,
     Channel,
@@ -539,20 +539,6 @@ def _dated(cases: QuerySet[Petition], any_date: Q) -> QuerySet[Petition]:
     if connection.vendor == "sqlite":
         return cases
     return cases.filter(any_date)
-
-
-@contextmanager
-def roomy() -> Iterator[None]:
-    """Room for a grouped query over many cases: on PostgreSQL, work_mem raised for the
-    transaction. The planner cannot estimate how few groups a mask or a month makes (it
-    guessed one per case), and with the default 4 MB it sorted the cases on disk instead
-    of hashing them."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        yield
 
 
 def _condition_bits(chosen: list[Indicator]) -> list[QFn]:

@@ -15,7 +15,8 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from xinfang.analytics import periods, tally
-from xinfang.analytics.indicators import Scope, roomy, scope_cases, subtree_cases
+from xinfang.analytics.indicators import Scope, scope_cases, subtree_cases
+from xinfang.core.db import roomy
 from xinfang.core.errors import NotFound, NotPermitted, ValidationFailed
 from xinfang.petitions.models import Category, Channel, Petition, open_q, overdue_q
 from xinfang.petitions.selectors.visibility import petitions_visible_to

@@ -44,6 +44,7 @@ from xinfang.petitions.selectors import (
     accusation_receipt,
     accused_unit_paths_of,
     petition_get_for_user,
+    petitions_visible_count,
     petitions_visible_to,
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
@@ -241,12 +242,18 @@ class PagedCases:
     """The caller's cases newest first, a page at a time: the page's ids are found on the
     case table alone (an index walk on state and received time), then only those rows are
     read with their units, category and parties. Sorting every visible case with every column
-    joined (the content included) made a page cost as much as the whole list."""
+    joined (the content included) made a page cost as much as the whole list.
 
-    def __init__(self, qs: QuerySet[Petition]) -> None:
-        self.qs = qs
+    With `user` (the cases are exactly those the user may see, no filter), the count is
+    `petitions_visible_count`'s, from the user's links: no case's row is read.
+    """
+
+    def __init__(self, qs: QuerySet[Petition], *, user: Staff | None = None) -> None:
+        self.qs, self.user = qs, user
 
     def count(self) -> int:
+        if self.user is not None:
+            return petitions_visible_count(self.user)
         return self.qs.order_by().count()
 
     def __getitem__(self, page: slice) -> list[ListRow]:
@@ -316,6 +323,8 @@ class RankedCases:
 SIMPLE_LIST_PARAMS = {"state", "limit", "offset"}
 # A search with only these: its cases are the caller's visible ones, counted from the ids.
 SEARCH_COUNT_PARAMS = {"q", "limit", "offset"}
+# A list with only these: its cases are the caller's visible ones, counted from the links.
+VISIBLE_COUNT_PARAMS = {"limit", "offset"}
 
 
 @extend_schema_view(
@@ -351,7 +360,8 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
         else:
             # Plain values shown as the serializer shows them, without building it (the
             # serializer and model instances cost more than the page's queries).
-            rows = self.paginate_queryset(PagedCases(found))
+            plain = set(request.query_params) <= VISIBLE_COUNT_PARAMS
+            rows = self.paginate_queryset(PagedCases(found, user=request.user if plain else None))
             data = list_rows_data(request.user, rows, accused_unit_paths_of(request.user))
             return self.get_paginated_response([{**row, "highlight": None} for row in data])
         page = self.paginate_queryset(cases)

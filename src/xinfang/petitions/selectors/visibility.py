@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from xinfang.core.crypto import blind_indexes
+from xinfang.core.db import roomy
 from xinfang.core.memo import memoized
 from xinfang.petitions.models import (
     Category,
@@ -92,18 +93,39 @@ def visible_ids_among(user: Staff, *id_sets: object) -> QuerySet[int]:
     among = Q()
     for ids in id_sets:
         among |= Q(petition_id__in=ids)
+    return _visible_links(user, among).values_list("petition_id", flat=True).distinct()
+
+
+def petitions_visible_count(user: Staff) -> int:
+    """`petitions_visible_to(user).count()`, exactly, from the case-unit links' (unit, case)
+    index and the accusations' partial index: the distinct cases linked to a unit the user
+    sees, less the accusations against the user's units. Counting the cases themselves
+    visited every one of them (157,000 rows for a district's registrar at 1M cases).
+    A superuser's cases are not those of some units: counted from the cases. (With
+    `roomy`: 343,000 links sorted in memory, not on disk, 85 ms instead of 110 at 1M.)"""
+    if not (user.is_authenticated and user.is_active) or user.is_superuser:
+        return petitions_visible_to(user).count()
+    with roomy():
+        return _visible_links(user).aggregate(n=Count("petition_id", distinct=True))["n"]
+
+
+def _visible_links(user: Staff, among: Q | None = None) -> QuerySet[PetitionUnit]:
+    """The links (of the cases `among` matches, or of every case) to a unit the user sees,
+    less those of the accusations against the user's units; not for a superuser."""
     ids = _visible_unit_ids(user) if user.is_authenticated and user.is_active else ()
     if not ids:
-        return PetitionUnit.objects.none().values_list("petition_id", flat=True)
-    links = PetitionUnit.objects.filter(among)
+        return PetitionUnit.objects.none()
+    links = PetitionUnit.objects.filter(among or Q())
     if len(ids) > UNIT_LIST_LIMIT:
         links = links.filter(unit_id__in=unit_ids_visible_to(user))
-    elif connection.vendor == "sqlite":  # each case's few links, not every link of each unit
+    elif among and connection.vendor == "sqlite":
+        # Each case's few links, not every link of each unit (without `among`, every link
+        # of each unit is what is asked: the index's ranges).
         links = links.alias(unit_key=F("unit_id") + 0).filter(unit_key__in=ids)
     else:
         links = links.filter(unit_id__in=ids)
     hidden = Petition.objects.filter(hidden_accusations_q(user)).values("pk")
-    return links.exclude(petition_id__in=hidden).values_list("petition_id", flat=True).distinct()
+    return links.exclude(petition_id__in=hidden)
 
 
 def petition_get_for_user(user: Staff, petition_id: int) -> Petition:
