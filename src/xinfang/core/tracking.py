@@ -13,6 +13,7 @@ and b by (w_i + w_j) * (a + b) != 0: every single substitution and every transpo
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
@@ -124,6 +125,7 @@ def format_tracking_code(code: str) -> str:
     return "-".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)
 def display_tracking_code(code: str) -> str:
     """The one spelling people see ("H2Y6-4PV1-3XP"), in pages, messages, notices and the
     API's display field; a value that is not a valid code (imported, legacy) as it is."""

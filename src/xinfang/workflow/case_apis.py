@@ -22,6 +22,7 @@ from xinfang.audit.reads import ListReadMixin, case_read_record
 from xinfang.audit.services import person_history_lookup, personal_data_reveal
 from xinfang.core.bounds import BoundedMultiPartParser, parse_pk, query_params_checked
 from xinfang.core.crypto import blind_indexes
+from xinfang.core.db import compiled_count, compiled_page_ids
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.models import (
@@ -48,6 +49,7 @@ from xinfang.petitions.selectors import (
     petitions_visible_to,
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
+from xinfang.petitions.selectors.visibility import visible_sql_key
 from xinfang.petitions.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -245,19 +247,31 @@ class PagedCases:
     joined (the content included) made a page cost as much as the whole list.
 
     With `user` (the cases are exactly those the user may see, no filter), the count is
-    `petitions_visible_count`'s, from the user's links: no case's row is read.
+    `petitions_visible_count`'s, from the user's links: no case's row is read. With `key`
+    (what the queryset's SQL is made of: visible_sql_key and the states asked for), the
+    count and the page's ids run SQL compiled once per key (core.db.compiled_count).
     """
 
-    def __init__(self, qs: QuerySet[Petition], *, user: Staff | None = None) -> None:
-        self.qs, self.user = qs, user
+    def __init__(
+        self, qs: QuerySet[Petition], *, user: Staff | None = None, key: tuple | None = None
+    ) -> None:
+        self.qs, self.user, self.key = qs, user, key
 
     def count(self) -> int:
         if self.user is not None:
             return petitions_visible_count(self.user)
+        if self.key is not None:
+            return compiled_count(self.key, lambda: self.qs)
         return self.qs.order_by().count()
 
     def __getitem__(self, page: slice) -> list[ListRow]:
-        ids = list(self.qs.values_list("pk", flat=True)[page])
+        start = page.start or 0
+        if self.key is not None:
+            ids = compiled_page_ids(
+                self.key, lambda: self.qs, offset=start, limit=page.stop - start
+            )
+        else:
+            ids = list(self.qs.values_list("pk", flat=True)[page])
         return list_rows(ids)
 
 
@@ -361,11 +375,22 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
             # Plain values shown as the serializer shows them, without building it (the
             # serializer and model instances cost more than the page's queries).
             plain = set(request.query_params) <= VISIBLE_COUNT_PARAMS
-            rows = self.paginate_queryset(PagedCases(found, user=request.user if plain else None))
+            rows = self.paginate_queryset(
+                PagedCases(found, user=request.user if plain else None, key=self._simple_list_key())
+            )
             data = list_rows_data(request.user, rows, accused_unit_paths_of(request.user))
             return self.get_paginated_response([{**row, "highlight": None} for row in data])
         page = self.paginate_queryset(cases)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _simple_list_key(self) -> tuple | None:
+        """What a list of some states' cases compiles from (PagedCases), None for others."""
+        params = self.request.query_params
+        if not set(params) <= SIMPLE_LIST_PARAMS:
+            return None
+        visible = visible_sql_key(self.request.user)
+        states = tuple(sorted(set(params.getlist("state"))))
+        return None if visible is None else ("case-list", visible, states)
 
     def filter_queryset(self, queryset: QuerySet[Petition]) -> QuerySet[Petition]:
         # The list's commonest ask, a page of cases in some states, is filtered without

@@ -23,7 +23,11 @@ from xinfang.petitions.models import (
     State,
 )
 from xinfang.units.models import Staff, Unit
-from xinfang.units.selectors import member_paths_of, unit_ids_visible_to
+from xinfang.units.selectors import (
+    member_paths_of,
+    unit_id_list_visible_to,
+    unit_ids_visible_to,
+)
 
 # Above this many visible units the ids stay a subquery instead of a literal list.
 UNIT_LIST_LIMIT = 2000
@@ -69,13 +73,26 @@ def _visible_through(ids: tuple[int, ...], paths: tuple[str, ...]) -> QuerySet[P
     return Petition.objects.filter(Exists(links)).exclude(_hidden_q(paths))
 
 
+def visible_sql_key(user: Staff) -> tuple | None:
+    """What the SQL of petitions_visible_to(user) is made of (the units the user sees and
+    the user's own units' paths), for a statement compiled once (core.db.compiled_count);
+    None where the units are not a literal list."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    paths = tuple(accused_unit_paths_of(user))
+    if user.is_superuser:
+        return ("all", paths)
+    ids = _visible_unit_ids(user)
+    if not ids or len(ids) > UNIT_LIST_LIMIT:
+        return None
+    return ("units", ids, paths)
+
+
 def _visible_unit_ids(user: Staff) -> tuple[int, ...]:
     """The ids of the units the user sees (one more than UNIT_LIST_LIMIT at most)."""
     return memoized(
         ("visible_unit_ids", user.pk),
-        lambda: tuple(
-            unit_ids_visible_to(user).values_list("id", flat=True)[: UNIT_LIST_LIMIT + 1]
-        ),
+        lambda: unit_id_list_visible_to(user, UNIT_LIST_LIMIT + 1),
     )
 
 

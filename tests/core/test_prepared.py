@@ -1,0 +1,110 @@
+"""Statements compiled once (core/db.py): the same rows, counts and pages as the ORM gives,
+for every length and key, and a build with parameters of its own refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.petitions.factories import accuse, register
+from tests.units.factories import MembershipFactory, StaffFactory
+from xinfang.core.db import PreparedValues, compiled_count, compiled_page_ids
+from xinfang.petitions.models import Petition, PetitionParty, State
+from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors.visibility import visible_sql_key
+from xinfang.petitions.serializers import list_rows
+
+pytestmark = pytest.mark.django_db
+
+_PARTIES = PreparedValues(
+    lambda ids: (
+        PetitionParty.objects.filter(petition_id__in=ids)
+        .order_by("petition_id", "id")
+        .values("petition_id", "role", "petitioner__name", "petitioner__phone")
+    )
+)
+
+
+def _orm_parties(ids):
+    return list(
+        PetitionParty.objects.filter(petition_id__in=ids)
+        .order_by("petition_id", "id")
+        .values("petition_id", "role", "petitioner__name", "petitioner__phone")
+    )
+
+
+def test_prepared_rows_are_the_orms_with_their_converters(org, dc_registrar):
+    cases = [register(dc_registrar, org.dongcheng) for _ in range(4)]
+    ids = [c.pk for c in cases]
+    for n in range(1, 5):
+        for chosen in (ids[:n], ids[-n:][::-1]):
+            rows = _PARTIES.rows(chosen)
+            assert rows == _orm_parties(chosen)
+            # Decrypted, not ciphertext: the encrypted column's converter ran.
+            assert all(not r["petitioner__name"].startswith("v") for r in rows)
+    assert _PARTIES.rows([]) == []
+    assert _PARTIES.rows([10**9]) == []
+
+
+def test_prepared_runs_one_statement_after_the_first(org, dc_registrar):
+    ids = [register(dc_registrar, org.dongcheng).pk for _ in range(2)]
+    _PARTIES.rows(ids)
+    with CaptureQueriesContext(connection) as queries:
+        _PARTIES.rows(ids[::-1])
+    assert len(queries) == 1
+
+
+def test_a_build_with_parameters_of_its_own_is_refused():
+    other = PreparedValues(
+        lambda ids: Petition.objects.filter(pk__in=ids, subject="固定").values("id")
+    )
+    with pytest.raises(ValueError):
+        other.rows([1, 2])
+
+
+def test_list_rows_are_in_the_order_asked(org, dc_registrar):
+    ids = [register(dc_registrar, org.dongcheng).pk for _ in range(3)]
+    assert [r.pk for r in list_rows([*ids[::-1], 10**9])] == ids[::-1]
+
+
+# The cases are only read: one set serves every example.
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(offset=st.integers(0, 6), limit=st.integers(1, 5), state=st.sampled_from(State.values))
+def test_compiled_count_and_pages_are_the_orms(db_cases, offset, limit, state):
+    for user in db_cases:
+        key = ("test", visible_sql_key(user), (state,))
+
+        def build(user=user):
+            return (
+                petitions_visible_to(user).filter(state__in=[state]).order_by("-received_at", "-id")
+            )
+
+        assert compiled_count(key, build) == build().count()
+        expected = list(build().values_list("pk", flat=True)[offset : offset + limit])
+        assert compiled_page_ids(key, build, offset=offset, limit=limit) == expected
+
+
+@pytest.fixture
+def db_cases(org, dc_registrar, dc_handler, cn_leader, xc_handler):
+    for _ in range(3):
+        register(dc_registrar, org.dongcheng)
+    accuse(cn_leader, org.district, org.dongcheng, subject="街道干部索要好处费", content="有人索要")
+    north = StaffFactory(username="north_registrar")
+    MembershipFactory(staff=north, unit=org.north, role="registrar")
+    register(north, org.north)
+    root = StaffFactory(username="root", is_superuser=True)
+    return [dc_registrar, dc_handler, cn_leader, xc_handler, north, root]
+
+
+def test_a_new_membership_is_a_new_key(api, org, dc_registrar, xc_handler):
+    register(dc_registrar, org.dongcheng)
+    client = api.as_(xc_handler)
+    before = client.get("/api/v1/petitions/", {"state": "registered"}).json()["count"]
+    MembershipFactory(staff=xc_handler, unit=org.dongcheng, role="handler")
+    after = client.get("/api/v1/petitions/", {"state": "registered"}).json()["count"]
+    assert after == before + 1
