@@ -61,6 +61,34 @@ def test_the_application_loaded_before_the_fork_and_a_registration_need_no_heavy
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_the_master_forks_with_its_c_heap_given_back(tmp_path):
+    # Building the word table frees jieba's dict of half a million words; its pages, kept
+    # by the C heap, were in every forked process's memory (about 44 MiB of the tree's PSS).
+    # Loaded, the master has nothing left for a second trim to give back.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import ctypes, re\n"
+            "from xinfang.site.webserver import _load_application\n"
+            "_load_application()\n"
+            "def rss():\n"
+            "    return int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read())[1])\n"
+            "before = rss()\n"
+            "ctypes.CDLL('libc.so.6').malloc_trim(0)\n"
+            "print(before - rss())",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "XINFANG_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    released_kib = int(done.stdout.strip().splitlines()[-1])
+    assert released_kib < 8 * 1024, released_kib
+
+
 def test_the_supervisor_fails_when_the_server_fails_and_not_when_it_ends():
     supervise = ("-m", "xinfang.site.supervisor", "--", sys.executable, "-c")
     failed = _run(*supervise, "raise SystemExit(3)")
