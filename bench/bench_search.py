@@ -138,12 +138,12 @@ def _texts_and_index_pg(texts: list[tuple[str, str]]) -> None:
     """PostgreSQL: both text indexes of every case whose text is `texts[pk % len(texts)]`
     (as `bulk_petitions(texts=…)` writes them), the server joining the cases to one row per
     distinct text: the search document (`petition_search_index` without replies' texts),
-    and the similar-case text row and 64 band rows (`petition_text_index`). Each text is
+    and the similar-case text row with its 64 band keys (`petition_text_index`). Each text is
     cut once; the rows go in case order, as registrations would write them, with the
     tables' own indexes dropped for the fill and built after it."""
     from django.db import connection, transaction
 
-    from xinfang.petitions.models import PetitionBand, PetitionText
+    from xinfang.petitions.models import PetitionText
     from xinfang.petitions.search import PG_TABLE
     from xinfang.petitions.textindex import _finder
     from xinfang.textmining import fts
@@ -152,44 +152,39 @@ def _texts_and_index_pg(texts: list[tuple[str, str]]) -> None:
 
     started = time.perf_counter()
     finder, tk = _finder(), default_tokeniser()
-    text_rows, band_rows = [], []
+    text_rows = []
     for n, (subject, content) in enumerate(texts):
         # One cutting for both, as a registration does (history._text_indexes_refresh).
         words, index_words = tk.cut_both(f"{subject}。{content}")
         sig = finder.signature(words=words)
         document = fts.tsvector_literal(index_words)
         if sig is None:
-            text_rows.append((n, document, None, None))
+            text_rows.append((n, document, None, None, None))
             continue
-        text_rows.append(
-            (n, document, " ".join(words), np.asarray(sig.sketch, SKETCH_DTYPE).tobytes())
-        )
-        band_rows += [(n, int(k)) for k in np.asarray(sig.keys, KEY_DTYPE).tolist()]
+        sketch = np.asarray(sig.sketch, SKETCH_DTYPE).tobytes()
+        keys = np.asarray(sig.keys, KEY_DTYPE).tolist()
+        text_rows.append((n, document, " ".join(words), sketch, keys))
     print(f"  cut {len(texts):,} texts in {time.perf_counter() - started:.0f} s", flush=True)
-    text_table, band_table = PetitionText._meta.db_table, PetitionBand._meta.db_table
+    text_table = PetitionText._meta.db_table
     with connection.cursor() as cur:
-        cur.execute(f"TRUNCATE {PG_TABLE}, {band_table}, {text_table}")
+        cur.execute(f"TRUNCATE {PG_TABLE}, {text_table} CASCADE")
         cur.execute(
             "CREATE TEMP TABLE bench_text (n integer PRIMARY KEY, document tsvector, "
-            "words text, sketch bytea)"
+            "words text, sketch bytea, bands bigint[])"
         )
-        cur.execute("CREATE TEMP TABLE bench_band (n integer, key bigint)")
-        with cur.cursor.copy("COPY bench_text (n, document, words, sketch) FROM STDIN") as copy:
+        with cur.cursor.copy(
+            "COPY bench_text (n, document, words, sketch, bands) FROM STDIN"
+        ) as copy:
             for row in text_rows:
                 copy.write_row(row)
-        with cur.cursor.copy("COPY bench_band (n, key) FROM STDIN") as copy:
-            for row in band_rows:
-                copy.write_row(row)
-        cur.execute("CREATE INDEX ON bench_band (n)")
         cur.execute("ANALYZE bench_text")
-        cur.execute("ANALYZE bench_band")
         cur.execute("SELECT min(id), max(id) FROM petitions_petition")
         low, high = cur.fetchone()
     size = len(texts)
     step = 50_000
     # Each case's rows follow its own, in case order: a nested loop over the cases' keys.
     join = "FROM petitions_petition p JOIN {} t ON t.n = p.id %% {} WHERE p.id BETWEEN %s AND %s"
-    with pg_bulk_fill([PG_TABLE, text_table, band_table], saved=_saved_indexes()):
+    with pg_bulk_fill([PG_TABLE, text_table], saved=_saved_indexes()):
         for first in range(low, high + 1, step):
             bounds = [first, first + step - 1]
             with transaction.atomic(), connection.cursor() as cur:
@@ -202,16 +197,10 @@ def _texts_and_index_pg(texts: list[tuple[str, str]]) -> None:
                     bounds,
                 )
                 cur.execute(
-                    f"INSERT INTO {text_table} (petition_id, words, sketch) "
-                    "SELECT p.id, t.words, t.sketch "
+                    f"INSERT INTO {text_table} (petition_id, words, sketch, bands) "
+                    "SELECT p.id, t.words, t.sketch, t.bands "
                     + join.format("bench_text", size)
                     + " AND t.sketch IS NOT NULL ORDER BY p.id",
-                    bounds,
-                )
-                cur.execute(
-                    f"INSERT INTO {band_table} (key, petition_id) SELECT t.key, p.id "
-                    + join.format("bench_band", size)
-                    + " ORDER BY p.id",
                     bounds,
                 )
             print(
@@ -220,8 +209,8 @@ def _texts_and_index_pg(texts: list[tuple[str, str]]) -> None:
                 flush=True,
             )
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE bench_text, bench_band")
-        cur.execute(f"VACUUM ANALYZE {PG_TABLE}, {text_table}, {band_table}")
+        cur.execute("DROP TABLE bench_text")
+        cur.execute(f"VACUUM ANALYZE {PG_TABLE}, {text_table}")
     print(f"  text indexes done in {time.perf_counter() - started:.0f} s", flush=True)
 
 

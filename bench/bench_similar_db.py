@@ -1,5 +1,6 @@
 """Similar cases as the application finds them: the duplicate finder over the database store
-(`petitions.textindex.DbSketchStore`: PetitionText sketches and 64 PetitionBand keys per case),
+(`petitions.textindex.DbSketchStore`: PetitionText sketches and 64 band keys per case, in the
+text row on PostgreSQL, as PetitionBand rows on SQLite),
 at 100,000 and 1,000,000 indexed cases.
 
     python -m bench bench_similar_db [--n 1000000] [--samples 500] [--reuse]
@@ -18,8 +19,8 @@ and sketches computed by the finder's own functions; the cases themselves are no
   registration panel asks before it applies visibility;
 - update: what each registration adds to its transaction (rolled back here): one cutting of
   the words for both indexes (`cut_both`), `petition_text_index(case, words=…)` (MinHash,
-  the case's text row and its 64 band rows) and `petition_search_index(case, base_words=…)`
-  (its search document).
+  the case's text row and its 64 band keys) and `petition_search_index(case,
+  base_words=…, registering=True)` (its search document).
 
 Targets (issue 16): lookup p95 ≤ 50 ms at 1M indexed cases, update ≤ 5 ms.
 """
@@ -56,17 +57,12 @@ def _options() -> argparse.Namespace:
 
 
 def _fill(corpus: SyntheticCorpus, table: np.ndarray, start: int, n: int, params) -> None:
-    """Write n synthetic documents' text rows and band rows, ids from `start`."""
-    from django.db import connection, transaction
+    """Write n synthetic documents' text rows and band keys, ids from `start`."""
+    from django.db import transaction
 
-    from xinfang.petitions.models import PetitionBand, PetitionText
+    from xinfang.petitions.textindex import text_rows_insert
     from xinfang.textmining.similar import SKETCH_DTYPE, band_keys
 
-    text_sql = (
-        f"INSERT INTO {PetitionText._meta.db_table} (petition_id, words, sketch) "
-        "VALUES (%s, %s, %s)"
-    )
-    band_sql = f"INSERT INTO {PetitionBand._meta.db_table} (key, petition_id) VALUES (%s, %s)"
     vocabulary = corpus.vocabulary
     for first in range(start, start + n, _BATCH):
         docs = corpus.documents(min(_BATCH, start + n - first))
@@ -75,17 +71,17 @@ def _fill(corpus: SyntheticCorpus, table: np.ndarray, start: int, n: int, params
         keys = band_keys(signatures, params.bands, params.rows).astype(np.int64)
         sketches = (signatures & 0xFFFF).astype(SKETCH_DTYPE)
         ids = range(first, first + len(docs))
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                text_sql,
+        with transaction.atomic():
+            text_rows_insert(
                 [
-                    (i, " ".join(vocabulary[w] for w in doc), sketches[j].tobytes())
+                    (
+                        i,
+                        " ".join(vocabulary[w] for w in doc),
+                        sketches[j].tobytes(),
+                        keys[j].tolist(),
+                    )
                     for j, (i, doc) in enumerate(zip(ids, docs, strict=True))
-                ],
-            )
-            cursor.executemany(
-                band_sql,
-                [(int(k), i) for j, i in enumerate(ids) for k in keys[j].tolist()],
+                ]
             )
 
 
@@ -138,7 +134,7 @@ def _measure(texts: list[tuple[str, str]], samples: int, size: int, next_id: int
             t1 = time.perf_counter()
             petition_text_index(case, words=words)
             t2 = time.perf_counter()
-            petition_search_index(case, base_words=index_words)
+            petition_search_index(case, base_words=index_words, registering=True)
             t3 = time.perf_counter()
             update_cpu.append((time.process_time() - c0) * 1000)
             cutting.append((t1 - t0) * 1000)

@@ -11,8 +11,9 @@ from xinfang.ledger import indexing
 from xinfang.ledger.indexing import ledger_import_index, ledger_imports_index_stalled
 from xinfang.ledger.models import LedgerImport, LedgerRow
 from xinfang.ledger.services import ledger_import_run, ledger_import_upload
-from xinfang.petitions.models import Petition, PetitionBand, PetitionText
+from xinfang.petitions.models import Petition, PetitionText
 from xinfang.petitions.search import FTS_TABLE, PG_TABLE, petitions_search_indexed, search_q
+from xinfang.petitions.textindex import DbSketchStore
 from xinfang.workflow.services import imports
 
 
@@ -42,7 +43,11 @@ def test_it_is_indexing_until_the_job_has_run(org, dc_leader, ledger_file):
     done = ledger_import_index(ledger_import_id=record.pk)
 
     assert not done.is_indexing and done.rows_indexed == 7 and done.indexed_at is not None
-    assert PetitionText.objects.count() == 7 and PetitionBand.objects.exists()
+    assert PetitionText.objects.count() == 7
+    assert all(
+        len(DbSketchStore().keys_of(pk)) == 64
+        for pk in PetitionText.objects.values_list("pk", flat=True)
+    )
     assert _documents() == 7
     assert Petition.objects.filter(search_q(word)).exists()
     # Run again (a second job, or the sweep): nothing left to do, nothing written twice.

@@ -142,8 +142,9 @@ def test_the_compact_frequency_table_cuts_exactly_as_jiebas_own(shared_data):
 
 
 def test_the_lookups_remembered_are_forgotten_past_their_size(monkeypatch):
-    """jieba's lookups go through a dict of the fragments already seen (`_memo_jieba`):
-    emptied past its size and when a word is added, the words the same."""
+    """jieba's lookups go through a dict of the fragments already seen (`_memo_jieba`), its
+    HMM's cuttings through another: emptied past their size and when a word is added, the
+    words the same."""
     from xinfang.textmining import tokeniser
 
     text = "幸福村征地拆迁补偿款一直没有发放，小区物业乱收费，青山煤矿塌陷区的搬迁问题"
@@ -153,6 +154,7 @@ def test_the_lookups_remembered_are_forgotten_past_their_size(monkeypatch):
     for _ in range(3):
         assert tk.cut_both(text) == expected
         assert len(tk._tokenizer().memo) <= 5 + len(text) * 4
+        assert len(tk._tokenizer().hmm_memo) <= 6  # the HMM's cuttings of unknown runs
     tk.add_words(parse_user_words(["青山煤矿塌陷区 ns"]))
-    assert tk._tokenizer().memo == {}
+    assert tk._tokenizer().memo == {} and tk._tokenizer().hmm_memo == {}
     assert "青山煤矿塌陷区" in tk.cut(text)

@@ -18,10 +18,13 @@ SQLITE_ENGINE = "django.db.backends.sqlite3"
 POSTGRES_ENGINE = "django.db.backends.postgresql"
 
 # WAL lets the web server and the worker read while one writes; busy_timeout makes a
-# writer wait for the lock instead of failing at once.
+# writer wait for the lock instead of failing at once. cache_size: up to 32 MiB of pages per
+# connection (the default is 2 MiB), so that the index pages a registration writes into
+# (64 similar-case band rows at random places of their key index) are found in memory: the
+# band rows' insert took 5 ms at the median at 100k cases, 2 ms with it.
 SQLITE_INIT = (
     "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=20000; "
-    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;"
 )
 
 

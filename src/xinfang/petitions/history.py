@@ -209,7 +209,7 @@ def _text_indexes_refresh(petition: Petition, kind: str, from_state: str, to_sta
     if kind == EventKind.REGISTER:
         words, index_words = default_tokeniser().cut_both(f"{petition.subject}。{petition.content}")
         petition_text_index(petition, words=words)
-        petition_search_index(petition, base_words=index_words)
+        petition_search_index(petition, base_words=index_words, registering=True)
     elif from_state != to_state or kind in SEARCH_EVENT_KINDS:
         petition_search_index(petition)
 

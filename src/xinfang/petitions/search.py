@@ -58,12 +58,16 @@ def _more_texts(petition: Petition) -> list[str | None]:
     return texts
 
 
-def petition_search_index(petition: Petition, *, base_words: list[str] | None = None) -> None:
+def petition_search_index(
+    petition: Petition, *, base_words: list[str] | None = None, registering: bool = False
+) -> None:
     """(Re)write one case's search document. `base_words`: the index words of its subject
-    and content (`cut_for_index` of subject。content) when the caller has cut them already."""
+    and content (`cut_for_index` of subject。content) when the caller has cut them already.
+    `registering`: the case is being registered, so it has no replies nor notes to read yet
+    (two queries a registration saves)."""
     if base_words is None:
         base_words = fts.index_words(petition.subject, petition.content)
-    words = base_words + _words(_more_texts(petition))
+    words = base_words if registering else base_words + _words(_more_texts(petition))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(

@@ -132,15 +132,63 @@ def _memo_jieba() -> type:
     The same answers: a fragment's frequency, None when absent; forgotten when a word is
     added and, past `_MEMO_SIZE` fragments, all at once."""
     import jieba
+    from jieba import finalseg
 
     class MemoTokenizer(jieba.Tokenizer):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.memo: dict[str, int | None] = {}
+            self.hmm_memo: dict[str, list[str]] = {}
+            self.hmm_forced = len(finalseg.Force_Split_Words)
 
         def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
             super().add_word(word, freq, tag)
             self.memo = {}
+            self.hmm_memo = {}
+
+        def _hmm_cut(self, buf: str) -> list[str]:
+            """`finalseg.cut(buf)` (the HMM for runs of characters the dictionary does not
+            join), remembered per run: a third of a cutting went there, on the same runs."""
+            if len(self.hmm_memo) > _MEMO_SIZE or self.hmm_forced != len(
+                finalseg.Force_Split_Words
+            ):
+                # Words added with frequency 0 (to any tokenizer) change what it cuts.
+                self.hmm_memo = {}
+                self.hmm_forced = len(finalseg.Force_Split_Words)
+            words = self.hmm_memo.get(buf)
+            if words is None:
+                words = self.hmm_memo[buf] = list(finalseg.cut(buf))
+            return words
+
+        def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:
+            # jieba's precise cutting with HMM (Tokenizer.__cut_DAG) as it is, the runs of
+            # single characters looked up and cut through the memos.
+            dag = self.get_DAG(sentence)
+            route: dict = {}
+            self.calc(sentence, dag, route)
+            memo, lookup = self.memo, self.FREQ.get
+            x, buf, n = 0, "", len(sentence)
+            while x <= n:
+                y = route[x][1] + 1 if x < n else n + 1
+                if x < n and y - x == 1:
+                    buf += sentence[x]
+                    x = y
+                    continue
+                if buf:
+                    if len(buf) == 1:
+                        yield buf
+                    else:
+                        freq = memo.get(buf, _UNSEEN)
+                        if freq is _UNSEEN:
+                            freq = memo[buf] = lookup(buf)
+                        if not freq:
+                            yield from self._hmm_cut(buf)
+                        else:
+                            yield from buf
+                    buf = ""
+                if x < n:
+                    yield sentence[x:y]
+                x = y
 
         def get_DAG(self, sentence: str) -> dict[int, list[int]]:
             self.check_initialized()
@@ -260,16 +308,20 @@ class Tokeniser:
         if not text:
             return [], []
         tk = self._tokenizer()
-        freq, stop = tk.FREQ, stop_words()
+        lookup, stop = tk.FREQ.get, stop_words()
         precise: list[str] = []
         index: list[str] = []
         for piece in tk.cut(text):
             size = len(piece)
+            memo = tk.memo  # the cutting may have started a new one
             for n in (2, 3):
                 if size > n:
                     for i in range(size - n + 1):
                         part = piece[i : i + n]
-                        if freq.get(part) and part not in stop and _WORD.search(part):
+                        freq = memo.get(part, _UNSEEN)
+                        if freq is _UNSEEN:
+                            freq = memo[part] = lookup(part)
+                        if freq and part not in stop and _WORD.search(part):
                             index.append(part)
             if piece not in stop and _WORD.search(piece):
                 precise.append(piece)
