@@ -4,6 +4,7 @@ exactly those it built case by case before (`_reference`, the former `_text`).""
 
 from __future__ import annotations
 
+import gc
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -103,3 +104,29 @@ def test_the_batch_builds_each_words_once_and_the_same_messages(monkeypatch, org
         p = rows[m.petition_id]
         d = next(d for d in sent if d.petition_id == p.pk)
         assert (m.title, m.body, m.kind) == _reference(p, d, TODAY, None)
+
+
+def test_the_scan_runs_with_the_cycle_collector_paused_and_restores_it(monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        deadline_watch, "_deadlines_check", lambda **kw: seen.append(gc.isenabled()) or "scan"
+    )
+    assert gc.isenabled()
+    assert deadline_watch.deadlines_check() == "scan"
+    assert seen == [False] and gc.isenabled()
+
+    def boom(**kw):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(deadline_watch, "_deadlines_check", boom)
+    with pytest.raises(RuntimeError):
+        deadline_watch.deadlines_check()
+    assert gc.isenabled()
+    # A caller that had it off keeps it off.
+    gc.disable()
+    try:
+        with deadline_watch._collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
