@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xinfang.core import tracking
 from xinfang.core.tracking import (
     ALPHABET,
     CODE_LENGTH,
@@ -108,3 +110,30 @@ def test_it_refuses_a_code_with_a_wrong_check_character() -> None:
 def test_it_draws_unique_codes() -> None:
     drawn = {new_tracking_code() for _ in range(10_000)}
     assert len(drawn) == 10_000
+
+
+def test_the_product_tables_give_the_field_multiplication():
+    """`_weighted_sum`'s tables are the loop it replaced: every payload character at every
+    position, multiplied out in GF(32)."""
+    for position, weight in enumerate(tracking._WEIGHTS):
+        for char, value in tracking._VALUES.items():
+            assert tracking._PRODUCTS[position][char] == tracking._gf32_multiply(value, weight)
+    rng = random.Random(19)
+    for _ in range(500):
+        payload = "".join(rng.choice(tracking.ALPHABET) for _ in range(10))
+        total = 0
+        for char, weight in zip(payload, tracking._WEIGHTS, strict=True):
+            total ^= tracking._gf32_multiply(tracking._VALUES[char], weight)
+        assert tracking._weighted_sum(payload) == total
+
+
+def test_a_stored_code_takes_the_short_way_to_the_same_answer():
+    """A code as stored skips the folding, and gets what the folding would have given."""
+    rng = random.Random(20)
+    for _ in range(300):
+        code = tracking.new_tracking_code()
+        wrong = code[:-1] + rng.choice(tracking.ALPHABET.replace(code[-1], ""))
+        assert tracking.normalise_tracking_code(code) == code
+        assert tracking.normalise_tracking_code(wrong) is None
+        assert tracking.normalise_tracking_code(code.lower()) == code
+        assert tracking.normalise_tracking_code(f"{code[:4]}-{code[4:]}") == code

@@ -24,6 +24,7 @@ CODE_LENGTH = RANDOM_LENGTH + 1
 GROUPS = (4, 4, 3)
 
 _VALUES = {char: value for value, char in enumerate(ALPHABET)}
+_CODE_CHARACTERS = frozenset(ALPHABET)
 # Misreadings a caller or a clerk can make, folded to the character that was meant.
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 _SEPARATORS = re.compile(r"[\s\-‐‑–—]+")
@@ -55,13 +56,18 @@ def _weights() -> tuple[int, ...]:
 
 
 _WEIGHTS = _weights()
+# Each position's products, character → value × weight, worked out once: the deadline job
+# shows a hundred thousand codes a run, and the field multiplication is a loop in Python.
+_PRODUCTS = tuple(
+    {char: _gf32_multiply(value, weight) for char, value in _VALUES.items()} for weight in _WEIGHTS
+)
 
 
 def _weighted_sum(payload: str) -> int:
     """The GF(32) weighted sum of the 10 random characters."""
     total = 0
-    for char, weight in zip(payload, _WEIGHTS, strict=True):
-        total ^= _gf32_multiply(_VALUES[char], weight)
+    for char, products in zip(payload, _PRODUCTS, strict=True):
+        total ^= products[char]
     return total
 
 
@@ -87,6 +93,9 @@ def normalise_tracking_code(text: str | None) -> str | None:
     """Fold typed input to a stored code, or None if it is not a valid code."""
     if not text:
         return None
+    if len(text) == CODE_LENGTH and _CODE_CHARACTERS.issuperset(text):
+        # A stored code as it is (folding would leave it alone): only the check is left.
+        return text if check_character(text[:RANDOM_LENGTH]) == text[-1] else None
     folded = unicodedata.normalize("NFKC", text).upper().translate(_LOOKALIKES)
     code = _SEPARATORS.sub("", folded)
     if len(code) != CODE_LENGTH or any(char not in _VALUES for char in code):

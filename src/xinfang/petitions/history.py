@@ -65,9 +65,14 @@ CASE_STATE_FIELDS = (
 
 def canonical(payload: dict[str, Any]) -> bytes:
     """A stable byte encoding: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(
-        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    ).encode("utf-8")
+    return _CANONICAL(payload).encode("utf-8")
+
+
+# What json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+# default=str) does, with the encoder built once instead of on every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+).encode
 
 
 def case_digest_of(values: dict[str, Any]) -> str:
@@ -153,7 +158,7 @@ def _payload(
 
 def event_hash(event: PetitionEvent, key: bytes | None = None) -> str:
     """The event's HMAC-SHA256 under the history key."""
-    return hmac.new(key or history_key(), canonical(event_payload(event)), "sha256").hexdigest()
+    return hmac.digest(key or history_key(), canonical(event_payload(event)), "sha256").hex()
 
 
 def event_kind(kind: str) -> str:
@@ -260,9 +265,9 @@ def events_append_bulk(
     data: dict[int, dict[str, Any]],
     at: datetime,
     digests: dict[int, str] | None = None,
-) -> list[PetitionEvent]:
+) -> int:
     """Append one system event to each of many cases in a few queries (a job's overdue marks,
-    its automatic supervision orders).
+    its automatic supervision orders); return how many.
 
     The caller holds the cases' row locks inside a transaction; each case's version moves on
     and its chain grows by one, exactly as `event_append` would have done one by one. The
@@ -270,60 +275,104 @@ def events_append_bulk(
     `data` maps each case's id to its event's data. `digests` gives each case's digest to
     record (`case_digest` of the row as it now stands, what `event_append` records); without
     it the digest of the case's newest event carries forward.
+
+    The events are hashed as plain rows (`_row_hashed`), with no model instance each: the
+    same payload and HMAC as `_chained` (a test holds the two to the same hashes).
     """
     if not petitions:
-        return []
+        return 0
     ids = [p.pk for p in petitions]
     # Each case's newest event: its number, and the digest of the case it recorded. A system
     # mark changes no state column, so the digest carries forward (and an earlier direct
     # change of the row is not folded into the chain).
     last = _newest_events(ids)
-    events = []
+    hasher = _RowHasher(kind=event_kind(kind), at=at)
+    rows = []
     for p in petitions:
         seq, digest = last.get(p.pk, (0, ""))
         if digests is not None:
             digest = digests[p.pk]
         # The UPDATE below moves the stored version on by one, as this does in memory.
         p.version += 1
-        events.append(
-            _chained(
-                p,
-                seq=seq + 1,
-                kind=kind,
-                actor=None,
-                from_state=p.state,
-                to_state=p.state,
-                data=data.get(p.pk, {}),
-                at=at,
-                case_digest=digest,
-            )
+        row = hasher.row(
+            p.pk, seq + 1, p.state, data.get(p.pk, {}), p.version, digest, p.history_head
         )
+        p.history_head = row[-1]
         p.updated_at = at
-    # Plain rows, as `histories_write_bulk` inserts them: bulk_create's preparing of a model
-    # per event cost more than the database's storing of it (the events come back without keys).
-    at_db = connection.ops.adapt_datetimefield_value
-    _events_insert(
-        [
-            (
-                e.petition_id,
-                e.seq,
-                e.kind,
-                e.actor_id,
-                e.actor_name,
-                e.from_state,
-                e.to_state,
-                canonical(e.data).decode("utf-8"),
-                at_db(e.at),
-                e.case_version,
-                e.case_digest,
-                e.prev_hash,
-                e.hash,
-            )
-            for e in events
-        ]
-    )
+        rows.append(row)
+    _events_insert(rows)
     _heads_update(petitions, at)
-    return events
+    return len(rows)
+
+
+# Values that come back from a JSON round trip as they went in (str keys, no floats, tuples
+# or dates): data made of them is hashed as it is, without the round trip.
+_PLAIN_JSON = (str, int, bool, type(None))
+
+
+def _round_trips(data: dict[str, Any]) -> bool:
+    return all(type(k) is str and (type(v) in _PLAIN_JSON) for k, v in data.items())
+
+
+class _RowHasher:
+    """System events (no actor) of one kind at one moment, as the rows `_events_insert` takes,
+    hashed as `_chained` hashes them: the same `_payload`, the same canonical bytes, the same
+    HMAC, computed with one-shot calls (`hmac.digest`, a reused encoder, the time formatted
+    once) instead of a model instance and `event_hash` per event."""
+
+    def __init__(self, *, kind: str, at: datetime) -> None:
+        self.kind = kind
+        self.at = at
+        self.at_db = connection.ops.adapt_datetimefield_value(at)
+        self.key = history_key()
+        self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def row(
+        self,
+        petition_id: int,
+        seq: int,
+        state: str,
+        data: dict[str, Any],
+        case_version: int,
+        case_digest: str,
+        prev_hash: str,
+    ) -> tuple[Any, ...]:
+        stored = _CANONICAL(data)
+        payload_data = data
+        if not _round_trips(data):
+            # What the database gives back (see _chained), and its text as `_chained` stores it.
+            payload_data = json.loads(stored)
+            stored = _CANONICAL(payload_data)
+        payload = {
+            "petition": petition_id,
+            "seq": seq,
+            "kind": self.kind,
+            "actor": None,
+            "actor_name": "",
+            "from": state,
+            "to": state,
+            "data": payload_data,
+            "at": self.at_text,
+            "case_version": case_version,
+            "case_digest": case_digest,
+            "prev": prev_hash,
+        }
+        digest = hmac.digest(self.key, _CANONICAL(payload).encode("utf-8"), "sha256").hex()
+        return (
+            petition_id,
+            seq,
+            self.kind,
+            None,
+            "",
+            state,
+            state,
+            stored,
+            self.at_db,
+            case_version,
+            case_digest,
+            prev_hash,
+            digest,
+        )
 
 
 def _newest_events(ids: list[int]) -> dict[int, tuple[int, str]]:

@@ -11,7 +11,10 @@ batch of 5,000 to send costs a fixed handful of queries, whatever its size.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -123,6 +126,30 @@ class DeadlineScan:
 def deadlines_check(*, now: datetime | None = None, commit: bool = True) -> DeadlineScan:
     """Send every reminder and overdue mark that is due and not yet sent; with commit=False
     only find them (a dry run). Idempotent, and safe on several workers at once."""
+    with _collector_paused():
+        return _deadlines_check(now=now, commit=commit)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the scan, on again after it.
+
+    A first run holds a few hundred thousand reminders, rows and messages at once, all
+    tracked containers, and each full collection walks every one of them: at 100,000 open
+    cases 236 collections cost 0.7 s of a 9 s run, and the full ones grow with the backlog.
+    The scan makes no cycles that must go before it ends; what it leaves is collected by
+    the next collection after it, as before."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _deadlines_check(*, now: datetime | None, commit: bool) -> DeadlineScan:
     now = now or timezone.now()
     today = timezone.localdate(now)
     scan = DeadlineScan(now=now, today=today, committed=commit)
@@ -311,7 +338,7 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
     scan.found += sent
     if marks_events:
         legal = [d for d in sent if d.field != TARGET]
-        events = events_append_bulk(
+        scan.events += events_append_bulk(
             [by_id[d.petition_id] for d in legal],
             kind="overdue",
             data={
@@ -325,7 +352,6 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
             },
             at=scan.now,
         )
-        scan.events += len(events)
     scan.notifications += notify_bulk(messages=_messages(sent, by_id, scan.today))
 
 
@@ -344,6 +370,7 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
     # One reverse() for the batch: the case page's address with the id swapped in.
     url_of = reverse("petitions:detail", args=[987654321]).replace("987654321", "{}").format
     out: list[Message] = []
+    texts: dict[tuple[str, date, str, bool], tuple[str, str, str]] = {}
     for d in sent:
         p = by_id[d.petition_id]
         unit = acting[p.pk]
@@ -364,7 +391,15 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
                 people |= leaders.get(unit, set())
         if not people:
             continue  # nobody to tell (say, a unit without leaders): skip the text too
-        title, body, kind = _text(p, d, today, calendar if p.deadlines_provisional else None)
+        # The words around the case's subject and code, once per deadline, date and point.
+        provisional = bool(p.deadlines_provisional) and _provisional(calendar, d.due_on)
+        words = (d.field, d.due_on, d.point, provisional)
+        parts = texts.get(words)
+        if parts is None:
+            parts = texts[words] = _text_parts(d, today, provisional)
+        before_subject, after_code, kind = parts
+        title = before_subject + p.subject[:60]
+        body = p.tracking_code_display + after_code
         key = f"deadline:{p.pk}:{d.field}:{d.due_on.isoformat()}:{d.point}"
         url = url_of(p.pk)
         out += [Message(s, kind, title, key, body, url, p.pk) for s in people]
@@ -372,30 +407,33 @@ def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[M
 
 
 def _text(p: CaseRow, d: Due, today: date, calendar: WorkCalendar | None) -> tuple[str, str, str]:
-    label = DEADLINE_LABELS.get(d.field, d.field)
+    """The reminder's (title, body, kind) for one case."""
+    before_subject, after_code, kind = _text_parts(d, today, _provisional(calendar, d.due_on))
+    return before_subject + p.subject[:60], p.tracking_code_display + after_code, kind
+
+
+def _provisional(calendar: WorkCalendar | None, day: date) -> bool:
     # A date in a year without its official arrangement says so (core/dates).
-    provisional = bool(calendar) and not calendar.is_known_year(d.due_on.year)
+    return bool(calendar) and not calendar.is_known_year(day.year)
+
+
+def _text_parts(d: Due, today: date, provisional: bool) -> tuple[str, str, str]:
+    """A reminder's words around its case: (the title before the subject, the body after the
+    tracking code, the kind). The same for every case with this deadline, date and point, so
+    a run builds them once each, not once per case."""
+    label = DEADLINE_LABELS.get(d.field, d.field)
     when = date_text(d.due_on, provisional)
-    subject = p.subject[:60]
     if d.point == OVERDUE:
         if d.field == TARGET:
             return (
-                f"服务承诺期限已过：{subject}",
-                f"{p.tracking_code_display} 的{label}（{when}）已过，请抓紧办理。",
+                "服务承诺期限已过：",
+                f" 的{label}（{when}）已过，请抓紧办理。",
                 Kind.DEADLINE_REMINDER,
             )
-        return (
-            f"已超期：{subject}",
-            f"{p.tracking_code_display} 的{label}（{when}）已过，本件已超期，请立即办理。",
-            Kind.OVERDUE,
-        )
+        return ("已超期：", f" 的{label}（{when}）已过，本件已超期，请立即办理。", Kind.OVERDUE)
     left = (d.due_on - today).days
     rest = "今天到期" if left <= 0 else f"还剩{left}天"
-    return (
-        f"期限提醒：{subject}",
-        f"{p.tracking_code_display} 的{label}为{when}，{rest}。",
-        Kind.DEADLINE_REMINDER,
-    )
+    return ("期限提醒：", f" 的{label}为{when}，{rest}。", Kind.DEADLINE_REMINDER)
 
 
 # --- supervision orders and follow-ups -------------------------------------------------------

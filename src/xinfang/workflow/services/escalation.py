@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -28,8 +29,8 @@ from django.utils import timezone
 from xinfang.core.errors import DomainError, InvalidTransition
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
-from xinfang.petitions.history import case_digest, events_append_bulk
-from xinfang.petitions.models import TERMINAL_STATES, Petition
+from xinfang.petitions.history import CASE_STATE_FIELDS, case_digest, events_append_bulk
+from xinfang.petitions.models import TERMINAL_STATES, Petition, is_open_state
 from xinfang.units.models import Membership, Role, Unit
 from xinfang.workflow.deadlines import (
     BINDING_FIELD,
@@ -134,22 +135,41 @@ def _raise_all(due: list[tuple[int, date]], clock: Clock, now: datetime) -> tupl
     return raised, sent
 
 
+# The columns `_raise_batch` reads of each case: its key, subject, head and version, and the
+# state columns its digest covers (CASE_STATE_FIELDS).
+ORDER_CASE_FIELDS = ("pk", "subject", "history_head", "version", *CASE_STATE_FIELDS)
+
+
+class OrderCase(SimpleNamespace):
+    """A case row as `_raise_batch` reads it (ORDER_CASE_FIELDS), without a model instance:
+    `case_digest`, `binding_refresh`, `acting_unit_id` and `events_append_bulk` take it."""
+
+    def __init__(self, *values: Any) -> None:
+        super().__init__(**dict(zip(ORDER_CASE_FIELDS, values, strict=True)))
+
+
 def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int, int]:
     """Raise the order on each case still overdue on its date, in a fixed handful of queries
     whatever the batch's size: what `_record` does for one case (row lock, log row first, the
     order, the chained `supervise` event with the case's digest, version bump, the notices to
     whoever answers for the order), for all of them at once. (raised, notifications)."""
     today = timezone.localdate(now)
-    cases = list(
+    # Plain rows, not model instances: what the order, its event, the digest and the notices
+    # read (the case's state columns, subject, head and version).
+    rows = (
         Petition.objects.select_for_update(of=("self",))
         .filter(pk__in=ids_param(due))
         .order_by("pk")
+        .values_list(*ORDER_CASE_FIELDS)
     )
+    cases = [OrderCase(*row) for row in rows]
     # Handled meanwhile (deadline moved, closed, in a state without a legal clock): skip.
     ready = [
         p
         for p in cases
-        if p.due_on == due[p.pk] and BINDING_FIELD.get(p.state) is not None and p.is_open
+        if p.due_on == due[p.pk]
+        and BINDING_FIELD.get(p.state) is not None
+        and is_open_state(p.state, p.forwarded_to_body)
     ]
     # Another run raised it: its log row went in first.
     inserted = log_insert([Due(p.pk, ESCALATION, due[p.pk], "order") for p in ready], now)
@@ -170,7 +190,7 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
         )
         orders.append(
             SupervisionOrder(
-                petition=p,
+                petition_id=p.pk,
                 unit=units[acting_unit_id(p)],
                 issued_by=None,
                 issued_at=now,
@@ -194,7 +214,7 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
         data={
             o.petition_id: {
                 "order": o.pk,
-                "level": o.level,
+                "level": str(o.level),
                 "level_label": "自动督办",
                 "unit": o.unit_id,
                 "unit_name": o.unit.name,
@@ -215,7 +235,7 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
     return len(orders), _orders_notify(ready, orders)
 
 
-def _orders_notify(cases: list[Petition], orders: list[SupervisionOrder]) -> int:
+def _orders_notify(cases: list[OrderCase], orders: list[SupervisionOrder]) -> int:
     """Tell whoever answers for each new order (`_answerable`), in a few queries."""
     unit_ids = {o.unit_id for o in orders}
     leaders = members_of(unit_ids, [Role.LEADER])
