@@ -73,3 +73,22 @@ def test_the_list_count_reads_no_case_row(api, org, dc_registrar, dc_handler, cn
     aliases = re.findall(rf'FROM "{CASES}" (\w+) WHERE', sql)
     assert sql.count(f'"{CASES}"') == len(aliases) == 1, sql
     assert f'{aliases[0]}."is_accusation"' in sql, sql
+
+
+def test_a_states_count_and_page_read_the_state_index_alone(api, org, dc_registrar, cn_leader):
+    """The list of some states' cases asks of each case its state, time, id and whether it is
+    an accusation against the reader: all in petition_state_received, so SQLite reads no
+    case's row (the wide rows cost 8 ms a count at 3,500 cases)."""
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL's choice of an index-only scan depends on its statistics
+    _cases(org, dc_registrar, cn_leader)
+    client = api.as_(dc_registrar)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/petitions/", {"state": "registered", "limit": 2})
+    on_cases = [q["sql"] for q in queries if f'FROM "{CASES}" WHERE' in q["sql"]]
+    assert len(on_cases) == 2, on_cases  # the count and the page's ids
+    with connection.cursor() as cursor:
+        for sql in on_cases:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "COVERING INDEX petition_state_received" in plan, plan
