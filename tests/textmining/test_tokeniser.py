@@ -158,3 +158,18 @@ def test_the_lookups_remembered_are_forgotten_past_their_size(monkeypatch):
     tk.add_words(parse_user_words(["青山煤矿塌陷区 ns"]))
     assert tk._tokenizer().memo == {} and tk._tokenizer().hmm_memo == {}
     assert "青山煤矿塌陷区" in tk.cut(text)
+
+
+def test_the_default_tokeniser_forgets_what_it_remembered_and_cuts_the_same(monkeypatch):
+    """The job worker empties the memos after each job (site/webserver.py): the same words."""
+    from xinfang.textmining import tokeniser
+
+    text = "幸福村征地拆迁补偿款一直没有发放，青山煤矿塌陷区的搬迁问题，哈萨克斯坦"
+    monkeypatch.setattr(tokeniser, "_default", Tokeniser())
+    tokeniser.default_tokeniser_forget()  # nothing cut yet: nothing to forget
+    expected = tokeniser.default_tokeniser().cut_both(text)
+    jieba = tokeniser.default_tokeniser()._tokenizer()
+    assert jieba.memo and jieba.hmm_memo
+    tokeniser.default_tokeniser_forget()
+    assert jieba.memo == {} and jieba.hmm_memo == {}
+    assert tokeniser.default_tokeniser().cut_both(text) == expected

@@ -95,10 +95,14 @@ def _run_job_worker(arbiter: Arbiter) -> int:
     from huey.contrib.djhuey import HUEY
     from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR
 
+    from xinfang.textmining.tokeniser import default_tokeniser_forget
+
     @HUEY.signal(SIGNAL_COMPLETE, SIGNAL_ERROR)
     def _give_memory_back(signal_name, task, exc=None) -> None:
         # A task's matrices and documents (the hot topics', a report's charts) are freed when
-        # it ends, but the C heap keeps the pages: give them back to the system.
+        # it ends, but the C heap keeps the pages: give them back to the system. The words'
+        # memo of a re-index or a topics run (up to ~17 MiB) goes too: jobs are not waited on.
+        default_tokeniser_forget()
         gc.collect()
         _trim_c_heap()
 

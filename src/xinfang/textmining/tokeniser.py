@@ -260,6 +260,13 @@ class Tokeniser:
                     self._jieba = tk
         return self._jieba
 
+    def forget(self) -> None:
+        """Drop the fragments memoised by cutting (the same cuts after, found again)."""
+        if self._jieba is not None:
+            # A cutting under way keeps the dicts it took; the next one starts afresh.
+            self._jieba.memo = {}
+            self._jieba.hmm_memo = {}
+
     def add_words(self, words: Iterable[UserWord]) -> None:
         """Add user-dictionary entries (parse text with `parse_user_words` first)."""
         words = list(words)
@@ -360,6 +367,15 @@ def default_tokeniser() -> Tokeniser:
             if _default is None:
                 _default = Tokeniser()
     return _default
+
+
+def default_tokeniser_forget() -> None:
+    """Drop the fragments the process-wide tokeniser remembers (its jieba memo, up to
+    `_MEMO_SIZE`, ~17 MiB full, and its HMM's): a job worker that cut thousands of texts
+    gives the memory back between jobs; the next cutting looks its fragments up again."""
+    tokeniser = _default
+    if tokeniser is not None:
+        tokeniser.forget()
 
 
 def default_tokeniser_use(words: Iterable[UserWord]) -> Tokeniser:
