@@ -24,6 +24,24 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def _after_loading(tmp_path, code: str) -> str:
+    """The last line `code` prints in a new process once the master's application is loaded."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from xinfang.site.webserver import _load_application\n_load_application()\n" + code,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "XINFANG_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
 def test_the_supervisor_loads_no_django():
     done = _run(
         "-c",
@@ -40,52 +58,32 @@ def test_the_application_loaded_before_the_fork_and_a_registration_need_no_heavy
     # scikit-learn, scipy and datasketch (about 100 MiB) are for the suggester and the hot
     # topics only, openpyxl and python-docx (about 60 MiB) for exports and documents: a
     # process that never does those must not carry them.
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from xinfang.site.webserver import _load_application; "
-            "_load_application(); "
-            "from xinfang.textmining.similar import DuplicateFinder; "
-            "assert DuplicateFinder().signature(text='小区排水管道堵塞，污水外溢') is not None; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} "
-            "& {'sklearn', 'scipy', 'datasketch', 'openpyxl', 'docx', 'docxtpl'}))",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "XINFANG_DATA_DIR": str(tmp_path)},
+    printed = _after_loading(
+        tmp_path,
+        "import sys\n"
+        "from xinfang.textmining.similar import DuplicateFinder\n"
+        "assert DuplicateFinder().signature(text='小区排水管道堵塞，污水外溢') is not None\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'sklearn', 'scipy', 'datasketch', 'openpyxl', 'docx', 'docxtpl'}))",
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert printed == "[]"
 
 
 def test_the_master_forks_with_its_c_heap_given_back(tmp_path):
     # Building the word table frees jieba's dict of half a million words; its pages, kept
     # by the C heap, were in every forked process's memory (about 44 MiB of the tree's PSS).
     # Loaded, the master has nothing left for a second trim to give back.
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
+    released_kib = int(
+        _after_loading(
+            tmp_path,
             "import ctypes, re\n"
-            "from xinfang.site.webserver import _load_application\n"
-            "_load_application()\n"
             "def rss():\n"
             "    return int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read())[1])\n"
             "before = rss()\n"
             "ctypes.CDLL('libc.so.6').malloc_trim(0)\n"
             "print(before - rss())",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "XINFANG_DATA_DIR": str(tmp_path)},
+        )
     )
-    assert done.returncode == 0, done.stderr
-    released_kib = int(done.stdout.strip().splitlines()[-1])
     assert released_kib < 8 * 1024, released_kib
 
 
