@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.petitions.factories import accuse, register
+from tests.petitions.factories import accuse, person, register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.core.db import PreparedValues, compiled_count, compiled_page_ids
-from xinfang.petitions.models import Petition, PetitionParty, State
+from xinfang.petitions.models import Petition, Petitioner, PetitionParty, State
 from xinfang.petitions.selectors import petitions_visible_to
-from xinfang.petitions.selectors.visibility import visible_sql_key
+from xinfang.petitions.selectors.visibility import _earlier_parties, visible_sql_key
 from xinfang.petitions.serializers import list_rows
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +109,45 @@ def test_a_new_membership_is_a_new_key(api, org, dc_registrar, xc_handler):
     MembershipFactory(staff=xc_handler, unit=org.dongcheng, role="handler")
     after = client.get("/api/v1/petitions/", {"state": "registered"}).json()["count"]
     assert after == before + 1
+
+
+def test_the_earlier_parties_of_a_pages_people_are_the_orms_for_every_mix_of_keys(
+    org, dc_registrar, cn_leader
+):
+    register(dc_registrar, org.dongcheng, people=[person(id_number="", phone="13700000001")])
+    register(dc_registrar, org.dongcheng, people=[person(phone="13700000002")])
+    accuse(
+        cn_leader, org.district, org.dongcheng, subject="举报", content="举报", phone="13700000003"
+    )
+    last = register(dc_registrar, org.dongcheng, people=[person(phone="13700000001")])
+    keys = list(Petitioner.objects.values_list("id_number_index", "phone_index"))
+    ids = sorted({i for i, _ in keys if i})
+    phones = sorted({p for _, p in keys if p})
+
+    def orm(ids, phones, before):
+        people = Petitioner.objects.filter(
+            Q(id_number_index__in=ids) | Q(phone_index__in=phones)
+        ).values("id")
+        return sorted(
+            PetitionParty.objects.filter(
+                petitioner_id__in=people, petition_id__lt=before
+            ).values_list(
+                "petition_id",
+                "petitioner__id_number_index",
+                "petitioner__phone_index",
+                "petition__is_accusation",
+            )
+        )
+
+    # Twice each: the first compiles, the second runs the kept statement.
+    for _ in range(2):
+        for some_ids, some_phones in [
+            (ids, []),
+            ([], phones),
+            (ids[:1], phones),
+            (ids, phones[1:]),
+        ]:
+            for before in (last.pk, last.pk + 1):
+                rows = _earlier_parties(some_ids, some_phones, before)
+                assert sorted(tuple(r.values()) for r in rows) == orm(some_ids, some_phones, before)
+    assert any(r["petition__is_accusation"] for r in _earlier_parties(ids, phones, last.pk + 1))

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from xinfang.core.crypto import blind_indexes
-from xinfang.core.db import roomy
+from xinfang.core.db import PreparedValues, roomy
 from xinfang.core.memo import memoized
 from xinfang.petitions.models import (
     Category,
@@ -236,6 +236,48 @@ def accusation_receipt(user: Staff, petition_id: int) -> AccusationReceipt | Non
     return AccusationReceipt(*row) if row else None
 
 
+# The page's own people keys, and the earlier parties sharing one: asked for every page with
+# a repeat petitioner on it, so compiled once per number of keys (core.db).
+_OWN_KEYS = PreparedValues(
+    lambda ids: PetitionParty.objects.filter(petition_id__in=ids).values(
+        "petition_id", "petitioner__id_number_index", "petitioner__phone_index"
+    )
+)
+_EARLIER: dict[tuple[int, int], PreparedValues] = {}
+
+
+def _earlier_parties_values(n_ids: int, n_phones: int):  # type: ignore[no-untyped-def]
+    def build(params: list) -> QuerySet:
+        ids, phones = params[:n_ids], params[n_ids : n_ids + n_phones]
+        # The people first (each key by its own index), then their parties: an OR across the
+        # join made SQLite read every party of every case.
+        people = Petitioner.objects.filter(
+            Q(id_number_index__in=ids) | Q(phone_index__in=phones)
+        ).values("id")
+        return (
+            PetitionParty.objects.filter(petitioner_id__in=people)
+            .filter(petition_id__lt=params[-1])
+            .values(
+                "petition_id",
+                "petitioner__id_number_index",
+                "petitioner__phone_index",
+                "petition__is_accusation",
+            )
+        )
+
+    return PreparedValues(build)
+
+
+def _earlier_parties(ids: list[str], phones: list[str], before: int) -> list[dict]:
+    """The parties of cases before `before` whose person has one of these keys."""
+    shape = (len(ids), len(phones))
+    if shape not in _EARLIER:
+        if len(_EARLIER) >= 256:
+            _EARLIER.clear()
+        _EARLIER[shape] = _earlier_parties_values(*shape)
+    return _EARLIER[shape].rows([*ids, *phones, before])
+
+
 @dataclass(frozen=True)
 class CaseHints:
     """What a case says about its petitioner's other cases, as this reader may learn it.
@@ -270,11 +312,9 @@ def case_hints(user: Staff, petitions: list[Petition]) -> dict[int, CaseHints]:
     unsure = [p.pk for p in petitions if not p.is_first and p.repeat_of_id not in known]
     earlier_known: set[int] = set()
     if unsure:
-        own = PetitionParty.objects.filter(petition_id__in=unsure).values_list(
-            "petition_id", "petitioner__id_number_index", "petitioner__phone_index"
-        )
         keys: dict[int, set[tuple[str, str]]] = {}
-        for pk, id_index, phone_index in own:
+        for row in _OWN_KEYS.rows(unsure):
+            pk, id_index, phone_index = row.values()
             mine = keys.setdefault(pk, set())
             if id_index:
                 mine.add(("i", id_index))
@@ -283,21 +323,10 @@ def case_hints(user: Staff, petitions: list[Petition]) -> dict[int, CaseHints]:
         ids = {v for ks in keys.values() for k, v in ks if k == "i"}
         phones = {v for ks in keys.values() for k, v in ks if k == "p"}
         if ids or phones:
-            # The people first (each key by its own index), then their parties: an OR across
-            # the join made SQLite read every party of every case.
-            people = Petitioner.objects.filter(
-                Q(id_number_index__in=ids) | Q(phone_index__in=phones)
-            ).values("id")
-            found_parties = list(
-                PetitionParty.objects.filter(petitioner_id__in=people)
-                .filter(petition_id__lt=max(unsure))
-                .values_list(
-                    "petition_id",
-                    "petitioner__id_number_index",
-                    "petitioner__phone_index",
-                    "petition__is_accusation",
-                )
-            )
+            found_parties = [
+                tuple(row.values())
+                for row in _earlier_parties(sorted(ids), sorted(phones), max(unsure))
+            ]
             # An earlier accusation counts only when the reader may see it: asked of those
             # few cases alone, and only when there are any (most pages have none).
             accusations = {pk for pk, _, _, is_accusation in found_parties if is_accusation}
