@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-import redis
 
 from xinfang.core.config import (
     database_config,
@@ -320,6 +319,8 @@ BACKLOG_OVERDUE_DAYS = env.int("BACKLOG_OVERDUE_DAYS", default=30)
 
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=TESTING)
 if REDIS_URL:
+    import redis
+
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": env.str("HUEY_NAME", default="xinfang"),

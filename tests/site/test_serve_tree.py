@@ -24,8 +24,9 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def _after_loading(tmp_path, code: str) -> str:
-    """The last line `code` prints in a new process once the master's application is loaded."""
+def _after_loading(tmp_path, code: str, **env: str) -> str:
+    """The last line `code` prints in a new process once the master's application is loaded
+    (`env`: more of its environment; an empty value removes a variable)."""
     done = subprocess.run(
         [
             sys.executable,
@@ -36,7 +37,11 @@ def _after_loading(tmp_path, code: str) -> str:
         text=True,
         timeout=300,
         check=False,
-        env={**os.environ, "XINFANG_DATA_DIR": str(tmp_path)},
+        env={
+            key: value
+            for key, value in {**os.environ, "XINFANG_DATA_DIR": str(tmp_path), **env}.items()
+            if value
+        },
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
@@ -67,6 +72,22 @@ def test_the_application_loaded_before_the_fork_and_a_registration_need_no_heavy
         "& {'sklearn', 'scipy', 'datasketch', 'openpyxl', 'docx', 'docxtpl'}))",
     )
     assert printed == "[]"
+
+
+CLIENTS = "import sys\nprint(sorted(m for m in ('redis', 'psycopg') if sys.modules.get(m)))"
+
+
+def test_a_tree_on_sqlite_without_redis_loads_neither_client(tmp_path):
+    # huey and datasketch import both whenever installed: ~11 MiB of the tree for nothing.
+    printed = _after_loading(tmp_path, CLIENTS, DATABASE_URL="", REDIS_URL="")
+    assert printed == "[]"
+
+
+def test_a_tree_with_redis_configured_loads_its_client(tmp_path):
+    printed = _after_loading(
+        tmp_path, CLIENTS, DATABASE_URL="", REDIS_URL="redis://127.0.0.1:6379/15"
+    )
+    assert printed == "['redis']"
 
 
 def test_the_master_forks_with_its_c_heap_given_back(tmp_path):
@@ -125,7 +146,7 @@ def _poll(check, seconds: float = 300):
 
 
 @pytest.mark.slow
-def test_serve_forks_workers_and_job_worker_from_one_master_and_stops_with_the_job_worker(
+def test_serve_forks_workers_and_job_worker_from_one_master_replaces_it_and_stops_with_it(
     tmp_path: Path,
 ):
     port = free_port()
@@ -134,6 +155,9 @@ def test_serve_forks_workers_and_job_worker_from_one_master_and_stops_with_the_j
         "XINFANG_DATA_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
         "XINFANG_TESTING": "0",
+        "HUEY_IMMEDIATE": "0",
+        # Any job leaves the worker over this: it is replaced after each one.
+        "XINFANG_JOB_WORKER_MAX_MIB": "0",
     }
     env.pop("REDIS_URL", None)
     log = tmp_path / "serve.log"
@@ -161,6 +185,25 @@ def test_serve_forks_workers_and_job_worker_from_one_master_and_stops_with_the_j
         assert "首次运行：已在数据目录" in printed
         assert "UserWarning" not in printed and "was not set" not in printed
         (job_worker,) = set(children) - workers
+        # A job done, the worker asks to be replaced and the master forks a new one.
+        enqueue = "import django\ndjango.setup()\n" + (
+            "from xinfang.site.tasks import case_reads_review_task\ncase_reads_review_task()"
+        )
+        subprocess.run(
+            [sys.executable, "-c", enqueue],
+            env={**env, "DJANGO_SETTINGS_MODULE": "xinfang.settings"},
+            check=True,
+            timeout=120,
+        )
+        replaced = _poll(
+            lambda: (
+                len(now := set(_children(master)) - workers) == 1 and job_worker not in now and now
+            ),
+            120,
+        )
+        (job_worker,) = replaced
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).status == 200
+        assert serve.poll() is None
         os.kill(job_worker, signal.SIGKILL)
         # A job worker that stops stops the server, and the supervisor reports it.
         assert serve.wait(timeout=60) == 1

@@ -11,7 +11,12 @@ Workers and threads (`xinfang serve --web-workers`, `--threads`): 2 × 4 by defa
 threads of one process on one core), and 4 threads per process keep a core busy while a request
 waits on the database or a file. The job worker runs its tasks in HUEY_WORKERS threads (2).
 
-A job worker that stops stops the server (the supervisor then stops everything), as before.
+A job worker that stops stops the server (the supervisor then stops everything), as before,
+except one that asks to be replaced: a job can leave the worker holding memory it no longer
+uses (the Python heap does not shrink, a job's libraries stay imported), so a worker holding
+more than XINFANG_JOB_WORKER_MAX_MIB (default 20) of its own memory after a job finishes its
+running jobs, tells the master, and exits; the master forks a fresh copy of the application
+in its place (~13 MiB of its own once it has run a few jobs).
 
     python -m xinfang.site.webserver --bind HOST:PORT [--workers 2] [--threads 4] [--no-jobs]
 """
@@ -40,6 +45,7 @@ def _load_application():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.settings")
     import django
 
+    _leave_out_unused_clients()
     django.setup()  # before any model is imported
     from django.db import DatabaseError, connections
     from django.urls import get_resolver
@@ -76,6 +82,22 @@ def _load_application():
     return application
 
 
+def _leave_out_unused_clients() -> None:
+    """No Redis or PostgreSQL client in a tree that uses neither (SQLite, no REDIS_URL).
+
+    huey and datasketch import both clients whenever they are installed, for storages this
+    server does not use: about 11 MiB of Python objects in the master, and so in the tree. A
+    module set to None in sys.modules is one Python refuses to import (ModuleNotFoundError),
+    which those libraries take as "not installed".
+    """
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        sys.modules.setdefault("redis", None)  # type: ignore[arg-type]
+    if not any("postgresql" in db["ENGINE"] for db in settings.DATABASES.values()):
+        sys.modules.setdefault("psycopg", None)  # type: ignore[arg-type]
+
+
 def _trim_c_heap() -> None:
     """Give the C heap's free pages back to the system (glibc; elsewhere nothing)."""
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
@@ -83,9 +105,34 @@ def _trim_c_heap() -> None:
         libc.malloc_trim(0)
 
 
-def _run_job_worker(arbiter: Arbiter) -> int:
+# What a job worker writes to the master before it exits to be replaced.
+REPLACE_ME = b"R"
+
+
+def _private_mib() -> float | None:
+    """This process's own memory (private pages, copied-on-write ones included), or None."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            kib = sum(
+                int(line.split()[1])
+                for line in rollup
+                if line.startswith(("Private_Clean:", "Private_Dirty:"))
+            )
+    except (OSError, ValueError, IndexError):
+        return None
+    return kib / 1024
+
+
+def _job_worker_max_mib() -> float:
+    try:
+        return float(os.environ.get("XINFANG_JOB_WORKER_MAX_MIB", "20"))
+    except ValueError:
+        return 20.0
+
+
+def _run_job_worker(arbiter: Arbiter, note: int) -> int:
     """In the forked child: the Huey consumer (`run_huey`), with the master's signal handlers
-    and listening sockets put down first."""
+    and listening sockets put down first. `note`: the pipe to the master."""
     for sig in [*arbiter.SIGNALS, signal.SIGCHLD]:
         signal.signal(sig, signal.SIG_DFL)
     for listener in arbiter.LISTENERS:
@@ -97,6 +144,9 @@ def _run_job_worker(arbiter: Arbiter) -> int:
 
     from xinfang.textmining.tokeniser import default_tokeniser_forget
 
+    limit = _job_worker_max_mib()
+    replacing = []
+
     @HUEY.signal(SIGNAL_COMPLETE, SIGNAL_ERROR)
     def _give_memory_back(signal_name, task, exc=None) -> None:
         # A task's matrices and documents (the hot topics', a report's charts) are freed when
@@ -105,6 +155,13 @@ def _run_job_worker(arbiter: Arbiter) -> int:
         default_tokeniser_forget()
         gc.collect()
         _trim_c_heap()
+        held = _private_mib()
+        if held is not None and held > limit and not replacing:
+            # Still held after that: be replaced. SIGINT is Huey's graceful stop: the jobs
+            # running finish, the queue keeps the rest for the new worker.
+            replacing.append(held)
+            os.write(note, REPLACE_ME)
+            os.kill(os.getpid(), signal.SIGINT)
 
     try:
         # Quiet: its warnings and errors still print, not a line per task and per minute
@@ -153,12 +210,29 @@ class _Arbiter(Arbiter):
     def start(self) -> None:
         super().start()
         if self.app.with_jobs:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                os._exit(_run_job_worker(self))
-            self.job_worker_pid = pid
+            self._job_worker_spawn()
+
+    def _job_worker_spawn(self) -> None:
+        read, write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            os._exit(_run_job_worker(self, write))
+        os.close(write)
+        os.set_blocking(read, False)
+        self.job_worker_pid, self._job_worker_note = pid, read
+
+    def _job_worker_asked_to_be_replaced(self) -> bool:
+        """Read once the worker has exited (its exit status can be reaped by gunicorn's own
+        waitpid, so the note travels by pipe)."""
+        try:
+            said = os.read(self._job_worker_note, 1)
+        except BlockingIOError:
+            said = b""
+        os.close(self._job_worker_note)
+        return said == REPLACE_ME
 
     def _job_worker_exited(self) -> bool:
         if self.job_worker_pid is None:
@@ -169,11 +243,22 @@ class _Arbiter(Arbiter):
             return True
         return bool(done)
 
-    def reap_workers(self) -> None:
+    def _job_worker_check(self) -> None:
         if self._job_worker_exited():
-            self.job_worker_pid = None
-            raise HaltServer("后台任务进程已退出", 1)
+            if self._job_worker_asked_to_be_replaced():
+                self._job_worker_spawn()
+            else:
+                self.job_worker_pid = None
+                raise HaltServer("后台任务进程已退出", 1)
+
+    def reap_workers(self) -> None:
+        self._job_worker_check()
         super().reap_workers()
+
+    def manage_workers(self) -> None:
+        # Every second too: gunicorn's own reaping may have taken the job worker's exit.
+        self._job_worker_check()
+        super().manage_workers()
 
     def stop(self, graceful: bool = True) -> None:
         pid = self.job_worker_pid
