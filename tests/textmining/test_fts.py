@@ -39,4 +39,9 @@ def test_it_writes_postgres_literals_with_quotes_and_positions():
     assert tsquery_literal(["征地", "it's"]) == "'征地' & 'it''s'"
     assert tsquery_literal(["a\\b", "c"], any_term=True) == "'a\\\\b' | 'c'"
     assert tsvector_literal(["征地", "拆迁", "征地"]) == "'征地':1,3 '拆迁':2"
-    assert tsvector_literal(["x"] * 3 + ["y"] * 20000).endswith(",16383")
+    capped = tsvector_literal(["x"] * 3 + ["y"] * 20000 + ["x", "z"])
+    # Past 16383 every position is that one, once per word.
+    assert capped == "'x':1,2,3,16383 'y':" + ",".join(map(str, range(4, 16384))) + " 'z':16383"
+    # Quotes and backslashes escaped; a lexeme cut to PostgreSQL's 2046 bytes.
+    assert tsvector_literal(["it's", "a\\b"]) == "'it''s':1 'a\\\\b':2"
+    assert tsquery_literal(["征" * 700, "x" * 511]) == f"'{'征' * 682}' & '{'x' * 511}'"

@@ -141,6 +141,39 @@ def test_the_compact_frequency_table_cuts_exactly_as_jiebas_own(shared_data):
         assert list(mine.cut_for_search(text)) == list(plain.cut_for_search(text))
 
 
+@pytest.mark.slow
+def test_it_cuts_every_shared_text_as_plain_jieba_and_the_filter_would(shared_data):
+    """The tokeniser's own cutting (`words`: the route through the dictionary in one pass,
+    the words kept per word remembered) gives, for every real text (subject。detail, detail,
+    reply; about a minute), exactly plain jieba's precise and search words with stop words
+    and punctuation left out, which is what cut and cut_for_index were."""
+    import csv
+
+    import jieba
+
+    from xinfang.textmining.tokeniser import _WORD, stop_words
+
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    for entry in bundled_user_words():
+        plain.add_word(entry.word, entry.freq, entry.tag)
+    stop = stop_words()
+
+    def kept(pieces):
+        return [p for p in pieces if p not in stop and _WORD.search(p)]
+
+    texts = []
+    for name in ("messages_hot.csv", "messages_replied.csv"):
+        with (shared_data / name).open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                texts += [f"{row['subject']}。{row['detail']}", row["detail"], row.get("reply")]
+    tk = Tokeniser()
+    for text in texts:
+        clean = mask_identifiers(normalise(text))
+        assert tk._tokenizer().words(clean) == list(plain.cut(clean))
+        assert tk.cut_both(text) == (kept(plain.cut(clean)), kept(plain.cut_for_search(clean)))
+
+
 def test_the_lookups_remembered_are_forgotten_past_their_size(monkeypatch):
     """jieba's lookups go through a dict of the fragments already seen (`_memo_jieba`), its
     HMM's cuttings through another: emptied past their size and when a word is added, the
@@ -150,13 +183,17 @@ def test_the_lookups_remembered_are_forgotten_past_their_size(monkeypatch):
     text = "幸福村征地拆迁补偿款一直没有发放，小区物业乱收费，青山煤矿塌陷区的搬迁问题"
     expected = Tokeniser().cut_both(text)
     monkeypatch.setattr(tokeniser, "_MEMO_SIZE", 5)
+    monkeypatch.setattr(tokeniser, "_PIECES_SIZE", 5)
     tk = Tokeniser()
     for _ in range(3):
         assert tk.cut_both(text) == expected
+        assert tk.cut(text) == expected[0] and tk.cut_for_index(text) == expected[1]
         assert len(tk._tokenizer().memo) <= 5 + len(text) * 4
         assert len(tk._tokenizer().hmm_memo) <= 6  # the HMM's cuttings of unknown runs
+        assert len(tk._tokenizer().pieces) <= 5 + len(text)  # each word's entry
     tk.add_words(parse_user_words(["青山煤矿塌陷区 ns"]))
     assert tk._tokenizer().memo == {} and tk._tokenizer().hmm_memo == {}
+    assert tk._tokenizer().pieces == {}
     assert "青山煤矿塌陷区" in tk.cut(text)
 
 
@@ -169,7 +206,7 @@ def test_the_default_tokeniser_forgets_what_it_remembered_and_cuts_the_same(monk
     tokeniser.default_tokeniser_forget()  # nothing cut yet: nothing to forget
     expected = tokeniser.default_tokeniser().cut_both(text)
     jieba = tokeniser.default_tokeniser()._tokenizer()
-    assert jieba.memo and jieba.hmm_memo
+    assert jieba.memo and jieba.hmm_memo and jieba.pieces
     tokeniser.default_tokeniser_forget()
-    assert jieba.memo == {} and jieba.hmm_memo == {}
+    assert jieba.memo == {} and jieba.hmm_memo == {} and jieba.pieces == {}
     assert tokeniser.default_tokeniser().cut_both(text) == expected

@@ -57,6 +57,8 @@ def fts5_match(terms: Iterable[str], *, any_term: bool = False) -> str:
 
 def _pg_quote(word: str) -> str:
     """A lexeme quoted for tsvector/tsquery input syntax."""
+    if len(word) <= _PG_MAX_LEXEME_BYTES // 4 and "'" not in word and "\\" not in word:
+        return "'" + word + "'"  # short enough in any encoding, nothing to escape
     word = word.encode()[:_PG_MAX_LEXEME_BYTES].decode(errors="ignore")
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
@@ -69,9 +71,16 @@ def tsquery_literal(terms: Iterable[str], *, any_term: bool = False) -> str:
 def tsvector_literal(words: Iterable[str]) -> str:
     """A tsvector in input syntax with each word's positions, to be cast with `::tsvector`."""
     positions: dict[str, list[int]] = {}
-    for pos, word in enumerate(words, start=1):
-        positions.setdefault(word, []).append(min(pos, _PG_MAX_POSITION))
-    return " ".join(
-        _pg_quote(w) + ":" + ",".join(str(p) for p in sorted(set(ps)))
-        for w, ps in positions.items()
-    )
+    count = 0
+    for count, word in enumerate(words, start=1):
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [count]
+        else:
+            found.append(count)
+    if count > _PG_MAX_POSITION:
+        # Positions past the last one PostgreSQL keeps become that one, once per word.
+        capped = {w: sorted({min(p, _PG_MAX_POSITION) for p in ps}) for w, ps in positions.items()}
+        positions = capped
+    # Below the cap each word's positions are already increasing and distinct.
+    return " ".join(_pg_quote(w) + ":" + ",".join(map(str, ps)) for w, ps in positions.items())

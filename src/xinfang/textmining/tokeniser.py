@@ -122,17 +122,21 @@ def _bundled_frequencies(cache_dir: str | None) -> tuple[FrequencyTable, int]:
 # Fragments whose frequency a jieba tokenizer remembers in a plain dict (`_memo_jieba`).
 _MEMO_SIZE = 100_000
 _UNSEEN = object()
+# Words whose entry in the indexes (`_piece`) a tokenizer remembers: the real petitions
+# use some 45,000 distinct words; about 5 MiB full.
+_PIECES_SIZE = 60_000
 
 
 @cache
 def _memo_jieba() -> type:
-    """jieba's Tokenizer with the dictionary lookups of its cutting (`get_DAG`, `calc`)
-    through a dict of the fragments already looked up: the frequency table
-    (`FrequencyTable`) answers in Python, which made lookups most of a cutting's time.
-    The same answers: a fragment's frequency, None when absent; forgotten when a word is
-    added and, past `_MEMO_SIZE` fragments, all at once."""
+    """jieba's Tokenizer with its precise cutting (`words`) in one pass per block: the route
+    through the dictionary (jieba's `get_DAG` and `calc`) computed together, the words
+    collected in one list, and the dictionary lookups through a dict of the fragments
+    already looked up: the frequency table (`FrequencyTable`) answers in Python, which made
+    lookups most of a cutting's time. The same answers: a fragment's frequency, None when
+    absent; forgotten when a word is added and, past `_MEMO_SIZE` fragments, all at once."""
     import jieba
-    from jieba import finalseg
+    from jieba import finalseg, re_han_default, re_skip_default
 
     class MemoTokenizer(jieba.Tokenizer):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,11 +144,13 @@ def _memo_jieba() -> type:
             self.memo: dict[str, int | None] = {}
             self.hmm_memo: dict[str, list[str]] = {}
             self.hmm_forced = len(finalseg.Force_Split_Words)
+            self.pieces: dict[str, _Piece] = {}
 
         def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
             super().add_word(word, freq, tag)
             self.memo = {}
             self.hmm_memo = {}
+            self.pieces = {}
 
         def _hmm_cut(self, buf: str) -> list[str]:
             """`finalseg.cut(buf)` (the HMM for runs of characters the dictionary does not
@@ -160,78 +166,139 @@ def _memo_jieba() -> type:
                 words = self.hmm_memo[buf] = list(finalseg.cut(buf))
             return words
 
-        def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:
-            # jieba's precise cutting with HMM (Tokenizer.__cut_DAG) as it is, the runs of
-            # single characters looked up and cut through the memos.
-            dag = self.get_DAG(sentence)
-            route: dict = {}
-            self.calc(sentence, dag, route)
-            memo, lookup = self.memo, self.FREQ.get
-            x, buf, n = 0, "", len(sentence)
-            while x <= n:
-                y = route[x][1] + 1 if x < n else n + 1
-                if x < n and y - x == 1:
-                    buf += sentence[x]
-                    x = y
-                    continue
-                if buf:
-                    if len(buf) == 1:
-                        yield buf
-                    else:
-                        freq = memo.get(buf, _UNSEEN)
-                        if freq is _UNSEEN:
-                            freq = memo[buf] = lookup(buf)
-                        if not freq:
-                            yield from self._hmm_cut(buf)
-                        else:
-                            yield from buf
-                    buf = ""
-                if x < n:
-                    yield sentence[x:y]
-                x = y
-
-        def get_DAG(self, sentence: str) -> dict[int, list[int]]:
+        def words(self, text: str) -> list[str]:
+            """`list(self.cut(text))` (jieba's precise mode with HMM) as one list: the
+            blocks split as `cut` splits them, each run of ideographs and letters cut by
+            `_cut_block`, without a generator per word."""
             self.check_initialized()
+            out: list[str] = []
+            for block in re_han_default.split(text):
+                if not block:
+                    continue
+                if re_han_default.match(block):
+                    self._cut_block(block, out)
+                    continue
+                for x in re_skip_default.split(block):
+                    if re_skip_default.match(x):
+                        out.append(x)
+                    else:
+                        out.extend(x)
+            return out
+
+        def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:
+            # jieba's precise cutting with HMM (Tokenizer.__cut_DAG), for its own callers.
+            out: list[str] = []
+            self._cut_block(sentence, out)
+            yield from out
+
+        def _cut_block(self, sentence: str, out: list[str]) -> None:
+            """jieba's `__cut_DAG` of one block into `out`: the best route through the
+            dictionary's words (`_route`), the runs of single characters looked up and cut
+            through the memos."""
+            end = self._route(sentence)
+            n = len(sentence)
+            x = 0
+            single = -1  # where the current run of single characters started, -1: none
+            while x < n:
+                y = end[x] + 1
+                if y - x == 1:
+                    if single < 0:
+                        single = x
+                elif single < 0:
+                    out.append(sentence[x:y])
+                else:
+                    self._singles(sentence[single:x], out)
+                    single = -1
+                    out.append(sentence[x:y])
+                x = y
+            if single >= 0:
+                self._singles(sentence[single:], out)
+
+        def _singles(self, buf: str, out: list[str]) -> None:
+            """A run of characters the route left single: one character as it is; several
+            as they are when the run is a dictionary word, else as the HMM cuts them."""
+            if len(buf) == 1:
+                out.append(buf)
+                return
+            freq = self.memo.get(buf, _UNSEEN)
+            if freq is _UNSEEN:
+                freq = self.memo[buf] = self.FREQ.get(buf)
+            if freq:
+                out.extend(buf)
+            else:
+                out.extend(self._hmm_cut(buf))
+
+        def _route(self, sentence: str) -> list[int]:
+            """jieba's `get_DAG` then `calc` in one pass from the end: for each position,
+            where the best word starting there ends. The same route: the words starting at
+            k are the fragments with a frequency, up to the first not in the dictionary
+            (the single character when none), each scored log(freq) − log(total) plus the
+            best score after it, the highest kept (the later end among equals, as
+            `calc`'s max of (score, end) keeps)."""
             if len(self.memo) > _MEMO_SIZE:
                 self.memo = {}
             memo, lookup = self.memo, self.FREQ.get
-            dag: dict[int, list[int]] = {}
             n = len(sentence)
-            for k in range(n):
-                ends = []
-                i = k
+            logtotal = log(self.total)
+            score = [0.0] * (n + 1)
+            end = [0] * (n + 1)
+            for k in range(n - 1, -1, -1):
+                best: float | None = None
+                best_end = k
+                i = k + 1
                 frag = sentence[k]
-                while i < n:
+                while True:
                     freq = memo.get(frag, _UNSEEN)
                     if freq is _UNSEEN:
                         freq = memo[frag] = lookup(frag)
                     if freq is None:
                         break
                     if freq:
-                        ends.append(i)
+                        candidate = log(freq) - logtotal + score[i]
+                        if best is None or candidate >= best:
+                            best, best_end = candidate, i - 1
+                    if i == n:
+                        break
                     i += 1
-                    frag = sentence[k : i + 1]
-                dag[k] = ends or [k]
-            return dag
-
-        def calc(self, sentence: str, dag: dict, route: dict) -> None:
-            n = len(sentence)
-            route[n] = (0, 0)
-            logtotal = log(self.total)
-            memo, lookup = self.memo, self.FREQ.get
-            for idx in range(n - 1, -1, -1):
-                best = None
-                for x in dag[idx]:
-                    frag = sentence[idx : x + 1]
-                    freq = memo.get(frag, _UNSEEN)
-                    if freq is _UNSEEN:
-                        freq = lookup(frag)
-                    candidate = (log(freq or 1) - logtotal + route[x + 1][0], x)
-                    if best is None or candidate > best:
-                        best = candidate
-                route[idx] = best
+                    frag = sentence[k:i]
+                if best is None:  # no word starts here: the character alone, as log(1)
+                    best = 0.0 - logtotal + score[k + 1]
+                score[k], end[k] = best, best_end
+            return end
 
     return MemoTokenizer
+
+
+# What the indexes keep of one word jieba cut (`_piece`): True, the word alone (kept in
+# both); False, nothing (a stop word or punctuation); or, for a compound with dictionary
+# parts, the search index's words for it: the parts, then the word when it is kept (a part
+# is shorter than its word, so the word is kept exactly when the tuple ends with it).
+# The two common cases are shared constants, so remembering them costs only the dict entry.
+_Piece = bool | tuple[str, ...]
+
+
+def _piece(tk: Any, piece: str) -> _Piece:
+    """A word's entry in the indexes: kept unless a stop word or punctuation; for the search
+    index its dictionary parts of two then three characters (as jieba's cut_for_search
+    gives them, stop words and punctuation left out), then the word itself when kept."""
+    memo, lookup, stop = tk.memo, tk.FREQ.get, stop_words()
+    indexed: list[str] = []
+    size = len(piece)
+    for n in (2, 3):
+        if size > n:
+            for i in range(size - n + 1):
+                part = piece[i : i + n]
+                freq = memo.get(part, _UNSEEN)
+                if freq is _UNSEEN:
+                    freq = memo[part] = lookup(part)
+                if freq and part not in stop and _WORD.search(part):
+                    indexed.append(part)
+    kept = piece not in stop and _WORD.search(piece) is not None
+    if not indexed:
+        return kept
+    if kept:
+        indexed.append(piece)
+    return tuple(indexed)
 
 
 class Tokeniser:
@@ -261,11 +328,13 @@ class Tokeniser:
         return self._jieba
 
     def forget(self) -> None:
-        """Drop the fragments memoised by cutting (the same cuts after, found again)."""
+        """Drop the fragments and words memoised by cutting (the same cuts after, found
+        again)."""
         if self._jieba is not None:
             # A cutting under way keeps the dicts it took; the next one starts afresh.
             self._jieba.memo = {}
             self._jieba.hmm_memo = {}
+            self._jieba.pieces = {}
 
     def add_words(self, words: Iterable[UserWord]) -> None:
         """Add user-dictionary entries (parse text with `parse_user_words` first)."""
@@ -287,52 +356,49 @@ class Tokeniser:
         lines = [w.line() for w in (*bundled_user_words(), *self._extra)]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
-    def _raw(self, text: str | None, *, search: bool) -> Iterator[str]:
+    def _pieces(self, text: str | None) -> Iterator[tuple[str, _Piece]]:
+        """jieba's precise words of normalised, masked `text`, each with what the indexes
+        keep of it (`_piece`, remembered per word until a word is added)."""
         text = mask_identifiers(normalise(text))
         if not text:
             return
         tk = self._tokenizer()
-        pieces = tk.cut_for_search(text) if search else tk.cut(text)
-        stop = stop_words()
-        for piece in pieces:
-            if piece not in stop and _WORD.search(piece):
-                yield piece
+        known = tk.pieces
+        if len(known) > _PIECES_SIZE:
+            known = tk.pieces = {}
+        for piece in tk.words(text):
+            entry = known.get(piece)
+            if entry is None:
+                entry = known[piece] = _piece(tk, piece)
+            yield piece, entry
 
     def cut(self, text: str | None) -> list[str]:
         """The words of `text` in order (jieba's precise mode), without stop words."""
-        return list(self._raw(text, search=False))
+        return [
+            piece
+            for piece, entry in self._pieces(text)
+            if entry is True or (entry is not False and entry[-1] == piece)
+        ]
 
     def cut_for_index(self, text: str | None) -> list[str]:
         """Words for a search index: each compound word followed by its dictionary parts
         (征地拆迁 → 征地 拆迁 征地拆迁), so that a query for a part finds the compound."""
-        return list(self._raw(text, search=True))
+        return self.cut_both(text)[1]
 
     def cut_both(self, text: str | None) -> tuple[list[str], list[str]]:
         """`(cut(text), cut_for_index(text))` from one pass of jieba: search mode is the
         precise mode's words, each longer one preceded by its dictionary parts of two and
         then three characters, which is how jieba's cut_for_search makes it."""
-        text = mask_identifiers(normalise(text))
-        if not text:
-            return [], []
-        tk = self._tokenizer()
-        lookup, stop = tk.FREQ.get, stop_words()
         precise: list[str] = []
         index: list[str] = []
-        for piece in tk.cut(text):
-            size = len(piece)
-            memo = tk.memo  # the cutting may have started a new one
-            for n in (2, 3):
-                if size > n:
-                    for i in range(size - n + 1):
-                        part = piece[i : i + n]
-                        freq = memo.get(part, _UNSEEN)
-                        if freq is _UNSEEN:
-                            freq = memo[part] = lookup(part)
-                        if freq and part not in stop and _WORD.search(part):
-                            index.append(part)
-            if piece not in stop and _WORD.search(piece):
+        for piece, entry in self._pieces(text):
+            if entry is True:
                 precise.append(piece)
                 index.append(piece)
+            elif entry is not False:
+                if entry[-1] == piece:
+                    precise.append(piece)
+                index += entry
         return precise, index
 
     def parts(self, word: str) -> list[str]:
@@ -371,8 +437,9 @@ def default_tokeniser() -> Tokeniser:
 
 def default_tokeniser_forget() -> None:
     """Drop the fragments the process-wide tokeniser remembers (its jieba memo, up to
-    `_MEMO_SIZE`, ~17 MiB full, and its HMM's): a job worker that cut thousands of texts
-    gives the memory back between jobs; the next cutting looks its fragments up again."""
+    `_MEMO_SIZE`, ~17 MiB full, its HMM's and its words' entries): a job worker that cut
+    thousands of texts gives the memory back between jobs; the next cutting looks its
+    fragments up again."""
     tokeniser = _default
     if tokeniser is not None:
         tokeniser.forget()
