@@ -3,8 +3,20 @@ _case_as_written) instead of reading it back: the answer must be what reading it
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework import serializers
+
 from tests.api.test_petitions_api import payload
+from tests.petitions.factories import REPLY, person, register
+from tests.petitions.test_attachments import PNG
 from xinfang.petitions.models import Petition
+from xinfang.petitions.serializers import (
+    AttachmentSerializer,
+    EventSerializer,
+    PetitionDetailSerializer,
+    ReplySerializer,
+    rows_shown,
+)
 
 
 def _variants(org):
@@ -51,3 +63,33 @@ def test_an_accusation_against_the_registrars_own_unit_answers_with_the_receipt_
     assert response.status_code == 201
     body = response.json()
     assert body["receipt"] is True and "content" not in body and "petitioners" not in body
+
+
+def test_a_case_is_shown_as_drfs_own_fields_show_it(api, org, dc_registrar, dc_leader, dc_handler):
+    """DirectFieldsMixin and rows_shown (plans made once per class) against DRF's field loop
+    on serializers built for the case, for a case with parties, replies, events and a file."""
+    from xinfang.workflow import services as wf
+
+    p = register(dc_registrar, org.dongcheng, people=[person(phone="13812345678")])
+    wf.attachment_add(actor=dc_registrar, petition=p, upload=SimpleUploadedFile("照片.png", PNG))
+    wf.petition_accept(petition=p, actor=dc_leader)
+    wf.petition_start(petition=p, actor=dc_handler)
+    wf.petition_conclude(petition=p, actor=dc_leader, reply=REPLY)
+    request = api.as_(dc_registrar).get(f"/api/v1/petitions/{p.pk}/").wsgi_request
+    request.user = dc_registrar
+    context = {"member_paths": [], "request": request, "marks": []}
+    shown = Petition.objects.prefetch_related("parties__petitioner").get(pk=p.pk)
+
+    direct = PetitionDetailSerializer(shown, context=context).data
+    own = serializers.Serializer.to_representation(
+        PetitionDetailSerializer(shown, context=context), shown
+    )
+    assert direct == own and list(direct) == list(own)
+    for serializer, rows in (
+        (ReplySerializer, shown.replies.all()),
+        (EventSerializer, shown.events.all()),
+        (AttachmentSerializer, shown.attachments.all()),
+    ):
+        assert len(rows) >= 1
+        assert rows_shown(serializer, rows) == serializer(rows, many=True).data, serializer
+    assert direct["replies"] == ReplySerializer(shown.replies.all(), many=True).data
