@@ -19,7 +19,7 @@ from xinfang.petitions.serializers import (
 )
 
 
-def _variants(org):
+def _variants(org, leader):
     person = {"name": "刘德明", "id_number": "11010519491231002X", "phone": "13812345678"}
     return {
         "plain": {},
@@ -36,21 +36,25 @@ def _variants(org):
             "accused_unit": org.xicheng.pk,
             "accused_person": "某科长",
         },
+        "received on a leader's reception day (the leader owns it)": {
+            "channel": "reception",
+            "channel_details": {"reception_leader": leader.pk},
+        },
     }
 
 
-def test_each_created_case_answers_as_its_detail_reads(api, org, dc_registrar):
+def test_each_created_case_answers_as_its_detail_reads(api, org, dc_registrar, dc_leader):
     client = api.as_(dc_registrar)
     person = {"name": "刘德明", "id_number": "11010519491231002X", "phone": "13812345678"}
     client.post("/api/v1/petitions/", payload(org, petitioners=[person]), format="json")
-    for name, extra in _variants(org).items():
+    for name, extra in _variants(org, dc_leader).items():
         created = client.post("/api/v1/petitions/", payload(org, **extra), format="json")
         assert created.status_code == 201, (name, created.json())
         body = created.json()
         read = client.get(f"/api/v1/petitions/{body['id']}/").json()
         assert body == read, name
     repeat = Petition.objects.filter(repeat_of__isnull=False)
-    assert Petition.objects.count() == 7 and repeat.count() <= 1
+    assert Petition.objects.count() == 8 and repeat.count() <= 1
 
 
 def test_an_accusation_against_the_registrars_own_unit_answers_with_the_receipt_only(
@@ -63,6 +67,23 @@ def test_an_accusation_against_the_registrars_own_unit_answers_with_the_receipt_
     assert response.status_code == 201
     body = response.json()
     assert body["receipt"] is True and "content" not in body and "petitioners" not in body
+
+
+def test_a_registration_holds_the_rows_it_wrote_as_reading_them_gives(org, dc_registrar):
+    reps = [person(name="代表甲", phone="13900001111"), person(name="代表乙")]
+    p = register(
+        dc_registrar,
+        org.dongcheng,
+        people=[person(), person(name="李秀兰")],
+        representatives=[*reps, reps[0]],  # the same representative twice: one party
+        headcount=9,
+        attachments=[SimpleUploadedFile("材料.pdf", b"%PDF-1.7\n" + b"0" * 200)],
+    )
+    fresh = Petition.objects.get(pk=p.pk)
+    for relation, rows in p.written.items():
+        read = list(getattr(fresh, relation).all())
+        assert [r.pk for r in rows] == [r.pk for r in read], relation
+    assert len(p.written["parties"]) == 4 and len(p.written["attachments"]) == 1
 
 
 def test_a_case_is_shown_as_drfs_own_fields_show_it(api, org, dc_registrar, dc_leader, dc_handler):

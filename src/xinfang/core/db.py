@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
 @contextmanager
@@ -126,3 +126,15 @@ def compiled_page_ids(
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, limit, offset))
         return [row[0] for row in cursor.fetchall()]
+
+
+def prefetched(instance: Model, relation: str, rows: list[Model]) -> None:
+    """Give `instance.<relation>.all()` these rows, as prefetch_related would have read them,
+    without a query: for the writer of related rows that holds them all."""
+    manager = getattr(instance, relation)
+    found = manager.get_queryset()  # its filter is deferred: nothing is compiled
+    found._result_cache = list(rows)
+    found._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[manager.field.remote_field.cache_name] = found

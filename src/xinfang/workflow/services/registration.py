@@ -219,9 +219,13 @@ def petition_register(
                 now=now,
             )
             for upload, check in checked:
-                attachment_store(actor=actor, petition=petition, upload=upload, checked=check)
+                petition.written["attachments"].append(
+                    attachment_store(actor=actor, petition=petition, upload=upload, checked=check)
+                )
             if channel == Channel.RECEPTION and details.get("reception_leader"):
                 _reception_leader_owns(petition, details["reception_leader"], now)
+                # Its event moved the stored case on: what was written is no longer all.
+                petition.written = None
             if is_urgent:
                 urgent_notify(petition, actor)
     except IntegrityError:
@@ -535,20 +539,24 @@ def _register(
     clock.set_target(petition, received_on)
     binding_refresh(petition)
     petition.save()
-    for i, person in enumerate(people):
+    parties = [
         PetitionParty.objects.create(
             petition=petition,
             petitioner=petitioner_for(person),
             role=PetitionParty.Role.PETITIONER,
             position=i,
         )
+        for i, person in enumerate(people)
+    ]
     for i, person in enumerate(reps):
-        PetitionParty.objects.get_or_create(
+        party, created = PetitionParty.objects.get_or_create(
             petition=petition,
             petitioner=petitioner_for(person),
             role=PetitionParty.Role.REPRESENTATIVE,
             defaults={"position": i},
         )
+        if created:
+            parties.append(party)
     PetitionUnit.objects.create(
         petition=petition, unit=receiving_unit, relation=PetitionUnit.Relation.RECEIVING
     )
@@ -570,7 +578,7 @@ def _register(
         PetitionUnit.objects.get_or_create(
             petition=petition, unit=unit, relation=PetitionUnit.Relation.CO_HANDLING
         )
-    event_append(
+    event = event_append(
         petition,
         kind="register",
         actor=actor,
@@ -601,4 +609,13 @@ def _register(
         at=now,
     )
     petition.save(update_fields=["history_head"])
+    # The rows written besides the case's own, in the order reading them gives (parties by
+    # role, then position): the API answers a registration from them instead of reading the
+    # new case back (case_apis).
+    petition.written = {
+        "parties": parties,
+        "replies": [],
+        "events": [event],
+        "attachments": [],
+    }
     return petition
