@@ -42,15 +42,21 @@ def units_visible_to(user: Staff) -> QuerySet[Unit]:
 def member_paths_of(user: Staff) -> tuple[str, ...]:
     """The paths of the units the user belongs to, read once per request (core/memo.py):
     the visible units and the accusations hidden from the user both start from them."""
+    return tuple(path for _, path in _memberships_of(user))
+
+
+def _memberships_of(user: Staff) -> tuple[tuple[str, str], ...]:
+    """(role, unit path) of each of the user's memberships, read once per request: what the
+    user sees and what the user may do there both start from them."""
     return memoized(
-        ("member_paths", user.pk),
-        lambda: tuple(row["unit__path"] for row in _MEMBER_PATHS.rows([user.pk])),
+        ("membership_roles", user.pk),  # the workbench keeps ("memberships", pk): unit ids
+        lambda: tuple((row["role"], row["unit__path"]) for row in _MEMBERSHIPS.rows([user.pk])),
     )
 
 
 # Asked on every request: compiled once (core.db).
-_MEMBER_PATHS = PreparedValues(
-    lambda staff: Membership.objects.filter(staff_id=staff[0]).values("unit__path")
+_MEMBERSHIPS = PreparedValues(
+    lambda staff: Membership.objects.filter(staff_id=staff[0]).values("role", "unit__path")
 )
 
 
@@ -113,12 +119,11 @@ def roles_over(user: Staff, unit: Unit) -> set[str]:
     """Roles that apply to this unit: those held in it, plus reaching-down roles held above it."""
     if not user.is_authenticated or not user.is_active:
         return set()
-    ancestor_paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)]
-    rows = Membership.objects.filter(
-        Q(staff=user, unit__path=unit.path)
-        | Q(staff=user, unit__path__in=ancestor_paths, role__in=ROLES_REACHING_DOWN)
-    ).values_list("role", flat=True)
-    return set(rows)
+    return {
+        role
+        for role, path in _memberships_of(user)
+        if path == unit.path or (role in ROLES_REACHING_DOWN and unit.path.startswith(path))
+    }
 
 
 def staff_memberships(user: Staff) -> list[Membership]:
