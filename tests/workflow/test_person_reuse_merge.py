@@ -7,9 +7,11 @@ import pytest
 
 from tests.petitions.factories import accuse, person, register
 from xinfang.audit.selectors import histories_verify
+from xinfang.core.crypto import blind_index
 from xinfang.core.errors import NotPermitted, ValidationFailed
 from xinfang.petitions.models import Petitioner, PetitionEvent
 from xinfang.petitions.services import PersonInput
+from xinfang.petitions.services.people import petitioner_for
 from xinfang.workflow.models import PetitionerMerge
 from xinfang.workflow.selectors import petitioner_duplicates
 from xinfang.workflow.services import petitioner_merge
@@ -34,6 +36,38 @@ def test_a_different_name_on_the_same_phone_is_another_person(org, dc_registrar)
     other = register(dc_registrar, org.dongcheng, people=[PersonInput("陈秀兰之子", "", PHONE)])
     assert _petitioner(other).name == "陈秀兰之子"
     assert Petitioner.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "earlier, reused",
+    [
+        ([], None),
+        (["11010519491231002X"], 0),
+        (["11010519491231002X", "110105194912310037"], None),
+        (["11010519491231002X", ""], 1),
+        (["", "11010519491231002X", ""], 0),
+    ],
+    ids=["none", "one with a number", "two numbers", "one without", "the first without"],
+)
+def test_by_phone_alone_the_record_reused_is_the_first_without_a_number_else_the_only_one(
+    db, earlier, reused
+):
+    made = [
+        petitioner_for(PersonInput("陈秀兰", number, PHONE)) if number else _bare("陈秀兰", PHONE)
+        for number in earlier
+    ]
+    found = petitioner_for(PersonInput("陈秀兰", "", PHONE))
+    if reused is None:
+        assert found.pk not in {p.pk for p in made} and Petitioner.objects.count() == len(made) + 1
+    else:
+        assert found.pk == made[reused].pk and Petitioner.objects.count() == len(made)
+
+
+def _bare(name: str, phone: str) -> Petitioner:
+    """A record without an identity number, even where one of this name and phone exists."""
+    return Petitioner.objects.create(
+        name=name, phone=phone, phone_index=blind_index("phone", phone)
+    )
 
 
 @pytest.fixture

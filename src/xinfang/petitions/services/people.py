@@ -66,13 +66,15 @@ def petitioner_for(person: PersonInput) -> Petitioner:
         existing = existing.order_by("pk").first()
     elif phone_index:
         # Without an identity number, the same name on the same phone is the same person;
-        # a family sharing a phone keeps separate records.
-        existing = same.filter(id_number_index="").order_by("pk").first()
-        if existing is None and same.count() == 1:
-            # Registered by phone alone: the one person of this name on this phone, whose
-            # identity number an earlier case took, is this person (issue 20: no second
-            # 陈秀兰 whose page shows one case instead of four).
-            existing = same.order_by("pk").first()
+        # a family sharing a phone keeps separate records. Registered by phone alone, the
+        # one person of this name on this phone, whose identity number an earlier case
+        # took, is this person (issue 20: no second 陈秀兰 whose page shows one case
+        # instead of four). One query: a record without a number sorts first ("" before
+        # any number), and a second row says the one with a number is not the only one.
+        found = list(same.order_by("id_number_index", "pk")[:2])
+        existing = (
+            found[0] if found and (found[0].id_number_index == "" or len(found) == 1) else None
+        )
     else:
         existing = None
     if existing is not None:
