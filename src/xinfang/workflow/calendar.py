@@ -160,28 +160,35 @@ class WorkCalendar:
     def _off_days_of(self, year: int) -> frozenset[date]:
         off = self._off_days.get(year)
         if off is None:
-            off = self._off_days[year] = frozenset(
-                d for d in _days_of(year) if not self._compute_is_working_day(d)
-            )
+            off = self._off_days[year] = _off_days(self.overrides, year)
         return off
 
-    def _compute_is_working_day(self, d: date) -> bool:
-        if d.year in self.overrides.years:
-            # Admin data replaces the package's for the whole year, so a corrected schedule
-            # never mixes with the package's stale one.
-            if d in self.overrides.holidays:
-                return False
-            if d in self.overrides.workdays:
-                return True
-        elif d.year in _PACKAGE_YEARS:
-            if d in _PACKAGE_WORKDAYS:
-                return True
-            if d in _PACKAGE_HOLIDAYS:
-                return False
-        elif d.year > _LAST_PACKAGE_YEAR and d in statutory_holidays(d.year):
-            # A future year: the holidays the law fixes are off, whatever the arrangement.
+
+@functools.lru_cache(maxsize=64)
+def _off_days(overrides: Overrides, year: int) -> frozenset[date]:
+    """The year's days off under the schedule: the same for every calendar made from an equal
+    schedule, so worked out once per process, not for each service call's calendar (a
+    registration's deadlines checked all 365 days of the year again)."""
+    return frozenset(d for d in _days_of(year) if not _is_working_day(overrides, d))
+
+
+def _is_working_day(overrides: Overrides, d: date) -> bool:
+    if d.year in overrides.years:
+        # Admin data replaces the package's for the whole year, so a corrected schedule
+        # never mixes with the package's stale one.
+        if d in overrides.holidays:
             return False
-        return d.weekday() < 5
+        if d in overrides.workdays:
+            return True
+    elif d.year in _PACKAGE_YEARS:
+        if d in _PACKAGE_WORKDAYS:
+            return True
+        if d in _PACKAGE_HOLIDAYS:
+            return False
+    elif d.year > _LAST_PACKAGE_YEAR and d in statutory_holidays(d.year):
+        # A future year: the holidays the law fixes are off, whatever the arrangement.
+        return False
+    return d.weekday() < 5
 
 
 def _days_of(year: int) -> list[date]:
