@@ -182,16 +182,23 @@ def event_append(
     to_state: str,
     data: dict[str, Any],
     at: datetime,
+    first: bool = False,
 ) -> PetitionEvent:
     """Append one event to the case's chain and move the case's head to it.
 
     The caller holds the case's row lock, has already set the case's fields and version as
-    they will be saved, and saves `history_head` with its other fields.
+    they will be saved, and saves `history_head` with its other fields. `first`: the case
+    was created in this transaction (registration), so it has no event to follow yet.
     """
-    last = PetitionEvent.objects.filter(petition=petition).order_by("-seq").values("seq").first()
+    if first:
+        seq = 1
+    else:
+        last = PetitionEvent.objects.filter(petition=petition).order_by("-seq").values("seq")
+        newest = last.first()
+        seq = newest["seq"] + 1 if newest else 1
     event = _chained(
         petition,
-        seq=(last["seq"] + 1) if last else 1,
+        seq=seq,
         kind=kind,
         actor=actor,
         from_state=from_state,

@@ -607,6 +607,7 @@ def _register(
             **({"sms_consent": True} if sms_consent else {}),
         },
         at=now,
+        first=True,
     )
     petition.save(update_fields=["history_head"])
     # The rows written besides the case's own, in the order reading them gives (parties by
