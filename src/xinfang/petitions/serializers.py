@@ -166,7 +166,9 @@ def direct_plan(serializer_class: type[serializers.Serializer]) -> tuple[PlanRow
     instance: building a case's fields (the model's field mapping, deep copies of the
     declared ones) cost more than showing the case. A plain field's `to_representation` reads
     nothing but the field's own options, so one bound field serves every instance; a
-    relation or nested serializer (which may read the context) is each instance's own."""
+    relation or nested serializer (which may read the context) is each instance's own. The
+    class's fields must not depend on the instance or its context (none here overrides
+    get_fields)."""
     rows: list[PlanRow] = []
     for name, field in serializer_class().fields.items():
         if field.write_only:
