@@ -12,10 +12,14 @@ from hypothesis import strategies as st
 
 from tests.petitions.factories import accuse, person, register
 from tests.units.factories import MembershipFactory, StaffFactory
-from xinfang.core.db import PreparedValues, compiled_count, compiled_page_ids
+from xinfang.core.db import PreparedValues, compiled_count, compiled_exists, compiled_page_ids
 from xinfang.petitions.models import Petition, Petitioner, PetitionParty, State
 from xinfang.petitions.selectors import petitions_visible_to
-from xinfang.petitions.selectors.visibility import _earlier_parties, visible_sql_key
+from xinfang.petitions.selectors.visibility import (
+    _earlier_parties,
+    petition_is_visible_to,
+    visible_sql_key,
+)
 from xinfang.petitions.serializers import list_rows
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +92,22 @@ def test_compiled_count_and_pages_are_the_orms(db_cases, offset, limit, state):
         assert compiled_count(key, build) == build().count()
         expected = list(build().values_list("pk", flat=True)[offset : offset + limit])
         assert compiled_page_ids(key, build, offset=offset, limit=limit) == expected
+
+
+def test_compiled_exists_is_the_orms_for_every_reader_and_case(db_cases):
+    ids = [*Petition.objects.values_list("pk", flat=True), 10**9]
+    seen = []
+    for user in db_cases:
+        for pk in ids:
+            expected = petitions_visible_to(user).filter(pk=pk).exists()
+            assert petition_is_visible_to(user, pk) == expected, (user.username, pk)
+            seen.append(expected)
+    assert True in seen and False in seen
+
+
+def test_a_compiled_exists_refuses_a_build_naming_the_id_twice(db):
+    with pytest.raises(ValueError):
+        compiled_exists("test-twice", lambda pk: Petition.objects.filter(pk=pk, repeat_of_id=pk), 1)
 
 
 @pytest.fixture

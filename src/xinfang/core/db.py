@@ -118,6 +118,35 @@ def compiled_count(key: Hashable, build: Callable[[], QuerySet]) -> int:
         return cursor.fetchone()[0]
 
 
+# (key, vendor) -> (sql, params, position of the id) of compiled_exists.
+_EXISTS: dict[tuple, tuple[str, tuple, int]] = {}
+
+# The id an exists statement is compiled with: no row's (ids are positive), within any
+# integer column's range, and found among the parameters only where the id goes.
+_ID_STAND_IN = -2_000_000_019
+
+
+def compiled_exists(key: Hashable, build: Callable[[int], QuerySet], pk: int) -> bool:
+    """build(pk).exists(), from SQL compiled once per `key` and run with each id: the
+    caller's promise that build(pk)'s SQL depends on nothing but the key and the id. The
+    first compilation refuses a build in which the id is not exactly one parameter."""
+    slot = (key, connection.vendor)
+    found = _EXISTS.get(slot)
+    if found is None:
+        query = build(_ID_STAND_IN).order_by().values("pk")[:1].query
+        sql, params = query.sql_with_params()
+        at = [i for i, value in enumerate(params) if value == _ID_STAND_IN]
+        if len(at) != 1:
+            raise ValueError("the id must be exactly one parameter of a compiled exists")
+        if len(_EXISTS) >= COMPILED_MAX:
+            _EXISTS.clear()
+        found = _EXISTS[slot] = (sql, tuple(params), at[0])
+    sql, params, at = found
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:at], pk, *params[at + 1 :]))
+        return cursor.fetchone() is not None
+
+
 def compiled_page_ids(
     key: Hashable, build: Callable[[], QuerySet], *, offset: int, limit: int
 ) -> list[int]:

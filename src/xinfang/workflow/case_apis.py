@@ -45,6 +45,7 @@ from xinfang.petitions.selectors import (
     accusation_receipt,
     accused_unit_paths_of,
     petition_get_for_user,
+    petition_is_visible_to,
     petitions_visible_count,
     petitions_visible_to,
 )
@@ -546,7 +547,7 @@ def _case_as_written(user, petition: Petition) -> Petition | None:
     it back whole cost a third of a registration, its related rows another eighth. None when
     the caller may not see it.
     tests/api/test_create_answer.py holds the answer equal to the read-back's."""
-    if not petitions_visible_to(user).filter(pk=petition.pk).exists():
+    if not petition_is_visible_to(user, petition.pk):
         return None
     for relation, rows in petition.written.items():
         prefetched(petition, relation, rows)

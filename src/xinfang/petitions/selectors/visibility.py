@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from xinfang.core.crypto import blind_indexes
-from xinfang.core.db import PreparedValues, roomy
+from xinfang.core.db import PreparedValues, compiled_exists, roomy
 from xinfang.core.memo import memoized
 from xinfang.petitions.models import (
     Category,
@@ -163,10 +163,16 @@ def petition_get_for_user(user: Staff, petition_id: int) -> Petition:
 
 
 def petition_is_visible_to(user: Staff, petition_id: int | None) -> bool:
-    """True when the user may open the case (a linked case, a repeat, a dispute's case)."""
+    """True when the user may open the case (a linked case, a repeat, a dispute's case, a
+    case just registered), from SQL compiled once per visible_sql_key."""
     if not petition_id:
         return False
-    return petitions_visible_to(user).filter(pk=petition_id).exists()
+    key = visible_sql_key(user)
+    if key is None:
+        return petitions_visible_to(user).filter(pk=petition_id).exists()
+    return compiled_exists(
+        ("case-visible", key), lambda pk: petitions_visible_to(user).filter(pk=pk), petition_id
+    )
 
 
 def accused_unit_paths_of(user: Staff) -> list[str]:
