@@ -4,6 +4,7 @@ everything stopping when a part stops."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -145,10 +146,10 @@ def _poll(check, seconds: float = 300):
         time.sleep(1)
 
 
-@pytest.mark.slow
-def test_serve_forks_workers_and_job_worker_from_one_master_replaces_it_and_stops_with_it(
-    tmp_path: Path,
-):
+@contextlib.contextmanager
+def _serving(tmp_path: Path, job_worker_max_mib: str):
+    """`xinfang serve --no-demo` on a fresh database: (serve, port, master, web workers, job
+    worker, log), killed at the end."""
     port = free_port()
     env = {
         **os.environ,
@@ -156,8 +157,7 @@ def test_serve_forks_workers_and_job_worker_from_one_master_replaces_it_and_stop
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
         "XINFANG_TESTING": "0",
         "HUEY_IMMEDIATE": "0",
-        # Any job leaves the worker over this: it is replaced after each one.
-        "XINFANG_JOB_WORKER_MAX_MIB": "0",
+        "XINFANG_JOB_WORKER_MAX_MIB": job_worker_max_mib,
     }
     env.pop("REDIS_URL", None)
     log = tmp_path / "serve.log"
@@ -177,15 +177,40 @@ def test_serve_forks_workers_and_job_worker_from_one_master_replaces_it_and_stop
         (master,) = _children(serve.pid)
         # Two web workers and the job worker, all forked from the master.
         children = _poll(lambda: len(found := _children(master)) == 3 and found)
+        workers = {int(p) for p in re.findall(r"Booting worker with pid: (\d+)", log.read_text())}
+        (job_worker,) = set(children) - workers
+        yield serve, port, master, workers, job_worker, log, env
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+
+
+@pytest.mark.slow
+def test_serve_forks_workers_and_job_worker_from_one_master_and_stops_with_the_job_worker(
+    tmp_path: Path,
+):
+    # No replacement here (a periodic job could make one just as the worker is killed).
+    with _serving(tmp_path, "100000") as (serve, port, master, workers, job_worker, log, _):
         printed = log.read_text()
-        workers = {int(p) for p in re.findall(r"Booting worker with pid: (\d+)", printed)}
         # The banner names the port the server really listens on, printed once it does; the
         # key files of this first run are one Chinese line, not Python warnings.
         assert f"信访事项办理平台已启动: http://127.0.0.1:{port}/" in printed
         assert "首次运行：已在数据目录" in printed
         assert "UserWarning" not in printed and "was not set" not in printed
-        (job_worker,) = set(children) - workers
-        # A job done, the worker asks to be replaced and the master forks a new one.
+        os.kill(job_worker, signal.SIGKILL)
+        # A job worker that stops stops the server, and the supervisor reports it.
+        assert serve.wait(timeout=60) == 1
+        _poll(
+            lambda: not any(Path(f"/proc/{p}").exists() for p in (master, *workers, job_worker)),
+            30,
+        )
+
+
+@pytest.mark.slow
+def test_a_job_worker_left_holding_memory_is_replaced_and_the_server_goes_on(tmp_path: Path):
+    # At 0 MiB any job leaves the worker over the limit: it is replaced after each one.
+    with _serving(tmp_path, "0") as (serve, port, master, workers, job_worker, _, env):
         enqueue = "import django\ndjango.setup()\n" + (
             "from xinfang.site.tasks import case_reads_review_task\ncase_reads_review_task()"
         )
@@ -195,20 +220,9 @@ def test_serve_forks_workers_and_job_worker_from_one_master_replaces_it_and_stop
             check=True,
             timeout=120,
         )
-        replaced = _poll(
-            lambda: (
-                len(now := set(_children(master)) - workers) == 1 and job_worker not in now and now
-            ),
+        _poll(
+            lambda: len(now := set(_children(master)) - workers) == 1 and job_worker not in now,
             120,
         )
-        (job_worker,) = replaced
         assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).status == 200
-        assert serve.poll() is None
-        os.kill(job_worker, signal.SIGKILL)
-        # A job worker that stops stops the server, and the supervisor reports it.
-        assert serve.wait(timeout=60) == 1
-        _poll(lambda: not any(Path(f"/proc/{p}").exists() for p in (master, *children)), 30)
-    finally:
-        if serve.poll() is None:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait()
+        assert serve.poll() is None and set(workers) <= set(_children(master))
