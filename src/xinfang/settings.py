@@ -318,6 +318,9 @@ BACKLOG_REPEAT_COUNT = env.int("BACKLOG_REPEAT_COUNT", default=3)
 BACKLOG_OVERDUE_DAYS = env.int("BACKLOG_OVERDUE_DAYS", default=30)
 
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=TESTING)
+# `xinfang serve`'s job worker is replaced by a fresh fork after a job leaves it holding more
+# than this much memory of its own, in MiB (site/webserver.py).
+JOB_WORKER_MAX_MIB = env.float("XINFANG_JOB_WORKER_MAX_MIB", default=20.0)
 if REDIS_URL:
     import redis
 

@@ -123,13 +123,6 @@ def _private_mib() -> float | None:
     return kib / 1024
 
 
-def _job_worker_max_mib() -> float:
-    try:
-        return float(os.environ.get("XINFANG_JOB_WORKER_MAX_MIB", "20"))
-    except ValueError:
-        return 20.0
-
-
 def _run_job_worker(arbiter: Arbiter, note: int) -> int:
     """In the forked child: the Huey consumer (`run_huey`), with the master's signal handlers
     and listening sockets put down first. `note`: the pipe to the master."""
@@ -138,13 +131,14 @@ def _run_job_worker(arbiter: Arbiter, note: int) -> int:
     for listener in arbiter.LISTENERS:
         listener.close()
     util._setproctitle("xinfang jobs")
+    from django.conf import settings
     from django.core.management import call_command
     from huey.contrib.djhuey import HUEY
     from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR
 
     from xinfang.textmining.tokeniser import default_tokeniser_forget
 
-    limit = _job_worker_max_mib()
+    limit = settings.JOB_WORKER_MAX_MIB
     replacing = []
 
     @HUEY.signal(SIGNAL_COMPLETE, SIGNAL_ERROR)
