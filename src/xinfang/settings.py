@@ -391,6 +391,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
 }
 API_MAX_PAGE_SIZE = 200
+# A case list counts its cases exactly up to this many (core.bounds.CappedCountPagination).
+API_LIST_COUNT_CAP = env.int("API_LIST_COUNT_CAP", default=1000)
 API_MAX_JSON_DEPTH = 20
 SPECTACULAR_SETTINGS = {
     "TITLE": "xinfang API",

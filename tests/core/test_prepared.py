@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from tests.petitions.factories import accuse, person, register
 from tests.units.factories import MembershipFactory, StaffFactory
 from xinfang.core.db import PreparedValues, compiled_count, compiled_exists, compiled_page_ids
-from xinfang.petitions.models import Petition, Petitioner, PetitionParty, State
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.models import Petition, Petitioner, PetitionParty, PetitionUnit, State
+from xinfang.petitions.selectors import petitions_visible_count, petitions_visible_to, visibility
 from xinfang.petitions.selectors.visibility import (
     _earlier_parties,
     petition_is_visible_to,
@@ -79,8 +79,13 @@ def test_list_rows_are_in_the_order_asked(org, dc_registrar):
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(offset=st.integers(0, 6), limit=st.integers(1, 5), state=st.sampled_from(State.values))
-def test_compiled_count_and_pages_are_the_orms(db_cases, offset, limit, state):
+@given(
+    offset=st.integers(0, 6),
+    limit=st.integers(1, 5),
+    state=st.sampled_from(State.values),
+    cap=st.integers(0, 5),
+)
+def test_compiled_count_and_pages_are_the_orms(db_cases, offset, limit, state, cap):
     for user in db_cases:
         key = ("test", visible_sql_key(user), (state,))
 
@@ -90,8 +95,33 @@ def test_compiled_count_and_pages_are_the_orms(db_cases, offset, limit, state):
             )
 
         assert compiled_count(key, build) == build().count()
+        # Capped: exact up to the cap, cap + 1 for more.
+        assert compiled_count(key, build, cap=cap) == min(build().count(), cap + 1)
         expected = list(build().values_list("pk", flat=True)[offset : offset + limit])
         assert compiled_page_ids(key, build, offset=offset, limit=limit) == expected
+
+
+@pytest.mark.parametrize("links_a_case", [4, 1])
+def test_a_capped_visible_count_is_exact_up_to_the_cap_for_every_reader(
+    org, db_cases, monkeypatch, links_a_case
+):
+    # With one link read a case, a case linked to two of a reader's units (receiving and
+    # responsible) leaves the links read naming too few cases: the count reads every link.
+    monkeypatch.setattr(visibility, "LINKS_READ_PER_CASE", links_a_case)
+    # Every case also linked to a community under 东城: two links a case for its readers.
+    for pk in Petition.objects.values_list("pk", flat=True):
+        PetitionUnit.objects.create(
+            petition_id=pk, unit=org.donghu, relation=PetitionUnit.Relation.CO_HANDLING
+        )
+    answers = set()
+    for user in db_cases:
+        exact = petitions_visible_to(user).count()
+        assert petitions_visible_count(user) == exact, user.username
+        for cap in range(exact + 2):
+            capped = petitions_visible_count(user, cap=cap)
+            assert capped == min(exact, cap + 1), (user.username, cap)
+            answers.add(capped > cap)
+    assert answers == {True, False}
 
 
 def test_compiled_exists_is_the_orms_for_every_reader_and_case(db_cases):

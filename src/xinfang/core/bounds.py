@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import parsers, serializers
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
 
 from xinfang.core.errors import DomainError, ValidationFailed
 
@@ -70,6 +71,47 @@ class BoundedPagination(LimitOffsetPagination):
             elif param["name"] == self.offset_query_param:
                 param["schema"] = {"type": "integer", "minimum": 0}
         return params
+
+
+class CappedCountPagination(BoundedPagination):
+    """BoundedPagination for lists that may stop counting: a queryset with `count_cap` counts
+    at most count_cap + 1 rows (count() answers count_cap + 1 for "more than count_cap").
+    Past the cap the response's `count` is the cap and `count_exact` false: nobody pages
+    through 150,000 cases, and counting each of them was most of a page's cost at 1M. The
+    cap is at least one row past the page asked for, so `next` leads on to the end."""
+
+    def count_cap(self, request) -> int:
+        offset, limit = self.get_offset(request), self.get_limit(request) or 0
+        return max(settings.API_LIST_COUNT_CAP, offset + limit + 1)
+
+    def get_count(self, queryset) -> int:
+        counted = super().get_count(queryset)
+        cap = getattr(queryset, "count_cap", None)
+        self.count_exact = cap is None or counted <= cap
+        return counted if self.count_exact else cap
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "count_exact": self.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        found = super().get_paginated_response_schema(schema)
+        found["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": (
+                f"count 是否为确切件数。为 false 时实际多于 count 件（超过 "
+                f"{settings.API_LIST_COUNT_CAP} 件时只数到当前页之后，不再逐件计数）"
+            ),
+        }
+        found["required"] = [*found.get("required", []), "count_exact"]
+        return found
 
 
 def _read_bounded(stream, limit: int, meta: dict[str, Any]) -> bytes:

@@ -99,6 +99,9 @@ def _compiled(key: Hashable, kind: str, build: Callable[[], QuerySet]) -> tuple[
         if kind == "count":
             sql, params = qs.order_by().values("pk").query.sql_with_params()
             found = (f"SELECT COUNT(*) FROM ({sql}) counted", tuple(params))
+        elif kind == "count_capped":
+            sql, params = qs.order_by().values("pk").query.sql_with_params()
+            found = (f"SELECT COUNT(*) FROM ({sql} LIMIT %s) counted", tuple(params))
         else:
             sql, params = qs.values_list("pk", flat=True).query.sql_with_params()
             found = (f"{sql} LIMIT %s OFFSET %s", tuple(params))
@@ -108,11 +111,16 @@ def _compiled(key: Hashable, kind: str, build: Callable[[], QuerySet]) -> tuple[
     return found
 
 
-def compiled_count(key: Hashable, build: Callable[[], QuerySet]) -> int:
+def compiled_count(key: Hashable, build: Callable[[], QuerySet], *, cap: int | None = None) -> int:
     """build().count(), from SQL compiled once per `key`: the caller's promise that build()'s
     SQL and parameters depend on nothing but the key (the units a user sees, the states
-    asked for)."""
-    sql, params = _compiled(key, "count", build)
+    asked for). With `cap`, the counting stops at cap + 1 rows: the count is exact up to
+    `cap`, and cap + 1 means "more than cap"."""
+    if cap is None:
+        sql, params = _compiled(key, "count", build)
+    else:
+        sql, params = _compiled(key, "count_capped", build)
+        params = (*params, cap + 1)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]

@@ -20,7 +20,12 @@ from rest_framework.views import APIView
 from xinfang.audit.models import CaseRead, PersonalDataAccess
 from xinfang.audit.reads import ListReadMixin, case_read_record
 from xinfang.audit.services import person_history_lookup, personal_data_reveal
-from xinfang.core.bounds import BoundedMultiPartParser, parse_pk, query_params_checked
+from xinfang.core.bounds import (
+    BoundedMultiPartParser,
+    CappedCountPagination,
+    parse_pk,
+    query_params_checked,
+)
 from xinfang.core.crypto import blind_indexes
 from xinfang.core.db import compiled_count, compiled_page_ids, prefetched
 from xinfang.core.errors import ValidationFailed
@@ -251,19 +256,26 @@ class PagedCases:
     `petitions_visible_count`'s, from the user's links: no case's row is read. With `key`
     (what the queryset's SQL is made of: visible_sql_key and the states asked for), the
     count and the page's ids run SQL compiled once per key (core.db.compiled_count).
+    The count stops past `count_cap` (CappedCountPagination): cap + 1 is "more than cap".
     """
 
     def __init__(
-        self, qs: QuerySet[Petition], *, user: Staff | None = None, key: tuple | None = None
+        self,
+        qs: QuerySet[Petition],
+        *,
+        count_cap: int,
+        user: Staff | None = None,
+        key: tuple | None = None,
     ) -> None:
-        self.qs, self.user, self.key = qs, user, key
+        self.qs, self.count_cap, self.user, self.key = qs, count_cap, user, key
 
     def count(self) -> int:
+        cap = self.count_cap
         if self.user is not None:
-            return petitions_visible_count(self.user)
+            return petitions_visible_count(self.user, cap=cap)
         if self.key is not None:
-            return compiled_count(self.key, lambda: self.qs)
-        return self.qs.order_by().count()
+            return compiled_count(self.key, lambda: self.qs, cap=cap)
+        return self.qs.order_by()[: cap + 1].count()
 
     def __getitem__(self, page: slice) -> list[ListRow]:
         start = page.start or 0
@@ -357,6 +369,7 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
 
     filterset_class = PetitionFilter
     serializer_class = PetitionSearchListSerializer
+    pagination_class = CappedCountPagination
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         q = (request.query_params.get("q") or "").strip()
@@ -376,9 +389,13 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
             # Plain values shown as the serializer shows them, without building it (the
             # serializer and model instances cost more than the page's queries).
             plain = set(request.query_params) <= VISIBLE_COUNT_PARAMS
-            rows = self.paginate_queryset(
-                PagedCases(found, user=request.user if plain else None, key=self._simple_list_key())
+            cases = PagedCases(
+                found,
+                count_cap=self.paginator.count_cap(request),
+                user=request.user if plain else None,
+                key=self._simple_list_key(),
             )
+            rows = self.paginate_queryset(cases)
             data = list_rows_data(request.user, rows, accused_unit_paths_of(request.user))
             return self.get_paginated_response([{**row, "highlight": None} for row in data])
         page = self.paginate_queryset(cases)
