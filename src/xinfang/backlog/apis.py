@@ -41,7 +41,7 @@ from xinfang.backlog.models import (
 from xinfang.core.bounds import PkField
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to, petitions_visible_to
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.models import SupervisionOrder
 from xinfang.workflow.supervision_apis import SupervisionOrderSerializer
@@ -170,7 +170,7 @@ class BacklogTaskSerializer(serializers.ModelSerializer):
 
     def get_petition(self, t: MeetingTask) -> int | None:
         user = self.context["request"].user
-        if t.petition_id and petitions_visible_to(user).filter(pk=t.petition_id).exists():
+        if t.petition_id and petition_is_visible_to(user, t.petition_id):
             return t.petition_id
         return None
 
@@ -575,10 +575,7 @@ class TaskOrderApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         d = _valid(BacklogOrderInput, request)
         task = sel.task_get_for_user(request.user, pk)
-        if (
-            task.petition_id
-            and not petitions_visible_to(request.user).filter(pk=task.petition_id).exists()
-        ):
+        if task.petition_id and not petition_is_visible_to(request.user, task.petition_id):
             raise NotFound("未找到该会议任务。")
         order = mt.meeting_task_issue_order(
             task=task, actor=request.user, level=d["level"], due_on=d["due_on"]

@@ -24,7 +24,7 @@ from xinfang.backlog.minutes import DOCX, minutes_docx
 from xinfang.backlog.models import BacklogEntry, MeetingTask
 from xinfang.core.bounds import parse_pks
 from xinfang.core.errors import DomainError, NotFound
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to, petitions_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import units_visible_to
 
@@ -446,7 +446,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 def task_order(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue a meeting task for a case as a supervision order, in one step."""
     t = _get(lambda: sel.task_get_for_user(request.user, pk))
-    if t.petition_id and not petitions_visible_to(request.user).filter(pk=t.petition_id).exists():
+    if t.petition_id and not petition_is_visible_to(request.user, t.petition_id):
         raise Http404("未找到该会议任务。")
     return _run(
         request,

@@ -26,7 +26,12 @@ from xinfang.petitions.models import (
     PetitionParty,
     Reply,
 )
-from xinfang.petitions.selectors import CaseHints, case_hints, petitions_visible_to
+from xinfang.petitions.selectors import (
+    CaseHints,
+    case_hints,
+    petition_is_visible_to,
+    petitions_visible_to,
+)
 from xinfang.units.models import Unit
 
 
@@ -367,11 +372,7 @@ class PetitionDetailSerializer(PetitionListSerializer):
         if not p.same_matter_as_id:
             return None
         user = self.context["request"].user
-        return (
-            p.same_matter_as_id
-            if petitions_visible_to(user).filter(pk=p.same_matter_as_id).exists()
-            else None
-        )
+        return p.same_matter_as_id if petition_is_visible_to(user, p.same_matter_as_id) else None
 
     @extend_schema_field(ReplySerializer(many=True, read_only=True))
     def get_replies(self, p: Petition) -> list[dict]:

@@ -25,7 +25,7 @@ from xinfang.core.errors import (
 )
 from xinfang.petitions.identity import validate_phone
 from xinfang.petitions.models import Attachment, Category, Channel, Line, Petition, State
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.petitions.services import PersonInput
 from xinfang.petitions.uploads import IMAGE_TYPES, sniff_content_type
 from xinfang.portal.models import PublicAnswer, QueryCredential, Rating, RecordedChannel
@@ -369,7 +369,7 @@ def may_record_rating(user: Staff, petition: Petition) -> bool:
     leads above one)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if not petitions_visible_to(user).filter(pk=petition.pk).exists():
+    if not petition_is_visible_to(user, petition.pk):
         return False
     if user.is_superuser:
         return True
@@ -529,7 +529,7 @@ def public_answer_create(
     title, question, answer = _check_answer_fields(title, question, answer)
     _check_unit(actor, unit)
     if source_petition is not None:
-        if not petitions_visible_to(actor).filter(pk=source_petition.pk).exists():
+        if not petition_is_visible_to(actor, source_petition.pk):
             raise NotPermitted("您不能查看该信访件。")
         if source_petition.is_accusation:
             raise ValidationFailed("检举控告事项不能公开。", {"field": "source_petition"})

@@ -457,10 +457,10 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         repeat_of = data.get("repeat_of")
-        if repeat_of and not petitions_visible_to(request.user).filter(pk=repeat_of.pk).exists():
+        if repeat_of and not petition_is_visible_to(request.user, repeat_of.pk):
             raise ValidationFailed("原信访件不存在。", {"field": "repeat_of"})
         same = data.get("same_matter_as")
-        if same and not petitions_visible_to(request.user).filter(pk=same.pk).exists():
+        if same and not petition_is_visible_to(request.user, same.pk):
             raise ValidationFailed("要关联的同一事项信访件不存在。", {"field": "same_matter_as"})
         petitioners = [PersonInput(**p) for p in data.pop("petitioners")]
         representatives = [PersonInput(**p) for p in data.pop("representatives")]

@@ -12,7 +12,10 @@ from django.http import Http404
 
 from xinfang.core.crypto import mask_phone
 from xinfang.petitions.models import Petition, PetitionParty
-from xinfang.petitions.selectors import petition_get_for_user, petitions_visible_to
+from xinfang.petitions.selectors import (
+    petition_get_for_user,
+    petition_is_visible_to,
+)
 from xinfang.units.models import Staff, Unit
 from xinfang.workflow.deadlines import limit_words
 
@@ -69,7 +72,7 @@ def receipt_printable_by(user: Staff, petition_id: int) -> bool:
     accusation receipt instead, RULES.md §6)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return petitions_visible_to(user).filter(pk=petition_id).exists()
+    return petition_is_visible_to(user, petition_id)
 
 
 def registration_receipt(user: Staff, petition_id: int) -> RegistrationReceipt:

@@ -17,7 +17,7 @@ from xinfang.core.errors import (
 )
 from xinfang.notifications.services import notify
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.prevention.models import EmergencyPlan, Incident, IncidentEntry, IncidentReport
 from xinfang.prevention.selectors.duty import plan_in_force
 from xinfang.prevention.services.common import (
@@ -268,7 +268,7 @@ def incident_link_petition(*, actor: Staff, incident: Incident, petition: Petiti
         ValidationFailed: the petition is not one the actor can see.
     """
     require_roles(actor, incident.unit, INCIDENT_ROLES, "只有本单位工作人员可以关联信访件。")
-    if not petitions_visible_to(actor).filter(pk=petition.pk).exists():
+    if not petition_is_visible_to(actor, petition.pk):
         raise ValidationFailed("未找到该信访件。", {"field": "petition"})
     incident.petitions.add(petition)
     return incident

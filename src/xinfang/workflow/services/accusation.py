@@ -23,7 +23,7 @@ from xinfang.core.errors import (
     ValidationFailed,
 )
 from xinfang.petitions.models import Petition, PetitionUnit, State
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.units.models import Membership, Role, Staff, Unit
 from xinfang.units.selectors import roles_over, unit_parent
 from xinfang.workflow.deadlines import Clock
@@ -93,7 +93,7 @@ def accusation_check(
     """
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise NotPermitted("请先登录。")
-    if not petitions_visible_to(actor).filter(pk=petition.pk).exists():
+    if not petition_is_visible_to(actor, petition.pk):
         raise NotFound("未找到该信访件。")
     if marking and petition.is_accusation:
         raise InvalidTransition("本件已标记为检举控告。")
@@ -164,9 +164,7 @@ def may_mark_accusation(actor: Staff, petition: Petition) -> bool:
     unit = petition.responsible_unit
     paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
     roles = Membership.objects.filter(staff=actor, unit__path__in=paths, role__in=MARKING_ROLES)
-    return (actor.is_superuser or roles.exists()) and petitions_visible_to(actor).filter(
-        pk=petition.pk
-    ).exists()
+    return (actor.is_superuser or roles.exists()) and petition_is_visible_to(actor, petition.pk)
 
 
 def may_unmark_accusation(actor: Staff, petition: Petition) -> bool:

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from xinfang.core.errors import NotFound, NotPermitted
 from xinfang.petitions.models import Attachment, Petition
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.petitions.services.attachments import attachment_check, attachment_store
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
@@ -25,7 +25,7 @@ def attachment_add(*, actor: Staff | None, petition: Petition, upload: UploadedF
         ValidationFailed: too large, empty, or not an allowed type (checked by content).
     """
     if actor is not None:
-        if not petitions_visible_to(actor).filter(pk=petition.pk).exists():
+        if not petition_is_visible_to(actor, petition.pk):
             raise NotFound("未找到该信访件。")
         units = [petition.receiving_unit, petition.responsible_unit]
         if not any(roles_over(actor, u) & ATTACHING_ROLES for u in units):

@@ -14,7 +14,11 @@ from xinfang.core.errors import (
     ValidationFailed,
 )
 from xinfang.petitions.models import DeclineReason, Petition, PetitionParty, PetitionUnit, State
-from xinfang.petitions.selectors import petitioner_hidden_from, petitions_visible_to, same_person_q
+from xinfang.petitions.selectors import (
+    petition_is_visible_to,
+    petitioner_hidden_from,
+    same_person_q,
+)
 from xinfang.units.models import Role, Staff, Unit
 from xinfang.units.selectors import roles_of, roles_over
 from xinfang.workflow.deadlines import Clock
@@ -85,7 +89,7 @@ def return_refusal(actor: Staff, p: Petition, today: date, given: Given) -> Doma
 def _may_cite(actor: Staff, petition: Petition, cited: Petition) -> bool:
     """A decline may cite a case the actor sees, or an earlier non-accusation case of the same
     petitioner (found at the desk by the earlier-cases lookup)."""
-    if petitions_visible_to(actor).filter(pk=cited.pk).exists():
+    if petition_is_visible_to(actor, cited.pk):
         return True
     if cited.is_accusation:
         return False

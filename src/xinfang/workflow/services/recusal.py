@@ -21,7 +21,7 @@ from xinfang.core.crypto import blind_index
 from xinfang.core.errors import InvalidTransition, NotPermitted
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import TERMINAL_STATES, Petition
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.units.models import Staff
 from xinfang.units.services import is_admin
 from xinfang.workflow.deadlines import Clock
@@ -87,10 +87,7 @@ def recusal_declare_refusal(actor: Staff, p: Petition) -> InvalidTransition | No
 
 def may_declare_recusal(actor: Staff, p: Petition) -> bool:
     """True when the case page offers the actor a declaration (`recusal_declare_refusal`)."""
-    return (
-        recusal_declare_refusal(actor, p) is None
-        and petitions_visible_to(actor).filter(pk=p.pk).exists()
-    )
+    return recusal_declare_refusal(actor, p) is None and petition_is_visible_to(actor, p.pk)
 
 
 @transaction.atomic

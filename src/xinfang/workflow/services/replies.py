@@ -8,7 +8,7 @@ from django.db import transaction
 
 from xinfang.core.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from xinfang.petitions.models import Outcome, Petition, Reply, ReviewOutcome
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.petitions.stages import STAGES
 from xinfang.units.models import Role, Staff
 from xinfang.units.selectors import roles_over
@@ -32,7 +32,7 @@ def reply_draft_refusal(
     """Why the actor may not save a draft of the stage's reply now, or None: the handlers and
     leaders of the body that answers the stage draft it while the stage is under way. The
     rule the case page (is the draft form shown) and `reply_draft_save` both ask."""
-    if not petitions_visible_to(actor).filter(pk=petition.pk).exists():
+    if not petition_is_visible_to(actor, petition.pk):
         return NotFound("未找到该信访件。")
     unit = acting_unit(petition, STAGE_UNIT[stage])
     if unit is None or not (roles_over(actor, unit) & {Role.HANDLER, Role.LEADER}):

@@ -25,7 +25,7 @@ from xinfang.petitions.models import (
     PetitionUnit,
     Reply,
 )
-from xinfang.petitions.selectors import petitions_visible_to
+from xinfang.petitions.selectors import petition_is_visible_to
 from xinfang.petitions.stages import STAGE_ANSWERED_IN, STAGES
 from xinfang.units.models import Staff, Unit
 from xinfang.units.selectors import roles_over, unit_parent
@@ -93,7 +93,7 @@ def _actor_refusal(
         if (via == PORTAL and t.petitioner_may) or (via == SYSTEM and t.system_may):
             return None
         return NotPermitted(f"{t.label}须由工作人员办理。")
-    if not petitions_visible_to(actor).filter(pk=petition.pk).exists():
+    if not petition_is_visible_to(actor, petition.pk):
         return NotFound("未找到该信访件。")
     unit = acting_unit(petition, t.unit)
     if unit is None:
@@ -257,7 +257,7 @@ def _record(
     today = timezone.localdate(now)
     with transaction.atomic():
         p = _locked(petition)
-        if actor is not None and not petitions_visible_to(actor).filter(pk=p.pk).exists():
+        if actor is not None and not petition_is_visible_to(actor, p.pk):
             raise NotFound("未找到该信访件。")
         if kind != "recusal":
             # Whoever must stand aside takes no part, supervision and ownership included.
