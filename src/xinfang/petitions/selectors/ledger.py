@@ -194,7 +194,13 @@ def _ranked_page(
     if user is not None:
         # The page from the hits' prefix it needs, the count from the ids and the links.
         ids, _ = search_ranked_page(
-            base, text, offset=offset, limit=size + 1, visible=visible, count_cap=offset + size
+            base,
+            text,
+            offset=offset,
+            limit=size + 1,
+            visible=visible,
+            count_cap=offset + size,
+            user=user,
         )
         total: int | None = search_count(user, text, cap=cap)
     else:
