@@ -176,10 +176,11 @@ def search_count(user: Staff, q: str, *, cap: int | None = None) -> int:
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if terms and cap is not None and _common(terms):
-        rows = _newest_hits(visible_ids_newest_first(user), terms, cap + 1)
+        # As many as the ranked page asks for (`_ranked_newest`): one walk serves both.
+        rows = _newest_hits(visible_ids_newest_first(user), terms, max(cap, RANKED_NEWEST) + 1)
         if len(rows) > cap:
             return cap + 1
-        # Every visible word hit is among the rows: the others are counted with them.
+        # Fewer than asked for: every visible word hit; the others are counted with them.
         words = {pk for pk, _ in rows}
         others = visible_ids_among(user, *found)[: cap + 1 + len(words)]
         return min(len(words.union(others)), cap + 1)
@@ -289,9 +290,9 @@ def search_ranked_page(
     and asked about in `visible` a list at a time, not a join that reads every visible case
     and every subject twice. With a `count_cap` too, a count above the cap may be just
     `count_cap + 1` ("more than the cap"): when the word matches alone hold the page and
-    more than the cap, no case's subject is read. On PostgreSQL a common word's hits are
-    then ranked among the newest only (`_ranked_newest`); `user`: `visible` is exactly the
-    cases that user may see (their newest are then found from the links).
+    more than the cap, no case's subject is read. `user`: `visible` is exactly the cases that
+    user may see; on PostgreSQL a common word's hits are then ranked among the newest the
+    user sees only (`_ranked_newest`).
     """
     if visible is not None:
         by_ids = _ranked_by_ids(
@@ -355,19 +356,10 @@ def _common(terms: list[str]) -> bool:
     return plan[0]["Plan"]["Plan Rows"] > COMMON_HITS
 
 
-def _newest_ids(visible: QuerySet[Petition], user: Staff | None) -> QuerySet[int]:
-    """The ids of `visible` highest (latest registered) first; with `user`, `visible` being
-    exactly the user's visible cases, from the links' index (`visible_ids_newest_first`):
-    each case's wide row is read only for the few accusations."""
-    if user is not None:
-        return visible_ids_newest_first(user)
-    return visible.order_by("-pk").values_list("pk", flat=True)
-
-
 def _newest_hits(ids: QuerySet[int], terms: list[str], limit: int) -> list[tuple[int, float]]:
-    """(id, score) of the `limit` highest of `ids` (ids newest first, `_newest_ids`) whose
-    words contain every term, PostgreSQL only, highest first: the ids are walked in their
-    order and each case's document tested, so a word in a quarter of the documents reads
+    """(id, score) of the first `limit` of `ids` (newest first: `visible_ids_newest_first`)
+    whose words contain every term, PostgreSQL only, in that order: the ids are walked in
+    their order and each case's document tested, so a word in a quarter of the documents reads
     about 4 × `limit` documents, not its every hit. Once per request for the same ask (the
     page and the count ask the same)."""
     ids_sql, ids_params = ids.query.sql_with_params()
@@ -430,14 +422,16 @@ def _ranked_by_ids(
     ending at a change of score so no tie is cut: the cases found otherwise rank after
     every word match and are not read at all. Otherwise every hit and every case found
     otherwise (`_found_otherwise`) is asked about in one list, and counted exactly.
-    A common word on PostgreSQL with a `count_cap`: `_ranked_newest`.
+    A common word on PostgreSQL with a `count_cap` and `user` (`visible` is exactly the cases
+    the user may see): `_ranked_newest`. With other filters every hit is still ranked: a
+    walk newest first through a narrow filter could read most cases to find a page.
     """
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if not terms:
         return None
-    if count_cap is not None and _common(terms):
-        ids = _newest_ids(visible, user)
+    if count_cap is not None and user is not None and _common(terms):
+        ids = visible_ids_newest_first(user)
         return _ranked_newest(visible, ids, q, terms, offset=offset, limit=limit, cap=count_cap)
     hits_sql, hits_params = _hits_sql(terms)
     with connection.cursor() as cur:
