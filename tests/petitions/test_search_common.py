@@ -105,6 +105,15 @@ def test_a_common_words_page_and_count_walk_its_newest_hits_once(
 
 
 @postgresql_only
+def test_a_user_who_sees_no_case_finds_none(api, lamps, common, org):
+    nobody = StaffFactory(username="nobody")  # no unit: sees no case
+    body = api.as_(nobody).get("/api/v1/petitions/", {"q": "路灯"})
+    assert body.status_code in (200, 403)
+    assert search_count(nobody, "路灯", cap=5) == 0
+    assert _ledger_ids(nobody, "路灯", 2) == []
+
+
+@postgresql_only
 def test_a_common_words_count_stops_at_the_cap_and_is_exact_below_it(
     lamps, common, dc_handler, cn_leader, district_supervisor
 ):

@@ -346,14 +346,20 @@ def _common(terms: list[str]) -> bool:
     hit of a common word at 100k cases in ~30 ms."""
     if connection.vendor != "postgresql":
         return False
-    with connection.cursor() as cur:
-        cur.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {PG_TABLE} WHERE document @@ %s::tsquery",
-            [fts.tsquery_literal(terms)],
-        )
-        plan = cur.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return plan[0]["Plan"]["Plan Rows"] > COMMON_HITS
+    query = fts.tsquery_literal(terms)
+
+    def estimate() -> float:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {PG_TABLE} WHERE document @@ %s::tsquery",
+                [query],
+            )
+            plan = cur.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return plan[0]["Plan"]["Plan Rows"]
+
+    # Once per request: the page and the count both ask.
+    return memoized(("search-estimate", query), estimate) > COMMON_HITS
 
 
 def _newest_hits(ids: QuerySet[int], terms: list[str], limit: int) -> list[tuple[int, float]]:
@@ -362,7 +368,10 @@ def _newest_hits(ids: QuerySet[int], terms: list[str], limit: int) -> list[tuple
     their order and each case's document tested, so a word in a quarter of the documents reads
     about 4 × `limit` documents, not its every hit. Once per request for the same ask (the
     page and the count ask the same)."""
-    ids_sql, ids_params = ids.query.sql_with_params()
+    try:
+        ids_sql, ids_params = ids.query.sql_with_params()
+    except EmptyResultSet:  # a user who sees no case (no unit): nothing to walk
+        return []
     query = fts.tsquery_literal(terms)
 
     def walk() -> list[tuple[int, float]]:
