@@ -23,7 +23,7 @@ postgresql_only = pytest.mark.skipif(
 @pytest.fixture
 def common(monkeypatch) -> int:
     """Every word counts as common, and its 3 newest visible hits are ranked."""
-    monkeypatch.setattr(search, "COMMON_HITS", 0)
+    monkeypatch.setattr(search, "_common", lambda terms: True)
     monkeypatch.setattr(search, "RANKED_NEWEST", 3)
     return 3
 
@@ -183,13 +183,24 @@ def test_the_schema_says_when_the_count_is_a_lower_bound(api, dc_handler):
 
 
 def test_a_rare_word_or_a_filtered_search_is_ranked_exactly(lamps, dc_handler, monkeypatch):
-    # Below COMMON_HITS every hit is ranked, the latest registered or not; and with another
+    # A rare word: every hit is ranked, the latest registered or not; and with another
     # filter, whatever the word.
     monkeypatch.setattr(search, "RANKED_NEWEST", 1)
     found = petitions_visible_to(dc_handler).filter(search_q("路灯"))
     exact = search_ranked_page(found, "路灯", offset=0, limit=20)[0]
     assert _ledger_ids(dc_handler, "路灯", 2) == exact
-    monkeypatch.setattr(search, "COMMON_HITS", 0)
+    monkeypatch.setattr(search, "_common", lambda terms: True)
     # Every case here came in by visit: the filter keeps them all, ranked by score alone.
     filtered = LedgerFilter(text="路灯", sort="relevance", channel="visit")
     assert [p.pk for p in ledger_page(dc_handler, filtered, size=20).rows] == exact
+
+
+@postgresql_only
+def test_a_word_is_common_when_the_statistics_count_it_in_enough_documents(lamps, monkeypatch):
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {search.PG_TABLE}")
+    # 路灯 is in 8 of 8 documents, 工程 in 1: past √(RANKED_NEWEST × 8) for 2 and 1 of them.
+    monkeypatch.setattr(search, "RANKED_NEWEST", 2)  # √16 = 4
+    assert search._common(["路灯"]) and not search._common(["工程"])
+    monkeypatch.setattr(search, "RANKED_NEWEST", 100)  # √800 ≈ 28
+    assert not search._common(["路灯"])

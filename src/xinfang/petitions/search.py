@@ -11,6 +11,7 @@ code; those come after the ranked word matches, newest first.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import EmptyResultSet
@@ -331,35 +332,38 @@ def search_ranked_page(
 _IDS_PER_QUERY = 5_000
 
 
-# PostgreSQL: words its statistics put in more than this many search documents are common.
-# Ranking all their hits read and ranked every one (小区: 243,000 of 1M documents, 4.5 s);
-# a common word's hits are ranked among the newest the user sees instead (`_ranked_newest`).
-COMMON_HITS = 20_000
 # How many of a common word's newest visible hits are ranked; the rest follow newest first.
 # The ledger's count cap (1,000): the one walk that finds them also says "more than 1,000".
 RANKED_NEWEST = 1_000
 
 
 def _common(terms: list[str]) -> bool:
-    """True when PostgreSQL's statistics put the words in more than COMMON_HITS documents
-    (the planner's estimate: ~1 ms, nothing read); never on SQLite, whose FTS5 ranks every
-    hit of a common word at 100k cases in ~30 ms."""
+    """True when PostgreSQL's statistics (the planner's estimates: ~1 ms, nothing read) put
+    the words in more than RANKED_NEWEST documents and more than √(RANKED_NEWEST ×
+    documents) (31,623 of 1M, 10,000 of 100k): past that, finding the RANKED_NEWEST newest
+    hits (about RANKED_NEWEST × documents ÷ hits documents read) costs less than ranking
+    every hit. Ranking all 243,000 documents with 小区 at 1M took 4.5 s. Never on SQLite:
+    FTS5 ranks every hit of a common word at 100k cases in ~30 ms."""
     if connection.vendor != "postgresql":
         return False
     query = fts.tsquery_literal(terms)
 
-    def estimate() -> float:
+    def estimates() -> tuple[float, float]:
         with connection.cursor() as cur:
             cur.execute(
                 f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {PG_TABLE} WHERE document @@ %s::tsquery",
                 [query],
             )
             plan = cur.fetchone()[0]
+            cur.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{PG_TABLE}'::regclass")
+            documents = cur.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
-        return plan[0]["Plan"]["Plan Rows"]
+        return plan[0]["Plan"]["Plan Rows"], documents
 
     # Once per request: the page and the count both ask.
-    return memoized(("search-estimate", query), estimate) > COMMON_HITS
+    hits, documents = memoized(("search-estimates", query), estimates)
+    # A table never analysed (-1: no statistics yet) ranks every hit.
+    return documents > 0 and hits > max(RANKED_NEWEST, math.sqrt(RANKED_NEWEST * documents))
 
 
 def _newest_hits(ids: QuerySet[int], terms: list[str], limit: int) -> list[tuple[int, float]]:
