@@ -199,8 +199,9 @@ def test_a_rare_word_or_a_filtered_search_is_ranked_exactly(lamps, dc_handler, m
 def test_a_word_is_common_when_the_statistics_count_it_in_enough_documents(lamps, monkeypatch):
     with connection.cursor() as cur:
         cur.execute(f"ANALYZE {search.PG_TABLE}")
-    # 路灯 is in 8 of 8 documents, 工程 in 1: past √(RANKED_NEWEST × 8) for 2 and 1 of them.
-    monkeypatch.setattr(search, "RANKED_NEWEST", 2)  # √16 = 4
+    # 路灯 is in 8 of 8 documents, 工程 in 1: common past max(RANKED_NEWEST, √(RANKED_NEWEST
+    # × 8) ÷ 2).
+    monkeypatch.setattr(search, "RANKED_NEWEST", 2)  # max(2, 2)
     assert search._common(["路灯"]) and not search._common(["工程"])
-    monkeypatch.setattr(search, "RANKED_NEWEST", 100)  # √800 ≈ 28
+    monkeypatch.setattr(search, "RANKED_NEWEST", 100)  # max(100, 14)
     assert not search._common(["路灯"])
