@@ -100,6 +100,9 @@ def test_a_common_words_page_and_count_walk_its_newest_hits_once(
     assert body["count_is_lower_bound"] is True and len(body["results"]) == 2
     walks = [q["sql"] for q in queries if "ts_rank" in q["sql"]]
     assert len(walks) == 1  # the page and the count share it
+    with connection.cursor() as cur:  # its settings ended with it (the test's transaction)
+        cur.execute("SHOW enable_hashjoin")
+        assert cur.fetchone()[0] == "on"
     # The documents are tested along the walk, not looked up in the GIN index whole.
     assert "document @@" in walks[0] and "@@" not in walks[0].split("JOIN")[0]
 

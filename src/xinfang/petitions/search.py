@@ -388,6 +388,9 @@ def _newest_hits(ids: QuerySet[int], terms: list[str], limit: int) -> list[tuple
 
     def walk() -> list[tuple[int, float]]:
         with transaction.atomic(), connection.cursor() as cur:
+            # Rolled back to after the query: SET LOCAL would otherwise last to the end of
+            # a surrounding transaction and steer its every later query.
+            before = transaction.savepoint()
             # The walk, forced: left to itself the planner joins the GIN index's every hit
             # (243,000), sorts the cases or reads each one's wide row before its links.
             for setting in ("bitmapscan", "hashjoin", "mergejoin", "sort"):
@@ -399,7 +402,9 @@ def _newest_hits(ids: QuerySet[int], terms: list[str], limit: int) -> list[tuple
                 "WHERE s.document @@ %s::tsquery ORDER BY v.id DESC LIMIT %s",
                 [query, *ids_params, query, limit],
             )
-            return cur.fetchall()
+            rows = cur.fetchall()
+            transaction.savepoint_rollback(before)
+            return rows
 
     return memoized(("newest-hits", ids_sql, tuple(ids_params), query, limit), walk)
 
