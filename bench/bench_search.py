@@ -277,7 +277,8 @@ def _ms(seconds: float) -> float:
 
 
 def _api_search(clients: dict, samples: int) -> None:
-    """`GET /api/v1/petitions/?q=` (a page of 20 and its exact count) per user and query."""
+    """`GET /api/v1/petitions/?q=` (a page of 20 and its count, exact up to 1,000) per user
+    and query."""
     from django.db import close_old_connections
 
     timings: dict[tuple[str, str], list[float]] = {}
@@ -296,7 +297,10 @@ def _api_search(clients: dict, samples: int) -> None:
                 if response.status_code != 200:
                     raise SystemExit(f"bench: API {q!r} answered {response.status_code}")
                 counts[(username, label)] = response.json()["count"]
-    print(f"\nAPI: GET /api/v1/petitions/?q= (20 rows and the exact count), {samples} samples each")
+    print(
+        f"\nAPI: GET /api/v1/petitions/?q= (20 rows and the count, exact up to 1,000; "
+        f"1001: more), {samples} samples each"
+    )
     print(
         f"{'user':<22}{'query':<14}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max':>8}"
         f"{'cpu p50':>9}{'cpu p95':>9}"

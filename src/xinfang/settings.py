@@ -391,8 +391,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
 }
 API_MAX_PAGE_SIZE = 200
-# A case list counts its cases exactly up to this many (core.bounds.CappedCountPagination).
-API_LIST_COUNT_CAP = env.int("API_LIST_COUNT_CAP", default=1000)
+# The ledger and the API's case lists count their cases exactly up to this many (more: 超过…件,
+# core.bounds.CappedCountPagination's count_exact false).
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
 API_MAX_JSON_DEPTH = 20
 SPECTACULAR_SETTINGS = {
     "TITLE": "xinfang API",

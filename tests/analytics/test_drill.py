@@ -227,10 +227,8 @@ def test_every_indicator_has_a_label():
 
 
 @pytest.mark.django_db
-def test_it_counts_a_case_set_past_the_ledger_cap(org, dc_leader, monkeypatch):
-    from xinfang.petitions.selectors import ledger
-
-    monkeypatch.setattr(ledger, "COUNT_CAP", 2)
+def test_it_counts_a_case_set_past_the_ledger_cap(org, dc_leader, settings):
+    settings.LIST_COUNT_CAP = 2
     for day in (3, 4, 5, 6):
         make_case(org.dongcheng, date(2026, 11, day))
     scope = Scope(

@@ -1,4 +1,4 @@
-"""The case list counts exactly up to API_LIST_COUNT_CAP and no further: past it `count` is
+"""The case list counts exactly up to LIST_COUNT_CAP and no further: past it `count` is
 the cap with `count_exact` false, and the `next` links still lead to every case."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _walk(client, url):
         "received_after=2000-01-01&limit=2",  # through the filter form
     ],
 )
-@override_settings(API_LIST_COUNT_CAP=3)
+@override_settings(LIST_COUNT_CAP=3)
 def test_past_the_cap_the_count_is_a_lower_bound_and_next_reaches_every_case(
     api, org, dc_registrar, query
 ):
@@ -42,7 +42,7 @@ def test_past_the_cap_the_count_is_a_lower_bound_and_next_reaches_every_case(
     assert counts == [(3, False), (5, False), (6, True)]
 
 
-@override_settings(API_LIST_COUNT_CAP=3)
+@override_settings(LIST_COUNT_CAP=3)
 def test_under_the_cap_the_count_is_exact_and_leaves_out_hidden_accusations(
     api, org, dc_registrar, cn_leader
 ):

@@ -198,30 +198,6 @@ def test_the_api_count_is_the_visible_cases_found(
             )
 
 
-@pytest.fixture
-def lamps(org, dc_registrar, cn_leader):
-    """Cases about street lamps, some with the same text (the same score: ties), one found
-    only by its subject as typed, and an accusation about 东城街道 hidden from its staff."""
-    made = [
-        register(
-            dc_registrar,
-            org.dongcheng,
-            subject=f"路灯问题{i}",
-            content="路灯" * (1 + i % 2) + "坏了很久，晚上看不见。",
-        )
-        for i in range(6)
-    ]
-    fragment = register(dc_registrar, org.dongcheng, subject="修理路灯问题", content="夜里太暗。")
-    hidden = accuse(
-        cn_leader,
-        org.district,
-        org.dongcheng,
-        subject="反映路灯工程",
-        content="东城街道路灯工程款被截留，路灯至今不亮。",
-    )
-    return made, fragment, hidden
-
-
 def test_the_ranking_from_ids_is_the_joins_and_caps_its_count(lamps, dc_handler):
     _made, _fragment, hidden = lamps
     for q in ("路灯", "灯问题", "路灯问题"):
@@ -306,9 +282,7 @@ def test_two_characters_keep_the_ledgers_visibility(lamps, dc_handler, cn_leader
     assert hidden.pk in _ids(cn_leader, "映路")
 
 
-def test_the_ledgers_plain_search_is_counted_from_the_links(
-    lamps, dc_handler, cn_leader, monkeypatch
-):
+def test_the_ledgers_plain_search_is_counted_from_the_links(lamps, dc_handler, cn_leader, settings):
     _made, _fragment, hidden = lamps
     for user in (dc_handler, cn_leader):
         for q in ("路灯", "灯问", "路灯问题", "工程"):
@@ -322,7 +296,7 @@ def test_the_ledgers_plain_search_is_counted_from_the_links(
                 assert hidden.pk not in [p.pk for p in page.rows]
     # Above the ledger's cap it still says "more than" the cap; with another filter the
     # capped ranking counts, the same number.
-    monkeypatch.setattr("xinfang.petitions.selectors.ledger.COUNT_CAP", 3)
+    settings.LIST_COUNT_CAP = 3
     page = ledger_page(dc_handler, LedgerFilter(text="路灯", sort="relevance"), size=2)
     assert page.capped and page.total == 3
     filtered = ledger_page(

@@ -82,7 +82,7 @@ class CappedCountPagination(BoundedPagination):
 
     def count_cap(self, request) -> int:
         offset, limit = self.get_offset(request), self.get_limit(request) or 0
-        return max(settings.API_LIST_COUNT_CAP, offset + limit + 1)
+        return max(settings.LIST_COUNT_CAP, offset + limit + 1)
 
     def get_count(self, queryset) -> int:
         counted = super().get_count(queryset)
@@ -107,7 +107,7 @@ class CappedCountPagination(BoundedPagination):
             "type": "boolean",
             "description": (
                 f"count 是否为确切件数。为 false 时实际多于 count 件（超过 "
-                f"{settings.API_LIST_COUNT_CAP} 件时只数到当前页之后，不再逐件计数）"
+                f"{settings.LIST_COUNT_CAP} 件时只数到当前页之后，不再逐件计数）"
             ),
         }
         found["required"] = [*found.get("required", []), "count_exact"]

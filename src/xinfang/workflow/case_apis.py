@@ -297,7 +297,10 @@ class RankedCases:
 
     With `user` (the cases are exactly those the user may see, no other filter), the page
     is ranked from the index's ids (`visible`: the cases before the search) and counted
-    by `search_count` from the ids and the user's links, exactly, reading no case's row.
+    by `search_count` from the ids and the user's links, reading no case's row, exactly up
+    to `count_cap` and cap + 1 for more (CappedCountPagination then says `count_exact`
+    false, its `next` link still leading on). Counting 243,000 hits of a common word at 1M
+    cases took seconds; nobody reads a search's thousandth case without narrowing it.
     """
 
     def __init__(
@@ -305,12 +308,13 @@ class RankedCases:
         found: QuerySet[Petition],
         q: str,
         *,
+        count_cap: int,
         offset: int = 0,
         limit: int | None = None,
         user: Staff | None = None,
         visible: QuerySet[Petition] | None = None,
     ) -> None:
-        self.found, self.q = found, q
+        self.found, self.q, self.count_cap = found, q, count_cap
         self.offset, self.limit = offset, limit
         self.user, self.visible = user, visible
         self._ids: list[int] | None = None
@@ -325,8 +329,9 @@ class RankedCases:
                 limit=self.limit,
                 visible=self.visible,
                 count_cap=self.offset + self.limit - 1,
+                user=self.user,
             )
-            return search_count(self.user, self.q)
+            return search_count(self.user, self.q, cap=self.count_cap)
         if self.limit:
             ids, total = search_ranked_page(
                 self.found, self.q, offset=self.offset, limit=self.limit
@@ -380,6 +385,7 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
             cases = RankedCases(
                 found,
                 q,
+                count_cap=paginator.count_cap(request),
                 offset=paginator.get_offset(request),
                 limit=paginator.get_limit(request),
                 user=request.user if plain else None,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -23,7 +24,6 @@ from xinfang.petitions.selectors.visibility import case_hints, petitions_visible
 from xinfang.units.models import Staff, Unit
 
 PAGE_SIZE = 50
-COUNT_CAP = 1_000
 SORTS = {
     "-received": "最新收到在前",
     "received": "最早收到在前",
@@ -194,7 +194,13 @@ def _ranked_page(
     if user is not None:
         # The page from the hits' prefix it needs, the count from the ids and the links.
         ids, _ = search_ranked_page(
-            base, text, offset=offset, limit=size + 1, visible=visible, count_cap=offset + size
+            base,
+            text,
+            offset=offset,
+            limit=size + 1,
+            visible=visible,
+            count_cap=offset + size,
+            user=user,
         )
         total: int | None = search_count(user, text, cap=cap)
     else:
@@ -242,7 +248,7 @@ def ledger_page(
     if sort == "relevance" and not text:
         sort = "-received"
     # A case set is a number shown elsewhere: its ledger counts it in full, to match it.
-    cap = None if f.case_set else COUNT_CAP
+    cap = None if f.case_set else settings.LIST_COUNT_CAP
     counted: int | None = None  # the ranked search counts its cases as it ranks them
     if sort == "relevance":
         plain = user if _only_searched(f) else None
