@@ -96,5 +96,6 @@ def test_migration_0023_moves_the_band_rows_into_the_text_rows(cases):
     executor.migrate([("petitions", "0023_text_bands_in_row")])
     assert not PetitionBand.objects.exists()
     assert {case.pk: DbSketchStore().keys_of(case.pk) for case in cases} == keys
-    assert _lookups() == before
+    # The lookup as it is now (0025's function) finds what it found before.
     MigrationExecutor(connection).migrate(leaves)
+    assert _lookups() == before
