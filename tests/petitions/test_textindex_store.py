@@ -1,7 +1,8 @@
 """Issue 16: the similar-case store in the database (band keys in the text row on
 PostgreSQL, band rows on SQLite) finds exactly what the in-memory store finds for the same
 words, and migration 0023 moves PostgreSQL's band rows into the rows without changing a
-lookup."""
+lookup; 0025 gives the keys of cases past the first epoch their epoch, again without
+changing a lookup."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.petitions.factories import register
+from xinfang.petitions import textindex
 from xinfang.petitions.models import PetitionBand, PetitionText
 from xinfang.petitions.textindex import DbSketchStore, _words_of, similar_petition_ids
 from xinfang.textmining.similar import DuplicateFinder
@@ -99,3 +101,38 @@ def test_migration_0023_moves_the_band_rows_into_the_text_rows(cases):
     # The lookup as it is now (0025's function) finds what it found before.
     MigrationExecutor(connection).migrate(leaves)
     assert _lookups() == before
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a migration in the test's transaction: PostgreSQL"
+)
+def test_migration_0025_gives_the_keys_of_later_epochs_their_epoch(org, dc_registrar):
+    # Cases on both sides of the first epoch's end (case id 2**18).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('petitions_petition', 'id'), %s)",
+            [(1 << textindex.EPOCH_BITS) - 3],
+        )
+    cases = [register(dc_registrar, org.dongcheng, subject=s, content=c) for s, c in MATTERS[:6]]
+    assert {case.pk >> textindex.EPOCH_BITS for case in cases} == {0, 1}
+    before = _lookups()
+    keys = {case.pk: DbSketchStore().keys_of(case.pk) for case in cases}
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([("petitions", "0024_state_received_covering")])
+    # Before 0025 the stored keys are the finder's own.
+    assert {case.pk: _raw_bands(case.pk) for case in cases} == keys
+
+    MigrationExecutor(connection).migrate(leaves)
+    for case in cases:
+        epoch = case.pk >> textindex.EPOCH_BITS
+        assert _raw_bands(case.pk) == [key | (epoch << 32) for key in keys[case.pk]]
+    assert _lookups() == before
+
+
+def _raw_bands(pk: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT bands FROM petitions_petitiontext WHERE petition_id = %s", [pk])
+        return list(cursor.fetchone()[0])
