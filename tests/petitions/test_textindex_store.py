@@ -80,15 +80,8 @@ def test_it_finds_what_the_memory_store_finds(cases):
     connection.vendor != "postgresql", reason="SQLite keeps the band rows: nothing moves"
 )
 def test_migration_0023_moves_the_band_rows_into_the_text_rows(cases):
-    before = _lookups()
-    keys = {case.pk: DbSketchStore().keys_of(case.pk) for case in cases}
-    # The cases' deferred foreign-key checks, pending in the test's transaction, would refuse
-    # the later migrations' index changes on the case table ("pending trigger events").
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate([("petitions", "0022_petition_open_target")])
+    before, keys = _lookups(), _keys(cases)
+    leaves = _migrated_back("0022_petition_open_target")
     assert PetitionBand.objects.count() == 64 * len(cases)
     for case in cases:
         stored = PetitionBand.objects.filter(petition_id=case.pk).order_by("id")
@@ -97,7 +90,7 @@ def test_migration_0023_moves_the_band_rows_into_the_text_rows(cases):
     executor = MigrationExecutor(connection)
     executor.migrate([("petitions", "0023_text_bands_in_row")])
     assert not PetitionBand.objects.exists()
-    assert {case.pk: DbSketchStore().keys_of(case.pk) for case in cases} == keys
+    assert _keys(cases) == keys
     # The lookup as it is now (0025's function) finds what it found before.
     MigrationExecutor(connection).migrate(leaves)
     assert _lookups() == before
@@ -115,13 +108,8 @@ def test_migration_0025_gives_the_keys_of_later_epochs_their_epoch(org, dc_regis
         )
     cases = [register(dc_registrar, org.dongcheng, subject=s, content=c) for s, c in MATTERS[:6]]
     assert {case.pk >> textindex.EPOCH_BITS for case in cases} == {0, 1}
-    before = _lookups()
-    keys = {case.pk: DbSketchStore().keys_of(case.pk) for case in cases}
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate([("petitions", "0024_state_received_covering")])
+    before, keys = _lookups(), _keys(cases)
+    leaves = _migrated_back("0024_state_received_covering")
     # Before 0025 the stored keys are the finder's own.
     assert {case.pk: _raw_bands(case.pk) for case in cases} == keys
 
@@ -136,3 +124,19 @@ def _raw_bands(pk: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT bands FROM petitions_petitiontext WHERE petition_id = %s", [pk])
         return list(cursor.fetchone()[0])
+
+
+def _keys(cases) -> dict[int, list[int]]:
+    return {case.pk: DbSketchStore().keys_of(case.pk) for case in cases}
+
+
+def _migrated_back(target: str) -> list[tuple[str, str]]:
+    """Migrate petitions back to `target`; the leaves to go forward to again."""
+    # The cases' deferred foreign-key checks, pending in the test's transaction, would refuse
+    # the later migrations' index changes on the case table ("pending trigger events").
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([("petitions", target)])
+    return leaves
