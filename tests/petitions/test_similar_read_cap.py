@@ -56,9 +56,17 @@ def test_the_lookup_ranks_only_what_it_read(small_epochs, monkeypatch, org, dc_r
     monkeypatch.setattr(textindex, "READ_CAP", 6)
     matches = similar_petition_ids(SUBJECT, CONTENT)
     assert len(matches) == 6 and all(m.similarity == 1.0 for m in matches)
-    assert max(ids) in [m.doc_id for m in matches]
+    # Equally similar: newest first.
+    assert [m.doc_id for m in matches] == sorted((m.doc_id for m in matches), reverse=True)
+    assert matches[0].doc_id == max(ids)
     oldest = min(m.doc_id >> 2 for m in matches)
     assert {pk for pk in ids if pk >> 2 > oldest} <= {m.doc_id for m in matches}
+
+
+def test_the_panel_shows_the_newest_of_many_copies(small_epochs, org, dc_registrar):
+    ids = _copies(dc_registrar, org.dongcheng, 12)
+    shown = similar_cases_for(dc_registrar, SUBJECT, CONTENT)
+    assert [s.petition.pk for s in shown] == sorted(ids, reverse=True)[:5]
 
 
 def test_hidden_copies_stay_hidden_under_the_cap(
