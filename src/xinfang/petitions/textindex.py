@@ -59,7 +59,6 @@ class DbSketchStore:
     def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wanted = np.asarray(keys, KEY_DTYPE).tolist()
         cap = READ_CAP if self.cap is None else self.cap
-        rows: list[tuple[int, bytes]] = []
         with connection.cursor() as cursor:
             if _bands_in_row():
                 cursor.execute(
