@@ -26,10 +26,13 @@ CANDIDATES_FUNCTION = "petitions_text_candidates_newest"
 # Candidates fetched before visibility is applied: enough that a few invisible ones among
 # the best do not leave the registrar with nothing.
 CANDIDATES = 40
-# Cases are grouped by id into epochs of 2**EPOCH_BITS (262,144), and a stored band key
-# carries its case's epoch in its high 32 bits: the index then answers "the cases of this
-# epoch sharing a key", so a lookup reads the newest epochs first and stops at READ_CAP.
+# Cases are grouped by id into epochs of 2**EPOCH_BITS (262,144), and a stored band key is
+# the key shifted left by EPOCH_FIELD bits with the case's epoch in them: the index then
+# answers "the cases of this epoch sharing a key", so a lookup reads the newest epochs first
+# and stops at READ_CAP; a key's epochs are neighbours in the index, so asking for the next
+# epoch reads the index pages the last one read (65,536 epochs: 17 billion case ids).
 EPOCH_BITS = 18
+EPOCH_FIELD = 16
 # Candidate rows (sketches, then words) a lookup reads at most, however many cases share
 # its band keys: a text registered a thousand times costs what one registered 64 times does.
 READ_CAP = 64
@@ -41,10 +44,10 @@ class DbSketchStore:
     PetitionBand rows on SQLite (indexed by key). A case's index is then one row written and
     one query read on PostgreSQL, where 65 rows a case made most of a registration's cost.
 
-    Each stored key is the band key plus the case's epoch (`EPOCH_BITS`) in its high 32 bits
-    (migration 0025), so `candidates` asks epoch by epoch, newest first, and reads at most
-    `cap` rows: all the candidates of the newest epochs, and of the last epoch it reaches
-    those the table gives first."""
+    Each stored key is the band key with the case's epoch (`EPOCH_BITS`) in its low
+    `EPOCH_FIELD` bits (migration 0025), so `candidates` asks epoch by epoch, newest first,
+    and reads at most `cap` rows: all the candidates of the newest epochs, and of the last
+    epoch it reaches those the table gives first."""
 
     def __init__(self, cap: int | None = None):
         self.cap = cap
@@ -62,8 +65,9 @@ class DbSketchStore:
         with connection.cursor() as cursor:
             if _bands_in_row():
                 cursor.execute(
-                    f"SELECT petition_id, sketch FROM {CANDIDATES_FUNCTION}(%s::bigint[], %s, %s)",
-                    [wanted, EPOCH_BITS, cap],
+                    f"SELECT petition_id, sketch FROM {CANDIDATES_FUNCTION}"
+                    "(%s::bigint[], %s, %s, %s)",
+                    [wanted, EPOCH_BITS, EPOCH_FIELD, cap],
                 )
                 rows = cursor.fetchall()
             else:
@@ -93,7 +97,7 @@ class DbSketchStore:
                     [doc_id],
                 )
                 stored = [key for (key,) in cursor.fetchall()]
-        return [key & 0xFFFFFFFF for key in stored]
+        return [key >> EPOCH_FIELD for key in stored]
 
     def __len__(self) -> int:
         return PetitionText.objects.count()
@@ -103,9 +107,12 @@ class DbSketchStore:
 
 
 def stored_keys(doc_id: int, keys: np.ndarray) -> list[int]:
-    """A case's band keys as stored: each with the case's epoch in its high 32 bits."""
-    epoch = doc_id >> EPOCH_BITS
-    return [key | (epoch << 32) for key in np.asarray(keys, KEY_DTYPE).tolist()]
+    """A case's band keys as stored: each with the case's epoch in its low bits."""
+    return _with_epoch(np.asarray(keys, KEY_DTYPE).tolist(), doc_id >> EPOCH_BITS)
+
+
+def _with_epoch(keys: list[int], epoch: int) -> list[int]:
+    return [(key << EPOCH_FIELD) | epoch for key in keys]
 
 
 def _band_rows_candidates(cursor, keys: list[int], cap: int) -> list[tuple[int, bytes]]:
@@ -120,7 +127,7 @@ def _band_rows_candidates(cursor, keys: list[int], cap: int) -> list[tuple[int, 
         cursor.execute(
             f"SELECT petition_id, sketch FROM {text_table} WHERE petition_id IN "
             f"(SELECT petition_id FROM {band_table} WHERE key IN ({marks})) LIMIT %s",
-            [key | (epoch << 32) for key in keys] + [cap - len(rows)],
+            [*_with_epoch(keys, epoch), cap - len(rows)],
         )
         rows += cursor.fetchall()
         epoch -= 1
