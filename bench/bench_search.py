@@ -145,7 +145,7 @@ def _texts_and_index_pg(texts: list[tuple[str, str]]) -> None:
 
     from xinfang.petitions.models import PetitionText
     from xinfang.petitions.search import PG_TABLE
-    from xinfang.petitions.textindex import _finder
+    from xinfang.petitions.textindex import EPOCH_BITS, EPOCH_FIELD, _finder
     from xinfang.textmining import fts
     from xinfang.textmining.lsh_store import KEY_DTYPE, SKETCH_DTYPE
     from xinfang.textmining.tokeniser import default_tokeniser
@@ -196,12 +196,14 @@ def _texts_and_index_pg(texts: list[tuple[str, str]]) -> None:
                     + " ORDER BY p.id",
                     bounds,
                 )
+                # Each key with the case's epoch, as textindex.stored_keys writes it.
                 cur.execute(
                     f"INSERT INTO {text_table} (petition_id, words, sketch, bands) "
-                    "SELECT p.id, t.words, t.sketch, t.bands "
+                    "SELECT p.id, t.words, t.sketch, ARRAY(SELECT (k << %s) | (p.id >> %s) "
+                    "FROM unnest(t.bands) WITH ORDINALITY AS b(k, i) ORDER BY i) "
                     + join.format("bench_text", size)
                     + " AND t.sketch IS NOT NULL ORDER BY p.id",
-                    bounds,
+                    [EPOCH_FIELD, EPOCH_BITS, *bounds],
                 )
             print(
                 f"  indexed to case {min(high, first + step - 1):,} "

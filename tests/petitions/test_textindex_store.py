@@ -1,7 +1,8 @@
 """Issue 16: the similar-case store in the database (band keys in the text row on
 PostgreSQL, band rows on SQLite) finds exactly what the in-memory store finds for the same
 words, and migration 0023 moves PostgreSQL's band rows into the rows without changing a
-lookup."""
+lookup; 0025 gives the keys of cases past the first epoch their epoch, again without
+changing a lookup."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.petitions.factories import register
+from xinfang.petitions import textindex
 from xinfang.petitions.models import PetitionBand, PetitionText
 from xinfang.petitions.textindex import DbSketchStore, _words_of, similar_petition_ids
 from xinfang.textmining.similar import DuplicateFinder
@@ -78,15 +80,8 @@ def test_it_finds_what_the_memory_store_finds(cases):
     connection.vendor != "postgresql", reason="SQLite keeps the band rows: nothing moves"
 )
 def test_migration_0023_moves_the_band_rows_into_the_text_rows(cases):
-    before = _lookups()
-    keys = {case.pk: DbSketchStore().keys_of(case.pk) for case in cases}
-    # The cases' deferred foreign-key checks, pending in the test's transaction, would refuse
-    # the later migrations' index changes on the case table ("pending trigger events").
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate([("petitions", "0022_petition_open_target")])
+    before, keys = _lookups(), _keys(cases)
+    leaves = _migrated_back("0022_petition_open_target")
     assert PetitionBand.objects.count() == 64 * len(cases)
     for case in cases:
         stored = PetitionBand.objects.filter(petition_id=case.pk).order_by("id")
@@ -95,6 +90,53 @@ def test_migration_0023_moves_the_band_rows_into_the_text_rows(cases):
     executor = MigrationExecutor(connection)
     executor.migrate([("petitions", "0023_text_bands_in_row")])
     assert not PetitionBand.objects.exists()
-    assert {case.pk: DbSketchStore().keys_of(case.pk) for case in cases} == keys
-    assert _lookups() == before
+    assert {case.pk: _raw_bands(case.pk) for case in cases} == keys
+    # The lookup as it is now (0025's function) finds what it found before.
     MigrationExecutor(connection).migrate(leaves)
+    assert _lookups() == before
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a migration in the test's transaction: PostgreSQL"
+)
+def test_migration_0025_gives_the_keys_of_later_epochs_their_epoch(org, dc_registrar):
+    # Cases on both sides of the first epoch's end (case id 2**18).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('petitions_petition', 'id'), %s)",
+            [(1 << textindex.EPOCH_BITS) - 3],
+        )
+    cases = [register(dc_registrar, org.dongcheng, subject=s, content=c) for s, c in MATTERS[:6]]
+    assert {case.pk >> textindex.EPOCH_BITS for case in cases} == {0, 1}
+    before, keys = _lookups(), _keys(cases)
+    leaves = _migrated_back("0024_state_received_covering")
+    # Before 0025 the stored keys are the finder's own.
+    assert {case.pk: _raw_bands(case.pk) for case in cases} == keys
+
+    MigrationExecutor(connection).migrate(leaves)
+    for case in cases:
+        epoch = case.pk >> textindex.EPOCH_BITS
+        assert _raw_bands(case.pk) == [(key << 16) | epoch for key in keys[case.pk]]
+    assert _lookups() == before
+
+
+def _raw_bands(pk: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT bands FROM petitions_petitiontext WHERE petition_id = %s", [pk])
+        return list(cursor.fetchone()[0])
+
+
+def _keys(cases) -> dict[int, list[int]]:
+    return {case.pk: DbSketchStore().keys_of(case.pk) for case in cases}
+
+
+def _migrated_back(target: str) -> list[tuple[str, str]]:
+    """Migrate petitions back to `target`; the leaves to go forward to again."""
+    # The cases' deferred foreign-key checks, pending in the test's transaction, would refuse
+    # the later migrations' index changes on the case table ("pending trigger events").
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([("petitions", target)])
+    return leaves

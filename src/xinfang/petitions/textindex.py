@@ -20,19 +20,37 @@ from xinfang.textmining.lsh_store import KEY_DTYPE, SKETCH_DTYPE
 from xinfang.textmining.similar import DuplicateFinder, Match
 from xinfang.textmining.tokeniser import cut
 
-# PostgreSQL: the text rows sharing a band key with an array of keys, through the GIN index
-# over their `bands` (migration 0023).
-CANDIDATES_FUNCTION = "petitions_text_candidates"
+# PostgreSQL: the newest text rows sharing a band key with an array of keys, through the
+# GIN index over their `bands` (migrations 0023, 0025).
+CANDIDATES_FUNCTION = "petitions_text_candidates_newest"
 # Candidates fetched before visibility is applied: enough that a few invisible ones among
 # the best do not leave the registrar with nothing.
 CANDIDATES = 40
+# Cases are grouped by id into epochs of 2**EPOCH_BITS (262,144), and a stored band key is
+# the key shifted left by EPOCH_FIELD bits with the case's epoch in them: the index then
+# answers "the cases of this epoch sharing a key", so a lookup reads the newest epochs first
+# and stops at READ_CAP; a key's epochs are neighbours in the index, so asking for the next
+# epoch reads the index pages the last one read (65,536 epochs: 17 billion case ids).
+EPOCH_BITS = 18
+EPOCH_FIELD = 16
+# Candidate rows (sketches, then words) a lookup reads at most, however many cases share
+# its band keys: a text registered a thousand times costs what one registered 64 times does.
+READ_CAP = 64
 
 
 class DbSketchStore:
     """The duplicate finder's store over PetitionText: the sketch in its row, the band keys in
     the same row's `bands` array on PostgreSQL (a GIN index over them; migration 0023) and as
     PetitionBand rows on SQLite (indexed by key). A case's index is then one row written and
-    one query read on PostgreSQL, where 65 rows a case made most of a registration's cost."""
+    one query read on PostgreSQL, where 65 rows a case made most of a registration's cost.
+
+    Each stored key is the band key with the case's epoch (`EPOCH_BITS`) in its low
+    `EPOCH_FIELD` bits (migration 0025), so `candidates` asks epoch by epoch, newest first,
+    and reads at most `cap` rows: all the candidates of the newest epochs, and of the last
+    epoch it reaches those the table gives first."""
+
+    def __init__(self, cap: int | None = None):
+        self.cap = cap
 
     def put(self, doc_id: int, keys: np.ndarray, sketch: np.ndarray) -> None:
         _rows_write(doc_id, None, keys, sketch)
@@ -43,22 +61,17 @@ class DbSketchStore:
 
     def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wanted = np.asarray(keys, KEY_DTYPE).tolist()
-        text_table = PetitionText._meta.db_table
+        cap = READ_CAP if self.cap is None else self.cap
         with connection.cursor() as cursor:
             if _bands_in_row():
                 cursor.execute(
-                    f"SELECT petition_id, sketch FROM {CANDIDATES_FUNCTION}(%s::bigint[])",
-                    [wanted],
+                    f"SELECT petition_id, sketch FROM {CANDIDATES_FUNCTION}"
+                    "(%s::bigint[], %s, %s, %s)",
+                    [wanted, EPOCH_BITS, EPOCH_FIELD, cap],
                 )
+                rows = cursor.fetchall()
             else:
-                marks = ", ".join(["%s"] * len(wanted))
-                cursor.execute(
-                    f"SELECT petition_id, sketch FROM {text_table} WHERE petition_id IN "
-                    f"(SELECT petition_id FROM {PetitionBand._meta.db_table} "
-                    f"WHERE key IN ({marks}))",
-                    wanted,
-                )
-            rows = cursor.fetchall()
+                rows = _band_rows_candidates(cursor, wanted, cap)
         if not rows:
             return np.empty(0, np.int64), np.empty((0, 0), SKETCH_DTYPE)
         ids, blobs = zip(*rows, strict=True)
@@ -67,7 +80,8 @@ class DbSketchStore:
         return np.asarray(ids, np.int64), sketches.reshape(len(ids), -1)
 
     def keys_of(self, doc_id: int) -> list[int]:
-        """A case's band keys as stored, in band order ([] when it is not indexed)."""
+        """A case's band keys as the finder computed them (its epoch taken off), in band
+        order ([] when it is not indexed)."""
         with connection.cursor() as cursor:
             if _bands_in_row():
                 cursor.execute(
@@ -75,18 +89,49 @@ class DbSketchStore:
                     [doc_id],
                 )
                 row = cursor.fetchone()
-                return list(row[0] or []) if row else []
-            cursor.execute(
-                f"SELECT key FROM {PetitionBand._meta.db_table} WHERE petition_id = %s ORDER BY id",
-                [doc_id],
-            )
-            return [key for (key,) in cursor.fetchall()]
+                stored = list(row[0] or []) if row else []
+            else:
+                cursor.execute(
+                    f"SELECT key FROM {PetitionBand._meta.db_table} WHERE petition_id = %s "
+                    "ORDER BY id",
+                    [doc_id],
+                )
+                stored = [key for (key,) in cursor.fetchall()]
+        return [key >> EPOCH_FIELD for key in stored]
 
     def __len__(self) -> int:
         return PetitionText.objects.count()
 
     def __contains__(self, doc_id: object) -> bool:
         return PetitionText.objects.filter(petition_id=doc_id).exists()
+
+
+def stored_keys(doc_id: int, keys: np.ndarray) -> list[int]:
+    """A case's band keys as stored: each with the case's epoch in its low bits."""
+    return _with_epoch(np.asarray(keys, KEY_DTYPE).tolist(), doc_id >> EPOCH_BITS)
+
+
+def _with_epoch(keys: list[int], epoch: int) -> list[int]:
+    return [(key << EPOCH_FIELD) | epoch for key in keys]
+
+
+def _band_rows_candidates(cursor, keys: list[int], cap: int) -> list[tuple[int, bytes]]:
+    """SQLite: what the PostgreSQL function answers, from the band rows, epoch by epoch."""
+    text_table, band_table = PetitionText._meta.db_table, PetitionBand._meta.db_table
+    cursor.execute(f"SELECT max(petition_id) FROM {text_table}")
+    (newest,) = cursor.fetchone()
+    rows: list[tuple[int, bytes]] = []
+    marks = ", ".join(["%s"] * len(keys))
+    epoch = -1 if newest is None else newest >> EPOCH_BITS
+    while epoch >= 0 and len(rows) < cap:
+        cursor.execute(
+            f"SELECT petition_id, sketch FROM {text_table} WHERE petition_id IN "
+            f"(SELECT petition_id FROM {band_table} WHERE key IN ({marks})) LIMIT %s",
+            [*_with_epoch(keys, epoch), cap - len(rows)],
+        )
+        rows += cursor.fetchall()
+        epoch -= 1
+    return rows
 
 
 def _bands_in_row() -> bool:
@@ -118,7 +163,7 @@ def _rows_write(doc_id: int, words: str | None, keys: np.ndarray, sketch: np.nda
     multi-row insert of the band rows, three statements whatever the number of bands."""
     text_table, band_table = PetitionText._meta.db_table, PetitionBand._meta.db_table
     blob = np.asarray(sketch, SKETCH_DTYPE).tobytes()
-    band_keys = np.asarray(keys, KEY_DTYPE).tolist()
+    band_keys = stored_keys(doc_id, keys)
     columns, values = ["petition_id", "sketch"], ["%s", "%s"]
     params: list = [doc_id, blob]
     if words is not None:
@@ -196,16 +241,18 @@ def petitions_text_index_bulk(
             words = cut(f"{petition.subject}。{petition.content}")
         sig = finder.signature(words=words)
         if sig is not None:
-            rows.append((petition.pk, " ".join(words), sig.sketch.tobytes(), sig.keys.tolist()))
+            rows.append((petition.pk, " ".join(words), sig.sketch.tobytes(), sig.keys))
     text_rows_insert(rows)
 
 
-def text_rows_insert(rows: list[tuple[int, str, bytes, list[int]]]) -> None:
-    """Write new cases' text rows (case id, words, sketch bytes, band keys) as registration
-    would, in a few statements per thousand cases: the keys in the rows' `bands` on
-    PostgreSQL, as plain PetitionBand rows on SQLite. For imports and benchmarks."""
+def text_rows_insert(rows: list[tuple[int, str, bytes, np.ndarray]]) -> None:
+    """Write new cases' text rows (case id, words, sketch bytes, band keys as the finder
+    computes them) as registration would, in a few statements per thousand cases: the keys
+    (with the case's epoch, `stored_keys`) in the rows' `bands` on PostgreSQL, as plain
+    PetitionBand rows on SQLite. For imports and benchmarks."""
     text_table, band_table = PetitionText._meta.db_table, PetitionBand._meta.db_table
     in_row = _bands_in_row()
+    rows = [(pk, words, sketch, stored_keys(pk, keys)) for pk, words, sketch, keys in rows]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
             batch = rows[start : start + 1000]

@@ -211,7 +211,8 @@ class DuplicateFinder:
         exclude: Iterable[int] = (),
         words_of: Callable[[list[int]], Mapping[int, Sequence[str]]] | None = None,
     ) -> list[Match]:
-        """The `k` indexed documents most similar to a text, at least `min_similarity` alike.
+        """The `k` indexed documents most similar to a text, at least `min_similarity` alike
+        (equally similar ones newest, by highest id, first).
 
         `words_of(ids)` (optional) returns the words of indexed documents; with it, the best
         candidates by estimate are re-ranked by exact Jaccard similarity.
@@ -227,8 +228,9 @@ class DuplicateFinder:
         skip = np.isin(ids, np.fromiter(exclude, np.int64))
         floor = min_similarity - (_ESTIMATE_SLACK if words_of else 0.0)
         keep = np.flatnonzero((estimate >= floor) & ~skip)
-        # Best first; equal estimates in id order so that results are reproducible.
-        keep = keep[np.lexsort((ids[keep], -estimate[keep]))][: max(4 * k, 20)]
+        # Best first; equal estimates newest (highest id) first: reproducible, and a text
+        # registered many times over shows its latest cases.
+        keep = keep[np.lexsort((-ids[keep], -estimate[keep]))][: max(4 * k, 20)]
         matches = [Match(int(ids[i]), round(float(estimate[i]), 4)) for i in keep]
         if words_of is None:
             return [m for m in matches if m.estimate >= min_similarity][:k]
@@ -239,7 +241,7 @@ class DuplicateFinder:
                 j = jaccard(sig.shingles, shingles(texts[m.doc_id], self.params.shingle))
                 if j >= min_similarity:
                     exact.append(Match(m.doc_id, m.estimate, round(j, 4)))
-        exact.sort(key=lambda m: (-m.similarity, -m.estimate, m.doc_id))
+        exact.sort(key=lambda m: (-m.similarity, -m.estimate, -m.doc_id))
         return exact[:k]
 
     def to_bytes(self) -> bytes:
