@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 
 from tests.petitions.factories import accuse, register
+from tests.units.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,15 @@ def test_the_schema_documents_count_exact(api, dc_registrar):
     listed = schema["components"]["schemas"]["PaginatedPetitionSearchListList"]
     assert "count_exact" in listed["required"]
     assert listed["properties"]["count_exact"]["type"] == "boolean"
+
+
+def test_a_staff_member_without_a_unit_gets_an_empty_list(api, org, dc_registrar):
+    # Found in review: the capped count compiled the links' SQL of a user who sees no unit
+    # (an empty queryset has none: EmptyResultSet, a 500).
+    register(dc_registrar, org.dongcheng)
+    nobody = StaffFactory(username="nobody")
+    for query in ("limit=2", "state=registered&limit=2", "received_after=2000-01-01&limit=2"):
+        response = api.as_(nobody).get(f"/api/v1/petitions/?{query}")
+        assert response.status_code == 200, query
+        body = response.json()
+        assert (body["count"], body["count_exact"], body["results"]) == (0, True, []), query

@@ -148,8 +148,10 @@ def petitions_visible_count(user: Staff, *, cap: int | None = None) -> int:
     if not (user.is_authenticated and user.is_active) or user.is_superuser:
         found = petitions_visible_to(user).order_by()
         return found.count() if cap is None else found[: cap + 1].count()
+    links = _visible_links(user)
+    if links.query.is_empty():  # no unit: no SQL to run (compiling it raises EmptyResultSet)
+        return 0
     with roomy():
-        links = _visible_links(user)
         if cap is not None:
             read = LINKS_READ_PER_CASE * (cap + 1)
             sql, params = links.values("petition_id")[:read].query.sql_with_params()
