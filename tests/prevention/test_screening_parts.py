@@ -21,6 +21,7 @@ from xinfang.prevention.services import (
     cadence_rule_set,
     screening_part_refusal,
     screening_part_submit,
+    screening_period_to_file,
     screening_periods_ensure,
     screening_report_submit,
     screening_zero_report,
@@ -291,3 +292,33 @@ def test_the_part_form_offers_the_departments_of_the_rule(client, school, heads)
         ).content.decode()
     assert 'list="xf-part-names"' in page and '<option value="安保处">' in page
     assert "本单位按部门分项报送：教务处、安保处；" in page
+
+
+MONDAY = at(2026, 3, 23, 9)  # last week's report is due at the end of Monday
+
+
+def test_on_monday_morning_every_head_files_last_weeks_part_until_all_are_in(client, school, heads):
+    teaching, security = heads
+    cadence_rule_set(actor=None, unit=school, cadence="weekly", parts="教务处、安保处")
+    with time_machine.travel(MONDAY, tick=False):
+        part(teaching, school, "教务处", is_zero=True, now=MONDAY)
+        # Last week has a report, but the security office's part is still owed: its head is
+        # sent there, not to this week (which has only begun).
+        assert screening_period_to_file(unit=school, now=MONDAY).starts_on == WEEK
+        client.force_login(security)
+        page = client.get("/prevention/screening/part/", {"unit": school.pk}).content.decode()
+        assert f'part/?unit={school.pk}&period=2026-03-16" novalidate' in page
+        home = client.get("/prevention/").content.decode()
+        assert "period=2026-03-16" in home
+        part(security, school, "安保处", is_zero=True, now=MONDAY)
+        # Every part in: the unit now files for this week.
+        assert screening_period_to_file(unit=school, now=MONDAY).starts_on == date(2026, 3, 23)
+
+
+def test_a_unit_reporting_whole_moves_on_once_last_weeks_report_is_in(school, heads):
+    teaching, _ = heads
+    cadence_rule_set(actor=None, unit=school, cadence="weekly")
+    with time_machine.travel(MONDAY, tick=False):
+        assert screening_period_to_file(unit=school, now=MONDAY).starts_on == WEEK
+        screening_zero_report(actor=teaching, unit=school, now=MONDAY)
+        assert screening_period_to_file(unit=school, now=MONDAY).starts_on == date(2026, 3, 23)

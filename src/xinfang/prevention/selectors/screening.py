@@ -122,6 +122,14 @@ def _with_details(qs: QuerySet[ScreeningPeriod], now: datetime) -> QuerySet[Scre
     )
 
 
+def periods_unfinished(qs: QuerySet[ScreeningPeriod], now: datetime) -> QuerySet[ScreeningPeriod]:
+    """Those of the periods still owed a filing: with no report, or reported in part only
+    (`BoardStatus.PARTIAL`: a unit reporting in parts whose departments have not all filed)."""
+    return _with_details(qs, now).filter(
+        Q(current_report__isnull=True) | Q(status_now=BoardStatus.PARTIAL)
+    )
+
+
 def _counts(qs: QuerySet[ScreeningPeriod]) -> dict[str, int]:
     return qs.aggregate(
         total=Count("id"),

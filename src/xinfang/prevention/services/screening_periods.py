@@ -17,6 +17,7 @@ from xinfang.prevention import periods
 from xinfang.prevention.models import CadenceRule, ScreeningPeriod, SpecialPeriod
 from xinfang.prevention.models.screening import parts_split
 from xinfang.prevention.schedule import DEFAULT_RULES, Schedule, schedules_for
+from xinfang.prevention.selectors.screening import periods_unfinished
 from xinfang.prevention.services.common import OVERSEEING_ROLES, require_roles
 from xinfang.units.models import Staff, Unit
 from xinfang.units.services import is_admin
@@ -313,22 +314,17 @@ def screening_period_for(
 
 
 def screening_period_to_file(*, unit: Unit, now: datetime | None = None) -> ScreeningPeriod | None:
-    """The period the unit should file for now: the earliest unreported one still on time
-    (yesterday's daily report before 10:00), else the current one."""
+    """The period the unit should file for now: the earliest one still on time (yesterday's
+    daily report before 10:00, last week's on Monday morning) that is unreported or whose
+    departments have not all filed their parts (`periods_unfinished`), else the current one."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     current = screening_period_for(unit=unit, day=today, now=now)
     if current is None:
         return None
     screening_periods_ensure(first=current.starts_on - timedelta(days=1), units=[unit], now=now)
-    earlier = (
-        ScreeningPeriod.objects.filter(
-            unit=unit,
-            ends_on__lt=current.starts_on,
-            due_at__gte=now,
-            current_report__isnull=True,
-        )
-        .order_by("starts_on")
-        .first()
+    on_time = ScreeningPeriod.objects.filter(
+        unit=unit, ends_on__lt=current.starts_on, due_at__gte=now
     )
+    earlier = periods_unfinished(on_time, now).order_by("starts_on").first()
     return earlier or current
