@@ -32,22 +32,31 @@ def _copies(registrar, unit, n: int) -> list[int]:
     return [register(registrar, unit, subject=SUBJECT, content=CONTENT).pk for _ in range(n)]
 
 
-def test_it_reads_at_most_the_cap_newest_epochs_first(small_epochs, org, dc_registrar):
+def test_it_reads_at_most_the_cap_newest_epochs_first(small_epochs, monkeypatch, org, dc_registrar):
     ids = _copies(dc_registrar, org.dongcheng, 12)
-    found, sketches = DbSketchStore(cap=5).candidates(_keys())
+    monkeypatch.setattr(textindex, "READ_CAP", 5)
+    found, sketches = DbSketchStore().candidates(_keys())
     assert len(found) == 5 and sketches.shape == (5, 192)
-    assert set(found.tolist()) <= set(ids)
-    # Every copy of a newer epoch than the oldest one read is among them.
-    oldest = min(pk >> 2 for pk in found.tolist())
-    assert {pk for pk in ids if pk >> 2 > oldest} <= set(found.tolist())
-    assert max(ids) in found.tolist() and min(ids) not in found.tolist()
+    # The newest five: whole epochs first, then the newest of the last epoch reached.
+    assert sorted(found.tolist()) == sorted(ids)[-5:]
+
+
+def test_within_one_epoch_the_newest_are_read(monkeypatch, org, dc_registrar):
+    """Epochs as they are (262,144 ids): every copy in one epoch, more than the cap; the
+    cap's worth read are the latest copies, not the first the table holds (review of 0025)."""
+    ids = _copies(dc_registrar, org.dongcheng, 12)
+    assert len({pk >> textindex.EPOCH_BITS for pk in ids}) == 1
+    monkeypatch.setattr(textindex, "READ_CAP", 5)
+    assert sorted(DbSketchStore().candidates(_keys())[0].tolist()) == sorted(ids)[-5:]
+    shown = similar_cases_for(dc_registrar, SUBJECT, CONTENT)
+    assert [s.petition.pk for s in shown] == sorted(ids, reverse=True)[:5]
 
 
 def test_below_the_cap_every_case_sharing_a_key_is_read(small_epochs, org, dc_registrar):
     ids = _copies(dc_registrar, org.dongcheng, 12)
     near = register(dc_registrar, org.dongcheng, subject="幸福村征地补偿款", content=NEAR).pk
     other = register(dc_registrar, org.dongcheng, subject="路灯损坏", content="滨河路路灯坏了").pk
-    found = DbSketchStore(cap=64).candidates(_keys())[0].tolist()
+    found = DbSketchStore().candidates(_keys())[0].tolist()
     assert sorted(found) == sorted([*ids, near]) and other not in found
 
 

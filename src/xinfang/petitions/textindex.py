@@ -21,7 +21,7 @@ from xinfang.textmining.similar import DuplicateFinder, Match
 from xinfang.textmining.tokeniser import cut
 
 # PostgreSQL: the newest text rows sharing a band key with an array of keys, through the
-# GIN index over their `bands` (migrations 0023, 0025).
+# GIN index over their `bands` (migrations 0023, 0025, 0026).
 CANDIDATES_FUNCTION = "petitions_text_candidates_newest"
 # Candidates fetched before visibility is applied: enough that a few invisible ones among
 # the best do not leave the registrar with nothing.
@@ -46,11 +46,8 @@ class DbSketchStore:
 
     Each stored key is the band key with the case's epoch (`EPOCH_BITS`) in its low
     `EPOCH_FIELD` bits (migration 0025), so `candidates` asks epoch by epoch, newest first,
-    and reads at most `cap` rows: all the candidates of the newest epochs, and of the last
-    epoch it reaches those the table gives first."""
-
-    def __init__(self, cap: int | None = None):
-        self.cap = cap
+    and returns at most READ_CAP rows: all the candidates of the newest epochs, and of the
+    last epoch it reaches the newest (migration 0026)."""
 
     def put(self, doc_id: int, keys: np.ndarray, sketch: np.ndarray) -> None:
         _rows_write(doc_id, None, keys, sketch)
@@ -61,7 +58,7 @@ class DbSketchStore:
 
     def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wanted = np.asarray(keys, KEY_DTYPE).tolist()
-        cap = READ_CAP if self.cap is None else self.cap
+        cap = READ_CAP
         with connection.cursor() as cursor:
             if _bands_in_row():
                 cursor.execute(
@@ -126,7 +123,8 @@ def _band_rows_candidates(cursor, keys: list[int], cap: int) -> list[tuple[int, 
     while epoch >= 0 and len(rows) < cap:
         cursor.execute(
             f"SELECT petition_id, sketch FROM {text_table} WHERE petition_id IN "
-            f"(SELECT petition_id FROM {band_table} WHERE key IN ({marks})) LIMIT %s",
+            f"(SELECT petition_id FROM {band_table} WHERE key IN ({marks})) "
+            "ORDER BY petition_id DESC LIMIT %s",
             [*_with_epoch(keys, epoch), cap - len(rows)],
         )
         rows += cursor.fetchall()
@@ -234,7 +232,7 @@ def petitions_text_index_bulk(
     one. The cases are not indexed yet. `words_of` may give a case's words already cut
     (`cut` of subject。content)."""
     finder = _finder()
-    rows: list[tuple[int, str, bytes, list[int]]] = []
+    rows: list[tuple[int, str, bytes, np.ndarray]] = []
     for petition in petitions:
         words = (words_of or {}).get(petition.pk)
         if words is None:
