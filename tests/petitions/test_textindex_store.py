@@ -7,11 +7,12 @@ changing a lookup."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.petitions.factories import register
 from xinfang.petitions import textindex
+from xinfang.petitions.history import _pipeline
 from xinfang.petitions.models import PetitionBand, PetitionText
 from xinfang.petitions.textindex import DbSketchStore, _words_of, similar_petition_ids
 from xinfang.textmining.similar import DuplicateFinder
@@ -140,3 +141,12 @@ def _migrated_back(target: str) -> list[tuple[str, str]]:
     leaves = executor.loader.graph.leaf_nodes()
     executor.migrate([("petitions", target)])
     return leaves
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline: PostgreSQL only")
+def test_an_error_at_the_pipelines_end_is_djangos(db):
+    """The registration's two index writes go in one pipeline; the server's answer to them
+    comes at the block's end, outside Django's cursor: still raised as Django's error (a
+    caller catching IntegrityError or DatabaseError catches it), not psycopg's."""
+    with pytest.raises(DataError), transaction.atomic(), _pipeline(), connection.cursor() as cur:
+        cur.execute("SELECT 1 / 0")

@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -237,13 +237,18 @@ def registration_text_indexes_write(
         petition_search_index(petition, base_words=index_words, registering=True)
 
 
-def _pipeline() -> contextlib.AbstractContextManager:
+@contextlib.contextmanager
+def _pipeline() -> Iterator[None]:
     """psycopg's pipeline on PostgreSQL (statements sent without waiting for each answer;
-    a result fetched, or the end of the block, waits for all of them), else nothing."""
+    a result fetched, or the end of the block, waits for all of them), else nothing. An
+    error the server reports at the end of the block is raised as Django's (IntegrityError
+    and the rest), as it would be from the statement itself."""
     if connection.vendor != "postgresql":
-        return contextlib.nullcontext()
+        yield
+        return
     connection.ensure_connection()
-    return connection.connection.pipeline()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _chained(
