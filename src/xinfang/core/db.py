@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -12,17 +12,32 @@ from django.db.models import Model, QuerySet
 
 
 @contextmanager
-def roomy() -> Iterator[None]:
-    """Room for a grouped or distinct query over many rows: on PostgreSQL, work_mem raised
-    for the transaction. With the default 4 MB such a query sorts on disk instead of in
-    memory or a hash: the indicators' groups (the planner guessed one per case, not how few
-    a mask or a month makes), the distinct cases of a user's unit links."""
+def local_settings(**values: str) -> Iterator[None]:
+    """PostgreSQL settings (`enable_sort="off"`, say) for the statements of the block only,
+    nothing elsewhere. SET LOCAL alone would last to the end of a surrounding transaction
+    and steer its every later query: the values before are put back at the block's end (an
+    error inside rolls the block's savepoint back, and the settings with it)."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        before = {}
+        for name, value in values.items():
+            cursor.execute(
+                "SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value]
+            )
+            before[name] = cursor.fetchone()[0]
         yield
+        for name, value in before.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def roomy() -> AbstractContextManager:
+    """Room for a grouped or distinct query over many rows: on PostgreSQL, work_mem raised
+    for the block. With the default 4 MB such a query sorts on disk instead of in memory or
+    a hash: the indicators' groups (the planner guessed one per case, not how few a mask or
+    a month makes), the distinct cases of a user's unit links."""
+    return local_settings(work_mem="64MB")
 
 
 # A statement prepared for up to this many parameters; longer lists compile each time.
