@@ -16,6 +16,8 @@ from rest_framework.test import APIRequestFactory
 
 from tests.petitions.factories import accuse, register
 from xinfang.audit.models import CaseRead
+from xinfang.core import keyring
+from xinfang.core.crypto import is_token
 from xinfang.petitions.selectors import accused_unit_paths_of, petitions_visible_to
 from xinfang.petitions.serializers import PetitionListSerializer, list_rows, list_rows_data
 from xinfang.workflow.case_apis import PetitionListCreateApi, _page_rows
@@ -117,3 +119,27 @@ def test_the_rows_equal_the_serializers_in_any_zone(
         stock = PetitionListSerializer(_page_rows(ids), many=True, context=context).data
     assert lean == [dict(row) for row in stock]
     assert all(row["received_at"].endswith("Z") for row in lean) == (zone == "UTC")
+
+
+def test_a_pages_parties_are_decrypted_under_one_look_at_the_ring(
+    org, dc_registrar, five, monkeypatch
+):
+    looks = []
+    stock = keyring.time.monotonic
+    monkeypatch.setattr(keyring.time, "monotonic", lambda: looks.append(1) or stock())
+    rows = list_rows([case.pk for case in five])
+    assert len(looks) == 1
+    names = [party["petitioner__name"] for row in rows for party in row.parties]
+    assert names and all(name and not is_token(name) for name in names)
+
+
+def test_a_pinned_ring_is_the_one_in_force_on_entry(settings):
+    settings.FIELD_KEY_RING_FILE = ""
+    settings.FIELD_ENCRYPTION_KEYS = ""
+    before = keyring.current_ring()
+    with keyring.ring_pinned() as pinned:
+        settings.FIELD_ENCRYPTION_KEYS = (
+            f"9:{'ab' * 32},{before.primary}:{before.keys[before.primary]}"
+        )
+        assert keyring.current_ring() is pinned is before
+    assert keyring.current_ring().primary == "9"

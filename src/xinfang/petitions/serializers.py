@@ -15,6 +15,7 @@ from rest_framework.settings import api_settings
 from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.core.dates import provisional_reason
 from xinfang.core.db import PreparedValues
+from xinfang.core.keyring import ring_pinned
 from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.identity import caller_number_masked
 from xinfang.petitions.models import (
@@ -663,7 +664,9 @@ def list_rows(ids: list[int]) -> list[ListRow]:
     rows = {values["id"]: ListRow(values) for values in _ROWS.rows(ids)}
     for row in rows.values():
         row.parties = []
-    for party in _PARTIES.rows(list(rows)):
+    with ring_pinned():  # the parties' names, numbers and phones decrypted together
+        parties = _PARTIES.rows(list(rows))
+    for party in parties:
         rows[party["petition_id"]].parties.append(party)
     return [rows[pk] for pk in ids if pk in rows]
 
