@@ -7,6 +7,7 @@ import pytest
 from django.db import DatabaseError
 
 from tests.petitions.factories import person, register
+from xinfang.audit import reads
 from xinfang.audit.models import CaseRead
 from xinfang.audit.reads import case_read_record
 from xinfang.audit.selectors import (
@@ -146,7 +147,7 @@ def test_a_read_whose_record_fails_is_not_served(client, dc_handler, cases, monk
     def broken(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(CaseRead.objects, "create", broken)
+    monkeypatch.setattr(reads, "_insert", broken)
     client.force_login(dc_handler)
     client.raise_request_exception = False
     response = client.get(f"/petitions/{cases[0].pk}/")

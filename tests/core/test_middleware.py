@@ -21,6 +21,8 @@ def db_down_in_reads(monkeypatch):
     """The selectors of the workbench and of the API's list fail as with the database down."""
     monkeypatch.setattr("xinfang.site.views.workbench_for", _down)
     monkeypatch.setattr("xinfang.workflow.case_apis.petitions_visible_to", _down)
+    # A list whose statements are compiled asks for its key, not for the queryset.
+    monkeypatch.setattr("xinfang.workflow.case_apis.visible_sql_key", _down)
 
 
 def _unavailable(response) -> None:

@@ -19,6 +19,7 @@ from django.conf import settings
 from rest_framework import parsers, serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from xinfang.core.errors import DomainError, ValidationFailed
 
@@ -91,6 +92,7 @@ class CappedCountPagination(BoundedPagination):
         return counted if self.count_exact else cap
 
     def get_paginated_response(self, data) -> Response:
+        self._with_limit = None
         return Response(
             {
                 "count": self.count,
@@ -100,6 +102,29 @@ class CappedCountPagination(BoundedPagination):
                 "results": data,
             }
         )
+
+    def _url_with_limit(self) -> str:
+        # DRF builds the absolute URL and sets its limit for each link: once does for both.
+        if getattr(self, "_with_limit", None) is None:
+            url = self.request.build_absolute_uri()
+            self._with_limit = replace_query_param(url, self.limit_query_param, self.limit)
+        return self._with_limit
+
+    def get_next_link(self) -> str | None:
+        # LimitOffsetPagination.get_next_link, the URL with the limit made once.
+        if self.offset + self.limit >= self.count:
+            return None
+        url = self._url_with_limit()
+        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
+
+    def get_previous_link(self) -> str | None:
+        # LimitOffsetPagination.get_previous_link, the URL with the limit made once.
+        if self.offset <= 0:
+            return None
+        url = self._url_with_limit()
+        if self.offset - self.limit <= 0:
+            return remove_query_param(url, self.offset_query_param)
+        return replace_query_param(url, self.offset_query_param, self.offset - self.limit)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         found = super().get_paginated_response_schema(schema)

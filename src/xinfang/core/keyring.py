@@ -20,6 +20,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,9 +156,32 @@ RELOAD_SECONDS = 0.5
 _recent: dict[tuple, tuple[float, KeyRing]] = {}
 
 
+_pinned = threading.local()
+
+
+@contextmanager
+def ring_pinned() -> Iterator[KeyRing]:
+    """current_ring() answers the ring in force on entry for the whole block (in this
+    thread): many values decrypted together, a page's 60 phones and names, looked the
+    settings up once instead of once each. The block must be short (one query's rows):
+    a ring changed meanwhile is seen after it, as RELOAD_SECONDS allows anyway."""
+    held = getattr(_pinned, "ring", None)
+    if held is not None:
+        yield held
+        return
+    _pinned.ring = current_ring()
+    try:
+        yield _pinned.ring
+    finally:
+        _pinned.ring = None
+
+
 def current_ring() -> KeyRing:
     """The ring in force now (re-read from its file when the file changed, at most
-    RELOAD_SECONDS late)."""
+    RELOAD_SECONDS late; the pinned one inside ring_pinned)."""
+    held = getattr(_pinned, "ring", None)
+    if held is not None:
+        return held
     # Keyed by the settings, so a test (or process) that changes them sees the change at once.
     settings_key = (
         str(getattr(settings, "FIELD_KEY_RING_FILE", "") or ""),

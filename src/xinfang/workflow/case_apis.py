@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
@@ -261,13 +264,19 @@ class PagedCases:
 
     def __init__(
         self,
-        qs: QuerySet[Petition],
+        build: Callable[[], QuerySet[Petition]],
         *,
         count_cap: int,
         user: Staff | None = None,
         key: tuple | None = None,
     ) -> None:
-        self.qs, self.count_cap, self.user, self.key = qs, count_cap, user, key
+        # `build`: the queryset, asked for only when a statement must be compiled (with a
+        # key, once per key: building it cost a list page more than running its SQL).
+        self.build, self.count_cap, self.user, self.key = build, count_cap, user, key
+
+    @functools.cached_property
+    def qs(self) -> QuerySet[Petition]:
+        return self.build()
 
     def count(self) -> int:
         cap = self.count_cap
@@ -378,8 +387,8 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         q = (request.query_params.get("q") or "").strip()
-        found = self.filter_queryset(self.get_queryset())
         if q:
+            found = self.filter_queryset(self.get_queryset())
             paginator = self.paginator
             plain = set(request.query_params) <= SEARCH_COUNT_PARAMS
             cases = RankedCases(
@@ -391,29 +400,39 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
                 user=request.user if plain else None,
                 visible=self.get_queryset() if plain else None,
             )
+            page = self.paginate_queryset(cases)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        # Plain values shown as the serializer shows them, without building it (the
+        # serializer and model instances cost more than the page's queries).
+        key = self._simple_list_key()
+        if key is None:
+            found = self.filter_queryset(self.get_queryset())
+            build = lambda: found  # noqa: E731
         else:
-            # Plain values shown as the serializer shows them, without building it (the
-            # serializer and model instances cost more than the page's queries).
-            plain = set(request.query_params) <= VISIBLE_COUNT_PARAMS
-            cases = PagedCases(
-                found,
-                count_cap=self.paginator.count_cap(request),
-                user=request.user if plain else None,
-                key=self._simple_list_key(),
-            )
-            rows = self.paginate_queryset(cases)
-            data = list_rows_data(request.user, rows, accused_unit_paths_of(request.user))
-            return self.get_paginated_response([{**row, "highlight": None} for row in data])
-        page = self.paginate_queryset(cases)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+            # The statements of a key are compiled once: its queryset is built only then,
+            # the parameters checked as get_queryset checks them.
+            query_params_checked(request)
+            build = lambda: self.filter_queryset(self.get_queryset())  # noqa: E731
+        cases = PagedCases(
+            build,
+            count_cap=self.paginator.count_cap(request),
+            user=request.user if set(request.query_params) <= VISIBLE_COUNT_PARAMS else None,
+            key=key,
+        )
+        rows = self.paginate_queryset(cases)
+        data = list_rows_data(request.user, rows, accused_unit_paths_of(request.user))
+        return self.get_paginated_response([{**row, "highlight": None} for row in data])
 
     def _simple_list_key(self) -> tuple | None:
-        """What a list of some states' cases compiles from (PagedCases), None for others."""
+        """What a list of some states' cases compiles from (PagedCases), None for others (an
+        unknown state among them: PetitionFilter refuses it)."""
         params = self.request.query_params
         if not set(params) <= SIMPLE_LIST_PARAMS:
             return None
-        visible = visible_sql_key(self.request.user)
         states = tuple(sorted(set(params.getlist("state"))))
+        if not all(state in State.values for state in states):
+            return None
+        visible = visible_sql_key(self.request.user)
         return None if visible is None else ("case-list", visible, states)
 
     def filter_queryset(self, queryset: QuerySet[Petition]) -> QuerySet[Petition]:
