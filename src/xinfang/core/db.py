@@ -101,7 +101,8 @@ class PreparedValues:
         return found
 
 
-# (key, vendor, kind) -> (sql, params) of count_and_page_ids; cleared when it grows past this.
+# (key, vendor, kind) -> (sql, params) of compiled_count and compiled_page_ids; cleared when
+# it grows past this.
 _COMPILED: dict[tuple, tuple[str, tuple]] = {}
 COMPILED_MAX = 1024
 
@@ -111,12 +112,10 @@ def _compiled(key: Hashable, kind: str, build: Callable[[], QuerySet]) -> tuple[
     found = _COMPILED.get(slot)
     if found is None:
         qs = build()
-        if kind == "count":
+        if kind in ("count", "count_capped"):
             sql, params = qs.order_by().values("pk").query.sql_with_params()
-            found = (f"SELECT COUNT(*) FROM ({sql}) counted", tuple(params))
-        elif kind == "count_capped":
-            sql, params = qs.order_by().values("pk").query.sql_with_params()
-            found = (f"SELECT COUNT(*) FROM ({sql} LIMIT %s) counted", tuple(params))
+            limit = " LIMIT %s" if kind == "count_capped" else ""
+            found = (f"SELECT COUNT(*) FROM ({sql}{limit}) counted", tuple(params))
         else:
             sql, params = qs.values_list("pk", flat=True).query.sql_with_params()
             found = (f"{sql} LIMIT %s OFFSET %s", tuple(params))
