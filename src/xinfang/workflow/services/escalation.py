@@ -51,6 +51,7 @@ from xinfang.workflow.services.recipients import (
 from xinfang.workflow.services.reminder_log import (
     OVERDUE,
     Due,
+    batches_send,
     interleaved_batches,
     log_insert,
     point_ranges,
@@ -127,9 +128,10 @@ def _raise_all(due: list[tuple[int, date]], clock: Clock, now: datetime) -> tupl
     raised = sent = 0
     due = sorted(due)  # one global order of row locks, as the overdue marks take them
     size = int(getattr(settings, "DEADLINE_SCAN_BATCH", 5000))
-    for batch in interleaved_batches(due, size):
-        with transaction.atomic():
-            batch_raised, batch_sent = _raise_batch(dict(batch), clock, now)
+    batches = interleaved_batches(due, size)
+    for batch_raised, batch_sent in batches_send(
+        lambda batch: _raise_batch(dict(batch), clock, now), batches
+    ):
         raised += batch_raised
         sent += batch_sent
     return raised, sent
