@@ -11,6 +11,8 @@ import time_machine
 
 from tests.clock import at
 from tests.conftest import _member
+from tests.petitions.factories import register
+from xinfang.core.db import models_copy
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
@@ -214,3 +216,37 @@ def test_orders_are_raised_a_batch_at_a_time_in_queries_that_do_not_grow_with_th
         expected |= {"cn_leader"} if i == 0 else set()
         expected |= set() if i == 1 else {"dc_handler"}
         assert told == expected, i
+
+
+def test_orders_copied_in_store_what_bulk_create_stores_with_keys_in_order(org, dc_registrar):
+    cases = [
+        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
+        for i in range(3)
+    ]
+
+    def orders(note: str) -> list[SupervisionOrder]:
+        return [
+            SupervisionOrder(
+                petition_id=p.pk,
+                unit=org.dongcheng,
+                issued_at=at(2025, 3, 25, 10),
+                requirements=f"{note}：请于3月30日前办结，“引号”\t与\\反斜杠\n换行",
+                due_on=date(2025, 3, 30),
+                due_basis={"days": 5, "unit": "working", "holidays": ["2025-04-04"]},
+            )
+            for p in cases
+        ]
+
+    copied, created = orders("督办"), orders("督办")
+    models_copy(copied)
+    SupervisionOrder.objects.bulk_create(created)
+    keys = [o.pk for o in copied]
+    assert keys == sorted(keys) and all(k is not None for k in keys)
+    assert all(not o._state.adding for o in copied)
+
+    def stored(objs):
+        rows = SupervisionOrder.objects.filter(pk__in=[o.pk for o in objs]).order_by("pk")
+        return [{k: v for k, v in row.items() if k != "id"} for row in rows.values()]
+
+    assert stored(copied) == stored(created)
+    assert [r["petition_id"] for r in stored(copied)] == [p.pk for p in cases]

@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.core.db import models_copy
 from xinfang.core.errors import DomainError, InvalidTransition
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
@@ -202,8 +203,9 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
                 due_basis=basis_of(today, days, unit_kind, response),
             )
         )
-    # The keys come back (PostgreSQL, SQLite ≥ 3.35): the events and notices name the order.
-    SupervisionOrder.objects.bulk_create(orders, batch_size=1000)
+    # The keys are set (PostgreSQL: drawn first; SQLite ≥ 3.35: returned): the events and
+    # notices name the order.
+    models_copy(orders)
     moved = []
     for p in ready:
         before = p.due_on
