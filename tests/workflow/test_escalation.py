@@ -8,11 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import models
 
 from tests.clock import at
 from tests.conftest import _member
 from tests.petitions.factories import register
-from xinfang.core.db import models_copy
+from xinfang.core.db import _copy_value, models_copy
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
@@ -250,3 +251,15 @@ def test_orders_copied_in_store_what_bulk_create_stores_with_keys_in_order(org, 
 
     assert stored(copied) == stored(created)
     assert [r["petition_id"] for r in stored(copied)] == [p.pk for p in cases]
+
+
+def test_a_copied_value_is_taken_as_it_is_only_for_djangos_own_plain_fields():
+    class Sealed(models.CharField):
+        def get_db_prep_save(self, value, connection):
+            return f"sealed:{value}"
+
+    assert _copy_value(models.CharField(), "督办") == "督办"
+    assert _copy_value(models.DateField(), date(2025, 3, 30)) == date(2025, 3, 30)
+    # A field of our own (an encrypted one, say) prepares every value; JSON is adapted.
+    assert _copy_value(Sealed(), "督办") == "sealed:督办"
+    assert _copy_value(models.JSONField(), {"days": 5}) != {"days": 5}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -206,10 +207,24 @@ def models_copy(objs: Sequence[Model]) -> None:
         copy_sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
             for key, obj in zip(keys, objs, strict=True):
-                copy.write_row(
-                    (key, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields))
-                )
+                copy.write_row((key, *(_copy_value(f, f.pre_save(obj, True)) for f in fields)))
     for key, obj in zip(keys, objs, strict=True):
         obj.pk = key
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+# Values PostgreSQL's adapters take as they are, and that the preparation of Django's own
+# fields (to_python, the backend's adapt_*field_value) would hand back unchanged there.
+_AS_IS = (str, int, bool, type(None), date)
+
+
+def _copy_value(field: Any, value: Any) -> Any:
+    """The value as COPY takes it: prepared by the field, except a plain value of one of
+    Django's own fields (not JSON), which the preparation would not change (a field of this
+    project's own, an encrypted one say, always prepares its value)."""
+    own = type(field).__module__.startswith("django.db.models.fields")
+    plain = type(value) in _AS_IS or (type(value) is datetime and value.tzinfo is not None)
+    if own and plain and field.get_internal_type() != "JSONField":
+        return value
+    return field.get_db_prep_save(value, connection)
