@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -101,15 +102,24 @@ def clear_log() -> None:
 def measure(label: str, now: datetime, profile: bool = False) -> Run:
     """One scan at `now`, timed, with every statement sent to the database counted."""
     from django.db import connection
+    from django.db.backends.signals import connection_created
 
     from xinfang.workflow.services import deadlines_check
 
     count = 0
+    lock = threading.Lock()
 
     def counter(execute, sql, params, many, context):
         nonlocal count
-        count += 1
+        with lock:
+            count += 1
         return execute(sql, params, many, context)
+
+    def lane_counted(sender, connection, **kwargs):
+        # The scan's other lanes (reminder_log.batches_send) open connections of their own.
+        connection.execute_wrappers.append(counter)
+
+    connection_created.connect(lane_counted)
 
     profiler = None
     if profile:
@@ -124,6 +134,7 @@ def measure(label: str, now: datetime, profile: bool = False) -> Run:
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - started
+    connection_created.disconnect(lane_counted)
     if profiler:
         import pstats
 

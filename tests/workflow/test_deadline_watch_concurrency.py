@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 
 from tests.clock import at
@@ -20,6 +21,7 @@ from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.services.reminder_log import batches_send
 
 
 @pytest.mark.django_db(transaction=True)
@@ -63,5 +65,75 @@ def test_concurrent_scans_send_nothing_twice_and_mark_nothing_twice(
         assert chain_verify(p, events) == []
         assert p.version == 2
     # A later run finds nothing left to do.
+    again = wf.deadlines_check(now=now)
+    assert again.total == 0 and again.notifications == 0
+
+
+def _backend() -> int:
+    # Which connection this is: the server's process on PostgreSQL, one for all on SQLite.
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_go_out_on_two_connections_in_order_and_a_failure_stops_them(settings):
+    settings.DEADLINE_SCAN_WORKERS = 2
+    seen: list[tuple[int, int]] = []
+
+    def work(batch):
+        seen.append((batch[0], _backend()))
+        assert connection.in_atomic_block  # each batch in a transaction of its own
+        return sum(batch)
+
+    batches = [[1, 2], [3, 4], [5, 6], [7, 8]]
+    assert batches_send(work, batches) == [3, 7, 11, 15]
+    lanes = {pid for _, pid in seen}
+    # Two lanes (this connection and one more) on PostgreSQL, one in order elsewhere.
+    assert len(lanes) == (2 if connection.vendor == "postgresql" else 1)
+    assert {pid for first, pid in seen if first in (1, 3)} == {_backend()}
+
+    done: list[int] = []
+
+    def failing(batch):
+        if batch[0] == 5:
+            raise RuntimeError("the database went away")
+        done.append(batch[0])
+        return 0
+
+    with pytest.raises(RuntimeError):
+        batches_send(failing, [[5], [1], [3], [7], [9], [11]])
+    # The lane that failed started nothing after it; the other one stops at its next batch.
+    assert not set(done) & {1, 3}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_on_two_lanes_sends_what_one_lane_sends(
+    settings, org, dc_registrar, dc_leader, district_supervisor
+):
+    late = [
+        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
+        for i in range(9)
+    ]
+    soon = [
+        register(dc_registrar, org.dongcheng, at=at(2025, 3, 5, 9, i), difficulty="hard")
+        for i in range(5)
+    ]
+    settings.DEADLINE_SCAN_BATCH = 2
+    settings.DEADLINE_SCAN_WORKERS = 2
+    now = at(2025, 3, 19, 10)
+    scan = wf.deadlines_check(now=now)
+    assert scan.counts["decide_by:overdue"] == 9 and scan.counts["decide_by:1d"] == 5
+    assert scan.events == 9
+    assert sorted(d.petition_id for d in scan.found) == sorted(p.pk for p in late + soon)
+    assert DeadlineReminder.objects.count() == 14
+    assert Notification.objects.count() == 14 * 2 + 9
+    for p in late:
+        p = Petition.objects.get(pk=p.pk)
+        events = list(p.events.order_by("seq"))
+        assert [e.kind for e in events] == ["register", "overdue"]
+        assert chain_verify(p, events) == []
     again = wf.deadlines_check(now=now)
     assert again.total == 0 and again.notifications == 0

@@ -8,9 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import models
 
 from tests.clock import at
 from tests.conftest import _member
+from tests.petitions.factories import register
+from xinfang.core.db import _copy_value, models_copy
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
@@ -214,3 +217,49 @@ def test_orders_are_raised_a_batch_at_a_time_in_queries_that_do_not_grow_with_th
         expected |= {"cn_leader"} if i == 0 else set()
         expected |= set() if i == 1 else {"dc_handler"}
         assert told == expected, i
+
+
+def test_orders_copied_in_store_what_bulk_create_stores_with_keys_in_order(org, dc_registrar):
+    cases = [
+        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
+        for i in range(3)
+    ]
+
+    def orders(note: str) -> list[SupervisionOrder]:
+        return [
+            SupervisionOrder(
+                petition_id=p.pk,
+                unit=org.dongcheng,
+                issued_at=at(2025, 3, 25, 10),
+                requirements=f"{note}：请于3月30日前办结，“引号”\t与\\反斜杠\n换行",
+                due_on=date(2025, 3, 30),
+                due_basis={"days": 5, "unit": "working", "holidays": ["2025-04-04"]},
+            )
+            for p in cases
+        ]
+
+    copied, created = orders("督办"), orders("督办")
+    models_copy(copied)
+    SupervisionOrder.objects.bulk_create(created)
+    keys = [o.pk for o in copied]
+    assert keys == sorted(keys) and all(k is not None for k in keys)
+    assert all(not o._state.adding for o in copied)
+
+    def stored(objs):
+        rows = SupervisionOrder.objects.filter(pk__in=[o.pk for o in objs]).order_by("pk")
+        return [{k: v for k, v in row.items() if k != "id"} for row in rows.values()]
+
+    assert stored(copied) == stored(created)
+    assert [r["petition_id"] for r in stored(copied)] == [p.pk for p in cases]
+
+
+def test_a_copied_value_is_taken_as_it_is_only_for_djangos_own_plain_fields():
+    class Sealed(models.CharField):
+        def get_db_prep_save(self, value, connection):
+            return f"sealed:{value}"
+
+    assert _copy_value(models.CharField(), "督办") == "督办"
+    assert _copy_value(models.DateField(), date(2025, 3, 30)) == date(2025, 3, 30)
+    # A field of our own (an encrypted one, say) prepares every value; JSON is adapted.
+    assert _copy_value(Sealed(), "督办") == "sealed:督办"
+    assert _copy_value(models.JSONField(), {"days": 5}) != {"days": 5}

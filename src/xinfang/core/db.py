@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -189,3 +190,55 @@ def prefetched(instance: Model, relation: str, rows: list[Model]) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[manager.field.remote_field.cache_name] = found
+
+
+def models_copy(objs: Sequence[Model]) -> None:
+    """Insert new instances of one model and set their keys, as `bulk_create` does.
+
+    On PostgreSQL the keys are drawn from the table's sequence in one query, in the order
+    given (as bulk_create's RETURNING gives them), and the rows go in by COPY with their
+    values prepared by each field as bulk_create prepares them. bulk_create sends each
+    column as an array parameter that the driver quotes element by element in Python: for
+    the deadline scan's thousands of supervision orders (long Chinese texts, a JSON basis
+    each) that quoting cost more than the database's work (0.9 s of 2.6 s a 3,000).
+    Elsewhere: bulk_create.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=1000)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in (meta.pk, *fields))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        keys = [row[0] for row in cursor.fetchall()]
+        copy_sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for key, obj in zip(keys, objs, strict=True):
+                copy.write_row((key, *(_copy_value(f, f.pre_save(obj, True)) for f in fields)))
+    for key, obj in zip(keys, objs, strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+# Values PostgreSQL's adapters take as they are, and that the preparation of Django's own
+# fields (to_python, the backend's adapt_*field_value) would hand back unchanged there.
+_AS_IS = (str, int, bool, type(None), date)
+
+
+def _copy_value(field: Any, value: Any) -> Any:
+    """The value as COPY takes it: prepared by the field, except a plain value of one of
+    Django's own fields (not JSON), which the preparation would not change (a field of this
+    project's own, an encrypted one say, always prepares its value)."""
+    own = type(field).__module__.startswith("django.db.models.fields")
+    plain = type(value) in _AS_IS or (type(value) is datetime and value.tzinfo is not None)
+    if own and plain and field.get_internal_type() != "JSONField":
+        return value
+    return field.get_db_prep_save(value, connection)

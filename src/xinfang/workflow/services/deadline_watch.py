@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +48,7 @@ from xinfang.workflow.services.reminder_log import (
     OVERDUE,
     TARGET,
     Due,
+    batches_send,
     interleaved_batches,
     log_insert,
     point_ranges,
@@ -291,9 +292,14 @@ def _run(scan: DeadlineScan, found: list[Due], *, overdue: bool) -> None:
         scan.found += found
         scan.counts.update(f"{d.field}:{d.point}" for d in found)
         return
-    for batch in interleaved_batches(found, batch_size()):
-        with transaction.atomic():
-            _send_batch(scan, list(batch), overdue=overdue)
+    batches = interleaved_batches(found, batch_size())
+    for sent, events, notifications in batches_send(
+        lambda batch: _send_batch(scan, list(batch), overdue=overdue), batches
+    ):
+        scan.counts.update(f"{d.field}:{d.point}" for d in sent)
+        scan.found += sent
+        scan.events += events
+        scan.notifications += notifications
 
 
 @dataclass(slots=True)
@@ -322,7 +328,11 @@ class CaseRow:
         return display_tracking_code(self.tracking_code)
 
 
-def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
+def _send_batch(
+    scan: DeadlineScan, batch: list[Due], *, overdue: bool
+) -> tuple[list[Due], int, int]:
+    """Send one batch in the caller's transaction: (what was sent, events, notifications).
+    It reads `scan` and changes nothing in it (batches may run on several threads)."""
     cases = Petition.objects.filter(pk__in=ids_param(d.petition_id for d in batch)).order_by("pk")
     # A legal deadline's overdue mark writes an event: lock the cases as `_transition` does.
     marks_events = overdue and any(d.field != TARGET for d in batch)
@@ -333,12 +343,11 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
     inserted = log_insert(current, scan.now)
     sent = [d for d in current if (d.petition_id, d.field, d.point) in inserted]
     if not sent:
-        return
-    scan.counts.update(f"{d.field}:{d.point}" for d in sent)
-    scan.found += sent
+        return [], 0, 0
+    events = 0
     if marks_events:
         legal = [d for d in sent if d.field != TARGET]
-        scan.events += events_append_bulk(
+        events = events_append_bulk(
             [by_id[d.petition_id] for d in legal],
             kind="overdue",
             data={
@@ -352,7 +361,7 @@ def _send_batch(scan: DeadlineScan, batch: list[Due], *, overdue: bool) -> None:
             },
             at=scan.now,
         )
-    scan.notifications += notify_bulk(messages=_messages(sent, by_id, scan.today))
+    return sent, events, notify_bulk(messages=_messages(sent, by_id, scan.today))
 
 
 def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[Message]:

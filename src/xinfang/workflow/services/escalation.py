@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.core.db import models_copy
 from xinfang.core.errors import DomainError, InvalidTransition
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
@@ -51,6 +52,7 @@ from xinfang.workflow.services.recipients import (
 from xinfang.workflow.services.reminder_log import (
     OVERDUE,
     Due,
+    batches_send,
     interleaved_batches,
     log_insert,
     point_ranges,
@@ -127,9 +129,10 @@ def _raise_all(due: list[tuple[int, date]], clock: Clock, now: datetime) -> tupl
     raised = sent = 0
     due = sorted(due)  # one global order of row locks, as the overdue marks take them
     size = int(getattr(settings, "DEADLINE_SCAN_BATCH", 5000))
-    for batch in interleaved_batches(due, size):
-        with transaction.atomic():
-            batch_raised, batch_sent = _raise_batch(dict(batch), clock, now)
+    batches = interleaved_batches(due, size)
+    for batch_raised, batch_sent in batches_send(
+        lambda batch: _raise_batch(dict(batch), clock, now), batches
+    ):
         raised += batch_raised
         sent += batch_sent
     return raised, sent
@@ -200,8 +203,9 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
                 due_basis=basis_of(today, days, unit_kind, response),
             )
         )
-    # The keys come back (PostgreSQL, SQLite ≥ 3.35): the events and notices name the order.
-    SupervisionOrder.objects.bulk_create(orders, batch_size=1000)
+    # The keys are set (PostgreSQL: drawn first; SQLite ≥ 3.35: returned): the events and
+    # notices name the order.
+    models_copy(orders)
     moved = []
     for p in ready:
         before = p.due_on

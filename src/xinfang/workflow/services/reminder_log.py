@@ -7,12 +7,15 @@ a reminder: the one whose INSERT went in. Used by the deadline watch and the fol
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, connections, transaction
 
 from xinfang.workflow.models import DeadlineReminder
 
@@ -20,6 +23,7 @@ OVERDUE = "overdue"
 TARGET = "target_on"
 FOLLOW_UP = "follow_up"
 T = TypeVar("T")
+R = TypeVar("R")
 # Array elements PostgreSQL reads as they are: numbers, dates, field and point names.
 _PLAIN = re.compile(r"[\w.:+-]+(?:,[\w.:+-]+)*", re.ASCII)
 
@@ -62,6 +66,70 @@ def interleaved_batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
     Each batch still takes its row locks in id order, so concurrent runs cannot deadlock."""
     count = -(-len(items) // size) if items else 0
     return [items[k::count] for k in range(count)]
+
+
+def scan_workers() -> int:
+    """Connections a scan sends its batches on (setting DEADLINE_SCAN_WORKERS, default 2)."""
+    return max(1, int(getattr(settings, "DEADLINE_SCAN_WORKERS", 2)))
+
+
+def batches_send(work: Callable[[Sequence[T]], R], batches: list[Sequence[T]]) -> list[R]:
+    """`work(batch)` for each batch in a transaction of its own; the results in batch order.
+
+    On PostgreSQL, outside any transaction, the batches go out on `scan_workers()` connections
+    at once: this thread's and one thread (with its own connection, closed at the end) per
+    other lane. A batch is mostly waiting, on the database (row locks, index and foreign-key
+    work, the commit) or on the worker's Python (hashing, texts), and the two lanes overlap
+    the one's wait with the other's work. Lane k takes the k-th contiguous run of batches, so
+    the batches at work at the same moment hold cases far apart in id order, as
+    `interleaved_batches` wants of the batches it deals. The batches are disjoint and each
+    takes its row locks in id order in one statement, so lanes wait on each other at most,
+    as two workers running the scan at once would; neither can deadlock the other. When a
+    batch fails, the other lanes finish the batch they are on and start no other; the error
+    is raised, and the batches already committed stay (as when one transaction of a
+    one-lane run fails).
+
+    Inside a transaction (a test, a caller's atomic block) or on SQLite: one lane, in order,
+    on this connection, since another connection would not see the caller's uncommitted rows.
+    """
+    lanes = min(scan_workers(), len(batches))
+    if lanes < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [_in_transaction(work, batch) for batch in batches]
+    results: list[R | None] = [None] * len(batches)
+    failed = threading.Event()
+    step = -(-len(batches) // lanes)
+
+    def lane(k: int) -> None:
+        for i in range(k * step, min((k + 1) * step, len(batches))):
+            if failed.is_set():
+                return
+            try:
+                results[i] = _in_transaction(work, batches[i])
+            except BaseException:
+                failed.set()
+                raise
+
+    def other_lane(k: int) -> None:
+        try:
+            lane(k)
+        finally:
+            connections.close_all()  # this thread's connections, not the caller's
+
+    with ThreadPoolExecutor(lanes - 1, thread_name_prefix="deadline-scan") as pool:
+        others = [pool.submit(other_lane, k) for k in range(1, lanes)]
+        try:
+            lane(0)
+        finally:
+            errors = [f.exception() for f in others]
+    for error in errors:
+        if error is not None:
+            raise error
+    return results  # type: ignore[return-value]
+
+
+def _in_transaction(work: Callable[[Sequence[T]], R], batch: Sequence[T]) -> R:
+    with transaction.atomic():
+        return work(batch)
 
 
 def log_insert(rows: list[Due], now: datetime) -> set[tuple[int, str, str]]:
