@@ -339,20 +339,23 @@ def search_ranked_page(
 _IDS_PER_QUERY = 5_000
 
 
-# How many of a common word's newest visible hits are ranked; the rest follow newest first.
-# The ledger's count cap (1,000): the one walk that finds them also says "more than 1,000".
+# How many of a plain search's newest visible hits are ranked on PostgreSQL; the rest follow
+# newest first. The ledger's count cap (1,000): the one read that finds them also says "more
+# than 1,000".
 RANKED_NEWEST = 1_000
 
 
 def _common(terms: list[str]) -> bool:
-    """True when PostgreSQL's statistics (the planner's estimates: ~1 ms, nothing read) put
-    the words in more than RANKED_NEWEST documents and more than √(RANKED_NEWEST ×
-    documents) ÷ 2 (15,811 of 1M, 5,000 of 100k). The walk for the newest reads about
-    RANKED_NEWEST × documents ÷ hits documents; ranking every hit reads each hit twice
-    (ranked, then counted to the cap). At 1M: 电梯 (25,000 hits) 147 / 288 ms by the walk
-    against 423 / 602 ms ranked whole (a supervisor / a street office), 小区 (243,000) 4.5 s
-    ranked whole. Never on SQLite: FTS5 ranks every hit of a common word at 100k cases in
-    ~30 ms."""
+    """True when the words' newest visible hits (`_newest_visible_hits`) are found by the walk
+    of the user's cases (`_newest_hits`) rather than from the GIN index's ids
+    (`_newest_indexed_hits`): PostgreSQL's statistics (the planner's estimates: ~1 ms,
+    nothing read) put the words in more than RANKED_NEWEST documents and more than
+    √(RANKED_NEWEST × documents) ÷ 2 (15,811 of 1M, 5,000 of 100k). The walk reads about
+    RANKED_NEWEST × documents ÷ hits documents (~4,200 for 小区, in 243,000 of 1M); the
+    index's ids a heap page per hit in the ranges of ids read (for 小区 ~10,000 in the newest
+    tenth alone). The bound was set against ranking every hit (电梯, 25,000 hits: 147 / 288
+    ms by the walk against 423 / 602 ms ranked whole, a supervisor / a street office) and
+    not measured again against the index's ids. Never on SQLite (every hit ranked)."""
     if connection.vendor != "postgresql":
         return False
     query = fts.tsquery_literal(terms)
@@ -400,37 +403,43 @@ NEWEST_SPAN = 0.1
 
 def _newest_indexed_hits(user: Staff, query: str, limit: int) -> list[tuple[int, float]]:
     """`_newest_visible_hits` from the GIN index: the hits among the latest registered cases
-    first (a range of ids, NEWEST_SPAN of them: the index's hits and the range of the primary
-    key's, ANDed, the documents unread), highest first, asked about in `visible_ids_among`
-    (the user's links), then an older range, as long as the share of visible hits found
-    says, until `limit` are visible or every case has been asked about; then those ranked.
-    Every hit's id took as long as ranking them (a heap page each: 16,000 pages, 150–220 ms
-    at 1M for 物业 电梯); the newest tenth of the cases holds the page for most users."""
+    first (a range of ids, NEWEST_SPAN of them: the index's hits and the primary key's range
+    ANDed in bitmaps, so only their heap pages are read, the documents not), asked about in
+    `visible_ids_among` (the user's links) in the same statement, then the next older tenth
+    (or all the older ids at once when they hold no more than the visible hits still
+    missing, at the share found so far: a rare word), until `limit` are visible or every
+    range is read; then those ranked. Every hit's id took
+    as long as ranking them (a heap page each: 16,000 pages, 150–370 ms at 1M for 物业 电梯,
+    also when a third of the ids was asked for: the planner, expecting 2,600 hits, filters
+    them instead); the newest tenth holds the page for most users."""
     with connection.cursor() as cur:
         cur.execute(f"SELECT min(petition_id), max(petition_id) FROM {PG_TABLE}")
         low, high = cur.fetchone()
     found: list[int] = []
     if high is None:
         return []
-    top, span = None, max(int((high - low + 1) * NEWEST_SPAN), 1)
+    top, tenth = None, max(int((high - low + 1) * NEWEST_SPAN), 1)
     while len(found) < limit and (top is None or top >= low):
+        span = tenth
+        if top is not None and len(found) * (top - low + 1) <= (limit - len(found)) * (high - top):
+            # The older ids hold no more visible hits than are missing, at the share found so
+            # far: all read anyway, in one statement (the GIN index's bitmap once).
+            span = top - low + 1
         bottom = (high if top is None else top) - span
         bounds, params = "petition_id > %s", [bottom]
         if top is not None:
             bounds, params = bounds + " AND petition_id <= %s", [bottom, top]
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery AND {bounds}",
-                [query, *params],
-            )
-            hits = sorted((row[0] for row in cur.fetchall()), reverse=True)
-        if hits:
-            seen = set(visible_ids_among(user, hits))  # a list: = ANY, each hit's links
-            found += [pk for pk in hits if pk in seen]
-        top = bottom
-        # Enough older ids for what is missing at the share found so far, and a fifth.
-        covered = high - top
-        span = max(span, int((limit - len(found)) * covered / max(len(found), 1) * 1.2))
+        hits = RawSQL(
+            f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery AND {bounds} "
+            "OFFSET 0",
+            [query, *params],
+        )
+        # Each hit's few links, a nested loop: hashed, the hits were joined to every link
+        # of a supervisor's units (1.5M, 650 ms at 1M).
+        sql, sql_params = visible_ids_among(user, hits).query.sql_with_params()
+        rows = _rows_planned(sql, sql_params, off=("hashjoin", "mergejoin"))
+        found += sorted((pk for (pk,) in rows), reverse=True)
+        top = bottom  # the next tenth: a wider range is not ANDed, every hit's page read
     found = found[:limit]
     if not found:
         return []
@@ -451,21 +460,27 @@ def _newest_hits(
     first: `visible_ids_newest_first`) whose words match the tsquery `query`, in that order:
     the ids are walked in their order and each case's document tested, so a word in a
     quarter of the documents reads about 4 × `limit` documents, not its every hit."""
+    # The walk, forced: left to itself the planner joins the GIN index's every hit
+    # (243,000), sorts the cases or reads each one's wide row before its links.
+    return _rows_planned(
+        f"SELECT s.petition_id, -ts_rank(s.document, %s::tsquery) "
+        f"FROM ({ids_sql} OFFSET 0) v (id) JOIN {PG_TABLE} s ON s.petition_id = v.id "
+        "WHERE s.document @@ %s::tsquery ORDER BY v.id DESC LIMIT %s",
+        [query, *ids_params, query, limit],
+        off=("bitmapscan", "hashjoin", "mergejoin", "sort"),
+    )
+
+
+def _rows_planned(sql: str, params: list, *, off: tuple[str, ...]) -> list[tuple]:
+    """The rows of `sql` with the planner's `enable_<setting>` off for each of `off` and no
+    parallel workers, for this query only: rolled back to after it (SET LOCAL would
+    otherwise last to the end of a surrounding transaction and steer its every later query)."""
     with transaction.atomic(), connection.cursor() as cur:
-        # Rolled back to after the query: SET LOCAL would otherwise last to the end of a
-        # surrounding transaction and steer its every later query.
         before = transaction.savepoint()
-        # The walk, forced: left to itself the planner joins the GIN index's every hit
-        # (243,000), sorts the cases or reads each one's wide row before its links.
-        for setting in ("bitmapscan", "hashjoin", "mergejoin", "sort"):
+        for setting in off:
             cur.execute(f"SET LOCAL enable_{setting} = off")
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        cur.execute(
-            f"SELECT s.petition_id, -ts_rank(s.document, %s::tsquery) "
-            f"FROM ({ids_sql} OFFSET 0) v (id) JOIN {PG_TABLE} s ON s.petition_id = v.id "
-            "WHERE s.document @@ %s::tsquery ORDER BY v.id DESC LIMIT %s",
-            [query, *ids_params, query, limit],
-        )
+        cur.execute(sql, params)
         rows = cur.fetchall()
         transaction.savepoint_rollback(before)
         return rows
