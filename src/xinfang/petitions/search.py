@@ -408,10 +408,10 @@ def _newest_indexed_hits(user: Staff, query: str, limit: int) -> list[tuple[int,
     `visible_ids_among` (the user's links) in the same statement, then the next older tenth
     (or all the older ids at once when they hold no more than the visible hits still
     missing, at the share found so far: a rare word), until `limit` are visible or every
-    range is read; then those ranked. Every hit's id took
-    as long as ranking them (a heap page each: 16,000 pages, 150–370 ms at 1M for 物业 电梯,
-    also when a third of the ids was asked for: the planner, expecting 2,600 hits, filters
-    them instead); the newest tenth holds the page for most users."""
+    range is read; then those ranked. Every hit's id took as long as ranking them (a heap
+    page each: 16,000 pages, 150–370 ms at 1M for 物业 电梯, also when a third of the ids was
+    asked for: the planner, expecting 2,600 hits, filters them instead); the newest tenth
+    holds the page for most users."""
     with connection.cursor() as cur:
         cur.execute(f"SELECT min(petition_id), max(petition_id) FROM {PG_TABLE}")
         low, high = cur.fetchone()
@@ -618,9 +618,12 @@ def _visible_others(user: Staff, q: str, words: set[int]) -> list[int]:
         for found in _found_otherwise(q):
             rest.update(found)
         rest.difference_update(words)
-        return sorted(visible_ids_among(user, sorted(rest))) if rest else []
+        ids, seen = sorted(rest), []
+        for at in range(0, len(ids), _IDS_PER_QUERY):
+            seen += visible_ids_among(user, ids[at : at + _IDS_PER_QUERY])
+        return sorted(seen)
 
-    return memoized(("visible-others", user.pk, q), find)
+    return memoized(("visible-others", user.pk, q, len(words)), find)
 
 
 def search_terms(q: str) -> list[str]:
