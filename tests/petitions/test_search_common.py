@@ -1,6 +1,7 @@
-"""Issue 16 at 1M cases: on PostgreSQL a common word's hits are ranked among the newest the
-user sees (`search._ranked_newest`) and counted to the cap from the same walk; the API's
-count of a plain search is exact up to the ledger's cap and a lower bound past it."""
+"""Issue 16 at 1M cases: on PostgreSQL a plain search's word hits are ranked among the newest
+the user sees (`search._ranked_newest`) and counted to the cap from the same read (a walk of
+the user's cases for a common word, the GIN index's ids for the others); the API's count of
+a plain search is exact up to the ledger's cap and a lower bound past it."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from xinfang.petitions.selectors.visibility import petitions_visible_to, visible
 from xinfang.textmining import fts
 
 postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the common-word rule: PostgreSQL only"
+    connection.vendor != "postgresql", reason="the newest-hits rule: PostgreSQL only"
 )
+
+# How the newest visible hits are found: the walk of the user's cases newest first (a
+# common word, `_newest_hits`) or the GIN index's ids asked about (`_newest_indexed_hits`).
+STRATEGIES = ("walk", "index")
 
 
 @pytest.fixture
@@ -28,19 +33,32 @@ def common(monkeypatch) -> int:
     return 3
 
 
+@pytest.fixture(params=STRATEGIES)
+def newest(request, monkeypatch) -> int:
+    """Every word's 3 newest visible hits are ranked, found by the walk (every word common)
+    or from the index's ids (none common)."""
+    monkeypatch.setattr(search, "_common", lambda terms: request.param == "walk")
+    monkeypatch.setattr(search, "RANKED_NEWEST", 3)
+    return 3
+
+
+def _scores(q: str) -> dict[int, float]:
+    """Every word hit's score, from the index whole."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT petition_id, -ts_rank(document, %s::tsquery) FROM {search.PG_TABLE} "
+            "WHERE document @@ %s::tsquery",
+            [fts.tsquery_literal(fts.query_terms(q))] * 2,
+        )
+        return dict(cur.fetchall())
+
+
 def _expected(user, q: str, ranked: int) -> list[int]:
     """The rule, from its definition: the visible word hits latest registered first, the
     `ranked` first of them by score (latest first among equals), the others after them in
     that order; then the cases found otherwise, newest received first."""
     found = petitions_visible_to(user).filter(search_q(q))
-    terms = fts.query_terms(q)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT petition_id, -ts_rank(document, %s::tsquery) FROM {search.PG_TABLE} "
-            "WHERE document @@ %s::tsquery",
-            [fts.tsquery_literal(terms)] * 2,
-        )
-        score = dict(cur.fetchall())
+    score = _scores(q)
     words = sorted((pk for pk in found.values_list("pk", flat=True) if pk in score), reverse=True)
     head = sorted(words[:ranked], key=lambda pk: score[pk])
     others = found.exclude(pk__in=words).order_by("-received_at", "-pk")
@@ -58,14 +76,14 @@ def _ledger_ids(user, q: str, size: int) -> list[int]:
 
 
 @postgresql_only
-def test_a_common_word_is_ranked_among_its_newest_visible_hits(
-    lamps, common, dc_handler, cn_leader, district_supervisor
+def test_a_words_hits_are_ranked_among_their_newest_visible_hits(
+    lamps, newest, dc_handler, cn_leader, district_supervisor
 ):
     made, fragment, hidden = lamps
     root = StaffFactory(username="root", is_superuser=True)
     for user in (dc_handler, cn_leader, district_supervisor, root):
-        for q in ("路灯", "路灯 晚上"):
-            expected = _expected(user, q, common)
+        for q in ("路灯", "路灯 晚上", "灯问", "路灯工程"):  # the last two: subjects too
+            expected = _expected(user, q, newest)
             found = petitions_visible_to(user).filter(search_q(q))
             assert len(expected) == found.count() and len(set(expected)) == len(expected)
             for size in (1, 2, 4):
@@ -108,7 +126,7 @@ def test_a_common_words_page_and_count_walk_its_newest_hits_once(
 
 
 @postgresql_only
-def test_a_user_who_sees_no_case_finds_none(api, lamps, common, org):
+def test_a_user_who_sees_no_case_finds_none(api, lamps, newest, org):
     nobody = StaffFactory(username="nobody")  # no unit: sees no case
     body = api.as_(nobody).get("/api/v1/petitions/", {"q": "路灯"})
     assert body.status_code in (200, 403)
@@ -117,11 +135,11 @@ def test_a_user_who_sees_no_case_finds_none(api, lamps, common, org):
 
 
 @postgresql_only
-def test_a_common_words_count_stops_at_the_cap_and_is_exact_below_it(
-    lamps, common, dc_handler, cn_leader, district_supervisor
+def test_a_words_count_stops_at_the_cap_and_is_exact_below_it(
+    lamps, newest, dc_handler, cn_leader, district_supervisor
 ):
     for user in (dc_handler, cn_leader, district_supervisor):
-        for q in ("路灯", "路灯 晚上", "工程"):
+        for q in ("路灯", "路灯 晚上", "工程", "灯问", "路灯工程"):
             total = petitions_visible_to(user).filter(search_q(q)).count()
             for cap in (1, 2, 3, 5, 100):
                 assert search_count(user, q, cap=cap) == min(total, cap + 1), (user, q, cap)
@@ -186,13 +204,14 @@ def test_the_schema_says_when_the_count_is_a_lower_bound(api, dc_handler):
     assert "确切" in page["properties"]["count_exact"]["description"]
 
 
-def test_a_rare_word_or_a_filtered_search_is_ranked_exactly(lamps, dc_handler, monkeypatch):
-    # A rare word: every hit is ranked, the latest registered or not; and with another
-    # filter, whatever the word.
+def test_a_filtered_search_or_any_on_sqlite_is_ranked_exactly(lamps, dc_handler, monkeypatch):
+    # On SQLite every hit is ranked, the latest registered or not (on PostgreSQL the
+    # newest, a rare word's too); and with another filter, whatever the word.
     monkeypatch.setattr(search, "RANKED_NEWEST", 1)
     found = petitions_visible_to(dc_handler).filter(search_q("路灯"))
     exact = search_ranked_page(found, "路灯", offset=0, limit=20)[0]
-    assert _ledger_ids(dc_handler, "路灯", 2) == exact
+    plain = exact if connection.vendor == "sqlite" else _expected(dc_handler, "路灯", 1)
+    assert _ledger_ids(dc_handler, "路灯", 2) == plain
     monkeypatch.setattr(search, "_common", lambda terms: True)
     # Every case here came in by visit: the filter keeps them all, ranked by score alone.
     filtered = LedgerFilter(text="路灯", sort="relevance", channel="visit")
@@ -209,3 +228,44 @@ def test_a_word_is_common_when_the_statistics_count_it_in_enough_documents(lamps
     assert search._common(["路灯"]) and not search._common(["工程"])
     monkeypatch.setattr(search, "RANKED_NEWEST", 100)  # max(100, 14)
     assert not search._common(["路灯"])
+
+
+@postgresql_only
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_the_newest_visible_hits_are_the_visible_hits_latest_first(
+    lamps, monkeypatch, strategy, dc_handler, cn_leader, xc_handler, district_supervisor
+):
+    # Either way the same: the first `limit` hits the user may see, highest id first, each
+    # with its score (the index's ids asked about a growing list at a time: limit 1 asks
+    # about one id first).
+    monkeypatch.setattr(search, "_common", lambda terms: strategy == "walk")
+    _made, _fragment, hidden = lamps
+    root = StaffFactory(username="root", is_superuser=True)
+    for user in (dc_handler, cn_leader, xc_handler, district_supervisor, root):
+        visible = set(petitions_visible_to(user).values_list("pk", flat=True))
+        for q in ("路灯", "路灯 晚上", "工程", "量子纠缠"):
+            score = _scores(q)
+            expected = sorted((pk for pk in score if pk in visible), reverse=True)
+            for limit in range(1, len(expected) + 2):
+                rows = search._newest_visible_hits(user, fts.query_terms(q), limit)
+                assert [pk for pk, _ in rows] == expected[:limit], (user, q, limit)
+                assert all(s == pytest.approx(score[pk]) for pk, s in rows)
+                if user == dc_handler and q == "路灯":  # the accusation's words, hidden
+                    assert hidden.pk in score and hidden.pk not in expected
+
+
+@postgresql_only
+def test_a_rarer_words_page_and_count_rank_only_its_newest_visible_hits_once(
+    api, lamps, dc_handler, monkeypatch, settings
+):
+    # Not common: the hits' ids come from the index unranked, and only the newest visible
+    # ones are ranked, in one query the page and the count share; no walk of the cases.
+    monkeypatch.setattr(search, "_common", lambda terms: False)
+    monkeypatch.setattr(search, "RANKED_NEWEST", 3)
+    settings.LIST_COUNT_CAP = newest = 3
+    with CaptureQueriesContext(connection) as queries:
+        body = api.as_(dc_handler).get("/api/v1/petitions/", {"q": "路灯", "limit": 2}).json()
+    assert body["count_exact"] is False and len(body["results"]) == 2
+    ranked = [q["sql"] for q in queries if "ts_rank" in q["sql"]]
+    assert len(ranked) == 1 and "ANY(" in ranked[0] and "@@" not in ranked[0]
+    assert body["count"] == newest

@@ -169,30 +169,31 @@ def search_count(user: Staff, q: str, *, cap: int | None = None) -> int:
     """`petitions_visible_to(user).filter(search_q(q)).count()`, exactly, from the ids each
     index gives (word hits, subjects as typed, tracking codes, persons) and the user's
     links (`visible_ids_among`): no case's row is read for a word found in thousands.
-    With a `cap`, `cap + 1` when there are more (on SQLite the counting stops there); a
-    common word on PostgreSQL is then counted from its newest visible hits (`_newest_hits`, the walk
-    the ranked page makes): counting its every hit took seconds at 1M cases."""
+    With a `cap`, `cap + 1` when there are more (on SQLite the counting stops there); on
+    PostgreSQL the words are then counted from their newest visible hits
+    (`_newest_visible_hits`, what the ranked page reads), asked about no further than
+    the cap: counting a common word's every hit took seconds at 1M cases, a word in 16,000
+    documents ~250 ms."""
     q = (q or "").strip()
-    found = _found_otherwise(q, subject=_subject_id_set(q))
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
-    if terms and cap is not None and _common(terms):
-        # As many as the ranked page asks for (`_ranked_newest`): one walk serves both.
-        rows = _newest_hits(visible_ids_newest_first(user), terms, max(cap, RANKED_NEWEST) + 1)
+    if terms and cap is not None and connection.vendor == "postgresql":
+        # As many as the ranked page asks for (`_ranked_newest`): one read serves both.
+        rows = _newest_visible_hits(user, terms, max(cap, RANKED_NEWEST) + 1)
         if len(rows) > cap:
             return cap + 1
-        # Fewer than asked for: every visible word hit; the others are counted with them.
+        # Fewer than asked for: every visible word hit, and the others beside them.
         words = {pk for pk, _ in rows}
-        others = visible_ids_among(user, *found)[: cap + 1 + len(words)]
-        return min(len(words.union(others)), cap + 1)
+        return min(len(words) + len(_visible_others(user, q, words)), cap + 1)
+    found = _found_otherwise(q, subject=_subject_id_set(q))
     if terms:
         found.append(_hit_ids(terms))
     visible = visible_ids_among(user, *found)
     if cap is not None and connection.vendor == "postgresql":
         # Counted whole, then capped: with a LIMIT the planner walks the links hoping to
-        # stop early, every one of them when there are fewer (at 1M: a word with no hit 340
-        # ms for a street office against 46 counted whole; the common words, whose counts
-        # the cap saves, are counted above).
+        # stop early, every one of them when there are fewer (at 1M: a query with no word
+        # 340 ms for a street office against 46 counted whole; the words, whose counts the
+        # cap saves, are counted above).
         return min(visible.count(), cap + 1)
     return visible.count() if cap is None else visible[: cap + 1].count()
 
@@ -298,8 +299,8 @@ def search_ranked_page(
     and every subject twice. With a `count_cap` too, a count above the cap may be just
     `count_cap + 1` ("more than the cap"): when the word matches alone hold the page and
     more than the cap, no case's subject is read. `user`: `visible` is exactly the cases that
-    user may see; on PostgreSQL a common word's hits are then ranked among the newest the
-    user sees only (`_ranked_newest`).
+    user may see; on PostgreSQL the words' hits are then ranked among the newest the user
+    sees only (`_ranked_newest`).
     """
     if visible is not None:
         by_ids = _ranked_by_ids(
@@ -338,20 +339,23 @@ def search_ranked_page(
 _IDS_PER_QUERY = 5_000
 
 
-# How many of a common word's newest visible hits are ranked; the rest follow newest first.
-# The ledger's count cap (1,000): the one walk that finds them also says "more than 1,000".
+# How many of a plain search's newest visible hits are ranked on PostgreSQL; the rest follow
+# newest first. The ledger's count cap (1,000): the one read that finds them also says "more
+# than 1,000".
 RANKED_NEWEST = 1_000
 
 
 def _common(terms: list[str]) -> bool:
-    """True when PostgreSQL's statistics (the planner's estimates: ~1 ms, nothing read) put
-    the words in more than RANKED_NEWEST documents and more than √(RANKED_NEWEST ×
-    documents) ÷ 2 (15,811 of 1M, 5,000 of 100k). The walk for the newest reads about
-    RANKED_NEWEST × documents ÷ hits documents; ranking every hit reads each hit twice
-    (ranked, then counted to the cap). At 1M: 电梯 (25,000 hits) 147 / 288 ms by the walk
-    against 423 / 602 ms ranked whole (a supervisor / a street office), 小区 (243,000) 4.5 s
-    ranked whole. Never on SQLite: FTS5 ranks every hit of a common word at 100k cases in
-    ~30 ms."""
+    """True when the words' newest visible hits (`_newest_visible_hits`) are found by the walk
+    of the user's cases (`_newest_hits`) rather than from the GIN index's ids
+    (`_newest_indexed_hits`): PostgreSQL's statistics (the planner's estimates: ~1 ms,
+    nothing read) put the words in more than RANKED_NEWEST documents and more than
+    √(RANKED_NEWEST × documents) ÷ 2 (15,811 of 1M, 5,000 of 100k). The walk reads about
+    RANKED_NEWEST × documents ÷ hits documents (~4,200 for 小区, in 243,000 of 1M); the
+    index's ids a heap page per hit in the ranges of ids read (for 小区 ~10,000 in the newest
+    tenth alone). The bound was set against ranking every hit (电梯, 25,000 hits: 147 / 288
+    ms by the walk against 423 / 602 ms ranked whole, a supervisor / a street office) and
+    not measured again against the index's ids. Never on SQLite (every hit ranked)."""
     if connection.vendor != "postgresql":
         return False
     query = fts.tsquery_literal(terms)
@@ -374,39 +378,112 @@ def _common(terms: list[str]) -> bool:
     return documents > 0 and hits > max(RANKED_NEWEST, math.sqrt(RANKED_NEWEST * documents) / 2)
 
 
-def _newest_hits(ids: QuerySet[int], terms: list[str], limit: int) -> list[tuple[int, float]]:
-    """(id, score) of the first `limit` of `ids` (newest first: `visible_ids_newest_first`)
-    whose words contain every term, PostgreSQL only, in that order: the ids are walked in
-    their order and each case's document tested, so a word in a quarter of the documents reads
-    about 4 × `limit` documents, not its every hit. Once per request for the same ask (the
-    page and the count ask the same)."""
+def _newest_visible_hits(user: Staff, terms: list[str], limit: int) -> list[tuple[int, float]]:
+    """(id, score) of the first `limit` cases the user may see whose words contain every
+    term, latest registered (highest id) first, PostgreSQL only: for a common word
+    (`_common`) the walk of the user's cases newest first (`_newest_hits`), for the others
+    from the GIN index's ids (`_newest_indexed_hits`). Either reads the documents of the
+    cases it returns, not of every hit. Once per request for the same ask (the page and
+    the count ask the same)."""
+    ids = visible_ids_newest_first(user)
     try:
         ids_sql, ids_params = ids.query.sql_with_params()
-    except EmptyResultSet:  # a user who sees no case (no unit): nothing to walk
+    except EmptyResultSet:  # a user who sees no case (no unit): nothing to find
         return []
     query = fts.tsquery_literal(terms)
+    key = ("newest-hits", ids_sql, tuple(ids_params), query, limit)
+    if _common(terms):
+        return memoized(key, lambda: _newest_hits(ids_sql, ids_params, query, limit))
+    return memoized(key, lambda: _newest_indexed_hits(user, query, limit))
 
-    def walk() -> list[tuple[int, float]]:
-        with transaction.atomic(), connection.cursor() as cur:
-            # Rolled back to after the query: SET LOCAL would otherwise last to the end of
-            # a surrounding transaction and steer its every later query.
-            before = transaction.savepoint()
-            # The walk, forced: left to itself the planner joins the GIN index's every hit
-            # (243,000), sorts the cases or reads each one's wide row before its links.
-            for setting in ("bitmapscan", "hashjoin", "mergejoin", "sort"):
-                cur.execute(f"SET LOCAL enable_{setting} = off")
-            cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            cur.execute(
-                f"SELECT s.petition_id, -ts_rank(s.document, %s::tsquery) "
-                f"FROM ({ids_sql} OFFSET 0) v (id) JOIN {PG_TABLE} s ON s.petition_id = v.id "
-                "WHERE s.document @@ %s::tsquery ORDER BY v.id DESC LIMIT %s",
-                [query, *ids_params, query, limit],
-            )
-            rows = cur.fetchall()
-            transaction.savepoint_rollback(before)
-            return rows
 
-    return memoized(("newest-hits", ids_sql, tuple(ids_params), query, limit), walk)
+# The share of the cases whose ids `_newest_indexed_hits` reads first (the latest registered).
+NEWEST_SPAN = 0.1
+
+
+def _newest_indexed_hits(user: Staff, query: str, limit: int) -> list[tuple[int, float]]:
+    """`_newest_visible_hits` from the GIN index: the hits among the latest registered cases
+    first (a range of ids, NEWEST_SPAN of them: the index's hits and the primary key's range
+    ANDed in bitmaps, so only their heap pages are read, the documents not), asked about in
+    `visible_ids_among` (the user's links) in the same statement, then the next older tenth
+    (or all the older ids at once when they hold no more than the visible hits still
+    missing, at the share found so far: a rare word), until `limit` are visible or every
+    range is read; then those ranked. Every hit's id took as long as ranking them (a heap
+    page each: 16,000 pages, 150–370 ms at 1M for 物业 电梯, also when a third of the ids was
+    asked for: the planner, expecting 2,600 hits, filters them instead); the newest tenth
+    holds the page for most users."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT min(petition_id), max(petition_id) FROM {PG_TABLE}")
+        low, high = cur.fetchone()
+    found: list[int] = []
+    if high is None:
+        return []
+    top, tenth = None, max(int((high - low + 1) * NEWEST_SPAN), 1)
+    while len(found) < limit and (top is None or top >= low):
+        span = tenth
+        if top is not None and len(found) * (top - low + 1) <= (limit - len(found)) * (high - top):
+            # The older ids hold no more visible hits than are missing, at the share found so
+            # far: all read anyway, in one statement (the GIN index's bitmap once).
+            span = top - low + 1
+        bottom = (high if top is None else top) - span
+        bounds, params = "petition_id > %s", [bottom]
+        if top is not None:
+            bounds, params = bounds + " AND petition_id <= %s", [bottom, top]
+        hits = RawSQL(
+            f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery AND {bounds} "
+            "OFFSET 0",
+            [query, *params],
+        )
+        # Each hit's few links, a nested loop: hashed, the hits were joined to every link
+        # of a supervisor's units (1.5M, 650 ms at 1M).
+        sql, sql_params = visible_ids_among(user, hits).query.sql_with_params()
+        rows = _rows_planned(sql, sql_params, off=("hashjoin", "mergejoin"))
+        found += sorted((pk for (pk,) in rows), reverse=True)
+        top = bottom  # the next tenth: a wider range is not ANDed, every hit's page read
+    found = found[:limit]
+    if not found:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT petition_id, -ts_rank(document, %s::tsquery) FROM {PG_TABLE} "
+            "WHERE petition_id = ANY(%s::bigint[])",
+            [query, found],
+        )
+        score = dict(cur.fetchall())
+    return [(pk, score[pk]) for pk in found]
+
+
+def _newest_hits(
+    ids_sql: str, ids_params: tuple, query: str, limit: int
+) -> list[tuple[int, float]]:
+    """(id, score) of the first `limit` of the ids `ids_sql` selects (the user's cases newest
+    first: `visible_ids_newest_first`) whose words match the tsquery `query`, in that order:
+    the ids are walked in their order and each case's document tested, so a word in a
+    quarter of the documents reads about 4 × `limit` documents, not its every hit."""
+    # The walk, forced: left to itself the planner joins the GIN index's every hit
+    # (243,000), sorts the cases or reads each one's wide row before its links.
+    return _rows_planned(
+        f"SELECT s.petition_id, -ts_rank(s.document, %s::tsquery) "
+        f"FROM ({ids_sql} OFFSET 0) v (id) JOIN {PG_TABLE} s ON s.petition_id = v.id "
+        "WHERE s.document @@ %s::tsquery ORDER BY v.id DESC LIMIT %s",
+        [query, *ids_params, query, limit],
+        off=("bitmapscan", "hashjoin", "mergejoin", "sort"),
+    )
+
+
+def _rows_planned(sql: str, params: list, *, off: tuple[str, ...]) -> list[tuple]:
+    """The rows of `sql` with the planner's `enable_<setting>` off for each of `off` and no
+    parallel workers, for this query only: rolled back to after it (SET LOCAL would
+    otherwise last to the end of a surrounding transaction and steer its every later query)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        before = transaction.savepoint()
+        for setting in off:
+            cur.execute(f"SET LOCAL enable_{setting} = off")
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+        transaction.savepoint_rollback(before)
+        return rows
 
 
 def _ids_sql(ids: list[int]) -> RawSQL:
@@ -448,17 +525,16 @@ def _ranked_by_ids(
     ending at a change of score so no tie is cut: the cases found otherwise rank after
     every word match and are not read at all. Otherwise every hit and every case found
     otherwise (`_found_otherwise`) is asked about in one list, and counted exactly.
-    A common word on PostgreSQL with a `count_cap` and `user` (`visible` is exactly the cases
-    the user may see): `_ranked_newest`. With other filters every hit is still ranked: a
-    walk newest first through a narrow filter could read most cases to find a page.
+    On PostgreSQL with a `count_cap` and `user` (`visible` is exactly the cases the user may
+    see): `_ranked_newest`, whatever the words. With other filters every hit is still
+    ranked: a walk newest first through a narrow filter could read most cases to find a page.
     """
     dictionary_sync()  # cut the query as the documents are cut
     terms = fts.query_terms(q)
     if not terms:
         return None
-    if count_cap is not None and user is not None and _common(terms):
-        ids = visible_ids_newest_first(user)
-        return _ranked_newest(visible, ids, q, terms, offset=offset, limit=limit, cap=count_cap)
+    if count_cap is not None and user is not None and connection.vendor == "postgresql":
+        return _ranked_newest(visible, user, q, terms, offset=offset, limit=limit, cap=count_cap)
     hits_sql, hits_params = _hits_sql(terms)
     with connection.cursor() as cur:
         cur.execute(f"SELECT id, score FROM ({hits_sql}) h ORDER BY score", hits_params)
@@ -499,7 +575,7 @@ def _ranked_by_ids(
 
 def _ranked_newest(
     visible: QuerySet[Petition],
-    ids: QuerySet[int],
+    user: Staff,
     q: str,
     terms: list[str],
     *,
@@ -507,26 +583,47 @@ def _ranked_newest(
     limit: int,
     cap: int,
 ) -> tuple[list[int], int]:
-    """`_ranked_by_ids` for a common word (`_common`): its RANKED_NEWEST newest visible hits
-    (the latest registered: `ids`, those of `visible` newest first) best score first (newest
-    first among equals), then its older hits newest first, then the cases found otherwise
-    newest first. Only the newest hits the page and the cap need are read (`_newest_hits`),
-    RANKED_NEWEST + 1 at least, and the count is then `cap + 1`. When there are fewer, all
-    the visible hits have been read: the cases found otherwise follow, counted exactly."""
+    """`_ranked_by_ids` of a plain search on PostgreSQL: the words' RANKED_NEWEST newest
+    visible hits (the latest registered the user sees: `visible` is exactly those cases) best
+    score first (newest first among equals), then their older hits newest first, then the
+    cases found otherwise newest first. Only the newest hits the page and the cap need are
+    read (`_newest_visible_hits`), RANKED_NEWEST + 1 at least, and the count is then
+    `cap + 1`. When there are fewer, all the visible hits have been read (all ranked): the
+    cases found otherwise follow, counted exactly."""
     needed = max(offset + limit, cap + 1, RANKED_NEWEST + 1)
-    rows = _newest_hits(ids, terms, needed)
+    rows = _newest_visible_hits(user, terms, needed)
     # Newest first already: a stable sort by score keeps the newest first among equals.
     words = [pk for pk, _ in sorted(rows[:RANKED_NEWEST], key=lambda row: row[1])]
     words += [pk for pk, _ in rows[RANKED_NEWEST:]]
     if len(rows) >= needed:
         return words[offset : offset + limit], cap + 1
-    rest: set[int] = set()
-    for found in _found_otherwise(q):
-        rest.update(found)
-    rest.difference_update(words)
-    others = _visible_received(visible, sorted(rest))
-    ranked = words + _newest_first([(at, pk) for pk, at in others])
-    return ranked[offset : offset + limit], len(ranked)
+    others = _visible_others(user, q, set(words))
+    total = len(words) + len(others)
+    if offset + limit > len(words):  # the page reaches them: their order, newest received
+        received = _visible_received(visible, others)
+        words += _newest_first([(at, pk) for pk, at in received])
+    return words[offset : offset + limit], total
+
+
+def _visible_others(user: Staff, q: str, words: set[int]) -> list[int]:
+    """The ids of the cases the user may see that `search_q(q)` finds otherwise
+    (`_found_otherwise`: subject as typed, tracking code, person) and not among `words` (all
+    the user's word hits), from lists of ids: each index's, then the links of those
+    (`visible_ids_among` of a list, each case's few links; a join of the subqueries read
+    every link of the user's units, ~550 ms at 1M for a supervisor). Once per request (the
+    page and the count ask the same)."""
+
+    def find() -> list[int]:
+        rest: set[int] = set()
+        for found in _found_otherwise(q):
+            rest.update(found)
+        rest.difference_update(words)
+        ids, seen = sorted(rest), []
+        for at in range(0, len(ids), _IDS_PER_QUERY):
+            seen += visible_ids_among(user, ids[at : at + _IDS_PER_QUERY])
+        return sorted(seen)
+
+    return memoized(("visible-others", user.pk, q, len(words)), find)
 
 
 def search_terms(q: str) -> list[str]:

@@ -98,10 +98,11 @@ def _visible_unit_ids(user: Staff) -> tuple[int, ...]:
 
 def visible_ids_among(user: Staff, *id_sets: object) -> QuerySet[int]:
     """The distinct ids, among those of `id_sets` (subqueries of case ids: querysets of
-    values or RawSQL), of the cases `petitions_visible_to(user)` holds, from the case-unit
-    links and the accusations' index alone: a search's thousands of hits are counted
-    without reading a case's row. The same rule: a link to a unit the user sees, less the
-    accusations against the user's units (a case with a link exists)."""
+    values or RawSQL; or lists of ids, each case's links looked up), of the cases
+    `petitions_visible_to(user)` holds, from the case-unit links and the accusations' index
+    alone: a search's thousands of hits are counted without reading a case's row. The same
+    rule: a link to a unit the user sees, less the accusations against the user's units (a
+    case with a link exists)."""
     if user.is_authenticated and user.is_active and user.is_superuser:
         on_pk = Q()
         for ids in id_sets:
