@@ -15,11 +15,12 @@ import math
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from xinfang.core.crypto import blind_indexes
+from xinfang.core.db import local_settings
 from xinfang.core.memo import memoized
 from xinfang.core.tracking import tracking_code_fragment
 from xinfang.petitions.models import EventKind, Petition, PetitionParty, Reply
@@ -473,17 +474,11 @@ def _newest_hits(
 
 def _rows_planned(sql: str, params: list, *, off: tuple[str, ...]) -> list[tuple]:
     """The rows of `sql` with the planner's `enable_<setting>` off for each of `off` and no
-    parallel workers, for this query only: rolled back to after it (SET LOCAL would
-    otherwise last to the end of a surrounding transaction and steer its every later query)."""
-    with transaction.atomic(), connection.cursor() as cur:
-        before = transaction.savepoint()
-        for setting in off:
-            cur.execute(f"SET LOCAL enable_{setting} = off")
-        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    parallel workers, for this query only (`local_settings`)."""
+    plan = {f"enable_{setting}": "off" for setting in off}
+    with local_settings(**plan, max_parallel_workers_per_gather="0"), connection.cursor() as cur:
         cur.execute(sql, params)
-        rows = cur.fetchall()
-        transaction.savepoint_rollback(before)
-        return rows
+        return cur.fetchall()
 
 
 def _ids_sql(ids: list[int]) -> RawSQL:
