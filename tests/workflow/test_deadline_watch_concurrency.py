@@ -24,20 +24,36 @@ from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services.reminder_log import batches_send
 
 
+def _late_and_soon(registrar, unit, n_late: int, n_soon: int):
+    """Hard cases registered on 3 March (decision overdue on 19 March) and on 5 March (due
+    on 20 March: a day's reminder on the 19th)."""
+    late = [
+        register(registrar, unit, at=at(2025, 3, 3, 9, i), difficulty="hard") for i in range(n_late)
+    ]
+    soon = [
+        register(registrar, unit, at=at(2025, 3, 5, 9, i), difficulty="hard") for i in range(n_soon)
+    ]
+    return late, soon
+
+
+def _marked_once(cases) -> None:
+    """Each case marked overdue once: its history is its registration and one mark, the
+    chain intact, the case row at its second version."""
+    for p in cases:
+        p = Petition.objects.get(pk=p.pk)
+        events = list(p.events.order_by("seq"))
+        assert [e.kind for e in events] == ["register", "overdue"]
+        assert chain_verify(p, events) == []
+        assert p.version == 2
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("runs", [2, 4])
 def test_concurrent_scans_send_nothing_twice_and_mark_nothing_twice(
     runs, org, dc_registrar, dc_leader, district_supervisor
 ):
     # Twelve cases overdue since 18 March, eight due tomorrow (19 March + 1 day).
-    late = [
-        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
-        for i in range(12)
-    ]
-    soon = [
-        register(dc_registrar, org.dongcheng, at=at(2025, 3, 5, 9, i), difficulty="hard")
-        for i in range(8)
-    ]
+    late, soon = _late_and_soon(dc_registrar, org.dongcheng, 12, 8)
     assert {p.decide_by for p in soon} == {date(2025, 3, 20)}
     now = at(2025, 3, 19, 10)
 
@@ -58,12 +74,7 @@ def test_concurrent_scans_send_nothing_twice_and_mark_nothing_twice(
     assert not dupes.exists()
     # Registrar and leader of 东城 for each of the 20; the supervisor for the 12 late ones.
     assert Notification.objects.count() == 20 * 2 + 12
-    for p in late:
-        p = Petition.objects.get(pk=p.pk)
-        events = list(p.events.order_by("seq"))
-        assert [e.kind for e in events] == ["register", "overdue"]
-        assert chain_verify(p, events) == []
-        assert p.version == 2
+    _marked_once(late)
     # A later run finds nothing left to do.
     again = wf.deadlines_check(now=now)
     assert again.total == 0 and again.notifications == 0
@@ -113,14 +124,7 @@ def test_batches_go_out_on_two_connections_in_order_and_a_failure_stops_them(set
 def test_a_scan_on_two_lanes_sends_what_one_lane_sends(
     settings, org, dc_registrar, dc_leader, district_supervisor
 ):
-    late = [
-        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
-        for i in range(9)
-    ]
-    soon = [
-        register(dc_registrar, org.dongcheng, at=at(2025, 3, 5, 9, i), difficulty="hard")
-        for i in range(5)
-    ]
+    late, soon = _late_and_soon(dc_registrar, org.dongcheng, 9, 5)
     settings.DEADLINE_SCAN_BATCH = 2
     settings.DEADLINE_SCAN_WORKERS = 2
     now = at(2025, 3, 19, 10)
@@ -130,10 +134,6 @@ def test_a_scan_on_two_lanes_sends_what_one_lane_sends(
     assert sorted(d.petition_id for d in scan.found) == sorted(p.pk for p in late + soon)
     assert DeadlineReminder.objects.count() == 14
     assert Notification.objects.count() == 14 * 2 + 9
-    for p in late:
-        p = Petition.objects.get(pk=p.pk)
-        events = list(p.events.order_by("seq"))
-        assert [e.kind for e in events] == ["register", "overdue"]
-        assert chain_verify(p, events) == []
+    _marked_once(late)
     again = wf.deadlines_check(now=now)
     assert again.total == 0 and again.notifications == 0
