@@ -3,6 +3,8 @@ for every length and key, and a build with parameters of its own refused."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from django.db import connection
 from django.db.models import Q
@@ -18,6 +20,7 @@ from xinfang.petitions.selectors import petitions_visible_count, petitions_visib
 from xinfang.petitions.selectors.visibility import (
     _earlier_parties,
     petition_is_visible_to,
+    received_in_states,
     visible_sql_key,
 )
 from xinfang.petitions.serializers import list_rows
@@ -95,10 +98,23 @@ def test_compiled_count_and_pages_are_the_orms(db_cases, offset, limit, state, c
             )
 
         assert compiled_count(key, build) == build().count()
-        # Capped: exact up to the cap, cap + 1 for more.
+        # Capped: exact up to the cap, cap + 1 for more; also with the received cases first.
         assert compiled_count(key, build, cap=cap) == min(build().count(), cap + 1)
+        floor = functools.partial(received_in_states, user, (state,))
+        floored = compiled_count(("floored", *key), build, cap=cap, floor=floor)
+        assert floored == min(build().count(), cap + 1)
         expected = list(build().values_list("pk", flat=True)[offset : offset + limit])
         assert compiled_page_ids(key, build, offset=offset, limit=limit) == expected
+
+
+def test_a_floor_past_the_cap_answers_without_the_count(org, dc_registrar):
+    for _ in range(3):
+        register(dc_registrar, org.dongcheng)
+    nothing = lambda: Petition.objects.filter(subject="无此标题")  # noqa: E731
+    every = lambda: Petition.objects.all()  # noqa: E731  (not a subset: shows which ran)
+    assert compiled_count("floor-test", nothing, cap=2, floor=every) == 3
+    assert compiled_count("floor-test", nothing, cap=3, floor=every) == 0
+    assert compiled_count("floor-none", nothing, cap=2, floor=lambda: None) == 0
 
 
 @pytest.mark.parametrize("links_a_case", [4, 1])

@@ -54,6 +54,8 @@ def test_it_writes_ordinary_cases_through_the_services(org, dc_leader, ledger_fi
         assert marked.data["file_name"] == "台帐.xlsx" and marked.data["row"] == link.row
         assert p.events.get(kind="register").at == p.received_at
         assert p.decide_by is not None and p.decide_by >= p.received_on
+        # Linked to its receiving unit, as every case (visibility.received_in_states_reach).
+        assert p.unit_links.filter(unit=p.receiving_unit, relation="receiving").exists()
         if p.state == State.CONCLUDED:
             assert kinds == ["register", "accept", "start", "conclude", "ledger_import"]
             assert p.concluded_on >= p.received_on and p.reply_delivered_on == p.concluded_on

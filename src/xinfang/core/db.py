@@ -108,14 +108,16 @@ _COMPILED: dict[tuple, tuple[str, tuple]] = {}
 COMPILED_MAX = 1024
 
 
-def _compiled(key: Hashable, kind: str, build: Callable[[], QuerySet]) -> tuple[str, tuple]:
+def _compiled(key: Hashable, kind: str, build: Callable[[], QuerySet | None]) -> tuple[str, tuple]:
     slot = (key, connection.vendor, kind)
     found = _COMPILED.get(slot)
     if found is None:
         qs = build()
-        if kind in ("count", "count_capped"):
+        if qs is None:  # no such statement (a floor that does not apply)
+            found = ("", ())
+        elif kind in ("count", "count_capped", "floor_capped"):
             sql, params = qs.order_by().values("pk").query.sql_with_params()
-            limit = " LIMIT %s" if kind == "count_capped" else ""
+            limit = " LIMIT %s" if kind != "count" else ""
             found = (f"SELECT COUNT(*) FROM ({sql}{limit}) counted", tuple(params))
         else:
             sql, params = qs.values_list("pk", flat=True).query.sql_with_params()
@@ -126,16 +128,30 @@ def _compiled(key: Hashable, kind: str, build: Callable[[], QuerySet]) -> tuple[
     return found
 
 
-def compiled_count(key: Hashable, build: Callable[[], QuerySet], *, cap: int | None = None) -> int:
+def compiled_count(
+    key: Hashable,
+    build: Callable[[], QuerySet],
+    *,
+    cap: int | None = None,
+    floor: Callable[[], QuerySet | None] | None = None,
+) -> int:
     """build().count(), from SQL compiled once per `key`: the caller's promise that build()'s
     SQL and parameters depend on nothing but the key (the units a user sees, the states
     asked for). With `cap`, the counting stops at cap + 1 rows: the count is exact up to
-    `cap`, and cap + 1 means "more than cap"."""
+    `cap`, and cap + 1 means "more than cap".
+
+    With `cap` and `floor` (some of build()'s rows, cheaper to count, or None for none; the
+    same promise): when the floor's rows alone reach cap + 1, cap + 1 without counting
+    build()'s. One statement: the second count is a branch of a CASE, run only when taken."""
     if cap is None:
         sql, params = _compiled(key, "count", build)
     else:
         sql, params = _compiled(key, "count_capped", build)
         params = (*params, cap + 1)
+        floor_sql, floor_params = _compiled(key, "floor_capped", floor) if floor else ("", ())
+        if floor_sql:
+            sql = f"SELECT CASE WHEN ({floor_sql}) > %s THEN %s ELSE ({sql}) END"
+            params = (*floor_params, cap + 1, cap, cap + 1, *params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]

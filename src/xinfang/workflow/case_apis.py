@@ -58,7 +58,7 @@ from xinfang.petitions.selectors import (
     petitions_visible_to,
 )
 from xinfang.petitions.selectors.co_handling import co_handling_candidates_for, co_handling_units
-from xinfang.petitions.selectors.visibility import visible_sql_key
+from xinfang.petitions.selectors.visibility import received_in_states, visible_sql_key
 from xinfang.petitions.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -260,6 +260,8 @@ class PagedCases:
     (what the queryset's SQL is made of: visible_sql_key and the states asked for), the
     count and the page's ids run SQL compiled once per key (core.db.compiled_count).
     The count stops past `count_cap` (CappedCountPagination): cap + 1 is "more than cap".
+    `floor`: some of the cases, cheaper to count (visibility.received_in_states): when they
+    pass the cap, the count is cap + 1 without counting the others (same statement).
     """
 
     def __init__(
@@ -269,10 +271,12 @@ class PagedCases:
         count_cap: int,
         user: Staff | None = None,
         key: tuple | None = None,
+        floor: Callable[[], QuerySet[Petition] | None] | None = None,
     ) -> None:
         # `build`: the queryset, asked for only when a statement must be compiled (with a
         # key, once per key: building it cost a list page more than running its SQL).
         self.build, self.count_cap, self.user, self.key = build, count_cap, user, key
+        self.floor = floor
 
     @functools.cached_property
     def qs(self) -> QuerySet[Petition]:
@@ -283,7 +287,7 @@ class PagedCases:
         if self.user is not None:
             return petitions_visible_count(self.user, cap=cap)
         if self.key is not None:
-            return compiled_count(self.key, lambda: self.qs, cap=cap)
+            return compiled_count(self.key, lambda: self.qs, cap=cap, floor=self.floor)
         return self.qs.order_by()[: cap + 1].count()
 
     def __getitem__(self, page: slice) -> list[ListRow]:
@@ -413,11 +417,13 @@ class PetitionListCreateApi(ListReadMixin, generics.ListCreateAPIView):
             # the parameters checked as get_queryset checks them.
             query_params_checked(request)
             build = lambda: self.filter_queryset(self.get_queryset())  # noqa: E731
+        states = key[2] if key is not None else ()
         cases = PagedCases(
             build,
             count_cap=self.paginator.count_cap(request),
             user=request.user if set(request.query_params) <= VISIBLE_COUNT_PARAMS else None,
             key=key,
+            floor=functools.partial(received_in_states, request.user, states) if states else None,
         )
         rows = self.paginate_queryset(cases)
         data = list_rows_data(request.user, rows, accused_unit_paths_of(request.user))
