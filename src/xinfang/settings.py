@@ -389,6 +389,8 @@ REST_FRAMEWORK = {
         "xinfang.core.bounds.BoundedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
+    # `Accept: application/json` answered without parsing it (core/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "xinfang.core.negotiation.PlainAcceptNegotiation",
 }
 API_MAX_PAGE_SIZE = 200
 # The ledger and the API's case lists count their cases exactly up to this many (more: 超过…件,
