@@ -122,7 +122,7 @@ MIDDLEWARE = [
     "xinfang.units.middleware.SignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "xinfang.core.csp.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -138,7 +138,7 @@ API_TOKEN_MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "xinfang.audit.reads.ReadOriginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "xinfang.core.csp.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "xinfang.urls"
