@@ -122,7 +122,7 @@ MIDDLEWARE = [
     "xinfang.units.middleware.SignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "xinfang.core.csp.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -138,7 +138,7 @@ API_TOKEN_MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "xinfang.audit.reads.ReadOriginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "xinfang.core.csp.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "xinfang.urls"
@@ -389,6 +389,8 @@ REST_FRAMEWORK = {
         "xinfang.core.bounds.BoundedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
+    # `Accept: application/json` answered without parsing it (core/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "xinfang.core.negotiation.PlainAcceptNegotiation",
 }
 API_MAX_PAGE_SIZE = 200
 # The ledger and the API's case lists count their cases exactly up to this many (more: 超过…件,

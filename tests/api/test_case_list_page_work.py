@@ -14,11 +14,11 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from tests.petitions.factories import accuse, register
+from tests.petitions.factories import accuse, person, register
 from xinfang.audit.models import CaseRead
 from xinfang.core import keyring
 from xinfang.core.crypto import is_token
-from xinfang.petitions.selectors import accused_unit_paths_of, petitions_visible_to
+from xinfang.petitions.selectors import accused_unit_paths_of, petitions_visible_to, visibility
 from xinfang.petitions.serializers import PetitionListSerializer, list_rows, list_rows_data
 from xinfang.workflow.case_apis import PetitionListCreateApi, _page_rows
 
@@ -143,3 +143,33 @@ def test_a_pinned_ring_is_the_one_in_force_on_entry(settings):
         )
         assert keyring.current_ring() is pinned is before
     assert keyring.current_ring().primary == "9"
+
+
+def test_a_pages_repeat_petitioners_are_found_from_the_parties_it_read(
+    org, dc_registrar, monkeypatch
+):
+    """The people keys of a page's parties come with the parties (list_rows): case_hints does
+    not read them again, and the hints are the serializer's."""
+
+    register(dc_registrar, org.dongcheng, people=[person(phone="13800002222")])
+    register(dc_registrar, org.dongcheng, people=[person(phone="13800002222")])  # a repeat
+    register(dc_registrar, org.dongcheng)
+    ids = list(
+        petitions_visible_to(dc_registrar)
+        .order_by("-received_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    rows = list_rows(ids)
+    assert any(not row.is_first for row in rows)
+    asked = []
+    stock = visibility._OWN_KEYS.rows
+    monkeypatch.setattr(visibility._OWN_KEYS, "rows", lambda ids: asked.append(ids) or stock(ids))
+    paths = accused_unit_paths_of(dc_registrar)
+    lean = list_rows_data(dc_registrar, rows, paths)
+    assert asked == []
+    context = {"request": type("R", (), {"user": dc_registrar})(), "member_paths": paths}
+    stock_rows = PetitionListSerializer(_page_rows(ids), many=True, context=context).data
+    assert [(r["is_first"], r["repeat_of"]) for r in lean] == [
+        (r["is_first"], r["repeat_of"]) for r in stock_rows
+    ]
+    assert asked  # the serializer still reads them itself

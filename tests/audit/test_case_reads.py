@@ -3,13 +3,15 @@ query and where the request came from; and the fail-closed policy."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 import pytest
 from django.db import DatabaseError
 
 from tests.petitions.factories import person, register
 from xinfang.audit import reads
 from xinfang.audit.models import CaseRead
-from xinfang.audit.reads import case_read_record
+from xinfang.audit.reads import case_read_record, query_masked
 from xinfang.audit.selectors import (
     case_ids_of_people,
     case_reads_by,
@@ -153,3 +155,33 @@ def test_a_read_whose_record_fails_is_not_served(client, dc_handler, cases, monk
     response = client.get(f"/petitions/{cases[0].pk}/")
     assert response.status_code >= 500
     assert "小区门口下水道堵塞" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "state=registered&limit=20&offset=40",
+        "",
+        "a=&b=1",
+        "a&b=1",
+        "a=1&&b=2",
+        "q=%E4%BF%A1%E8%AE%BF",
+        "q=a+b",
+        "q=a b",
+        "x=1;y=2",
+        "ordering=-received_at&unit=3.5&t=~x",
+    ],
+)
+def test_a_query_without_identifiers_is_recorded_as_parsing_gives_it(query):
+    assert query_masked(query) == urlencode(parse_qsl(query, keep_blank_values=True))
+
+
+def test_a_plain_list_query_is_kept_without_parsing_it(monkeypatch):
+    parsed = []
+    monkeypatch.setattr(reads, "parse_qsl", lambda *a, **k: parsed.append(a) or [])
+    assert query_masked("state=registered&limit=20&offset=0") == (
+        "state=registered&limit=20&offset=0"
+    )
+    assert parsed == []
+    query_masked("petitioner_phone=13800001111")
+    assert parsed  # a person's identifier is always parsed and masked

@@ -648,6 +648,9 @@ def _party_values(ids: list[int]):  # type: ignore[no-untyped-def]
             "petitioner__id_number",
             "petitioner__phone",
             "petitioner__kind",
+            # The people keys case_hints asks of a page's parties: read with them.
+            "petitioner__id_number_index",
+            "petitioner__phone_index",
         )
     )
 
@@ -675,7 +678,13 @@ def list_rows_data(user, rows: list[ListRow], member_paths: list[str]) -> list[d
     """The page as PetitionListSerializer(rows, many=True).data shows it: masked
     identifiers, no petitioners of an accusation against the reader's unit, the hints as the
     reader may learn them (tests/api/test_case_list_lean.py holds the two equal)."""
-    hints = case_hints(user, rows)
+    keys = {
+        row.pk: [
+            (p["petitioner__id_number_index"], p["petitioner__phone_index"]) for p in row.parties
+        ]
+        for row in rows
+    }
+    hints = case_hints(user, rows, party_keys=keys)
     plan = _bound_plan()
     out = []
     for row in rows:
