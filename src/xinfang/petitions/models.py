@@ -690,7 +690,9 @@ class EventKind(models.TextChoices):
 class PetitionEvent(models.Model):
     """One entry in a case's append-only, hash-chained history."""
 
-    petition = models.ForeignKey(Petition, models.PROTECT, related_name="events")
+    # No index of its own: event_seq_unique (petition, seq) leads with it and serves every
+    # lookup by case; a second one costs each appended event another index insert.
+    petition = models.ForeignKey(Petition, models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField("序号")
     kind = models.CharField("事件", max_length=32)
     actor = models.ForeignKey(

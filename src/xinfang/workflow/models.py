@@ -150,11 +150,13 @@ class SupervisionOrder(models.Model):
         RESPONDED = "responded", "已反馈"
         CLOSED = "closed", "已办结"
 
+    # Indexed by supervision_petition_status, which leads with it.
     petition = models.ForeignKey(
         "petitions.Petition",
         models.CASCADE,
         related_name="supervision_orders",
         verbose_name="信访件",
+        db_index=False,
     )
     unit = models.ForeignKey(
         "units.Unit", models.PROTECT, related_name="supervision_orders", verbose_name="被督办单位"
@@ -383,8 +385,9 @@ class DeadlineReminder(models.Model):
     worker insert it, so a reminder goes out once however often and wherever the job runs.
     """
 
+    # Indexed by deadline_reminder_once, which leads with it (no second index to fill).
     petition = models.ForeignKey(
-        "petitions.Petition", models.CASCADE, related_name="deadline_reminders"
+        "petitions.Petition", models.CASCADE, related_name="deadline_reminders", db_index=False
     )
     # A deadline field of the case (conclude_by, target_on, …) or "follow_up".
     field = models.CharField("期限", max_length=32)
