@@ -29,11 +29,13 @@ class Kind(models.TextChoices):
 class Notification(models.Model):
     """One message to one staff member; `dedupe_key` makes a job's resend a no-op."""
 
+    # Indexed by notification_once (recipient, dedupe_key), which leads with it.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.CASCADE,
         related_name="notifications",
         verbose_name="接收人",
+        db_index=False,
     )
     kind = models.CharField("类型", max_length=24, choices=Kind.choices, default=Kind.GENERAL)
     title = models.CharField("标题", max_length=200)

@@ -150,11 +150,13 @@ class SupervisionOrder(models.Model):
         RESPONDED = "responded", "已反馈"
         CLOSED = "closed", "已办结"
 
+    # Indexed by supervision_petition_status, which leads with it.
     petition = models.ForeignKey(
         "petitions.Petition",
         models.CASCADE,
         related_name="supervision_orders",
         verbose_name="信访件",
+        db_index=False,
     )
     unit = models.ForeignKey(
         "units.Unit", models.PROTECT, related_name="supervision_orders", verbose_name="被督办单位"
@@ -167,6 +169,7 @@ class SupervisionOrder(models.Model):
         blank=True,
         related_name="+",
         verbose_name="督办人",
+        db_index=False,
     )
     issued_at = models.DateTimeField("督办时间")
     level = models.CharField("督办方式", max_length=8, choices=Level.choices, default=Level.NORMAL)
@@ -181,6 +184,7 @@ class SupervisionOrder(models.Model):
         blank=True,
         related_name="+",
         verbose_name="反馈人",
+        db_index=False,
     )
     responded_at = models.DateTimeField("反馈时间", null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -190,6 +194,7 @@ class SupervisionOrder(models.Model):
         blank=True,
         related_name="+",
         verbose_name="销号人",
+        db_index=False,
     )
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     close_note = models.TextField("销号意见", blank=True)
@@ -207,6 +212,17 @@ class SupervisionOrder(models.Model):
         indexes = [
             models.Index(fields=["status", "due_on"], name="supervision_status_due"),
             models.Index(fields=["petition", "status"], name="supervision_petition_status"),
+            # The staff columns indexed only where set: an automatic order (the deadline
+            # scan raises them by the thousand) has no issuer, and a new one no responder
+            # or closer yet; lookups are by a staff member, never by the missing one.
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=Q(**{f"{name}__isnull": False}),
+                    name=f"supervision_{name}",
+                )
+                for name in ("issued_by", "responded_by", "closed_by")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -383,8 +399,9 @@ class DeadlineReminder(models.Model):
     worker insert it, so a reminder goes out once however often and wherever the job runs.
     """
 
+    # Indexed by deadline_reminder_once, which leads with it (no second index to fill).
     petition = models.ForeignKey(
-        "petitions.Petition", models.CASCADE, related_name="deadline_reminders"
+        "petitions.Petition", models.CASCADE, related_name="deadline_reminders", db_index=False
     )
     # A deadline field of the case (conclude_by, target_on, …) or "follow_up".
     field = models.CharField("期限", max_length=32)
