@@ -320,4 +320,6 @@ def test_postgresql_matches_subjects_through_trigram_and_pair_indexes(org, dc_re
             cur.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cur.fetchall())
         assert index in plan, plan
+        # One read of the cases: the pairs' matches are the rows the LIKE is made on.
+        assert plan.count("on petitions_petition") == 1, plan
         assert len(subject_ids(q)) == 1

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from xinfang.core.crypto import blind_indexes
@@ -135,12 +135,15 @@ def _subject_id_set(q: str) -> QuerySet[int] | RawSQL:
         return subject.values_list("pk", flat=True)
     if connection.vendor == "postgresql":
         if len(q) == 2 and len(q.upper()) == 2:
-            # pg_trgm finds no trigram in two characters: the index of the pairs.
+            # pg_trgm finds no trigram in two characters: the index of the pairs, on the
+            # same rows (a subquery of ids read each match twice: its row in the bitmap
+            # scan, then again by the primary key for the LIKE). The column unqualified:
+            # the innermost table, whatever alias a subquery gives it.
             subject = subject.filter(
-                pk__in=RawSQL(
-                    f"SELECT id FROM {Petition._meta.db_table} "
-                    f"WHERE {SUBJECT_PAIRS_FUNCTION}(subject) @> ARRAY[upper(%s)]",
+                RawSQL(
+                    f"{SUBJECT_PAIRS_FUNCTION}(subject) @> ARRAY[upper(%s)]",
                     [q],
+                    output_field=BooleanField(),
                 )
             )
         # Three or more: the trigram index of UPPER(subject) serves icontains's LIKE itself.
