@@ -320,4 +320,18 @@ def test_postgresql_matches_subjects_through_trigram_and_pair_indexes(org, dc_re
             cur.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cur.fetchall())
         assert index in plan, plan
+        # One read of the cases: the pairs' matches are the rows the LIKE is made on.
+        assert plan.count("on petitions_petition") == 1, plan
         assert len(subject_ids(q)) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner settings: PostgreSQL")
+def test_the_subjects_found_as_typed_are_asked_each_ones_links(lamps, dc_handler):
+    # Left to itself the planner read every link of the user's units and filtered them by
+    # the subjects' ids (a street office's 343,000 at 1M for 区物): a nested loop instead.
+    found = petitions_visible_to(dc_handler).filter(search_q("灯问"))
+    with CaptureQueriesContext(connection) as queries:
+        assert search_count(dc_handler, "灯问", cap=100) == found.count() > 0
+    sqls = [q["sql"] for q in queries]
+    links = next(i for i, sql in enumerate(sqls) if "unnest" in sql and "petitionunit" in sql)
+    assert any("'enable_hashjoin', 'off'" in sql for sql in sqls[:links]), sqls

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from xinfang.core.errors import ValidationFailed
-from xinfang.core.forms import name_fields_in_length_messages
+from xinfang.core.forms import QuickSelect, name_fields_in_length_messages
 from xinfang.petitions.identity import validate_id_number, validate_phone
 from xinfang.petitions.models import (
     Category,
@@ -213,18 +213,27 @@ class LedgerFilterForm(forms.Form):
     received_before = forms.DateField(
         label="至", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # The long lists (every unit, every category) written without the widget templates.
     unit = forms.TypedChoiceField(
-        label="责任单位（含下级）", required=False, coerce=int, empty_value=None
+        label="责任单位（含下级）",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=QuickSelect,
     )
     category = forms.TypedChoiceField(
-        label="问题分类", required=False, coerce=int, empty_value=None
+        label="问题分类", required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
     state = forms.MultipleChoiceField(label="状态", required=False, choices=State.choices)
     channel = forms.ChoiceField(
         label="信访方式", required=False, choices=[("", "全部方式"), *Channel.choices]
     )
     accused_unit = forms.TypedChoiceField(
-        label="被反映单位（含下级）", required=False, coerce=int, empty_value=None
+        label="被反映单位（含下级）",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=QuickSelect,
     )
     is_collective = forms.NullBooleanField(
         label="集体访",
