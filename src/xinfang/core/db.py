@@ -70,18 +70,25 @@ class PreparedValues:
 
     def rows(self, params: Sequence[Any]) -> list[dict[str, Any]]:
         """The rows of build(params) as values() gives them, converted the same way."""
+        return self.fetch(params).all_converted()
+
+    def fetch(self, params: Sequence[Any]) -> Fetched:
+        """The rows of build(params) as the database gives them (`raw`: tuples, hashable
+        where the values are), each converted as values() converts it on demand: a caller
+        that has already worked out what a row shows (serializers.list_rows_data) converts
+        only the rows it has not seen."""
         params = list(params)
         if not params:
-            return []
+            return Fetched([], [], None, None)
         if len(params) > PREPARED_MAX_PARAMS:
-            return list(self.build(params))
+            found = list(self.build(params))
+            names = list(found[0]) if found else []
+            return Fetched(names, [tuple(row.values()) for row in found], None, None)
         sql, names, compiler, converters = self._statement(len(params))
         with compiler.connection.cursor() as cursor:
             cursor.execute(sql, self.bind(params) if self.bind else params)
             rows = cursor.fetchall()
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return Fetched(names, rows, compiler, converters)
 
     def _statement(self, n: int) -> tuple[str, list[str], Any, Any]:
         cache = self._local.__dict__.setdefault("by_length", {})
@@ -100,6 +107,30 @@ class PreparedValues:
             fields = [s[0] for s in compiler.select[: compiler.col_count]]
             found = cache[n] = (sql, names, compiler, compiler.get_converters(fields))
         return found
+
+
+class Fetched:
+    """The rows of a PreparedValues query as the database gave them (`raw`), with their
+    column names and what converts a row as values() does."""
+
+    __slots__ = ("_compiler", "_converters", "names", "raw")
+
+    def __init__(self, names: list[str], raw: list[tuple], compiler: Any, converters: Any) -> None:
+        self.names, self.raw = names, raw
+        self._compiler, self._converters = compiler, converters
+
+    def converted(self, raw: tuple) -> dict[str, Any]:
+        """One raw row as values() gives it."""
+        if self._converters:
+            (raw,) = self._compiler.apply_converters([raw], self._converters)
+        return dict(zip(self.names, raw, strict=True))
+
+    def all_converted(self) -> list[dict[str, Any]]:
+        """Every row as values() gives it."""
+        rows = self.raw
+        if self._converters:
+            rows = self._compiler.apply_converters(rows, self._converters)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
 
 
 # (key, vendor, kind) -> (sql, params) of compiled_count and compiled_page_ids; cleared when

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +17,7 @@ from rest_framework.settings import api_settings
 
 from xinfang.core.crypto import mask_id_number, mask_phone
 from xinfang.core.dates import provisional_reason
-from xinfang.core.db import PreparedValues
+from xinfang.core.db import Fetched, PreparedValues
 from xinfang.core.keyring import ring_pinned
 from xinfang.core.tracking import display_tracking_code
 from xinfang.petitions.identity import caller_number_masked
@@ -530,8 +533,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 
 class ListRow:
-    """A case of a list page read as plain values (`list_rows`): what `deadlines_of`,
-    `case_hints` and the paginator's audit record read, as attributes, and no model."""
+    """A case of a list page converted as values() converts it, as attributes and no
+    model: what `deadlines_of` and the row's fields read (list_rows_data)."""
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
@@ -622,10 +625,13 @@ def _plain_shower(field: serializers.Field) -> Any:
     return _SAME_AS_DRF.get(type(field), field.to_representation)
 
 
-def _bound_plan() -> list[tuple[str, Any]]:
-    """_list_plan() with its date-times bound to the reader's zone (None without USE_TZ, as
-    DRF's default_timezone)."""
-    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+def _reader_zone() -> Any:
+    """The reader's time zone as DRF's default_timezone gives it (None without USE_TZ)."""
+    return timezone.get_current_timezone() if settings.USE_TZ else None
+
+
+def _bound_plan(zone: Any) -> list[tuple[str, Any]]:
+    """_list_plan() with its date-times bound to the reader's zone."""
     return [
         (name, show.bind(zone) if isinstance(show, _AwareIso) else show)
         for name, show in _list_plan()
@@ -660,74 +666,204 @@ _ROWS = PreparedValues(_row_values)
 _PARTIES = PreparedValues(_party_values)
 
 
-def list_rows(ids: list[int]) -> list[ListRow]:
-    """The cases of `ids` (already the caller's visible cases), in that order, as plain
-    values in one query with their units and category, and their parties in a second: the
-    model instances, the prefetch and DRF's fields cost more than the queries."""
-    rows = {values["id"]: ListRow(values) for values in _ROWS.rows(ids)}
-    for row in rows.values():
-        row.parties = []
-    with ring_pinned():  # the parties' names, numbers and phones decrypted together
-        parties = _PARTIES.rows(list(rows))
-    for party in parties:
-        rows[party["petition_id"]].parties.append(party)
+class PageRow:
+    """A case of a list page as the database gave it (`raw`), with the few values read
+    before it is shown: what case_hints, the accusation check and the record of reads ask
+    (the database's own ints and text)."""
+
+    __slots__ = (
+        "accused_unit__path",
+        "accused_unit_id",
+        "fetched",
+        "is_accusation",
+        "is_first",
+        "party_fetched",
+        "party_keys",
+        "party_raws",
+        "pk",
+        "raw",
+        "repeat_of_id",
+    )
+
+    def __init__(self, raw: tuple, fetched: Fetched, *asked: Any) -> None:
+        self.raw, self.fetched = raw, fetched
+        (
+            self.pk,
+            self.is_first,
+            self.repeat_of_id,
+            self.is_accusation,
+            self.accused_unit_id,
+            self.accused_unit__path,
+        ) = asked
+        self.party_raws: list[tuple] = []
+        self.party_keys: list[tuple[str, str]] = []
+        self.party_fetched: Fetched | None = None
+
+
+_PAGE_ASKS = (
+    "id",
+    "is_first",
+    "repeat_of_id",
+    "is_accusation",
+    "accused_unit_id",
+    "accused_unit__path",
+)
+_PARTY_ASKS = ("petition_id", "petitioner__id_number_index", "petitioner__phone_index")
+
+
+@functools.cache
+def _positions(names: tuple[str, ...], asked: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(names.index(name) for name in asked)
+
+
+def list_rows(ids: list[int]) -> list[PageRow]:
+    """The cases of `ids` (already the caller's visible cases), in that order, in one query
+    with their units and category, and their parties in a second: the model instances, the
+    prefetch and DRF's fields cost more than the queries.
+
+    The rows are as the database gives them (its ints and text: what case_hints, the
+    accusation check and the record of reads ask); list_rows_data converts and decrypts
+    only the rows it has not shown before (`ShownRows`)."""
+    fetched = _ROWS.fetch(ids)
+    at = _positions(tuple(fetched.names), _PAGE_ASKS)
+    rows: dict[int, PageRow] = {}
+    for raw in fetched.raw:
+        row = PageRow(raw, fetched, *(raw[i] for i in at))
+        rows[row.pk] = row
+    parties = _PARTIES.fetch(list(rows))
+    at = _positions(tuple(parties.names), _PARTY_ASKS)
+    for raw in parties.raw:
+        petition_id, id_index, phone_index = (raw[i] for i in at)
+        row = rows[petition_id]
+        row.party_raws.append(raw)
+        row.party_keys.append((id_index, phone_index))
+        row.party_fetched = parties
     return [rows[pk] for pk in ids if pk in rows]
 
 
-def list_rows_data(user, rows: list[ListRow], member_paths: list[str]) -> list[dict[str, Any]]:
+class ShownRows:
+    """What a list row shows for any reader, kept for the rows last shown (up to `size`),
+    by the row as the database gave it: a clerk's pages read again and again convert,
+    decrypt and mask the same values each time, while the queries that read them cost a
+    fraction of that.
+
+    The key is every value the row was worked out from (the case's columns, its units' and
+    category's, each party's encrypted name, number and phone, as read for this request),
+    the reader's time zone and the key ring's key ids: a change to any of them is a new key,
+    so nothing shown is ever older than the rows just read, and a retired key decrypts
+    nothing from here. What depends on the reader (hints, an accusation's petitioners
+    hidden) is worked out per request on top (list_rows_data). The plain names and masked
+    numbers held here are held in the process that holds the key that decrypts them.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._shown: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._shown.get(key)
+            if found is not None:
+                self._shown.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, shown: dict[str, Any]) -> None:
+        with self._lock:
+            self._shown[key] = shown
+            self._shown.move_to_end(key)
+            while len(self._shown) > self.size:
+                self._shown.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._shown.clear()
+
+
+# A few pages of a few readers per process (a row shown is ~2 KB).
+SHOWN_ROWS = ShownRows(512)
+
+
+def _row_key(row: PageRow, zone: Any, ring_ids: frozenset[str]) -> Hashable | None:
+    key = (row.raw, tuple(row.party_raws), zone, ring_ids)
+    try:
+        hash(key)
+    except TypeError:  # a value the driver gave as a list or dict: worked out each time
+        return None
+    return key
+
+
+def _row_shown(row: PageRow, plan: list[tuple[str, Any]]) -> dict[str, Any]:
+    """What the row shows any reader, in the serializer's order; the reader's own fields
+    (hints, petitioners_hidden) left as placeholders for list_rows_data."""
+    values = ListRow(row.fetched.converted(row.raw))
+    computed = {
+        "tracking_code_display": display_tracking_code(values.tracking_code),
+        "receiving_unit": _unit_values(values, "receiving_unit"),
+        "responsible_unit": _unit_values(values, "responsible_unit"),
+        "category": {
+            "id": values.category_id,
+            "code": values.category__code,
+            "name": values.category__name,
+        },
+        "is_first": None,
+        "repeat_of": None,
+        "deadlines": deadlines_of(values),  # type: ignore[arg-type]
+        "petitioners": [
+            {
+                "role": party["role"],
+                "name": party["petitioner__name"],
+                "id_number": mask_id_number(party["petitioner__id_number"]),
+                "phone": mask_phone(party["petitioner__phone"]),
+                "kind": party["petitioner__kind"],
+            }
+            for party in (row.party_fetched.converted(raw) for raw in row.party_raws)  # type: ignore[union-attr]
+        ],
+        "petitioners_hidden": False,
+    }
+    data: dict[str, Any] = {}
+    for name, show in plan:
+        if show is None:
+            data[name] = computed[name]
+        else:
+            value = getattr(values, name)
+            data[name] = None if value is None else show(value)
+    return data
+
+
+def list_rows_data(user, rows: list[PageRow], member_paths: list[str]) -> list[dict[str, Any]]:
     """The page as PetitionListSerializer(rows, many=True).data shows it: masked
     identifiers, no petitioners of an accusation against the reader's unit, the hints as the
     reader may learn them (tests/api/test_case_list_lean.py holds the two equal)."""
-    keys = {
-        row.pk: [
-            (p["petitioner__id_number_index"], p["petitioner__phone_index"]) for p in row.parties
-        ]
-        for row in rows
-    }
-    hints = case_hints(user, rows, party_keys=keys)
-    plan = _bound_plan()
+    hints = case_hints(user, rows, party_keys={row.pk: row.party_keys for row in rows})
+    zone = _reader_zone()
+    plan = _bound_plan(zone)
     out = []
-    for row in rows:
-        hidden = (
-            bool(row.is_accusation)
-            and row.accused_unit_id is not None
-            and any(path.startswith(row.accused_unit__path) for path in member_paths)
-        )
-        hint = hints[row.pk]
-        computed = {
-            "tracking_code_display": display_tracking_code(row.tracking_code),
-            "receiving_unit": _unit_values(row, "receiving_unit"),
-            "responsible_unit": _unit_values(row, "responsible_unit"),
-            "category": {
-                "id": row.category_id,
-                "code": row.category__code,
-                "name": row.category__name,
-            },
-            "is_first": hint.is_first,
-            "repeat_of": hint.repeat_of_id,
-            "deadlines": deadlines_of(row),  # type: ignore[arg-type]
-            "petitioners": []
-            if hidden
-            else [
+    with ring_pinned() as ring:  # the parties' names, numbers and phones decrypted together
+        ring_ids = frozenset(ring.keys)
+        for row in rows:
+            key = _row_key(row, zone, ring_ids)
+            shown = SHOWN_ROWS.get(key) if key is not None else None
+            if shown is None:
+                shown = _row_shown(row, plan)
+                if key is not None:
+                    SHOWN_ROWS.put(key, shown)
+            hidden = (
+                bool(row.is_accusation)
+                and row.accused_unit_id is not None
+                and any(path.startswith(row.accused_unit__path) for path in member_paths)
+            )
+            hint = hints[row.pk]
+            # A new dict each time, in the same order: what is kept is never changed.
+            out.append(
                 {
-                    "role": party["role"],
-                    "name": party["petitioner__name"],
-                    "id_number": mask_id_number(party["petitioner__id_number"]),
-                    "phone": mask_phone(party["petitioner__phone"]),
-                    "kind": party["petitioner__kind"],
+                    **shown,
+                    "is_first": hint.is_first,
+                    "repeat_of": hint.repeat_of_id,
+                    "petitioners": [] if hidden else shown["petitioners"],
+                    "petitioners_hidden": hidden,
                 }
-                for party in row.parties
-            ],
-            "petitioners_hidden": hidden,
-        }
-        data: dict[str, Any] = {}
-        for name, show in plan:
-            if show is None:
-                data[name] = computed[name]
-            else:
-                value = getattr(row, name)
-                data[name] = None if value is None else show(value)
-        out.append(data)
+            )
     return out
 
 

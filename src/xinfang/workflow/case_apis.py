@@ -63,7 +63,7 @@ from xinfang.petitions.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CategorySerializer,
-    ListRow,
+    PageRow,
     PersonalDataSerializer,
     PersonHistorySerializer,
     PetitionDetailSerializer,
@@ -290,7 +290,7 @@ class PagedCases:
             return compiled_count(self.key, lambda: self.qs, cap=cap, floor=self.floor)
         return self.qs.order_by()[: cap + 1].count()
 
-    def __getitem__(self, page: slice) -> list[ListRow]:
+    def __getitem__(self, page: slice) -> list[PageRow]:
         start = page.start or 0
         if self.key is not None:
             ids = compiled_page_ids(
