@@ -17,14 +17,23 @@ from django.db import migrations
 UNITS_FUNCTION = "petitions_search_units"
 
 CREATE = [
-    "DROP INDEX IF EXISTS petitions_search_document",
-    "ALTER TABLE petitions_search ADD COLUMN units bigint[] NOT NULL DEFAULT '{}'",
-    "UPDATE petitions_search s SET units = l.units FROM (SELECT petition_id, "
-    "array_agg(DISTINCT unit_id ORDER BY unit_id) AS units FROM petitions_petitionunit "
-    "GROUP BY petition_id) l WHERE l.petition_id = s.petition_id",
+    # The table written anew with the units, not updated in place: an update leaves every
+    # row's old version beside it (twice the table until a vacuum after the migration) and
+    # the new index unusable (pg_index.indcheckxmin) while any older transaction runs.
+    "CREATE TABLE petitions_search_new (petition_id bigint PRIMARY KEY, "
+    "document tsvector NOT NULL, units bigint[] NOT NULL DEFAULT '{}')",
+    "INSERT INTO petitions_search_new (petition_id, document, units) "
+    "SELECT s.petition_id, s.document, coalesce(l.units, '{}') FROM petitions_search s "
+    "LEFT JOIN (SELECT petition_id, array_agg(DISTINCT unit_id ORDER BY unit_id) AS units "
+    "FROM petitions_petitionunit GROUP BY petition_id) l ON l.petition_id = s.petition_id "
+    "ORDER BY s.petition_id",
+    "DROP TABLE petitions_search",
+    "ALTER TABLE petitions_search_new RENAME TO petitions_search",
+    "ALTER INDEX petitions_search_new_pkey RENAME TO petitions_search_pkey",
     "SET LOCAL maintenance_work_mem = '256MB'",
     "CREATE INDEX petitions_search_document ON petitions_search USING GIN (document, units)",
     "RESET maintenance_work_mem",
+    "ANALYZE petitions_search",  # `search._units_narrowing` asks the statistics
     f"CREATE OR REPLACE FUNCTION {UNITS_FUNCTION}(bigint) RETURNS bigint[] "
     "LANGUAGE sql STABLE STRICT AS $$ "
     "SELECT coalesce(array_agg(DISTINCT unit_id ORDER BY unit_id), '{}') "
