@@ -24,7 +24,11 @@ from xinfang.core.db import local_settings
 from xinfang.core.memo import memoized
 from xinfang.core.tracking import tracking_code_fragment
 from xinfang.petitions.models import EventKind, Petition, PetitionParty, Reply
-from xinfang.petitions.selectors.visibility import visible_ids_among, visible_ids_newest_first
+from xinfang.petitions.selectors.visibility import (
+    visible_ids_among,
+    visible_ids_newest_first,
+    visible_sql_key,
+)
 from xinfang.petitions.userdict import dictionary_sync
 from xinfang.textmining import fts
 from xinfang.units.models import Staff
@@ -349,6 +353,18 @@ _IDS_PER_QUERY = 5_000
 RANKED_NEWEST = 1_000
 
 
+def _estimated_documents(where: str, params: list) -> tuple[float, float]:
+    """The planner's estimate of the search documents matching `where`, and the number of
+    documents by the statistics (-1: never analysed): ~1 ms, nothing read."""
+    with connection.cursor() as cur:
+        cur.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {PG_TABLE} WHERE {where}", params)
+        plan = cur.fetchone()[0]
+        cur.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{PG_TABLE}'::regclass")
+        documents = cur.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Plan"]["Plan Rows"], documents
+
+
 def _common(terms: list[str]) -> bool:
     """True when the words' newest visible hits (`_newest_visible_hits`) are found by the walk
     of the user's cases (`_newest_hits`) rather than from the GIN index's ids
@@ -365,21 +381,36 @@ def _common(terms: list[str]) -> bool:
     query = fts.tsquery_literal(terms)
 
     def estimates() -> tuple[float, float]:
-        with connection.cursor() as cur:
-            cur.execute(
-                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {PG_TABLE} WHERE document @@ %s::tsquery",
-                [query],
-            )
-            plan = cur.fetchone()[0]
-            cur.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{PG_TABLE}'::regclass")
-            documents = cur.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        return plan[0]["Plan"]["Plan Rows"], documents
+        return _estimated_documents("document @@ %s::tsquery", [query])
 
     # Once per request: the page and the count both ask.
     hits, documents = memoized(("search-estimates", query), estimates)
     # A table never analysed (-1: no statistics yet) ranks every hit.
     return documents > 0 and hits > max(RANKED_NEWEST, math.sqrt(RANKED_NEWEST * documents) / 2)
+
+
+# `_newest_indexed_hits` asks the index for the hits among the user's units when the
+# statistics put fewer than this share of the documents there.
+UNITS_NARROW_SHARE = 0.5
+
+
+def _units_narrowing(user: Staff) -> list[int] | None:
+    """The ids of the units the user sees, for the index to keep only the hits linked to one
+    of them (migration 0030), or None when it would not narrow the hits much: a user seeing
+    UNITS_NARROW_SHARE of the documents or more by the statistics (the planner's estimate,
+    ~1 ms, once per request), a superuser, or more units than a literal list holds. A
+    street office's word hits were each read (a heap page and the links) to keep a sixth
+    of them; the index asking a district's 70 units for every hit cost more than it saved."""
+    key = visible_sql_key(user)
+    if key is None or key[0] != "units":
+        return None
+    units = sorted(key[1])
+
+    def share() -> float:
+        found, documents = _estimated_documents("units && %s::bigint[]", [units])
+        return found / documents if documents > 0 else 1.0
+
+    return units if memoized(("units-share", tuple(units)), share) < UNITS_NARROW_SHARE else None
 
 
 def _newest_visible_hits(user: Staff, terms: list[str], limit: int) -> list[tuple[int, float]]:
@@ -415,13 +446,19 @@ def _newest_indexed_hits(user: Staff, query: str, limit: int) -> list[tuple[int,
     range is read; then those ranked. Every hit's id took as long as ranking them (a heap
     page each: 16,000 pages, 150–370 ms at 1M for 物业 电梯, also when a third of the ids was
     asked for: the planner, expecting 2,600 hits, filters them instead); the newest tenth
-    holds the page for most users."""
+    holds the page for most users. Where the user's units hold few of the documents
+    (`_units_narrowing`), the index gives only the hits linked to one of them (migration
+    0030): a street office no longer reads the page of every hit it may not see."""
     with connection.cursor() as cur:
         cur.execute(f"SELECT min(petition_id), max(petition_id) FROM {PG_TABLE}")
         low, high = cur.fetchone()
     found: list[int] = []
     if high is None:
         return []
+    units, units_params = "", []
+    narrowing = _units_narrowing(user)
+    if narrowing is not None:
+        units, units_params = " AND units && %s::bigint[]", [narrowing]
     top, tenth = None, max(int((high - low + 1) * NEWEST_SPAN), 1)
     while len(found) < limit and (top is None or top >= low):
         span = tenth
@@ -434,9 +471,9 @@ def _newest_indexed_hits(user: Staff, query: str, limit: int) -> list[tuple[int,
         if top is not None:
             bounds, params = bounds + " AND petition_id <= %s", [bottom, top]
         hits = RawSQL(
-            f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery AND {bounds} "
-            "OFFSET 0",
-            [query, *params],
+            f"SELECT petition_id FROM {PG_TABLE} WHERE document @@ %s::tsquery{units} "
+            f"AND {bounds} OFFSET 0",
+            [query, *units_params, *params],
         )
         rows = _visible_rows(user, hits)
         found += sorted((pk for (pk,) in rows), reverse=True)
