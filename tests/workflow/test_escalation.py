@@ -13,7 +13,7 @@ from django.db import models
 from tests.clock import at
 from tests.conftest import _member
 from tests.petitions.factories import register
-from xinfang.core.db import _copy_value, models_copy
+from xinfang.core.db import _copy_value, models_copy, rows_copy
 from xinfang.notifications.models import Notification
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
@@ -251,6 +251,52 @@ def test_orders_copied_in_store_what_bulk_create_stores_with_keys_in_order(org, 
 
     assert stored(copied) == stored(created)
     assert [r["petition_id"] for r in stored(copied)] == [p.pk for p in cases]
+
+
+def test_orders_copied_as_rows_store_what_bulk_create_stores_with_keys_in_order(org, dc_registrar):
+    cases = [
+        register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9, i), difficulty="hard")
+        for i in range(3)
+    ]
+    basis = {"days": 5, "unit": "working", "holidays": ["2025-04-04"]}  # one for every row
+    level = SupervisionOrder.Level.NORMAL
+    names = ("petition_id", "unit_id", "issued_by_id", "issued_at", "level", "requirements")
+    rows = [
+        (
+            p.pk,
+            org.dongcheng.pk,
+            None,
+            at(2025, 3, 25, 10),
+            level,
+            f"督办{i}：“引号”\t与\\反斜杠\n换行",
+        )
+        for i, p in enumerate(cases)
+    ]
+    keys = rows_copy(
+        SupervisionOrder,
+        (*names, "due_on", "due_basis"),
+        [(*row, date(2025, 3, 30), basis) for row in rows],
+    )
+    created = SupervisionOrder.objects.bulk_create(
+        [
+            SupervisionOrder(
+                **dict(zip(names, row, strict=True)), due_on=date(2025, 3, 30), due_basis=basis
+            )
+            for row in rows
+        ]
+    )
+    assert keys == sorted(keys) and None not in keys and len(set(keys)) == 3
+
+    def stored(pks):
+        found = SupervisionOrder.objects.filter(pk__in=pks).order_by("pk")
+        return [{k: v for k, v in row.items() if k != "id"} for row in found.values()]
+
+    assert stored(keys) == stored([o.pk for o in created])
+    assert [r["petition_id"] for r in stored(keys)] == [p.pk for p in cases]
+    assert stored(keys)[0]["status"] == "open" and stored(keys)[0]["due_basis"] == basis
+    assert rows_copy(SupervisionOrder, names, []) == []
+    with pytest.raises(ValueError, match="unit"):
+        rows_copy(SupervisionOrder, ("petition_id", "unit"), [(cases[0].pk, org.dongcheng)])
 
 
 def test_a_copied_value_is_taken_as_it_is_only_for_djangos_own_plain_fields():

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from xinfang.core.db import models_copy
+from xinfang.core.db import rows_copy
 from xinfang.core.errors import DomainError, InvalidTransition
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
@@ -151,6 +151,28 @@ class OrderCase(SimpleNamespace):
         super().__init__(**dict(zip(ORDER_CASE_FIELDS, values, strict=True)))
 
 
+# The columns of an automatic order `_raise_batch` sets; the others keep their defaults.
+ORDER_COLUMNS = (
+    "petition_id",
+    "unit_id",
+    "issued_by_id",
+    "issued_at",
+    "level",
+    "requirements",
+    "due_on",
+    "due_basis",
+)
+
+
+class NewOrder(NamedTuple):
+    """An order `_raise_batch` has just inserted: what its event and notices name."""
+
+    pk: int
+    petition_id: int
+    unit_id: int
+    requirements: str
+
+
 def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int, int]:
     """Raise the order on each case still overdue on its date, in a fixed handful of queries
     whatever the batch's size: what `_record` does for one case (row lock, log row first, the
@@ -183,7 +205,9 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
     days, unit_kind = clock.rules[K.ESCALATE_RESPONSE]
     # `order_unit` for many cases: the unit whose move it is, read in one query.
     units = Unit.objects.in_bulk({acting_unit_id(p) for p in ready})
-    orders = []
+    level = SupervisionOrder.Level.NORMAL
+    basis = basis_of(today, days, unit_kind, response)  # the same for every order of the run
+    rows = []
     for p in ready:
         late_since = due[p.pk]
         requirements = (
@@ -191,21 +215,14 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
             f"（{late_since:%Y年%m月%d日}）已超期{(today - late_since).days}日，"
             f"请于{response.date:%Y年%m月%d日}前办结并反馈办理情况。"
         )
-        orders.append(
-            SupervisionOrder(
-                petition_id=p.pk,
-                unit=units[acting_unit_id(p)],
-                issued_by=None,
-                issued_at=now,
-                level=SupervisionOrder.Level.NORMAL,
-                requirements=requirements,
-                due_on=response.date,
-                due_basis=basis_of(today, days, unit_kind, response),
-            )
-        )
-    # The keys are set (PostgreSQL: drawn first; SQLite ≥ 3.35: returned): the events and
-    # notices name the order.
-    models_copy(orders)
+        rows.append((p.pk, acting_unit_id(p), None, now, level, requirements, response.date, basis))
+    # Plain rows, not model instances (core.db.rows_copy); the keys come back in order (the
+    # events and notices name the order).
+    keys = rows_copy(SupervisionOrder, ORDER_COLUMNS, rows)
+    orders = [
+        NewOrder(key, pk, unit_id, requirements)
+        for key, (pk, unit_id, _, _, _, requirements, _, _) in zip(keys, rows, strict=True)
+    ]
     moved = []
     for p in ready:
         before = p.due_on
@@ -218,12 +235,12 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
         data={
             o.petition_id: {
                 "order": o.pk,
-                "level": str(o.level),
+                "level": str(level),
                 "level_label": "自动督办",
                 "unit": o.unit_id,
-                "unit_name": o.unit.name,
+                "unit_name": units[o.unit_id].name,
                 "requirements": o.requirements,
-                "due_on": o.due_on.isoformat(),
+                "due_on": response.date.isoformat(),
                 "days_late": (today - due[o.petition_id]).days,
                 "via": SYSTEM,
             }
@@ -239,7 +256,7 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
     return len(orders), _orders_notify(ready, orders)
 
 
-def _orders_notify(cases: list[OrderCase], orders: list[SupervisionOrder]) -> int:
+def _orders_notify(cases: list[OrderCase], orders: list[NewOrder]) -> int:
     """Tell whoever answers for each new order (`_answerable`), in a few queries."""
     unit_ids = {o.unit_id for o in orders}
     leaders = members_of(unit_ids, [Role.LEADER])
