@@ -88,3 +88,24 @@ def test_it_narrows_only_where_the_statistics_put_few_documents(
             assert _found(user, "路灯")
         asked = [q["sql"] for q in queries if "@@" in q["sql"]]
         assert asked and all(("units &&" in sql) == narrows for sql in asked)
+
+
+def test_a_document_is_rewritten_in_place_its_texts_read_in_one_round_trip(lamps):
+    # An insert that ends in an update first asked the case's links for a new document's
+    # units (the trigger); the replies and the notes were two waits for the server.
+    from psycopg import pq
+
+    case = lamps[0][0]
+    pipelined = []
+
+    def note(execute, sql, params, many, context):
+        pipelined.append(connection.connection.info.pipeline_status != pq.PipelineStatus.OFF)
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(note):
+        petition_search_index(case)
+    statements = [q["sql"] for q in queries]
+    writes = [sql for sql in statements if search.PG_TABLE in sql]
+    assert len(writes) == 1 and writes[0].startswith("UPDATE")
+    assert pipelined == [True, True, False]  # the replies and the notes, then the write
+    assert _units(case.pk) == _links(case.pk)

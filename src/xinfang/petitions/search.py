@@ -20,7 +20,7 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from xinfang.core.crypto import blind_indexes
-from xinfang.core.db import local_settings
+from xinfang.core.db import local_settings, rows_at_once
 from xinfang.core.memo import memoized
 from xinfang.core.tracking import tracking_code_fragment
 from xinfang.petitions.models import EventKind, Petition, PetitionParty, Reply
@@ -45,23 +45,27 @@ SUBJECT_PAIRS_FUNCTION = "petitions_subject_pairs"  # PostgreSQL: upper-cased su
 SEARCH_EVENT_KINDS = frozenset({EventKind.CASE_NOTE})
 
 # More texts of a case to search, from the apps above this one (the workflow's notes):
-# each a function of the case returning its texts. Registered in their AppConfig.ready.
-_text_sources: list[Callable[[Petition], Iterable[str | None]]] = []
+# each a function of the case returning a `values_list` queryset of its texts (every column
+# a text), read with the replies in one round trip. Registered in their AppConfig.ready.
+_text_sources: list[Callable[[Petition], QuerySet]] = []
 
 
-def search_text_source_register(source: Callable[[Petition], Iterable[str | None]]) -> None:
+def search_text_source_register(source: Callable[[Petition], QuerySet]) -> None:
     """Add a source of texts to every case's search document (idempotent)."""
     if source not in _text_sources:
         _text_sources.append(source)
 
 
 def _more_texts(petition: Petition) -> list[str | None]:
-    """The texts of a case besides subject and content: issued replies, then each source's."""
+    """The texts of a case besides subject and content: issued replies, then each source's,
+    read in one round trip (`rows_at_once`)."""
+    replies = Reply.objects.filter(petition=petition, status=Reply.Status.ISSUED).values_list(
+        "request", "facts", "decision", "legal_basis"
+    )
     texts: list[str | None] = []
-    for reply in Reply.objects.filter(petition=petition, status=Reply.Status.ISSUED):
-        texts += [reply.request, reply.facts, reply.decision, reply.legal_basis]
-    for source in _text_sources:
-        texts += list(source(petition))
+    for rows in rows_at_once([replies, *(source(petition) for source in _text_sources)]):
+        for row in rows:
+            texts += row
     return texts
 
 
@@ -77,10 +81,21 @@ def petition_search_index(
     words = base_words if registering else base_words + _words(_more_texts(petition))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            document = fts.tsvector_literal(words)
+            if not registering:
+                # The case's document is rewritten in place: an insert (even one that ends
+                # in an update) first asks the case's links for the units of a new document
+                # (migration 0030's trigger).
+                cur.execute(
+                    f"UPDATE {PG_TABLE} SET document = %s::tsvector WHERE petition_id = %s",
+                    [document, petition.pk],
+                )
+                if cur.rowcount:
+                    return
             cur.execute(
                 f"INSERT INTO {PG_TABLE} (petition_id, document) VALUES (%s, %s::tsvector) "
                 "ON CONFLICT (petition_id) DO UPDATE SET document = EXCLUDED.document",
-                [petition.pk, fts.tsvector_literal(words)],
+                [petition.pk, document],
             )
         else:
             cur.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [petition.pk])
