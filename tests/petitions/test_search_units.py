@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.petitions.factories import register
 from xinfang.petitions import search
 from xinfang.petitions.models import PetitionUnit
 from xinfang.petitions.search import petition_search_index
@@ -88,3 +89,38 @@ def test_it_narrows_only_where_the_statistics_put_few_documents(
             assert _found(user, "路灯")
         asked = [q["sql"] for q in queries if "@@" in q["sql"]]
         assert asked and all(("units &&" in sql) == narrows for sql in asked)
+
+
+def test_a_document_is_rewritten_in_place_its_texts_read_in_one_round_trip(lamps):
+    # An insert that ends in an update first asked the case's links for a new document's
+    # units (the trigger); the replies and the notes were two waits for the server.
+    from psycopg import pq
+
+    case = lamps[0][0]
+    pipelined = []
+
+    def note(execute, sql, params, many, context):
+        pipelined.append(connection.connection.info.pipeline_status != pq.PipelineStatus.OFF)
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(note):
+        petition_search_index(case)
+    statements = [q["sql"] for q in queries]
+    writes = [sql for sql in statements if search.PG_TABLE in sql]
+    assert len(writes) == 1 and writes[0].startswith("UPDATE")
+    assert pipelined == [True, True, False]  # the replies and the notes, then the write
+    assert _units(case.pk) == _links(case.pk)
+
+
+def test_narrowed_the_older_ids_are_read_at_once(lamps, org, dc_registrar, dc_handler, monkeypatch):
+    # Each statement scans the GIN index and the key's range again: with the units, the
+    # ids older than the newest tenth are read in one statement, not a tenth at a time.
+    made, fragment, _ = lamps
+    newest = [register(dc_registrar, org.dongcheng, subject="路灯不亮", content="路灯坏了。")]
+    newest += [register(dc_registrar, org.dongcheng, subject="路灯不亮", content="路灯坏了。")]
+    expected = sorted((c.pk for c in (*made, fragment, *newest)), reverse=True)[:4]
+    monkeypatch.setattr(search, "NEWEST_SPAN", 0.01)  # a tenth: one id
+    with CaptureQueriesContext(connection) as queries:
+        found = [pk for pk, _ in search._newest_indexed_hits(dc_handler, "'路灯'", 4)]
+    assert found == expected
+    assert len([q for q in queries if "@@" in q["sql"] and "units &&" in q["sql"]]) == 2

@@ -11,8 +11,8 @@ from django.db import DataError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.petitions.factories import register
+from xinfang.core.db import pipeline
 from xinfang.petitions import textindex
-from xinfang.petitions.history import _pipeline
 from xinfang.petitions.models import PetitionBand, PetitionText
 from xinfang.petitions.textindex import DbSketchStore, _words_of, similar_petition_ids
 from xinfang.textmining.similar import DuplicateFinder
@@ -148,5 +148,5 @@ def test_an_error_at_the_pipelines_end_is_djangos(db):
     """The registration's two index writes go in one pipeline; the server's answer to them
     comes at the block's end, outside Django's cursor: still raised as Django's error (a
     caller catching IntegrityError or DatabaseError catches it), not psycopg's."""
-    with pytest.raises(DataError), transaction.atomic(), _pipeline(), connection.cursor() as cur:
+    with pytest.raises(DataError), transaction.atomic(), pipeline(), connection.cursor() as cur:
         cur.execute("SELECT 1 / 0")

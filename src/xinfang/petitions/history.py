@@ -17,13 +17,12 @@ a model instance per event. The audit app only reads it (`chain_verify`).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,6 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
+from xinfang.core.db import pipeline
 from xinfang.petitions.models import DEADLINE_FIELDS, EventKind, Petition, PetitionEvent
 from xinfang.petitions.search import SEARCH_EVENT_KINDS, petition_search_index
 from xinfang.petitions.textindex import petition_text_index
@@ -232,23 +232,9 @@ def registration_text_indexes_write(
     """Write a case's similar-case row and search document at its registration, from its
     words cut once (`Tokeniser.cut_both`). On PostgreSQL the two statements go in one
     round trip (psycopg's pipeline): a registration waits for the server once, not twice."""
-    with _pipeline():
+    with pipeline():
         petition_text_index(petition, words=words)
         petition_search_index(petition, base_words=index_words, registering=True)
-
-
-@contextlib.contextmanager
-def _pipeline() -> Iterator[None]:
-    """psycopg's pipeline on PostgreSQL (statements sent without waiting for each answer;
-    a result fetched, or the end of the block, waits for all of them), else nothing. An
-    error the server reports at the end of the block is raised as Django's (IntegrityError
-    and the rest), as it would be from the statement itself."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    connection.ensure_connection()
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
 
 
 def _chained(

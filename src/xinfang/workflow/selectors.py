@@ -451,12 +451,10 @@ def petitioner_duplicates(user: Staff, person: Petitioner) -> list[Petitioner]:
     return [p for p in found if not petitioner_merge_refusal(user, person, p)]
 
 
-def case_note_texts(petition: Petition) -> list[str]:
+def case_note_texts(petition: Petition) -> QuerySet:
     """What a case's notes add to its search document: what each found (情况). Not who took
     part: those are people's names, which the search index never holds in clear."""
-    return list(
-        CaseNote.objects.filter(petition=petition).order_by("pk").values_list("content", flat=True)
-    )
+    return CaseNote.objects.filter(petition=petition).order_by("pk").values_list("content")
 
 
 def case_notes_searched() -> None:
