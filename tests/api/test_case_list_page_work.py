@@ -56,6 +56,28 @@ def test_the_links_are_drfs_and_the_url_is_built_once(api, dc_registrar, five, m
     assert (body["next"], body["previous"]) == _stock_links(url, body["count"])
 
 
+def test_a_pages_links_are_worked_out_once_per_url(api, dc_registrar, five, monkeypatch):
+    """The same page asked again builds its links from the memo (core.bounds), DRF's still."""
+    from xinfang.core import bounds
+
+    url = "/api/v1/petitions/?state=registered&limit=2&offset=2"
+    client = api.as_(dc_registrar)
+    first = client.get(url).json()
+    worked = []
+    for name in ("replace_query_param", "remove_query_param"):
+        monkeypatch.setattr(
+            bounds, name, lambda *args, name=name: worked.append(name) or pytest.fail(name)
+        )
+    memos = (bounds._link_replaced, bounds._link_removed)
+    hits = [memo.cache_info().hits for memo in memos]
+    again = client.get(url).json()
+    assert worked == []
+    # The limit set and the next link; the previous link (the first page) without an offset.
+    assert [memo.cache_info().hits for memo in memos] == [hits[0] + 2, hits[1] + 1]
+    assert (again["next"], again["previous"]) == (first["next"], first["previous"])
+    assert (again["next"], again["previous"]) == _stock_links(url, again["count"])
+
+
 def test_a_compiled_list_builds_no_queryset(api, dc_registrar, five, monkeypatch):
     client = api.as_(dc_registrar)
     client.get("/api/v1/petitions/?state=registered&limit=2")  # compiles the key's statements

@@ -216,5 +216,5 @@ def test_the_earlier_parties_of_a_pages_people_are_the_orms_for_every_mix_of_key
         ]:
             for before in (last.pk, last.pk + 1):
                 rows = _earlier_parties(some_ids, some_phones, before)
-                assert sorted(tuple(r.values()) for r in rows) == orm(some_ids, some_phones, before)
-    assert any(r["petition__is_accusation"] for r in _earlier_parties(ids, phones, last.pk + 1))
+                assert sorted(rows) == orm(some_ids, some_phones, before)
+    assert any(r[3] for r in _earlier_parties(ids, phones, last.pk + 1))

@@ -336,14 +336,16 @@ def _earlier_parties_values(n_ids: int, n_phones: int):  # type: ignore[no-untyp
     return PreparedValues(build)
 
 
-def _earlier_parties(ids: list[str], phones: list[str], before: int) -> list[dict]:
-    """The parties of cases before `before` whose person has one of these keys."""
+def _earlier_parties(ids: list[str], phones: list[str], before: int) -> list[tuple]:
+    """The parties of cases before `before` whose person has one of these keys: (case id,
+    id number index, phone index, is_accusation), as the database gives them (an
+    accusation's flag is true or 1; no converting, no dict a row)."""
     shape = (len(ids), len(phones))
     if shape not in _EARLIER:
         if len(_EARLIER) >= 256:
             _EARLIER.clear()
         _EARLIER[shape] = _earlier_parties_values(*shape)
-    return _EARLIER[shape].rows([*ids, *phones, before])
+    return _EARLIER[shape].fetch([*ids, *phones, before]).raw
 
 
 @dataclass(frozen=True)
@@ -402,10 +404,7 @@ def case_hints(
         ids = {v for ks in keys.values() for k, v in ks if k == "i"}
         phones = {v for ks in keys.values() for k, v in ks if k == "p"}
         if ids or phones:
-            found_parties = [
-                tuple(row.values())
-                for row in _earlier_parties(sorted(ids), sorted(phones), max(unsure))
-            ]
+            found_parties = _earlier_parties(sorted(ids), sorted(phones), max(unsure))
             # An earlier accusation counts only when the reader may see it: asked of those
             # few cases alone, and only when there are any (most pages have none).
             accusations = {pk for pk, _, _, is_accusation in found_parties if is_accusation}
@@ -418,16 +417,18 @@ def case_hints(
                 if accusations
                 else set()
             )
-            others = [
-                (pk, id_index, phone_index)
-                for pk, id_index, phone_index, is_accusation in found_parties
-                if not is_accusation or pk in seen
-            ]
-            for other_pk, id_index, phone_index in others:
-                found = {("i", id_index), ("p", phone_index)}
-                for pk, mine in keys.items():
-                    if other_pk < pk and mine & found:
-                        earlier_known.add(pk)
+            # Each key's earliest case the reader may know of: a case is not the first when
+            # one of its keys has one before it (one pass, not every party by every case).
+            earliest: dict[tuple[str, str], int] = {}
+            for other_pk, id_index, phone_index, is_accusation in found_parties:
+                if is_accusation and other_pk not in seen:
+                    continue
+                for k in (("i", id_index), ("p", phone_index)):
+                    if k[1] and other_pk < earliest.get(k, other_pk + 1):
+                        earliest[k] = other_pk
+            for pk, mine in keys.items():
+                if any(earliest.get(k, pk) < pk for k in mine):
+                    earlier_known.add(pk)
     hints = {}
     for p in petitions:
         shown_repeat = p.repeat_of_id if p.repeat_of_id in openable else None
