@@ -9,10 +9,11 @@ against its last event. `history_anchor` (audit) commits to all chains once a da
 a chain rebuilt with the key after the fact differs from an anchor printed before.
 
 This module is the only writer of the chain: `event_append` (one case, the workflow's
-`_transition` and `_record` and registration), `events_append_bulk` (a job's marks on many
-cases) link and hash through `_chained`; `histories_write_bulk` (the whole history of cases
-created in bulk, a ledger import) hashes the same payload (`_payload`) as plain rows, without
-a model instance per event. The audit app only reads it (`chain_verify`).
+`_transition` and `_record` and registration), `events_append_bulk` and `SystemEvents` (a
+job's marks and orders on many cases) link and hash through `_chained`;
+`histories_write_bulk` (the whole history of cases created in bulk, a ledger import) hashes
+the same payload (`_payload`) as plain rows, without a model instance per event. The audit
+app only reads it (`chain_verify`).
 """
 
 from __future__ import annotations
