@@ -16,7 +16,8 @@ from xinfang.workflow.presenters import event_text
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "xinfang"
 # The ways a service names the kind it writes: _record("kind", …), a "_kind" override,
-# kind="…" to event_append / events_append_bulk, and the escalation's kind variable.
+# kind="…" to event_append / events_append_bulk / SystemEvents.add, and the escalation's kind
+# variable.
 WRITTEN = [
     re.compile(r'_record\(\s*"(\w+)"'),
     re.compile(r'"_kind": "(\w+)"'),
@@ -31,7 +32,10 @@ def _written_kinds() -> set[str]:
         if "demo" in path.parts or "migrations" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        if not any(w in text for w in ("_record(", "event_append", "events_append_bulk", "_kind")):
+        if not any(
+            w in text
+            for w in ("_record(", "event_append", "events_append_bulk", "SystemEvents", "_kind")
+        ):
             continue
         for pattern in WRITTEN:
             for match in pattern.finditer(text):

@@ -309,3 +309,45 @@ def test_a_copied_value_is_taken_as_it_is_only_for_djangos_own_plain_fields():
     # A field of our own (an encrypted one, say) prepares every value; JSON is adapted.
     assert _copy_value(Sealed(), "督办") == "sealed:督办"
     assert _copy_value(models.JSONField(), {"days": 5}) != {"days": 5}
+
+
+def test_a_backlogs_mark_and_order_move_the_case_once(org, handling, dc_leader):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xinfang.petitions.history import case_digest, chain_verify
+    from xinfang.workflow.services.deadline_watch import MARK_FIELDS
+    from xinfang.workflow.services.escalation import ORDER_CASE_FIELDS
+
+    # What the order reads of a case, the mark's batch reads too.
+    assert set(ORDER_CASE_FIELDS) <= set(MARK_FIELDS)
+    # Late since 08-02 and never scanned: the first run, on 08-04, marks it and raises its
+    # order, both events on one head move (version + 2), in the mark's transaction.
+    cases = [handling(at(2025, 6, 2, 9, i), difficulty="hard") for i in range(3)]
+    versions = {p.pk: Petition.objects.get(pk=p.pk).version for p in cases}
+    with (
+        CaptureQueriesContext(connection) as queries,
+        time_machine.travel(at(2025, 8, 4, 9), tick=False),
+    ):
+        scan = wf.deadlines_check()
+    assert (scan.events, scan.orders_raised) == (3, 3)
+    moves = [q["sql"] for q in queries if q["sql"].startswith("UPDATE petitions_petition SET")]
+    assert len(moves) == 1, moves
+    for p in cases:
+        p.refresh_from_db()
+        assert p.version == versions[p.pk] + 2
+        events = list(p.events.order_by("seq"))
+        mark, supervise = events[-2:]
+        assert (mark.kind, mark.case_version) == ("overdue", p.version - 1)
+        assert (supervise.kind, supervise.case_version) == ("supervise", p.version)
+        assert supervise.prev_hash == mark.hash and p.history_head == supervise.hash
+        assert supervise.case_digest == case_digest(p)
+        assert supervise.data["order"] == SupervisionOrder.objects.get(petition=p).pk
+        assert chain_verify(p, events) == []
+        assert Notification.objects.filter(
+            petition=p, recipient=dc_leader, title__startswith="自动督办"
+        ).exists()
+    # Nothing more that day: neither the mark nor the order again.
+    with time_machine.travel(at(2025, 8, 4, 10), tick=False):
+        again = wf.deadlines_check()
+    assert (again.events, again.orders_raised, again.notifications) == (0, 0, 0)

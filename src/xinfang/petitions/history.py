@@ -9,10 +9,11 @@ against its last event. `history_anchor` (audit) commits to all chains once a da
 a chain rebuilt with the key after the fact differs from an anchor printed before.
 
 This module is the only writer of the chain: `event_append` (one case, the workflow's
-`_transition` and `_record` and registration), `events_append_bulk` (a job's marks on many
-cases) link and hash through `_chained`; `histories_write_bulk` (the whole history of cases
-created in bulk, a ledger import) hashes the same payload (`_payload`) as plain rows, without
-a model instance per event. The audit app only reads it (`chain_verify`).
+`_transition` and `_record` and registration), `events_append_bulk` and `SystemEvents` (a
+job's marks and orders on many cases) link and hash through `_chained`;
+`histories_write_bulk` (the whole history of cases created in bulk, a ledger import) hashes
+the same payload (`_payload`) as plain rows, without a model instance per event. The audit
+app only reads it (`chain_verify`).
 """
 
 from __future__ import annotations
@@ -285,42 +286,77 @@ def events_append_bulk(
     digests: dict[int, str] | None = None,
 ) -> int:
     """Append one system event to each of many cases in a few queries (a job's overdue marks,
-    its automatic supervision orders); return how many.
+    its automatic supervision orders); return how many. `SystemEvents` with one `add`."""
+    events = SystemEvents(at=at)
+    events.add(petitions, kind=kind, data=data, digests=digests)
+    return events.write()
 
-    The caller holds the cases' row locks inside a transaction; each case's version moves on
-    and its chain grows by one, exactly as `event_append` would have done one by one. The
-    cases may be Petition instances or any rows with pk, state, history_head and version;
-    `data` maps each case's id to its event's data. `digests` gives each case's digest to
-    record (`case_digest` of the row as it now stands, what `event_append` records); without
-    it the digest of the case's newest event carries forward.
 
-    The events are hashed as plain rows (`_row_hashed`), with no model instance each: the
+class SystemEvents:
+    """System events (no actor) at one moment on many locked cases: drafted in memory by
+    `add`, one or more kinds, then written by `write` in one COPY and one head move per case.
+
+    The caller holds the cases' row locks inside a transaction; each event moves its case's
+    version on by one and grows its chain by one, exactly as `event_append` would have done one
+    by one. The cases may be Petition instances or any rows with pk, state, history_head and
+    version; `add` moves those on in memory, `write` stores the heads and versions they reach.
+    Two events on one case (an overdue mark and its automatic order) so cost the case table
+    one row version, not two: the second update of a row in a run is rarely HOT, and a row
+    version that is not writes every index of the case table.
+
+    The events are hashed as plain rows (`_RowHasher`), with no model instance each: the
     same payload and HMAC as `_chained` (a test holds the two to the same hashes).
     """
-    if not petitions:
-        return 0
-    ids = [p.pk for p in petitions]
-    # Each case's newest event: its number, and the digest of the case it recorded. A system
-    # mark changes no state column, so the digest carries forward (and an earlier direct
-    # change of the row is not folded into the chain).
-    last = _newest_events(ids)
-    hasher = _RowHasher(kind=event_kind(kind), at=at)
-    rows = []
-    for p in petitions:
-        seq, digest = last.get(p.pk, (0, ""))
-        if digests is not None:
-            digest = digests[p.pk]
-        # The UPDATE below moves the stored version on by one, as this does in memory.
-        p.version += 1
-        row = hasher.row(
-            p.pk, seq + 1, p.state, data.get(p.pk, {}), p.version, digest, p.history_head
-        )
-        p.history_head = row[-1]
-        p.updated_at = at
-        rows.append(row)
-    _events_insert(rows)
-    _heads_update(petitions, at)
-    return len(rows)
+
+    def __init__(self, *, at: datetime) -> None:
+        self.at = at
+        self.rows: list[tuple[Any, ...]] = []
+        self.cases: dict[int, Any] = {}
+        self._hashers: dict[str, _RowHasher] = {}
+        # Each case's newest event (seq, case digest): read once, then the drafted one.
+        self._last: dict[int, tuple[int, str]] = {}
+
+    def add(
+        self,
+        petitions: Sequence[Any],
+        *,
+        kind: str,
+        data: dict[int, dict[str, Any]],
+        digests: dict[int, str] | None = None,
+    ) -> int:
+        """Draft one event of `kind` on each case; return how many. `data` maps each case's id
+        to its event's data; `digests` gives each case's digest to record (`case_digest` of
+        the row as it now stands, what `event_append` records); without it the digest of the
+        case's newest event carries forward (a system mark changes no state column, and an
+        earlier direct change of the row is not folded into the chain)."""
+        unread = [p.pk for p in petitions if p.pk not in self._last]
+        if unread:
+            self._last.update(_newest_events(unread))
+        kind = event_kind(kind)
+        hasher = self._hashers.get(kind)
+        if hasher is None:
+            hasher = self._hashers[kind] = _RowHasher(kind=kind, at=self.at)
+        for p in petitions:
+            seq, digest = self._last.get(p.pk, (0, ""))
+            if digests is not None:
+                digest = digests[p.pk]
+            p.version += 1
+            row = hasher.row(
+                p.pk, seq + 1, p.state, data.get(p.pk, {}), p.version, digest, p.history_head
+            )
+            p.history_head = row[-1]
+            p.updated_at = self.at
+            self._last[p.pk] = (seq + 1, digest)
+            self.cases[p.pk] = p
+            self.rows.append(row)
+        return len(petitions)
+
+    def write(self) -> int:
+        """Insert the drafted events and move each case's head once; return how many."""
+        if self.rows:
+            _events_insert(self.rows)
+            _heads_update(list(self.cases.values()), self.at)
+        return len(self.rows)
 
 
 # Values that come back from a JSON round trip as they went in (str keys, no floats, tuples
@@ -535,43 +571,48 @@ def _events_insert(rows: list[tuple[Any, ...]]) -> None:
 def _heads_update(petitions: Sequence[Any], at: datetime | None) -> None:
     """Move each case's head in one UPDATE … FROM unnest(arrays) per 5,000 cases on PostgreSQL,
     FROM (VALUES …) per thousand elsewhere (bulk_update's CASE over a thousand ids costs
-    seconds at a million cases); with `at`, a job's mark, its version moves on by one and
-    updated_at to `at`."""
+    seconds at a million cases); with `at`, a job's events, its version to the one reached in
+    memory (one more per event, under the caller's row lock) and updated_at to `at`."""
     table = Petition._meta.db_table
     bump = ""
     params_head: list[Any] = []
     if at is not None:
-        bump = f", version = {table}.version + 1, updated_at = %s"
+        bump = ", version = v.version, updated_at = %s"
         params_head = [connection.ops.adapt_datetimefield_value(at)]
     if connection.vendor == "postgresql":
-        # Two arrays as two parameters, 5,000 cases a statement: the driver quotes no value
-        # one by one (ids are digits, heads hex digests; anything else goes as a list).
+        # Arrays as single parameters, 5,000 cases a statement: the driver quotes no value
+        # one by one (ids and versions are digits, heads hex digests; anything else goes as
+        # a list).
         for start in range(0, len(petitions), 5000):
             chunk = petitions[start : start + 5000]
             heads = [p.history_head for p in chunk]
             hexes = all(head and _HEX.fullmatch(head) for head in heads)
+            versions = ["{" + ",".join(str(int(p.version)) for p in chunk) + "}"] if bump else []
+            columns = "id, head, version" if bump else "id, head"
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {table} SET history_head = v.head{bump} "
-                    "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, head) "
-                    f"WHERE {table}.id = v.id",
+                    f"FROM unnest(%s::bigint[], %s::varchar[]{', %s::int[]' if bump else ''}) "
+                    f"AS v({columns}) WHERE {table}.id = v.id",
                     [
                         *params_head,
                         "{" + ",".join(str(int(p.pk)) for p in chunk) + "}",
                         "{" + ",".join(heads) + "}" if hexes else heads,
+                        *versions,
                     ],
                 )
         return
     for start in range(0, len(petitions), 1000):
         chunk = petitions[start : start + 1000]
-        values = ", ".join(["(%s, %s)"] * len(chunk))
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
         params: list[Any] = list(params_head)
         for p in chunk:
-            params += [p.pk, p.history_head]
+            params += [p.pk, p.history_head, p.version]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET history_head = v.column2{bump} FROM (VALUES {values}) AS v "
-                f"WHERE {table}.id = v.column1",
+                f"UPDATE {table} SET history_head = v.head{bump} "
+                f"FROM (SELECT column1 AS id, column2 AS head, column3 AS version "
+                f"FROM (VALUES {values})) AS v WHERE {table}.id = v.id",
                 params,
             )
 

@@ -15,7 +15,7 @@ import gc
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -28,13 +28,13 @@ from xinfang.core.dates import date_text
 from xinfang.core.tracking import display_tracking_code
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
-from xinfang.petitions.history import events_append_bulk
+from xinfang.petitions.history import SystemEvents
 from xinfang.petitions.models import OPEN_STATES, Petition, State, is_open_state
 from xinfang.units.models import Role
 from xinfang.workflow.calendar import WorkCalendar
-from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_LABELS, calendar_load
+from xinfang.workflow.deadlines import BINDING_FIELD, DEADLINE_LABELS, Clock, calendar_load
 from xinfang.workflow.models import DeadlineReminder
-from xinfang.workflow.services.escalation import escalations_run
+from xinfang.workflow.services.escalation import escalations_run, orders_due, orders_raise
 from xinfang.workflow.services.follow_ups import follow_ups_remind, follow_ups_schedule
 from xinfang.workflow.services.recipients import (
     acting_unit_id,
@@ -161,8 +161,11 @@ def _deadlines_check(*, now: datetime | None, commit: bool) -> DeadlineScan:
     _run(scan, marks, overdue=True)
     scan.orders_overdue, sent = supervision_orders_overdue(now=now, commit=commit)
     scan.notifications += sent
+    # The orders raised here are those of cases whose mark was sent earlier (the marks' own
+    # went with them, above).
     escalated = escalations_run(now=now, commit=commit, days=reminder_days())
-    scan.orders_raised, scan.orders_flagged = escalated.raised, escalated.flagged
+    scan.orders_raised += escalated.raised
+    scan.orders_flagged = escalated.flagged
     scan.ownership_reminders = escalated.ownership_reminders
     scan.notifications += escalated.notifications
     scan.follow_ups_scheduled = follow_ups_schedule(now=now, commit=commit)
@@ -293,13 +296,15 @@ def _run(scan: DeadlineScan, found: list[Due], *, overdue: bool) -> None:
         scan.counts.update(f"{d.field}:{d.point}" for d in found)
         return
     batches = interleaved_batches(found, batch_size())
-    for sent, events, notifications in batches_send(
-        lambda batch: _send_batch(scan, list(batch), overdue=overdue), batches
+    clock = Clock() if overdue and batches else None
+    for sent, events, notifications, orders in batches_send(
+        lambda batch: _send_batch(scan, list(batch), clock), batches
     ):
         scan.counts.update(f"{d.field}:{d.point}" for d in sent)
         scan.found += sent
         scan.events += events
         scan.notifications += notifications
+        scan.orders_raised += orders
 
 
 @dataclass(slots=True)
@@ -320,6 +325,26 @@ class CaseRow:
     history_head: str
     version: int
     deadlines_provisional: bool = False
+    # Read for the overdue marks only (MARK_FIELDS): the rest of the state columns, which an
+    # automatic order raised with the mark reads (escalation.ORDER_CASE_FIELDS).
+    assigning_unit_id: int | None = None
+    decision: str = ""
+    decline_reason: str = ""
+    decided_on: date | None = None
+    accepted_on: date | None = None
+    concluded_on: date | None = None
+    reply_delivered_on: date | None = None
+    extension_days: int = 0
+    hearing_days: int = 0
+    is_litigation: bool = False
+    decide_by: date | None = None
+    acknowledge_by: date | None = None
+    return_by: date | None = None
+    conclude_by: date | None = None
+    review_request_by: date | None = None
+    review_conclude_by: date | None = None
+    re_review_request_by: date | None = None
+    re_review_conclude_by: date | None = None
     updated_at: datetime | None = None
 
     @property
@@ -328,27 +353,36 @@ class CaseRow:
         return display_tracking_code(self.tracking_code)
 
 
+# Every column of CaseRow: what an overdue mark's batch reads.
+MARK_FIELDS = tuple(f.name for f in fields(CaseRow) if f.name != "updated_at")
+
+
 def _send_batch(
-    scan: DeadlineScan, batch: list[Due], *, overdue: bool
-) -> tuple[list[Due], int, int]:
-    """Send one batch in the caller's transaction: (what was sent, events, notifications).
-    It reads `scan` and changes nothing in it (batches may run on several threads)."""
+    scan: DeadlineScan, batch: list[Due], clock: Clock | None
+) -> tuple[list[Due], int, int, int]:
+    """Send one batch in the caller's transaction: (what was sent, events, notifications,
+    automatic orders). With a clock, the batch holds overdue marks. It reads `scan` and
+    changes nothing in it (batches may run on several threads)."""
     cases = Petition.objects.filter(pk__in=ids_param(d.petition_id for d in batch)).order_by("pk")
     # A legal deadline's overdue mark writes an event: lock the cases as `_transition` does.
-    marks_events = overdue and any(d.field != TARGET for d in batch)
+    marks_events = clock is not None and any(d.field != TARGET for d in batch)
     if marks_events:
         cases = cases.select_for_update(of=("self",))
-    by_id = {row[0]: CaseRow(*row) for row in cases.values_list(*CASE_FIELDS)}
+    columns = MARK_FIELDS if marks_events else CASE_FIELDS
+    by_id = {row[0]: CaseRow(*row) for row in cases.values_list(*columns)}
     current = [d for d in batch if d.petition_id in by_id and _still_due(by_id[d.petition_id], d)]
     inserted = log_insert(current, scan.now)
     sent = [d for d in current if (d.petition_id, d.field, d.point) in inserted]
     if not sent:
-        return [], 0, 0
-    events = 0
+        return [], 0, 0, 0
+    events = orders = 0
+    messages: list[Message] = []
     if marks_events:
         legal = [d for d in sent if d.field != TARGET]
-        events = events_append_bulk(
-            [by_id[d.petition_id] for d in legal],
+        drafted = SystemEvents(at=scan.now)
+        marked = [by_id[d.petition_id] for d in legal]
+        events = drafted.add(
+            marked,
             kind="overdue",
             data={
                 d.petition_id: {
@@ -359,9 +393,16 @@ def _send_batch(
                 }
                 for d in legal
             },
-            at=scan.now,
         )
-    return sent, events, notify_bulk(messages=_messages(sent, by_id, scan.today))
+        # A backlog's case late by the escalation rule's days gets its automatic order here,
+        # in the mark's transaction, as escalation's own step would raise it later in the run:
+        # its two events then move the case's head once (version + 2).
+        due = orders_due(marked, clock, scan.today)
+        ordered = [p for p in marked if p.pk in due]
+        orders, messages = orders_raise(ordered, due, clock, scan.now, drafted)
+        drafted.write()
+    messages += _messages(sent, by_id, scan.today)
+    return sent, events, notify_bulk(messages=messages), orders
 
 
 def _messages(sent: list[Due], by_id: dict[int, CaseRow], today: date) -> list[Message]:

@@ -15,6 +15,7 @@ that fails leaves no log row and is tried again next hour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -30,7 +31,7 @@ from xinfang.core.db import rows_copy
 from xinfang.core.errors import DomainError, InvalidTransition
 from xinfang.notifications.models import Kind
 from xinfang.notifications.services import Message, notify_bulk
-from xinfang.petitions.history import CASE_STATE_FIELDS, case_digest, events_append_bulk
+from xinfang.petitions.history import CASE_STATE_FIELDS, SystemEvents, case_digest
 from xinfang.petitions.models import TERMINAL_STATES, Petition, is_open_state
 from xinfang.units.models import Membership, Role, Unit
 from xinfang.workflow.deadlines import (
@@ -145,7 +146,7 @@ ORDER_CASE_FIELDS = ("pk", "subject", "history_head", "version", *CASE_STATE_FIE
 
 class OrderCase(SimpleNamespace):
     """A case row as `_raise_batch` reads it (ORDER_CASE_FIELDS), without a model instance:
-    `case_digest`, `binding_refresh`, `acting_unit_id` and `events_append_bulk` take it."""
+    `case_digest`, `binding_refresh`, `acting_unit_id` and `SystemEvents` take it."""
 
     def __init__(self, *values: Any) -> None:
         super().__init__(**dict(zip(ORDER_CASE_FIELDS, values, strict=True)))
@@ -178,7 +179,6 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
     whatever the batch's size: what `_record` does for one case (row lock, log row first, the
     order, the chained `supervise` event with the case's digest, version bump, the notices to
     whoever answers for the order), for all of them at once. (raised, notifications)."""
-    today = timezone.localdate(now)
     # Plain rows, not model instances: what the order, its event, the digest and the notices
     # read (the case's state columns, subject, head and version).
     rows = (
@@ -196,11 +196,49 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
         and BINDING_FIELD.get(p.state) is not None
         and is_open_state(p.state, p.forwarded_to_body)
     ]
+    events = SystemEvents(at=now)
+    raised, messages = orders_raise(ready, due, clock, now, events)
+    events.write()
+    return raised, notify_bulk(messages=messages)
+
+
+def orders_due(cases: Sequence[Any], clock: Clock, today: date) -> dict[int, date]:
+    """Of open cases just read under their row locks, those on which the automatic order is
+    due today, as `_to_raise` finds them: late by the rule's days (within the lookback), no
+    order open. {case id: its due_on}."""
+    days, _ = clock.rules[K.ESCALATE_ORDER]
+    if not days:
+        return {}
+    low = today - timedelta(days=days + escalation_lookback_days())
+    late = {
+        p.pk: p.due_on
+        for p in cases
+        if p.due_on is not None
+        and low <= p.due_on <= today - timedelta(days=days)
+        and clock.due(K.ESCALATE_ORDER, p.due_on).date <= today
+    }
+    if late:
+        active = SupervisionOrder.objects.filter(NOT_CLOSED, petition_id__in=ids_param(late))
+        for pk in active.values_list("petition_id", flat=True):
+            late.pop(pk, None)
+    return late
+
+
+def orders_raise(
+    cases: Sequence[Any], due: dict[int, date], clock: Clock, now: datetime, events: SystemEvents
+) -> tuple[int, list[Message]]:
+    """Raise the automatic order on each of these cases, read under their row locks and still
+    overdue on their date `due[pk]`: the log row first, the order, its `supervise` event drafted
+    into `events` (the caller writes them, with any other event of the case, in one head move),
+    and the notices to whoever answers for it (the caller sends them, with any others of the
+    transaction, in one `notify_bulk`). The cases are OrderCase rows or any with the same
+    attributes (the deadline watch's own). (raised, the notices)."""
+    today = timezone.localdate(now)
     # Another run raised it: its log row went in first.
-    inserted = log_insert([Due(p.pk, ESCALATION, due[p.pk], "order") for p in ready], now)
-    ready = [p for p in ready if (p.pk, ESCALATION, "order") in inserted]
+    inserted = log_insert([Due(p.pk, ESCALATION, due[p.pk], "order") for p in cases], now)
+    ready = [p for p in cases if (p.pk, ESCALATION, "order") in inserted]
     if not ready:
-        return 0, 0
+        return 0, []
     response = clock.due(K.ESCALATE_RESPONSE, today)
     days, unit_kind = clock.rules[K.ESCALATE_RESPONSE]
     # `order_unit` for many cases: the unit whose move it is, read in one query.
@@ -229,7 +267,7 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
         binding_refresh(p)  # as `_record` does before its event
         if p.due_on != before:
             moved.append(p)
-    events_append_bulk(
+    events.add(
         ready,
         kind="supervise",
         data={
@@ -246,18 +284,17 @@ def _raise_batch(due: dict[int, date], clock: Clock, now: datetime) -> tuple[int
             }
             for o in orders
         },
-        at=now,
         digests={p.pk: case_digest(p) for p in ready},
     )
     # A row whose due_on had drifted from its binding deadline is put right, as `_record`'s
     # save would (none in a consistent database).
     for p in moved:
         Petition.objects.filter(pk=p.pk).update(due_on=p.due_on)
-    return len(orders), _orders_notify(ready, orders)
+    return len(orders), _orders_messages(ready, orders)
 
 
-def _orders_notify(cases: list[OrderCase], orders: list[NewOrder]) -> int:
-    """Tell whoever answers for each new order (`_answerable`), in a few queries."""
+def _orders_messages(cases: list[Any], orders: list[NewOrder]) -> list[Message]:
+    """The notices to whoever answers for each new order (`_answerable`), in a few queries."""
     unit_ids = {o.unit_id for o in orders}
     leaders = members_of(unit_ids, [Role.LEADER])
     owners = owners_of(p.pk for p in cases)
@@ -275,7 +312,7 @@ def _orders_notify(cases: list[OrderCase], orders: list[NewOrder]) -> int:
         messages += [
             Message(s, Kind.SUPERVISION, title, key, order.requirements, url, p.pk) for s in people
         ]
-    return notify_bulk(messages=messages)
+    return messages
 
 
 def _system_step(kind: str, petition_id: int, now: datetime, apply) -> int | None:
