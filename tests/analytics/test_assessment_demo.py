@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from docx import Document
 
+from tests.demo.loaded import demo_committed
 from xinfang.analytics.models import AssessmentScheme, MonthlyReport, PublishedRanking
-from xinfang.demo import petitions as demo
 from xinfang.demo.analytics import demo_assessment_create, demo_assessment_delete
 from xinfang.demo.reports import demo_reports_create, demo_reports_delete
 from xinfang.petitions.models import Petition
@@ -19,10 +17,15 @@ from xinfang.petitions.models import Petition
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+@pytest.fixture(scope="module")
+def demo_cases(django_db_setup, django_db_blocker):
+    """The demo organisation and 80 cases at NOW, loaded once for the module."""
+    with demo_committed(django_db_blocker, now=NOW, count=80):
+        yield
+
+
 @pytest.mark.django_db
-def test_the_demo_publishes_last_months_ranking_once():
-    call_command("demo", petitions=0, stdout=io.StringIO())
-    assert demo.demo_petitions_create(now=NOW, count=80) == 80
+def test_the_demo_publishes_last_months_ranking_once(demo_cases):
     assert demo_assessment_create(now=NOW) == 3
     published = PublishedRanking.objects.get()
     assert (published.period_start.isoformat(), published.parent.code) == ("2026-02-01", "LJ-CN")
@@ -45,10 +48,8 @@ def test_the_demo_publishes_last_months_ranking_once():
 
 
 @pytest.mark.django_db
-def test_the_demo_has_last_months_report_once(settings, tmp_path):
+def test_the_demo_has_last_months_report_once(demo_cases, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    call_command("demo", petitions=0, stdout=io.StringIO())
-    assert demo.demo_petitions_create(now=NOW, count=60) == 60
     demo_assessment_create(now=NOW)
     assert demo_reports_create(now=NOW) == 1
     report = MonthlyReport.objects.get()

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 
+from tests.demo.loaded import demo_committed
 from xinfang.analytics import periods
 from xinfang.analytics.indicators import Scope, indicators_compute
 from xinfang.analytics.models import EarlyWarning
 from xinfang.analytics.selectors import default_unit_for
-from xinfang.demo import petitions as demo
 from xinfang.demo.warnings import demo_warnings_create, demo_warnings_delete
 from xinfang.units.models import Staff
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+@pytest.fixture(scope="module")
+def demo_cases(django_db_setup, django_db_blocker):
+    """The demo organisation and 80 cases at NOW, loaded once for the module."""
+    with demo_committed(django_db_blocker, now=NOW, count=80):
+        yield
+
+
 @pytest.mark.django_db
-def test_the_demo_gives_every_headline_indicator_something_to_count():
-    call_command("demo", petitions=0, stdout=io.StringIO())
-    assert demo.demo_petitions_create(now=NOW, count=80) == 80
+def test_the_demo_gives_every_headline_indicator_something_to_count(demo_cases):
     leader = Staff.objects.get(username="city_leader")
     unit = default_unit_for(leader)
     span = periods.custom(date(2025, 12, 1), date(2026, 3, 9))
@@ -38,9 +41,7 @@ def test_the_demo_gives_every_headline_indicator_something_to_count():
 
 
 @pytest.mark.django_db
-def test_the_demo_has_live_warnings_of_every_level():
-    call_command("demo", petitions=0, stdout=io.StringIO())
-    demo.demo_petitions_create(now=NOW, count=80)
+def test_the_demo_has_live_warnings_of_every_level(demo_cases):
     demo_warnings_create(now=NOW)
     levels = set(EarlyWarning.objects.values_list("level", flat=True))
     assert levels == {1, 2, 3, 4}

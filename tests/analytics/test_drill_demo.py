@@ -3,18 +3,16 @@ periods and categories, each number's ledger shows exactly that many cases."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.demo.loaded import demo_committed
 from xinfang.analytics.drill import drill_value
 from xinfang.analytics.indicators import Scope, indicators_compute
-from xinfang.demo import petitions as demo
 from xinfang.petitions.models import Category
 from xinfang.petitions.selectors.ledger import LedgerFilter, ledger_page
 from xinfang.units.models import Staff
@@ -28,17 +26,8 @@ CATEGORIES = (None, "land", "urban", "labour.wages", "resettlement")
 @pytest.fixture(scope="module")
 def demo_cases(django_db_setup, django_db_blocker):
     """The demo organisation and 80 cases at NOW, committed for the module, flushed after."""
-    from xinfang.petitions.taxonomy import categories_seed
-    from xinfang.workflow.deadlines import rules_seed
-
-    with django_db_blocker.unblock():
-        categories_seed()
-        rules_seed()
-        call_command("demo", petitions=0, stdout=io.StringIO())
-        demo.demo_petitions_create(now=NOW, count=80)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+    with demo_committed(django_db_blocker, now=NOW, count=80):
+        yield
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 
+from tests.demo.loaded import demo_committed
 from xinfang.audit.models import PersonalDataAccess
 from xinfang.audit.selectors import histories_verify
 from xinfang.audit.services import personal_data_reveal
@@ -18,7 +19,6 @@ from xinfang.demo import petitions as demo
 from xinfang.demo.petitions import routes, texts
 from xinfang.demo.petitions.cases import KEY_PREFIX, SPAN_DAYS
 from xinfang.demo.petitions.plan import Planner
-from xinfang.demo.units import demo_organisation_ensure
 from xinfang.notifications.models import TextMessage
 from xinfang.petitions.models import (
     Category,
@@ -45,20 +45,9 @@ SMALL = 80
 
 @pytest.fixture(scope="class")
 def small_demo(django_db_setup, django_db_blocker):
-    """The demo organisation and SMALL cases at NOW, loaded once for the tests that only
-    read them (committed, so every test of the class sees them), and flushed afterwards so
-    the next tests of this worker start from an empty database as usual."""
-    from xinfang.petitions.taxonomy import categories_seed
-    from xinfang.workflow.deadlines import rules_seed
-
-    with django_db_blocker.unblock():
-        categories_seed()
-        rules_seed()
-        call_command("demo", petitions=0, stdout=io.StringIO())
-        assert demo.demo_petitions_create(now=NOW, count=SMALL) == SMALL
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+    """The demo organisation and SMALL cases at NOW, loaded once for the class."""
+    with demo_committed(django_db_blocker, now=NOW, count=SMALL):
+        yield
 
 
 def _counts() -> dict[str, int]:
@@ -148,7 +137,8 @@ def test_it_loads_the_default_demo_and_never_twice(db):
 
 @pytest.mark.usefixtures("small_demo")
 class TestASmallDemo:
-    """Read only: one load of SMALL cases at NOW for all of them."""
+    """One load of SMALL cases at NOW for all of them; a test that changes them does so in
+    its own transaction, rolled back after it."""
 
     def test_it_gives_the_demo_accounts_their_work(self, db):
         p = Petition.objects.all()
@@ -280,6 +270,28 @@ class TestASmallDemo:
         assert not texted.filter(created_at__gt=NOW).exists()
         assert texted.values("created_at").distinct().count() > 1
 
+    def test_it_shows_an_accusation_hidden_from_the_unit_it_accuses(self, db, client):
+        from xinfang.demo.petitions.accusation import KEY
+        from xinfang.petitions.selectors import accusation_receipt, petitions_visible_to
+
+        p = Petition.objects.get(idempotency_key=KEY)
+        assert p.accused_unit.code == "LJ-CN-DC" and p.responsible_unit.code == "LJ-CN"
+        staff = {s.username: s for s in Staff.objects.all()}
+        for name in ("dc_handler", "dc_leader", "dc_registrar", "dh_handler", "informant_1"):
+            assert not petitions_visible_to(staff[name]).filter(pk=p.pk).exists(), name
+        assert petitions_visible_to(staff["cn_leader"]).filter(pk=p.pk).exists()
+        assert accusation_receipt(staff["dc_registrar"], p.pk).tracking_code == p.tracking_code
+        client.force_login(staff["dc_handler"])
+        assert client.get(f"/petitions/{p.pk}/").status_code == 404
+
+    def test_it_deletes_the_demo_petitions_only_in_one_piece(self, db):
+        # Inside the test's transaction: the class's cases are back for the next test.
+        ids = set(Petition.objects.values_list("pk", flat=True))
+        assert Petition.objects.filter(repeat_of__isnull=False).exists()
+        assert demo.demo_petitions_delete() == len(ids)
+        assert _counts() == dict.fromkeys(_counts(), 0)
+        assert demo.demo_petitions_delete() == 0
+
 
 def test_it_reviews_by_the_same_rule_as_the_workflow(db):
     call_command("demo", petitions=0)
@@ -348,16 +360,6 @@ def test_it_resets_the_demo_and_everything_hanging_off_it(db):
     assert list(histories_verify()) == []
 
 
-def test_it_deletes_the_demo_petitions_only_in_one_piece(db):
-    demo_organisation_ensure()
-    demo.demo_petitions_create(count=SMALL, now=NOW)
-    ids = set(Petition.objects.values_list("pk", flat=True))
-    assert Petition.objects.filter(repeat_of__isnull=False).exists()
-    assert demo.demo_petitions_delete() == len(ids)
-    assert _counts() == dict.fromkeys(_counts(), 0)
-    assert demo.demo_petitions_delete() == 0
-
-
 def test_it_has_enough_petition_texts_that_read_like_petitions():
     templates = texts.TEMPLATES
     assert len({t.key for t in templates}) == len(templates) >= 60
@@ -387,20 +389,3 @@ def test_it_builds_a_tiny_demo(db, count):
     call_command("demo", petitions=0)
     assert demo.demo_petitions_create(now=NOW, count=count) == count
     assert list(histories_verify()) == []
-
-
-def test_it_shows_an_accusation_hidden_from_the_unit_it_accuses(db, client):
-    from xinfang.demo.petitions.accusation import KEY
-    from xinfang.petitions.selectors import accusation_receipt, petitions_visible_to
-
-    call_command("demo", petitions=0)
-    demo.demo_petitions_create(now=NOW, count=SMALL)
-    p = Petition.objects.get(idempotency_key=KEY)
-    assert p.accused_unit.code == "LJ-CN-DC" and p.responsible_unit.code == "LJ-CN"
-    staff = {s.username: s for s in Staff.objects.all()}
-    for name in ("dc_handler", "dc_leader", "dc_registrar", "dh_handler", "informant_1"):
-        assert not petitions_visible_to(staff[name]).filter(pk=p.pk).exists(), name
-    assert petitions_visible_to(staff["cn_leader"]).filter(pk=p.pk).exists()
-    assert accusation_receipt(staff["dc_registrar"], p.pk).tracking_code == p.tracking_code
-    client.force_login(staff["dc_handler"])
-    assert client.get(f"/petitions/{p.pk}/").status_code == 404
