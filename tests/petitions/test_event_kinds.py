@@ -16,7 +16,7 @@ from xinfang.workflow.presenters import event_text
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "xinfang"
 # The ways a service names the kind it writes: _record("kind", …), a "_kind" override,
-# kind="…" to event_append / events_append_bulk / SystemEvents.add, and the escalation's kind
+# kind="…" to event_append / SystemEvents.add, and the escalation's kind
 # variable.
 WRITTEN = [
     re.compile(r'_record\(\s*"(\w+)"'),
@@ -32,10 +32,7 @@ def _written_kinds() -> set[str]:
         if "demo" in path.parts or "migrations" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        if not any(
-            w in text
-            for w in ("_record(", "event_append", "events_append_bulk", "SystemEvents", "_kind")
-        ):
+        if not any(w in text for w in ("_record(", "event_append", "SystemEvents", "_kind")):
             continue
         for pattern in WRITTEN:
             for match in pattern.finditer(text):

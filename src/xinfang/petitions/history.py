@@ -9,7 +9,7 @@ against its last event. `history_anchor` (audit) commits to all chains once a da
 a chain rebuilt with the key after the fact differs from an anchor printed before.
 
 This module is the only writer of the chain: `event_append` (one case, the workflow's
-`_transition` and `_record` and registration), `events_append_bulk` and `SystemEvents` (a
+`_transition` and `_record` and registration), `SystemEvents` (a
 job's marks and orders on many cases) link and hash through `_chained`;
 `histories_write_bulk` (the whole history of cases created in bulk, a ledger import) hashes
 the same payload (`_payload`) as plain rows, without a model instance per event. The audit
@@ -275,21 +275,6 @@ def _chained(
     event.hash = event_hash(event)
     petition.history_head = event.hash
     return event
-
-
-def events_append_bulk(
-    petitions: Sequence[Any],
-    *,
-    kind: str,
-    data: dict[int, dict[str, Any]],
-    at: datetime,
-    digests: dict[int, str] | None = None,
-) -> int:
-    """Append one system event to each of many cases in a few queries (a job's overdue marks,
-    its automatic supervision orders); return how many. `SystemEvents` with one `add`."""
-    events = SystemEvents(at=at)
-    events.add(petitions, kind=kind, data=data, digests=digests)
-    return events.write()
 
 
 class SystemEvents:
