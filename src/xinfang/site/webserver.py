@@ -9,7 +9,9 @@ process. The master itself serves nothing.
 Workers and threads (`xinfang serve --web-workers`, `--threads`): 2 × 4 by default, for the
 2 cores the platform is sized for: one process per core runs Python in parallel (the GIL keeps
 threads of one process on one core), and 4 threads per process keep a core busy while a request
-waits on the database or a file. The job worker runs its tasks in HUEY_WORKERS threads (2).
+waits on the database or a file. The thread that finished last takes the next request
+(`lifo_pool`): requests that come one at a time stay on one thread and its warm connection.
+The job worker runs its tasks in HUEY_WORKERS threads (2).
 
 A job worker that stops stops the server (the supervisor then stops everything), as before,
 except one that asks to be replaced: a job can leave the worker holding memory it no longer
@@ -291,6 +293,24 @@ class WebServer(BaseApplication):
             sys.exit(1)
 
 
+def server_options(args: argparse.Namespace) -> dict:
+    """gunicorn's settings for the parsed command line."""
+    return {
+        "bind": args.bind,
+        "workers": args.workers,
+        "threads": args.threads,
+        # gthread's worker whose pool gives the next request to the last idle thread.
+        "worker_class": "xinfang.site.lifo_pool.LifoThreadWorker",
+        "preload_app": True,
+        "accesslog": "-",
+        "graceful_timeout": 5,
+        # gunicorn's control socket lives in ~/.gunicorn, one per user: two servers of the
+        # same user would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
+        "when_ready": _announce,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="xinfang-webserver")
     parser.add_argument("--bind", required=True)
@@ -298,22 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-jobs", action="store_true")
     args = parser.parse_args(argv)
-    WebServer(
-        {
-            "bind": args.bind,
-            "workers": args.workers,
-            "threads": args.threads,
-            "worker_class": "gthread",
-            "preload_app": True,
-            "accesslog": "-",
-            "graceful_timeout": 5,
-            # gunicorn's control socket lives in ~/.gunicorn, one per user: two servers of the
-            # same user would fight over it, and nothing here uses it.
-            "control_socket_disable": True,
-            "when_ready": _announce,
-        },
-        with_jobs=not args.no_jobs,
-    ).run()
+    WebServer(server_options(args), with_jobs=not args.no_jobs).run()
 
 
 if __name__ == "__main__":
