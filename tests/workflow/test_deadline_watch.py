@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from io import StringIO
 
+import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
@@ -18,6 +19,7 @@ from xinfang.notifications.models import Notification, Preference
 from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
+from xinfang.workflow.deadlines import BINDING_FIELD
 from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services import deadline_watch
 from xinfang.workflow.services.reminder_log import (
@@ -161,6 +163,34 @@ def test_it_reminds_on_the_earlier_service_target_too(org, dc_registrar, dc_lead
     assert missed.kind == "deadline_reminder"
     # A missed service target is not a legal overdue mark: no event, no supervisor.
     assert not p.events.filter(kind="overdue").exists()
+
+
+def test_a_case_near_both_its_dates_is_found_once_for_each(org, dc_registrar):
+    # Found through both ranges (its legal limit and its service target), counted once.
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 3, 9))
+    Petition.objects.filter(pk=p.pk).update(target_on=p.due_on - timedelta(days=1))
+    scan = wf.deadlines_check(now=at(2025, 3, 3, 10) + (p.due_on - date(2025, 3, 3)), commit=False)
+    found = sorted((d.field, d.due_on, d.point) for d in scan.found if d.petition_id == p.pk)
+    assert found == [
+        (BINDING_FIELD[p.state], p.due_on, "0d"),
+        ("target_on", p.due_on - timedelta(days=1), "overdue"),
+    ]
+
+
+def test_postgresql_finds_the_cases_near_a_date_from_the_indexes_alone(org, handling):
+    if connection.vendor != "postgresql":
+        pytest.skip("index-only scans: PostgreSQL")
+    with CaptureQueriesContext(connection) as queries:
+        wf.deadlines_check(now=at(2025, 3, 19, 10), commit=False)
+    (sql,) = [q["sql"] for q in queries if "UNION ALL" in q["sql"]]
+    with connection.cursor() as cur:
+        # A tiny table: forbid reading the table itself, and see the indexes alone serve.
+        for way in ("seqscan", "bitmapscan"):
+            cur.execute(f"SET LOCAL enable_{way} = off")
+        cur.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "Index Only Scan using petition_open_due" in plan, plan
+    assert "Index Only Scan using petition_open_target" in plan, plan
 
 
 def test_it_reminds_the_reviewing_body_in_a_review(

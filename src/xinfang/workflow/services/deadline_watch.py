@@ -191,16 +191,23 @@ def _found(today: date) -> list[Due]:
 
     A missed service target is a nudge, not a legal mark: only recent ones are told, so a
     first run over old data does not flood everyone with stale news.
+
+    The two ranges are read apart, each from its covering index alone (petition_open_due,
+    petition_open_target), and joined here: read as one OR they went through a bitmap of
+    the table's pages, 141,000 pages at a million cases against 2,000.
     """
     ranges = point_ranges(reminder_days())
     horizon = today + timedelta(days=max((high for _, _, high in ranges), default=-1))
     since = today - timedelta(days=target_lookback_days())
-    target_q = _target_q() & Q(target_on__gte=since, target_on__lte=horizon)
-    rows = (
+    columns = ("pk", "state", "due_on", "target_on")
+    by_due = Petition.objects.open().filter(due_on__lte=horizon).values_list(*columns)
+    by_target = (
         Petition.objects.open()
-        .filter(Q(due_on__lte=horizon) | target_q)
-        .values_list("pk", "state", "due_on", "target_on")
+        .filter(_target_q(), target_on__gte=since, target_on__lte=horizon)
+        .values_list(*columns)
     )
+    # A case in both ranges comes twice: once is enough.
+    rows = {row[0]: row for row in by_due.union(by_target, all=True)}.values()
     points = points_by_date(today, ranges)
     out = []
     for pk, state, due, target in rows:
