@@ -1,7 +1,8 @@
-"""The deadline scan's log and notices name their cases without a foreign-key constraint in the
-database (issue 19): a constraint's check locks each case row (KEY SHARE), which on
-PostgreSQL writes the case's page, a first run's ~200,000 of them most of its WAL, and waits
-for every case someone is editing at that moment."""
+"""The deadline scan's log and notices name their cases, and notices their recipients, without
+a foreign-key constraint in the database (issue 19): a constraint's check locks each row it
+names (KEY SHARE), which on PostgreSQL writes the case's page, a first run's ~200,000 of them
+most of its WAL, waits for every case someone is editing at that moment, and makes a
+multixact of each staff row two lanes lock."""
 
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ from xinfang.workflow.models import DeadlineReminder
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("model", "column"), [(DeadlineReminder, "petition_id"), (Notification, "petition_id")]
+    ("model", "column"),
+    [
+        (DeadlineReminder, "petition_id"),
+        (Notification, "petition_id"),
+        (Notification, "recipient_id"),
+    ],
 )
 def test_it_keeps_no_database_constraint_from_the_log_to_the_case(model, column):
     with connection.cursor() as cursor:
@@ -77,3 +83,12 @@ def test_a_deleted_case_takes_its_log_rows_and_notices_with_it(org, dc_registrar
     Petition.objects.filter(pk=case.pk).delete()
     assert not DeadlineReminder.objects.filter(petition_id=case.pk).exists()
     assert not Notification.objects.filter(petition_id=case.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_deleted_staff_member_takes_their_notices_with_them(org, dc_registrar, dc_leader):
+    register(dc_registrar, org.dongcheng, at=at(2025, 3, 5, 9), difficulty="hard")
+    wf.deadlines_check(now=at(2025, 3, 19, 10))
+    assert Notification.objects.filter(recipient=dc_leader).exists()
+    dc_leader.delete()
+    assert not Notification.objects.filter(recipient_id=dc_leader.pk).exists()
