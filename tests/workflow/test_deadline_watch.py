@@ -55,6 +55,12 @@ def test_it_deals_the_sorted_cases_into_batches_round_robin_each_in_order():
     assert [len(b) for b in dealt] == [4115, 4115, 4115]
     assert sorted(x for b in dealt for x in b) == list(range(12_345))
     assert all(list(b) == sorted(b) for b in dealt)
+    # Two lanes get as many batches each; one batch stays one.
+    assert [len(b) for b in interleaved_batches(list(range(52_082)), 5000, 2)] == [4341] * 2 + [
+        4340
+    ] * 10
+    assert interleaved_batches([1, 2], 5, 2) == [[1, 2]]
+    assert interleaved_batches(list(range(3)), 1, 2) == [[0], [1], [2]]
 
 
 def test_it_reminds_once_at_each_point_and_marks_overdue_the_day_after(

@@ -53,6 +53,7 @@ from xinfang.workflow.services.reminder_log import (
     log_insert,
     point_ranges,
     points_by_date,
+    scan_workers,
     sql_array,
 )
 from xinfang.workflow.services.supervision import supervision_orders_overdue
@@ -302,7 +303,7 @@ def _run(scan: DeadlineScan, found: list[Due], *, overdue: bool) -> None:
         scan.found += found
         scan.counts.update(f"{d.field}:{d.point}" for d in found)
         return
-    batches = interleaved_batches(found, batch_size())
+    batches = interleaved_batches(found, batch_size(), scan_workers())
     clock = Clock() if overdue and batches else None
     for sent, events, notifications, orders in batches_send(
         lambda batch: _send_batch(scan, list(batch), clock), batches

@@ -58,6 +58,7 @@ from xinfang.workflow.services.reminder_log import (
     log_insert,
     point_ranges,
     points_by_date,
+    scan_workers,
 )
 from xinfang.workflow.services.transition import SYSTEM, _record
 
@@ -130,7 +131,7 @@ def _raise_all(due: list[tuple[int, date]], clock: Clock, now: datetime) -> tupl
     raised = sent = 0
     due = sorted(due)  # one global order of row locks, as the overdue marks take them
     size = int(getattr(settings, "DEADLINE_SCAN_BATCH", 5000))
-    batches = interleaved_batches(due, size)
+    batches = interleaved_batches(due, size, scan_workers())
     for batch_raised, batch_sent in batches_send(
         lambda batch: _raise_batch(dict(batch), clock, now), batches
     ):
