@@ -311,6 +311,7 @@ def test_it_tells_the_same_people_whatever_the_batch_size(
 
 def test_it_passes_an_array_as_a_plain_literal_only_when_nothing_needs_quoting():
     assert sql_array([3, 1, 2]) == "{3,1,2}"
+    assert sql_array([-3, 10**12]) == "{-3,1000000000000}"
     assert sql_array([date(2025, 3, 18)]) == "{2025-03-18}"
     assert sql_array(["conclude_by", "overdue", "3d"]) == "{conclude_by,overdue,3d}"
     assert sql_array([]) == "{}"

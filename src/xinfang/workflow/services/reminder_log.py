@@ -27,6 +27,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 # Array elements PostgreSQL reads as they are: numbers, dates, field and point names.
 _PLAIN = re.compile(r"[\w.:+-]+(?:,[\w.:+-]+)*", re.ASCII)
+# Types whose every value reads as it is: ints (not bools) and dates (not datetimes).
+_BARE = frozenset({int, date})
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ def sql_array(values: Iterable[int | date | str]) -> str | list:
     text = ",".join(map(str, values))
     if not values:
         return "{}"
+    if {type(v) for v in values} <= _BARE:
+        return "{" + text + "}"  # digits and ISO dates: nothing to look for (5,000 ids a call)
     # One comma fewer than elements: no element brought a comma of its own.
     plain = _PLAIN.fullmatch(text) and text.count(",") == len(values) - 1
     return "{" + text + "}" if plain and "null" not in text.lower() else values
