@@ -22,6 +22,8 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RANDOM_LENGTH = 10
 CODE_LENGTH = RANDOM_LENGTH + 1
 GROUPS = (4, 4, 3)
+# Where the groups' dashes go (the deadline job shows a hundred thousand codes a run).
+_CUTS = (GROUPS[0], GROUPS[0] + GROUPS[1])
 
 _VALUES = {char: value for value, char in enumerate(ALPHABET)}
 _CODE_CHARACTERS = frozenset(ALPHABET)
@@ -77,7 +79,7 @@ def check_character(payload: str) -> str:
     Raises:
         ValueError: the payload is not 10 characters of the alphabet.
     """
-    if len(payload) != RANDOM_LENGTH or any(char not in _VALUES for char in payload):
+    if len(payload) != RANDOM_LENGTH or not _CODE_CHARACTERS.issuperset(payload):
         raise ValueError(f"a tracking code payload is {RANDOM_LENGTH} characters of {ALPHABET}")
     # Addition in GF(32) is XOR, so the check equals the sum and the total becomes zero.
     return ALPHABET[_weighted_sum(payload)]
@@ -126,12 +128,7 @@ def format_tracking_code(code: str) -> str:
     normalised = normalise_tracking_code(code)
     if normalised is None:
         raise ValueError(f"not a valid tracking code: {code!r}")
-    parts = []
-    start = 0
-    for size in GROUPS:
-        parts.append(normalised[start : start + size])
-        start += size
-    return "-".join(parts)
+    return f"{normalised[: _CUTS[0]]}-{normalised[_CUTS[0] : _CUTS[1]]}-{normalised[_CUTS[1] :]}"
 
 
 @functools.lru_cache(maxsize=4096)
