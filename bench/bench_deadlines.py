@@ -26,9 +26,9 @@ on a database of its own, or a copy (CREATE DATABASE … TEMPLATE …).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,19 +114,18 @@ def measure(label: str, now: datetime, profile: bool = False) -> Run:
 
     from xinfang.workflow.services import deadlines_check
 
-    # In shared memory: the scan's other lanes (reminder_log.batches_send) are forked
-    # processes, each with a connection of its own, counted here too.
-    count = multiprocessing.Value("q", 0)
+    count = 0
+    lock = threading.Lock()
 
     def counter(execute, sql, params, many, context):
-        with count.get_lock():
-            count.value += 1
+        nonlocal count
+        with lock:
+            count += 1
         return execute(sql, params, many, context)
 
     def lane_counted(sender, connection, **kwargs):
-        # A connection reopened (the lanes start on fresh ones) keeps the wrappers it had.
-        if counter not in connection.execute_wrappers:
-            connection.execute_wrappers.append(counter)
+        # The scan's other lanes (reminder_log.batches_send) open connections of their own.
+        connection.execute_wrappers.append(counter)
 
     connection_created.connect(lane_counted)
 
@@ -148,7 +147,7 @@ def measure(label: str, now: datetime, profile: bool = False) -> Run:
         import pstats
 
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
-    return Run(label, seconds, count.value, scan.total, scan.events, scan.notifications)
+    return Run(label, seconds, count, scan.total, scan.events, scan.notifications)
 
 
 def main() -> None:
