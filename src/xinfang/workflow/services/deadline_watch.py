@@ -370,7 +370,7 @@ def _send_batch(
 ) -> tuple[list[Due], int, int, int]:
     """Send one batch in the caller's transaction: (what was sent, events, notifications,
     automatic orders). With a clock, the batch holds overdue marks. It reads `scan` and
-    changes nothing in it (batches may run in other processes)."""
+    changes nothing in it (batches may run on several threads)."""
     cases = Petition.objects.filter(pk__in=ids_param(d.petition_id for d in batch)).order_by("pk")
     # A legal deadline's overdue mark writes an event: lock the cases as `_transition` does.
     marks_events = clock is not None and any(d.field != TARGET for d in batch)
