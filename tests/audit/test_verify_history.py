@@ -48,6 +48,15 @@ def test_it_catches_reordered_and_deleted_events(cases, capsys):
     assert a.tracking_code_display in err and b.tracking_code_display in err
 
 
+def test_it_names_events_whose_case_is_gone(cases, capsys):
+    # The database has no constraint from an event to its case: a case deleted behind the
+    # application's back leaves its history, which no walk of the cases would see.
+    PetitionEvent.objects.filter(petition=cases[2]).update(petition_id=cases[2].pk + 10_000)
+    with pytest.raises(CommandError, match="3 条记录的信访件不存在"):
+        call_command("verify_history")
+    assert "有 3 条办理过程记录所属的信访件不存在" in capsys.readouterr().err
+
+
 def test_the_console_script_exits_non_zero(cases):
     # CommandError through the real entry point is a non-zero exit.
     from xinfang.cli import main

@@ -2,7 +2,9 @@
 a foreign-key constraint in the database (issue 19): a constraint's check locks each row it
 names (KEY SHARE), which on PostgreSQL writes the case's page, a first run's ~200,000 of them
 most of its WAL, waits for every case someone is editing at that moment, and makes a
-multixact of each staff row two lanes lock."""
+multixact of each staff row two lanes lock. So do the events and automatic orders a first
+run appends (their checks were most of its marks' commits); Django still protects a case
+with a history and a unit with orders, and verify-history names an event without its case."""
 
 from __future__ import annotations
 
@@ -10,14 +12,15 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.models import ProtectedError
 
 from tests.clock import at
 from tests.petitions.factories import register
 from xinfang.demo.petitions.reset import _delete_protecting
 from xinfang.notifications.models import Notification
-from xinfang.petitions.models import Petition
+from xinfang.petitions.models import Petition, PetitionEvent
 from xinfang.workflow import services as wf
-from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.models import DeadlineReminder, SupervisionOrder
 
 
 @pytest.mark.django_db
@@ -27,6 +30,9 @@ from xinfang.workflow.models import DeadlineReminder
         (DeadlineReminder, "petition_id"),
         (Notification, "petition_id"),
         (Notification, "recipient_id"),
+        (PetitionEvent, "petition_id"),
+        (SupervisionOrder, "petition_id"),
+        (SupervisionOrder, "unit_id"),
     ],
 )
 def test_it_keeps_no_database_constraint_from_the_log_to_the_case(model, column):
@@ -92,3 +98,19 @@ def test_a_deleted_staff_member_takes_their_notices_with_them(org, dc_registrar,
     assert Notification.objects.filter(recipient=dc_leader).exists()
     dc_leader.delete()
     assert not Notification.objects.filter(recipient_id=dc_leader.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_case_with_a_history_and_a_unit_with_orders_are_still_protected(handling):
+    case = handling(at(2025, 6, 2), difficulty="hard")
+    # Its handling limit (08-01) three days past: marked overdue and ordered, in one run.
+    scan = wf.deadlines_check(now=at(2025, 8, 4, 10))
+    assert scan.orders_raised == 1
+    order = SupervisionOrder.objects.get(petition=case)
+    with pytest.raises(ProtectedError):
+        Petition.objects.filter(pk=case.pk).delete()
+    with pytest.raises(ProtectedError):
+        order.unit.delete()
+    assert (
+        PetitionEvent.objects.filter(petition=case, kind__in=["overdue", "supervise"]).count() == 2
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinfang.audit.models import CaseRead, PersonalDataAccess
@@ -39,6 +39,14 @@ def histories_verify(
             problems = chain_verify(petition, events[petition.pk])
             if problems:
                 yield petition, problems
+
+
+def events_without_case() -> int:
+    """How many events name a case that does not exist: the database has no constraint to
+    refuse them (PetitionEvent.petition), and a case deleted behind the application's back
+    would leave its history behind, unseen by the walk of the cases."""
+    case = Petition.objects.filter(pk=OuterRef("petition_id"))
+    return PetitionEvent.objects.filter(~Exists(case)).count()
 
 
 def personal_data_accesses(petition: Petition) -> QuerySet[PersonalDataAccess]:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.audit.anchors import anchor_mismatch
 from xinfang.audit.models import HistoryAnchor
-from xinfang.audit.selectors import histories_verify
+from xinfang.audit.selectors import events_without_case, histories_verify
 from xinfang.petitions.models import Petition
 
 
@@ -23,13 +23,17 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"{petition.tracking_code_display}（ID {petition.pk}）：" + "；".join(problems)
             )
+        orphans = events_without_case()
+        if orphans:
+            self.stderr.write(f"有 {orphans} 条办理过程记录所属的信访件不存在（信访件被删除）")
         anchor = HistoryAnchor.objects.order_by("-day").first()
         mismatch = anchor_mismatch(anchor) if anchor else None
         if mismatch:
             self.stderr.write(mismatch)
-        if bad or mismatch:
+        if bad or orphans or mismatch:
             raise CommandError(
                 f"共校验 {total} 件，{bad} 件的办理过程记录被改动"
+                + (f"；{orphans} 条记录的信访件不存在" if orphans else "")
                 + ("；锚点不符" if mismatch else "")
                 + "。"
             )
