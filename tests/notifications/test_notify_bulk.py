@@ -83,3 +83,33 @@ def test_it_stores_every_text_as_given_twice_in_one_transaction(dc_handler, dc_l
     for note in notes:
         assert note.title == f"{awkward}{note.dedupe_key[1]}" and note.body == awkward
         assert note.url == "" and note.petition_id is None and note.read_at is None
+
+
+def _messages(people, keys, title="已超期"):
+    return [
+        Message(s.pk, "overdue", title, key, "请办理", "/petitions/1/")
+        for key in keys
+        for s in people
+    ]
+
+
+def test_new_keys_go_straight_in_and_one_present_after_all_is_skipped(dc_handler, dc_leader):
+    # The deadline watch's keys are new (its log row went in first): one COPY straight into
+    # the table on PostgreSQL. Should one be there after all (a log cleared by hand), the
+    # rows go in again skipping it, in the same transaction, which carries on.
+    people = (dc_handler, dc_leader)
+    with transaction.atomic():
+        assert notify_bulk(messages=_messages(people, ["k1", "k2"]), new_keys=True) == 4
+        resend = _messages(people, ["k2", "k3"], title="又一次")
+        assert notify_bulk(messages=resend, new_keys=True) == 4
+        assert Notification.objects.count() == 6
+    titles = dict(
+        Notification.objects.filter(recipient=dc_handler).values_list("dedupe_key", "title")
+    )
+    assert titles == {"k1": "已超期", "k2": "已超期", "k3": "又一次"}
+
+
+def test_new_keys_store_every_text_as_given(dc_handler):
+    awkward = '第一行\t制表\n第二行\\N 反斜杠\\ "引号" {花括号,逗号}'
+    notify_bulk(messages=_messages([dc_handler], ["k"], title=awkward), new_keys=True)
+    assert Notification.objects.get().title == awkward

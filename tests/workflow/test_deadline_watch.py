@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -23,7 +23,9 @@ from xinfang.workflow.deadlines import BINDING_FIELD
 from xinfang.workflow.models import DeadlineReminder
 from xinfang.workflow.services import deadline_watch
 from xinfang.workflow.services.reminder_log import (
+    Due,
     interleaved_batches,
+    log_insert,
     point_ranges,
     sql_array,
 )
@@ -315,8 +317,30 @@ def test_it_passes_an_array_as_a_plain_literal_only_when_nothing_needs_quoting()
     assert sql_array([date(2025, 3, 18)]) == "{2025-03-18}"
     assert sql_array(["conclude_by", "overdue", "3d"]) == "{conclude_by,overdue,3d}"
     assert sql_array([]) == "{}"
+    assert sql_array(["overdue"] * 3 + ["3d"]) == "{overdue,overdue,overdue,3d}"
     for awkward in (["a b"], ['a"b'], ["a,b"], ["{a}"], ["NULL"], [""], ["办结"]):
         assert sql_array(awkward) == awkward
+        # One awkward text among many plain ones (each distinct text is checked once).
+        mixed = ["overdue"] * 50 + awkward + ["3d"] * 50
+        assert sql_array(mixed) == mixed
+    assert sql_array([1, "a"]) == [1, "a"]
+
+
+def test_unsent_rows_all_go_in_and_one_logged_meanwhile_is_skipped(org, dc_registrar):
+    # Rows probed as unsent go in plainly; one another run logged in the meantime is left to
+    # it (on PostgreSQL the plain INSERT fails and the savepoint is undone), and the
+    # transaction carries on.
+    p = register(dc_registrar, org.dongcheng, at=at(2025, 3, 5, 9))
+    rows = [Due(p.pk, "decide_by", date(2025, 3, 20), point) for point in ("3d", "1d", "0d")]
+    now = at(2025, 3, 17, 10)
+    with transaction.atomic():
+        assert log_insert(rows[:1], now, unsent=True) == {(p.pk, "decide_by", "3d")}
+        assert log_insert(rows, now, unsent=True) == {
+            (p.pk, "decide_by", "1d"),
+            (p.pk, "decide_by", "0d"),
+        }
+        assert DeadlineReminder.objects.filter(petition=p).count() == 3
+    assert log_insert(rows, now, unsent=True) == set()
 
 
 def test_a_batch_that_fails_leaves_nothing_half_done_and_the_rerun_finishes(

@@ -22,10 +22,12 @@ import functools
 import hashlib
 import hmac
 import json
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.conf import settings
@@ -79,16 +81,41 @@ _CANONICAL = json.JSONEncoder(
 
 def case_digest_of(values: dict[str, Any]) -> str:
     """SHA-256 of the case's state columns (CASE_STATE_FIELDS), given as attname → value."""
-    state = {}
-    for name in CASE_STATE_FIELDS:
-        value = values.get(name)
-        state[name] = value.isoformat() if isinstance(value, date) else value
-    return hashlib.sha256(canonical(state)).hexdigest()
+    return _state_digest(values.get(name) for name in _STATE_SORTED)
 
 
 def case_digest(petition: Any) -> str:
     """The digest of a case row (a Petition, or any object with the same attributes)."""
-    return case_digest_of({name: getattr(petition, name) for name in CASE_STATE_FIELDS})
+    return _state_digest(_STATE_VALUES(petition))
+
+
+# The state columns in the canonical (sorted) order, read in one call, with their keys' text:
+# the deadline scan digests ~31,000 cases in a first run at a million cases.
+_STATE_SORTED = tuple(sorted(CASE_STATE_FIELDS))
+_STATE_VALUES = operator.attrgetter(*_STATE_SORTED)
+_STATE_KEYS = tuple(f'"{name}":' for name in _STATE_SORTED)
+
+
+def _state_digest(values: Iterable[Any]) -> str:
+    # The canonical JSON of {name: value, dates as ISO text}, assembled key by key in sorted
+    # order: what `canonical` gives for the dict, without building and sorting one.
+    text = ",".join(
+        [key + _json_value(value) for key, value in zip(_STATE_KEYS, values, strict=True)]
+    )
+    return hashlib.sha256(("{" + text + "}").encode("utf-8")).hexdigest()
+
+
+def _json_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return str(value)
+    if isinstance(value, date):
+        return encode_basestring(value.isoformat())
+    return _CANONICAL(value)  # booleans, anything else: the encoder's own text
 
 
 @functools.lru_cache(maxsize=4)
@@ -365,6 +392,14 @@ class _RowHasher:
         self.at_db = connection.ops.adapt_datetimefield_value(at)
         self.key = history_key()
         self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
+        self._states: dict[str, str] = {}
+        # The canonical payload's text around the values that change from event to event,
+        # keys in sorted order: what `_CANONICAL(payload)` gives, without building and
+        # sorting a dict of twelve keys and encoding the data a second time in it.
+        self._before_digest = (
+            '{"actor":null,"actor_name":"","at":' + _CANONICAL(self.at_text) + ',"case_digest":'
+        )
+        self._kind_json = _CANONICAL(kind)
 
     def row(
         self,
@@ -377,26 +412,20 @@ class _RowHasher:
         prev_hash: str,
     ) -> tuple[Any, ...]:
         stored = _CANONICAL(data)
-        payload_data = data
         if not _round_trips(data):
             # What the database gives back (see _chained), and its text as `_chained` stores it.
-            payload_data = json.loads(stored)
-            stored = _CANONICAL(payload_data)
-        payload = {
-            "petition": petition_id,
-            "seq": seq,
-            "kind": self.kind,
-            "actor": None,
-            "actor_name": "",
-            "from": state,
-            "to": state,
-            "data": payload_data,
-            "at": self.at_text,
-            "case_version": case_version,
-            "case_digest": case_digest,
-            "prev": prev_hash,
-        }
-        digest = hmac.digest(self.key, _CANONICAL(payload).encode("utf-8"), "sha256").hex()
+            stored = _CANONICAL(json.loads(stored))
+        state_json = self._states.get(state)
+        if state_json is None:
+            state_json = self._states[state] = _CANONICAL(state)
+        # `_payload`'s keys, sorted; the data as stored (its canonical text, once).
+        text = (
+            f"{self._before_digest}{_json_value(case_digest)},"
+            f'"case_version":{_json_value(case_version)},"data":{stored},"from":{state_json},'
+            f'"kind":{self._kind_json},"petition":{_json_value(petition_id)},'
+            f'"prev":{_json_value(prev_hash)},"seq":{_json_value(seq)},"to":{state_json}}}'
+        )
+        digest = hmac.digest(self.key, text.encode("utf-8"), "sha256").hex()
         return (
             petition_id,
             seq,
