@@ -276,3 +276,9 @@ def _reference_data(request):
     # Outside tests/prevention too (tests/security files a screening report).
     cadence_rules_seed()
     help_kinds_seed()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    from tests.demo.loaded import demo_snapshots_forget
+
+    demo_snapshots_forget()
