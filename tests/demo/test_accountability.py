@@ -3,15 +3,13 @@ explained and decided; loading twice adds nothing."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 
+from tests.demo.loaded import demo_loaded
 from xinfang.accountability.models import AccountabilityItem, Kind, Status
-from xinfang.demo import petitions as demo
 from xinfang.demo.accountability import demo_accountability_create, demo_accountability_delete
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -20,8 +18,7 @@ NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 @pytest.mark.django_db
 @pytest.mark.slow
 def test_the_demo_proposes_last_months_items_and_decides_some():
-    call_command("demo", petitions=0, stdout=io.StringIO())
-    demo.demo_petitions_create(now=NOW, count=80)
+    demo_loaded(now=NOW, count=80)
     total = demo_accountability_create(now=NOW)
     items = AccountabilityItem.objects.all()
     assert total == items.count() > 0

@@ -9,19 +9,17 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.demo.loaded import demo_loaded
 from xinfang.audit.models import CaseRead
 from xinfang.audit.reading import unusual_reading_find
-from xinfang.demo import petitions as demo
 from xinfang.demo.reading import demo_reading_create, demo_reading_delete
-from xinfang.demo.units import demo_organisation_ensure
 from xinfang.units.models import Staff
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_the_demo_has_a_month_of_reading_and_flags_one_evening(db):
-    demo_organisation_ensure()
-    demo.demo_petitions_create(count=80, now=NOW)
+    demo_loaded(now=NOW, count=80)
     with CaptureQueriesContext(connection) as queries:
         made = demo_reading_create(now=NOW)
     assert made > 100

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tests.demo.loaded import demo_loaded
 from xinfang.audit.selectors import histories_verify
 from xinfang.demo import petitions as demo
 from xinfang.demo.same_matter import KEY, demo_same_matter_create
-from xinfang.demo.units import demo_organisation_ensure
 from xinfang.petitions.models import EventKind, Petition, PetitionEvent
 from xinfang.units.models import Staff
 from xinfang.workflow.services.reply_consistency import draft_conflicts
@@ -18,8 +18,7 @@ NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_the_demo_links_the_same_matter_and_flags_the_draft(db):
-    demo_organisation_ensure()
-    demo.demo_petitions_create(count=80, now=NOW)
+    demo_loaded(now=NOW, count=80)
     assert demo_same_matter_create(now=NOW) == 1
     assert demo_same_matter_create(now=NOW) == 0  # once
     case = Petition.objects.get(idempotency_key__startswith=KEY)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Count
 
+from tests.demo.loaded import demo_loaded
 from xinfang.audit.selectors import histories_verify
 from xinfang.demo import petitions as demo
 from xinfang.demo.workflow import demo_supervision_create, demo_supervision_delete
@@ -31,7 +32,7 @@ NOW = datetime(2026, 3, 10, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 def test_it_adds_owners_orders_a_request_a_hearing_and_follow_ups_once(db):
     assert demo_supervision_create(now=NOW) == 0  # no demo petitions, nothing to supervise
-    demo.demo_petitions_create(now=NOW, count=120)
+    demo_loaded(now=NOW, count=120)
     out = StringIO()
     made = demo_supervision_create(now=NOW, stdout=out)
     assert made > 0 and "演示督办" in out.getvalue()
@@ -76,7 +77,7 @@ def test_it_adds_owners_orders_a_request_a_hearing_and_follow_ups_once(db):
 def test_the_demo_reset_takes_the_supervision_with_the_petitions(db):
     from xinfang.demo.units import demo_organisation_delete
 
-    demo.demo_petitions_create(now=NOW, count=120)
+    demo_loaded(now=NOW, count=120)
     demo_supervision_create(now=NOW)
     demo.demo_petitions_delete()
     demo_organisation_delete()
