@@ -392,7 +392,6 @@ class _RowHasher:
         self.at_db = connection.ops.adapt_datetimefield_value(at)
         self.key = history_key()
         self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
-        self._states: dict[str, str] = {}
         # The canonical payload's text around the values that change from event to event,
         # keys in sorted order: what `_CANONICAL(payload)` gives, without building and
         # sorting a dict of twelve keys and encoding the data a second time in it.
@@ -415,9 +414,7 @@ class _RowHasher:
         if not _round_trips(data):
             # What the database gives back (see _chained), and its text as `_chained` stores it.
             stored = _CANONICAL(json.loads(stored))
-        state_json = self._states.get(state)
-        if state_json is None:
-            state_json = self._states[state] = _CANONICAL(state)
+        state_json = _json_value(state)
         # `_payload`'s keys, sorted; the data as stored (its canonical text, once).
         text = (
             f"{self._before_digest}{_json_value(case_digest)},"
