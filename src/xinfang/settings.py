@@ -396,7 +396,8 @@ API_MAX_PAGE_SIZE = 200
 # The ledger and the API's case lists count their cases exactly up to this many (more: 超过…件,
 # core.bounds.CappedCountPagination's count_exact false).
 LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
-# Connections the hourly deadline scan sends its batches on at once (PostgreSQL; 1: one by one).
+# Lanes (this process and forked ones, a connection each) the hourly deadline scan sends its
+# batches on at once (PostgreSQL; 1: one by one).
 DEADLINE_SCAN_WORKERS = env.int("DEADLINE_SCAN_WORKERS", default=2)
 API_MAX_JSON_DEPTH = 20
 SPECTACULAR_SETTINGS = {

@@ -7,6 +7,8 @@ where the two transactions really overlap and the unique key decides.
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import date
 
 import pytest
@@ -21,6 +23,7 @@ from xinfang.petitions.history import chain_verify
 from xinfang.petitions.models import Petition
 from xinfang.workflow import services as wf
 from xinfang.workflow.models import DeadlineReminder
+from xinfang.workflow.services import deadline_watch
 from xinfang.workflow.services.reminder_log import batches_send
 
 
@@ -90,34 +93,71 @@ def _backend() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_batches_go_out_on_two_connections_in_order_and_a_failure_stops_them(settings):
+def test_batches_go_out_on_two_lanes_in_order_and_a_failure_stops_them(settings, tmp_path):
     settings.DEADLINE_SCAN_WORKERS = 2
-    seen: list[tuple[int, int]] = []
 
     def work(batch):
-        seen.append((batch[0], _backend()))
         assert connection.in_atomic_block  # each batch in a transaction of its own
-        return sum(batch)
+        return sum(batch), _backend(), os.getpid()
 
     batches = [[1, 2], [3, 4], [5, 6], [7, 8]]
-    assert batches_send(work, batches) == [3, 7, 11, 15]
-    lanes = {pid for _, pid in seen}
-    # Two lanes (this connection and one more) on PostgreSQL, one in order elsewhere.
-    assert len(lanes) == (2 if connection.vendor == "postgresql" else 1)
-    assert {pid for first, pid in seen if first in (1, 3)} == {_backend()}
+    results = batches_send(work, batches)
+    assert [total for total, _, _ in results] == [3, 7, 11, 15]
+    lanes = {(backend, pid) for _, backend, pid in results}
+    if connection.vendor == "postgresql":
+        # Two lanes: this process on its connection for the first run of batches, a forked
+        # one on a connection of its own for the second.
+        assert len(lanes) == 2
+        assert {(b, p) for _, b, p in results[:2]} == {(_backend(), os.getpid())}
+        ((other_backend, other_pid),) = {(b, p) for _, b, p in results[2:]}
+        assert other_pid != os.getpid() and other_backend != _backend()
+    else:
+        assert lanes == {(0, os.getpid())}
 
-    done: list[int] = []
+    failed_file = tmp_path / "failed"
+    marks = {"decide_by": 1, "acknowledge_by": 3, "conclude_by": 9}
 
     def failing(batch):
         if batch[0] == 5:
+            failed_file.touch()
             raise RuntimeError("the database went away")
-        done.append(batch[0])
+        if batch[0] == 7:
+            # The other lane's first batch ends only after the failure, and a moment more
+            # for it to be flagged: that lane must then start nothing else.
+            for _ in range(300):
+                if failed_file.exists():
+                    break
+                time.sleep(0.1)
+            time.sleep(1)
+        # A batch that ran leaves its mark.
+        for field, first in marks.items():
+            if batch[0] == first:
+                DeadlineReminder.objects.create(
+                    petition_id=1,
+                    field=field,
+                    due_on=date(2025, 3, 3),
+                    point="3d",
+                    sent_at=at(2025, 3, 3, 9),
+                )
         return 0
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="went away"):
         batches_send(failing, [[5], [1], [3], [7], [9], [11]])
-    # The lane that failed started nothing after it; the other one stops at its next batch.
-    assert not set(done) & {1, 3}
+    # The failing lane started nothing after its error; the other finished the batch it was
+    # on and started no other.
+    assert not DeadlineReminder.objects.exists()
+
+    def crashing(batch):
+        if batch[0] == 7 and connection.vendor == "postgresql":
+            os._exit(3)  # a lane that dies without an answer
+        return 0
+
+    if connection.vendor == "postgresql":
+        with pytest.raises(RuntimeError, match="without an answer"):
+            batches_send(crashing, [[1], [3], [7], [9]])
+        # A result that cannot come back from the other process is an error, not a None.
+        with pytest.raises(RuntimeError, match="lane's answer"):
+            batches_send(lambda batch: lambda: batch, [[1], [3]])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -137,3 +177,32 @@ def test_a_scan_on_two_lanes_sends_what_one_lane_sends(
     _marked_once(late)
     again = wf.deadlines_check(now=now)
     assert again.total == 0 and again.notifications == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lane_reports_what_it_sent_when_a_case_moved_after_the_finding(
+    monkeypatch, settings, org, dc_registrar, dc_leader, district_supervisor
+):
+    """A case decided between the finding and its batch is skipped there; the run reports
+    exactly the rest, whichever lane (process) sent them."""
+    late, soon = _late_and_soon(dc_registrar, org.dongcheng, 6, 4)
+    settings.DEADLINE_SCAN_BATCH = 2
+    settings.DEADLINE_SCAN_WORKERS = 2
+    moved = [late[1], late[4], soon[2]]
+    unsent = deadline_watch._unsent
+
+    def found_then_moved(found):
+        out = unsent(found)
+        # Another worker decides these meanwhile: their deadline is no longer the one found.
+        Petition.objects.filter(pk__in=[p.pk for p in moved]).update(
+            decide_by=date(2025, 4, 30), due_on=date(2025, 4, 30)
+        )
+        return out
+
+    monkeypatch.setattr(deadline_watch, "_unsent", found_then_moved)
+    scan = wf.deadlines_check(now=at(2025, 3, 19, 10))
+    expected = sorted(p.pk for p in late + soon if p not in moved)
+    assert sorted(d.petition_id for d in scan.found) == expected
+    assert scan.counts["decide_by:overdue"] == 4 and scan.counts["decide_by:1d"] == 3
+    assert scan.events == 4
+    assert sorted(DeadlineReminder.objects.values_list("petition_id", flat=True)) == expected

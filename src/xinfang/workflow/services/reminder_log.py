@@ -6,13 +6,15 @@ a reminder: the one whose INSERT went in. Used by the deadline watch and the fol
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
-import threading
+import signal
+import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, transaction
@@ -82,25 +84,26 @@ def interleaved_batches(items: Sequence[T], size: int, lanes: int = 1) -> list[S
 
 
 def scan_workers() -> int:
-    """Connections a scan sends its batches on (setting DEADLINE_SCAN_WORKERS, default 2)."""
+    """Lanes a scan sends its batches on (setting DEADLINE_SCAN_WORKERS, default 2)."""
     return max(1, int(getattr(settings, "DEADLINE_SCAN_WORKERS", 2)))
 
 
 def batches_send(work: Callable[[Sequence[T]], R], batches: list[Sequence[T]]) -> list[R]:
     """`work(batch)` for each batch in a transaction of its own; the results in batch order.
 
-    On PostgreSQL, outside any transaction, the batches go out on `scan_workers()` connections
-    at once: this thread's and one thread (with its own connection, closed at the end) per
-    other lane. A batch is mostly waiting, on the database (row locks, index and foreign-key
-    work, the commit) or on the worker's Python (hashing, texts), and the two lanes overlap
-    the one's wait with the other's work. Lane k takes the k-th contiguous run of batches, so
-    the batches at work at the same moment hold cases far apart in id order, as
-    `interleaved_batches` wants of the batches it deals. The batches are disjoint and each
-    takes its row locks in id order in one statement, so lanes wait on each other at most,
-    as two workers running the scan at once would; neither can deadlock the other. When a
-    batch fails, the other lanes finish the batch they are on and start no other; the error
-    is raised, and the batches already committed stay (as when one transaction of a
-    one-lane run fails).
+    On PostgreSQL, outside any transaction, the batches go out on `scan_workers()` lanes at
+    once: this process, and a forked process (with a connection of its own) per other lane.
+    A batch is half Python (hashing, texts, rows) and half waiting on the database; lanes in
+    threads shared one interpreter lock, so their Python ran one at a time (7–8 s of a first
+    run at a million cases), while processes run it on both cores. `work` must change nothing
+    it shares (a child's changes stay in the child); its results come back pickled. Lane k
+    takes the k-th contiguous run of batches, so the batches at work at the same moment hold
+    cases far apart in id order, as `interleaved_batches` wants of the batches it deals. The
+    batches are disjoint and each takes its row locks in id order in one statement, so lanes
+    wait on each other at most, as two workers running the scan at once would; neither can
+    deadlock the other. When a batch fails, the other lanes finish the batch they are on and
+    start no other; the error is raised, and the batches already committed stay (as when one
+    transaction of a one-lane run fails).
 
     Inside a transaction (a test, a caller's atomic block) or on SQLite: one lane, in order,
     on this connection, since another connection would not see the caller's uncommitted rows.
@@ -108,36 +111,98 @@ def batches_send(work: Callable[[Sequence[T]], R], batches: list[Sequence[T]]) -
     lanes = min(scan_workers(), len(batches))
     if lanes < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
         return [_in_transaction(work, batch) for batch in batches]
-    results: list[R | None] = [None] * len(batches)
-    failed = threading.Event()
     step = -(-len(batches) // lanes)
-
-    def lane(k: int) -> None:
-        for i in range(k * step, min((k + 1) * step, len(batches))):
-            if failed.is_set():
-                return
-            try:
-                results[i] = _in_transaction(work, batches[i])
-            except BaseException:
-                failed.set()
-                raise
-
-    def other_lane(k: int) -> None:
-        try:
-            lane(k)
-        finally:
-            connections.close_all()  # this thread's connections, not the caller's
-
-    with ThreadPoolExecutor(lanes - 1, thread_name_prefix="deadline-scan") as pool:
-        others = [pool.submit(other_lane, k) for k in range(1, lanes)]
-        try:
-            lane(0)
-        finally:
-            errors = [f.exception() for f in others]
-    for error in errors:
-        if error is not None:
-            raise error
+    runs = [range(k * step, min((k + 1) * step, len(batches))) for k in range(lanes)]
+    fork = multiprocessing.get_context("fork")
+    failed = fork.Event()
+    # A child must not inherit this process's connections: closing them there would end
+    # this process's sessions. They reopen at the next query.
+    connections.close_all()
+    children = []
+    for run in runs[1:]:
+        reader, writer = fork.Pipe(duplex=False)
+        child = fork.Process(
+            target=_lane_child, args=(work, batches, run, failed, writer), daemon=True
+        )
+        child.start()
+        writer.close()
+        children.append((child, reader))
+    results: list[R | None] = [None] * len(batches)
+    error: BaseException | None = None
+    try:
+        _lane(work, batches, runs[0], failed, results)
+    except BaseException as exc:
+        error = exc
+    for child, reader in children:
+        outcome = _lane_outcome(child, reader)
+        if isinstance(outcome, BaseException):
+            error = error or outcome
+        else:
+            for i, result in outcome.items():
+                results[i] = result
+    if error is not None:
+        raise error
     return results  # type: ignore[return-value]
+
+
+def _lane(
+    work: Callable[[Sequence[T]], R],
+    batches: list[Sequence[T]],
+    run: range,
+    failed: Any,
+    results: list[R | None] | dict[int, R],
+) -> None:
+    for i in run:
+        if failed.is_set():
+            return
+        try:
+            results[i] = _in_transaction(work, batches[i])
+        except BaseException:
+            failed.set()
+            raise
+
+
+def _lane_child(
+    work: Callable[[Sequence[T]], R], batches: list[Sequence[T]], run: range, failed: Any, writer
+) -> None:
+    """A forked lane: its batches on a connection of its own, the results (or the error)
+    sent back through the pipe."""
+    # The worker's own handlers (a graceful stop) are the parent's business: a stop ends
+    # this lane at once, its open transaction rolled back, and the parent sees the error.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The parent closed its connections before the fork; should one have been open all the
+    # same, it is the parent's session: forget it here without a word to the server (closing
+    # it would end that session) and open one of this lane's own.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+    results: dict[int, R] = {}
+    try:
+        _lane(work, batches, run, failed, results)
+        outcome: Any = results
+    except BaseException as exc:
+        outcome = exc
+    finally:
+        connections.close_all()
+    try:
+        writer.send(outcome)
+    except Exception as exc:  # an answer that does not pickle: say so, in words
+        told = traceback.format_exception(outcome) if isinstance(outcome, BaseException) else []
+        writer.send(RuntimeError(f"a deadline-scan lane's answer: {exc!r}\n{''.join(told)}"))
+    writer.close()
+    # Out at once: nothing of the parent's (its exit handlers, buffered output, finalizers)
+    # runs a second time here.
+    os._exit(0)
+
+
+def _lane_outcome(child, reader) -> dict[int, Any] | BaseException:
+    try:
+        return reader.recv()
+    except EOFError:
+        child.join()
+        return RuntimeError(f"a deadline-scan lane ended without an answer ({child.exitcode})")
+    finally:
+        reader.close()
+        child.join()
 
 
 def _in_transaction(work: Callable[[Sequence[T]], R], batch: Sequence[T]) -> R:
