@@ -26,9 +26,9 @@ on a database of its own, or a copy (CREATE DATABASE … TEMPLATE …).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,6 +93,17 @@ def open_every_case(today) -> int:
     return changed
 
 
+# The tables a scan writes: its log, the notices, the automatic orders, the events and the
+# cases' heads.
+WRITTEN = (
+    "workflow_deadlinereminder",
+    "notifications_notification",
+    "workflow_supervisionorder",
+    "petitions_petitionevent",
+    "petitions_petition",
+)
+
+
 def clear_log() -> None:
     """Forget what earlier runs on this database sent, so that run 1 starts cold again: the
     log, the notifications and the supervision orders the scan raised (with them left, no
@@ -104,7 +115,14 @@ def clear_log() -> None:
         cursor.execute("DELETE FROM notifications_notification")
         cursor.execute("DELETE FROM workflow_supervisionorder WHERE issued_by_id IS NULL")
         if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE workflow_deadlinereminder")
+            # What a maintained database looks like before its first run: the deleted rows
+            # and an earlier run's old case versions vacuumed away (this bench server runs no
+            # autovacuum; left, every unique check walks the dead notices' index entries), and
+            # a checkpoint just done, so that every run 1 writes its pages' first images to
+            # the WAL alike instead of meeting a checkpoint at a different moment each time.
+            for table in WRITTEN:
+                cursor.execute(f"VACUUM ANALYZE {table}")
+            cursor.execute("CHECKPOINT")
 
 
 def measure(label: str, now: datetime, profile: bool = False) -> Run:
@@ -114,18 +132,19 @@ def measure(label: str, now: datetime, profile: bool = False) -> Run:
 
     from xinfang.workflow.services import deadlines_check
 
-    count = 0
-    lock = threading.Lock()
+    # In shared memory: the scan's other lanes (reminder_log.batches_send) are forked
+    # processes, each with a connection of its own, counted here too.
+    count = multiprocessing.Value("q", 0)
 
     def counter(execute, sql, params, many, context):
-        nonlocal count
-        with lock:
-            count += 1
+        with count.get_lock():
+            count.value += 1
         return execute(sql, params, many, context)
 
     def lane_counted(sender, connection, **kwargs):
-        # The scan's other lanes (reminder_log.batches_send) open connections of their own.
-        connection.execute_wrappers.append(counter)
+        # A connection reopened (the lanes start on fresh ones) keeps the wrappers it had.
+        if counter not in connection.execute_wrappers:
+            connection.execute_wrappers.append(counter)
 
     connection_created.connect(lane_counted)
 
@@ -147,7 +166,7 @@ def measure(label: str, now: datetime, profile: bool = False) -> Run:
         import pstats
 
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
-    return Run(label, seconds, count, scan.total, scan.events, scan.notifications)
+    return Run(label, seconds, count.value, scan.total, scan.events, scan.notifications)
 
 
 def main() -> None:
@@ -202,6 +221,9 @@ def main() -> None:
     steady = max(runs[1].seconds, runs[2].seconds)
     verdict = "met" if steady < TARGET_S else "MISSED"
     print(f"target: hourly and daily runs under {TARGET_S:.0f} s — {verdict} ({steady:.2f} s)")
+    first = runs[0].seconds
+    verdict = "met" if first < TARGET_S else "MISSED"
+    print(f"target (issue 19): the first run under {TARGET_S:.0f} s — {verdict} ({first:.2f} s)")
 
 
 if __name__ == "__main__":
