@@ -306,14 +306,28 @@ def _run(scan: DeadlineScan, found: list[Due], *, overdue: bool) -> None:
         return
     batches = interleaved_batches(found, batch_size(), scan_workers())
     clock = Clock() if overdue and batches else None
-    for sent, events, notifications, orders in batches_send(
-        lambda batch: _send_batch(scan, list(batch), clock), batches
-    ):
+
+    def work(batch: list[Due]) -> tuple[list[int] | None, int, int, int]:
+        sent, events, notifications, orders = _send_batch(scan, list(batch), clock)
+        return _positions(batch, sent), events, notifications, orders
+
+    results = batches_send(work, batches)
+    for batch, (positions, events, notifications, orders) in zip(batches, results, strict=True):
+        sent = list(batch) if positions is None else [batch[i] for i in positions]
         scan.counts.update(f"{d.field}:{d.point}" for d in sent)
         scan.found += sent
         scan.events += events
         scan.notifications += notifications
         scan.orders_raised += orders
+
+
+def _positions(batch: list[Due], sent: list[Due]) -> list[int] | None:
+    """Where in the batch the sent ones stand (None: all of them). A lane in another process
+    sends its results back pickled: positions, not the ~200,000 reminders of a first run."""
+    if len(sent) == len(batch):
+        return None
+    sent_ids = {id(d) for d in sent}
+    return [i for i, d in enumerate(batch) if id(d) in sent_ids]
 
 
 @dataclass(slots=True)
