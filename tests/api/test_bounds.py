@@ -156,3 +156,17 @@ def test_a_nul_character_in_a_hand_built_filter_is_bad_input(api, dc_registrar):
     response = api.as_(dc_registrar).get("/api/v1/petitions/?petitioner_name=%00")
     assert response.status_code == 400
     assert response.json()["extra"]["field"] == "petitioner_name"
+
+
+@pytest.mark.parametrize("query", ["", "state=registered&"])
+@pytest.mark.parametrize("offset", [3, 40])
+def test_a_case_list_page_past_the_end_is_empty_not_an_error(api, org, dc_registrar, query, offset):
+    # A client paging on while cases leave the state (or a bench's offsets past a small
+    # table) asks for a page with no row: 200 and no results, as for any list. An offset
+    # equal to the count is the paginator's one empty page that reaches the rows.
+    for _ in range(3):
+        register(dc_registrar, org.dongcheng)
+    response = api.as_(dc_registrar).get(f"/api/v1/petitions/?{query}limit=20&offset={offset}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["results"] == [] and body["count"] == 3

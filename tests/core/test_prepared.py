@@ -55,6 +55,10 @@ def test_prepared_rows_are_the_orms_with_their_converters(org, dc_registrar):
             assert all(not r["petitioner__name"].startswith("v") for r in rows)
     assert _PARTIES.rows([]) == []
     assert _PARTIES.rows([10**9]) == []
+    # No rows, the columns named all the same (a caller looks its values up by name).
+    names = ["petition_id", "role", "petitioner__name", "petitioner__phone"]
+    assert _PARTIES.fetch([]).names == names
+    assert _PARTIES.fetch([10**9]).names == names
 
 
 def test_prepared_runs_one_statement_after_the_first(org, dc_registrar):

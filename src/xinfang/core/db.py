@@ -126,11 +126,11 @@ class PreparedValues:
         that has already worked out what a row shows (serializers.list_rows_data) converts
         only the rows it has not seen."""
         params = list(params)
-        if not params:
-            return Fetched([], [], None, None)
-        if len(params) > PREPARED_MAX_PARAMS:
-            found = list(self.build(params))
-            names = list(found[0]) if found else []
+        if not params or len(params) > PREPARED_MAX_PARAMS:
+            found = list(self.build(params)) if params else []
+            # No rows still name their columns: a caller finds its values by name (an empty
+            # page of a case list, offset at the count, asked them of no row and failed).
+            names = list(found[0]) if found else self._statement(1)[1]
             return Fetched(names, [tuple(row.values()) for row in found], None, None)
         sql, names, compiler, converters = self._statement(len(params))
         with compiler.connection.cursor() as cursor:
