@@ -347,6 +347,9 @@ def test_unsent_rows_all_go_in_and_one_logged_meanwhile_is_skipped(org, dc_regis
             (p.pk, "decide_by", "0d"),
         }
         assert DeadlineReminder.objects.filter(petition=p).count() == 3
+    # The date and the time as given (on PostgreSQL they went in as COPY's text).
+    stored = DeadlineReminder.objects.filter(petition=p).values_list("due_on", "sent_at")
+    assert set(stored) == {(date(2025, 3, 20), now)}
     assert log_insert(rows, now, unsent=True) == set()
 
 

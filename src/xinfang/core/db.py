@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -359,7 +359,7 @@ def rows_copy(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[
         )
         keys = [row[0] for row in cursor.fetchall()]
         copy_sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
             for key, row in zip(keys, rows, strict=True):
                 out = [key]
                 for index, default, f, as_is in plan:
@@ -367,23 +367,49 @@ def rows_copy(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[
                         out.append(default)
                         continue
                     value = row[index]
-                    kind = type(value)
-                    if as_is and (
-                        kind in _AS_IS or (kind is datetime and value.tzinfo is not None)
-                    ):
+                    if as_is and type(value) in _AS_IS:
                         out.append(value)
                         continue
+                    # Dates and times too: one object a batch shares is written once as text.
                     slot = (id(value), index)
                     if slot not in prepared:
-                        prepared[slot] = _copy_value(f, value)
+                        prepared[slot] = copy_text(_copy_value(f, value))
                     out.append(prepared[slot])
                 copy.write_row(out)
     return keys
 
 
+def copy_rows(sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """COPY … FROM STDIN the rows on PostgreSQL, the driver's errors raised as Django's (a
+    unique violation, found at the end of the COPY, as IntegrityError)."""
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def copy_text(value: Any) -> Any:
+    """A date or an aware time as the text PostgreSQL reads it in a COPY (ISO 8601, with the
+    offset), anything else as it is. psycopg formats a date or a time for COPY 0.6 to 2 µs a
+    value, a text 0.2 µs: the deadline scan writes the same `now` on ~260,000 rows of a first
+    run, so its jobs format it once and COPY the text."""
+    kind = type(value)
+    if kind is date or (kind is datetime and value.tzinfo is not None):
+        return value.isoformat()
+    return value
+
+
+def copy_stamp(value: Any) -> Any:
+    """`copy_text(value)` on PostgreSQL, where rows go in by COPY; the value elsewhere."""
+    return copy_text(value) if connection.vendor == "postgresql" else value
+
+
 # Values PostgreSQL's adapters take as they are, and that the preparation of Django's own
 # fields (to_python, the backend's adapt_*field_value) would hand back unchanged there.
-_AS_IS = (str, int, bool, type(None), date)
+_AS_IS = (str, int, bool, type(None))
 
 
 def _copy_value(field: Any, value: Any) -> Any:
@@ -391,7 +417,8 @@ def _copy_value(field: Any, value: Any) -> Any:
     Django's own fields (not JSON), which the preparation would not change (a field of this
     project's own, an encrypted one say, always prepares its value)."""
     own = type(field).__module__.startswith("django.db.models.fields")
-    plain = type(value) in _AS_IS or (type(value) is datetime and value.tzinfo is not None)
+    kind = type(value)
+    plain = kind in _AS_IS or kind is date or (kind is datetime and value.tzinfo is not None)
     if own and plain and field.get_internal_type() != "JSONField":
         return value
     return field.get_db_prep_save(value, connection)

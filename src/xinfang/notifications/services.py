@@ -8,6 +8,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from xinfang.core.db import copy_rows, copy_stamp
 from xinfang.core.errors import NotFound
 from xinfang.core.outbox import outbox_put_many
 from xinfang.notifications.models import Kind, Notification, Preference
@@ -108,7 +109,7 @@ def notify_bulk(*, messages: Iterable[Message], new_keys: bool = False) -> int:
         (p.staff_id, p.kind): (p.in_app, p.email)
         for p in Preference.objects.filter(staff_id__in=active, kind__in=kinds)
     }
-    now = timezone.now()
+    now = copy_stamp(timezone.now())  # on PostgreSQL its text, formatted once for every row
     rows: list[tuple] = []
     by_email: list[tuple[int, str]] = []
     for (staff_id, key), m in wanted.items():
@@ -188,8 +189,8 @@ def _insert(rows: list[tuple], *, new_keys: bool = False) -> None:
     columns = ", ".join(COLUMNS)
     if new_keys:
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", rows)
+            with transaction.atomic():
+                copy_rows(f"COPY {table} ({columns}) FROM STDIN", rows)
             return
         except IntegrityError:
             pass  # one was present after all (sent by hand, a log cleared): skip those present
@@ -200,19 +201,12 @@ def _insert(rows: list[tuple], *, new_keys: bool = False) -> None:
             f"CREATE TEMPORARY TABLE notify_bulk_rows ON COMMIT DROP AS "
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        _copy(cursor, f"COPY notify_bulk_rows ({columns}) FROM STDIN", rows)
+        copy_rows(f"COPY notify_bulk_rows ({columns}) FROM STDIN", rows)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM notify_bulk_rows "
             "ON CONFLICT (recipient_id, dedupe_key) DO NOTHING"
         )
         cursor.execute("DROP TABLE notify_bulk_rows")
-
-
-def _copy(cursor, sql: str, rows: list[tuple]) -> None:
-    # The driver's error (a unique violation at the end of the COPY) as Django's.
-    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def notification_mark_read(*, actor: Staff, notification_id: int | None = None) -> int:

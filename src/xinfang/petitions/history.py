@@ -35,7 +35,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
-from xinfang.core.db import pipeline
+from xinfang.core.db import copy_rows, copy_stamp, pipeline
 from xinfang.petitions.models import DEADLINE_FIELDS, EventKind, Petition, PetitionEvent
 from xinfang.petitions.search import SEARCH_EVENT_KINDS, petition_search_index
 from xinfang.petitions.textindex import petition_text_index
@@ -389,7 +389,8 @@ class _RowHasher:
     def __init__(self, *, kind: str, at: datetime) -> None:
         self.kind = kind
         self.at = at
-        self.at_db = connection.ops.adapt_datetimefield_value(at)
+        # On PostgreSQL the text COPY reads, formatted once for the run's every event.
+        self.at_db = copy_stamp(connection.ops.adapt_datetimefield_value(at))
         self.key = history_key()
         self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
         # The canonical payload's text around the values that change from event to event,
@@ -567,10 +568,7 @@ def _events_insert(rows: list[tuple[Any, ...]]) -> None:
     meta = PetitionEvent._meta
     columns = ", ".join(meta.get_field(name).column for name in _EVENT_COLUMNS)
     if connection.vendor == "postgresql":
-        copy_sql = f"COPY {meta.db_table} ({columns}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_rows(f"COPY {meta.db_table} ({columns}) FROM STDIN", rows)
         return
     values = ", ".join("%s" for _ in _EVENT_COLUMNS)
     sql = f"INSERT INTO {meta.db_table} ({columns}) VALUES ({values})"
