@@ -396,10 +396,13 @@ def copy_text(value: Any) -> Any:
     offset), anything else as it is. psycopg formats a date or a time for COPY 0.6 to 2 µs a
     value, a text 0.2 µs: the deadline scan writes the same `now` on ~260,000 rows of a first
     run, so its jobs format it once and COPY the text."""
+    return value.isoformat() if _stamp(value) else value
+
+
+def _stamp(value: Any) -> bool:
+    # A date or an aware time: a value COPY takes as its ISO text.
     kind = type(value)
-    if kind is date or (kind is datetime and value.tzinfo is not None):
-        return value.isoformat()
-    return value
+    return kind is date or (kind is datetime and value.tzinfo is not None)
 
 
 def copy_stamp(value: Any) -> Any:
@@ -417,8 +420,7 @@ def _copy_value(field: Any, value: Any) -> Any:
     Django's own fields (not JSON), which the preparation would not change (a field of this
     project's own, an encrypted one say, always prepares its value)."""
     own = type(field).__module__.startswith("django.db.models.fields")
-    kind = type(value)
-    plain = kind in _AS_IS or kind is date or (kind is datetime and value.tzinfo is not None)
+    plain = type(value) in _AS_IS or _stamp(value)
     if own and plain and field.get_internal_type() != "JSONField":
         return value
     return field.get_db_prep_save(value, connection)

@@ -279,7 +279,7 @@ def _copied(rows: list[Due], now: datetime) -> Iterator[tuple[int, str, str, str
     for d in rows:
         day = dates.get(d.due_on)
         if day is None:
-            day = dates[d.due_on] = d.due_on.isoformat()
+            day = dates[d.due_on] = copy_text(d.due_on)
         yield d.petition_id, d.field, day, d.point, sent_at
 
 
