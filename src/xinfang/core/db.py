@@ -344,38 +344,39 @@ def rows_copy(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[
     plan: list[tuple[int | None, Any, Any, bool]] = []
     for f in fields:
         if f.attname in given:
-            own = type(f).__module__.startswith("django.db.models.fields")
-            plan.append((given[f.attname], None, f, own and f.get_internal_type() != "JSONField"))
+            plan.append((given[f.attname], None, f, _plain_field(f)))
         elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             raise ValueError(f"{meta.label}.{f.name} sets its value on save: give it")
         else:
             plan.append((None, _copy_value(f, f.get_default()), f, False))
     columns = ", ".join(connection.ops.quote_name(f.column) for f in (meta.pk, *fields))
-    prepared: dict[tuple[int, int], Any] = {}  # (id of a value, column): its preparation
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
             [meta.db_table, meta.pk.column, len(rows)],
         )
         keys = [row[0] for row in cursor.fetchall()]
-        copy_sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-            for key, row in zip(keys, rows, strict=True):
-                out = [key]
-                for index, default, f, as_is in plan:
-                    if index is None:
-                        out.append(default)
-                        continue
-                    value = row[index]
-                    if as_is and type(value) in _AS_IS:
-                        out.append(value)
-                        continue
-                    # Dates and times too: one object a batch shares is written once as text.
-                    slot = (id(value), index)
-                    if slot not in prepared:
-                        prepared[slot] = copy_text(_copy_value(f, value))
-                    out.append(prepared[slot])
-                copy.write_row(out)
+    prepared: dict[tuple[int, int], Any] = {}  # (id of a value, column): its preparation
+
+    def planned() -> Iterator[list[Any]]:
+        for key, row in zip(keys, rows, strict=True):
+            out = [key]
+            for index, default, f, as_is in plan:
+                if index is None:
+                    out.append(default)
+                    continue
+                value = row[index]
+                if as_is and type(value) in _AS_IS:
+                    out.append(value)
+                    continue
+                # Dates and times too: one object a batch shares is written once as text.
+                slot = (id(value), index)
+                if slot not in prepared:
+                    prepared[slot] = copy_text(_copy_value(f, value))
+                out.append(prepared[slot])
+            yield out
+
+    copy_rows(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", planned())
     return keys
 
 
@@ -419,8 +420,12 @@ def _copy_value(field: Any, value: Any) -> Any:
     """The value as COPY takes it: prepared by the field, except a plain value of one of
     Django's own fields (not JSON), which the preparation would not change (a field of this
     project's own, an encrypted one say, always prepares its value)."""
-    own = type(field).__module__.startswith("django.db.models.fields")
-    plain = type(value) in _AS_IS or _stamp(value)
-    if own and plain and field.get_internal_type() != "JSONField":
+    if _plain_field(field) and (type(value) in _AS_IS or _stamp(value)):
         return value
     return field.get_db_prep_save(value, connection)
+
+
+def _plain_field(field: Any) -> bool:
+    # One of Django's own fields, not JSON: a plain value needs no preparation for it.
+    own = type(field).__module__.startswith("django.db.models.fields")
+    return own and field.get_internal_type() != "JSONField"
